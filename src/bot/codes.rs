@@ -1,0 +1,93 @@
+//! Sending a one-time code by e-mail, with the limits: a new code at most once a minute and
+//! six a day (the first and five resends) per account and purpose.
+
+use super::{Ctx, HandlerError};
+use crate::i18n::tf;
+use crate::store::codes::{Issued, Purpose};
+use crate::store::outbox::OutboxMessage;
+use chrono::Duration;
+
+pub const COOLDOWN_SECS: i64 = 60;
+pub const PER_DAY: i64 = 6;
+
+pub enum Sent {
+    Yes,
+    WaitSecs(i64),
+    DailyLimit,
+}
+
+/// The letter with the code (and the deep link, for registration).
+pub fn letter(ctx: &Ctx, purpose: Purpose, to: &str, name: &str, issued: &Issued) -> OutboxMessage {
+    let key = purpose.as_str();
+    let link = issued
+        .token
+        .as_ref()
+        .map(|t| format!("https://t.me/{}?start={t}", ctx.deps.bot_username))
+        .unwrap_or_default();
+    let org = ctx.deps.config.org_name.as_str();
+    let args = [
+        ("name", name),
+        ("code", issued.code.as_str()),
+        ("link", link.as_str()),
+        ("org", org),
+    ];
+    OutboxMessage::Email {
+        to: to.to_owned(),
+        subject: tf(ctx.loc, &format!("mail.{key}.subject"), &args),
+        body: tf(ctx.loc, &format!("mail.{key}.body"), &args),
+    }
+}
+
+/// Whether the limits allow another code now.
+pub async fn allowed(ctx: &Ctx, account_id: i64, purpose: Purpose) -> Result<Sent, HandlerError> {
+    let now = ctx.now();
+    let stats = ctx
+        .store()
+        .codes_sent_since(account_id, purpose, now - Duration::days(1))
+        .await?;
+    if let Some(last) = stats.last {
+        let wait = COOLDOWN_SECS - (now - last).num_seconds();
+        if wait > 0 {
+            return Ok(Sent::WaitSecs(wait));
+        }
+    }
+    if stats.count >= PER_DAY {
+        return Ok(Sent::DailyLimit);
+    }
+    Ok(Sent::Yes)
+}
+
+pub async fn send(
+    ctx: &Ctx,
+    account_id: i64,
+    purpose: Purpose,
+    to: &str,
+    name: &str,
+) -> Result<Sent, HandlerError> {
+    let verdict = allowed(ctx, account_id, purpose).await?;
+    if !matches!(verdict, Sent::Yes) {
+        return Ok(verdict);
+    }
+    let issued = Issued::generate(purpose == Purpose::Register);
+    let mail = letter(ctx, purpose, to, name, &issued);
+    ctx.store()
+        .issue_code(account_id, purpose, to, &issued, &mail, ctx.now())
+        .await?;
+    ctx.outbox_written();
+    Ok(Sent::Yes)
+}
+
+/// The sentence for a refused send.
+pub fn refusal(ctx: &Ctx, sent: &Sent) -> Option<String> {
+    match sent {
+        Sent::Yes => None,
+        Sent::WaitSecs(s) => Some(ctx.tf(
+            "code.cooldown",
+            &[(
+                "wait",
+                &crate::i18n::plural(ctx.loc, "plural.seconds", (*s).max(1) as u64),
+            )],
+        )),
+        Sent::DailyLimit => Some(ctx.t("code.daily_limit")),
+    }
+}

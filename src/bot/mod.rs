@@ -1,0 +1,290 @@
+//! The Telegram face: one schema composed of sections, a `Ctx` per update, texts through i18n.
+
+pub mod cb;
+pub mod codes;
+pub mod keyboards;
+pub mod login;
+pub mod menu;
+pub mod profile;
+pub mod registration;
+pub mod start;
+pub mod state;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::i18n;
+use crate::store::accounts::{AccountStatus, ChatSession};
+use crate::store::{Store, StoreError};
+use cb::Cb;
+use state::State;
+use std::sync::Arc;
+use teloxide::dispatching::UpdateHandler;
+use teloxide::dispatching::dialogue::Dialogue;
+use teloxide::prelude::*;
+use teloxide::types::{ParseMode, ReplyMarkup};
+use tokio::sync::Notify;
+use tracing::Instrument;
+
+pub type KDialogue = Dialogue<State, Store>;
+
+/// What every handler needs besides the update.
+pub struct Deps {
+    pub store: Store,
+    pub config: Arc<Config>,
+    pub clock: Clock,
+    /// Wakes the outbox worker after a row was written.
+    pub outbox_wake: Arc<Notify>,
+    pub bot_username: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    #[error("telegram: {0}")]
+    Telegram(#[from] teloxide::RequestError),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error("password hashing: {0}")]
+    Hash(String),
+}
+
+pub type HandlerResult = Result<(), HandlerError>;
+
+/// One update's context: who, in which language, signed in as whom, in which dialogue.
+pub struct Ctx {
+    pub bot: Bot,
+    pub deps: Arc<Deps>,
+    pub chat: ChatId,
+    pub loc: &'static str,
+    pub session: ChatSession,
+    pub dialogue: KDialogue,
+}
+
+impl Ctx {
+    pub fn t(&self, key: &str) -> String {
+        i18n::t(self.loc, key)
+    }
+
+    pub fn tf(&self, key: &str, args: &[(&str, &str)]) -> String {
+        i18n::tf(self.loc, key, args)
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.deps.store
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.deps.clock.now()
+    }
+
+    /// The account this chat is signed in to and that is confirmed.
+    pub fn user(&self) -> Option<&crate::store::accounts::Account> {
+        self.session
+            .account
+            .as_ref()
+            .filter(|a| a.status() == AccountStatus::Confirmed)
+    }
+
+    pub fn pending(&self) -> Option<&crate::store::accounts::Account> {
+        self.session
+            .account
+            .as_ref()
+            .filter(|a| a.status() == AccountStatus::Pending)
+    }
+
+    pub async fn say(&self, text: impl Into<String>) -> HandlerResult {
+        self.bot
+            .send_message(self.chat, text)
+            .parse_mode(ParseMode::Html)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn say_with(
+        &self,
+        text: impl Into<String>,
+        markup: impl Into<ReplyMarkup>,
+    ) -> HandlerResult {
+        self.bot
+            .send_message(self.chat, text)
+            .parse_mode(ParseMode::Html)
+            .reply_markup(markup)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set(&self, state: State) -> HandlerResult {
+        self.dialogue.update(state).await?;
+        Ok(())
+    }
+
+    pub async fn reset(&self) -> HandlerResult {
+        self.dialogue.exit().await?;
+        Ok(())
+    }
+
+    pub fn outbox_written(&self) {
+        self.deps.outbox_wake.notify_one();
+    }
+
+    pub async fn reload_session(&mut self) -> HandlerResult {
+        self.session = self.store().session(self.chat.0).await?;
+        Ok(())
+    }
+}
+
+/// Escapes what a person typed before it goes into an HTML message.
+pub fn esc(s: &str) -> String {
+    teloxide::utils::html::escape(s)
+}
+
+pub fn schema() -> UpdateHandler<HandlerError> {
+    dptree::entry()
+        .branch(
+            Update::filter_message()
+                .filter(|m: Message| m.chat.is_private())
+                .enter_dialogue::<Message, Store, State>()
+                .endpoint(on_message),
+        )
+        .branch(
+            Update::filter_callback_query()
+                .enter_dialogue::<CallbackQuery, Store, State>()
+                .endpoint(on_callback),
+        )
+}
+
+async fn context(
+    bot: Bot,
+    deps: Arc<Deps>,
+    dialogue: KDialogue,
+    lang: Option<&str>,
+) -> Result<Ctx, HandlerError> {
+    let chat = dialogue.chat_id();
+    let session = deps.store.session(chat.0).await?;
+    let loc = i18n::pick_locale(session.locale.as_deref(), lang, &deps.config.default_locale);
+    Ok(Ctx {
+        bot,
+        deps,
+        chat,
+        loc,
+        session,
+        dialogue,
+    })
+}
+
+/// Every failure ends in a sentence for the person, not in silence.
+async fn apologise(ctx: &Ctx, e: &HandlerError) {
+    tracing::error!(error = %e, "update failed");
+    let _ = ctx.bot.send_message(ctx.chat, ctx.t("common.error")).await;
+}
+
+async fn on_message(bot: Bot, msg: Message, dialogue: KDialogue, deps: Arc<Deps>) -> HandlerResult {
+    let span = tracing::info_span!("message", chat = msg.chat.id.0, msg = msg.id.0);
+    async move {
+        let lang = msg.from.as_ref().and_then(|u| u.language_code.clone());
+        let mut ctx = context(bot, deps, dialogue, lang.as_deref()).await?;
+        if let Err(e) = route_message(&mut ctx, &msg).await {
+            apologise(&ctx, &e).await;
+        }
+        Ok(())
+    }
+    .instrument(span)
+    .await
+}
+
+async fn on_callback(
+    bot: Bot,
+    q: CallbackQuery,
+    dialogue: KDialogue,
+    deps: Arc<Deps>,
+) -> HandlerResult {
+    let span = tracing::info_span!("callback", chat = dialogue.chat_id().0);
+    async move {
+        let mut ctx = context(bot, deps, dialogue, q.from.language_code.as_deref()).await?;
+        let cb = q.data.as_deref().and_then(Cb::decode);
+        // Stop the button's spinner first; a refusal, if any, comes as a message.
+        let _ = ctx.bot.answer_callback_query(q.id.clone()).await;
+        let result = match cb {
+            Some(cb) => route_callback(&mut ctx, cb).await,
+            None => start::stale_button(&mut ctx).await,
+        };
+        if let Err(e) = result {
+            apologise(&ctx, &e).await;
+        }
+        Ok(())
+    }
+    .instrument(span)
+    .await
+}
+
+async fn route_message(ctx: &mut Ctx, msg: &Message) -> HandlerResult {
+    if let Some(text) = msg.text()
+        && text.starts_with('/')
+    {
+        return start::command(ctx, text).await;
+    }
+    let state = ctx.dialogue.get_or_default().await?;
+    match state {
+        State::Stale => start::stale_state(ctx).await,
+        State::Idle => menu::idle_message(ctx, msg).await,
+        State::Registration { step, form } => registration::on_message(ctx, msg, step, form).await,
+        State::LoginId
+        | State::LoginPassword { .. }
+        | State::ResetLogin
+        | State::ResetCode { .. }
+        | State::ResetPassword { .. }
+        | State::ResetPasswordRepeat { .. } => login::on_message(ctx, msg, state).await,
+        State::EditName
+        | State::EditPhone
+        | State::EditEmail
+        | State::EditEmailCode { .. }
+        | State::ChangePwCurrent
+        | State::ChangePwNew
+        | State::ChangePwRepeat { .. }
+        | State::DeleteConfirm => profile::on_message(ctx, msg, state).await,
+    }
+}
+
+async fn route_callback(ctx: &mut Ctx, cb: Cb) -> HandlerResult {
+    let state = ctx.dialogue.get_or_default().await?;
+    if state == State::Stale {
+        return start::stale_state(ctx).await;
+    }
+    // Buttons that mean the same in every state.
+    match cb {
+        Cb::Lang(lang) => return start::set_language(ctx, lang).await,
+        Cb::ChooseLanguage => return start::choose_language(ctx).await,
+        Cb::Cancel => return start::cancel(ctx).await,
+        Cb::Menu => return start::to_menu(ctx).await,
+        _ => {}
+    }
+    match state {
+        State::Registration { step, form } => registration::on_callback(ctx, cb, step, form).await,
+        State::LoginId
+        | State::LoginPassword { .. }
+        | State::ResetLogin
+        | State::ResetCode { .. }
+        | State::ResetPassword { .. }
+        | State::ResetPasswordRepeat { .. } => login::on_callback(ctx, cb, state).await,
+        _ => menu::idle_callback(ctx, cb, state).await,
+    }
+}
+
+/// Deletes a message that carried a password; failing that is logged, not fatal.
+pub async fn delete_secret(ctx: &Ctx, msg: &Message) {
+    if let Err(e) = ctx.bot.delete_message(ctx.chat, msg.id).await {
+        tracing::warn!(error = %e, "could not delete a message with a password");
+    }
+}
+
+pub async fn hash_password(password: String) -> Result<String, HandlerError> {
+    tokio::task::spawn_blocking(move || crate::password::hash(&password))
+        .await
+        .map_err(|e| HandlerError::Hash(e.to_string()))?
+        .map_err(HandlerError::Hash)
+}
+
+pub async fn verify_password(password: String, hash: String) -> Result<bool, HandlerError> {
+    tokio::task::spawn_blocking(move || crate::password::verify(&password, &hash))
+        .await
+        .map_err(|e| HandlerError::Hash(e.to_string()))
+}

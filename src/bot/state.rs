@@ -1,0 +1,163 @@
+//! The dialogue state: only the form in progress. Everything durable lives in real tables.
+
+use crate::domain::ApplicantKind;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "s", rename_all = "snake_case")]
+pub enum State {
+    /// Nothing in progress: what a message means depends on whether the chat is signed in.
+    #[default]
+    Idle,
+    /// Produced by the storage when a stored state no longer fits the code; never stored.
+    #[serde(skip)]
+    Stale,
+    Registration {
+        step: RegStep,
+        form: RegForm,
+    },
+    LoginId,
+    LoginPassword {
+        login: String,
+    },
+    ResetLogin,
+    ResetCode {
+        account_id: Option<i64>,
+    },
+    ResetPassword {
+        account_id: i64,
+        login: String,
+    },
+    ResetPasswordRepeat {
+        account_id: i64,
+        hash: String,
+    },
+    EditName,
+    EditPhone,
+    EditEmail,
+    EditEmailCode {
+        email: String,
+    },
+    ChangePwCurrent,
+    ChangePwNew,
+    ChangePwRepeat {
+        hash: String,
+    },
+    DeleteConfirm,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegStep {
+    Consent,
+    Kind,
+    Login,
+    Name,
+    Email,
+    Password,
+    PasswordRepeat,
+    Summary,
+    Fix,
+}
+
+/// What the person has entered so far. The password is kept only as its argon2 hash.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RegForm {
+    pub consent_at: Option<DateTime<Utc>>,
+    pub kind: Option<ApplicantKind>,
+    pub login: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    /// The first entry of the password, waiting for the repeat.
+    pub first_hash: Option<String>,
+    pub password_hash: Option<String>,
+    /// Came here with «Исправить»: after this step, back to the summary.
+    #[serde(default)]
+    pub editing: bool,
+}
+
+impl RegForm {
+    /// The step that asks for the first field still missing; the summary when none is.
+    pub fn next_step(&self) -> RegStep {
+        if self.consent_at.is_none() {
+            RegStep::Consent
+        } else if self.kind.is_none() {
+            RegStep::Kind
+        } else if self.login.is_none() {
+            RegStep::Login
+        } else if self.name.is_none() {
+            RegStep::Name
+        } else if self.email.is_none() {
+            RegStep::Email
+        } else if self.password_hash.is_none() {
+            RegStep::Password
+        } else {
+            RegStep::Summary
+        }
+    }
+
+    /// «Назад»: the step before this one (or the summary while correcting a field).
+    pub fn previous(&self, step: RegStep) -> Option<RegStep> {
+        if self.editing && step != RegStep::Summary && self.next_step() == RegStep::Summary {
+            return Some(RegStep::Summary);
+        }
+        match step {
+            RegStep::Consent => None,
+            RegStep::Kind => Some(RegStep::Consent),
+            RegStep::Login => Some(RegStep::Kind),
+            RegStep::Name => Some(RegStep::Login),
+            RegStep::Email => Some(RegStep::Name),
+            RegStep::Password => Some(RegStep::Email),
+            RegStep::PasswordRepeat => Some(RegStep::Password),
+            RegStep::Summary => Some(RegStep::Password),
+            RegStep::Fix => Some(RegStep::Summary),
+        }
+    }
+
+    /// A new applicant kind changes what the login and the name mean: both are asked again.
+    pub fn set_kind(&mut self, kind: ApplicantKind) {
+        if self.kind != Some(kind) {
+            let was_org = self.kind == Some(ApplicantKind::Legal);
+            self.kind = Some(kind);
+            self.login = None;
+            if was_org != (kind == ApplicantKind::Legal) {
+                self.name = None;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_round_trips_and_unknown_json_is_an_error() {
+        let s = State::Registration {
+            step: RegStep::Name,
+            form: RegForm {
+                kind: Some(ApplicantKind::Legal),
+                ..Default::default()
+            },
+        };
+        let json = serde_json::to_string(&s).unwrap();
+        assert_eq!(serde_json::from_str::<State>(&json).unwrap(), s);
+        assert!(serde_json::from_str::<State>(r#"{"s":"no_such_step"}"#).is_err());
+    }
+
+    #[test]
+    fn changing_kind_clears_login_and_name_when_meaning_changes() {
+        let mut f = RegForm {
+            kind: Some(ApplicantKind::Individual),
+            login: Some("11223344595".into()),
+            name: Some("Иванов Иван".into()),
+            ..Default::default()
+        };
+        f.set_kind(ApplicantKind::Entrepreneur);
+        assert_eq!(f.login, None);
+        assert!(f.name.is_some());
+        f.set_kind(ApplicantKind::Legal);
+        assert_eq!(f.name, None);
+    }
+}

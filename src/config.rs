@@ -1,0 +1,161 @@
+//! Every setting: an environment variable (also read from `.env`) or the matching flag.
+//! Invalid values stop the start with one line that names the setting.
+
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Bot token from @BotFather. Required by `run`.
+    #[arg(long, env = "TELOXIDE_TOKEN", hide_env_values = true, global = true)]
+    pub telegram_token: Option<String>,
+
+    /// Bot API server address, for a local Bot API server (default: Telegram's).
+    #[arg(long, env = "TELOXIDE_API_URL", value_parser = parse_url("TELOXIDE_API_URL"), global = true)]
+    pub telegram_api_url: Option<url::Url>,
+
+    /// Database. A SQLite file, created with its folder on first run.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/kabinet.db", value_parser = parse_db_url, global = true)]
+    pub database_url: String,
+
+    /// SMTP server in lettre's URL form, e.g. smtp://user:pass@host:587?tls=required.
+    /// Unset: e-mails are written as .eml files to MAIL_DIR.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true, global = true)]
+    pub smtp_url: Option<String>,
+
+    /// Folder for .eml files when SMTP_URL is unset.
+    #[arg(long, env = "MAIL_DIR", default_value = "data/mail", global = true)]
+    pub mail_dir: PathBuf,
+
+    /// Sender of the bot's e-mails.
+    #[arg(long, env = "MAIL_FROM", default_value = "Kabinet <noreply@kabinet.invalid>", value_parser = parse_mailbox, global = true)]
+    pub mail_from: String,
+
+    /// Link to the personal data policy shown before consent.
+    #[arg(long, env = "PRIVACY_POLICY_URL", default_value = "https://example.org/privacy", value_parser = parse_url("PRIVACY_POLICY_URL"), global = true)]
+    pub privacy_policy_url: url::Url,
+
+    /// Version of that policy, stored with each consent.
+    #[arg(
+        long,
+        env = "PRIVACY_POLICY_VERSION",
+        default_value = "1",
+        global = true
+    )]
+    pub privacy_policy_version: String,
+
+    /// The utility's name, in greetings and letters.
+    #[arg(
+        long,
+        env = "ORG_NAME",
+        default_value = "Ресурсоснабжающая организация",
+        global = true
+    )]
+    pub org_name: String,
+
+    /// «Полезная информация»: phone.
+    #[arg(long, env = "ORG_PHONE", global = true)]
+    pub org_phone: Option<String>,
+    /// «Полезная информация»: e-mail.
+    #[arg(long, env = "ORG_EMAIL", global = true)]
+    pub org_email: Option<String>,
+    /// «Полезная информация»: office address.
+    #[arg(long, env = "ORG_ADDRESS", global = true)]
+    pub org_address: Option<String>,
+    /// «Полезная информация»: office hours.
+    #[arg(long, env = "ORG_HOURS", global = true)]
+    pub org_hours: Option<String>,
+    /// «Полезная информация»: web site.
+    #[arg(long, env = "ORG_WEBSITE", global = true)]
+    pub org_website: Option<String>,
+    /// «Полезная информация»: the portal's web forms for connection applications.
+    #[arg(long, env = "CONNECTION_FORMS_URL", global = true)]
+    pub connection_forms_url: Option<String>,
+
+    /// Language for users whose Telegram is not English: ru or en.
+    #[arg(long, env = "DEFAULT_LOCALE", default_value = "ru", value_parser = parse_locale, global = true)]
+    pub default_locale: String,
+
+    /// Seconds between delivery attempts of a queued e-mail or message, comma-separated; the
+    /// last one repeats.
+    #[arg(long, env = "OUTBOX_RETRY_SECONDS", default_value = "5,30,120,600,1800", value_parser = parse_schedule, global = true)]
+    pub outbox_retry_seconds: Schedule,
+
+    /// Attempts after which a queued item is kept as failed.
+    #[arg(long, env = "OUTBOX_MAX_ATTEMPTS", default_value_t = 50, global = true)]
+    pub outbox_max_attempts: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schedule(pub Vec<u64>);
+
+impl Schedule {
+    /// The wait after the `attempt`-th failure (1-based).
+    pub fn delay(&self, attempt: i64) -> u64 {
+        let i = usize::try_from(attempt.max(1) - 1)
+            .unwrap_or(0)
+            .min(self.0.len() - 1);
+        self.0[i]
+    }
+}
+
+fn parse_url(name: &'static str) -> impl Fn(&str) -> Result<url::Url, String> + Clone {
+    move |s| url::Url::parse(s).map_err(|e| format!("{name} is not a valid URL ({e})"))
+}
+
+fn parse_db_url(s: &str) -> Result<String, String> {
+    if s.starts_with("sqlite:") {
+        Ok(s.to_owned())
+    } else {
+        Err("DATABASE_URL must start with sqlite: (e.g. sqlite://data/kabinet.db)".into())
+    }
+}
+
+fn parse_mailbox(s: &str) -> Result<String, String> {
+    s.parse::<lettre::message::Mailbox>()
+        .map(|_| s.to_owned())
+        .map_err(|_| "MAIL_FROM must be an address like \"Kabinet <noreply@example.org>\"".into())
+}
+
+fn parse_locale(s: &str) -> Result<String, String> {
+    if crate::i18n::LOCALES.contains(&s) {
+        Ok(s.to_owned())
+    } else {
+        Err("DEFAULT_LOCALE must be ru or en".into())
+    }
+}
+
+fn parse_schedule(s: &str) -> Result<Schedule, String> {
+    let v: Result<Vec<u64>, _> = s.split(',').map(|p| p.trim().parse::<u64>()).collect();
+    match v {
+        Ok(v) if !v.is_empty() => Ok(Schedule(v)),
+        _ => Err(
+            "OUTBOX_RETRY_SECONDS must be whole seconds separated by commas, e.g. 5,30,120".into(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedule_repeats_its_last_step() {
+        let s = parse_schedule("1, 2,5").unwrap();
+        assert_eq!(
+            (s.delay(1), s.delay(2), s.delay(3), s.delay(9)),
+            (1, 2, 5, 5)
+        );
+        assert!(
+            parse_schedule("a,1")
+                .unwrap_err()
+                .contains("OUTBOX_RETRY_SECONDS")
+        );
+        assert!(
+            parse_db_url("postgres://x")
+                .unwrap_err()
+                .contains("DATABASE_URL")
+        );
+        assert!(parse_locale("de").unwrap_err().contains("DEFAULT_LOCALE"));
+    }
+}

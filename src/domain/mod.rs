@@ -1,0 +1,9 @@
+//! Pure types and rules: no I/O, no Telegram. A value of a type here is valid by construction.
+
+pub mod ids;
+pub mod menu;
+pub mod person;
+pub mod plural;
+
+pub use ids::{ApplicantKind, IdError, Login, Ogrn, Ogrnip, Snils};
+pub use person::{Email, Name, NewPassword};

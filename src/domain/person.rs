@@ -1,0 +1,260 @@
+//! What a person types about themselves: a name, an e-mail, a password.
+
+use super::ids::{ApplicantKind, Login};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    #[error("too short")]
+    TooShort,
+    #[error("too long")]
+    TooLong,
+    #[error("forbidden characters")]
+    BadChars,
+    #[error("a full name needs at least a surname and a given name")]
+    NotFull,
+}
+
+/// ФИО of a person, or the name of an organisation. Whitespace is collapsed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Name(String);
+
+impl Name {
+    pub const PERSON_MAX: usize = 150;
+    pub const ORG_MAX: usize = 300;
+
+    pub fn parse(kind: ApplicantKind, input: &str) -> Result<Self, NameError> {
+        let collapsed = input.split_whitespace().collect::<Vec<_>>().join(" ");
+        let len = collapsed.chars().count();
+        if len < 2 {
+            return Err(NameError::TooShort);
+        }
+        match kind {
+            ApplicantKind::Individual | ApplicantKind::Entrepreneur => {
+                if len > Self::PERSON_MAX {
+                    return Err(NameError::TooLong);
+                }
+                if !collapsed
+                    .chars()
+                    .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '’' | '.'))
+                {
+                    return Err(NameError::BadChars);
+                }
+                let words = collapsed
+                    .split(' ')
+                    .filter(|w| w.chars().any(char::is_alphabetic))
+                    .count();
+                if words < 2 {
+                    return Err(NameError::NotFull);
+                }
+            }
+            ApplicantKind::Legal => {
+                if len > Self::ORG_MAX {
+                    return Err(NameError::TooLong);
+                }
+                let allowed = |c: char| c.is_alphanumeric() || " «»\"'’.,-–—()№&/+:".contains(c);
+                if !collapsed.chars().all(allowed) {
+                    return Err(NameError::BadChars);
+                }
+                if !collapsed.chars().any(char::is_alphabetic) {
+                    return Err(NameError::BadChars);
+                }
+            }
+        }
+        Ok(Self(collapsed))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("not an e-mail address")]
+pub struct EmailError;
+
+/// An e-mail address: syntax checked, the domain lower-cased, one that mail can be sent to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(input: &str) -> Result<Self, EmailError> {
+        let s = input.trim();
+        if s.len() > 254 || s.contains(char::is_whitespace) {
+            return Err(EmailError);
+        }
+        let parsed = email_address::EmailAddress::parse_with_options(
+            s,
+            email_address::Options::default()
+                .without_display_text()
+                .without_domain_literal(),
+        )
+        .map_err(|_| EmailError)?;
+        let (local, domain) = (parsed.local_part(), parsed.domain());
+        // A bare host ("user@localhost") is valid syntax but never a consumer's mailbox.
+        let labels: Vec<&str> = domain.split('.').collect();
+        if labels.len() < 2 || labels.iter().any(|l| l.is_empty()) {
+            return Err(EmailError);
+        }
+        Ok(Self(format!("{local}@{}", domain.to_lowercase())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `iv***@mail.ru`: enough for the person to recognise the address, not enough to read it.
+    pub fn masked(&self) -> String {
+        mask_email(&self.0)
+    }
+}
+
+pub fn mask_email(s: &str) -> String {
+    match s.split_once('@') {
+        Some((local, domain)) => {
+            let head: String = local.chars().take(2).collect();
+            format!("{head}***@{domain}")
+        }
+        None => "***".into(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordError {
+    #[error("too short")]
+    TooShort,
+    #[error("too long")]
+    TooLong,
+    #[error("equals the login")]
+    IsLogin,
+}
+
+/// A new password that meets the rules. Never stored or logged: only its hash is.
+pub struct NewPassword(String);
+
+impl NewPassword {
+    pub const MIN: usize = 8;
+    pub const MAX: usize = 128;
+
+    pub fn parse(input: &str, login: Option<&Login>) -> Result<Self, PasswordError> {
+        let n = input.chars().count();
+        if n < Self::MIN {
+            return Err(PasswordError::TooShort);
+        }
+        if n > Self::MAX {
+            return Err(PasswordError::TooLong);
+        }
+        if let Some(login) = login {
+            let digits: String = input.chars().filter(char::is_ascii_digit).collect();
+            let only_login_chars = input
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-'));
+            if only_login_chars && digits == login.as_str() {
+                return Err(PasswordError::IsLogin);
+            }
+        }
+        Ok(Self(input.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(***)")
+    }
+}
+
+/// A phone number from Telegram's contact button: digits with a leading plus.
+pub fn normalize_phone(input: &str) -> Option<String> {
+    let digits: String = input.chars().filter(char::is_ascii_digit).collect();
+    if !(10..=15).contains(&digits.len()) {
+        return None;
+    }
+    Some(format!("+{digits}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn person_names() {
+        let ind = ApplicantKind::Individual;
+        assert_eq!(
+            Name::parse(ind, "  Иванов   Иван Иванович ")
+                .unwrap()
+                .as_str(),
+            "Иванов Иван Иванович"
+        );
+        assert!(Name::parse(ind, "Салтыков-Щедрин Михаил").is_ok());
+        assert_eq!(Name::parse(ind, "Иванов"), Err(NameError::NotFull));
+        assert_eq!(Name::parse(ind, "Иванов 1ван"), Err(NameError::BadChars));
+        assert_eq!(Name::parse(ind, "И"), Err(NameError::TooShort));
+        assert_eq!(Name::parse(ind, &"а ".repeat(100)), Err(NameError::TooLong));
+    }
+
+    #[test]
+    fn org_names() {
+        let legal = ApplicantKind::Legal;
+        assert!(Name::parse(legal, "ООО «Ромашка-2000»").is_ok());
+        assert!(Name::parse(legal, "АО \"Энергосбыт\" №1").is_ok());
+        assert_eq!(Name::parse(legal, "12345"), Err(NameError::BadChars));
+        assert_eq!(Name::parse(legal, "ООО <script>"), Err(NameError::BadChars));
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(
+            Email::parse(" Ivan@Mail.RU ").unwrap().as_str(),
+            "Ivan@mail.ru"
+        );
+        for bad in [
+            "ivan",
+            "ivan@",
+            "@mail.ru",
+            "ivan@localhost",
+            "iv an@mail.ru",
+            "ivan@mail..ru",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            Email::parse("ivanov@mail.ru").unwrap().masked(),
+            "iv***@mail.ru"
+        );
+    }
+
+    #[test]
+    fn passwords() {
+        let login = Login::parse_any("11223344595").unwrap();
+        assert_eq!(
+            NewPassword::parse("short", None).err(),
+            Some(PasswordError::TooShort)
+        );
+        assert_eq!(
+            NewPassword::parse("112-233-445 95", Some(&login)).err(),
+            Some(PasswordError::IsLogin)
+        );
+        assert!(NewPassword::parse("correct horse", Some(&login)).is_ok());
+        assert_eq!(
+            NewPassword::parse(&"x".repeat(200), None).err(),
+            Some(PasswordError::TooLong)
+        );
+    }
+
+    #[test]
+    fn phones() {
+        assert_eq!(
+            normalize_phone("79001234567").as_deref(),
+            Some("+79001234567")
+        );
+        assert_eq!(
+            normalize_phone("+7 (900) 123-45-67").as_deref(),
+            Some("+79001234567")
+        );
+        assert_eq!(normalize_phone("12"), None);
+    }
+}

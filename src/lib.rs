@@ -1,0 +1,156 @@
+//! Kabinet: a Telegram bot that is the personal account of a utility's consumers.
+
+rust_i18n::i18n!("locales", fallback = "ru");
+
+pub mod bot;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod i18n;
+pub mod mail;
+pub mod password;
+pub mod store;
+pub mod worker;
+
+use anyhow::Context;
+use clock::Clock;
+use config::Config;
+use std::future::Future;
+use std::sync::Arc;
+use store::Store;
+use teloxide::prelude::*;
+use tokio::sync::{Notify, watch};
+
+/// The bot with everything it needs, built once and run until told to stop.
+pub struct Application {
+    config: Arc<Config>,
+    store: Store,
+    bot: Bot,
+    mailer: mail::Mailer,
+    clock: Clock,
+    bot_username: String,
+}
+
+impl Application {
+    pub async fn build(config: Config, clock: Clock) -> anyhow::Result<Self> {
+        let token = config
+            .telegram_token
+            .clone()
+            .filter(|t| !t.trim().is_empty())
+            .context("TELOXIDE_TOKEN is not set: get a token from @BotFather and put it in .env or the environment")?;
+        let store = Store::open(&config.database_url).await.with_context(|| {
+            format!(
+                "cannot open the database DATABASE_URL={}",
+                config.database_url
+            )
+        })?;
+        let mailer = mail::Mailer::new(
+            config.smtp_url.as_deref(),
+            &config.mail_dir,
+            &config.mail_from,
+        )
+        .context("cannot set up e-mail (SMTP_URL / MAIL_DIR)")?;
+        let mut bot = Bot::new(token);
+        if let Some(url) = &config.telegram_api_url {
+            bot = bot.set_api_url(url.clone());
+        }
+        let me = bot
+            .get_me()
+            .await
+            .context("cannot reach the Bot API with TELOXIDE_TOKEN (getMe failed)")?;
+        let bot_username = me.username.clone().unwrap_or_default();
+        if let Err(e) = bot::start::register_commands(&bot).await {
+            tracing::warn!(error = %e, "setMyCommands failed; the command menu may be missing");
+        }
+        tracing::info!(bot = %bot_username, mail = %mailer.describe(), "ready");
+        Ok(Self {
+            config: Arc::new(config),
+            store,
+            bot,
+            mailer,
+            clock,
+            bot_username,
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Polls for updates until `shutdown` resolves, then lets in-flight updates finish and
+    /// stops the outbox worker.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let wake = Arc::new(Notify::new());
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let worker = worker::outbox::OutboxWorker {
+            store: self.store.clone(),
+            bot: self.bot.clone(),
+            mailer: self.mailer.clone(),
+            clock: self.clock.clone(),
+            schedule: self.config.outbox_retry_seconds.clone(),
+            max_attempts: self.config.outbox_max_attempts,
+            wake: wake.clone(),
+        };
+        let worker = tokio::spawn(worker.run(stop_rx));
+
+        let deps = Arc::new(bot::Deps {
+            store: self.store.clone(),
+            config: self.config.clone(),
+            clock: self.clock.clone(),
+            outbox_wake: wake,
+            bot_username: self.bot_username.clone(),
+        });
+        let mut dispatcher = Dispatcher::builder(self.bot.clone(), bot::schema())
+            .dependencies(dptree::deps![Arc::new(self.store.clone()), deps])
+            .default_handler(|_| async {})
+            .error_handler(LoggingErrorHandler::with_custom_text(
+                "update handler failed",
+            ))
+            .build();
+        let token = dispatcher.shutdown_token();
+        tokio::spawn(async move {
+            shutdown.await;
+            tracing::info!("stopping: finishing the updates in progress");
+            // Asking before the dispatcher has started is refused: ask again shortly.
+            loop {
+                match token.shutdown() {
+                    Ok(done) => {
+                        done.await;
+                        break;
+                    }
+                    Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+                }
+            }
+        });
+        dispatcher.dispatch().await;
+        let _ = stop_tx.send(true);
+        let _ = worker.await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

@@ -1,0 +1,512 @@
+//! Accounts, the Telegram chats linked to them and their consents.
+
+use super::codes::{self, CodeCheck, Issued, Purpose};
+use super::outbox::{self, OutboxMessage};
+use super::{Result, Store, is_unique_violation};
+use crate::domain::ApplicantKind;
+use crate::domain::menu::ItemCounts;
+use chrono::{DateTime, Duration, Utc};
+use sqlx::AssertSqlSafe;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountStatus {
+    Pending,
+    Confirmed,
+    Deleted,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Account {
+    pub id: i64,
+    pub kind: String,
+    pub login: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub password_hash: Option<String>,
+    pub status: String,
+    pub failed_logins: i64,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+}
+
+impl Account {
+    pub fn status(&self) -> AccountStatus {
+        match self.status.as_str() {
+            "pending" => AccountStatus::Pending,
+            "confirmed" => AccountStatus::Confirmed,
+            _ => AccountStatus::Deleted,
+        }
+    }
+
+    pub fn kind(&self) -> ApplicantKind {
+        ApplicantKind::from_str_opt(&self.kind).unwrap_or(ApplicantKind::Individual)
+    }
+
+    pub fn login(&self) -> &str {
+        self.login.as_deref().unwrap_or_default()
+    }
+
+    pub fn email(&self) -> &str {
+        self.email.as_deref().unwrap_or_default()
+    }
+}
+
+const ACCOUNT_COLUMNS: &str = "id, kind, login, name, email, phone, password_hash, status, \
+     failed_logins, locked_until, created_at, confirmed_at";
+
+/// What the bot knows about a chat at the start of every update.
+#[derive(Debug, Clone, Default)]
+pub struct ChatSession {
+    pub locale: Option<String>,
+    pub account: Option<Account>,
+}
+
+/// A registration that the person confirmed in the summary.
+pub struct NewAccount<'a> {
+    pub kind: ApplicantKind,
+    pub login: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub policy_version: &'a str,
+    pub consent_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfirmOutcome {
+    Confirmed {
+        account_id: i64,
+    },
+    /// Someone else confirmed the same login first.
+    LoginTaken,
+    Code(CodeCheck),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenOutcome {
+    Confirmed {
+        account_id: i64,
+        linked_here: bool,
+    },
+    AlreadyConfirmed,
+    LoginTaken,
+    /// Unknown, used or expired.
+    Invalid,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordLogin {
+    /// Check the password against this hash, then call `login_succeeded` or `login_failed`.
+    Check {
+        account_id: i64,
+        hash: String,
+    },
+    Locked {
+        until: DateTime<Utc>,
+    },
+    NoSuchLogin,
+}
+
+impl Store {
+    pub async fn session(&self, chat_id: i64) -> Result<ChatSession> {
+        let row: Option<(Option<String>, Option<i64>)> =
+            sqlx::query_as("SELECT locale, account_id FROM chats WHERE chat_id = ?")
+                .bind(chat_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some((locale, account_id)) = row else {
+            return Ok(ChatSession::default());
+        };
+        let account = match account_id {
+            Some(id) => self.account(id).await?,
+            None => None,
+        };
+        Ok(ChatSession { locale, account })
+    }
+
+    pub async fn account(&self, id: i64) -> Result<Option<Account>> {
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    pub async fn confirmed_by_login(&self, login: &str) -> Result<Option<Account>> {
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE login = ? AND status = 'confirmed'"
+        )))
+        .bind(login)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    pub async fn set_locale(&self, chat_id: i64, locale: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO chats (chat_id, locale) VALUES (?, ?)
+             ON CONFLICT (chat_id) DO UPDATE SET locale = excluded.locale",
+        )
+        .bind(chat_id)
+        .bind(locale)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Creates the unconfirmed account, its consent, the chat link, the code and the letter,
+    /// all or nothing. A previous unconfirmed registration from this chat is replaced.
+    pub async fn register_pending(
+        &self,
+        chat_id: i64,
+        new: &NewAccount<'_>,
+        issued: &Issued,
+        letter: &OutboxMessage,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "DELETE FROM accounts WHERE status = 'pending'
+               AND id IN (SELECT account_id FROM chats WHERE chat_id = ?)",
+        )
+        .bind(chat_id)
+        .execute(&mut *tx)
+        .await?;
+        let id = sqlx::query(
+            "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at)
+             VALUES (?, ?, ?, ?, ?, 'pending', ?)",
+        )
+        .bind(new.kind.as_str())
+        .bind(new.login)
+        .bind(new.name)
+        .bind(new.email)
+        .bind(new.password_hash)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .last_insert_rowid();
+        sqlx::query("INSERT INTO consents (account_id, policy_version, given_at) VALUES (?, ?, ?)")
+            .bind(id)
+            .bind(new.policy_version)
+            .bind(new.consent_at)
+            .execute(&mut *tx)
+            .await?;
+        link(&mut tx, chat_id, id, now).await?;
+        codes::insert(&mut tx, id, Purpose::Register, new.email, issued, now).await?;
+        outbox::enqueue(&mut tx, letter, now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The person gave up an unconfirmed registration: it goes, the chat is free again.
+    pub async fn abandon_pending(&self, chat_id: i64) -> Result<()> {
+        sqlx::query(
+            "DELETE FROM accounts WHERE status = 'pending'
+               AND id IN (SELECT account_id FROM chats WHERE chat_id = ?)",
+        )
+        .bind(chat_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn confirm_by_code(
+        &self,
+        account_id: i64,
+        typed: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ConfirmOutcome> {
+        let mut tx = self.pool.begin().await?;
+        let check = codes::check(&mut tx, account_id, Purpose::Register, typed, now).await?;
+        if !matches!(check, CodeCheck::Ok { .. }) {
+            tx.commit().await?;
+            return Ok(ConfirmOutcome::Code(check));
+        }
+        match mark_confirmed(&mut tx, account_id, now).await {
+            Ok(()) => {
+                tx.commit().await?;
+                Ok(ConfirmOutcome::Confirmed { account_id })
+            }
+            Err(e) if is_unique_violation(&e) => Ok(ConfirmOutcome::LoginTaken),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The deep link from the letter. Opened in the chat that registered, it signs that chat
+    /// in; opened elsewhere it only confirms the e-mail (a link proves the mailbox, not who
+    /// holds the password).
+    pub async fn confirm_by_token(
+        &self,
+        chat_id: i64,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TokenOutcome> {
+        let mut tx = self.pool.begin().await?;
+        let row: Option<(
+            i64,
+            i64,
+            Option<DateTime<Utc>>,
+            Option<DateTime<Utc>>,
+            String,
+        )> = sqlx::query_as(
+            "SELECT c.id, c.account_id, c.token_expires_at, c.token_used_at, a.status
+             FROM email_codes c JOIN accounts a ON a.id = c.account_id
+             WHERE c.token_hash = ? AND c.purpose = 'register'",
+        )
+        .bind(codes::hash(token))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((code_id, account_id, expires, used, status)) = row else {
+            return Ok(TokenOutcome::Invalid);
+        };
+        if status == "confirmed" {
+            return Ok(TokenOutcome::AlreadyConfirmed);
+        }
+        if status != "pending" || used.is_some() || expires.is_none_or(|e| e <= now) {
+            return Ok(TokenOutcome::Invalid);
+        }
+        sqlx::query("UPDATE email_codes SET token_used_at = ?, code_closed_at = COALESCE(code_closed_at, ?) WHERE id = ?")
+            .bind(now)
+            .bind(now)
+            .bind(code_id)
+            .execute(&mut *tx)
+            .await?;
+        match mark_confirmed(&mut tx, account_id, now).await {
+            Ok(()) => {}
+            Err(e) if is_unique_violation(&e) => return Ok(TokenOutcome::LoginTaken),
+            Err(e) => return Err(e.into()),
+        }
+        let linked: Option<(i64,)> =
+            sqlx::query_as("SELECT 1 FROM chats WHERE chat_id = ? AND account_id = ?")
+                .bind(chat_id)
+                .bind(account_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        Ok(TokenOutcome::Confirmed {
+            account_id,
+            linked_here: linked.is_some(),
+        })
+    }
+
+    pub async fn begin_password_login(
+        &self,
+        login: &str,
+        now: DateTime<Utc>,
+    ) -> Result<PasswordLogin> {
+        let Some(acc) = self.confirmed_by_login(login).await? else {
+            return Ok(PasswordLogin::NoSuchLogin);
+        };
+        if let Some(until) = acc.locked_until.filter(|u| *u > now) {
+            return Ok(PasswordLogin::Locked { until });
+        }
+        Ok(PasswordLogin::Check {
+            account_id: acc.id,
+            hash: acc.password_hash.unwrap_or_default(),
+        })
+    }
+
+    /// Counts a wrong password; the `max`-th in a row locks password sign-in for `lock`.
+    /// Returns the lock's end when this failure set it.
+    pub async fn login_failed(
+        &self,
+        account_id: i64,
+        now: DateTime<Utc>,
+        max: i64,
+        lock: Duration,
+    ) -> Result<Option<DateTime<Utc>>> {
+        let (failed,): (i64,) = sqlx::query_as(
+            "UPDATE accounts SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins",
+        )
+        .bind(account_id)
+        .fetch_one(&self.pool)
+        .await?;
+        if failed < max {
+            return Ok(None);
+        }
+        let until = now + lock;
+        sqlx::query("UPDATE accounts SET failed_logins = 0, locked_until = ? WHERE id = ?")
+            .bind(until)
+            .bind(account_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(Some(until))
+    }
+
+    /// Signs this chat in and tells the account's other chats, in one transaction.
+    pub async fn sign_in(
+        &self,
+        chat_id: i64,
+        account_id: i64,
+        notice: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = ?")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        let others: Vec<(i64,)> = sqlx::query_as(
+            "SELECT chat_id FROM chats WHERE account_id = ? AND chat_id <> ? AND blocked_at IS NULL",
+        )
+        .bind(account_id)
+        .bind(chat_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (other,) in others {
+            let msg = OutboxMessage::Telegram {
+                chat_id: other,
+                text: notice.to_owned(),
+            };
+            outbox::enqueue(&mut tx, &msg, now).await?;
+        }
+        // A chat that was in the middle of an unconfirmed registration drops it.
+        sqlx::query(
+            "DELETE FROM accounts WHERE status = 'pending'
+               AND id IN (SELECT account_id FROM chats WHERE chat_id = ?)",
+        )
+        .bind(chat_id)
+        .execute(&mut *tx)
+        .await?;
+        link(&mut tx, chat_id, account_id, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn sign_out(&self, chat_id: i64) -> Result<()> {
+        sqlx::query("UPDATE chats SET account_id = NULL, linked_at = NULL WHERE chat_id = ?")
+            .bind(chat_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_password_hash(&self, account_id: i64, hash: &str) -> Result<()> {
+        sqlx::query("UPDATE accounts SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE id = ?")
+            .bind(hash)
+            .bind(account_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_name(&self, account_id: i64, name: &str) -> Result<()> {
+        sqlx::query("UPDATE accounts SET name = ? WHERE id = ?")
+            .bind(name)
+            .bind(account_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_phone(&self, account_id: i64, phone: &str) -> Result<()> {
+        sqlx::query("UPDATE accounts SET phone = ? WHERE id = ?")
+            .bind(phone)
+            .bind(account_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// A code sent to the new address replaces the e-mail only when it comes back right.
+    pub async fn change_email_by_code(
+        &self,
+        account_id: i64,
+        typed: &str,
+        now: DateTime<Utc>,
+    ) -> Result<CodeCheck> {
+        let mut tx = self.pool.begin().await?;
+        let check = codes::check(&mut tx, account_id, Purpose::EmailChange, typed, now).await?;
+        if let CodeCheck::Ok { email } = &check {
+            sqlx::query("UPDATE accounts SET email = ? WHERE id = ?")
+                .bind(email)
+                .bind(account_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(check)
+    }
+
+    /// Withdrawal of consent: personal data erased, consent marked withdrawn, every chat
+    /// signed out, codes gone. The row stays (anonymized) so later records keep their owner id.
+    pub async fn delete_account(&self, account_id: i64, now: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE accounts SET status = 'deleted', login = NULL, name = NULL, email = NULL,
+                    phone = NULL, password_hash = NULL, deleted_at = ? WHERE id = ?",
+        )
+        .bind(now)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE consents SET withdrawn_at = ? WHERE account_id = ? AND withdrawn_at IS NULL",
+        )
+        .bind(now)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM email_codes WHERE account_id = ?")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE chats SET account_id = NULL, linked_at = NULL WHERE account_id = ?")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Items per conditional menu section. The sections' tables arrive with their issues;
+    /// until then every count is zero.
+    pub async fn item_counts(&self, _account_id: i64) -> Result<ItemCounts> {
+        Ok(ItemCounts::default())
+    }
+}
+
+async fn mark_confirmed(
+    conn: &mut sqlx::SqliteConnection,
+    account_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE accounts SET status = 'confirmed', confirmed_at = ? WHERE id = ? AND status = 'pending'")
+        .bind(now)
+        .bind(account_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+async fn link(
+    conn: &mut sqlx::SqliteConnection,
+    chat_id: i64,
+    account_id: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO chats (chat_id, account_id, linked_at) VALUES (?, ?, ?)
+         ON CONFLICT (chat_id) DO UPDATE SET account_id = excluded.account_id, linked_at = excluded.linked_at",
+    )
+    .bind(chat_id)
+    .bind(account_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// The person blocked the bot: stop sending until they write again.
+    pub async fn mark_chat_blocked(&self, chat_id: i64, now: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE chats SET blocked_at = ? WHERE chat_id = ?")
+            .bind(now)
+            .bind(chat_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,265 @@
+//! One-time codes and deep-link tokens sent by e-mail. Stored as SHA-256 hashes only; they
+//! expire and count wrong attempts.
+
+use super::{Result, Store};
+use chrono::{DateTime, Duration, Utc};
+use rand::Rng;
+use sha2::{Digest, Sha256};
+use sqlx::SqliteConnection;
+
+pub const CODE_TTL_MIN: i64 = 30;
+pub const TOKEN_TTL_HOURS: i64 = 24;
+pub const MAX_ATTEMPTS: i64 = 5;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Register,
+    EmailChange,
+    PasswordReset,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Register => "register",
+            Self::EmailChange => "email_change",
+            Self::PasswordReset => "password_reset",
+        }
+    }
+}
+
+/// A fresh code (and token) in clear: goes into the letter, never into the database.
+pub struct Issued {
+    pub code: String,
+    pub token: Option<String>,
+}
+
+impl Issued {
+    pub fn generate(with_token: bool) -> Self {
+        let mut rng = rand::thread_rng();
+        let code = format!("{:06}", rng.gen_range(0..1_000_000u32));
+        let token = with_token.then(|| {
+            let bytes: [u8; 24] = rng.r#gen();
+            hex::encode(bytes)
+        });
+        Self { code, token }
+    }
+}
+
+impl std::fmt::Debug for Issued {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Issued(***)")
+    }
+}
+
+pub fn hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Salted by the account and purpose so equal codes of two accounts hash differently.
+fn code_hash(account_id: i64, purpose: Purpose, code: &str) -> String {
+    hash(&format!("{account_id}:{}:{code}", purpose.as_str()))
+}
+
+/// Keeps only the digits of what the person typed: «123 456» is «123456».
+pub fn normalize_code(input: &str) -> Option<String> {
+    let t = input.trim();
+    if !t
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == ' ' || c == '-')
+    {
+        return None;
+    }
+    let d: String = t.chars().filter(char::is_ascii_digit).collect();
+    (d.len() == 6).then_some(d)
+}
+
+/// Stores a new code (closing the older open ones of the same purpose).
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    account_id: i64,
+    purpose: Purpose,
+    email: &str,
+    issued: &Issued,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE email_codes SET code_closed_at = ?
+         WHERE account_id = ? AND purpose = ? AND code_closed_at IS NULL",
+    )
+    .bind(now)
+    .bind(account_id)
+    .bind(purpose.as_str())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO email_codes (account_id, purpose, email, code_hash, code_expires_at,
+                                  token_hash, token_expires_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(account_id)
+    .bind(purpose.as_str())
+    .bind(email)
+    .bind(code_hash(account_id, purpose, &issued.code))
+    .bind(now + Duration::minutes(CODE_TTL_MIN))
+    .bind(issued.token.as_deref().map(hash))
+    .bind(
+        issued
+            .token
+            .as_ref()
+            .map(|_| now + Duration::hours(TOKEN_TTL_HOURS)),
+    )
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// What came of a typed code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeCheck {
+    /// Right: the code is now used. Carries the e-mail the code was sent to.
+    Ok {
+        email: String,
+    },
+    Wrong {
+        attempts_left: i64,
+    },
+    /// The fifth wrong attempt: the code is void.
+    Exhausted,
+    Expired,
+    /// No open code (never sent, used, voided or replaced).
+    NoCode,
+}
+
+/// Checks a typed code inside the caller's transaction, counting the attempt.
+pub async fn check(
+    conn: &mut SqliteConnection,
+    account_id: i64,
+    purpose: Purpose,
+    typed: &str,
+    now: DateTime<Utc>,
+) -> Result<CodeCheck> {
+    let row: Option<(i64, String, DateTime<Utc>, i64, String)> = sqlx::query_as(
+        "SELECT id, code_hash, code_expires_at, attempts, email FROM email_codes
+         WHERE account_id = ? AND purpose = ? AND code_closed_at IS NULL
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(account_id)
+    .bind(purpose.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((id, stored, expires, attempts, email)) = row else {
+        return Ok(CodeCheck::NoCode);
+    };
+    if expires <= now {
+        close(conn, id, now).await?;
+        return Ok(CodeCheck::Expired);
+    }
+    if code_hash(account_id, purpose, typed) == stored {
+        close(conn, id, now).await?;
+        return Ok(CodeCheck::Ok { email });
+    }
+    let attempts = attempts + 1;
+    sqlx::query("UPDATE email_codes SET attempts = ? WHERE id = ?")
+        .bind(attempts)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    if attempts >= MAX_ATTEMPTS {
+        close(conn, id, now).await?;
+        return Ok(CodeCheck::Exhausted);
+    }
+    Ok(CodeCheck::Wrong {
+        attempts_left: MAX_ATTEMPTS - attempts,
+    })
+}
+
+async fn close(conn: &mut SqliteConnection, id: i64, now: DateTime<Utc>) -> Result<()> {
+    sqlx::query("UPDATE email_codes SET code_closed_at = ? WHERE id = ?")
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// How many codes of this purpose went out since `since`, and when the last one did.
+pub struct SentStats {
+    pub count: i64,
+    pub last: Option<DateTime<Utc>>,
+}
+
+impl Store {
+    pub async fn codes_sent_since(
+        &self,
+        account_id: i64,
+        purpose: Purpose,
+        since: DateTime<Utc>,
+    ) -> Result<SentStats> {
+        let (count, last): (i64, Option<DateTime<Utc>>) = sqlx::query_as(
+            "SELECT COUNT(*), MAX(created_at) FROM email_codes
+             WHERE account_id = ? AND purpose = ? AND created_at > ?",
+        )
+        .bind(account_id)
+        .bind(purpose.as_str())
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(SentStats { count, last })
+    }
+
+    /// Stores a code and queues its letter in one transaction.
+    pub async fn issue_code(
+        &self,
+        account_id: i64,
+        purpose: Purpose,
+        email: &str,
+        issued: &Issued,
+        letter: &super::outbox::OutboxMessage,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        insert(&mut tx, account_id, purpose, email, issued, now).await?;
+        super::outbox::enqueue(&mut tx, letter, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Checks a code that needs nothing else done in its transaction (password reset).
+    pub async fn check_code(
+        &self,
+        account_id: i64,
+        purpose: Purpose,
+        typed: &str,
+        now: DateTime<Utc>,
+    ) -> Result<CodeCheck> {
+        let mut tx = self.pool.begin().await?;
+        let r = check(&mut tx, account_id, purpose, typed, now).await?;
+        tx.commit().await?;
+        Ok(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_six_digits_and_tokens_fit_a_deep_link() {
+        for _ in 0..100 {
+            let i = Issued::generate(true);
+            assert_eq!(i.code.len(), 6);
+            let t = i.token.unwrap();
+            // Telegram's /start payload: at most 64 of [A-Za-z0-9_-].
+            assert!(t.len() <= 64 && t.chars().all(|c| c.is_ascii_alphanumeric()));
+        }
+    }
+
+    #[test]
+    fn typed_codes_are_normalized() {
+        assert_eq!(normalize_code(" 123 456 ").as_deref(), Some("123456"));
+        assert_eq!(normalize_code("12345"), None);
+        assert_eq!(normalize_code("12345a"), None);
+    }
+}

@@ -1,0 +1,63 @@
+//! teloxide's dialogue `Storage` on our own pool (not teloxide's sqlite storage: that would be a
+//! second sqlx stack and a second pool on the same file).
+
+use super::{Store, StoreError};
+use crate::bot::state::State;
+use chrono::Utc;
+use futures::future::BoxFuture;
+use std::sync::Arc;
+use teloxide::dispatching::dialogue::Storage;
+use teloxide::types::ChatId;
+
+impl Storage<State> for Store {
+    type Error = StoreError;
+
+    fn remove_dialogue(
+        self: Arc<Self>,
+        chat_id: ChatId,
+    ) -> BoxFuture<'static, Result<(), Self::Error>> {
+        Box::pin(async move {
+            sqlx::query("DELETE FROM dialogues WHERE chat_id = ?")
+                .bind(chat_id.0)
+                .execute(&self.pool)
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn update_dialogue(
+        self: Arc<Self>,
+        chat_id: ChatId,
+        dialogue: State,
+    ) -> BoxFuture<'static, Result<(), Self::Error>> {
+        Box::pin(async move {
+            let json = serde_json::to_string(&dialogue)?;
+            sqlx::query(
+                "INSERT INTO dialogues (chat_id, state, updated_at) VALUES (?, ?, ?)
+                 ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+            )
+            .bind(chat_id.0)
+            .bind(json)
+            .bind(Utc::now())
+            .execute(&self.pool)
+            .await?;
+            Ok(())
+        })
+    }
+
+    fn get_dialogue(
+        self: Arc<Self>,
+        chat_id: ChatId,
+    ) -> BoxFuture<'static, Result<Option<State>, Self::Error>> {
+        Box::pin(async move {
+            let row: Option<(String,)> =
+                sqlx::query_as("SELECT state FROM dialogues WHERE chat_id = ?")
+                    .bind(chat_id.0)
+                    .fetch_optional(&self.pool)
+                    .await?;
+            // A state written by an older version that no longer fits becomes `Stale`: the
+            // handler resets the user to the menu with a word of explanation, never silence.
+            Ok(row.map(|(json,)| serde_json::from_str(&json).unwrap_or(State::Stale)))
+        })
+    }
+}

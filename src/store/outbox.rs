@@ -1,0 +1,124 @@
+//! The outbox: messages to deliver later (e-mails, Telegram pushes), written in the same
+//! transaction as the change that causes them, delivered by `worker::outbox`.
+
+use super::{Result, Store};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::SqliteConnection;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OutboxMessage {
+    Email {
+        to: String,
+        subject: String,
+        body: String,
+    },
+    Telegram {
+        chat_id: i64,
+        text: String,
+    },
+}
+
+impl OutboxMessage {
+    fn channel(&self) -> &'static str {
+        match self {
+            Self::Email { .. } => "email",
+            Self::Telegram { .. } => "telegram",
+        }
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub payload: String,
+    pub attempts: i64,
+}
+
+impl OutboxRow {
+    pub fn message(&self) -> serde_json::Result<OutboxMessage> {
+        serde_json::from_str(&self.payload)
+    }
+}
+
+pub async fn enqueue(
+    conn: &mut SqliteConnection,
+    msg: &OutboxMessage,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    let id = sqlx::query(
+        "INSERT INTO outbox (channel, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?)",
+    )
+    .bind(msg.channel())
+    .bind(serde_json::to_string(msg)?)
+    .bind(now)
+    .bind(now)
+    .execute(conn)
+    .await?
+    .last_insert_rowid();
+    Ok(id)
+}
+
+impl Store {
+    pub async fn outbox_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, payload, attempts FROM outbox
+             WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// When the next pending row falls due, if any: the worker sleeps until then.
+    pub async fn outbox_next_due(&self) -> Result<Option<DateTime<Utc>>> {
+        let row: Option<(DateTime<Utc>,)> = sqlx::query_as(
+            "SELECT next_attempt_at FROM outbox WHERE status = 'pending' ORDER BY next_attempt_at LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.0))
+    }
+
+    /// Delivered. The payload of an e-mail may hold a one-time code: it is erased once sent.
+    pub async fn outbox_done(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET status = 'done', done_at = ?, attempts = attempts + 1,
+                    payload = CASE channel WHEN 'email' THEN '{}' ELSE payload END
+             WHERE id = ?",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn outbox_retry(&self, id: i64, next: DateTime<Utc>, error: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
+        )
+        .bind(next)
+        .bind(error)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn outbox_failed(&self, id: i64, now: DateTime<Utc>, error: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, done_at = ?, last_error = ?,
+                    payload = CASE channel WHEN 'email' THEN '{}' ELSE payload END
+             WHERE id = ?",
+        )
+        .bind(now)
+        .bind(error)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,3 @@
+//! Background work: the outbox delivery worker.
+
+pub mod outbox;

@@ -1,0 +1,136 @@
+//! Delivers outbox rows: e-mails through the mailer, messages through Telegram. Retries with the
+//! configured backoff, honours 429 `retry_after`, marks chats that blocked the bot, and since
+//! every row lives in the database, survives restarts: a row is either delivered or pending.
+
+use crate::clock::Clock;
+use crate::config::Schedule;
+use crate::mail::Mailer;
+use crate::store::Store;
+use crate::store::outbox::{OutboxMessage, OutboxRow};
+use chrono::Duration;
+use std::sync::Arc;
+use teloxide::prelude::*;
+use teloxide::{ApiError, RequestError};
+use tokio::sync::{Notify, watch};
+
+pub struct OutboxWorker {
+    pub store: Store,
+    pub bot: Bot,
+    pub mailer: Mailer,
+    pub clock: Clock,
+    pub schedule: Schedule,
+    pub max_attempts: i64,
+    pub wake: Arc<Notify>,
+}
+
+enum Outcome {
+    Done,
+    Retry { after_secs: u64, error: String },
+    Permanent(String),
+}
+
+impl OutboxWorker {
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            let idle = match self.drain().await {
+                Ok(()) => self.until_next_due().await,
+                Err(e) => {
+                    tracing::error!(error = %e, "outbox: database error");
+                    std::time::Duration::from_secs(5)
+                }
+            };
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(idle) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    }
+
+    async fn until_next_due(&self) -> std::time::Duration {
+        let max = std::time::Duration::from_secs(60);
+        match self.store.outbox_next_due().await {
+            Ok(Some(at)) => (at - self.clock.now())
+                .to_std()
+                .unwrap_or_default()
+                .min(max),
+            _ => max,
+        }
+    }
+
+    /// Delivers every row that is due now.
+    pub async fn drain(&self) -> crate::store::Result<()> {
+        loop {
+            let rows = self.store.outbox_due(self.clock.now(), 50).await?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            for row in rows {
+                self.deliver(row).await?;
+            }
+        }
+    }
+
+    async fn deliver(&self, row: OutboxRow) -> crate::store::Result<()> {
+        let outcome = match row.message() {
+            Ok(OutboxMessage::Email { to, subject, body }) => {
+                match self.mailer.send(&to, &subject, &body).await {
+                    Ok(()) => Outcome::Done,
+                    Err(crate::mail::MailError::Address(a)) => {
+                        Outcome::Permanent(format!("bad address {a}"))
+                    }
+                    Err(e) => Outcome::Retry {
+                        after_secs: 0,
+                        error: e.to_string(),
+                    },
+                }
+            }
+            Ok(OutboxMessage::Telegram { chat_id, text }) => {
+                match self.bot.send_message(ChatId(chat_id), text).await {
+                    Ok(_) => Outcome::Done,
+                    Err(RequestError::RetryAfter(secs)) => Outcome::Retry {
+                        after_secs: secs.seconds().into(),
+                        error: "429 retry_after".into(),
+                    },
+                    Err(RequestError::Api(
+                        ApiError::BotBlocked | ApiError::UserDeactivated | ApiError::ChatNotFound,
+                    )) => {
+                        self.store
+                            .mark_chat_blocked(chat_id, self.clock.now())
+                            .await?;
+                        Outcome::Permanent("chat unreachable (blocked the bot)".into())
+                    }
+                    Err(e) => Outcome::Retry {
+                        after_secs: 0,
+                        error: e.to_string(),
+                    },
+                }
+            }
+            Err(e) => Outcome::Permanent(format!("unreadable payload: {e}")),
+        };
+        let now = self.clock.now();
+        match outcome {
+            Outcome::Done => self.store.outbox_done(row.id, now).await,
+            Outcome::Permanent(error) => {
+                tracing::warn!(id = row.id, %error, "outbox: gave up");
+                self.store.outbox_failed(row.id, now, &error).await
+            }
+            Outcome::Retry { .. } if row.attempts + 1 >= self.max_attempts => {
+                self.store
+                    .outbox_failed(row.id, now, "too many attempts")
+                    .await
+            }
+            Outcome::Retry { after_secs, error } => {
+                let wait = after_secs.max(self.schedule.delay(row.attempts + 1));
+                tracing::warn!(id = row.id, attempt = row.attempts + 1, wait, %error, "outbox: will retry");
+                let wait = i64::try_from(wait).unwrap_or(i64::MAX / 1000);
+                self.store
+                    .outbox_retry(row.id, now + Duration::seconds(wait), &error)
+                    .await
+            }
+        }
+    }
+}
