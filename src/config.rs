@@ -86,6 +86,25 @@ pub struct Config {
     pub outbox_max_attempts: i64,
 }
 
+impl Config {
+    /// Settings from flags alone, the environment still filling what the flags leave out
+    /// (tests use this to point the bot at their own database and servers).
+    pub fn from_flags<I, T>(flags: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        #[derive(clap::Parser)]
+        struct Only {
+            #[command(flatten)]
+            config: Config,
+        }
+        let args = std::iter::once(std::ffi::OsString::from("kabinet"))
+            .chain(flags.into_iter().map(Into::into));
+        <Only as clap::Parser>::try_parse_from(args).map(|o| o.config)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Schedule(pub Vec<u64>);
 

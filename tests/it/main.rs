@@ -1,1 +1,6 @@
-fn main() {}
+//! One integration test binary: flows through the real dispatcher schema, over HTTP to a local
+//! Bot API server, on real SQLite files with the real migrations.
+
+pub mod flows;
+mod helpers;
+mod smtp;

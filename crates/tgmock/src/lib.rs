@@ -1,1 +1,554 @@
-pub fn x() {}
+//! A local Telegram Bot API server for tests.
+//!
+//! It speaks the Bot API methods the bot uses over real HTTP (teloxide talks to it through
+//! `set_api_url`), hands out the updates a test pushes through long polling with offsets, and
+//! records everything the bot does per chat, so a test can wait for a message that matches and
+//! press one of its buttons.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use serde_json::{Value, json};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::Notify;
+
+pub const BOT_ID: i64 = 7_000_000_001;
+pub const BOT_USERNAME: &str = "kabinet_test_bot";
+
+/// What the bot did, in order, per chat.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Sent(BotMessage),
+    Edited(BotMessage),
+    Deleted { chat_id: i64, message_id: i64 },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BotMessage {
+    pub chat_id: i64,
+    pub message_id: i64,
+    pub text: String,
+    pub parse_mode: Option<String>,
+    /// The markup as sent: an inline keyboard, a reply keyboard or a removal.
+    pub reply_markup: Option<Value>,
+}
+
+impl BotMessage {
+    /// Inline buttons as (text, callback data), row by row flattened.
+    pub fn inline_buttons(&self) -> Vec<(String, String)> {
+        self.reply_markup
+            .as_ref()
+            .and_then(|m| m.get("inline_keyboard"))
+            .and_then(Value::as_array)
+            .map(|rows| {
+                rows.iter()
+                    .filter_map(Value::as_array)
+                    .flatten()
+                    .map(|b| {
+                        (
+                            b["text"].as_str().unwrap_or_default().to_owned(),
+                            b["callback_data"].as_str().unwrap_or_default().to_owned(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Reply-keyboard button texts, if the message carried a reply keyboard.
+    pub fn keyboard_buttons(&self) -> Vec<String> {
+        self.reply_markup
+            .as_ref()
+            .and_then(|m| m.get("keyboard"))
+            .and_then(Value::as_array)
+            .map(|rows| {
+                rows.iter()
+                    .filter_map(Value::as_array)
+                    .flatten()
+                    .filter_map(|b| b["text"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn removes_keyboard(&self) -> bool {
+        self.reply_markup
+            .as_ref()
+            .is_some_and(|m| m.get("remove_keyboard").is_some())
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    next_update_id: i64,
+    updates: VecDeque<(i64, Value)>,
+    events: Vec<Event>,
+    /// Every Bot API call by method name, for assertions on what the bot asked.
+    calls: Vec<(String, Value)>,
+}
+
+struct Shared {
+    inner: Mutex<Inner>,
+    new_update: Notify,
+    new_event: Notify,
+    next_message_id: AtomicI64,
+    max_long_poll: Duration,
+}
+
+/// The running server. Dropping it stops it.
+pub struct MockBotApi {
+    shared: Arc<Shared>,
+    port: u16,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for MockBotApi {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+impl MockBotApi {
+    /// Starts on a free loopback port. Long polls are answered within a second so a stopping
+    /// bot is never held up by one.
+    pub async fn start() -> Self {
+        let shared = Arc::new(Shared {
+            inner: Mutex::new(Inner {
+                next_update_id: 1,
+                ..Default::default()
+            }),
+            new_update: Notify::new(),
+            new_event: Notify::new(),
+            next_message_id: AtomicI64::new(1),
+            max_long_poll: Duration::from_secs(1),
+        });
+        let app = Router::new()
+            .route("/{*path}", any(handle))
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let port = listener.local_addr().expect("local addr").port();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self { shared, port, task }
+    }
+
+    /// The address to give teloxide (`Bot::set_api_url`) or the binary (`TELOXIDE_API_URL`).
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.port)
+    }
+
+    pub fn next_message_id(&self) -> i64 {
+        self.shared.next_message_id.fetch_add(1, Ordering::SeqCst)
+    }
+
+    /// Queues an update (the `update_id` is filled in) and returns its id.
+    pub fn push_update(&self, mut update: Value) -> i64 {
+        let id = {
+            let mut inner = self.shared.inner.lock().unwrap();
+            let id = inner.next_update_id;
+            inner.next_update_id += 1;
+            update["update_id"] = json!(id);
+            inner.updates.push_back((id, update));
+            id
+        };
+        self.shared.new_update.notify_waiters();
+        id
+    }
+
+    /// Updates handed out but not yet confirmed by a later offset, plus those never handed out.
+    pub fn pending_updates(&self) -> usize {
+        self.shared.inner.lock().unwrap().updates.len()
+    }
+
+    pub fn events(&self) -> Vec<Event> {
+        self.shared.inner.lock().unwrap().events.clone()
+    }
+
+    pub fn events_for(&self, chat_id: i64) -> Vec<Event> {
+        self.events()
+            .into_iter()
+            .filter(|e| match e {
+                Event::Sent(m) | Event::Edited(m) => m.chat_id == chat_id,
+                Event::Deleted { chat_id: c, .. } => *c == chat_id,
+            })
+            .collect()
+    }
+
+    pub fn calls(&self, method: &str) -> Vec<Value> {
+        self.shared
+            .inner
+            .lock()
+            .unwrap()
+            .calls
+            .iter()
+            .filter(|(m, _)| m.eq_ignore_ascii_case(method))
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    /// Waits until an event at index `from` or later satisfies `pred`; returns its index and
+    /// the event, or `None` after `timeout`.
+    pub async fn wait_event(
+        &self,
+        from: usize,
+        timeout: Duration,
+        mut pred: impl FnMut(&Event) -> bool,
+    ) -> Option<(usize, Event)> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.shared.new_event.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let inner = self.shared.inner.lock().unwrap();
+                if let Some((i, e)) = inner
+                    .events
+                    .iter()
+                    .enumerate()
+                    .skip(from)
+                    .find(|(_, e)| pred(e))
+                {
+                    return Some((i, e.clone()));
+                }
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return None;
+            }
+        }
+    }
+
+    /// Waits until every pushed update has been confirmed by the bot (a later offset).
+    pub async fn wait_updates_confirmed(&self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while tokio::time::Instant::now() < deadline {
+            if self.pending_updates() == 0 {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        false
+    }
+
+    fn record(&self, e: Event) {
+        record(&self.shared, e);
+    }
+
+    /// Records a message as if the bot had sent it (for tests that build on history).
+    pub fn inject_event(&self, e: Event) {
+        self.record(e);
+    }
+}
+
+fn record(shared: &Shared, e: Event) {
+    shared.inner.lock().unwrap().events.push(e);
+    shared.new_event.notify_waiters();
+}
+
+fn ok(result: Value) -> Response {
+    axum::Json(json!({ "ok": true, "result": result })).into_response()
+}
+
+fn api_error(code: u16, description: &str) -> Response {
+    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST);
+    (
+        status,
+        axum::Json(json!({ "ok": false, "error_code": code, "description": description })),
+    )
+        .into_response()
+}
+
+fn bot_user() -> Value {
+    json!({ "id": BOT_ID, "is_bot": true, "first_name": "Kabinet", "username": BOT_USERNAME })
+}
+
+fn chat_json(chat_id: i64) -> Value {
+    if chat_id < 0 {
+        json!({ "id": chat_id, "type": "supergroup", "title": "Operators" })
+    } else {
+        json!({ "id": chat_id, "type": "private", "first_name": "User" })
+    }
+}
+
+/// The `Message` object Telegram returns for a message the bot sent or edited.
+fn message_json(m: &BotMessage) -> Value {
+    let mut v = json!({
+        "message_id": m.message_id,
+        "date": now_unix(),
+        "chat": chat_json(m.chat_id),
+        "from": bot_user(),
+        "text": m.text,
+    });
+    // Telegram echoes only inline keyboards back.
+    if let Some(markup) = m
+        .reply_markup
+        .as_ref()
+        .filter(|r| r.get("inline_keyboard").is_some())
+    {
+        v["reply_markup"] = markup.clone();
+    }
+    v
+}
+
+fn parse_params(headers: &HeaderMap, body: &Bytes) -> Value {
+    let ct = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if ct.starts_with("application/json") {
+        serde_json::from_slice(body).unwrap_or(Value::Null)
+    } else if body.is_empty() {
+        json!({})
+    } else {
+        serde_json::from_slice(body).unwrap_or(json!({}))
+    }
+}
+
+/// The markup arrives as an object in JSON requests.
+fn markup_of(params: &Value) -> Option<Value> {
+    match params.get("reply_markup") {
+        Some(Value::String(s)) => serde_json::from_str(s).ok(),
+        Some(Value::Null) | None => None,
+        Some(v) => Some(v.clone()),
+    }
+}
+
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some((_token, method)) = path.strip_prefix("bot").and_then(|p| p.split_once('/')) else {
+        return api_error(404, "Not Found");
+    };
+    let params = parse_params(&headers, &body);
+    shared
+        .inner
+        .lock()
+        .unwrap()
+        .calls
+        .push((method.to_owned(), params.clone()));
+    let chat_id = params
+        .get("chat_id")
+        .and_then(Value::as_i64)
+        .unwrap_or_default();
+    match method.to_ascii_lowercase().as_str() {
+        "getme" => ok(json!({
+            "id": BOT_ID, "is_bot": true, "first_name": "Kabinet", "username": BOT_USERNAME,
+            "can_join_groups": true, "can_read_all_group_messages": false,
+            "supports_inline_queries": false, "can_connect_to_business": false, "has_main_web_app": false
+        })),
+        "deletewebhook" | "setmycommands" | "answercallbackquery" => ok(json!(true)),
+        "getupdates" => get_updates(&shared, &params).await,
+        "sendmessage" => {
+            let m = BotMessage {
+                chat_id,
+                message_id: shared.next_message_id.fetch_add(1, Ordering::SeqCst),
+                text: params["text"].as_str().unwrap_or_default().to_owned(),
+                parse_mode: params["parse_mode"].as_str().map(str::to_owned),
+                reply_markup: markup_of(&params),
+            };
+            if m.text.is_empty() {
+                return api_error(400, "Bad Request: message text is empty");
+            }
+            let result = message_json(&m);
+            record(&shared, Event::Sent(m));
+            ok(result)
+        }
+        "editmessagetext" | "editmessagereplymarkup" => {
+            let message_id = params["message_id"].as_i64().unwrap_or_default();
+            let previous = shared
+                .inner
+                .lock()
+                .unwrap()
+                .events
+                .iter()
+                .rev()
+                .find_map(|e| match e {
+                    Event::Sent(m) | Event::Edited(m)
+                        if m.chat_id == chat_id && m.message_id == message_id =>
+                    {
+                        Some(m.clone())
+                    }
+                    _ => None,
+                });
+            let Some(mut m) = previous else {
+                return api_error(400, "Bad Request: message to edit not found");
+            };
+            if let Some(text) = params["text"].as_str() {
+                m.text = text.to_owned();
+                m.parse_mode = params["parse_mode"].as_str().map(str::to_owned);
+            }
+            m.reply_markup = markup_of(&params);
+            let result = message_json(&m);
+            record(&shared, Event::Edited(m));
+            ok(result)
+        }
+        "deletemessage" => {
+            let message_id = params["message_id"].as_i64().unwrap_or_default();
+            record(
+                &shared,
+                Event::Deleted {
+                    chat_id,
+                    message_id,
+                },
+            );
+            ok(json!(true))
+        }
+        _ => api_error(
+            400,
+            &format!("Bad Request: method {method} is not supported by the mock"),
+        ),
+    }
+}
+
+async fn get_updates(shared: &Shared, params: &Value) -> Response {
+    let offset = params.get("offset").and_then(Value::as_i64).unwrap_or(0);
+    let limit = params
+        .get("limit")
+        .and_then(Value::as_u64)
+        .unwrap_or(100)
+        .clamp(1, 100) as usize;
+    let timeout = params.get("timeout").and_then(Value::as_u64).unwrap_or(0);
+    let wait = Duration::from_secs(timeout).min(shared.max_long_poll);
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let notified = shared.new_update.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let batch: Vec<Value> = {
+            let mut inner = shared.inner.lock().unwrap();
+            // An offset confirms every update before it: Telegram forgets them.
+            while inner.updates.front().is_some_and(|(id, _)| *id < offset) {
+                inner.updates.pop_front();
+            }
+            inner
+                .updates
+                .iter()
+                .take(limit)
+                .map(|(_, u)| u.clone())
+                .collect()
+        };
+        if !batch.is_empty() || tokio::time::Instant::now() >= deadline {
+            return ok(Value::Array(batch));
+        }
+        let _ = tokio::time::timeout_at(deadline, notified).await;
+    }
+}
+
+/// A Telegram user as a test persona, with helpers that build the updates they would cause.
+#[derive(Debug, Clone)]
+pub struct TgUser {
+    pub id: i64,
+    pub first_name: String,
+    pub language_code: Option<String>,
+}
+
+impl TgUser {
+    pub fn new(id: i64, first_name: &str) -> Self {
+        Self {
+            id,
+            first_name: first_name.to_owned(),
+            language_code: Some("ru".into()),
+        }
+    }
+
+    pub fn with_language(mut self, code: &str) -> Self {
+        self.language_code = Some(code.to_owned());
+        self
+    }
+
+    pub fn user_json(&self) -> Value {
+        let mut u = json!({ "id": self.id, "is_bot": false, "first_name": self.first_name });
+        if let Some(l) = &self.language_code {
+            u["language_code"] = json!(l);
+        }
+        u
+    }
+
+    fn private_chat(&self) -> Value {
+        json!({ "id": self.id, "type": "private", "first_name": self.first_name })
+    }
+
+    /// A message with arbitrary content fields (`text`, `photo`, `sticker`, `contact`…).
+    pub fn message(&self, message_id: i64, content: Value) -> Value {
+        let mut m = json!({
+            "message_id": message_id,
+            "date": now_unix(),
+            "chat": self.private_chat(),
+            "from": self.user_json(),
+        });
+        if let (Some(m), Some(c)) = (m.as_object_mut(), content.as_object()) {
+            for (k, v) in c {
+                m.insert(k.clone(), v.clone());
+            }
+        }
+        json!({ "message": m })
+    }
+
+    pub fn text(&self, message_id: i64, text: &str) -> Value {
+        let mut content = json!({ "text": text });
+        if text.starts_with('/') {
+            let len = text
+                .split_whitespace()
+                .next()
+                .map(|c| c.encode_utf16().count())
+                .unwrap_or(0);
+            content["entities"] = json!([{ "type": "bot_command", "offset": 0, "length": len }]);
+        }
+        self.message(message_id, content)
+    }
+
+    pub fn sticker(&self, message_id: i64) -> Value {
+        self.message(
+            message_id,
+            json!({ "sticker": {
+                "file_id": "CAACAgIAAxkBAAE", "file_unique_id": "AgADsticker", "type": "regular",
+                "width": 512, "height": 512, "is_animated": false, "is_video": false
+            }}),
+        )
+    }
+
+    pub fn photo(&self, message_id: i64) -> Value {
+        self.message(
+            message_id,
+            json!({ "photo": [{ "file_id": "AgACAgIAAxkBAAphoto", "file_unique_id": "AQADphoto", "width": 90, "height": 90, "file_size": 1000 }] }),
+        )
+    }
+
+    /// Telegram's «share my number» (or a forwarded contact of someone else, by `owner`).
+    pub fn contact(&self, message_id: i64, phone: &str, owner: Option<i64>) -> Value {
+        let mut c = json!({ "phone_number": phone, "first_name": self.first_name });
+        if let Some(id) = owner {
+            c["user_id"] = json!(id);
+        }
+        self.message(message_id, json!({ "contact": c }))
+    }
+
+    /// A press on an inline button of a message the bot sent.
+    pub fn press(&self, query_id: &str, on: &BotMessage, data: &str) -> Value {
+        json!({ "callback_query": {
+            "id": query_id,
+            "from": self.user_json(),
+            "message": message_json(on),
+            "chat_instance": format!("ci{}", self.id),
+            "data": data,
+        }})
+    }
+}

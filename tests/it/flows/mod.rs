@@ -1,0 +1,58 @@
+mod login;
+mod profile;
+mod registration;
+mod restart;
+
+use crate::helpers::{Client, TestApp, ru};
+
+pub struct Person<'a> {
+    pub kind_key: &'a str,
+    pub login: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+}
+
+pub const IVANOV: Person<'static> = Person {
+    kind_key: "kind.individual",
+    login: "112-233-445 95",
+    name: "Иванов Иван Иванович",
+    email: "ivanov@example.ru",
+    password: "correct horse",
+};
+
+/// Goes through every registration step up to the summary; returns the summary message.
+pub async fn fill_registration(c: &mut Client, p: &Person<'_>) -> tgmock::BotMessage {
+    c.send("/start");
+    let welcome = c.expect_key("start.welcome").await;
+    c.press(&welcome, &ru("start.register"));
+    let consent = c.expect_key("reg.consent").await;
+    c.press(&consent, &ru("reg.consent_yes"));
+    let kind = c.expect_key("reg.kind_q").await;
+    c.press(&kind, &ru(p.kind_key));
+    c.expect("Шаг 3 из 6").await;
+    c.send(p.login);
+    c.expect("Шаг 4 из 6").await;
+    c.send(p.name);
+    c.expect_key("reg.email_q").await;
+    c.send(p.email);
+    c.expect_key("reg.password_q").await;
+    let first = c.send(p.password);
+    c.expect_key("reg.password_repeat_q").await;
+    c.expect_deleted(first).await;
+    let second = c.send(p.password);
+    c.expect_deleted(second).await;
+    c.expect_key("reg.summary").await
+}
+
+/// Registers and confirms with the code from the letter; leaves the user at the menu.
+pub async fn register_confirmed(app: &TestApp, c: &mut Client, p: &Person<'_>) {
+    let summary = fill_registration(c, p).await;
+    let mut seen = app.mail_seen();
+    c.press(&summary, &ru("reg.ok"));
+    c.expect("Почти готово").await;
+    let letter = app.mail_to(p.email, &mut seen).await;
+    c.send(&crate::helpers::code_in(&letter));
+    c.expect_key("confirm.done").await;
+    c.expect_key("menu.title").await;
+}

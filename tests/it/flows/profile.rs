@@ -1,0 +1,179 @@
+use super::{IVANOV, register_confirmed};
+use crate::helpers::{TestApp, code_in, ru};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profile_shows_masked_data_and_edits_name_and_phone() {
+    let app = TestApp::spawn().await;
+    let mut c = app.user(5001);
+    register_confirmed(&app, &mut c, &IVANOV).await;
+    c.send(&ru("menu.profile"));
+    let card = c.expect("Профиль").await;
+    assert!(card.text.contains("•••••••4595") && card.text.contains("ivanov@example.ru"));
+    assert!(card.text.contains(&ru("profile.no_phone")));
+
+    c.press(&card, &ru("profile.edit"));
+    let edit = c.expect_key("profile.edit_q").await;
+    c.press(&edit, &ru("profile.field_name"));
+    c.expect_key("profile.name_q").await;
+    c.send("Иванов");
+    c.expect_key("name.not_full").await;
+    c.send("Иванов Иван Петрович");
+    c.expect_key("common.saved").await;
+    let card = c.expect("Иванов Иван Петрович").await;
+
+    c.press(&card, &ru("profile.edit"));
+    let edit = c.expect_key("profile.edit_q").await;
+    c.press(&edit, &ru("profile.field_phone"));
+    let ask = c.expect_key("profile.phone_q").await;
+    assert_eq!(ask.keyboard_buttons()[0], ru("profile.phone_button"));
+    // Someone else's contact is refused.
+    c.contact("+79990000000", Some(999));
+    c.expect_key("profile.phone_not_own").await;
+    c.contact("79001234567", Some(5001));
+    c.expect_key("common.saved").await;
+    c.expect("+79001234567").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e_mail_change_is_confirmed_before_it_replaces_the_old_one() {
+    let app = TestApp::spawn().await;
+    let mut c = app.user(5101);
+    register_confirmed(&app, &mut c, &IVANOV).await;
+    c.send(&ru("menu.profile"));
+    let card = c.expect("Профиль").await;
+    c.press(&card, &ru("profile.edit"));
+    let edit = c.expect_key("profile.edit_q").await;
+    c.press(&edit, &ru("profile.field_email"));
+    c.expect_key("profile.email_q").await;
+    c.send("ivanov@example.ru");
+    c.expect_key("profile.email_same").await;
+    c.send("new@example.ru");
+    c.expect("Мы отправили код на ne***@example.ru").await;
+
+    let store = app.store().await;
+    let (email,): (String,) = sqlx::query_as("SELECT email FROM accounts")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        email, "ivanov@example.ru",
+        "not replaced before confirmation"
+    );
+
+    let mut seen = Vec::new();
+    let letter = app.mail_to("new@example.ru", &mut seen).await;
+    c.send(&code_in(&letter));
+    c.expect_key("profile.email_changed").await;
+    let (email,): (String,) = sqlx::query_as("SELECT email FROM accounts")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    assert_eq!(email, "new@example.ru");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_change_needs_the_current_one() {
+    let app = TestApp::spawn().await;
+    let mut c = app.user(5201);
+    register_confirmed(&app, &mut c, &IVANOV).await;
+    c.send(&ru("menu.profile"));
+    let card = c.expect("Профиль").await;
+    c.press(&card, &ru("profile.password"));
+    c.expect_key("profile.pw_current_q").await;
+    let bad = c.send("not my password");
+    c.expect_key("profile.pw_wrong").await;
+    c.expect_deleted(bad).await;
+    c.send(IVANOV.password);
+    c.expect_key("profile.pw_new_q").await;
+    c.send("second password");
+    c.expect_key("reg.password_repeat_q").await;
+    c.send("second password");
+    c.expect_key("profile.pw_changed").await;
+
+    let store = app.store().await;
+    let (hash,): (String,) = sqlx::query_as("SELECT password_hash FROM accounts")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    assert!(kabinet::password::verify("second password", &hash));
+    assert!(!kabinet::password::verify(IVANOV.password, &hash));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_out_and_account_deletion() {
+    let app = TestApp::spawn().await;
+    let mut c = app.user(5301);
+    register_confirmed(&app, &mut c, &IVANOV).await;
+    c.send(&ru("menu.profile"));
+    let card = c.expect("Профиль").await;
+    c.press(&card, &ru("profile.logout"));
+    let out = c.expect_key("profile.logged_out").await;
+    assert!(out.removes_keyboard());
+    c.expect_key("start.welcome").await;
+    c.send(&ru("menu.profile"));
+    c.expect_key("start.who_are_you").await;
+
+    // Sign back in, then delete.
+    c.send("/start");
+    let w = c.expect_key("start.welcome").await;
+    c.press(&w, &ru("start.login"));
+    c.expect_key("login.id_q").await;
+    c.send("11223344595");
+    c.expect_key("login.password_q").await;
+    c.send(IVANOV.password);
+    c.expect_key("login.done").await;
+    c.send(&ru("menu.profile"));
+    let card = c.expect("Профиль").await;
+    c.press(&card, &ru("profile.delete"));
+    let q = c.expect_key("profile.delete_q").await;
+    c.press(&q, &ru("profile.delete_yes"));
+    c.expect_key("profile.deleted").await;
+
+    let store = app.store().await;
+    let row: (
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    ) = sqlx::query_as("SELECT status, login, name, email, password_hash FROM accounts")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    assert_eq!(row, ("deleted".into(), None, None, None, None));
+    let (withdrawn,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM consents WHERE withdrawn_at IS NOT NULL")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+    assert_eq!(withdrawn, 1);
+    let (linked,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM chats WHERE account_id IS NOT NULL")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+    assert_eq!(linked, 0);
+    // The СНИЛС is free for a new registration.
+    let mut again = app.user(5302);
+    register_confirmed(&app, &mut again, &IVANOV).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn useful_information_comes_from_configuration() {
+    let app = TestApp::spawn_with(&[
+        "--org-phone",
+        "+7 (800) 100-00-00",
+        "--org-hours",
+        "пн–пт 8:00–17:00",
+    ])
+    .await;
+    let mut c = app.user(5401);
+    register_confirmed(&app, &mut c, &IVANOV).await;
+    c.send(&ru("menu.services"));
+    let hub = c.expect_key("services.title").await;
+    c.press(&hub, &ru("services.info"));
+    let info = c.expect("+7 (800) 100-00-00").await;
+    assert!(info.text.contains("пн–пт 8:00–17:00"));
+    c.send(&ru("menu.meters"));
+    c.expect("скоро появится").await;
+}

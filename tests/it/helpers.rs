@@ -1,0 +1,361 @@
+//! Spawns the real bot (the same `Application` as `kabinet run`) against the local Bot API
+//! server, on a fresh SQLite file, with e-mails written to a folder; and drives it as a user.
+
+use kabinet::clock::Clock;
+use kabinet::config::Config;
+use kabinet::i18n;
+use kabinet::store::Store;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+use tgmock::{BotMessage, Event, MockBotApi, TgUser};
+use tokio::sync::oneshot;
+
+pub const WAIT: Duration = Duration::from_secs(15);
+
+pub fn ru(key: &str) -> String {
+    i18n::t("ru", key)
+}
+
+/// The part of a localized text before its first placeholder: enough to recognise it.
+pub fn ru_head(key: &str) -> String {
+    let s = ru(key);
+    s.split("%{").next().unwrap_or_default().to_owned()
+}
+
+struct Running {
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+pub struct TestApp {
+    pub api: Arc<MockBotApi>,
+    pub dir: tempfile::TempDir,
+    pub clock: Clock,
+    pub extra_flags: Vec<String>,
+    running: Option<Running>,
+    query_ids: AtomicI64,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    pub async fn spawn_with(flags: &[&str]) -> Self {
+        let mut app = Self {
+            api: Arc::new(MockBotApi::start().await),
+            dir: tempfile::tempdir().expect("temp dir"),
+            clock: Clock::default(),
+            extra_flags: flags.iter().map(|s| s.to_string()).collect(),
+            running: None,
+            query_ids: AtomicI64::new(1),
+        };
+        app.start().await;
+        app
+    }
+
+    pub fn db_url(&self) -> String {
+        format!("sqlite://{}", self.dir.path().join("kabinet.db").display())
+    }
+
+    pub fn mail_dir(&self) -> PathBuf {
+        self.dir.path().join("mail")
+    }
+
+    pub fn config(&self) -> Config {
+        let mut flags = vec![
+            "--telegram-token".to_owned(),
+            "123456:TEST".to_owned(),
+            "--telegram-api-url".to_owned(),
+            self.api.url(),
+            "--database-url".to_owned(),
+            self.db_url(),
+            "--mail-dir".to_owned(),
+            self.mail_dir().display().to_string(),
+            "--org-name".to_owned(),
+            "АО «Тестэнерго»".to_owned(),
+            "--outbox-retry-seconds".to_owned(),
+            "1".to_owned(),
+        ];
+        flags.extend(self.extra_flags.iter().cloned());
+        let mut config = Config::from_flags(flags).expect("test config");
+        // The environment must not leak a real SMTP server into tests that did not ask for one.
+        if !self.extra_flags.iter().any(|f| f == "--smtp-url") {
+            config.smtp_url = None;
+        }
+        config
+    }
+
+    /// Builds a new `Application` on the same database and starts it.
+    pub async fn start(&mut self) {
+        assert!(self.running.is_none(), "already running");
+        let app = kabinet::Application::build(self.config(), self.clock.clone())
+            .await
+            .expect("build app");
+        let (stop, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(app.run(async move {
+            let _ = rx.await;
+        }));
+        self.running = Some(Running { stop, task });
+    }
+
+    /// Graceful stop: the dispatcher finishes what it has, then the app is dropped.
+    pub async fn stop(&mut self) {
+        let running = self.running.take().expect("running");
+        let _ = running.stop.send(());
+        tokio::time::timeout(WAIT, running.task)
+            .await
+            .expect("the bot stops within the wait")
+            .expect("task")
+            .expect("run ok");
+    }
+
+    pub async fn store(&self) -> Store {
+        Store::connect(&self.db_url()).await.expect("open store")
+    }
+
+    pub fn user(&self, id: i64) -> Client {
+        Client {
+            api: self.api.clone(),
+            user: TgUser::new(id, "Тест"),
+            cursor: 0,
+            app_query: self.query_ids.fetch_add(1000, Ordering::SeqCst),
+        }
+    }
+
+    pub fn english_user(&self, id: i64) -> Client {
+        Client {
+            api: self.api.clone(),
+            user: TgUser::new(id, "Test").with_language("en"),
+            cursor: 0,
+            app_query: self.query_ids.fetch_add(1000, Ordering::SeqCst),
+        }
+    }
+
+    /// Waits for a letter to `to` that was not read yet; returns its decoded text body.
+    pub async fn mail_to(&self, to: &str, seen: &mut Vec<PathBuf>) -> String {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            if let Ok(entries) = std::fs::read_dir(self.mail_dir()) {
+                let mut paths: Vec<PathBuf> = entries
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "eml") && !seen.contains(p))
+                    .collect();
+                paths.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+                for p in paths {
+                    let raw = std::fs::read(&p).unwrap();
+                    let (rcpt, body) = parse_mail(&raw);
+                    if rcpt.contains(to) {
+                        seen.push(p);
+                        return body;
+                    }
+                }
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no letter to {to} arrived"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// The letters already in the folder: pass to `mail_to` to wait for a newer one.
+    pub fn mail_seen(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(self.mail_dir())
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn mail_count(&self) -> usize {
+        std::fs::read_dir(self.mail_dir())
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                    .count()
+            })
+            .unwrap_or(0)
+    }
+}
+
+/// (the To header, the decoded plain-text body) of a raw letter.
+pub fn parse_mail(raw: &[u8]) -> (String, String) {
+    let msg = mail_parser::MessageParser::default()
+        .parse(raw)
+        .expect("a parsable letter");
+    let to = msg
+        .to()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .unwrap_or_default()
+        .to_owned();
+    let body = msg.body_text(0).map(|b| b.into_owned()).unwrap_or_default();
+    (to, body)
+}
+
+/// The 6-digit code in a letter.
+pub fn code_in(body: &str) -> String {
+    body.split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .unwrap_or_else(|| panic!("no code in {body}"))
+        .to_owned()
+}
+
+/// The deep-link token in a letter.
+pub fn token_in(body: &str) -> String {
+    let start = body.find("?start=").expect("a deep link") + "?start=".len();
+    body[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect()
+}
+
+/// One Telegram user talking to the bot in a private chat.
+pub struct Client {
+    pub api: Arc<MockBotApi>,
+    pub user: TgUser,
+    /// Events before this index were already looked at.
+    pub cursor: usize,
+    app_query: i64,
+}
+
+impl Client {
+    pub fn id(&self) -> i64 {
+        self.user.id
+    }
+
+    /// Sends a text message; returns its message id.
+    pub fn send(&self, text: &str) -> i64 {
+        let id = self.api.next_message_id();
+        self.api.push_update(self.user.text(id, text));
+        id
+    }
+
+    pub fn send_raw(&self, update: serde_json::Value) {
+        self.api.push_update(update);
+    }
+
+    pub fn sticker(&self) {
+        let id = self.api.next_message_id();
+        self.api.push_update(self.user.sticker(id));
+    }
+
+    pub fn photo(&self) {
+        let id = self.api.next_message_id();
+        self.api.push_update(self.user.photo(id));
+    }
+
+    pub fn contact(&self, phone: &str, owner: Option<i64>) {
+        let id = self.api.next_message_id();
+        self.api.push_update(self.user.contact(id, phone, owner));
+    }
+
+    /// Presses the inline button labelled `label` under `msg`.
+    pub fn press(&mut self, msg: &BotMessage, label: &str) {
+        let data = msg
+            .inline_buttons()
+            .into_iter()
+            .find(|(t, _)| t == label)
+            .unwrap_or_else(|| {
+                panic!(
+                    "no button «{label}» under «{}»: {:?}",
+                    msg.text,
+                    msg.inline_buttons()
+                )
+            })
+            .1;
+        self.press_data(msg, &data);
+    }
+
+    pub fn press_data(&mut self, msg: &BotMessage, data: &str) {
+        self.app_query += 1;
+        self.api
+            .push_update(self.user.press(&format!("q{}", self.app_query), msg, data));
+    }
+
+    /// The next message (sent or edited) in this chat whose text contains `needle`.
+    pub async fn expect(&mut self, needle: &str) -> BotMessage {
+        let chat = self.id();
+        let found = self
+            .api
+            .wait_event(self.cursor, WAIT, |e| match e {
+                Event::Sent(m) | Event::Edited(m) => m.chat_id == chat && m.text.contains(needle),
+                _ => false,
+            })
+            .await;
+        match found {
+            Some((i, Event::Sent(m) | Event::Edited(m))) => {
+                self.cursor = i + 1;
+                m
+            }
+            _ => panic!(
+                "no message containing «{needle}» for chat {chat}; transcript:\n{}",
+                self.transcript()
+            ),
+        }
+    }
+
+    pub async fn expect_key(&mut self, key: &str) -> BotMessage {
+        self.expect(&ru_head(key)).await
+    }
+
+    /// The next message with an inline keyboard.
+    pub async fn expect_buttons(&mut self) -> BotMessage {
+        let chat = self.id();
+        let found = self
+            .api
+            .wait_event(self.cursor, WAIT, |e| matches!(e, Event::Sent(m) | Event::Edited(m) if m.chat_id == chat && !m.inline_buttons().is_empty()))
+            .await;
+        match found {
+            Some((i, Event::Sent(m) | Event::Edited(m))) => {
+                self.cursor = i + 1;
+                m
+            }
+            _ => panic!(
+                "no message with buttons for chat {chat}; transcript:\n{}",
+                self.transcript()
+            ),
+        }
+    }
+
+    /// Waits until the bot deleted the message `message_id`.
+    pub async fn expect_deleted(&self, message_id: i64) {
+        let chat = self.id();
+        let found = self
+            .api
+            .wait_event(0, WAIT, |e| matches!(e, Event::Deleted { chat_id, message_id: m } if *chat_id == chat && *m == message_id))
+            .await;
+        assert!(found.is_some(), "message {message_id} was not deleted");
+    }
+
+    pub fn sent_since_cursor(&self) -> Vec<BotMessage> {
+        let chat = self.id();
+        self.api
+            .events()
+            .into_iter()
+            .skip(self.cursor)
+            .filter_map(|e| match e {
+                Event::Sent(m) if m.chat_id == chat => Some(m),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn transcript(&self) -> String {
+        self.api
+            .events_for(self.id())
+            .iter()
+            .map(|e| match e {
+                Event::Sent(m) => format!(
+                    "> {} {:?}",
+                    m.text,
+                    m.inline_buttons().iter().map(|b| &b.0).collect::<Vec<_>>()
+                ),
+                Event::Edited(m) => format!("~ {}", m.text),
+                Event::Deleted { message_id, .. } => format!("x deleted {message_id}"),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
