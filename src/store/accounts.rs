@@ -96,6 +96,15 @@ pub enum TokenOutcome {
     Invalid,
 }
 
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    code_id: i64,
+    account_id: i64,
+    expires: Option<DateTime<Utc>>,
+    used: Option<DateTime<Utc>>,
+    status: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PasswordLogin {
     /// Check the password against this hash, then call `login_succeeded` or `login_failed`.
@@ -244,21 +253,16 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<TokenOutcome> {
         let mut tx = self.pool.begin().await?;
-        let row: Option<(
-            i64,
-            i64,
-            Option<DateTime<Utc>>,
-            Option<DateTime<Utc>>,
-            String,
-        )> = sqlx::query_as(
-            "SELECT c.id, c.account_id, c.token_expires_at, c.token_used_at, a.status
+        let row: Option<TokenRow> = sqlx::query_as(
+            "SELECT c.id AS code_id, c.account_id, c.token_expires_at AS expires,
+                    c.token_used_at AS used, a.status
              FROM email_codes c JOIN accounts a ON a.id = c.account_id
              WHERE c.token_hash = ? AND c.purpose = 'register'",
         )
         .bind(codes::hash(token))
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((code_id, account_id, expires, used, status)) = row else {
+        let Some(TokenRow { code_id, account_id, expires, used, status }) = row else {
             return Ok(TokenOutcome::Invalid);
         };
         if status == "confirmed" {
