@@ -82,3 +82,10 @@ CREATE TABLE dialogues (
     state       TEXT NOT NULL,
     updated_at  TEXT NOT NULL
 );
+
+-- Events counted for rate limits (registrations per chat, failed sign-ins per chat).
+CREATE TABLE rate_events (
+    key  TEXT NOT NULL,
+    at   TEXT NOT NULL
+);
+CREATE INDEX rate_events_key ON rate_events (key, at);

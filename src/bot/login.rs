@@ -13,6 +13,8 @@ use teloxide::types::KeyboardRemove;
 
 pub const MAX_FAILURES: i64 = 5;
 pub const LOCK_MINUTES: i64 = 15;
+/// Wrong sign-ins from one chat per hour, whatever the login: against trying many accounts.
+pub const CHAT_FAILURES_PER_HOUR: i64 = 20;
 
 pub async fn begin(ctx: &mut Ctx) -> HandlerResult {
     ctx.set(State::LoginId).await?;
@@ -190,7 +192,18 @@ fn guess_kind(text: &str) -> crate::domain::ApplicantKind {
 
 async fn password_login(ctx: &mut Ctx, login: &str, password: &str) -> HandlerResult {
     let now = ctx.now();
-    match ctx.store().begin_password_login(login, now).await? {
+    let chat_key = format!("login-fail:{}", ctx.chat.0);
+    let hour = Duration::hours(1);
+    if ctx.store().rate_count(&chat_key, now, hour).await? >= CHAT_FAILURES_PER_HOUR {
+        ctx.reset().await?;
+        ctx.say(ctx.t("login.chat_limit")).await?;
+        return start::show_home(ctx).await;
+    }
+    let outcome = ctx.store().begin_password_login(login, now).await?;
+    if !matches!(outcome, PasswordLogin::Check { .. }) {
+        ctx.store().rate_add(&chat_key, now, hour).await?;
+    }
+    match outcome {
         PasswordLogin::NoSuchLogin => {
             // Same cost and answer as a wrong password: logins cannot be probed.
             let _ = super::hash_password(password.to_owned()).await?;
@@ -203,6 +216,7 @@ async fn password_login(ctx: &mut Ctx, login: &str, password: &str) -> HandlerRe
             if super::verify_password(password.to_owned(), hash).await? {
                 return signed_in(ctx, account_id).await;
             }
+            ctx.store().rate_add(&chat_key, now, hour).await?;
             let lock = ctx
                 .store()
                 .login_failed(

@@ -12,6 +12,9 @@ use crate::store::codes::{Issued, Purpose};
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, KeyboardRemove};
 
+/// Registrations submitted from one chat per day.
+pub const REGISTRATIONS_PER_DAY: i64 = 5;
+
 pub async fn begin(ctx: &mut Ctx) -> HandlerResult {
     let form = RegForm::default();
     go(ctx, RegStep::Consent, form).await
@@ -373,6 +376,13 @@ async fn submit(ctx: &mut Ctx, form: RegForm) -> HandlerResult {
         .await?;
         return login_taken(ctx, kind).await;
     }
+    // Each registration sends a letter: a chat may not turn the bot into a mail cannon.
+    let key = format!("register:{}", ctx.chat.0);
+    let day = chrono::Duration::days(1);
+    if ctx.store().rate_count(&key, ctx.now(), day).await? >= REGISTRATIONS_PER_DAY {
+        return ctx.say(ctx.t("reg.too_many")).await;
+    }
+    ctx.store().rate_add(&key, ctx.now(), day).await?;
     let issued = Issued::generate(true);
     let letter = codes::letter(ctx, Purpose::Register, &email, &name, &issued);
     let new = NewAccount {

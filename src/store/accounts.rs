@@ -120,14 +120,21 @@ pub enum PasswordLogin {
 
 impl Store {
     pub async fn session(&self, chat_id: i64) -> Result<ChatSession> {
-        let row: Option<(Option<String>, Option<i64>)> =
-            sqlx::query_as("SELECT locale, account_id FROM chats WHERE chat_id = ?")
+        let row: Option<(Option<String>, Option<i64>, Option<DateTime<Utc>>)> =
+            sqlx::query_as("SELECT locale, account_id, blocked_at FROM chats WHERE chat_id = ?")
                 .bind(chat_id)
                 .fetch_optional(&self.pool)
                 .await?;
-        let Some((locale, account_id)) = row else {
+        let Some((locale, account_id, blocked_at)) = row else {
             return Ok(ChatSession::default());
         };
+        if blocked_at.is_some() {
+            // They write again, so they unblocked the bot: deliveries may resume.
+            sqlx::query("UPDATE chats SET blocked_at = NULL WHERE chat_id = ?")
+                .bind(chat_id)
+                .execute(&self.pool)
+                .await?;
+        }
         let account = match account_id {
             Some(id) => self.account(id).await?,
             None => None,
@@ -262,7 +269,14 @@ impl Store {
         .bind(codes::hash(token))
         .fetch_optional(&mut *tx)
         .await?;
-        let Some(TokenRow { code_id, account_id, expires, used, status }) = row else {
+        let Some(TokenRow {
+            code_id,
+            account_id,
+            expires,
+            used,
+            status,
+        }) = row
+        else {
             return Ok(TokenOutcome::Invalid);
         };
         if status == "confirmed" {

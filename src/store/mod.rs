@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod codes;
 pub mod dialogue;
+pub mod limits;
 pub mod outbox;
 
 use sqlx::SqlitePool;

@@ -135,3 +135,36 @@ async fn password_reset_by_e_mail_code() {
     x.expect("Неверный код").await;
     assert_eq!(app.mail_count(), before);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_chat_cannot_try_passwords_without_end() {
+    let app = TestApp::spawn().await;
+    let mut owner = app.user(4301);
+    register_confirmed(&app, &mut owner, &IVANOV).await;
+    let mut c = app.user(4302);
+    c.send("/start");
+    let w = c.expect_key("start.welcome").await;
+    c.press(&w, &ru("start.login"));
+    c.expect_key("login.id_q").await;
+    // Different logins, so no single account is locked: the chat is.
+    for _ in 0..kabinet::bot::login::CHAT_FAILURES_PER_HOUR {
+        c.send("64270954807");
+        c.expect_key("login.password_q").await;
+        c.send("guess guess");
+        c.expect_key("login.bad").await;
+        c.expect_key("login.id_q").await;
+    }
+    c.send("11223344595");
+    c.expect_key("login.password_q").await;
+    c.send(IVANOV.password);
+    c.expect_key("login.chat_limit").await;
+    app.clock.advance(Duration::minutes(61));
+    c.send("/start");
+    let w = c.expect_key("start.welcome").await;
+    c.press(&w, &ru("start.login"));
+    c.expect_key("login.id_q").await;
+    c.send("11223344595");
+    c.expect_key("login.password_q").await;
+    c.send(IVANOV.password);
+    c.expect_key("login.done").await;
+}

@@ -26,6 +26,11 @@ pub async fn fill_registration(c: &mut Client, p: &Person<'_>) -> tgmock::BotMes
     c.send("/start");
     let welcome = c.expect_key("start.welcome").await;
     c.press(&welcome, &ru("start.register"));
+    fill_from_consent(c, p).await
+}
+
+/// The registration steps from the consent question on; returns the summary.
+pub async fn fill_from_consent(c: &mut Client, p: &Person<'_>) -> tgmock::BotMessage {
     let consent = c.expect_key("reg.consent").await;
     c.press(&consent, &ru("reg.consent_yes"));
     let kind = c.expect_key("reg.kind_q").await;

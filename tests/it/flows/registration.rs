@@ -1,4 +1,4 @@
-use super::{IVANOV, Person, fill_registration, register_confirmed};
+use super::{IVANOV, Person, fill_from_consent, fill_registration, register_confirmed};
 use crate::helpers::{TestApp, code_in, ru, ru_head, token_in};
 use chrono::Duration;
 
@@ -410,4 +410,26 @@ async fn old_buttons_and_unknown_data_get_a_hint() {
     c.expect_key("start.welcome").await;
     c.send("/nonsense");
     c.expect_key("common.unknown_command").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_chat_cannot_send_endless_registration_letters() {
+    let app = TestApp::spawn().await;
+    let mut c = app.user(3901);
+    let mut summary = fill_registration(&mut c, &IVANOV).await;
+    for _ in 0..kabinet::bot::registration::REGISTRATIONS_PER_DAY {
+        c.press(&summary, &ru("reg.ok"));
+        let sent = c.expect("Почти готово").await;
+        c.press(&sent, &ru("confirm.restart"));
+        summary = fill_from_consent(&mut c, &IVANOV).await;
+    }
+    c.press(&summary, &ru("reg.ok"));
+    c.expect_key("reg.too_many").await;
+    // Each restart replaced the previous unconfirmed account: none is left behind.
+    assert_eq!(account_rows(&app).await.len(), 0);
+    let (letters,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE channel = 'email'")
+        .fetch_one(&app.store().await.pool)
+        .await
+        .unwrap();
+    assert_eq!(letters, kabinet::bot::registration::REGISTRATIONS_PER_DAY);
 }

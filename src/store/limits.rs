@@ -1,0 +1,34 @@
+//! Counters for rate limits that outlive a restart: events per key in a sliding window.
+
+use super::{Result, Store};
+use chrono::{DateTime, Duration, Utc};
+
+impl Store {
+    /// How many events of `key` happened in the last `window`.
+    pub async fn rate_count(&self, key: &str, now: DateTime<Utc>, window: Duration) -> Result<i64> {
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM rate_events WHERE key = ? AND at > ?")
+                .bind(key)
+                .bind(now - window)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(n)
+    }
+
+    /// Records an event of `key`, forgetting the ones older than `window`.
+    pub async fn rate_add(&self, key: &str, now: DateTime<Utc>, window: Duration) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM rate_events WHERE key = ? AND at <= ?")
+            .bind(key)
+            .bind(now - window)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO rate_events (key, at) VALUES (?, ?)")
+            .bind(key)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
