@@ -97,6 +97,13 @@ pub enum TokenOutcome {
 }
 
 #[derive(sqlx::FromRow)]
+struct ChatRow {
+    locale: Option<String>,
+    account_id: Option<i64>,
+    blocked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
 struct TokenRow {
     code_id: i64,
     account_id: i64,
@@ -120,12 +127,17 @@ pub enum PasswordLogin {
 
 impl Store {
     pub async fn session(&self, chat_id: i64) -> Result<ChatSession> {
-        let row: Option<(Option<String>, Option<i64>, Option<DateTime<Utc>>)> =
+        let row: Option<ChatRow> =
             sqlx::query_as("SELECT locale, account_id, blocked_at FROM chats WHERE chat_id = ?")
                 .bind(chat_id)
                 .fetch_optional(&self.pool)
                 .await?;
-        let Some((locale, account_id, blocked_at)) = row else {
+        let Some(ChatRow {
+            locale,
+            account_id,
+            blocked_at,
+        }) = row
+        else {
             return Ok(ChatSession::default());
         };
         if blocked_at.is_some() {
