@@ -1,4 +1,4 @@
-use super::{IVANOV, register_confirmed};
+use super::{IVANOV, open_login, register_confirmed};
 use crate::helpers::{TestApp, code_in, ru};
 use chrono::Duration;
 
@@ -9,10 +9,7 @@ async fn second_telegram_account_signs_in_and_the_first_is_told() {
     register_confirmed(&app, &mut first, &IVANOV).await;
 
     let mut second = app.user(4002);
-    second.send("/start");
-    let w = second.expect_key("start.welcome").await;
-    second.press(&w, &ru("start.login"));
-    second.expect_key("login.id_q").await;
+    open_login(&mut second).await;
     second.send("112-233-445-95");
     second.expect_key("login.password_q").await;
     let pw = second.send(IVANOV.password);
@@ -37,10 +34,7 @@ async fn five_wrong_passwords_lock_for_fifteen_minutes() {
     register_confirmed(&app, &mut owner, &IVANOV).await;
 
     let mut intruder = app.user(4102);
-    intruder.send("/start");
-    let w = intruder.expect_key("start.welcome").await;
-    intruder.press(&w, &ru("start.login"));
-    intruder.expect_key("login.id_q").await;
+    open_login(&mut intruder).await;
     intruder.send("11223344595");
     intruder.expect_key("login.password_q").await;
     for _ in 0..4 {
@@ -66,10 +60,7 @@ async fn five_wrong_passwords_lock_for_fifteen_minutes() {
 
     // An unknown login gets the same answer as a wrong password.
     let mut stranger = app.user(4103);
-    stranger.send("/start");
-    let w = stranger.expect_key("start.welcome").await;
-    stranger.press(&w, &ru("start.login"));
-    stranger.expect_key("login.id_q").await;
+    open_login(&mut stranger).await;
     stranger.send("64270954807");
     stranger.expect_key("login.password_q").await;
     stranger.send("whatever123");
@@ -85,10 +76,7 @@ async fn password_reset_by_e_mail_code() {
     app.mail_to("ivanov@example.ru", &mut seen).await;
 
     let mut c = app.user(4202);
-    c.send("/start");
-    let w = c.expect_key("start.welcome").await;
-    c.press(&w, &ru("start.login"));
-    let q = c.expect_key("login.id_q").await;
+    let q = open_login(&mut c).await;
     c.press(&q, &ru("login.forgot"));
     c.expect_key("reset.login_q").await;
     c.send("11223344595");
@@ -109,10 +97,7 @@ async fn password_reset_by_e_mail_code() {
 
     // The old password no longer works, the new one does.
     let mut third = app.user(4203);
-    third.send("/start");
-    let w = third.expect_key("start.welcome").await;
-    third.press(&w, &ru("start.login"));
-    third.expect_key("login.id_q").await;
+    open_login(&mut third).await;
     third.send("11223344595");
     third.expect_key("login.password_q").await;
     third.send(IVANOV.password);
@@ -123,10 +108,7 @@ async fn password_reset_by_e_mail_code() {
     // Reset for a login nobody has: the same words, and no letter.
     let before = app.mail_count();
     let mut x = app.user(4204);
-    x.send("/start");
-    let w = x.expect_key("start.welcome").await;
-    x.press(&w, &ru("start.login"));
-    let q = x.expect_key("login.id_q").await;
+    let q = open_login(&mut x).await;
     x.press(&q, &ru("login.forgot"));
     x.expect_key("reset.login_q").await;
     x.send("64270954807");
@@ -142,10 +124,7 @@ async fn one_chat_cannot_try_passwords_without_end() {
     let mut owner = app.user(4301);
     register_confirmed(&app, &mut owner, &IVANOV).await;
     let mut c = app.user(4302);
-    c.send("/start");
-    let w = c.expect_key("start.welcome").await;
-    c.press(&w, &ru("start.login"));
-    c.expect_key("login.id_q").await;
+    open_login(&mut c).await;
     // Different logins, so no single account is locked: the chat is.
     for _ in 0..kabinet::bot::login::CHAT_FAILURES_PER_HOUR {
         c.send("64270954807");
@@ -159,10 +138,7 @@ async fn one_chat_cannot_try_passwords_without_end() {
     c.send(IVANOV.password);
     c.expect_key("login.chat_limit").await;
     app.clock.advance(Duration::minutes(61));
-    c.send("/start");
-    let w = c.expect_key("start.welcome").await;
-    c.press(&w, &ru("start.login"));
-    c.expect_key("login.id_q").await;
+    open_login(&mut c).await;
     c.send("11223344595");
     c.expect_key("login.password_q").await;
     c.send(IVANOV.password);

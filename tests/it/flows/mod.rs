@@ -61,3 +61,11 @@ pub async fn register_confirmed(app: &TestApp, c: &mut Client, p: &Person<'_>) {
     c.expect_key("confirm.done").await;
     c.expect_key("menu.title").await;
 }
+
+/// /start, then «Войти в личный кабинет»: returns the question for the login.
+pub async fn open_login(c: &mut Client) -> tgmock::BotMessage {
+    c.send("/start");
+    let welcome = c.expect_key("start.welcome").await;
+    c.press(&welcome, &ru("start.login"));
+    c.expect_key("login.id_q").await
+}

@@ -1,4 +1,4 @@
-use super::{IVANOV, register_confirmed};
+use super::{IVANOV, open_login, register_confirmed};
 use crate::helpers::{TestApp, code_in, ru};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -114,10 +114,7 @@ async fn sign_out_and_account_deletion() {
     c.expect_key("start.who_are_you").await;
 
     // Sign back in, then delete.
-    c.send("/start");
-    let w = c.expect_key("start.welcome").await;
-    c.press(&w, &ru("start.login"));
-    c.expect_key("login.id_q").await;
+    open_login(&mut c).await;
     c.send("11223344595");
     c.expect_key("login.password_q").await;
     c.send(IVANOV.password);
