@@ -65,7 +65,7 @@ CREATE INDEX email_codes_account ON email_codes (account_id, purpose, created_at
 -- Whatever must reach someone later is written here in the same transaction as its cause.
 CREATE TABLE outbox (
     id               INTEGER PRIMARY KEY,
-    channel          TEXT NOT NULL CHECK (channel IN ('email', 'telegram')),
+    channel          TEXT NOT NULL CHECK (channel IN ('email', 'telegram', 'operator')),
     payload          TEXT NOT NULL,
     status           TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
     attempts         INTEGER NOT NULL DEFAULT 0,

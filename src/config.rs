@@ -76,6 +76,18 @@ pub struct Config {
     #[arg(long, env = "DEFAULT_LOCALE", default_value = "ru", value_parser = parse_locale, global = true)]
     pub default_locale: String,
 
+    /// First day of the month of the readings window.
+    #[arg(long, env = "READINGS_FIRST_DAY", default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=28), global = true)]
+    pub readings_first_day: u32,
+
+    /// Last day of the readings window: readings sent after it count for the next month.
+    #[arg(long, env = "READINGS_LAST_DAY", default_value_t = 25, value_parser = clap::value_parser!(u32).range(1..=28), global = true)]
+    pub readings_last_day: u32,
+
+    /// The utility's time zone as hours from UTC (dates of readings and requests).
+    #[arg(long, env = "UTC_OFFSET_HOURS", default_value_t = 3, value_parser = clap::value_parser!(i32).range(-12..=14), global = true)]
+    pub utc_offset_hours: i32,
+
     /// Seconds between delivery attempts of a queued e-mail or message, comma-separated; the
     /// last one repeats.
     #[arg(long, env = "OUTBOX_RETRY_SECONDS", default_value = "5,30,120,600,1800", value_parser = parse_schedule, global = true)]
@@ -87,6 +99,13 @@ pub struct Config {
 }
 
 impl Config {
+    pub fn readings_window(&self) -> crate::domain::meters::Window {
+        crate::domain::meters::Window {
+            first_day: self.readings_first_day,
+            last_day: self.readings_last_day,
+        }
+    }
+
     /// Settings from flags alone, the environment still filling what the flags leave out
     /// (tests use this to point the bot at their own database and servers).
     pub fn from_flags<I, T>(flags: I) -> Result<Self, clap::Error>

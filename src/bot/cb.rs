@@ -1,6 +1,7 @@
 //! Callback data: a small typed codec, `Cb` ↔ a string of at most 64 bytes.
 
 use crate::domain::ApplicantKind;
+use crate::domain::meters::Resource;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cb {
@@ -31,6 +32,90 @@ pub enum Cb {
     Logout,
     Delete,
     DeleteYes,
+    // Meters
+    Meters,
+    AddMeter,
+    Resource(Resource),
+    Zones(u8),
+    Capacity(u8, u8),
+    Skip,
+    Save,
+    Done,
+    Yes,
+    No,
+    Tod(TimeOfDay),
+    Reason(ReplaceReason),
+    /// «Передать показания» with several meters: which one.
+    ChooseMeter,
+    Meter(i64),
+    Read(i64),
+    History(i64, u8),
+    ReqTaking(i64),
+    ReqCommission(i64),
+    ReqReplace(i64),
+    MeterEdit(i64),
+    MeterEditField(i64, MeterField),
+    MeterDelete(i64),
+    MeterDeleteYes(i64),
+    ReadingPhoto(i64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeOfDay {
+    Morning,
+    Day,
+    Evening,
+}
+
+impl TimeOfDay {
+    pub const ALL: [TimeOfDay; 3] = [Self::Morning, Self::Day, Self::Evening];
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Morning => "tod.morning",
+            Self::Day => "tod.day",
+            Self::Evening => "tod.evening",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplaceReason {
+    Fault,
+    Expired,
+    Other,
+}
+
+impl ReplaceReason {
+    pub const ALL: [ReplaceReason; 3] = [Self::Fault, Self::Expired, Self::Other];
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Fault => "reason.fault",
+            Self::Expired => "reason.expired",
+            Self::Other => "reason.other",
+        }
+    }
+}
+
+/// A meter field «Изменить» can change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeterField {
+    Model,
+    Place,
+    Address,
+    Verification,
+}
+
+impl MeterField {
+    pub const ALL: [MeterField; 4] = [Self::Model, Self::Place, Self::Address, Self::Verification];
+    fn code(self) -> u8 {
+        self as u8
+    }
+    fn from_code(c: i64) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| i64::from(f.code()) == c)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,7 +178,72 @@ const SIMPLE: &[(Cb, &str)] = &[
     (Cb::Logout, "p:logout"),
     (Cb::Delete, "p:del"),
     (Cb::DeleteYes, "p:del:y"),
+    (Cb::Meters, "m"),
+    (Cb::AddMeter, "m:add"),
+    (Cb::Resource(Resource::Electricity), "res:el"),
+    (Cb::Resource(Resource::ColdWater), "res:cw"),
+    (Cb::Resource(Resource::HotWater), "res:hw"),
+    (Cb::Resource(Resource::Heat), "res:ht"),
+    (Cb::Skip, "skip"),
+    (Cb::Save, "save"),
+    (Cb::Done, "done"),
+    (Cb::Yes, "yes"),
+    (Cb::No, "no"),
+    (Cb::Tod(TimeOfDay::Morning), "tod:m"),
+    (Cb::Tod(TimeOfDay::Day), "tod:d"),
+    (Cb::Tod(TimeOfDay::Evening), "tod:e"),
+    (Cb::Reason(ReplaceReason::Fault), "rsn:f"),
+    (Cb::Reason(ReplaceReason::Expired), "rsn:e"),
+    (Cb::Reason(ReplaceReason::Other), "rsn:o"),
+    (Cb::ChooseMeter, "m:choose"),
 ];
+
+/// Variants that carry numbers: `tag:n[:n]`.
+fn encode_param(cb: Cb) -> Option<String> {
+    Some(match cb {
+        Cb::Zones(n) => format!("zones:{n}"),
+        Cb::Capacity(i, f) => format!("cap:{i}:{f}"),
+        Cb::Meter(id) => format!("m:{id}"),
+        Cb::Read(id) => format!("m:r:{id}"),
+        Cb::History(id, page) => format!("m:h:{id}:{page}"),
+        Cb::ReqTaking(id) => format!("m:qt:{id}"),
+        Cb::ReqCommission(id) => format!("m:qc:{id}"),
+        Cb::ReqReplace(id) => format!("m:qr:{id}"),
+        Cb::MeterEdit(id) => format!("m:e:{id}"),
+        Cb::MeterEditField(id, f) => format!("m:ef:{id}:{}", f.code()),
+        Cb::MeterDelete(id) => format!("m:d:{id}"),
+        Cb::MeterDeleteYes(id) => format!("m:dy:{id}"),
+        Cb::ReadingPhoto(id) => format!("m:p:{id}"),
+        _ => return None,
+    })
+}
+
+fn decode_param(data: &str) -> Option<Cb> {
+    let parts: Vec<&str> = data.split(':').collect();
+    let n = |i: usize| {
+        parts
+            .get(i)
+            .and_then(|p| p.parse::<i64>().ok())
+            .filter(|v| *v >= 0)
+    };
+    let small = |i: usize| n(i).and_then(|v| u8::try_from(v).ok());
+    Some(match parts.as_slice() {
+        ["zones", _] => Cb::Zones(small(1).filter(|z| (1..=3).contains(z))?),
+        ["cap", _, _] => Cb::Capacity(small(1)?, small(2)?),
+        ["m", _] => Cb::Meter(n(1)?),
+        ["m", "r", _] => Cb::Read(n(2)?),
+        ["m", "h", _, _] => Cb::History(n(2)?, small(3)?),
+        ["m", "qt", _] => Cb::ReqTaking(n(2)?),
+        ["m", "qc", _] => Cb::ReqCommission(n(2)?),
+        ["m", "qr", _] => Cb::ReqReplace(n(2)?),
+        ["m", "e", _] => Cb::MeterEdit(n(2)?),
+        ["m", "ef", _, _] => Cb::MeterEditField(n(2)?, MeterField::from_code(n(3)?)?),
+        ["m", "d", _] => Cb::MeterDelete(n(2)?),
+        ["m", "dy", _] => Cb::MeterDeleteYes(n(2)?),
+        ["m", "p", _] => Cb::ReadingPhoto(n(2)?),
+        _ => return None,
+    })
+}
 
 impl Cb {
     pub fn encode(self) -> String {
@@ -101,11 +251,16 @@ impl Cb {
             .iter()
             .find(|(c, _)| *c == self)
             .map(|(_, s)| (*s).to_owned())
+            .or_else(|| encode_param(self))
             .expect("every Cb has an encoding")
     }
 
     pub fn decode(data: &str) -> Option<Cb> {
-        SIMPLE.iter().find(|(_, s)| *s == data).map(|(c, _)| *c)
+        SIMPLE
+            .iter()
+            .find(|(_, s)| *s == data)
+            .map(|(c, _)| *c)
+            .or_else(|| decode_param(data))
     }
 }
 
@@ -126,6 +281,29 @@ mod tests {
             "encodings are unique"
         );
         assert_eq!(Cb::decode("garbage"), None);
+        let big = i64::MAX;
+        for cb in [
+            Cb::Zones(3),
+            Cb::Capacity(6, 1),
+            Cb::Meter(big),
+            Cb::Read(7),
+            Cb::History(big, 255),
+            Cb::ReqTaking(1),
+            Cb::ReqCommission(2),
+            Cb::ReqReplace(3),
+            Cb::MeterEdit(4),
+            Cb::MeterEditField(big, MeterField::Verification),
+            Cb::MeterDelete(5),
+            Cb::MeterDeleteYes(6),
+            Cb::ReadingPhoto(7),
+        ] {
+            let s = cb.encode();
+            assert!(s.len() <= 64, "{s}");
+            assert_eq!(Cb::decode(&s), Some(cb), "{s}");
+        }
+        for bad in ["m:-1", "m:r:x", "zones:4", "m:ef:1:9", "m:h:1", "m:1:2:3:4"] {
+            assert_eq!(Cb::decode(bad), None, "{bad}");
+        }
         assert_eq!(Cb::decode(""), None);
     }
 }

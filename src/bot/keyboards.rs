@@ -56,6 +56,7 @@ pub fn section_key(s: Section) -> &'static str {
         Section::Services => "menu.services",
         Section::Profile => "menu.profile",
         Section::Meters => "menu.meters",
+        Section::SendReadings => "menu.send_readings",
         Section::Connection => "menu.connection",
         Section::Tickets => "menu.tickets",
         Section::Requests => "menu.requests",

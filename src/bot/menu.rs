@@ -34,12 +34,7 @@ pub async fn confirm_reminder(ctx: &Ctx) -> HandlerResult {
 /// Which menu section a typed text names, in either language (an old keyboard may be in the
 /// other one).
 fn section_of(text: &str) -> Option<Section> {
-    use Section::*;
-    [
-        Services, Profile, Meters, Connection, Tickets, Requests, Documents,
-    ]
-    .into_iter()
-    .find(|s| {
+    Section::ALL.into_iter().find(|s| {
         crate::i18n::LOCALES
             .iter()
             .any(|l| crate::i18n::t(l, keyboards::section_key(*s)) == text.trim())
@@ -71,6 +66,8 @@ async fn open_section(ctx: &mut Ctx, section: Section) -> HandlerResult {
     match section {
         Section::Services => services(ctx).await,
         Section::Profile => profile::show(ctx).await,
+        Section::Meters => super::meters::show_list(ctx).await,
+        Section::SendReadings => super::meters::send_readings_entry(ctx).await,
         other => {
             let name = ctx.t(keyboards::section_key(other));
             ctx.say(ctx.tf("menu.soon", &[("section", &name)])).await?;
@@ -80,10 +77,26 @@ async fn open_section(ctx: &mut Ctx, section: Section) -> HandlerResult {
 }
 
 async fn services(ctx: &Ctx) -> HandlerResult {
-    let kb = keyboards::inline(vec![
-        vec![keyboards::button(ctx.loc, "services.info", Cb::UsefulInfo)],
-        vec![keyboards::button(ctx.loc, "common.to_menu", Cb::Menu)],
-    ]);
+    let has_meters = match ctx.user() {
+        Some(u) => ctx.store().active_meter_count(u.id).await? > 0,
+        None => false,
+    };
+    let mut rows = Vec::new();
+    if has_meters {
+        rows.push(vec![keyboards::button(
+            ctx.loc,
+            "menu.send_readings",
+            Cb::ChooseMeter,
+        )]);
+    }
+    rows.push(vec![keyboards::button(ctx.loc, "meters.add", Cb::AddMeter)]);
+    rows.push(vec![keyboards::button(
+        ctx.loc,
+        "services.info",
+        Cb::UsefulInfo,
+    )]);
+    rows.push(vec![keyboards::button(ctx.loc, "common.to_menu", Cb::Menu)]);
+    let kb = keyboards::inline(rows);
     ctx.say_with(ctx.t("services.title"), kb).await
 }
 

@@ -2,9 +2,11 @@
 
 pub mod cb;
 pub mod codes;
+pub mod files;
 pub mod keyboards;
 pub mod login;
 pub mod menu;
+pub mod meters;
 pub mod profile;
 pub mod registration;
 pub mod start;
@@ -74,6 +76,12 @@ impl Ctx {
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.deps.clock.now()
+    }
+
+    /// Today in the utility's time zone.
+    pub fn today(&self) -> chrono::NaiveDate {
+        (self.now() + chrono::Duration::hours(i64::from(self.deps.config.utc_offset_hours)))
+            .date_naive()
     }
 
     /// The account this chat is signed in to and that is confirmed.
@@ -198,6 +206,15 @@ async fn on_callback(
     deps: Arc<Deps>,
 ) -> HandlerResult {
     let span = tracing::info_span!("callback", chat = dialogue.chat_id().0);
+    // In a private chat only its owner can press its buttons; anything else is forged.
+    let private = q.message.as_ref().is_some_and(|m| m.chat().is_private());
+    if private && dialogue.chat_id().0 != q.from.id.0 as i64 {
+        tracing::warn!(
+            from = q.from.id.0,
+            "callback from someone else's private chat ignored"
+        );
+        return Ok(());
+    }
     async move {
         let mut ctx = context(bot, deps, dialogue, q.from.language_code.as_deref()).await?;
         let cb = q.data.as_deref().and_then(Cb::decode);
@@ -205,7 +222,7 @@ async fn on_callback(
         let _ = ctx.bot.answer_callback_query(q.id.clone()).await;
         let result = match cb {
             Some(cb) => route_callback(&mut ctx, cb).await,
-            None => start::stale_button(&mut ctx).await,
+            None => start::stale_button(&ctx).await,
         };
         if let Err(e) = result {
             apologise(&ctx, &e).await;
@@ -241,6 +258,11 @@ async fn route_message(ctx: &mut Ctx, msg: &Message) -> HandlerResult {
         | State::ChangePwNew
         | State::ChangePwRepeat { .. }
         | State::DeleteConfirm => profile::on_message(ctx, msg, state).await,
+        State::AddMeter { .. }
+        | State::Reading { .. }
+        | State::ReadingPhoto { .. }
+        | State::MeterReq { .. }
+        | State::MeterEditValue { .. } => meters::on_message(ctx, msg, state).await,
     }
 }
 
@@ -256,6 +278,9 @@ async fn route_callback(ctx: &mut Ctx, cb: Cb) -> HandlerResult {
         Cb::Cancel => return start::cancel(ctx).await,
         Cb::Menu => return start::to_menu(ctx).await,
         _ => {}
+    }
+    if meters::handles(cb, &state) {
+        return meters::on_callback(ctx, cb, state).await;
     }
     match state {
         State::Registration { step, form } => registration::on_callback(ctx, cb, step, form).await,

@@ -3,7 +3,7 @@
 
 use super::cb::Lang;
 use super::state::State;
-use super::{Ctx, HandlerResult, keyboards, login, menu, profile, registration};
+use super::{Ctx, HandlerResult, keyboards, login, menu, meters, profile, registration};
 use teloxide::prelude::*;
 use teloxide::types::{BotCommand, KeyboardRemove};
 
@@ -52,7 +52,7 @@ pub async fn welcome(ctx: &Ctx) -> HandlerResult {
     ctx.say_with(text, keyboards::welcome(ctx.loc)).await
 }
 
-pub async fn cancel(ctx: &mut Ctx) -> HandlerResult {
+pub async fn cancel(ctx: &Ctx) -> HandlerResult {
     ctx.reset().await?;
     if ctx.user().is_some() {
         ctx.say(ctx.t("common.cancelled")).await?;
@@ -69,14 +69,14 @@ pub async fn to_menu(ctx: &mut Ctx) -> HandlerResult {
     show_home(ctx).await
 }
 
-pub async fn stale_state(ctx: &mut Ctx) -> HandlerResult {
+pub async fn stale_state(ctx: &Ctx) -> HandlerResult {
     ctx.reset().await?;
     ctx.say(ctx.t("common.stale_state")).await?;
     show_home(ctx).await
 }
 
 /// A button from an old message: say so, then ask the current question again.
-pub async fn stale_button(ctx: &mut Ctx) -> HandlerResult {
+pub async fn stale_button(ctx: &Ctx) -> HandlerResult {
     ctx.say(ctx.t("common.stale_button")).await?;
     reprompt(ctx).await
 }
@@ -93,6 +93,11 @@ pub async fn reprompt(ctx: &Ctx) -> HandlerResult {
         | State::ResetCode { .. }
         | State::ResetPassword { .. }
         | State::ResetPasswordRepeat { .. } => login::prompt(ctx, &state).await,
+        State::AddMeter { .. }
+        | State::Reading { .. }
+        | State::ReadingPhoto { .. }
+        | State::MeterReq { .. }
+        | State::MeterEditValue { .. } => meters::prompt(ctx, &state).await,
         _ => profile::prompt(ctx, &state).await,
     }
 }

@@ -1,6 +1,9 @@
 //! The dialogue state: only the form in progress. Everything durable lives in real tables.
 
+use super::cb::{MeterField, ReplaceReason, TimeOfDay};
 use crate::domain::ApplicantKind;
+use crate::domain::quantity::Quantity;
+use crate::store::meters::{FileRef, NewMeter};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +48,119 @@ pub enum State {
         hash: String,
     },
     DeleteConfirm,
+    AddMeter {
+        step: MeterStep,
+        form: NewMeter,
+    },
+    /// Values typed so far, one per zone; `rollover` marks a zone confirmed as passing zero.
+    Reading {
+        meter_id: i64,
+        values: Vec<Quantity>,
+        rollover: Vec<bool>,
+        /// A lower value waiting for «перешёл через ноль?».
+        #[serde(default)]
+        pending: Option<Quantity>,
+        /// All zones typed; waiting for the person to confirm (replacement or anomaly).
+        #[serde(default)]
+        confirming: bool,
+    },
+    ReadingPhoto {
+        meter_id: i64,
+    },
+    MeterReq {
+        meter_id: i64,
+        kind: ReqKind,
+        step: ReqStep,
+        form: ReqForm,
+    },
+    MeterEditValue {
+        meter_id: i64,
+        field: MeterField,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeterStep {
+    Resource,
+    Serial,
+    Model,
+    Place,
+    Address,
+    Zones,
+    Capacity,
+    Verification,
+    Initial,
+    Summary,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReqKind {
+    ReadingTaking,
+    Commissioning,
+    Replacement,
+}
+
+impl ReqKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ReadingTaking => "reading_taking",
+            Self::Commissioning => "commissioning",
+            Self::Replacement => "replacement",
+        }
+    }
+
+    /// The steps of each request, in order.
+    pub fn steps(self) -> &'static [ReqStep] {
+        use ReqStep::*;
+        match self {
+            Self::ReadingTaking => &[Date, TimeOfDay, Comment, Summary],
+            Self::Commissioning => &[
+                InstallDate,
+                Installer,
+                Seal,
+                Readings,
+                Date,
+                TimeOfDay,
+                Files,
+                Summary,
+            ],
+            Self::Replacement => &[Reason, Date, Comment, Summary],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReqStep {
+    Reason,
+    ReasonText,
+    InstallDate,
+    Installer,
+    Seal,
+    Readings,
+    Date,
+    TimeOfDay,
+    Comment,
+    Files,
+    Summary,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReqForm {
+    pub preferred_date: Option<chrono::NaiveDate>,
+    pub time_of_day: Option<TimeOfDay>,
+    pub comment: Option<String>,
+    pub install_date: Option<chrono::NaiveDate>,
+    pub installer: Option<String>,
+    pub seal: Option<String>,
+    #[serde(default)]
+    pub readings: Vec<Quantity>,
+    #[serde(default)]
+    pub files: Vec<FileRef>,
+    pub reason: Option<ReplaceReason>,
+    pub reason_text: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

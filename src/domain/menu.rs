@@ -6,15 +6,31 @@ pub enum Section {
     Services,
     Profile,
     Meters,
+    /// «Передать показания»: straight to the reading, once the user has a meter.
+    SendReadings,
     Connection,
     Tickets,
     Requests,
     Documents,
 }
 
+impl Section {
+    pub const ALL: [Section; 8] = [
+        Self::Services,
+        Self::Profile,
+        Self::Meters,
+        Self::SendReadings,
+        Self::Connection,
+        Self::Tickets,
+        Self::Requests,
+        Self::Documents,
+    ];
+}
+
 /// How many items of each conditional kind the user has.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ItemCounts {
+    pub meters: i64,
     pub connection: i64,
     pub tickets: i64,
     pub requests: i64,
@@ -24,6 +40,7 @@ pub struct ItemCounts {
 pub fn menu_sections(counts: ItemCounts) -> Vec<Section> {
     let mut out = vec![Section::Services, Section::Profile, Section::Meters];
     let conditional = [
+        (counts.meters, Section::SendReadings),
         (counts.connection, Section::Connection),
         (counts.tickets, Section::Tickets),
         (counts.requests, Section::Requests),
@@ -59,11 +76,13 @@ mod tests {
         assert!(menu_sections(c).contains(&Section::Tickets));
         assert!(!menu_sections(c).contains(&Section::Requests));
         let all = ItemCounts {
+            meters: 1,
             connection: 2,
             tickets: 1,
             requests: 3,
             documents: 1,
         };
-        assert_eq!(menu_sections(all).len(), 7);
+        assert_eq!(menu_sections(all).len(), 8);
+        assert_eq!(menu_sections(all)[3], Section::SendReadings);
     }
 }

@@ -2,8 +2,10 @@
 
 pub mod ids;
 pub mod menu;
+pub mod meters;
 pub mod person;
 pub mod plural;
+pub mod quantity;
 
 pub use ids::{ApplicantKind, IdError, Login, Ogrn, Ogrnip, Snils};
 pub use person::{Email, Name, NewPassword};

@@ -491,10 +491,13 @@ impl Store {
         Ok(())
     }
 
-    /// Items per conditional menu section. The sections' tables arrive with their issues;
-    /// until then every count is zero.
-    pub async fn item_counts(&self, _account_id: i64) -> Result<ItemCounts> {
-        Ok(ItemCounts::default())
+    /// Items per conditional menu section. Connection applications, tickets and documents
+    /// arrive with their own tables; until then they count zero.
+    pub async fn item_counts(&self, account_id: i64) -> Result<ItemCounts> {
+        Ok(ItemCounts {
+            meters: self.active_meter_count(account_id).await?,
+            ..Default::default()
+        })
     }
 }
 

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod codes;
 pub mod dialogue;
 pub mod limits;
+pub mod meters;
 pub mod outbox;
 
 use sqlx::SqlitePool;

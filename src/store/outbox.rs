@@ -18,6 +18,12 @@ pub enum OutboxMessage {
         chat_id: i64,
         text: String,
     },
+    /// A new item or an addition for the operators\' desk; waits until the desk takes it.
+    Operator {
+        item: String,
+        id: i64,
+        event: String,
+    },
 }
 
 impl OutboxMessage {
@@ -25,6 +31,7 @@ impl OutboxMessage {
         match self {
             Self::Email { .. } => "email",
             Self::Telegram { .. } => "telegram",
+            Self::Operator { .. } => "operator",
         }
     }
 }
@@ -64,7 +71,8 @@ impl Store {
     pub async fn outbox_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxRow>> {
         Ok(sqlx::query_as(
             "SELECT id, payload, attempts FROM outbox
-             WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+             WHERE status = 'pending' AND channel IN ('email', 'telegram') AND next_attempt_at <= ?
+             ORDER BY id LIMIT ?",
         )
         .bind(now)
         .bind(limit)
@@ -75,7 +83,8 @@ impl Store {
     /// When the next pending row falls due, if any: the worker sleeps until then.
     pub async fn outbox_next_due(&self) -> Result<Option<DateTime<Utc>>> {
         let row: Option<(DateTime<Utc>,)> = sqlx::query_as(
-            "SELECT next_attempt_at FROM outbox WHERE status = 'pending' ORDER BY next_attempt_at LIMIT 1",
+            "SELECT next_attempt_at FROM outbox
+             WHERE status = 'pending' AND channel IN ('email', 'telegram') ORDER BY next_attempt_at LIMIT 1",
         )
         .fetch_optional(&self.pool)
         .await?;

@@ -109,6 +109,8 @@ impl OutboxWorker {
                     },
                 }
             }
+            // Not selected by `outbox_due`: the operators' desk delivers these.
+            Ok(OutboxMessage::Operator { .. }) => return Ok(()),
             Err(e) => Outcome::Permanent(format!("unreadable payload: {e}")),
         };
         let now = self.clock.now();

@@ -12,6 +12,19 @@ use std::time::Duration;
 use tgmock::{BotMessage, Event, MockBotApi, TgUser};
 use tokio::sync::oneshot;
 
+/// The bot's warnings and errors in the test output (RUST_LOG overrides).
+fn init_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let filter =
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
+    });
+}
+
 pub const WAIT: Duration = Duration::from_secs(15);
 
 pub fn ru(key: &str) -> String {
@@ -44,6 +57,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(flags: &[&str]) -> Self {
+        init_logs();
         let mut app = Self {
             api: Arc::new(MockBotApi::start().await),
             dir: tempfile::tempdir().expect("temp dir"),
@@ -244,6 +258,12 @@ impl Client {
     pub fn photo(&self) {
         let id = self.api.next_message_id();
         self.api.push_update(self.user.photo(id));
+    }
+
+    pub fn document(&self, name: &str, mime: &str, size: u64) {
+        let id = self.api.next_message_id();
+        self.api
+            .push_update(self.user.document(id, name, mime, size));
     }
 
     pub fn contact(&self, phone: &str, owner: Option<i64>) {

@@ -355,6 +355,9 @@ async fn handle(
             "supports_inline_queries": false, "can_connect_to_business": false, "has_main_web_app": false
         })),
         "deletewebhook" | "setmycommands" | "answercallbackquery" => ok(json!(true)),
+        "getwebhookinfo" => {
+            ok(json!({ "url": "", "has_custom_certificate": false, "pending_update_count": 0 }))
+        }
         "getupdates" => get_updates(&shared, &params).await,
         "sendmessage" => {
             let m = BotMessage {
@@ -529,6 +532,17 @@ impl TgUser {
         self.message(
             message_id,
             json!({ "photo": [{ "file_id": "AgACAgIAAxkBAAphoto", "file_unique_id": "AQADphoto", "width": 90, "height": 90, "file_size": 1000 }] }),
+        )
+    }
+
+    /// A document (PDF, DOCX…) as Telegram delivers it.
+    pub fn document(&self, message_id: i64, file_name: &str, mime: &str, size: u64) -> Value {
+        self.message(
+            message_id,
+            json!({ "document": {
+                "file_id": format!("BQACAgIAAxkBAAdoc{message_id}"), "file_unique_id": format!("AgADdoc{message_id}"),
+                "file_name": file_name, "mime_type": mime, "file_size": size
+            }}),
         )
     }
 

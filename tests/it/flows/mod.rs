@@ -1,4 +1,5 @@
 mod login;
+mod meters;
 mod profile;
 mod registration;
 mod restart;

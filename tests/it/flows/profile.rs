@@ -172,5 +172,5 @@ async fn useful_information_comes_from_configuration() {
     let info = c.expect("+7 (800) 100-00-00").await;
     assert!(info.text.contains("пн–пт 8:00–17:00"));
     c.send(&ru("menu.meters"));
-    c.expect("скоро появится").await;
+    c.expect_key("meters.empty").await;
 }

@@ -1,0 +1,4 @@
+// The locale files are compiled into the binary by rust-i18n: rebuild when they change.
+fn main() {
+    println!("cargo:rerun-if-changed=locales");
+}

@@ -1,0 +1,73 @@
+//! Files people attach: photos and documents of allowed types and sizes.
+
+use crate::store::meters::FileRef;
+use teloxide::types::Message;
+
+pub const MAX_FILE_BYTES: u32 = 20 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileProblem {
+    /// Not a photo or a document at all.
+    NotAFile,
+    WrongType,
+    TooBig,
+}
+
+/// The file in a message, if it is a photo (the largest size) or a document of an allowed
+/// type (`allowed` lists MIME types and file-name endings) within the size limit.
+pub fn file_of(msg: &Message, allowed: &[&str]) -> Result<FileRef, FileProblem> {
+    if let Some(sizes) = msg.photo() {
+        let Some(p) = sizes.iter().max_by_key(|p| p.width * p.height) else {
+            return Err(FileProblem::NotAFile);
+        };
+        if too_big(p.file.size) {
+            return Err(FileProblem::TooBig);
+        }
+        return Ok(FileRef {
+            file_id: p.file.id.0.clone(),
+            file_unique_id: p.file.unique_id.0.clone(),
+            name: None,
+            mime: Some("image/jpeg".into()),
+            size: Some(i64::from(p.file.size)),
+        });
+    }
+    let Some(doc) = msg.document() else {
+        return Err(FileProblem::NotAFile);
+    };
+    if too_big(doc.file.size) {
+        return Err(FileProblem::TooBig);
+    }
+    let mime = doc.mime_type.as_ref().map(|m| m.essence_str().to_owned());
+    let name = doc.file_name.clone();
+    let by_mime = mime.as_deref().is_some_and(|m| allowed.contains(&m));
+    let by_name = name.as_deref().is_some_and(|n| {
+        let n = n.to_lowercase();
+        allowed.iter().any(|a| a.starts_with('.') && n.ends_with(a))
+    });
+    if !(by_mime || by_name) {
+        return Err(FileProblem::WrongType);
+    }
+    Ok(FileRef {
+        file_id: doc.file.id.0.clone(),
+        file_unique_id: doc.file.unique_id.0.clone(),
+        name,
+        mime,
+        size: Some(i64::from(doc.file.size)),
+    })
+}
+
+/// Photos and PDF: what meter papers are sent as.
+pub const PHOTO_OR_PDF: &[&str] = &[
+    "application/pdf",
+    ".pdf",
+    "image/jpeg",
+    "image/png",
+    ".jpg",
+    ".jpeg",
+    ".png",
+];
+
+/// Telegram always sends sizes; teloxide fills a missing one with u32::MAX, read as unknown.
+fn too_big(size: u32) -> bool {
+    size != u32::MAX && size > MAX_FILE_BYTES
+}

@@ -1,0 +1,540 @@
+//! Meters, readings, requests on meters and their attachments. Every query that takes a
+//! meter id from a button also takes the caller's account id: a user reaches only their own.
+
+use super::outbox::{self, OutboxMessage};
+use super::{Result, Store, is_unique_violation};
+use crate::domain::meters::{Capacity, Period, Resource};
+use crate::domain::quantity::Quantity;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::SqliteConnection;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Meter {
+    pub id: i64,
+    pub account_id: i64,
+    pub resource: String,
+    pub serial: String,
+    pub model: Option<String>,
+    pub place: String,
+    pub address: String,
+    pub zones: i64,
+    pub int_digits: i64,
+    pub frac_digits: i64,
+    pub next_verification: NaiveDate,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Meter {
+    pub fn resource(&self) -> Resource {
+        Resource::from_str_opt(&self.resource).unwrap_or(Resource::Electricity)
+    }
+
+    pub fn capacity(&self) -> Capacity {
+        Capacity {
+            int_digits: self.int_digits as u8,
+            frac_digits: self.frac_digits as u8,
+        }
+    }
+}
+
+const METER_COLUMNS: &str = "id, account_id, resource, serial, model, place, address, zones, int_digits, \
+     frac_digits, next_verification, created_at";
+
+/// A meter as the user entered it, with its readings at installation (one per zone).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NewMeter {
+    pub resource: Option<Resource>,
+    pub serial: Option<String>,
+    pub model: Option<String>,
+    /// Asked and skipped (the model is optional).
+    #[serde(default)]
+    pub model_skipped: bool,
+    pub place: Option<String>,
+    pub address: Option<String>,
+    pub zones: Option<u8>,
+    pub capacity: Option<Capacity>,
+    pub next_verification: Option<NaiveDate>,
+    #[serde(default)]
+    pub initial: Vec<Quantity>,
+}
+
+/// The last accepted value of a zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LastValue {
+    pub meter_id: i64,
+    pub zone: i64,
+    pub value: Quantity,
+    pub at: DateTime<Utc>,
+}
+
+/// One row of a zone's history: the value of a period and what was consumed since the one
+/// before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryRow {
+    pub period: String,
+    pub value: Quantity,
+    pub consumption: Option<Quantity>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MeterRequest {
+    pub id: i64,
+    pub number: String,
+    pub kind: String,
+    pub status: String,
+    pub preferred_date: NaiveDate,
+    pub scheduled_for: Option<NaiveDate>,
+    pub status_note: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A file a person attached: Telegram's ids and what the bot checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRef {
+    pub file_id: String,
+    pub file_unique_id: String,
+    pub name: Option<String>,
+    pub mime: Option<String>,
+    pub size: Option<i64>,
+}
+
+/// A request on a meter as filed.
+#[derive(Clone, Copy)]
+pub struct NewMeterRequest<'a> {
+    pub account_id: i64,
+    pub meter_id: i64,
+    pub kind: &'a str,
+    pub details: &'a serde_json::Value,
+    pub preferred_date: NaiveDate,
+    pub files: &'a [FileRef],
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AddMeter {
+    Added(i64),
+    DuplicateSerial,
+}
+
+/// `ПУ-2026-000123`: the next number of a series, in the caller's transaction.
+pub async fn next_number(conn: &mut SqliteConnection, prefix: &str, year: i32) -> Result<String> {
+    let name = format!("{prefix}-{year}");
+    let (n,): (i64,) = sqlx::query_as(
+        "INSERT INTO counters (name, value) VALUES (?, 1)
+         ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
+    )
+    .bind(&name)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(format!("{name}-{n:06}"))
+}
+
+pub async fn insert_attachments(
+    conn: &mut SqliteConnection,
+    owner_kind: &str,
+    owner_id: i64,
+    files: &[FileRef],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for f in files {
+        sqlx::query(
+            "INSERT INTO attachments (owner_kind, owner_id, file_id, file_unique_id, name, mime, size, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(owner_kind)
+        .bind(owner_id)
+        .bind(&f.file_id)
+        .bind(&f.file_unique_id)
+        .bind(&f.name)
+        .bind(&f.mime)
+        .bind(f.size)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    pub async fn active_meter_count(&self, account_id: i64) -> Result<i64> {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM meters WHERE account_id = ? AND archived_at IS NULL",
+        )
+        .bind(account_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n)
+    }
+
+    /// Saves the meter and its readings at installation together.
+    pub async fn add_meter(
+        &self,
+        account_id: i64,
+        m: &NewMeter,
+        period: Period,
+        now: DateTime<Utc>,
+    ) -> Result<AddMeter> {
+        let (
+            Some(resource),
+            Some(serial),
+            Some(place),
+            Some(address),
+            Some(zones),
+            Some(cap),
+            Some(verif),
+        ) = (
+            m.resource,
+            &m.serial,
+            &m.place,
+            &m.address,
+            m.zones,
+            m.capacity,
+            m.next_verification,
+        )
+        else {
+            return Err(super::StoreError::Db(sqlx::Error::Protocol(
+                "incomplete meter".into(),
+            )));
+        };
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO meters (account_id, resource, serial, model, place, address, zones, int_digits,
+                                 frac_digits, next_verification, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(account_id)
+        .bind(resource.as_str())
+        .bind(serial)
+        .bind(&m.model)
+        .bind(place)
+        .bind(address)
+        .bind(i64::from(zones))
+        .bind(i64::from(cap.int_digits))
+        .bind(i64::from(cap.frac_digits))
+        .bind(verif)
+        .bind(now)
+        .execute(&mut *tx)
+        .await;
+        let id = match inserted {
+            Ok(r) => r.last_insert_rowid(),
+            Err(e) if is_unique_violation(&e) => return Ok(AddMeter::DuplicateSerial),
+            Err(e) => return Err(e.into()),
+        };
+        for (i, v) in m.initial.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO readings (meter_id, zone, value_milli, period, source, submitted_at)
+                 VALUES (?, ?, ?, ?, 'install', ?)",
+            )
+            .bind(id)
+            .bind(i as i64 + 1)
+            .bind(v.0)
+            .bind(period.key())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(AddMeter::Added(id))
+    }
+
+    pub async fn meters_of(&self, account_id: i64) -> Result<Vec<Meter>> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {METER_COLUMNS} FROM meters WHERE account_id = ? AND archived_at IS NULL ORDER BY id"
+        )))
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The caller's active meter with this id, or nothing (someone else's id finds nothing).
+    pub async fn meter(&self, account_id: i64, meter_id: i64) -> Result<Option<Meter>> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {METER_COLUMNS} FROM meters WHERE id = ? AND account_id = ? AND archived_at IS NULL"
+        )))
+        .bind(meter_id)
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// The last accepted value of every zone of the account's active meters.
+    pub async fn last_values(&self, account_id: i64) -> Result<Vec<LastValue>> {
+        let rows: Vec<(i64, i64, i64, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT meter_id, zone, value_milli, submitted_at FROM (
+                SELECT r.meter_id, r.zone, r.value_milli, r.submitted_at,
+                       ROW_NUMBER() OVER (PARTITION BY r.meter_id, r.zone ORDER BY r.submitted_at DESC, r.id DESC) AS rn
+                FROM readings r JOIN meters m ON m.id = r.meter_id
+                WHERE m.account_id = ? AND m.archived_at IS NULL AND r.replaced_at IS NULL
+             ) WHERE rn = 1 ORDER BY meter_id, zone",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(meter_id, zone, v, at)| LastValue {
+                meter_id,
+                zone,
+                value: Quantity(v),
+                at,
+            })
+            .collect())
+    }
+
+    /// The values a new reading of `period` is compared with: the last accepted ones that are
+    /// not the consumer's own readings of that same period (those it would replace).
+    pub async fn base_values(
+        &self,
+        meter_id: i64,
+        period: Period,
+    ) -> Result<Vec<Option<Quantity>>> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT zone, value_milli FROM (
+                SELECT zone, value_milli,
+                       ROW_NUMBER() OVER (PARTITION BY zone ORDER BY submitted_at DESC, id DESC) AS rn
+                FROM readings
+                WHERE meter_id = ? AND replaced_at IS NULL AND NOT (source = 'user' AND period = ?)
+             ) WHERE rn = 1",
+        )
+        .bind(meter_id)
+        .bind(period.key())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = vec![None; 3];
+        for (zone, v) in rows {
+            if let Some(slot) = out.get_mut(zone as usize - 1) {
+                *slot = Some(Quantity(v));
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn period_has_reading(&self, meter_id: i64, period: Period) -> Result<bool> {
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT 1 FROM readings WHERE meter_id = ? AND period = ? AND source = 'user' AND replaced_at IS NULL LIMIT 1",
+        )
+        .bind(meter_id)
+        .bind(period.key())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
+    /// A zone's accepted readings, newest first, with the consumption of each.
+    pub async fn zone_history(&self, meter: &Meter, zone: i64) -> Result<Vec<HistoryRow>> {
+        let rows: Vec<(String, i64, String, bool, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT period, value_milli, source, rollover, submitted_at FROM readings
+             WHERE meter_id = ? AND zone = ? AND replaced_at IS NULL ORDER BY submitted_at, id",
+        )
+        .bind(meter.id)
+        .bind(zone)
+        .fetch_all(&self.pool)
+        .await?;
+        let limit = meter.capacity().limit();
+        let mut out = Vec::new();
+        let mut prev: Option<Quantity> = None;
+        for (period, v, source, rollover, at) in rows {
+            let value = Quantity(v);
+            if source == "user" {
+                let consumption = prev.map(|p| {
+                    if rollover {
+                        (limit - p) + value
+                    } else {
+                        value - p
+                    }
+                });
+                out.push(HistoryRow {
+                    period,
+                    value,
+                    consumption,
+                    at,
+                });
+            }
+            prev = Some(value);
+        }
+        out.reverse();
+        Ok(out)
+    }
+
+    /// Saves one reading per zone for a period; an earlier reading of the same period is
+    /// marked replaced (kept in the history table).
+    pub async fn save_reading(
+        &self,
+        meter_id: i64,
+        period: Period,
+        values: &[(Quantity, bool)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<i64>> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE readings SET replaced_at = ? WHERE meter_id = ? AND period = ? AND source = 'user' AND replaced_at IS NULL",
+        )
+        .bind(now)
+        .bind(meter_id)
+        .bind(period.key())
+        .execute(&mut *tx)
+        .await?;
+        let mut ids = Vec::new();
+        for (i, (v, rollover)) in values.iter().enumerate() {
+            let id = sqlx::query(
+                "INSERT INTO readings (meter_id, zone, value_milli, period, source, rollover, submitted_at)
+                 VALUES (?, ?, ?, ?, 'user', ?, ?)",
+            )
+            .bind(meter_id)
+            .bind(i as i64 + 1)
+            .bind(v.0)
+            .bind(period.key())
+            .bind(*rollover)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .last_insert_rowid();
+            ids.push(id);
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    /// Attaches a photo to the latest readings of a meter of this account.
+    pub async fn attach_reading_photo(
+        &self,
+        account_id: i64,
+        meter_id: i64,
+        file_id: &str,
+    ) -> Result<bool> {
+        let r = sqlx::query(
+            "UPDATE readings SET photo_file_id = ?
+             WHERE id IN (SELECT r.id FROM readings r JOIN meters m ON m.id = r.meter_id
+                          WHERE r.meter_id = ? AND m.account_id = ? AND r.source = 'user' AND r.replaced_at IS NULL
+                            AND r.submitted_at = (SELECT MAX(submitted_at) FROM readings WHERE meter_id = ? AND source = 'user'))",
+        )
+        .bind(file_id)
+        .bind(meter_id)
+        .bind(account_id)
+        .bind(meter_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    /// «Удалить»: the meter leaves the list; its readings and requests stay.
+    pub async fn archive_meter(
+        &self,
+        account_id: i64,
+        meter_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let r = sqlx::query("UPDATE meters SET archived_at = ? WHERE id = ? AND account_id = ? AND archived_at IS NULL")
+            .bind(now)
+            .bind(meter_id)
+            .bind(account_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    pub async fn update_meter(
+        &self,
+        account_id: i64,
+        meter_id: i64,
+        edit: &MeterEdit,
+    ) -> Result<bool> {
+        let (sql, value): (&'static str, String) = match edit {
+            MeterEdit::Model(v) => (
+                "UPDATE meters SET model = ? WHERE id = ? AND account_id = ?",
+                v.clone(),
+            ),
+            MeterEdit::Place(v) => (
+                "UPDATE meters SET place = ? WHERE id = ? AND account_id = ?",
+                v.clone(),
+            ),
+            MeterEdit::Address(v) => (
+                "UPDATE meters SET address = ? WHERE id = ? AND account_id = ?",
+                v.clone(),
+            ),
+            MeterEdit::Verification(d) => (
+                "UPDATE meters SET next_verification = ? WHERE id = ? AND account_id = ?",
+                d.format("%Y-%m-%d").to_string(),
+            ),
+        };
+        let r = sqlx::query(sql)
+            .bind(value)
+            .bind(meter_id)
+            .bind(account_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    /// Files a request on a meter: number, row, attachments and the operators' outbox row in
+    /// one transaction.
+    pub async fn create_meter_request(
+        &self,
+        r: &NewMeterRequest<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
+        let NewMeterRequest {
+            account_id,
+            meter_id,
+            kind,
+            details,
+            preferred_date,
+            files,
+        } = *r;
+        let mut tx = self.pool.begin().await?;
+        let number = next_number(&mut tx, "ПУ", chrono::Datelike::year(&now)).await?;
+        let id = sqlx::query(
+            "INSERT INTO meter_requests (number, meter_id, account_id, kind, details, preferred_date, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&number)
+        .bind(meter_id)
+        .bind(account_id)
+        .bind(kind)
+        .bind(details.to_string())
+        .bind(preferred_date)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .last_insert_rowid();
+        insert_attachments(&mut tx, "meter_request", id, files, now).await?;
+        let msg = OutboxMessage::Operator {
+            item: "meter_request".into(),
+            id,
+            event: "new".into(),
+        };
+        outbox::enqueue(&mut tx, &msg, now).await?;
+        tx.commit().await?;
+        Ok(number)
+    }
+
+    pub async fn meter_requests(&self, meter_id: i64) -> Result<Vec<MeterRequest>> {
+        Ok(sqlx::query_as(
+            "SELECT id, number, kind, status, preferred_date, scheduled_for, status_note, created_at
+             FROM meter_requests WHERE meter_id = ? ORDER BY id DESC LIMIT 10",
+        )
+        .bind(meter_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    pub async fn attachment_count(&self, owner_kind: &str, owner_id: i64) -> Result<i64> {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM attachments WHERE owner_kind = ? AND owner_id = ?",
+        )
+        .bind(owner_kind)
+        .bind(owner_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MeterEdit {
+    Model(String),
+    Place(String),
+    Address(String),
+    Verification(NaiveDate),
+}
