@@ -33,6 +33,10 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: Config, clock: Clock) -> anyhow::Result<Self> {
+        anyhow::ensure!(
+            config.readings_first_day <= config.readings_last_day,
+            "READINGS_FIRST_DAY must not be after READINGS_LAST_DAY"
+        );
         let token = config
             .telegram_token
             .clone()

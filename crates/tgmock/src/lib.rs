@@ -176,6 +176,11 @@ impl MockBotApi {
         self.shared.inner.lock().unwrap().updates.len()
     }
 
+    /// How many events were recorded: a cursor for `wait_event` without copying them.
+    pub fn event_count(&self) -> usize {
+        self.shared.inner.lock().unwrap().events.len()
+    }
+
     pub fn events(&self) -> Vec<Event> {
         self.shared.inner.lock().unwrap().events.clone()
     }

@@ -201,6 +201,21 @@ async fn three_zone_reading_in_two_taps_and_the_consumption() {
     );
     assert!(ok.text.contains("560,5 кВт·ч (расход 60,5 кВт·ч)"));
     assert!(ok.text.contains("230 кВт·ч (расход 30 кВт·ч)"));
+    // An optional photo of the meter, attached to the readings just sent.
+    c.press(&ok, &ru("reading.add_photo"));
+    c.expect_key("reading.photo_q").await;
+    c.send("фото потом");
+    c.expect_key("reading.photo_expected").await;
+    c.photo();
+    c.expect_key("reading.photo_saved").await;
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM readings WHERE photo_file_id IS NOT NULL"
+        )
+        .await,
+        3
+    );
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM readings WHERE source = 'user'").await,
         3

@@ -1,0 +1,224 @@
+//! Reading submission through the real schema and SQLite, with 10,000 accounts and 30,000
+//! meters in the database. Run on demand: `cargo bench --bench readings` (optionally
+//! `-- --users 2000 --concurrency 50`). Prints readings accepted per second and the p50/p99
+//! time per update (from the moment the update is offered by the Bot API server to the bot's
+//! answer), as a table and as one JSON line.
+
+use kabinet::clock::Clock;
+use kabinet::config::Config;
+use kabinet::store::Store;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tgmock::{BotMessage, Event, MockBotApi, TgUser};
+
+const ACCOUNTS: i64 = 10_000;
+const METERS_PER_ACCOUNT: i64 = 3;
+const CHAT_BASE: i64 = 5_000_000;
+
+fn arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+async fn seed(store: &Store) {
+    let now = chrono::Utc::now();
+    let mut tx = store.pool.begin().await.unwrap();
+    for i in 0..ACCOUNTS {
+        let id = sqlx::query(
+            "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at, confirmed_at)
+             VALUES ('individual', ?, 'Иванов Иван', 'bench@example.ru', 'x', 'confirmed', ?, ?)",
+        )
+        .bind(format!("{:011}", 10_000_000_000 + i))
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .unwrap()
+        .last_insert_rowid();
+        sqlx::query("INSERT INTO chats (chat_id, account_id, linked_at) VALUES (?, ?, ?)")
+            .bind(CHAT_BASE + i)
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        for k in 0..METERS_PER_ACCOUNT {
+            let meter = sqlx::query(
+                "INSERT INTO meters (account_id, resource, serial, place, address, zones, int_digits, frac_digits,
+                                     next_verification, created_at)
+                 VALUES (?, 'electricity', ?, 'кухня', 'адрес', 1, 6, 1, '2035-01-01', ?)",
+            )
+            .bind(id)
+            .bind(format!("SN-{i}-{k}"))
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .unwrap()
+            .last_insert_rowid();
+            sqlx::query(
+                "INSERT INTO readings (meter_id, zone, value_milli, period, source, submitted_at)
+                 VALUES (?, 1, 1000000, '2026-10', 'install', ?)",
+            )
+            .bind(meter)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        }
+    }
+    tx.commit().await.unwrap();
+}
+
+/// Offers an update and waits for the bot's first answer in that chat after `from`; returns
+/// the answer, the index after it and the time it took.
+async fn step(
+    api: &MockBotApi,
+    from: usize,
+    chat: i64,
+    update: serde_json::Value,
+    want: &str,
+) -> (BotMessage, usize, Duration) {
+    let start = Instant::now();
+    api.push_update(update);
+    let (i, e) = api
+        .wait_event(
+            from,
+            Duration::from_secs(30),
+            |e| matches!(e, Event::Sent(m) if m.chat_id == chat && m.text.contains(want)),
+        )
+        .await
+        .unwrap_or_else(|| panic!("no «{want}» for {chat}"));
+    let Event::Sent(m) = e else { unreachable!() };
+    (m, i + 1, start.elapsed())
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn main() {
+    let users = arg("--users", 1000).min(ACCOUNTS as usize);
+    let concurrency = arg("--concurrency", 20).max(1);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        let dir = tempfile::tempdir().unwrap();
+        let db = format!("sqlite://{}", dir.path().join("bench.db").display());
+        let store = Store::open(&db).await.unwrap();
+        let t = Instant::now();
+        seed(&store).await;
+        eprintln!(
+            "seeded {ACCOUNTS} accounts and {} meters in {:.1?}",
+            ACCOUNTS * METERS_PER_ACCOUNT,
+            t.elapsed()
+        );
+
+        let api = Arc::new(MockBotApi::start().await);
+        let config = Config::from_flags([
+            "--telegram-token",
+            "1:BENCH",
+            "--telegram-api-url",
+            &api.url(),
+            "--database-url",
+            &db,
+            "--mail-dir",
+            &dir.path().join("mail").display().to_string(),
+        ])
+        .unwrap();
+        let app = kabinet::Application::build(config, Clock::default())
+            .await
+            .unwrap();
+        let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+        let bot = tokio::spawn(app.run(async move {
+            let _ = rx.await;
+        }));
+
+        let menu = kabinet::i18n::t("ru", "menu.send_readings");
+        let started = Instant::now();
+        let sem = Arc::new(tokio::sync::Semaphore::new(concurrency));
+        let mut tasks = Vec::new();
+        for u in 0..users as i64 {
+            let api = api.clone();
+            let sem = sem.clone();
+            let menu = menu.clone();
+            tasks.push(tokio::spawn(async move {
+                let _permit = sem.acquire().await.unwrap();
+                let chat = CHAT_BASE + u;
+                let user = TgUser::new(chat, "Bench");
+                let from = api.event_count();
+                let mut times = Vec::new();
+                let id = api.next_message_id();
+                let (which, from, d) =
+                    step(&api, from, chat, user.text(id, &menu), "Для какого прибора").await;
+                times.push(d);
+                let data = which.inline_buttons()[0].1.clone();
+                let (_, from, d) = step(
+                    &api,
+                    from,
+                    chat,
+                    user.press(&format!("b{u}"), &which, &data),
+                    "Введите показание",
+                )
+                .await;
+                times.push(d);
+                let id = api.next_message_id();
+                let (_, _, d) =
+                    step(&api, from, chat, user.text(id, "1100"), "Показания приняты").await;
+                times.push(d);
+                times
+            }));
+        }
+        let mut all = Vec::new();
+        for t in tasks {
+            all.extend(t.await.unwrap());
+        }
+        let elapsed = started.elapsed();
+        let _ = stop.send(());
+        bot.await.unwrap().unwrap();
+
+        let (accepted,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM readings WHERE source = 'user'")
+                .fetch_one(&store.pool)
+                .await
+                .unwrap();
+        all.sort();
+        let rps = accepted as f64 / elapsed.as_secs_f64();
+        let ups = all.len() as f64 / elapsed.as_secs_f64();
+        let (p50, p99, max) = (
+            percentile(&all, 0.5),
+            percentile(&all, 0.99),
+            *all.last().unwrap(),
+        );
+        println!(
+            "reading submission through the real schema ({ACCOUNTS} accounts, {} meters)",
+            ACCOUNTS * METERS_PER_ACCOUNT
+        );
+        println!("  users            {users} ({concurrency} at a time), 3 updates each");
+        println!("  readings saved   {accepted}");
+        println!("  wall time        {:.2?}", elapsed);
+        println!("  readings/s       {rps:.1}");
+        println!("  updates/s        {ups:.1}");
+        println!("  p50 per update   {:.2?}", p50);
+        println!("  p99 per update   {:.2?}", p99);
+        println!("  max per update   {:.2?}", max);
+        println!(
+            "{}",
+            serde_json::json!({
+                "bench": "readings", "accounts": ACCOUNTS, "meters": ACCOUNTS * METERS_PER_ACCOUNT,
+                "users": users, "concurrency": concurrency, "readings": accepted,
+                "readings_per_s": rps, "updates_per_s": ups,
+                "p50_ms": p50.as_secs_f64() * 1e3, "p99_ms": p99.as_secs_f64() * 1e3,
+            })
+        );
+        assert_eq!(accepted, users as i64, "every reading was saved");
+    });
+}
