@@ -134,9 +134,7 @@ fn main() {
             &dir.path().join("mail").display().to_string(),
         ])
         .unwrap();
-        let app = kabinet::Application::build(config, Clock::default())
-            .await
-            .unwrap();
+        let app = kabinet::Application::build(config, Clock::default()).await.unwrap();
         let (stop, rx) = tokio::sync::oneshot::channel::<()>();
         let bot = tokio::spawn(app.run(async move {
             let _ = rx.await;
@@ -157,8 +155,7 @@ fn main() {
                 let from = api.event_count();
                 let mut times = Vec::new();
                 let id = api.next_message_id();
-                let (which, from, d) =
-                    step(&api, from, chat, user.text(id, &menu), "Для какого прибора").await;
+                let (which, from, d) = step(&api, from, chat, user.text(id, &menu), "Для какого прибора").await;
                 times.push(d);
                 let data = which.inline_buttons()[0].1.clone();
                 let (_, from, d) = step(
@@ -171,8 +168,7 @@ fn main() {
                 .await;
                 times.push(d);
                 let id = api.next_message_id();
-                let (_, _, d) =
-                    step(&api, from, chat, user.text(id, "1100"), "Показания приняты").await;
+                let (_, _, d) = step(&api, from, chat, user.text(id, "1100"), "Показания приняты").await;
                 times.push(d);
                 times
             }));
@@ -185,19 +181,14 @@ fn main() {
         let _ = stop.send(());
         bot.await.unwrap().unwrap();
 
-        let (accepted,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM readings WHERE source = 'user'")
-                .fetch_one(&store.pool)
-                .await
-                .unwrap();
+        let (accepted,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM readings WHERE source = 'user'")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
         all.sort();
         let rps = accepted as f64 / elapsed.as_secs_f64();
         let ups = all.len() as f64 / elapsed.as_secs_f64();
-        let (p50, p99, max) = (
-            percentile(&all, 0.5),
-            percentile(&all, 0.99),
-            *all.last().unwrap(),
-        );
+        let (p50, p99, max) = (percentile(&all, 0.5), percentile(&all, 0.99), *all.last().unwrap());
         println!(
             "reading submission through the real schema ({ACCOUNTS} accounts, {} meters)",
             ACCOUNTS * METERS_PER_ACCOUNT

@@ -15,7 +15,6 @@ impl Clock {
     }
 
     pub fn advance(&self, by: Duration) {
-        self.offset_secs
-            .fetch_add(by.num_seconds(), Ordering::Relaxed);
+        self.offset_secs.fetch_add(by.num_seconds(), Ordering::Relaxed);
     }
 }

@@ -36,12 +36,7 @@ pub struct Config {
     pub privacy_policy_url: url::Url,
 
     /// Version of that policy, stored with each consent.
-    #[arg(
-        long,
-        env = "PRIVACY_POLICY_VERSION",
-        default_value = "1",
-        global = true
-    )]
+    #[arg(long, env = "PRIVACY_POLICY_VERSION", default_value = "1", global = true)]
     pub privacy_policy_version: String,
 
     /// The utility's name, in greetings and letters.
@@ -88,6 +83,28 @@ pub struct Config {
     #[arg(long, env = "UTC_OFFSET_HOURS", default_value_t = 3, value_parser = clap::value_parser!(i32).range(-12..=14), global = true)]
     pub utc_offset_hours: i32,
 
+    /// Topics of appeals and complaints, separated by «;» (default: a built-in list in the
+    /// user's language).
+    #[arg(long, env = "APPEAL_TOPICS", global = true)]
+    pub appeal_topics: Option<String>,
+
+    /// Topics of requests for information, separated by «;».
+    #[arg(long, env = "REQUEST_TOPICS", global = true)]
+    pub request_topics: Option<String>,
+
+    /// Days to answer an appeal (shown to the person as the deadline).
+    #[arg(long, env = "APPEAL_ANSWER_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=365), global = true)]
+    pub appeal_answer_days: u32,
+    /// Days to answer a complaint.
+    #[arg(long, env = "COMPLAINT_ANSWER_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=365), global = true)]
+    pub complaint_answer_days: u32,
+    /// Days to answer a request for information.
+    #[arg(long, env = "REQUEST_ANSWER_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=365), global = true)]
+    pub request_answer_days: u32,
+    /// Days to deliver a requested copy of a document.
+    #[arg(long, env = "DOCUMENT_ANSWER_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=365), global = true)]
+    pub document_answer_days: u32,
+
     /// Seconds between delivery attempts of a queued e-mail or message, comma-separated; the
     /// last one repeats.
     #[arg(long, env = "OUTBOX_RETRY_SECONDS", default_value = "5,30,120,600,1800", value_parser = parse_schedule, global = true)]
@@ -118,8 +135,7 @@ impl Config {
             #[command(flatten)]
             config: Config,
         }
-        let args = std::iter::once(std::ffi::OsString::from("kabinet"))
-            .chain(flags.into_iter().map(Into::into));
+        let args = std::iter::once(std::ffi::OsString::from("kabinet")).chain(flags.into_iter().map(Into::into));
         <Only as clap::Parser>::try_parse_from(args).map(|o| o.config)
     }
 }
@@ -130,9 +146,7 @@ pub struct Schedule(pub Vec<u64>);
 impl Schedule {
     /// The wait after the `attempt`-th failure (1-based).
     pub fn delay(&self, attempt: i64) -> u64 {
-        let i = usize::try_from(attempt.max(1) - 1)
-            .unwrap_or(0)
-            .min(self.0.len() - 1);
+        let i = usize::try_from(attempt.max(1) - 1).unwrap_or(0).min(self.0.len() - 1);
         self.0[i]
     }
 }
@@ -167,9 +181,7 @@ fn parse_schedule(s: &str) -> Result<Schedule, String> {
     let v: Result<Vec<u64>, _> = s.split(',').map(|p| p.trim().parse::<u64>()).collect();
     match v {
         Ok(v) if !v.is_empty() => Ok(Schedule(v)),
-        _ => Err(
-            "OUTBOX_RETRY_SECONDS must be whole seconds separated by commas, e.g. 5,30,120".into(),
-        ),
+        _ => Err("OUTBOX_RETRY_SECONDS must be whole seconds separated by commas, e.g. 5,30,120".into()),
     }
 }
 
@@ -180,20 +192,9 @@ mod tests {
     #[test]
     fn schedule_repeats_its_last_step() {
         let s = parse_schedule("1, 2,5").unwrap();
-        assert_eq!(
-            (s.delay(1), s.delay(2), s.delay(3), s.delay(9)),
-            (1, 2, 5, 5)
-        );
-        assert!(
-            parse_schedule("a,1")
-                .unwrap_err()
-                .contains("OUTBOX_RETRY_SECONDS")
-        );
-        assert!(
-            parse_db_url("postgres://x")
-                .unwrap_err()
-                .contains("DATABASE_URL")
-        );
+        assert_eq!((s.delay(1), s.delay(2), s.delay(3), s.delay(9)), (1, 2, 5, 5));
+        assert!(parse_schedule("a,1").unwrap_err().contains("OUTBOX_RETRY_SECONDS"));
+        assert!(parse_db_url("postgres://x").unwrap_err().contains("DATABASE_URL"));
         assert!(parse_locale("de").unwrap_err().contains("DEFAULT_LOCALE"));
     }
 }

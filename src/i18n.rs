@@ -22,20 +22,12 @@ pub fn tf(locale: &str, key: &str, args: &[(&str, &str)]) -> String {
 /// `key.one` / `key.few` / `key.many` by the number, with `%{n}` filled.
 pub fn plural(locale: &str, key: &str, n: u64) -> String {
     let form = plural_form(locale, n);
-    tf(
-        locale,
-        &format!("{key}.{}", form.key()),
-        &[("n", &n.to_string())],
-    )
+    tf(locale, &format!("{key}.{}", form.key()), &[("n", &n.to_string())])
 }
 
 /// The locale to speak: the chat's choice, else English for English Telegram clients, else
 /// the configured default.
-pub fn pick_locale(
-    chosen: Option<&str>,
-    telegram_lang: Option<&str>,
-    default: &str,
-) -> &'static str {
+pub fn pick_locale(chosen: Option<&str>, telegram_lang: Option<&str>, default: &str) -> &'static str {
     let known = |l: &str| LOCALES.into_iter().find(|k| *k == l);
     if let Some(l) = chosen.and_then(known) {
         return l;
@@ -87,9 +79,7 @@ mod tests {
             }
         }
         let load = |l: &str| {
-            let text =
-                std::fs::read_to_string(format!("{}/locales/{l}.yml", env!("CARGO_MANIFEST_DIR")))
-                    .unwrap();
+            let text = std::fs::read_to_string(format!("{}/locales/{l}.yml", env!("CARGO_MANIFEST_DIR"))).unwrap();
             let mut set = Default::default();
             keys(&serde_yaml::from_str(&text).unwrap(), "", &mut set);
             set

@@ -37,23 +37,15 @@ impl Application {
             config.readings_first_day <= config.readings_last_day,
             "READINGS_FIRST_DAY must not be after READINGS_LAST_DAY"
         );
-        let token = config
-            .telegram_token
-            .clone()
-            .filter(|t| !t.trim().is_empty())
-            .context("TELOXIDE_TOKEN is not set: get a token from @BotFather and put it in .env or the environment")?;
-        let store = Store::open(&config.database_url).await.with_context(|| {
-            format!(
-                "cannot open the database DATABASE_URL={}",
-                config.database_url
-            )
-        })?;
-        let mailer = mail::Mailer::new(
-            config.smtp_url.as_deref(),
-            &config.mail_dir,
-            &config.mail_from,
-        )
-        .context("cannot set up e-mail (SMTP_URL / MAIL_DIR)")?;
+        let token =
+            config.telegram_token.clone().filter(|t| !t.trim().is_empty()).context(
+                "TELOXIDE_TOKEN is not set: get a token from @BotFather and put it in .env or the environment",
+            )?;
+        let store = Store::open(&config.database_url)
+            .await
+            .with_context(|| format!("cannot open the database DATABASE_URL={}", config.database_url))?;
+        let mailer = mail::Mailer::new(config.smtp_url.as_deref(), &config.mail_dir, &config.mail_from)
+            .context("cannot set up e-mail (SMTP_URL / MAIL_DIR)")?;
         let mut bot = Bot::new(token);
         if let Some(url) = &config.telegram_api_url {
             bot = bot.set_api_url(url.clone());
@@ -83,10 +75,7 @@ impl Application {
 
     /// Polls for updates until `shutdown` resolves, then lets in-flight updates finish and
     /// stops the outbox worker.
-    pub async fn run(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let wake = Arc::new(Notify::new());
         let (stop_tx, stop_rx) = watch::channel(false);
         let worker = worker::outbox::OutboxWorker {
@@ -110,9 +99,7 @@ impl Application {
         let mut dispatcher = Dispatcher::builder(self.bot.clone(), bot::schema())
             .dependencies(dptree::deps![Arc::new(self.store.clone()), deps])
             .default_handler(|_| async {})
-            .error_handler(LoggingErrorHandler::with_custom_text(
-                "update handler failed",
-            ))
+            .error_handler(LoggingErrorHandler::with_custom_text("update handler failed"))
             .build();
         let token = dispatcher.shutdown_token();
         tokio::spawn(async move {

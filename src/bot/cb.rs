@@ -58,6 +58,18 @@ pub enum Cb {
     MeterDelete(i64),
     MeterDeleteYes(i64),
     ReadingPhoto(i64),
+    // Tickets
+    NewTicket(crate::domain::tickets::TicketKind),
+    Topic(u8),
+    DocType(u8),
+    TicketMeter(i64),
+    /// A list of a menu section (0 appeals and complaints, 1 requests, 2 documents), a page.
+    TicketList(u8, u8),
+    Ticket(i64),
+    TicketAdd(i64),
+    TicketClose(i64),
+    TicketReopen(i64),
+    File(i64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -196,6 +208,10 @@ const SIMPLE: &[(Cb, &str)] = &[
     (Cb::Reason(ReplaceReason::Expired), "rsn:e"),
     (Cb::Reason(ReplaceReason::Other), "rsn:o"),
     (Cb::ChooseMeter, "m:choose"),
+    (Cb::NewTicket(crate::domain::tickets::TicketKind::Appeal), "t:new:a"),
+    (Cb::NewTicket(crate::domain::tickets::TicketKind::Complaint), "t:new:c"),
+    (Cb::NewTicket(crate::domain::tickets::TicketKind::Request), "t:new:r"),
+    (Cb::NewTicket(crate::domain::tickets::TicketKind::Document), "t:new:d"),
 ];
 
 /// Variants that carry numbers: `tag:n[:n]`.
@@ -214,18 +230,22 @@ fn encode_param(cb: Cb) -> Option<String> {
         Cb::MeterDelete(id) => format!("m:d:{id}"),
         Cb::MeterDeleteYes(id) => format!("m:dy:{id}"),
         Cb::ReadingPhoto(id) => format!("m:p:{id}"),
+        Cb::Topic(i) => format!("t:tp:{i}"),
+        Cb::DocType(i) => format!("t:dt:{i}"),
+        Cb::TicketMeter(id) => format!("t:m:{id}"),
+        Cb::TicketList(s, p) => format!("t:l:{s}:{p}"),
+        Cb::Ticket(id) => format!("t:{id}"),
+        Cb::TicketAdd(id) => format!("t:add:{id}"),
+        Cb::TicketClose(id) => format!("t:close:{id}"),
+        Cb::TicketReopen(id) => format!("t:re:{id}"),
+        Cb::File(id) => format!("f:{id}"),
         _ => return None,
     })
 }
 
 fn decode_param(data: &str) -> Option<Cb> {
     let parts: Vec<&str> = data.split(':').collect();
-    let n = |i: usize| {
-        parts
-            .get(i)
-            .and_then(|p| p.parse::<i64>().ok())
-            .filter(|v| *v >= 0)
-    };
+    let n = |i: usize| parts.get(i).and_then(|p| p.parse::<i64>().ok()).filter(|v| *v >= 0);
     let small = |i: usize| n(i).and_then(|v| u8::try_from(v).ok());
     Some(match parts.as_slice() {
         ["zones", _] => Cb::Zones(small(1).filter(|z| (1..=3).contains(z))?),
@@ -241,6 +261,15 @@ fn decode_param(data: &str) -> Option<Cb> {
         ["m", "d", _] => Cb::MeterDelete(n(2)?),
         ["m", "dy", _] => Cb::MeterDeleteYes(n(2)?),
         ["m", "p", _] => Cb::ReadingPhoto(n(2)?),
+        ["t", "tp", _] => Cb::Topic(small(2)?),
+        ["t", "dt", _] => Cb::DocType(small(2)?),
+        ["t", "m", _] => Cb::TicketMeter(n(2)?),
+        ["t", "l", _, _] => Cb::TicketList(small(2).filter(|s| *s <= 2)?, small(3)?),
+        ["t", _] => Cb::Ticket(n(1)?),
+        ["t", "add", _] => Cb::TicketAdd(n(2)?),
+        ["t", "close", _] => Cb::TicketClose(n(2)?),
+        ["t", "re", _] => Cb::TicketReopen(n(2)?),
+        ["f", _] => Cb::File(n(1)?),
         _ => return None,
     })
 }
@@ -276,10 +305,7 @@ mod tests {
             assert_eq!(Cb::decode(&s), Some(*cb));
         }
         let mut seen = std::collections::HashSet::new();
-        assert!(
-            SIMPLE.iter().all(|(_, s)| seen.insert(*s)),
-            "encodings are unique"
-        );
+        assert!(SIMPLE.iter().all(|(_, s)| seen.insert(*s)), "encodings are unique");
         assert_eq!(Cb::decode("garbage"), None);
         let big = i64::MAX;
         for cb in [
@@ -296,6 +322,15 @@ mod tests {
             Cb::MeterDelete(5),
             Cb::MeterDeleteYes(6),
             Cb::ReadingPhoto(7),
+            Cb::Topic(5),
+            Cb::DocType(6),
+            Cb::TicketMeter(big),
+            Cb::TicketList(2, 9),
+            Cb::Ticket(big),
+            Cb::TicketAdd(1),
+            Cb::TicketClose(2),
+            Cb::TicketReopen(3),
+            Cb::File(big),
         ] {
             let s = cb.encode();
             assert!(s.len() <= 64, "{s}");

@@ -57,13 +57,7 @@ pub async fn allowed(ctx: &Ctx, account_id: i64, purpose: Purpose) -> Result<Sen
     Ok(Sent::Yes)
 }
 
-pub async fn send(
-    ctx: &Ctx,
-    account_id: i64,
-    purpose: Purpose,
-    to: &str,
-    name: &str,
-) -> Result<Sent, HandlerError> {
+pub async fn send(ctx: &Ctx, account_id: i64, purpose: Purpose, to: &str, name: &str) -> Result<Sent, HandlerError> {
     let verdict = allowed(ctx, account_id, purpose).await?;
     if !matches!(verdict, Sent::Yes) {
         return Ok(verdict);

@@ -3,9 +3,7 @@
 use super::cb::Cb;
 use crate::domain::menu::Section;
 use crate::i18n::t;
-use teloxide::types::{
-    ButtonRequest, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, KeyboardMarkup,
-};
+use teloxide::types::{ButtonRequest, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, KeyboardMarkup};
 
 pub fn button(loc: &str, key: &str, cb: Cb) -> InlineKeyboardButton {
     InlineKeyboardButton::callback(t(loc, key), cb.encode())

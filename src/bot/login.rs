@@ -18,8 +18,7 @@ pub const CHAT_FAILURES_PER_HOUR: i64 = 20;
 
 pub async fn begin(ctx: &mut Ctx) -> HandlerResult {
     ctx.set(State::LoginId).await?;
-    ctx.say_with(ctx.t("login.start"), KeyboardRemove::new())
-        .await?;
+    ctx.say_with(ctx.t("login.start"), KeyboardRemove::new()).await?;
     prompt(ctx, &State::LoginId).await
 }
 
@@ -45,18 +44,9 @@ pub async fn prompt(ctx: &Ctx, state: &State) -> HandlerResult {
             ]);
             ctx.say_with(ctx.t("login.password_q"), kb).await
         }
-        State::ResetLogin => {
-            ctx.say_with(ctx.t("reset.login_q"), keyboards::nav(loc, false))
-                .await
-        }
-        State::ResetCode { .. } => {
-            ctx.say_with(ctx.t("reset.code_q"), keyboards::nav(loc, true))
-                .await
-        }
-        State::ResetPassword { .. } => {
-            ctx.say_with(ctx.t("reset.new_q"), keyboards::nav(loc, false))
-                .await
-        }
+        State::ResetLogin => ctx.say_with(ctx.t("reset.login_q"), keyboards::nav(loc, false)).await,
+        State::ResetCode { .. } => ctx.say_with(ctx.t("reset.code_q"), keyboards::nav(loc, true)).await,
+        State::ResetPassword { .. } => ctx.say_with(ctx.t("reset.new_q"), keyboards::nav(loc, false)).await,
         State::ResetPasswordRepeat { .. } => {
             ctx.say_with(ctx.t("reg.password_repeat_q"), keyboards::nav(loc, true))
                 .await
@@ -119,16 +109,8 @@ pub async fn on_message(ctx: &mut Ctx, msg: &Message, state: State) -> HandlerRe
             };
             match (check, account_id) {
                 (CodeCheck::Ok { .. }, Some(id)) => {
-                    let login = ctx
-                        .store()
-                        .account(id)
-                        .await?
-                        .and_then(|a| a.login)
-                        .unwrap_or_default();
-                    let next = State::ResetPassword {
-                        account_id: id,
-                        login,
-                    };
+                    let login = ctx.store().account(id).await?.and_then(|a| a.login).unwrap_or_default();
+                    let next = State::ResetPassword { account_id: id, login };
                     ctx.set(next.clone()).await?;
                     prompt(ctx, &next).await
                 }
@@ -219,12 +201,7 @@ async fn password_login(ctx: &mut Ctx, login: &str, password: &str) -> HandlerRe
             ctx.store().rate_add(&chat_key, now, hour).await?;
             let lock = ctx
                 .store()
-                .login_failed(
-                    account_id,
-                    now,
-                    MAX_FAILURES,
-                    Duration::minutes(LOCK_MINUTES),
-                )
+                .login_failed(account_id, now, MAX_FAILURES, Duration::minutes(LOCK_MINUTES))
                 .await?;
             match lock {
                 Some(until) => locked(ctx, until).await,
@@ -251,15 +228,12 @@ async fn locked(ctx: &mut Ctx, until: chrono::DateTime<chrono::Utc>) -> HandlerR
         keyboards::nav_row(ctx.loc, false),
     ]);
     ctx.set(State::LoginId).await?;
-    ctx.say_with(ctx.tf("login.locked", &[("wait", &wait)]), kb)
-        .await
+    ctx.say_with(ctx.tf("login.locked", &[("wait", &wait)]), kb).await
 }
 
 async fn signed_in(ctx: &mut Ctx, account_id: i64) -> HandlerResult {
     let notice = ctx.t("login.notice_other");
-    ctx.store()
-        .sign_in(ctx.chat.0, account_id, &notice, ctx.now())
-        .await?;
+    ctx.store().sign_in(ctx.chat.0, account_id, &notice, ctx.now()).await?;
     ctx.outbox_written();
     ctx.reset().await?;
     ctx.reload_session().await?;

@@ -11,12 +11,17 @@ use crate::store::codes::{CodeCheck, Purpose, normalize_code};
 use teloxide::prelude::*;
 
 pub async fn show_menu(ctx: &Ctx) -> HandlerResult {
+    show_menu_with(ctx, &ctx.t("menu.title")).await
+}
+
+/// A message that brings the main menu keyboard up to date (sections appear with items).
+pub async fn show_menu_with(ctx: &Ctx, text: &str) -> HandlerResult {
     let Some(user) = ctx.user() else {
         return start::welcome(ctx).await;
     };
     let counts = ctx.store().item_counts(user.id).await?;
     let kb = keyboards::main_menu(ctx.loc, &menu_sections(counts));
-    ctx.say_with(ctx.t("menu.title"), kb).await
+    ctx.say_with(text, kb).await
 }
 
 pub async fn confirm_reminder(ctx: &Ctx) -> HandlerResult {
@@ -68,6 +73,9 @@ async fn open_section(ctx: &mut Ctx, section: Section) -> HandlerResult {
         Section::Profile => profile::show(ctx).await,
         Section::Meters => super::meters::show_list(ctx).await,
         Section::SendReadings => super::meters::send_readings_entry(ctx).await,
+        Section::Tickets => super::tickets::show_list(ctx, 0, 0).await,
+        Section::Requests => super::tickets::show_list(ctx, 1, 0).await,
+        Section::Documents => super::tickets::show_list(ctx, 2, 0).await,
         other => {
             let name = ctx.t(keyboards::section_key(other));
             ctx.say(ctx.tf("menu.soon", &[("section", &name)])).await?;
@@ -83,18 +91,14 @@ async fn services(ctx: &Ctx) -> HandlerResult {
     };
     let mut rows = Vec::new();
     if has_meters {
-        rows.push(vec![keyboards::button(
-            ctx.loc,
-            "menu.send_readings",
-            Cb::ChooseMeter,
-        )]);
+        rows.push(vec![keyboards::button(ctx.loc, "menu.send_readings", Cb::ChooseMeter)]);
     }
     rows.push(vec![keyboards::button(ctx.loc, "meters.add", Cb::AddMeter)]);
-    rows.push(vec![keyboards::button(
-        ctx.loc,
-        "services.info",
-        Cb::UsefulInfo,
-    )]);
+    for kind in crate::domain::tickets::TicketKind::ALL {
+        let key = format!("ticket.new.{}", kind.as_str());
+        rows.push(vec![keyboards::button(ctx.loc, &key, Cb::NewTicket(kind))]);
+    }
+    rows.push(vec![keyboards::button(ctx.loc, "services.info", Cb::UsefulInfo)]);
     rows.push(vec![keyboards::button(ctx.loc, "common.to_menu", Cb::Menu)]);
     let kb = keyboards::inline(rows);
     ctx.say_with(ctx.t("services.title"), kb).await
@@ -148,11 +152,7 @@ pub async fn idle_callback(ctx: &mut Ctx, cb: Cb, state: State) -> HandlerResult
 }
 
 async fn confirm_code(ctx: &mut Ctx, account_id: i64, code: &str) -> HandlerResult {
-    match ctx
-        .store()
-        .confirm_by_code(account_id, code, ctx.now())
-        .await?
-    {
+    match ctx.store().confirm_by_code(account_id, code, ctx.now()).await? {
         ConfirmOutcome::Confirmed { .. } => confirmed(ctx).await,
         ConfirmOutcome::LoginTaken => login_taken(ctx).await,
         ConfirmOutcome::Code(check) => code_problem(ctx, &check, keyboards::pending(ctx.loc)).await,
@@ -160,11 +160,7 @@ async fn confirm_code(ctx: &mut Ctx, account_id: i64, code: &str) -> HandlerResu
 }
 
 /// The sentence for a code that did not work, with the way forward.
-pub async fn code_problem(
-    ctx: &Ctx,
-    check: &CodeCheck,
-    kb: teloxide::types::InlineKeyboardMarkup,
-) -> HandlerResult {
+pub async fn code_problem(ctx: &Ctx, check: &CodeCheck, kb: teloxide::types::InlineKeyboardMarkup) -> HandlerResult {
     let text = match check {
         CodeCheck::Ok { .. } => return Ok(()),
         CodeCheck::Wrong { attempts_left } => ctx.tf(
@@ -192,11 +188,7 @@ async fn login_taken(ctx: &Ctx) -> HandlerResult {
     let kb = keyboards::inline(vec![
         vec![keyboards::button(ctx.loc, "start.login", Cb::Login)],
         vec![keyboards::button(ctx.loc, "login.forgot", Cb::Forgot)],
-        vec![keyboards::button(
-            ctx.loc,
-            "confirm.restart",
-            Cb::RestartRegistration,
-        )],
+        vec![keyboards::button(ctx.loc, "confirm.restart", Cb::RestartRegistration)],
     ]);
     ctx.say_with(ctx.t("confirm.login_taken"), kb).await
 }
@@ -217,8 +209,7 @@ async fn resend(ctx: &mut Ctx) -> HandlerResult {
         Some(text) => ctx.say_with(text, keyboards::pending(ctx.loc)).await,
         None => {
             let email = crate::domain::person::mask_email(acc.email());
-            ctx.say(ctx.tf("code.resent", &[("email", &esc(&email))]))
-                .await
+            ctx.say(ctx.tf("code.resent", &[("email", &esc(&email))])).await
         }
     }
 }
@@ -226,17 +217,9 @@ async fn resend(ctx: &mut Ctx) -> HandlerResult {
 /// `/start <token>`: the link from the confirmation letter.
 pub async fn confirm_token(ctx: &mut Ctx, token: &str) -> HandlerResult {
     ctx.reset().await?;
-    match ctx
-        .store()
-        .confirm_by_token(ctx.chat.0, token, ctx.now())
-        .await?
-    {
-        TokenOutcome::Confirmed {
-            linked_here: true, ..
-        } => confirmed(ctx).await,
-        TokenOutcome::Confirmed {
-            linked_here: false, ..
-        } => {
+    match ctx.store().confirm_by_token(ctx.chat.0, token, ctx.now()).await? {
+        TokenOutcome::Confirmed { linked_here: true, .. } => confirmed(ctx).await,
+        TokenOutcome::Confirmed { linked_here: false, .. } => {
             ctx.say(ctx.t("confirm.link_elsewhere")).await?;
             start::show_home(ctx).await
         }

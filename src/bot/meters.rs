@@ -7,8 +7,8 @@ use super::files::{self, FileProblem};
 use super::state::{MeterStep, ReqForm, ReqKind, ReqStep, State};
 use super::{Ctx, HandlerResult, esc, keyboards, menu, start};
 use crate::domain::meters::{
-    self, Capacity, Monotonic, Period, Resource, Verification, compare, is_abnormal, parse_date,
-    parse_serial, parse_short_text,
+    self, Capacity, Monotonic, Period, Resource, Verification, compare, is_abnormal, parse_date, parse_serial,
+    parse_short_text,
 };
 use crate::domain::quantity::{Quantity, QuantityError};
 use crate::i18n::{plural, t};
@@ -181,10 +181,7 @@ pub async fn show_card(ctx: &Ctx, meter_id: i64) -> HandlerResult {
             ("address", &esc(&m.address)),
             ("zones", &m.zones.to_string()),
             ("capacity", &m.capacity().label()),
-            (
-                "verification",
-                &m.next_verification.format("%d.%m.%Y").to_string(),
-            ),
+            ("verification", &m.next_verification.format("%d.%m.%Y").to_string()),
             ("verif_note", &verif),
         ],
     );
@@ -192,11 +189,7 @@ pub async fn show_card(ctx: &Ctx, meter_id: i64) -> HandlerResult {
     let mine: Vec<_> = last.iter().filter(|l| l.meter_id == m.id).collect();
     for l in &mine {
         let z = zone_label(ctx.loc, m.zones, l.zone);
-        let z = if z.is_empty() {
-            String::new()
-        } else {
-            format!("{z}: ")
-        };
+        let z = if z.is_empty() { String::new() } else { format!("{z}: ") };
         text.push_str(&format!(
             "\n{z}{} {} ({})",
             l.value,
@@ -256,8 +249,7 @@ pub async fn send_readings_entry(ctx: &Ctx) -> HandlerResult {
                 })
                 .collect();
             rows.push(keyboards::nav_row(ctx.loc, false));
-            ctx.say_with(ctx.t("meters.which"), keyboards::inline(rows))
-                .await
+            ctx.say_with(ctx.t("meters.which"), keyboards::inline(rows)).await
         }
     }
 }
@@ -366,36 +358,18 @@ async fn add_prompt(ctx: &Ctx, step: MeterStep, f: &NewMeter) -> HandlerResult {
                 })
                 .collect();
             rows.push(keyboards::nav_row(loc, false));
-            ctx.say_with(ctx.t("add.resource_q"), keyboards::inline(rows))
-                .await
+            ctx.say_with(ctx.t("add.resource_q"), keyboards::inline(rows)).await
         }
-        MeterStep::Serial => {
-            ctx.say_with(ctx.t("add.serial_q"), keyboards::nav(loc, back))
-                .await
-        }
+        MeterStep::Serial => ctx.say_with(ctx.t("add.serial_q"), keyboards::nav(loc, back)).await,
         MeterStep::Model => {
-            let kb = keyboards::inline(vec![
-                b(loc, "common.skip", Cb::Skip),
-                keyboards::nav_row(loc, back),
-            ]);
+            let kb = keyboards::inline(vec![b(loc, "common.skip", Cb::Skip), keyboards::nav_row(loc, back)]);
             ctx.say_with(ctx.t("add.model_q"), kb).await
         }
-        MeterStep::Place => {
-            ctx.say_with(ctx.t("add.place_q"), keyboards::nav(loc, back))
-                .await
-        }
-        MeterStep::Address => {
-            ctx.say_with(ctx.t("add.address_q"), keyboards::nav(loc, back))
-                .await
-        }
+        MeterStep::Place => ctx.say_with(ctx.t("add.place_q"), keyboards::nav(loc, back)).await,
+        MeterStep::Address => ctx.say_with(ctx.t("add.address_q"), keyboards::nav(loc, back)).await,
         MeterStep::Zones => {
             let row = (1..=3u8)
-                .map(|z| {
-                    InlineKeyboardButton::callback(
-                        t(loc, &format!("add.zones.{z}")),
-                        Cb::Zones(z).encode(),
-                    )
-                })
+                .map(|z| InlineKeyboardButton::callback(t(loc, &format!("add.zones.{z}")), Cb::Zones(z).encode()))
                 .collect();
             ctx.say_with(
                 ctx.t("add.zones_q"),
@@ -407,22 +381,11 @@ async fn add_prompt(ctx: &Ctx, step: MeterStep, f: &NewMeter) -> HandlerResult {
             let row = r
                 .capacity_choices()
                 .into_iter()
-                .map(|c| {
-                    InlineKeyboardButton::callback(
-                        c.label(),
-                        Cb::Capacity(c.int_digits, c.frac_digits).encode(),
-                    )
-                })
+                .map(|c| InlineKeyboardButton::callback(c.label(), Cb::Capacity(c.int_digits, c.frac_digits).encode()))
                 .collect();
-            let text = ctx.tf(
-                "add.capacity_q",
-                &[("default", &r.default_capacity().label())],
-            );
-            ctx.say_with(
-                text,
-                keyboards::inline(vec![row, keyboards::nav_row(loc, back)]),
-            )
-            .await
+            let text = ctx.tf("add.capacity_q", &[("default", &r.default_capacity().label())]);
+            ctx.say_with(text, keyboards::inline(vec![row, keyboards::nav_row(loc, back)]))
+                .await
         }
         MeterStep::Verification => {
             ctx.say_with(ctx.t("add.verification_q"), keyboards::nav(loc, back))
@@ -433,10 +396,7 @@ async fn add_prompt(ctx: &Ctx, step: MeterStep, f: &NewMeter) -> HandlerResult {
             let zone = f.initial.len() as i64 + 1;
             let text = ctx.tf(
                 "add.initial_q",
-                &[
-                    ("zone", &zone_label(loc, zones, zone)),
-                    ("unit", &unit(loc, r)),
-                ],
+                &[("zone", &zone_label(loc, zones, zone)), ("unit", &unit(loc, r))],
             );
             ctx.say_with(text, keyboards::nav(loc, back)).await
         }
@@ -448,30 +408,20 @@ async fn add_prompt(ctx: &Ctx, step: MeterStep, f: &NewMeter) -> HandlerResult {
                 .enumerate()
                 .map(|(i, v)| {
                     let z = zone_label(loc, zones, i as i64 + 1);
-                    if z.is_empty() {
-                        v.display()
-                    } else {
-                        format!("{z}: {v}")
-                    }
+                    if z.is_empty() { v.display() } else { format!("{z}: {v}") }
                 })
                 .collect::<Vec<_>>()
                 .join(", ");
             let text = ctx.tf(
                 "add.summary",
                 &[
-                    (
-                        "resource",
-                        &format!("{} {}", r.icon(), ctx.t(resource_key(r))),
-                    ),
+                    ("resource", &format!("{} {}", r.icon(), ctx.t(resource_key(r)))),
                     ("serial", &esc(f.serial.as_deref().unwrap_or_default())),
                     ("model", &esc(f.model.as_deref().unwrap_or("—"))),
                     ("place", &esc(f.place.as_deref().unwrap_or_default())),
                     ("address", &esc(f.address.as_deref().unwrap_or_default())),
                     ("zones", &zones.to_string()),
-                    (
-                        "capacity",
-                        &f.capacity.map(Capacity::label).unwrap_or_default(),
-                    ),
+                    ("capacity", &f.capacity.map(Capacity::label).unwrap_or_default()),
                     (
                         "verification",
                         &f.next_verification
@@ -481,10 +431,7 @@ async fn add_prompt(ctx: &Ctx, step: MeterStep, f: &NewMeter) -> HandlerResult {
                     ("initial", &initial),
                 ],
             );
-            let kb = keyboards::inline(vec![
-                b(loc, "add.save", Cb::Save),
-                keyboards::nav_row(loc, true),
-            ]);
+            let kb = keyboards::inline(vec![b(loc, "add.save", Cb::Save), keyboards::nav_row(loc, true)]);
             ctx.say_with(text, kb).await
         }
     }
@@ -495,11 +442,8 @@ pub async fn begin_add(ctx: &Ctx) -> HandlerResult {
         return start::show_home(ctx).await;
     };
     if ctx.store().active_meter_count(user.id).await? >= MAX_ACTIVE_METERS {
-        ctx.say(ctx.tf(
-            "meters.too_many",
-            &[("max", &MAX_ACTIVE_METERS.to_string())],
-        ))
-        .await?;
+        ctx.say(ctx.tf("meters.too_many", &[("max", &MAX_ACTIVE_METERS.to_string())]))
+            .await?;
         return show_list(ctx).await;
     }
     add_go(ctx, MeterStep::Resource, NewMeter::default()).await
@@ -522,9 +466,7 @@ async fn add_callback(ctx: &Ctx, cb: Cb, step: MeterStep, mut f: NewMeter) -> Ha
             f.model_skipped = true;
             add_go(ctx, next_add_step(&f), f).await
         }
-        (MeterStep::Zones, Cb::Zones(z))
-            if z <= f.resource.map(Resource::max_zones).unwrap_or(1) =>
-        {
+        (MeterStep::Zones, Cb::Zones(z)) if z <= f.resource.map(Resource::max_zones).unwrap_or(1) => {
             f.zones = Some(z);
             add_go(ctx, next_add_step(&f), f).await
         }
@@ -600,9 +542,7 @@ async fn add_message(ctx: &Ctx, msg: &Message, step: MeterStep, mut f: NewMeter)
             }
             Err(e) => Some(quantity_error(ctx, e)),
         },
-        MeterStep::Resource | MeterStep::Zones | MeterStep::Summary => {
-            Some(ctx.t("common.use_buttons"))
-        }
+        MeterStep::Resource | MeterStep::Zones | MeterStep::Summary => Some(ctx.t("common.use_buttons")),
     };
     match problem {
         Some(p) => {
@@ -622,19 +562,12 @@ async fn save_meter(ctx: &Ctx, f: NewMeter) -> HandlerResult {
     }
     if ctx.store().active_meter_count(user.id).await? >= MAX_ACTIVE_METERS {
         ctx.reset().await?;
-        ctx.say(ctx.tf(
-            "meters.too_many",
-            &[("max", &MAX_ACTIVE_METERS.to_string())],
-        ))
-        .await?;
+        ctx.say(ctx.tf("meters.too_many", &[("max", &MAX_ACTIVE_METERS.to_string())]))
+            .await?;
         return show_list(ctx).await;
     }
     let period = ctx.deps.config.readings_window().period_for(ctx.today());
-    match ctx
-        .store()
-        .add_meter(user.id, &f, period, ctx.now())
-        .await?
-    {
+    match ctx.store().add_meter(user.id, &f, period, ctx.now()).await? {
         AddMeter::Added(id) => {
             ctx.reset().await?;
             ctx.say(ctx.t("add.saved")).await?;
@@ -660,13 +593,9 @@ fn quantity_error(ctx: &Ctx, e: QuantityError) -> String {
     match e {
         QuantityError::NotNumber => ctx.t("reading.not_number"),
         QuantityError::Negative => ctx.t("reading.negative"),
-        QuantityError::TooManyIntDigits { max } => {
-            ctx.tf("reading.too_many_int", &[("max", &max.to_string())])
-        }
+        QuantityError::TooManyIntDigits { max } => ctx.tf("reading.too_many_int", &[("max", &max.to_string())]),
         QuantityError::TooManyFracDigits { max: 0 } => ctx.t("reading.no_fraction"),
-        QuantityError::TooManyFracDigits { max } => {
-            ctx.tf("reading.too_many_frac", &[("max", &max.to_string())])
-        }
+        QuantityError::TooManyFracDigits { max } => ctx.tf("reading.too_many_frac", &[("max", &max.to_string())]),
     }
 }
 
@@ -700,21 +629,14 @@ async fn start_reading(ctx: &Ctx, meter_id: i64) -> HandlerResult {
 }
 
 async fn reading_prompt(ctx: &Ctx, m: &Meter, state: &State) -> HandlerResult {
-    let State::Reading {
-        values, pending, ..
-    } = state
-    else {
+    let State::Reading { values, pending, .. } = state else {
         return Ok(());
     };
     let zone = values.len() as i64 + 1;
     let period = ctx.deps.config.readings_window().period_for(ctx.today());
     let base = ctx.store().base_values(m.id, period).await?;
     if let Some(v) = pending {
-        let last = base
-            .get(zone as usize - 1)
-            .copied()
-            .flatten()
-            .unwrap_or_default();
+        let last = base.get(zone as usize - 1).copied().flatten().unwrap_or_default();
         let kb = keyboards::inline(vec![
             b(ctx.loc, "reading.rollover_yes", Cb::Yes),
             b(ctx.loc, "reading.rollover_no", Cb::No),
@@ -734,14 +656,7 @@ async fn reading_prompt(ctx: &Ctx, m: &Meter, state: &State) -> HandlerResult {
         "reading.q",
         &[
             ("serial", &esc(&m.serial)),
-            (
-                "zone",
-                &if z.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {z}")
-                },
-            ),
+            ("zone", &if z.is_empty() { String::new() } else { format!(" {z}") }),
             ("unit", &unit(ctx.loc, m.resource())),
             ("last", &last),
         ],
@@ -803,8 +718,7 @@ async fn reading_message(ctx: &Ctx, msg: &Message, state: State) -> HandlerResul
             return reading_prompt(ctx, &m, &s).await;
         }
         Monotonic::Lower { last } => {
-            ctx.say(ctx.tf("reading.lower", &[("last", &last.display())]))
-                .await?;
+            ctx.say(ctx.tf("reading.lower", &[("last", &last.display())])).await?;
             return reading_prompt(ctx, &m, &state).await;
         }
     }
@@ -812,12 +726,7 @@ async fn reading_message(ctx: &Ctx, msg: &Message, state: State) -> HandlerResul
 }
 
 /// A zone's value was accepted: the next zone, or the checks that need a confirmation, or save.
-async fn after_value(
-    ctx: &Ctx,
-    m: &Meter,
-    values: Vec<Quantity>,
-    rollover: Vec<bool>,
-) -> HandlerResult {
+async fn after_value(ctx: &Ctx, m: &Meter, values: Vec<Quantity>, rollover: Vec<bool>) -> HandlerResult {
     let s = State::Reading {
         meter_id: m.id,
         values,
@@ -857,15 +766,8 @@ async fn after_value(
 
 /// What needs the person's confirmation: a period that already has a reading, and
 /// consumption more than three times the average.
-async fn reading_checks(
-    ctx: &Ctx,
-    m: &Meter,
-    s: &State,
-) -> Result<Vec<String>, super::HandlerError> {
-    let State::Reading {
-        values, rollover, ..
-    } = s
-    else {
+async fn reading_checks(ctx: &Ctx, m: &Meter, s: &State) -> Result<Vec<String>, super::HandlerError> {
+    let State::Reading { values, rollover, .. } = s else {
         return Ok(vec![]);
     };
     let period = ctx.deps.config.readings_window().period_for(ctx.today());
@@ -915,42 +817,26 @@ async fn reading_confirm_prompt(ctx: &Ctx, m: &Meter, s: &State) -> HandlerResul
         b(ctx.loc, "reading.retype", Cb::No),
         keyboards::nav_row(ctx.loc, false),
     ]);
-    ctx.say_with(
-        format!("{}\n\n{}", checks.join("\n\n"), ctx.t("reading.confirm_q")),
-        kb,
-    )
-    .await
+    ctx.say_with(format!("{}\n\n{}", checks.join("\n\n"), ctx.t("reading.confirm_q")), kb)
+        .await
 }
 
 async fn save_reading(ctx: &Ctx, m: &Meter, s: State) -> HandlerResult {
-    let State::Reading {
-        values, rollover, ..
-    } = s
-    else {
+    let State::Reading { values, rollover, .. } = s else {
         return Ok(());
     };
     let window = ctx.deps.config.readings_window();
     let today = ctx.today();
     let period = window.period_for(today);
     let base = ctx.store().base_values(m.id, period).await?;
-    let pairs: Vec<(Quantity, bool)> = values
-        .iter()
-        .copied()
-        .zip(rollover.iter().copied())
-        .collect();
-    ctx.store()
-        .save_reading(m.id, period, &pairs, ctx.now())
-        .await?;
+    let pairs: Vec<(Quantity, bool)> = values.iter().copied().zip(rollover.iter().copied()).collect();
+    ctx.store().save_reading(m.id, period, &pairs, ctx.now()).await?;
     ctx.reset().await?;
     let u = unit(ctx.loc, m.resource());
     let mut lines = Vec::new();
     for (i, (v, roll)) in pairs.iter().enumerate() {
         let z = zone_label(ctx.loc, m.zones, i as i64 + 1);
-        let z = if z.is_empty() {
-            String::new()
-        } else {
-            format!("{z}: ")
-        };
+        let z = if z.is_empty() { String::new() } else { format!("{z}: ") };
         let consumption = base.get(i).copied().flatten().map(|last| {
             if *roll {
                 (m.capacity().limit() - last) + *v
@@ -1059,22 +945,13 @@ async fn show_history(ctx: &Ctx, meter_id: i64, page: u8) -> HandlerResult {
         text.push_str(&format!("\n\n{}", ctx.t("history.empty")));
     }
     for p in periods.iter().skip(page * HISTORY_PAGE).take(HISTORY_PAGE) {
-        let label = Period::parse_key(p)
-            .map(Period::label)
-            .unwrap_or_else(|| p.clone());
+        let label = Period::parse_key(p).map(Period::label).unwrap_or_else(|| p.clone());
         text.push_str(&format!("\n\n<b>{label}</b>"));
         for (zi, rows) in by_zone.iter().enumerate() {
             if let Some(h) = rows.iter().find(|h| &h.period == p) {
                 let z = zone_label(ctx.loc, m.zones, zi as i64 + 1);
-                let z = if z.is_empty() {
-                    String::new()
-                } else {
-                    format!("{z}: ")
-                };
-                let c = h
-                    .consumption
-                    .map(|c| format!(" (+{c} {u})"))
-                    .unwrap_or_default();
+                let z = if z.is_empty() { String::new() } else { format!("{z}: ") };
+                let c = h.consumption.map(|c| format!(" (+{c} {u})")).unwrap_or_default();
                 text.push_str(&format!("\n{z}{} {u}{c}", h.value));
             }
         }
@@ -1084,10 +961,7 @@ async fn show_history(ctx: &Ctx, meter_id: i64, page: u8) -> HandlerResult {
             "\n\n{}",
             ctx.tf(
                 "history.page",
-                &[
-                    ("page", &(page + 1).to_string()),
-                    ("pages", &pages.to_string())
-                ]
+                &[("page", &(page + 1).to_string()), ("pages", &pages.to_string())]
             )
         ));
     }
@@ -1124,12 +998,7 @@ async fn begin_request(ctx: &Ctx, meter_id: i64, kind: ReqKind) -> HandlerResult
         return Ok(());
     };
     let key = format!("meter-req:{}", user.id);
-    if ctx
-        .store()
-        .rate_count(&key, ctx.now(), Duration::days(1))
-        .await?
-        >= REQUESTS_PER_DAY
-    {
+    if ctx.store().rate_count(&key, ctx.now(), Duration::days(1)).await? >= REQUESTS_PER_DAY {
         ctx.say(ctx.tf("req.too_many", &[("max", &REQUESTS_PER_DAY.to_string())]))
             .await?;
         return show_card(ctx, m.id).await;
@@ -1138,13 +1007,7 @@ async fn begin_request(ctx: &Ctx, meter_id: i64, kind: ReqKind) -> HandlerResult
     req_go(ctx, &m, kind, step, ReqForm::default()).await
 }
 
-async fn req_go(
-    ctx: &Ctx,
-    m: &Meter,
-    kind: ReqKind,
-    step: ReqStep,
-    form: ReqForm,
-) -> HandlerResult {
+async fn req_go(ctx: &Ctx, m: &Meter, kind: ReqKind, step: ReqStep, form: ReqForm) -> HandlerResult {
     ctx.set(State::MeterReq {
         meter_id: m.id,
         kind,
@@ -1156,10 +1019,7 @@ async fn req_go(
 }
 
 fn req_next(kind: ReqKind, step: ReqStep, form: &ReqForm, zones: i64) -> ReqStep {
-    if step == ReqStep::Reason
-        && form.reason == Some(ReplaceReason::Other)
-        && form.reason_text.is_none()
-    {
+    if step == ReqStep::Reason && form.reason == Some(ReplaceReason::Other) && form.reason_text.is_none() {
         return ReqStep::ReasonText;
     }
     if step == ReqStep::Readings && (form.readings.len() as i64) < zones {
@@ -1171,9 +1031,7 @@ fn req_next(kind: ReqKind, step: ReqStep, form: &ReqForm, zones: i64) -> ReqStep
     } else {
         steps.iter().position(|s| *s == step)
     };
-    at.and_then(|i| steps.get(i + 1))
-        .copied()
-        .unwrap_or(ReqStep::Summary)
+    at.and_then(|i| steps.get(i + 1)).copied().unwrap_or(ReqStep::Summary)
 }
 
 fn req_prev(kind: ReqKind, step: ReqStep) -> Option<ReqStep> {
@@ -1192,20 +1050,11 @@ fn tod_buttons(loc: &str) -> Vec<InlineKeyboardButton> {
         .collect()
 }
 
-async fn req_prompt(
-    ctx: &Ctx,
-    m: &Meter,
-    kind: ReqKind,
-    step: ReqStep,
-    f: &ReqForm,
-) -> HandlerResult {
+async fn req_prompt(ctx: &Ctx, m: &Meter, kind: ReqKind, step: ReqStep, f: &ReqForm) -> HandlerResult {
     let loc = ctx.loc;
     let back = req_prev(kind, step).is_some();
     let nav = keyboards::nav_row(loc, back);
-    let title = ctx.tf(
-        &format!("req.title.{}", kind.as_str()),
-        &[("serial", &esc(&m.serial))],
-    );
+    let title = ctx.tf(&format!("req.title.{}", kind.as_str()), &[("serial", &esc(&m.serial))]);
     let (text, rows): (String, Vec<Vec<InlineKeyboardButton>>) = match step {
         ReqStep::Reason => (
             ctx.t("req.reason_q"),
@@ -1223,19 +1072,13 @@ async fn req_prompt(
             let zone = f.readings.len() as i64 + 1;
             let z = zone_label(loc, m.zones, zone);
             (
-                ctx.tf(
-                    "req.readings_q",
-                    &[("zone", &z), ("unit", &unit(loc, m.resource()))],
-                ),
+                ctx.tf("req.readings_q", &[("zone", &z), ("unit", &unit(loc, m.resource()))]),
                 vec![nav],
             )
         }
         ReqStep::Date => (ctx.t("req.date_q"), vec![nav]),
         ReqStep::TimeOfDay => (ctx.t("req.tod_q"), vec![tod_buttons(loc), nav]),
-        ReqStep::Comment => (
-            ctx.t("req.comment_q"),
-            vec![b(loc, "common.skip", Cb::Skip), nav],
-        ),
+        ReqStep::Comment => (ctx.t("req.comment_q"), vec![b(loc, "common.skip", Cb::Skip), nav]),
         ReqStep::Files => {
             let n = f.files.len();
             let mut rows = Vec::new();
@@ -1265,10 +1108,7 @@ async fn req_prompt(
 
 fn req_summary(ctx: &Ctx, m: &Meter, kind: ReqKind, f: &ReqForm) -> String {
     let loc = ctx.loc;
-    let date = |d: Option<chrono::NaiveDate>| {
-        d.map(|d| d.format("%d.%m.%Y").to_string())
-            .unwrap_or_default()
-    };
+    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%d.%m.%Y").to_string()).unwrap_or_default();
     let mut lines = Vec::new();
     let mut line = |key: &str, value: String| lines.push(format!("{}: {}", t(loc, key), value));
     if let Some(r) = f.reason {
@@ -1280,10 +1120,7 @@ fn req_summary(ctx: &Ctx, m: &Meter, kind: ReqKind, f: &ReqForm) -> String {
     }
     if kind == ReqKind::Commissioning {
         line("req.f.install_date", date(f.install_date));
-        line(
-            "req.f.installer",
-            esc(f.installer.as_deref().unwrap_or_default()),
-        );
+        line("req.f.installer", esc(f.installer.as_deref().unwrap_or_default()));
         line("req.f.seal", esc(f.seal.as_deref().unwrap_or_default()));
         let values = f
             .readings
@@ -1291,11 +1128,7 @@ fn req_summary(ctx: &Ctx, m: &Meter, kind: ReqKind, f: &ReqForm) -> String {
             .enumerate()
             .map(|(i, v)| {
                 let z = zone_label(loc, m.zones, i as i64 + 1);
-                if z.is_empty() {
-                    v.display()
-                } else {
-                    format!("{z}: {v}")
-                }
+                if z.is_empty() { v.display() } else { format!("{z}: {v}") }
             })
             .collect::<Vec<_>>()
             .join(", ");
@@ -1308,10 +1141,7 @@ fn req_summary(ctx: &Ctx, m: &Meter, kind: ReqKind, f: &ReqForm) -> String {
     if kind != ReqKind::Commissioning {
         line("req.f.comment", esc(f.comment.as_deref().unwrap_or("—")));
     } else {
-        line(
-            "req.f.files",
-            plural(loc, "plural.files", f.files.len() as u64),
-        );
+        line("req.f.files", plural(loc, "plural.files", f.files.len() as u64));
     }
     lines.join("\n")
 }
@@ -1355,9 +1185,7 @@ async fn req_callback(ctx: &Ctx, cb: Cb, state: State) -> HandlerResult {
             form.time_of_day = Some(tod);
             req_go(ctx, &m, kind, req_next(kind, step, &form, m.zones), form).await
         }
-        (ReqStep::Comment, Cb::Skip) => {
-            req_go(ctx, &m, kind, req_next(kind, step, &form, m.zones), form).await
-        }
+        (ReqStep::Comment, Cb::Skip) => req_go(ctx, &m, kind, req_next(kind, step, &form, m.zones), form).await,
         (ReqStep::Files, Cb::Done) => req_go(ctx, &m, kind, ReqStep::Summary, form).await,
         (ReqStep::Summary, Cb::Save) => submit_request(ctx, &m, kind, form).await,
         _ => start::stale_button(ctx).await,
@@ -1397,10 +1225,7 @@ async fn req_message(ctx: &Ctx, msg: &Message, state: State) -> HandlerResult {
                 .await?;
                 let kb = keyboards::inline(vec![b(ctx.loc, "req.files_done", Cb::Done)]);
                 ctx.say_with(
-                    ctx.tf(
-                        "files.added",
-                        &[("count", &plural(ctx.loc, "plural.files", n as u64))],
-                    ),
+                    ctx.tf("files.added", &[("count", &plural(ctx.loc, "plural.files", n as u64))]),
                     kb,
                 )
                 .await
@@ -1464,9 +1289,7 @@ async fn req_message(ctx: &Ctx, msg: &Message, state: State) -> HandlerResult {
             }
             Err(e) => Some(quantity_error(ctx, e)),
         },
-        ReqStep::Reason | ReqStep::TimeOfDay | ReqStep::Files | ReqStep::Summary => {
-            Some(ctx.t("common.use_buttons"))
-        }
+        ReqStep::Reason | ReqStep::TimeOfDay | ReqStep::Files | ReqStep::Summary => Some(ctx.t("common.use_buttons")),
     };
     match problem {
         Some(p) => {
@@ -1521,15 +1344,11 @@ async fn submit_request(ctx: &Ctx, m: &Meter, kind: ReqKind, f: ReqForm) -> Hand
         preferred_date: date,
         files: &f.files,
     };
-    let number = ctx
-        .store()
-        .create_meter_request(&request, ctx.now())
-        .await?;
+    let number = ctx.store().create_meter_request(&request, ctx.now()).await?;
     ctx.store().rate_add(&key, ctx.now(), day).await?;
     ctx.reset().await?;
     let kb = keyboards::inline(vec![b(ctx.loc, "meters.to_card", Cb::Meter(m.id))]);
-    ctx.say_with(ctx.tf("req.sent", &[("number", &esc(&number))]), kb)
-        .await
+    ctx.say_with(ctx.tf("req.sent", &[("number", &esc(&number))]), kb).await
 }
 
 // ---------------------------------------------------------------- edit, delete, photo
@@ -1540,13 +1359,7 @@ async fn edit_menu(ctx: &Ctx, meter_id: i64) -> HandlerResult {
     };
     let mut rows: Vec<_> = MeterField::ALL
         .into_iter()
-        .map(|f| {
-            b(
-                ctx.loc,
-                &format!("edit.{}", field_name(f)),
-                Cb::MeterEditField(m.id, f),
-            )
-        })
+        .map(|f| b(ctx.loc, &format!("edit.{}", field_name(f)), Cb::MeterEditField(m.id, f)))
         .collect();
     rows.push(b(ctx.loc, "meters.to_card", Cb::Meter(m.id)));
     ctx.say_with(ctx.t("edit.q"), keyboards::inline(rows)).await
@@ -1602,9 +1415,7 @@ pub async fn prompt(ctx: &Ctx, state: &State) -> HandlerResult {
     match state {
         State::AddMeter { step, form } => add_prompt(ctx, *step, form).await,
         State::Reading {
-            meter_id,
-            confirming,
-            ..
+            meter_id, confirming, ..
         } => match owned(ctx, *meter_id).await? {
             Some(m) if *confirming => reading_confirm_prompt(ctx, &m, state).await,
             Some(m) => reading_prompt(ctx, &m, state).await,
@@ -1646,10 +1457,7 @@ pub async fn on_message(ctx: &mut Ctx, msg: &Message, state: State) -> HandlerRe
             let Some(user) = ctx.user() else {
                 return Ok(());
             };
-            match msg
-                .photo()
-                .and_then(|p| p.iter().max_by_key(|p| p.width * p.height))
-            {
+            match msg.photo().and_then(|p| p.iter().max_by_key(|p| p.width * p.height)) {
                 Some(p) => {
                     if ctx
                         .store()
@@ -1705,10 +1513,7 @@ pub async fn on_callback(ctx: &mut Ctx, cb: Cb, state: State) -> HandlerResult {
             let Some(m) = owned(ctx, id).await? else {
                 return not_found(ctx).await;
             };
-            let s = State::MeterEditValue {
-                meter_id: m.id,
-                field,
-            };
+            let s = State::MeterEditValue { meter_id: m.id, field };
             ctx.set(s.clone()).await?;
             return prompt(ctx, &s).await;
         }
@@ -1721,10 +1526,7 @@ pub async fn on_callback(ctx: &mut Ctx, cb: Cb, state: State) -> HandlerResult {
                 b(ctx.loc, "meters.to_card", Cb::Meter(m.id)),
             ]);
             return ctx
-                .say_with(
-                    ctx.tf("meters.delete_q", &[("serial", &esc(&m.serial))]),
-                    kb,
-                )
+                .say_with(ctx.tf("meters.delete_q", &[("serial", &esc(&m.serial))]), kb)
                 .await;
         }
         Cb::MeterDeleteYes(id) => {

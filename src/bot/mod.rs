@@ -11,6 +11,7 @@ pub mod profile;
 pub mod registration;
 pub mod start;
 pub mod state;
+pub mod tickets;
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -80,8 +81,7 @@ impl Ctx {
 
     /// Today in the utility's time zone.
     pub fn today(&self) -> chrono::NaiveDate {
-        (self.now() + chrono::Duration::hours(i64::from(self.deps.config.utc_offset_hours)))
-            .date_naive()
+        (self.now() + chrono::Duration::hours(i64::from(self.deps.config.utc_offset_hours))).date_naive()
     }
 
     /// The account this chat is signed in to and that is confirmed.
@@ -107,11 +107,7 @@ impl Ctx {
         Ok(())
     }
 
-    pub async fn say_with(
-        &self,
-        text: impl Into<String>,
-        markup: impl Into<ReplyMarkup>,
-    ) -> HandlerResult {
+    pub async fn say_with(&self, text: impl Into<String>, markup: impl Into<ReplyMarkup>) -> HandlerResult {
         self.bot
             .send_message(self.chat, text)
             .parse_mode(ParseMode::Html)
@@ -160,12 +156,7 @@ pub fn schema() -> UpdateHandler<HandlerError> {
         )
 }
 
-async fn context(
-    bot: Bot,
-    deps: Arc<Deps>,
-    dialogue: KDialogue,
-    lang: Option<&str>,
-) -> Result<Ctx, HandlerError> {
+async fn context(bot: Bot, deps: Arc<Deps>, dialogue: KDialogue, lang: Option<&str>) -> Result<Ctx, HandlerError> {
     let chat = dialogue.chat_id();
     let session = deps.store.session(chat.0).await?;
     let loc = i18n::pick_locale(session.locale.as_deref(), lang, &deps.config.default_locale);
@@ -199,20 +190,12 @@ async fn on_message(bot: Bot, msg: Message, dialogue: KDialogue, deps: Arc<Deps>
     .await
 }
 
-async fn on_callback(
-    bot: Bot,
-    q: CallbackQuery,
-    dialogue: KDialogue,
-    deps: Arc<Deps>,
-) -> HandlerResult {
+async fn on_callback(bot: Bot, q: CallbackQuery, dialogue: KDialogue, deps: Arc<Deps>) -> HandlerResult {
     let span = tracing::info_span!("callback", chat = dialogue.chat_id().0);
     // In a private chat only its owner can press its buttons; anything else is forged.
     let private = q.message.as_ref().is_some_and(|m| m.chat().is_private());
     if private && dialogue.chat_id().0 != q.from.id.0 as i64 {
-        tracing::warn!(
-            from = q.from.id.0,
-            "callback from someone else's private chat ignored"
-        );
+        tracing::warn!(from = q.from.id.0, "callback from someone else's private chat ignored");
         return Ok(());
     }
     async move {
@@ -263,6 +246,7 @@ async fn route_message(ctx: &mut Ctx, msg: &Message) -> HandlerResult {
         | State::ReadingPhoto { .. }
         | State::MeterReq { .. }
         | State::MeterEditValue { .. } => meters::on_message(ctx, msg, state).await,
+        State::TicketNew { .. } | State::TicketFollowUp { .. } => tickets::on_message(ctx, msg, state).await,
     }
 }
 
@@ -281,6 +265,9 @@ async fn route_callback(ctx: &mut Ctx, cb: Cb) -> HandlerResult {
     }
     if meters::handles(cb, &state) {
         return meters::on_callback(ctx, cb, state).await;
+    }
+    if tickets::handles(cb, &state) {
+        return tickets::on_callback(ctx, cb, state).await;
     }
     match state {
         State::Registration { step, form } => registration::on_callback(ctx, cb, step, form).await,

@@ -44,28 +44,19 @@ pub async fn show(ctx: &Ctx) -> HandlerResult {
 pub async fn prompt(ctx: &Ctx, state: &State) -> HandlerResult {
     let loc = ctx.loc;
     match state {
-        State::EditName => {
-            ctx.say_with(ctx.t("profile.name_q"), keyboards::nav(loc, false))
-                .await
-        }
+        State::EditName => ctx.say_with(ctx.t("profile.name_q"), keyboards::nav(loc, false)).await,
         State::EditPhone => {
             ctx.say_with(ctx.t("profile.phone_q"), keyboards::share_phone(loc))
                 .await
         }
-        State::EditEmail => {
-            ctx.say_with(ctx.t("profile.email_q"), keyboards::nav(loc, false))
-                .await
-        }
+        State::EditEmail => ctx.say_with(ctx.t("profile.email_q"), keyboards::nav(loc, false)).await,
         State::EditEmailCode { email } => {
             let kb = keyboards::inline(vec![
                 vec![keyboards::button(loc, "confirm.resend", Cb::Resend)],
                 keyboards::nav_row(loc, false),
             ]);
             ctx.say_with(
-                ctx.tf(
-                    "profile.email_code_q",
-                    &[("email", &esc(&mask_email(email)))],
-                ),
+                ctx.tf("profile.email_code_q", &[("email", &esc(&mask_email(email)))]),
                 kb,
             )
             .await
@@ -132,16 +123,14 @@ pub async fn on_callback(ctx: &mut Ctx, cb: Cb, state: State) -> HandlerResult {
             ctx.store().sign_out(ctx.chat.0).await?;
             ctx.reset().await?;
             ctx.reload_session().await?;
-            ctx.say_with(ctx.t("profile.logged_out"), KeyboardRemove::new())
-                .await?;
+            ctx.say_with(ctx.t("profile.logged_out"), KeyboardRemove::new()).await?;
             start::welcome(ctx).await
         }
         (Cb::DeleteYes, State::DeleteConfirm) => {
             ctx.store().delete_account(acc.id, ctx.now()).await?;
             ctx.reset().await?;
             ctx.reload_session().await?;
-            ctx.say_with(ctx.t("profile.deleted"), KeyboardRemove::new())
-                .await?;
+            ctx.say_with(ctx.t("profile.deleted"), KeyboardRemove::new()).await?;
             start::welcome(ctx).await
         }
         (Cb::Resend, State::EditEmailCode { email }) => {
@@ -172,8 +161,7 @@ pub async fn on_message(ctx: &mut Ctx, msg: &Message, state: State) -> HandlerRe
                 saved(ctx).await
             }
             Err(e) => {
-                ctx.say(registration::name_error_text(ctx, acc.kind(), e))
-                    .await?;
+                ctx.say(registration::name_error_text(ctx, acc.kind(), e)).await?;
                 prompt(ctx, &state).await
             }
         },
@@ -187,13 +175,7 @@ pub async fn on_message(ctx: &mut Ctx, msg: &Message, state: State) -> HandlerRe
                     email: email.as_str().to_owned(),
                 })
                 .await?;
-                send_email_code(
-                    ctx,
-                    acc.id,
-                    email.as_str(),
-                    acc.name.as_deref().unwrap_or_default(),
-                )
-                .await
+                send_email_code(ctx, acc.id, email.as_str(), acc.name.as_deref().unwrap_or_default()).await
             }
             Err(_) => {
                 ctx.say(ctx.t("email.invalid")).await?;
@@ -205,11 +187,7 @@ pub async fn on_message(ctx: &mut Ctx, msg: &Message, state: State) -> HandlerRe
                 ctx.say(ctx.t("reset.code_format")).await?;
                 return prompt(ctx, &state).await;
             };
-            match ctx
-                .store()
-                .change_email_by_code(acc.id, &code, ctx.now())
-                .await?
-            {
+            match ctx.store().change_email_by_code(acc.id, &code, ctx.now()).await? {
                 CodeCheck::Ok { .. } => {
                     ctx.reset().await?;
                     ctx.reload_session().await?;

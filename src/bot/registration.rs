@@ -59,10 +59,8 @@ pub async fn prompt(ctx: &Ctx, step: RegStep, form: &RegForm) -> HandlerResult {
                 keyboards::nav_row(loc, false),
             ]);
             // Drop a reply keyboard a signed-out person may still have.
-            ctx.say_with(ctx.t("reg.start"), KeyboardRemove::new())
-                .await?;
-            ctx.say_with(ctx.tf("reg.consent", &[("url", &esc(&url))]), kb)
-                .await
+            ctx.say_with(ctx.t("reg.start"), KeyboardRemove::new()).await?;
+            ctx.say_with(ctx.tf("reg.consent", &[("url", &esc(&url))]), kb).await
         }
         RegStep::Kind => {
             let mut rows: Vec<Vec<InlineKeyboardButton>> = ApplicantKind::ALL
@@ -70,8 +68,7 @@ pub async fn prompt(ctx: &Ctx, step: RegStep, form: &RegForm) -> HandlerResult {
                 .map(|k| vec![keyboards::button(loc, kind_key(k), Cb::Kind(k))])
                 .collect();
             rows.push(keyboards::nav_row(loc, back));
-            ctx.say_with(ctx.t("reg.kind_q"), keyboards::inline(rows))
-                .await
+            ctx.say_with(ctx.t("reg.kind_q"), keyboards::inline(rows)).await
         }
         RegStep::Login => {
             ctx.say_with(
@@ -88,14 +85,8 @@ pub async fn prompt(ctx: &Ctx, step: RegStep, form: &RegForm) -> HandlerResult {
             };
             ctx.say_with(ctx.t(key), keyboards::nav(loc, back)).await
         }
-        RegStep::Email => {
-            ctx.say_with(ctx.t("reg.email_q"), keyboards::nav(loc, back))
-                .await
-        }
-        RegStep::Password => {
-            ctx.say_with(ctx.t("reg.password_q"), keyboards::nav(loc, back))
-                .await
-        }
+        RegStep::Email => ctx.say_with(ctx.t("reg.email_q"), keyboards::nav(loc, back)).await,
+        RegStep::Password => ctx.say_with(ctx.t("reg.password_q"), keyboards::nav(loc, back)).await,
         RegStep::PasswordRepeat => {
             ctx.say_with(ctx.t("reg.password_repeat_q"), keyboards::nav(loc, back))
                 .await
@@ -136,8 +127,7 @@ pub async fn prompt(ctx: &Ctx, step: RegStep, form: &RegForm) -> HandlerResult {
                 .map(|(key, f)| vec![keyboards::button(loc, key, Cb::Fix(f))])
                 .collect();
             rows.push(keyboards::nav_row(loc, true));
-            ctx.say_with(ctx.t("reg.fix_q"), keyboards::inline(rows))
-                .await
+            ctx.say_with(ctx.t("reg.fix_q"), keyboards::inline(rows)).await
         }
     }
 }
@@ -181,12 +171,7 @@ pub async fn on_callback(ctx: &mut Ctx, cb: Cb, step: RegStep, mut form: RegForm
     }
 }
 
-pub async fn on_message(
-    ctx: &mut Ctx,
-    msg: &Message,
-    step: RegStep,
-    mut form: RegForm,
-) -> HandlerResult {
+pub async fn on_message(ctx: &mut Ctx, msg: &Message, step: RegStep, mut form: RegForm) -> HandlerResult {
     let Some(text) = msg.text() else {
         ctx.say(ctx.t(expected_key(step))).await?;
         return prompt(ctx, step, &form).await;
@@ -195,17 +180,11 @@ pub async fn on_message(
     match step {
         RegStep::Login => match Login::parse(kind, text) {
             Ok(login) => {
-                if ctx
-                    .store()
-                    .confirmed_by_login(login.as_str())
-                    .await?
-                    .is_some()
-                {
+                if ctx.store().confirmed_by_login(login.as_str()).await?.is_some() {
                     return login_taken(ctx, kind).await;
                 }
                 if is_unusual(kind, &login) {
-                    ctx.say(ctx.t(&format!("reg.unusual.{}", kind.as_str())))
-                        .await?;
+                    ctx.say(ctx.t(&format!("reg.unusual.{}", kind.as_str()))).await?;
                 }
                 form.login = Some(login.as_str().to_owned());
                 go(ctx, form.next_step(), form).await
@@ -237,10 +216,7 @@ pub async fn on_message(
         },
         RegStep::Password => {
             super::delete_secret(ctx, msg).await;
-            let login = form
-                .login
-                .as_deref()
-                .and_then(|l| Login::parse(kind, l).ok());
+            let login = form.login.as_deref().and_then(|l| Login::parse(kind, l).ok());
             match NewPassword::parse(text, login.as_ref()) {
                 Ok(pw) => {
                     form.first_hash = Some(super::hash_password(pw.expose().to_owned()).await?);
@@ -283,12 +259,8 @@ fn expected_key(step: RegStep) -> &'static str {
 fn is_unusual(kind: ApplicantKind, login: &Login) -> bool {
     match kind {
         ApplicantKind::Individual => false,
-        ApplicantKind::Entrepreneur => {
-            crate::domain::Ogrnip::parse(login.as_str()).is_ok_and(|o| o.is_unusual())
-        }
-        ApplicantKind::Legal => {
-            crate::domain::Ogrn::parse(login.as_str()).is_ok_and(|o| o.is_unusual())
-        }
+        ApplicantKind::Entrepreneur => crate::domain::Ogrnip::parse(login.as_str()).is_ok_and(|o| o.is_unusual()),
+        ApplicantKind::Legal => crate::domain::Ogrn::parse(login.as_str()).is_ok_and(|o| o.is_unusual()),
     }
 }
 
@@ -327,14 +299,8 @@ pub fn name_error_text(ctx: &Ctx, kind: ApplicantKind, e: NameError) -> String {
 
 pub fn password_error_text(ctx: &Ctx, e: PasswordError) -> String {
     match e {
-        PasswordError::TooShort => ctx.tf(
-            "password.too_short",
-            &[("min", &NewPassword::MIN.to_string())],
-        ),
-        PasswordError::TooLong => ctx.tf(
-            "password.too_long",
-            &[("max", &NewPassword::MAX.to_string())],
-        ),
+        PasswordError::TooShort => ctx.tf("password.too_short", &[("min", &NewPassword::MIN.to_string())]),
+        PasswordError::TooLong => ctx.tf("password.too_long", &[("max", &NewPassword::MAX.to_string())]),
         PasswordError::IsLogin => ctx.t("password.is_login"),
     }
 }
@@ -345,11 +311,8 @@ async fn login_taken(ctx: &Ctx, kind: ApplicantKind) -> HandlerResult {
         vec![keyboards::button(ctx.loc, "login.forgot", Cb::Forgot)],
         keyboards::nav_row(ctx.loc, true),
     ]);
-    ctx.say_with(
-        ctx.tf("reg.login_taken", &[("id", &login_name(ctx.loc, kind))]),
-        kb,
-    )
-    .await
+    ctx.say_with(ctx.tf("reg.login_taken", &[("id", &login_name(ctx.loc, kind))]), kb)
+        .await
 }
 
 /// «Всё верно»: the account is created unconfirmed and the letter queued, all at once.

@@ -9,11 +9,7 @@ use teloxide::types::{BotCommand, KeyboardRemove};
 
 pub async fn command(ctx: &mut Ctx, text: &str) -> HandlerResult {
     let (head, arg) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
-    let name = head
-        .trim_start_matches('/')
-        .split('@')
-        .next()
-        .unwrap_or_default();
+    let name = head.trim_start_matches('/').split('@').next().unwrap_or_default();
     match name {
         "start" if !arg.trim().is_empty() => menu::confirm_token(ctx, arg.trim()).await,
         "start" | "menu" => {
@@ -45,10 +41,7 @@ pub async fn show_home(ctx: &Ctx) -> HandlerResult {
 }
 
 pub async fn welcome(ctx: &Ctx) -> HandlerResult {
-    let text = ctx.tf(
-        "start.welcome",
-        &[("org", &super::esc(&ctx.deps.config.org_name))],
-    );
+    let text = ctx.tf("start.welcome", &[("org", &super::esc(&ctx.deps.config.org_name))]);
     ctx.say_with(text, keyboards::welcome(ctx.loc)).await
 }
 
@@ -58,8 +51,7 @@ pub async fn cancel(ctx: &Ctx) -> HandlerResult {
         ctx.say(ctx.t("common.cancelled")).await?;
     } else {
         // Drop a reply keyboard left over from an edit step.
-        ctx.say_with(ctx.t("common.cancelled"), KeyboardRemove::new())
-            .await?;
+        ctx.say_with(ctx.t("common.cancelled"), KeyboardRemove::new()).await?;
     }
     show_home(ctx).await
 }
@@ -98,6 +90,7 @@ pub async fn reprompt(ctx: &Ctx) -> HandlerResult {
         | State::ReadingPhoto { .. }
         | State::MeterReq { .. }
         | State::MeterEditValue { .. } => meters::prompt(ctx, &state).await,
+        State::TicketNew { .. } | State::TicketFollowUp { .. } => super::tickets::prompt(ctx, &state).await,
         _ => profile::prompt(ctx, &state).await,
     }
 }

@@ -77,6 +77,82 @@ pub enum State {
         meter_id: i64,
         field: MeterField,
     },
+    TicketNew {
+        kind: crate::domain::tickets::TicketKind,
+        form: TicketForm,
+    },
+    /// «Дополнить» (or «Не решено» with `reopen`): text and files, then «Отправить».
+    TicketFollowUp {
+        ticket_id: i64,
+        reopen: bool,
+        text: Option<String>,
+        #[serde(default)]
+        files: Vec<FileRef>,
+    },
+}
+
+/// A ticket being filled in. `done` lists the steps answered (or skipped), in order, so
+/// «Назад» undoes the last one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TicketForm {
+    #[serde(default)]
+    pub done: Vec<TicketStep>,
+    pub topic: Option<String>,
+    pub text: Option<String>,
+    pub address: Option<String>,
+    pub meter_id: Option<i64>,
+    pub meter_label: Option<String>,
+    pub violation_at: Option<String>,
+    #[serde(default)]
+    pub files: Vec<FileRef>,
+    pub email_copy: Option<bool>,
+    pub doc_type: Option<String>,
+    /// Chose «другое»: the type is typed next.
+    #[serde(default)]
+    pub doc_type_other: bool,
+    pub period: Option<String>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStep {
+    Topic,
+    Text,
+    Address,
+    Meter,
+    ViolationAt,
+    Files,
+    EmailCopy,
+    DocType,
+    DocTypeOther,
+    Period,
+    Comment,
+    Summary,
+}
+
+impl TicketStep {
+    pub fn steps(kind: crate::domain::tickets::TicketKind) -> &'static [TicketStep] {
+        use crate::domain::tickets::TicketKind::*;
+        use TicketStep::*;
+        match kind {
+            Appeal => &[Topic, Text, Address, Meter, Files, EmailCopy, Summary],
+            Complaint => &[Topic, Text, Address, Meter, ViolationAt, Files, EmailCopy, Summary],
+            Request => &[Topic, Text, Files, EmailCopy, Summary],
+            Document => &[DocType, DocTypeOther, Period, Comment, Summary],
+        }
+    }
+}
+
+impl TicketForm {
+    /// The first step not answered yet («другое» alone asks for the typed document type).
+    pub fn next(&self, kind: crate::domain::tickets::TicketKind) -> TicketStep {
+        TicketStep::steps(kind)
+            .iter()
+            .copied()
+            .find(|s| !self.done.contains(s) && (*s != TicketStep::DocTypeOther || self.doc_type_other))
+            .unwrap_or(TicketStep::Summary)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,16 +192,7 @@ impl ReqKind {
         use ReqStep::*;
         match self {
             Self::ReadingTaking => &[Date, TimeOfDay, Comment, Summary],
-            Self::Commissioning => &[
-                InstallDate,
-                Installer,
-                Seal,
-                Readings,
-                Date,
-                TimeOfDay,
-                Files,
-                Summary,
-            ],
+            Self::Commissioning => &[InstallDate, Installer, Seal, Readings, Date, TimeOfDay, Files, Summary],
             Self::Replacement => &[Reason, Date, Comment, Summary],
         }
     }

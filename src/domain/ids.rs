@@ -37,10 +37,7 @@ fn digits_of(input: &str) -> Result<String, IdError> {
 
 fn check_len(d: &str, expected: usize) -> Result<(), IdError> {
     if d.len() != expected {
-        return Err(IdError::WrongLength {
-            expected,
-            got: d.len(),
-        });
+        return Err(IdError::WrongLength { expected, got: d.len() });
     }
     Ok(())
 }
@@ -262,17 +259,11 @@ mod tests {
         ] {
             assert!(Snils::parse(ok).is_ok(), "{ok} should be valid");
         }
-        assert_eq!(
-            Snils::parse("112-233-445 95").unwrap().as_str(),
-            "11223344595"
-        );
+        assert_eq!(Snils::parse("112-233-445 95").unwrap().as_str(), "11223344595");
         assert_eq!(Snils::parse("11223344596"), Err(IdError::Checksum));
         assert_eq!(
             Snils::parse("1122334459"),
-            Err(IdError::WrongLength {
-                expected: 11,
-                got: 10
-            })
+            Err(IdError::WrongLength { expected: 11, got: 10 })
         );
         assert_eq!(Snils::parse("1122334459a"), Err(IdError::NotDigits));
         assert_eq!(Snils::parse("  - "), Err(IdError::Empty));
@@ -302,25 +293,13 @@ mod tests {
         assert!(Login::parse(ApplicantKind::Individual, "11223344595").is_ok());
         assert_eq!(
             Login::parse(ApplicantKind::Legal, "11223344595"),
-            Err(IdError::WrongLength {
-                expected: 13,
-                got: 11
-            })
+            Err(IdError::WrongLength { expected: 13, got: 11 })
         );
-        assert_eq!(
-            Login::parse_any("304500116000157").unwrap().as_str(),
-            "304500116000157"
-        );
-        assert_eq!(
-            Login::parse_any("1027700132195").unwrap().as_str(),
-            "1027700132195"
-        );
+        assert_eq!(Login::parse_any("304500116000157").unwrap().as_str(), "304500116000157");
+        assert_eq!(Login::parse_any("1027700132195").unwrap().as_str(), "1027700132195");
         assert_eq!(
             Login::parse_any("123"),
-            Err(IdError::WrongLength {
-                expected: 11,
-                got: 3
-            })
+            Err(IdError::WrongLength { expected: 11, got: 3 })
         );
     }
 

@@ -46,12 +46,7 @@ pub fn menu_sections(counts: ItemCounts) -> Vec<Section> {
         (counts.requests, Section::Requests),
         (counts.documents, Section::Documents),
     ];
-    out.extend(
-        conditional
-            .into_iter()
-            .filter(|(n, _)| *n > 0)
-            .map(|(_, s)| s),
-    );
+    out.extend(conditional.into_iter().filter(|(n, _)| *n > 0).map(|(_, s)| s));
     out
 }
 

@@ -15,12 +15,7 @@ pub enum Resource {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 4] = [
-        Self::Electricity,
-        Self::ColdWater,
-        Self::HotWater,
-        Self::Heat,
-    ];
+    pub const ALL: [Resource; 4] = [Self::Electricity, Self::ColdWater, Self::HotWater, Self::Heat];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -221,11 +216,7 @@ impl Window {
     /// month, after it for the next one.
     pub fn period_for(self, date: NaiveDate) -> Period {
         let p = Period::of(date);
-        if date.day() > self.last_day {
-            p.next()
-        } else {
-            p
-        }
+        if date.day() > self.last_day { p.next() } else { p }
     }
 
     pub fn contains(self, date: NaiveDate) -> bool {
@@ -261,10 +252,7 @@ pub fn parse_date(input: &str, today: NaiveDate) -> Option<NaiveDate> {
         "послезавтра" => return Some(today + Duration::days(2)),
         _ => {}
     }
-    let parts: Vec<&str> = s
-        .split(['.', '/', '-', ' '])
-        .filter(|p| !p.is_empty())
-        .collect();
+    let parts: Vec<&str> = s.split(['.', '/', '-', ' ']).filter(|p| !p.is_empty()).collect();
     let num = |p: &str| p.parse::<u32>().ok();
     match parts.as_slice() {
         [d, m] => {
@@ -290,10 +278,8 @@ pub fn parse_date(input: &str, today: NaiveDate) -> Option<NaiveDate> {
 pub fn parse_serial(input: &str) -> Option<String> {
     let s: String = input.split_whitespace().collect::<Vec<_>>().join("");
     let n = s.chars().count();
-    ((3..=30).contains(&n)
-        && s.chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '/' | '.')))
-    .then(|| s.to_uppercase())
+    ((3..=30).contains(&n) && s.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '/' | '.')))
+        .then(|| s.to_uppercase())
 }
 
 /// A short free text (place, address, model, installer, seal number): trimmed, 1..=max chars.
@@ -338,18 +324,9 @@ mod tests {
             frac_digits: 0,
         };
         let q = Quantity::from_int;
-        assert_eq!(
-            compare(q(120), Some(q(100)), cap),
-            Monotonic::Ok { consumption: q(20) }
-        );
-        assert_eq!(
-            compare(q(100), None, cap),
-            Monotonic::Ok { consumption: q(0) }
-        );
-        assert_eq!(
-            compare(q(90), Some(q(100)), cap),
-            Monotonic::Lower { last: q(100) }
-        );
+        assert_eq!(compare(q(120), Some(q(100)), cap), Monotonic::Ok { consumption: q(20) });
+        assert_eq!(compare(q(100), None, cap), Monotonic::Ok { consumption: q(0) });
+        assert_eq!(compare(q(90), Some(q(100)), cap), Monotonic::Lower { last: q(100) });
         // 99 950 → 30 on a 5-digit meter: 50 to the limit + 30.
         assert_eq!(
             compare(q(30), Some(q(99_950)), cap),
@@ -358,10 +335,7 @@ mod tests {
                 consumption_if_rollover: q(80)
             }
         );
-        assert!(matches!(
-            compare(q(30), Some(q(89_000)), cap),
-            Monotonic::Lower { .. }
-        ));
+        assert!(matches!(compare(q(30), Some(q(89_000)), cap), Monotonic::Lower { .. }));
     }
 
     #[test]
@@ -379,34 +353,10 @@ mod tests {
             first_day: 15,
             last_day: 25,
         };
-        assert_eq!(
-            w.period_for(d(2026, 11, 20)),
-            Period {
-                year: 2026,
-                month: 11
-            }
-        );
-        assert_eq!(
-            w.period_for(d(2026, 11, 3)),
-            Period {
-                year: 2026,
-                month: 11
-            }
-        );
-        assert_eq!(
-            w.period_for(d(2026, 11, 26)),
-            Period {
-                year: 2026,
-                month: 12
-            }
-        );
-        assert_eq!(
-            w.period_for(d(2026, 12, 31)),
-            Period {
-                year: 2027,
-                month: 1
-            }
-        );
+        assert_eq!(w.period_for(d(2026, 11, 20)), Period { year: 2026, month: 11 });
+        assert_eq!(w.period_for(d(2026, 11, 3)), Period { year: 2026, month: 11 });
+        assert_eq!(w.period_for(d(2026, 11, 26)), Period { year: 2026, month: 12 });
+        assert_eq!(w.period_for(d(2026, 12, 31)), Period { year: 2027, month: 1 });
         assert!(w.contains(d(2026, 11, 15)) && !w.contains(d(2026, 11, 26)));
         assert_eq!(Period::parse_key("2026-11").unwrap().label(), "11.2026");
     }

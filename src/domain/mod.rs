@@ -6,6 +6,7 @@ pub mod meters;
 pub mod person;
 pub mod plural;
 pub mod quantity;
+pub mod tickets;
 
 pub use ids::{ApplicantKind, IdError, Login, Ogrn, Ogrnip, Snils};
 pub use person::{Email, Name, NewPassword};

@@ -146,9 +146,7 @@ impl NewPassword {
         }
         if let Some(login) = login {
             let digits: String = input.chars().filter(char::is_ascii_digit).collect();
-            let only_login_chars = input
-                .chars()
-                .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-'));
+            let only_login_chars = input.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-'));
             if only_login_chars && digits == login.as_str() {
                 return Err(PasswordError::IsLogin);
             }
@@ -184,9 +182,7 @@ mod tests {
     fn person_names() {
         let ind = ApplicantKind::Individual;
         assert_eq!(
-            Name::parse(ind, "  Иванов   Иван Иванович ")
-                .unwrap()
-                .as_str(),
+            Name::parse(ind, "  Иванов   Иван Иванович ").unwrap().as_str(),
             "Иванов Иван Иванович"
         );
         assert!(Name::parse(ind, "Салтыков-Щедрин Михаил").is_ok());
@@ -207,10 +203,7 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(
-            Email::parse(" Ivan@Mail.RU ").unwrap().as_str(),
-            "Ivan@mail.ru"
-        );
+        assert_eq!(Email::parse(" Ivan@Mail.RU ").unwrap().as_str(), "Ivan@mail.ru");
         for bad in [
             "ivan",
             "ivan@",
@@ -221,19 +214,13 @@ mod tests {
         ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
-        assert_eq!(
-            Email::parse("ivanov@mail.ru").unwrap().masked(),
-            "iv***@mail.ru"
-        );
+        assert_eq!(Email::parse("ivanov@mail.ru").unwrap().masked(), "iv***@mail.ru");
     }
 
     #[test]
     fn passwords() {
         let login = Login::parse_any("11223344595").unwrap();
-        assert_eq!(
-            NewPassword::parse("short", None).err(),
-            Some(PasswordError::TooShort)
-        );
+        assert_eq!(NewPassword::parse("short", None).err(), Some(PasswordError::TooShort));
         assert_eq!(
             NewPassword::parse("112-233-445 95", Some(&login)).err(),
             Some(PasswordError::IsLogin)
@@ -247,14 +234,8 @@ mod tests {
 
     #[test]
     fn phones() {
-        assert_eq!(
-            normalize_phone("79001234567").as_deref(),
-            Some("+79001234567")
-        );
-        assert_eq!(
-            normalize_phone("+7 (900) 123-45-67").as_deref(),
-            Some("+79001234567")
-        );
+        assert_eq!(normalize_phone("79001234567").as_deref(), Some("+79001234567"));
+        assert_eq!(normalize_phone("+7 (900) 123-45-67").as_deref(), Some("+79001234567"));
         assert_eq!(normalize_phone("12"), None);
     }
 }

@@ -6,9 +6,7 @@ use std::fmt;
 
 pub const SCALE: i64 = 1000;
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 pub struct Quantity(pub i64);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -148,18 +146,9 @@ mod tests {
         assert_eq!(Quantity::parse("1,2,3", 6, 3), Err(NotNumber));
         assert_eq!(Quantity::parse("12e3", 6, 3), Err(NotNumber));
         assert_eq!(Quantity::parse("-5", 6, 1), Err(Negative));
-        assert_eq!(
-            Quantity::parse("1234567", 6, 1),
-            Err(TooManyIntDigits { max: 6 })
-        );
-        assert_eq!(
-            Quantity::parse("12,34", 6, 1),
-            Err(TooManyFracDigits { max: 1 })
-        );
-        assert_eq!(
-            Quantity::parse("12,5", 6, 0),
-            Err(TooManyFracDigits { max: 0 })
-        );
+        assert_eq!(Quantity::parse("1234567", 6, 1), Err(TooManyIntDigits { max: 6 }));
+        assert_eq!(Quantity::parse("12,34", 6, 1), Err(TooManyFracDigits { max: 1 }));
+        assert_eq!(Quantity::parse("12,5", 6, 0), Err(TooManyFracDigits { max: 0 }));
     }
 
     #[test]

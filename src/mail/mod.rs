@@ -15,10 +15,7 @@ pub enum MailError {
     #[error("writing the .eml file: {0}")]
     File(#[from] lettre::transport::file::Error),
     #[error("mail folder {path}: {source}")]
-    Folder {
-        path: String,
-        source: std::io::Error,
-    },
+    Folder { path: String, source: std::io::Error },
 }
 
 #[derive(Clone)]
@@ -35,13 +32,9 @@ pub struct Mailer {
 
 impl Mailer {
     pub fn new(smtp_url: Option<&str>, mail_dir: &Path, from: &str) -> Result<Self, MailError> {
-        let from: Mailbox = from
-            .parse()
-            .map_err(|_| MailError::Address(from.to_owned()))?;
+        let from: Mailbox = from.parse().map_err(|_| MailError::Address(from.to_owned()))?;
         let transport = match smtp_url {
-            Some(url) => {
-                Transport::Smtp(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build())
-            }
+            Some(url) => Transport::Smtp(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build()),
             None => {
                 std::fs::create_dir_all(mail_dir).map_err(|source| MailError::Folder {
                     path: mail_dir.display().to_string(),

@@ -127,11 +127,10 @@ pub enum PasswordLogin {
 
 impl Store {
     pub async fn session(&self, chat_id: i64) -> Result<ChatSession> {
-        let row: Option<ChatRow> =
-            sqlx::query_as("SELECT locale, account_id, blocked_at FROM chats WHERE chat_id = ?")
-                .bind(chat_id)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<ChatRow> = sqlx::query_as("SELECT locale, account_id, blocked_at FROM chats WHERE chat_id = ?")
+            .bind(chat_id)
+            .fetch_optional(&self.pool)
+            .await?;
         let Some(ChatRow {
             locale,
             account_id,
@@ -240,12 +239,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn confirm_by_code(
-        &self,
-        account_id: i64,
-        typed: &str,
-        now: DateTime<Utc>,
-    ) -> Result<ConfirmOutcome> {
+    pub async fn confirm_by_code(&self, account_id: i64, typed: &str, now: DateTime<Utc>) -> Result<ConfirmOutcome> {
         let mut tx = self.pool.begin().await?;
         let check = codes::check(&mut tx, account_id, Purpose::Register, typed, now).await?;
         if !matches!(check, CodeCheck::Ok { .. }) {
@@ -265,12 +259,7 @@ impl Store {
     /// The deep link from the letter. Opened in the chat that registered, it signs that chat
     /// in; opened elsewhere it only confirms the e-mail (a link proves the mailbox, not who
     /// holds the password).
-    pub async fn confirm_by_token(
-        &self,
-        chat_id: i64,
-        token: &str,
-        now: DateTime<Utc>,
-    ) -> Result<TokenOutcome> {
+    pub async fn confirm_by_token(&self, chat_id: i64, token: &str, now: DateTime<Utc>) -> Result<TokenOutcome> {
         let mut tx = self.pool.begin().await?;
         let row: Option<TokenRow> = sqlx::query_as(
             "SELECT c.id AS code_id, c.account_id, c.token_expires_at AS expires,
@@ -297,23 +286,24 @@ impl Store {
         if status != "pending" || used.is_some() || expires.is_none_or(|e| e <= now) {
             return Ok(TokenOutcome::Invalid);
         }
-        sqlx::query("UPDATE email_codes SET token_used_at = ?, code_closed_at = COALESCE(code_closed_at, ?) WHERE id = ?")
-            .bind(now)
-            .bind(now)
-            .bind(code_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE email_codes SET token_used_at = ?, code_closed_at = COALESCE(code_closed_at, ?) WHERE id = ?",
+        )
+        .bind(now)
+        .bind(now)
+        .bind(code_id)
+        .execute(&mut *tx)
+        .await?;
         match mark_confirmed(&mut tx, account_id, now).await {
             Ok(()) => {}
             Err(e) if is_unique_violation(&e) => return Ok(TokenOutcome::LoginTaken),
             Err(e) => return Err(e.into()),
         }
-        let linked: Option<(i64,)> =
-            sqlx::query_as("SELECT 1 FROM chats WHERE chat_id = ? AND account_id = ?")
-                .bind(chat_id)
-                .bind(account_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let linked: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM chats WHERE chat_id = ? AND account_id = ?")
+            .bind(chat_id)
+            .bind(account_id)
+            .fetch_optional(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(TokenOutcome::Confirmed {
             account_id,
@@ -321,11 +311,7 @@ impl Store {
         })
     }
 
-    pub async fn begin_password_login(
-        &self,
-        login: &str,
-        now: DateTime<Utc>,
-    ) -> Result<PasswordLogin> {
+    pub async fn begin_password_login(&self, login: &str, now: DateTime<Utc>) -> Result<PasswordLogin> {
         let Some(acc) = self.confirmed_by_login(login).await? else {
             return Ok(PasswordLogin::NoSuchLogin);
         };
@@ -366,25 +352,18 @@ impl Store {
     }
 
     /// Signs this chat in and tells the account's other chats, in one transaction.
-    pub async fn sign_in(
-        &self,
-        chat_id: i64,
-        account_id: i64,
-        notice: &str,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
+    pub async fn sign_in(&self, chat_id: i64, account_id: i64, notice: &str, now: DateTime<Utc>) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = ?")
             .bind(account_id)
             .execute(&mut *tx)
             .await?;
-        let others: Vec<(i64,)> = sqlx::query_as(
-            "SELECT chat_id FROM chats WHERE account_id = ? AND chat_id <> ? AND blocked_at IS NULL",
-        )
-        .bind(account_id)
-        .bind(chat_id)
-        .fetch_all(&mut *tx)
-        .await?;
+        let others: Vec<(i64,)> =
+            sqlx::query_as("SELECT chat_id FROM chats WHERE account_id = ? AND chat_id <> ? AND blocked_at IS NULL")
+                .bind(account_id)
+                .bind(chat_id)
+                .fetch_all(&mut *tx)
+                .await?;
         for (other,) in others {
             let msg = OutboxMessage::Telegram {
                 chat_id: other,
@@ -441,12 +420,7 @@ impl Store {
     }
 
     /// A code sent to the new address replaces the e-mail only when it comes back right.
-    pub async fn change_email_by_code(
-        &self,
-        account_id: i64,
-        typed: &str,
-        now: DateTime<Utc>,
-    ) -> Result<CodeCheck> {
+    pub async fn change_email_by_code(&self, account_id: i64, typed: &str, now: DateTime<Utc>) -> Result<CodeCheck> {
         let mut tx = self.pool.begin().await?;
         let check = codes::check(&mut tx, account_id, Purpose::EmailChange, typed, now).await?;
         if let CodeCheck::Ok { email } = &check {
@@ -472,13 +446,11 @@ impl Store {
         .bind(account_id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "UPDATE consents SET withdrawn_at = ? WHERE account_id = ? AND withdrawn_at IS NULL",
-        )
-        .bind(now)
-        .bind(account_id)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("UPDATE consents SET withdrawn_at = ? WHERE account_id = ? AND withdrawn_at IS NULL")
+            .bind(now)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM email_codes WHERE account_id = ?")
             .bind(account_id)
             .execute(&mut *tx)
@@ -491,21 +463,26 @@ impl Store {
         Ok(())
     }
 
-    /// Items per conditional menu section. Connection applications, tickets and documents
-    /// arrive with their own tables; until then they count zero.
+    /// Items per conditional menu section. Connection applications arrive with their own
+    /// table; until then they count zero.
     pub async fn item_counts(&self, account_id: i64) -> Result<ItemCounts> {
-        Ok(ItemCounts {
+        let mut counts = ItemCounts {
             meters: self.active_meter_count(account_id).await?,
             ..Default::default()
-        })
+        };
+        for (kind, n) in self.ticket_counts(account_id).await? {
+            match kind.as_str() {
+                "appeal" | "complaint" => counts.tickets += n,
+                "request" => counts.requests += n,
+                "document" => counts.documents += n,
+                _ => {}
+            }
+        }
+        Ok(counts)
     }
 }
 
-async fn mark_confirmed(
-    conn: &mut sqlx::SqliteConnection,
-    account_id: i64,
-    now: DateTime<Utc>,
-) -> sqlx::Result<()> {
+async fn mark_confirmed(conn: &mut sqlx::SqliteConnection, account_id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
     sqlx::query("UPDATE accounts SET status = 'confirmed', confirmed_at = ? WHERE id = ? AND status = 'pending'")
         .bind(now)
         .bind(account_id)
@@ -514,12 +491,7 @@ async fn mark_confirmed(
     Ok(())
 }
 
-async fn link(
-    conn: &mut sqlx::SqliteConnection,
-    chat_id: i64,
-    account_id: i64,
-    now: DateTime<Utc>,
-) -> Result<()> {
+async fn link(conn: &mut sqlx::SqliteConnection, chat_id: i64, account_id: i64, now: DateTime<Utc>) -> Result<()> {
     sqlx::query(
         "INSERT INTO chats (chat_id, account_id, linked_at) VALUES (?, ?, ?)
          ON CONFLICT (chat_id) DO UPDATE SET account_id = excluded.account_id, linked_at = excluded.linked_at",

@@ -64,10 +64,7 @@ fn code_hash(account_id: i64, purpose: Purpose, code: &str) -> String {
 /// Keeps only the digits of what the person typed: «123 456» is «123456».
 pub fn normalize_code(input: &str) -> Option<String> {
     let t = input.trim();
-    if !t
-        .chars()
-        .all(|c| c.is_ascii_digit() || c == ' ' || c == '-')
-    {
+    if !t.chars().all(|c| c.is_ascii_digit() || c == ' ' || c == '-') {
         return None;
     }
     let d: String = t.chars().filter(char::is_ascii_digit).collect();
@@ -103,12 +100,7 @@ pub async fn insert(
     .bind(code_hash(account_id, purpose, &issued.code))
     .bind(now + Duration::minutes(CODE_TTL_MIN))
     .bind(issued.token.as_deref().map(hash))
-    .bind(
-        issued
-            .token
-            .as_ref()
-            .map(|_| now + Duration::hours(TOKEN_TTL_HOURS)),
-    )
+    .bind(issued.token.as_ref().map(|_| now + Duration::hours(TOKEN_TTL_HOURS)))
     .bind(now)
     .execute(&mut *conn)
     .await?;
@@ -191,12 +183,7 @@ pub struct SentStats {
 }
 
 impl Store {
-    pub async fn codes_sent_since(
-        &self,
-        account_id: i64,
-        purpose: Purpose,
-        since: DateTime<Utc>,
-    ) -> Result<SentStats> {
+    pub async fn codes_sent_since(&self, account_id: i64, purpose: Purpose, since: DateTime<Utc>) -> Result<SentStats> {
         let (count, last): (i64, Option<DateTime<Utc>>) = sqlx::query_as(
             "SELECT COUNT(*), MAX(created_at) FROM email_codes
              WHERE account_id = ? AND purpose = ? AND created_at > ?",

@@ -12,10 +12,7 @@ use teloxide::types::ChatId;
 impl Storage<State> for Store {
     type Error = StoreError;
 
-    fn remove_dialogue(
-        self: Arc<Self>,
-        chat_id: ChatId,
-    ) -> BoxFuture<'static, Result<(), Self::Error>> {
+    fn remove_dialogue(self: Arc<Self>, chat_id: ChatId) -> BoxFuture<'static, Result<(), Self::Error>> {
         Box::pin(async move {
             sqlx::query("DELETE FROM dialogues WHERE chat_id = ?")
                 .bind(chat_id.0)
@@ -45,16 +42,12 @@ impl Storage<State> for Store {
         })
     }
 
-    fn get_dialogue(
-        self: Arc<Self>,
-        chat_id: ChatId,
-    ) -> BoxFuture<'static, Result<Option<State>, Self::Error>> {
+    fn get_dialogue(self: Arc<Self>, chat_id: ChatId) -> BoxFuture<'static, Result<Option<State>, Self::Error>> {
         Box::pin(async move {
-            let row: Option<(String,)> =
-                sqlx::query_as("SELECT state FROM dialogues WHERE chat_id = ?")
-                    .bind(chat_id.0)
-                    .fetch_optional(&self.pool)
-                    .await?;
+            let row: Option<(String,)> = sqlx::query_as("SELECT state FROM dialogues WHERE chat_id = ?")
+                .bind(chat_id.0)
+                .fetch_optional(&self.pool)
+                .await?;
             // A state written by an older version that no longer fits becomes `Stale`: the
             // handler resets the user to the menu with a word of explanation, never silence.
             Ok(row.map(|(json,)| serde_json::from_str(&json).unwrap_or(State::Stale)))

@@ -6,12 +6,11 @@ use chrono::{DateTime, Duration, Utc};
 impl Store {
     /// How many events of `key` happened in the last `window`.
     pub async fn rate_count(&self, key: &str, now: DateTime<Utc>, window: Duration) -> Result<i64> {
-        let (n,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM rate_events WHERE key = ? AND at > ?")
-                .bind(key)
-                .bind(now - window)
-                .fetch_one(&self.pool)
-                .await?;
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM rate_events WHERE key = ? AND at > ?")
+            .bind(key)
+            .bind(now - window)
+            .fetch_one(&self.pool)
+            .await?;
         Ok(n)
     }
 

@@ -158,12 +158,10 @@ pub async fn insert_attachments(
 
 impl Store {
     pub async fn active_meter_count(&self, account_id: i64) -> Result<i64> {
-        let (n,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM meters WHERE account_id = ? AND archived_at IS NULL",
-        )
-        .bind(account_id)
-        .fetch_one(&self.pool)
-        .await?;
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM meters WHERE account_id = ? AND archived_at IS NULL")
+            .bind(account_id)
+            .fetch_one(&self.pool)
+            .await?;
         Ok(n)
     }
 
@@ -175,15 +173,7 @@ impl Store {
         period: Period,
         now: DateTime<Utc>,
     ) -> Result<AddMeter> {
-        let (
-            Some(resource),
-            Some(serial),
-            Some(place),
-            Some(address),
-            Some(zones),
-            Some(cap),
-            Some(verif),
-        ) = (
+        let (Some(resource), Some(serial), Some(place), Some(address), Some(zones), Some(cap), Some(verif)) = (
             m.resource,
             &m.serial,
             &m.place,
@@ -191,11 +181,8 @@ impl Store {
             m.zones,
             m.capacity,
             m.next_verification,
-        )
-        else {
-            return Err(super::StoreError::Db(sqlx::Error::Protocol(
-                "incomplete meter".into(),
-            )));
+        ) else {
+            return Err(super::StoreError::Db(sqlx::Error::Protocol("incomplete meter".into())));
         };
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
@@ -284,11 +271,7 @@ impl Store {
 
     /// The values a new reading of `period` is compared with: the last accepted ones that are
     /// not the consumer's own readings of that same period (those it would replace).
-    pub async fn base_values(
-        &self,
-        meter_id: i64,
-        period: Period,
-    ) -> Result<Vec<Option<Quantity>>> {
+    pub async fn base_values(&self, meter_id: i64, period: Period) -> Result<Vec<Option<Quantity>>> {
         let rows: Vec<(i64, i64)> = sqlx::query_as(
             "SELECT zone, value_milli FROM (
                 SELECT zone, value_milli,
@@ -337,13 +320,7 @@ impl Store {
         for (period, v, source, rollover, at) in rows {
             let value = Quantity(v);
             if source == "user" {
-                let consumption = prev.map(|p| {
-                    if rollover {
-                        (limit - p) + value
-                    } else {
-                        value - p
-                    }
-                });
+                let consumption = prev.map(|p| if rollover { (limit - p) + value } else { value - p });
                 out.push(HistoryRow {
                     period,
                     value,
@@ -397,12 +374,7 @@ impl Store {
     }
 
     /// Attaches a photo to the latest readings of a meter of this account.
-    pub async fn attach_reading_photo(
-        &self,
-        account_id: i64,
-        meter_id: i64,
-        file_id: &str,
-    ) -> Result<bool> {
+    pub async fn attach_reading_photo(&self, account_id: i64, meter_id: i64, file_id: &str) -> Result<bool> {
         let r = sqlx::query(
             "UPDATE readings SET photo_file_id = ?
              WHERE id IN (SELECT r.id FROM readings r JOIN meters m ON m.id = r.meter_id
@@ -419,36 +391,21 @@ impl Store {
     }
 
     /// «Удалить»: the meter leaves the list; its readings and requests stay.
-    pub async fn archive_meter(
-        &self,
-        account_id: i64,
-        meter_id: i64,
-        now: DateTime<Utc>,
-    ) -> Result<bool> {
-        let r = sqlx::query("UPDATE meters SET archived_at = ? WHERE id = ? AND account_id = ? AND archived_at IS NULL")
-            .bind(now)
-            .bind(meter_id)
-            .bind(account_id)
-            .execute(&self.pool)
-            .await?;
+    pub async fn archive_meter(&self, account_id: i64, meter_id: i64, now: DateTime<Utc>) -> Result<bool> {
+        let r =
+            sqlx::query("UPDATE meters SET archived_at = ? WHERE id = ? AND account_id = ? AND archived_at IS NULL")
+                .bind(now)
+                .bind(meter_id)
+                .bind(account_id)
+                .execute(&self.pool)
+                .await?;
         Ok(r.rows_affected() > 0)
     }
 
-    pub async fn update_meter(
-        &self,
-        account_id: i64,
-        meter_id: i64,
-        edit: &MeterEdit,
-    ) -> Result<bool> {
+    pub async fn update_meter(&self, account_id: i64, meter_id: i64, edit: &MeterEdit) -> Result<bool> {
         let (sql, value): (&'static str, String) = match edit {
-            MeterEdit::Model(v) => (
-                "UPDATE meters SET model = ? WHERE id = ? AND account_id = ?",
-                v.clone(),
-            ),
-            MeterEdit::Place(v) => (
-                "UPDATE meters SET place = ? WHERE id = ? AND account_id = ?",
-                v.clone(),
-            ),
+            MeterEdit::Model(v) => ("UPDATE meters SET model = ? WHERE id = ? AND account_id = ?", v.clone()),
+            MeterEdit::Place(v) => ("UPDATE meters SET place = ? WHERE id = ? AND account_id = ?", v.clone()),
             MeterEdit::Address(v) => (
                 "UPDATE meters SET address = ? WHERE id = ? AND account_id = ?",
                 v.clone(),
@@ -469,11 +426,7 @@ impl Store {
 
     /// Files a request on a meter: number, row, attachments and the operators' outbox row in
     /// one transaction.
-    pub async fn create_meter_request(
-        &self,
-        r: &NewMeterRequest<'_>,
-        now: DateTime<Utc>,
-    ) -> Result<String> {
+    pub async fn create_meter_request(&self, r: &NewMeterRequest<'_>, now: DateTime<Utc>) -> Result<String> {
         let NewMeterRequest {
             account_id,
             meter_id,
@@ -520,13 +473,11 @@ impl Store {
     }
 
     pub async fn attachment_count(&self, owner_kind: &str, owner_id: i64) -> Result<i64> {
-        let (n,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM attachments WHERE owner_kind = ? AND owner_id = ?",
-        )
-        .bind(owner_kind)
-        .bind(owner_id)
-        .fetch_one(&self.pool)
-        .await?;
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM attachments WHERE owner_kind = ? AND owner_id = ?")
+            .bind(owner_kind)
+            .bind(owner_id)
+            .fetch_one(&self.pool)
+            .await?;
         Ok(n)
     }
 }

@@ -49,21 +49,15 @@ impl OutboxRow {
     }
 }
 
-pub async fn enqueue(
-    conn: &mut SqliteConnection,
-    msg: &OutboxMessage,
-    now: DateTime<Utc>,
-) -> Result<i64> {
-    let id = sqlx::query(
-        "INSERT INTO outbox (channel, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?)",
-    )
-    .bind(msg.channel())
-    .bind(serde_json::to_string(msg)?)
-    .bind(now)
-    .bind(now)
-    .execute(conn)
-    .await?
-    .last_insert_rowid();
+pub async fn enqueue(conn: &mut SqliteConnection, msg: &OutboxMessage, now: DateTime<Utc>) -> Result<i64> {
+    let id = sqlx::query("INSERT INTO outbox (channel, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?)")
+        .bind(msg.channel())
+        .bind(serde_json::to_string(msg)?)
+        .bind(now)
+        .bind(now)
+        .execute(conn)
+        .await?
+        .last_insert_rowid();
     Ok(id)
 }
 
@@ -106,14 +100,12 @@ impl Store {
     }
 
     pub async fn outbox_retry(&self, id: i64, next: DateTime<Utc>, error: &str) -> Result<()> {
-        sqlx::query(
-            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
-        )
-        .bind(next)
-        .bind(error)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
+        sqlx::query("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?")
+            .bind(next)
+            .bind(error)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

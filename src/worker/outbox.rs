@@ -53,10 +53,7 @@ impl OutboxWorker {
     async fn until_next_due(&self) -> std::time::Duration {
         let max = std::time::Duration::from_secs(60);
         match self.store.outbox_next_due().await {
-            Ok(Some(at)) => (at - self.clock.now())
-                .to_std()
-                .unwrap_or_default()
-                .min(max),
+            Ok(Some(at)) => (at - self.clock.now()).to_std().unwrap_or_default().min(max),
             _ => max,
         }
     }
@@ -76,39 +73,29 @@ impl OutboxWorker {
 
     async fn deliver(&self, row: OutboxRow) -> crate::store::Result<()> {
         let outcome = match row.message() {
-            Ok(OutboxMessage::Email { to, subject, body }) => {
-                match self.mailer.send(&to, &subject, &body).await {
-                    Ok(()) => Outcome::Done,
-                    Err(crate::mail::MailError::Address(a)) => {
-                        Outcome::Permanent(format!("bad address {a}"))
-                    }
-                    Err(e) => Outcome::Retry {
-                        after_secs: 0,
-                        error: e.to_string(),
-                    },
+            Ok(OutboxMessage::Email { to, subject, body }) => match self.mailer.send(&to, &subject, &body).await {
+                Ok(()) => Outcome::Done,
+                Err(crate::mail::MailError::Address(a)) => Outcome::Permanent(format!("bad address {a}")),
+                Err(e) => Outcome::Retry {
+                    after_secs: 0,
+                    error: e.to_string(),
+                },
+            },
+            Ok(OutboxMessage::Telegram { chat_id, text }) => match self.bot.send_message(ChatId(chat_id), text).await {
+                Ok(_) => Outcome::Done,
+                Err(RequestError::RetryAfter(secs)) => Outcome::Retry {
+                    after_secs: secs.seconds().into(),
+                    error: "429 retry_after".into(),
+                },
+                Err(RequestError::Api(ApiError::BotBlocked | ApiError::UserDeactivated | ApiError::ChatNotFound)) => {
+                    self.store.mark_chat_blocked(chat_id, self.clock.now()).await?;
+                    Outcome::Permanent("chat unreachable (blocked the bot)".into())
                 }
-            }
-            Ok(OutboxMessage::Telegram { chat_id, text }) => {
-                match self.bot.send_message(ChatId(chat_id), text).await {
-                    Ok(_) => Outcome::Done,
-                    Err(RequestError::RetryAfter(secs)) => Outcome::Retry {
-                        after_secs: secs.seconds().into(),
-                        error: "429 retry_after".into(),
-                    },
-                    Err(RequestError::Api(
-                        ApiError::BotBlocked | ApiError::UserDeactivated | ApiError::ChatNotFound,
-                    )) => {
-                        self.store
-                            .mark_chat_blocked(chat_id, self.clock.now())
-                            .await?;
-                        Outcome::Permanent("chat unreachable (blocked the bot)".into())
-                    }
-                    Err(e) => Outcome::Retry {
-                        after_secs: 0,
-                        error: e.to_string(),
-                    },
-                }
-            }
+                Err(e) => Outcome::Retry {
+                    after_secs: 0,
+                    error: e.to_string(),
+                },
+            },
             // Not selected by `outbox_due`: the operators' desk delivers these.
             Ok(OutboxMessage::Operator { .. }) => return Ok(()),
             Err(e) => Outcome::Permanent(format!("unreadable payload: {e}")),
@@ -121,9 +108,7 @@ impl OutboxWorker {
                 self.store.outbox_failed(row.id, now, &error).await
             }
             Outcome::Retry { .. } if row.attempts + 1 >= self.max_attempts => {
-                self.store
-                    .outbox_failed(row.id, now, "too many attempts")
-                    .await
+                self.store.outbox_failed(row.id, now, "too many attempts").await
             }
             Outcome::Retry { after_secs, error } => {
                 let wait = after_secs.max(self.schedule.delay(row.attempts + 1));

@@ -16,8 +16,7 @@ use tokio::sync::oneshot;
 fn init_logs() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        let filter =
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
         let _ = tracing_subscriber::fmt()
             .with_env_filter(filter)
             .with_test_writer()
@@ -167,10 +166,7 @@ impl TestApp {
                     }
                 }
             }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "no letter to {to} arrived"
-            );
+            assert!(tokio::time::Instant::now() < deadline, "no letter to {to} arrived");
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
@@ -260,10 +256,14 @@ impl Client {
         self.api.push_update(self.user.photo(id));
     }
 
+    pub fn voice(&self) {
+        let id = self.api.next_message_id();
+        self.api.push_update(self.user.voice(id));
+    }
+
     pub fn document(&self, name: &str, mime: &str, size: u64) {
         let id = self.api.next_message_id();
-        self.api
-            .push_update(self.user.document(id, name, mime, size));
+        self.api.push_update(self.user.document(id, name, mime, size));
     }
 
     pub fn contact(&self, phone: &str, owner: Option<i64>) {
@@ -277,13 +277,7 @@ impl Client {
             .inline_buttons()
             .into_iter()
             .find(|(t, _)| t == label)
-            .unwrap_or_else(|| {
-                panic!(
-                    "no button «{label}» under «{}»: {:?}",
-                    msg.text,
-                    msg.inline_buttons()
-                )
-            })
+            .unwrap_or_else(|| panic!("no button «{label}» under «{}»: {:?}", msg.text, msg.inline_buttons()))
             .1;
         self.press_data(msg, &data);
     }
@@ -339,12 +333,36 @@ impl Client {
         }
     }
 
+    /// The next document the bot sent to this chat.
+    pub async fn expect_document(&mut self) -> BotMessage {
+        let chat = self.id();
+        let found = self
+            .api
+            .wait_event(
+                self.cursor,
+                WAIT,
+                |e| matches!(e, Event::Sent(m) if m.chat_id == chat && m.document.is_some()),
+            )
+            .await;
+        match found {
+            Some((i, Event::Sent(m))) => {
+                self.cursor = i + 1;
+                m
+            }
+            _ => panic!("no document for chat {chat}; transcript:\n{}", self.transcript()),
+        }
+    }
+
     /// Waits until the bot deleted the message `message_id`.
     pub async fn expect_deleted(&self, message_id: i64) {
         let chat = self.id();
         let found = self
             .api
-            .wait_event(0, WAIT, |e| matches!(e, Event::Deleted { chat_id, message_id: m } if *chat_id == chat && *m == message_id))
+            .wait_event(
+                0,
+                WAIT,
+                |e| matches!(e, Event::Deleted { chat_id, message_id: m } if *chat_id == chat && *m == message_id),
+            )
             .await;
         assert!(found.is_some(), "message {message_id} was not deleted");
     }

@@ -99,10 +99,7 @@ async fn letter_waits_while_the_smtp_server_is_down_and_goes_when_it_is_back() {
             assert_eq!(status, "pending");
             break;
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the worker never tried"
-        );
+        assert!(tokio::time::Instant::now() < deadline, "the worker never tried");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
@@ -133,20 +130,13 @@ impl SmtpServer {
             .spawn()
             .expect("python3 -m aiosmtpd (pip install aiosmtpd)");
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
+        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
             assert!(
                 tokio::time::Instant::now() < deadline,
                 "aiosmtpd did not start: is it installed?"
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        Self {
-            child,
-            port,
-            maildir,
-        }
+        Self { child, port, maildir }
     }
 }

@@ -7,7 +7,7 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
@@ -33,7 +33,10 @@ pub enum Event {
 pub struct BotMessage {
     pub chat_id: i64,
     pub message_id: i64,
+    /// The text, or a document's caption.
     pub text: String,
+    /// A sent document: its file id, or `upload:<file name>` with the uploaded bytes' length.
+    pub document: Option<String>,
     pub parse_mode: Option<String>,
     /// The markup as sent: an inline keyboard, a reply keyboard or a removal.
     pub reply_markup: Option<Value>,
@@ -135,9 +138,7 @@ impl MockBotApi {
             next_message_id: AtomicI64::new(1),
             max_long_poll: Duration::from_secs(1),
         });
-        let app = Router::new()
-            .route("/{*path}", any(handle))
-            .with_state(shared.clone());
+        let app = Router::new().route("/{*path}", any(handle)).with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");
@@ -222,13 +223,7 @@ impl MockBotApi {
             notified.as_mut().enable();
             {
                 let inner = self.shared.inner.lock().unwrap();
-                if let Some((i, e)) = inner
-                    .events
-                    .iter()
-                    .enumerate()
-                    .skip(from)
-                    .find(|(_, e)| pred(e))
-                {
+                if let Some((i, e)) = inner.events.iter().enumerate().skip(from).find(|(_, e)| pred(e)) {
                     return Some((i, e.clone()));
                 }
             }
@@ -300,11 +295,7 @@ fn message_json(m: &BotMessage) -> Value {
         "text": m.text,
     });
     // Telegram echoes only inline keyboards back.
-    if let Some(markup) = m
-        .reply_markup
-        .as_ref()
-        .filter(|r| r.get("inline_keyboard").is_some())
-    {
+    if let Some(markup) = m.reply_markup.as_ref().filter(|r| r.get("inline_keyboard").is_some()) {
         v["reply_markup"] = markup.clone();
     }
     v
@@ -333,26 +324,58 @@ fn markup_of(params: &Value) -> Option<Value> {
     }
 }
 
-async fn handle(
-    State(shared): State<Arc<Shared>>,
-    Path(path): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+/// Multipart requests (file uploads): the text fields as params, the file part as
+/// `_upload` = `upload:<name>:<length>`.
+async fn multipart_params(req: Request) -> Value {
+    let mut params = serde_json::Map::new();
+    let Ok(mut mp) = Multipart::from_request(req, &()).await else {
+        return Value::Object(params);
+    };
+    while let Ok(Some(field)) = mp.next_field().await {
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().map(str::to_owned);
+        let Ok(bytes) = field.bytes().await else { continue };
+        match file_name {
+            Some(f) => {
+                params.insert("_upload".into(), json!(format!("upload:{f}:{}", bytes.len())));
+            }
+            None => {
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                let v = serde_json::from_str::<Value>(&text)
+                    .ok()
+                    .filter(|v| v.is_number())
+                    .unwrap_or(json!(text));
+                params.insert(name, v);
+            }
+        }
+    }
+    Value::Object(params)
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<String>, req: Request) -> Response {
     let Some((_token, method)) = path.strip_prefix("bot").and_then(|p| p.split_once('/')) else {
         return api_error(404, "Not Found");
     };
-    let params = parse_params(&headers, &body);
+    let headers: HeaderMap = req.headers().clone();
+    let is_multipart = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("multipart/form-data"));
+    let params = if is_multipart {
+        multipart_params(req).await
+    } else {
+        let body: Bytes = axum::body::to_bytes(req.into_body(), 64 * 1024 * 1024)
+            .await
+            .unwrap_or_default();
+        parse_params(&headers, &body)
+    };
     shared
         .inner
         .lock()
         .unwrap()
         .calls
         .push((method.to_owned(), params.clone()));
-    let chat_id = params
-        .get("chat_id")
-        .and_then(Value::as_i64)
-        .unwrap_or_default();
+    let chat_id = params.get("chat_id").and_then(Value::as_i64).unwrap_or_default();
     match method.to_ascii_lowercase().as_str() {
         "getme" => ok(json!({
             "id": BOT_ID, "is_bot": true, "first_name": "Kabinet", "username": BOT_USERNAME,
@@ -360,15 +383,14 @@ async fn handle(
             "supports_inline_queries": false, "can_connect_to_business": false, "has_main_web_app": false
         })),
         "deletewebhook" | "setmycommands" | "answercallbackquery" => ok(json!(true)),
-        "getwebhookinfo" => {
-            ok(json!({ "url": "", "has_custom_certificate": false, "pending_update_count": 0 }))
-        }
+        "getwebhookinfo" => ok(json!({ "url": "", "has_custom_certificate": false, "pending_update_count": 0 })),
         "getupdates" => get_updates(&shared, &params).await,
         "sendmessage" => {
             let m = BotMessage {
                 chat_id,
                 message_id: shared.next_message_id.fetch_add(1, Ordering::SeqCst),
                 text: params["text"].as_str().unwrap_or_default().to_owned(),
+                document: None,
                 parse_mode: params["parse_mode"].as_str().map(str::to_owned),
                 reply_markup: markup_of(&params),
             };
@@ -381,21 +403,12 @@ async fn handle(
         }
         "editmessagetext" | "editmessagereplymarkup" => {
             let message_id = params["message_id"].as_i64().unwrap_or_default();
-            let previous = shared
-                .inner
-                .lock()
-                .unwrap()
-                .events
-                .iter()
-                .rev()
-                .find_map(|e| match e {
-                    Event::Sent(m) | Event::Edited(m)
-                        if m.chat_id == chat_id && m.message_id == message_id =>
-                    {
-                        Some(m.clone())
-                    }
-                    _ => None,
-                });
+            let previous = shared.inner.lock().unwrap().events.iter().rev().find_map(|e| match e {
+                Event::Sent(m) | Event::Edited(m) if m.chat_id == chat_id && m.message_id == message_id => {
+                    Some(m.clone())
+                }
+                _ => None,
+            });
             let Some(mut m) = previous else {
                 return api_error(400, "Bad Request: message to edit not found");
             };
@@ -408,15 +421,32 @@ async fn handle(
             record(&shared, Event::Edited(m));
             ok(result)
         }
+        "senddocument" => {
+            let document = match (params.get("_upload"), params.get("document")) {
+                (Some(u), _) => u.as_str().unwrap_or_default().to_owned(),
+                (None, Some(Value::String(id))) if id.starts_with("BROKEN") => {
+                    return api_error(400, "Bad Request: wrong file identifier/HTTP URL specified");
+                }
+                (None, Some(Value::String(id))) => id.clone(),
+                _ => return api_error(400, "Bad Request: there is no document in the request"),
+            };
+            let m = BotMessage {
+                chat_id,
+                message_id: shared.next_message_id.fetch_add(1, Ordering::SeqCst),
+                text: params["caption"].as_str().unwrap_or_default().to_owned(),
+                document: Some(document.clone()),
+                parse_mode: None,
+                reply_markup: markup_of(&params),
+            };
+            let mut result = message_json(&m);
+            result["document"] =
+                json!({ "file_id": document, "file_unique_id": format!("u{}", m.message_id), "file_size": 1 });
+            record(&shared, Event::Sent(m));
+            ok(result)
+        }
         "deletemessage" => {
             let message_id = params["message_id"].as_i64().unwrap_or_default();
-            record(
-                &shared,
-                Event::Deleted {
-                    chat_id,
-                    message_id,
-                },
-            );
+            record(&shared, Event::Deleted { chat_id, message_id });
             ok(json!(true))
         }
         _ => api_error(
@@ -428,11 +458,7 @@ async fn handle(
 
 async fn get_updates(shared: &Shared, params: &Value) -> Response {
     let offset = params.get("offset").and_then(Value::as_i64).unwrap_or(0);
-    let limit = params
-        .get("limit")
-        .and_then(Value::as_u64)
-        .unwrap_or(100)
-        .clamp(1, 100) as usize;
+    let limit = params.get("limit").and_then(Value::as_u64).unwrap_or(100).clamp(1, 100) as usize;
     let timeout = params.get("timeout").and_then(Value::as_u64).unwrap_or(0);
     let wait = Duration::from_secs(timeout).min(shared.max_long_poll);
     let deadline = tokio::time::Instant::now() + wait;
@@ -446,12 +472,7 @@ async fn get_updates(shared: &Shared, params: &Value) -> Response {
             while inner.updates.front().is_some_and(|(id, _)| *id < offset) {
                 inner.updates.pop_front();
             }
-            inner
-                .updates
-                .iter()
-                .take(limit)
-                .map(|(_, u)| u.clone())
-                .collect()
+            inner.updates.iter().take(limit).map(|(_, u)| u.clone()).collect()
         };
         if !batch.is_empty() || tokio::time::Instant::now() >= deadline {
             return ok(Value::Array(batch));
@@ -537,6 +558,13 @@ impl TgUser {
         self.message(
             message_id,
             json!({ "photo": [{ "file_id": "AgACAgIAAxkBAAphoto", "file_unique_id": "AQADphoto", "width": 90, "height": 90, "file_size": 1000 }] }),
+        )
+    }
+
+    pub fn voice(&self, message_id: i64) -> Value {
+        self.message(
+            message_id,
+            json!({ "voice": { "file_id": "AwACAgIAAxkBAAvoice", "file_unique_id": "AgADvoice", "duration": 3, "mime_type": "audio/ogg", "file_size": 5000 } }),
         )
     }
 

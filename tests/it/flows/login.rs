@@ -19,11 +19,10 @@ async fn second_telegram_account_signs_in_and_the_first_is_told() {
     first.expect_key("login.notice_other").await;
 
     let store = app.store().await;
-    let (linked,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM chats WHERE account_id IS NOT NULL")
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
+    let (linked,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM chats WHERE account_id IS NOT NULL")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
     assert_eq!(linked, 2);
 }
 

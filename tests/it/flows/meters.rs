@@ -129,20 +129,18 @@ async fn a_meter_of_each_resource_is_added_and_listed() {
     assert_eq!(count(&app, "SELECT COUNT(*) FROM meters").await, 4);
     c.send(&ru("menu.meters"));
     let list = c.expect(&ru("meters.legend")).await;
-    for (m, value) in meters
-        .iter()
-        .zip(["T1 100 / T2 50", "12,345", "7,5", "1,25"])
-    {
+    for (m, value) in meters.iter().zip(["T1 100 / T2 50", "12,345", "7,5", "1,25"]) {
         assert!(
             list.text.contains(m.serial) && list.text.contains(value),
             "{value} in {}",
             list.text
         );
     }
-    let (v,): (i64,) = sqlx::query_as("SELECT value_milli FROM readings r JOIN meters m ON m.id = r.meter_id WHERE m.serial = 'CW-2'")
-        .fetch_one(&app.store().await.pool)
-        .await
-        .unwrap();
+    let (v,): (i64,) =
+        sqlx::query_as("SELECT value_milli FROM readings r JOIN meters m ON m.id = r.meter_id WHERE m.serial = 'CW-2'")
+            .fetch_one(&app.store().await.pool)
+            .await
+            .unwrap();
     assert_eq!(v, 12_345, "exact thousandths");
     // The same serial of the same resource again is refused.
     c.send(&ru("menu.meters"));
@@ -194,11 +192,7 @@ async fn three_zone_reading_in_two_taps_and_the_consumption() {
     c.expect("T3 (полупик)").await;
     c.send("230.0");
     let ok = c.expect("Показания приняты").await;
-    assert!(
-        ok.text.contains("1150 кВт·ч (расход 150 кВт·ч)"),
-        "{}",
-        ok.text
-    );
+    assert!(ok.text.contains("1150 кВт·ч (расход 150 кВт·ч)"), "{}", ok.text);
     assert!(ok.text.contains("560,5 кВт·ч (расход 60,5 кВт·ч)"));
     assert!(ok.text.contains("230 кВт·ч (расход 30 кВт·ч)"));
     // An optional photo of the meter, attached to the readings just sent.
@@ -209,11 +203,7 @@ async fn three_zone_reading_in_two_taps_and_the_consumption() {
     c.photo();
     c.expect_key("reading.photo_saved").await;
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM readings WHERE photo_file_id IS NOT NULL"
-        )
-        .await,
+        count(&app, "SELECT COUNT(*) FROM readings WHERE photo_file_id IS NOT NULL").await,
         3
     );
     assert_eq!(
@@ -274,11 +264,10 @@ async fn rollover_is_offered_near_the_limit() {
     c.press(&q, &ru("reading.rollover_yes"));
     let ok = c.expect("Показания приняты").await;
     assert!(ok.text.contains("расход 15 м³"), "{}", ok.text);
-    let (rollover,): (bool,) =
-        sqlx::query_as("SELECT rollover FROM readings WHERE source = 'user'")
-            .fetch_one(&app.store().await.pool)
-            .await
-            .unwrap();
+    let (rollover,): (bool,) = sqlx::query_as("SELECT rollover FROM readings WHERE source = 'user'")
+        .fetch_one(&app.store().await.pool)
+        .await
+        .unwrap();
     assert!(rollover);
 }
 
@@ -342,11 +331,7 @@ async fn abnormal_consumption_and_a_second_reading_in_a_period_are_confirmed() {
         3
     );
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM readings WHERE replaced_at IS NOT NULL"
-        )
-        .await,
+        count(&app, "SELECT COUNT(*) FROM readings WHERE replaced_at IS NOT NULL").await,
         1
     );
 }
@@ -360,19 +345,11 @@ async fn history_pages_through_twelve_periods() {
         .fetch_one(&store.pool)
         .await
         .unwrap();
-    let mut p = Period {
-        year: 2025,
-        month: 1,
-    };
+    let mut p = Period { year: 2025, month: 1 };
     for i in 1..=14 {
         let at = chrono::Utc::now() + Duration::seconds(i);
         store
-            .save_reading(
-                meter_id,
-                p,
-                &[(Quantity::from_int(1000 + i * 10), false)],
-                at,
-            )
+            .save_reading(meter_id, p, &[(Quantity::from_int(1000 + i * 10), false)], at)
             .await
             .unwrap();
         p = p.next();
@@ -472,18 +449,16 @@ async fn the_three_requests_with_attachments() {
     let sent = c.expect("-000003").await;
 
     let store = app.store().await;
-    let (files,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM attachments WHERE owner_kind = 'meter_request'")
+    let (files,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM attachments WHERE owner_kind = 'meter_request'")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    assert_eq!(files, 2);
+    let (queued,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE channel = 'operator' AND status = 'pending'")
             .fetch_one(&store.pool)
             .await
             .unwrap();
-    assert_eq!(files, 2);
-    let (queued,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM outbox WHERE channel = 'operator' AND status = 'pending'",
-    )
-    .fetch_one(&store.pool)
-    .await
-    .unwrap();
     assert_eq!(queued, 3, "each request waits for the operators' desk");
     // The card lists them with their status.
     c.press(&sent, &ru("meters.to_card"));
@@ -533,11 +508,7 @@ async fn another_users_meter_id_is_refused_and_nothing_changes() {
         thief.expect_key("meters.not_found").await;
     }
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM meters WHERE archived_at IS NULL"
-        )
-        .await,
+        count(&app, "SELECT COUNT(*) FROM meters WHERE archived_at IS NULL").await,
         1
     );
     assert_eq!(count(&app, "SELECT COUNT(*) FROM meter_requests").await, 0);
@@ -571,11 +542,7 @@ async fn edit_and_delete_keep_the_readings() {
         "the installation reading is kept"
     );
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM meters WHERE archived_at IS NOT NULL"
-        )
-        .await,
+        count(&app, "SELECT COUNT(*) FROM meters WHERE archived_at IS NOT NULL").await,
         1
     );
 }
@@ -611,11 +578,7 @@ async fn adding_a_meter_continues_after_a_restart() {
     c.expect("Показание при установке").await;
     c.send("3,5");
     let s = c.expect("Проверьте данные прибора").await;
-    assert!(
-        s.text.contains("W-777") && s.text.contains("СВ-15"),
-        "{}",
-        s.text
-    );
+    assert!(s.text.contains("W-777") && s.text.contains("СВ-15"), "{}", s.text);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -657,15 +620,7 @@ async fn limits_on_meters_and_requests() {
             ..Default::default()
         };
         store
-            .add_meter(
-                account_id,
-                &m,
-                Period {
-                    year: 2026,
-                    month: 11,
-                },
-                chrono::Utc::now(),
-            )
+            .add_meter(account_id, &m, Period { year: 2026, month: 11 }, chrono::Utc::now())
             .await
             .unwrap();
     }

@@ -3,6 +3,7 @@ mod meters;
 mod profile;
 mod registration;
 mod restart;
+mod tickets;
 
 use crate::helpers::{Client, TestApp, ru};
 

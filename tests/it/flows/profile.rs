@@ -55,10 +55,7 @@ async fn e_mail_change_is_confirmed_before_it_replaces_the_old_one() {
         .fetch_one(&store.pool)
         .await
         .unwrap();
-    assert_eq!(
-        email, "ivanov@example.ru",
-        "not replaced before confirmation"
-    );
+    assert_eq!(email, "ivanov@example.ru", "not replaced before confirmation");
 
     let mut seen = Vec::new();
     let letter = app.mail_to("new@example.ru", &mut seen).await;
@@ -127,28 +124,21 @@ async fn sign_out_and_account_deletion() {
     c.expect_key("profile.deleted").await;
 
     let store = app.store().await;
-    let row: (
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    ) = sqlx::query_as("SELECT status, login, name, email, password_hash FROM accounts")
+    let row: (String, Option<String>, Option<String>, Option<String>, Option<String>) =
+        sqlx::query_as("SELECT status, login, name, email, password_hash FROM accounts")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+    assert_eq!(row, ("deleted".into(), None, None, None, None));
+    let (withdrawn,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM consents WHERE withdrawn_at IS NOT NULL")
         .fetch_one(&store.pool)
         .await
         .unwrap();
-    assert_eq!(row, ("deleted".into(), None, None, None, None));
-    let (withdrawn,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM consents WHERE withdrawn_at IS NOT NULL")
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
     assert_eq!(withdrawn, 1);
-    let (linked,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM chats WHERE account_id IS NOT NULL")
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
+    let (linked,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM chats WHERE account_id IS NOT NULL")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
     assert_eq!(linked, 0);
     // The СНИЛС is free for a new registration.
     let mut again = app.user(5302);
@@ -157,13 +147,7 @@ async fn sign_out_and_account_deletion() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn useful_information_comes_from_configuration() {
-    let app = TestApp::spawn_with(&[
-        "--org-phone",
-        "+7 (800) 100-00-00",
-        "--org-hours",
-        "пн–пт 8:00–17:00",
-    ])
-    .await;
+    let app = TestApp::spawn_with(&["--org-phone", "+7 (800) 100-00-00", "--org-hours", "пн–пт 8:00–17:00"]).await;
     let mut c = app.user(5401);
     register_confirmed(&app, &mut c, &IVANOV).await;
     c.send(&ru("menu.services"));

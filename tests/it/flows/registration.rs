@@ -3,12 +3,10 @@ use crate::helpers::{TestApp, code_in, ru, ru_head, token_in};
 use chrono::Duration;
 
 async fn account_rows(app: &TestApp) -> Vec<(String, String, String, String)> {
-    sqlx::query_as(
-        "SELECT kind, COALESCE(login, ''), status, COALESCE(email, '') FROM accounts ORDER BY id",
-    )
-    .fetch_all(&app.store().await.pool)
-    .await
-    .unwrap()
+    sqlx::query_as("SELECT kind, COALESCE(login, ''), status, COALESCE(email, '') FROM accounts ORDER BY id")
+        .fetch_all(&app.store().await.pool)
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -50,28 +48,25 @@ async fn individual_registers_and_confirms_with_the_code() {
         )]
     );
     let store = app.store().await;
-    let (policy, consents): (String, i64) =
-        sqlx::query_as("SELECT policy_version, COUNT(*) FROM consents")
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
+    let (policy, consents): (String, i64) = sqlx::query_as("SELECT policy_version, COUNT(*) FROM consents")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
     assert_eq!((policy.as_str(), consents), ("1", 1));
     // Codes and tokens are stored hashed: the code from the letter is nowhere in the database.
     let code = code_in(&letter);
-    let (hits,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM email_codes WHERE code_hash = ? OR token_hash = ?")
-            .bind(&code)
-            .bind(token_in(&letter))
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
+    let (hits,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM email_codes WHERE code_hash = ? OR token_hash = ?")
+        .bind(&code)
+        .bind(token_in(&letter))
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
     assert_eq!(hits, 0);
     // The delivered letter is not kept in the outbox.
-    let (payload,): (String,) =
-        sqlx::query_as("SELECT payload FROM outbox WHERE channel = 'email'")
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
+    let (payload,): (String,) = sqlx::query_as("SELECT payload FROM outbox WHERE channel = 'email'")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
     assert!(!payload.contains(&code));
 
     // A confirmed user who sends anything gets the menu.
@@ -170,10 +165,7 @@ async fn every_bad_input_gets_its_own_message_and_the_same_question() {
     c.send("long enough");
     let summary = c.expect_key("reg.summary").await;
     assert!(summary.text.contains("Иванов Иван"));
-    assert!(
-        account_rows(&app).await.is_empty(),
-        "nothing saved before «Всё верно»"
-    );
+    assert!(account_rows(&app).await.is_empty(), "nothing saved before «Всё верно»");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -346,12 +338,7 @@ async fn login_taken_is_refused_and_abandoned_registration_does_not_block() {
     let letter = app.mail_to("ivanov@example.ru", &mut seen).await;
     quitter.send(&code_in(&letter));
     let taken = quitter.expect_key("confirm.login_taken").await;
-    assert!(
-        taken
-            .inline_buttons()
-            .iter()
-            .any(|b| b.0 == ru("start.login"))
-    );
+    assert!(taken.inline_buttons().iter().any(|b| b.0 == ru("start.login")));
 
     // A third person typing the confirmed СНИЛС is sent to «Войти».
     let mut third = app.user(3603);
@@ -365,11 +352,7 @@ async fn login_taken_is_refused_and_abandoned_registration_does_not_block() {
     third.expect("Шаг 3 из 6").await;
     third.send("11223344595");
     let msg = third.expect("уже зарегистрирован").await;
-    assert!(
-        msg.inline_buttons()
-            .iter()
-            .any(|b| b.0 == ru("login.forgot"))
-    );
+    assert!(msg.inline_buttons().iter().any(|b| b.0 == ru("login.forgot")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -377,9 +360,7 @@ async fn english_client_gets_english_and_can_switch() {
     let app = TestApp::spawn().await;
     let mut c = app.english_user(3701);
     c.send("/start");
-    let w = c
-        .expect("Hello! This is the consumer's personal account")
-        .await;
+    let w = c.expect("Hello! This is the consumer's personal account").await;
     c.press(&w, "Русский");
     c.expect_key("start.language_set").await;
     c.expect_key("start.welcome").await;

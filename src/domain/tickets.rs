@@ -1,0 +1,226 @@
+//! Appeals, complaints, requests for information and requests for copies of documents: one
+//! ticket model with a kind, a number, a status and a conversation.
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use serde::{Deserialize, Serialize};
+
+pub const MAX_TEXT: usize = 4000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketKind {
+    Appeal,
+    Complaint,
+    Request,
+    Document,
+}
+
+impl TicketKind {
+    pub const ALL: [TicketKind; 4] = [Self::Appeal, Self::Complaint, Self::Request, Self::Document];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Appeal => "appeal",
+            Self::Complaint => "complaint",
+            Self::Request => "request",
+            Self::Document => "document",
+        }
+    }
+
+    pub fn from_str_opt(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The letter of its number: О-2026-000123, Ж-…, З-…, Д-….
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Self::Appeal => "О",
+            Self::Complaint => "Ж",
+            Self::Request => "З",
+            Self::Document => "Д",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    New,
+    InProgress,
+    Answered,
+    Closed,
+    Reopened,
+}
+
+impl TicketStatus {
+    pub const ALL: [TicketStatus; 5] = [
+        Self::New,
+        Self::InProgress,
+        Self::Answered,
+        Self::Closed,
+        Self::Reopened,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::InProgress => "in_progress",
+            Self::Answered => "answered",
+            Self::Closed => "closed",
+            Self::Reopened => "reopened",
+        }
+    }
+
+    pub fn from_str_opt(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The person can still add to it.
+    pub fn is_open(self) -> bool {
+        self != Self::Closed
+    }
+
+    /// «Не решено» reopens an answered item (and a closed one: the person changed their mind).
+    pub fn can_reopen(self) -> bool {
+        matches!(self, Self::Answered | Self::Closed)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextError {
+    Empty,
+    TooLong { len: usize },
+}
+
+/// The text of an appeal or a follow-up: trimmed, not empty, at most 4000 characters.
+pub fn parse_text(input: &str) -> Result<String, TextError> {
+    let t = input.trim();
+    let len = t.chars().count();
+    if len == 0 {
+        return Err(TextError::Empty);
+    }
+    if len > MAX_TEXT {
+        return Err(TextError::TooLong { len });
+    }
+    Ok(t.to_owned())
+}
+
+/// When a violation happened: «27.11.2026 14:30», «27.11 14:30», «вчера 9:05», or a date
+/// alone. Not in the future.
+pub fn parse_moment(input: &str, now: NaiveDateTime) -> Option<NaiveDateTime> {
+    let s = input.trim().to_lowercase();
+    let (date_part, time_part) = match s.rsplit_once(' ') {
+        Some((d, t)) if t.contains(':') => (d.trim().to_owned(), Some(t.to_owned())),
+        _ => (s.clone(), None),
+    };
+    let today = now.date();
+    let date = match date_part.as_str() {
+        "вчера" | "yesterday" => today.pred_opt()?,
+        "позавчера" => today.pred_opt()?.pred_opt()?,
+        other => parse_past_date(other, today)?,
+    };
+    let time = match time_part {
+        Some(t) => NaiveTime::parse_from_str(&t, "%H:%M").ok()?,
+        None => NaiveTime::MIN,
+    };
+    let at = date.and_time(time);
+    (at <= now).then_some(at)
+}
+
+/// A date that is today or before: «28.11» in December is this year's.
+fn parse_past_date(s: &str, today: NaiveDate) -> Option<NaiveDate> {
+    use chrono::Datelike;
+    if matches!(s, "сегодня" | "today") {
+        return Some(today);
+    }
+    let parts: Vec<&str> = s.split(['.', '/', '-']).filter(|p| !p.is_empty()).collect();
+    let num = |p: &str| p.parse::<u32>().ok();
+    match parts.as_slice() {
+        [d, m] => NaiveDate::from_ymd_opt(today.year(), num(m)?, num(d)?),
+        [d, m, y] => {
+            let y = num(y)?;
+            NaiveDate::from_ymd_opt(
+                i32::try_from(if y < 100 { 2000 + y } else { y }).ok()?,
+                num(m)?,
+                num(d)?,
+            )
+        }
+        _ => None,
+    }
+}
+
+/// A month or a range of months: «01.2026», «01.2026–06.2026», «1.2026-6.2026».
+pub fn parse_month_range(input: &str) -> Option<((i32, u32), (i32, u32))> {
+    let s = input.trim().replace(['–', '—'], "-");
+    let month = |p: &str| -> Option<(i32, u32)> {
+        let (m, y) = p.trim().split_once(['.', '/'])?;
+        let (m, y): (u32, i32) = (m.trim().parse().ok()?, y.trim().parse().ok()?);
+        ((1..=12).contains(&m) && (2000..=2100).contains(&y)).then_some((y, m))
+    };
+    let (from, to) = match s.split_once('-') {
+        Some((a, b)) => (month(a)?, month(b)?),
+        None => {
+            let m = month(&s)?;
+            (m, m)
+        }
+    };
+    (from <= to).then_some((from, to))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 11, 27)
+            .unwrap()
+            .and_hms_opt(12, 0, 0)
+            .unwrap()
+    }
+
+    #[test]
+    fn text_limits() {
+        assert_eq!(parse_text("  ok "), Ok("ok".into()));
+        assert_eq!(parse_text("   "), Err(TextError::Empty));
+        assert_eq!(parse_text(&"я".repeat(4001)), Err(TextError::TooLong { len: 4001 }));
+        assert!(parse_text(&"я".repeat(4000)).is_ok());
+    }
+
+    #[test]
+    fn moments() {
+        let n = now();
+        assert_eq!(
+            parse_moment("27.11.2026 10:15", n).unwrap().to_string(),
+            "2026-11-27 10:15:00"
+        );
+        assert_eq!(
+            parse_moment("вчера 9:05", n).unwrap().to_string(),
+            "2026-11-26 09:05:00"
+        );
+        assert_eq!(parse_moment("20.11", n).unwrap().to_string(), "2026-11-20 00:00:00");
+        assert_eq!(parse_moment("27.11.2026 13:00", n), None, "in the future");
+        assert_eq!(parse_moment("когда-то", n), None);
+        assert_eq!(parse_moment("27.11.2026 25:00", n), None);
+    }
+
+    #[test]
+    fn month_ranges() {
+        assert_eq!(parse_month_range("01.2026–06.2026"), Some(((2026, 1), (2026, 6))));
+        assert_eq!(parse_month_range("3.2025"), Some(((2025, 3), (2025, 3))));
+        assert_eq!(parse_month_range("06.2026-01.2026"), None);
+        assert_eq!(parse_month_range("13.2026"), None);
+        assert_eq!(parse_month_range("январь"), None);
+    }
+
+    #[test]
+    fn statuses() {
+        assert!(TicketStatus::Answered.can_reopen());
+        assert!(!TicketStatus::New.can_reopen());
+        assert!(!TicketStatus::Closed.is_open());
+        assert_eq!(
+            TicketStatus::from_str_opt("in_progress"),
+            Some(TicketStatus::InProgress)
+        );
+        assert_eq!(TicketKind::Complaint.prefix(), "Ж");
+    }
+}

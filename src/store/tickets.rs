@@ -1,0 +1,353 @@
+//! Tickets: appeals, complaints, requests and document requests, with their conversation,
+//! status history and files. Queries that take an id from a button also take the caller's
+//! account id.
+
+use super::meters::{FileRef, insert_attachments, next_number};
+use super::outbox::{self, OutboxMessage};
+use super::{Result, Store};
+use crate::domain::tickets::{TicketKind, TicketStatus};
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Ticket {
+    pub id: i64,
+    pub number: String,
+    pub kind: String,
+    pub account_id: i64,
+    pub status: String,
+    pub topic: String,
+    pub fields: String,
+    pub email_copy: bool,
+    pub deadline: DateTime<Utc>,
+    pub unread_for_user: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Ticket {
+    pub fn kind(&self) -> TicketKind {
+        TicketKind::from_str_opt(&self.kind).unwrap_or(TicketKind::Appeal)
+    }
+
+    pub fn status(&self) -> TicketStatus {
+        TicketStatus::from_str_opt(&self.status).unwrap_or(TicketStatus::New)
+    }
+
+    pub fn fields(&self) -> serde_json::Value {
+        serde_json::from_str(&self.fields).unwrap_or_default()
+    }
+}
+
+const TICKET_COLUMNS: &str =
+    "id, number, kind, account_id, status, topic, fields, email_copy, deadline, unread_for_user, created_at";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TicketMessage {
+    pub id: i64,
+    pub author: String,
+    pub text: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Attachment {
+    pub id: i64,
+    pub owner_id: i64,
+    pub file_id: String,
+    pub name: Option<String>,
+    pub mime: Option<String>,
+    pub content: Option<Vec<u8>>,
+}
+
+/// A ticket as the person filed it.
+pub struct NewTicket<'a> {
+    pub account_id: i64,
+    pub kind: TicketKind,
+    pub topic: &'a str,
+    pub fields: &'a serde_json::Value,
+    pub text: Option<&'a str>,
+    pub files: &'a [FileRef],
+    pub email_copy: bool,
+    pub deadline: DateTime<Utc>,
+}
+
+/// A delivered file: Telegram's id and, when the desk has it, the bytes.
+pub struct DeliveredFile<'a> {
+    pub file: FileRef,
+    pub content: Option<&'a [u8]>,
+}
+
+impl Store {
+    /// Number, ticket, first message, files, history and the operators' outbox row: one
+    /// transaction.
+    pub async fn create_ticket(&self, t: &NewTicket<'_>, now: DateTime<Utc>) -> Result<(i64, String)> {
+        let mut tx = self.pool.begin().await?;
+        let number = next_number(&mut tx, t.kind.prefix(), chrono::Datelike::year(&now)).await?;
+        let id = sqlx::query(
+            "INSERT INTO tickets (number, kind, account_id, topic, fields, email_copy, deadline, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&number)
+        .bind(t.kind.as_str())
+        .bind(t.account_id)
+        .bind(t.topic)
+        .bind(t.fields.to_string())
+        .bind(t.email_copy)
+        .bind(t.deadline)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .last_insert_rowid();
+        let msg = insert_message(&mut tx, id, "user", None, t.text, now).await?;
+        insert_attachments(&mut tx, "ticket_message", msg, t.files, now).await?;
+        history(&mut tx, id, TicketStatus::New, None, now).await?;
+        let out = OutboxMessage::Operator {
+            item: "ticket".into(),
+            id,
+            event: "new".into(),
+        };
+        outbox::enqueue(&mut tx, &out, now).await?;
+        tx.commit().await?;
+        Ok((id, number))
+    }
+
+    pub async fn ticket(&self, account_id: i64, ticket_id: i64) -> Result<Option<Ticket>> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ? AND account_id = ?"
+        )))
+        .bind(ticket_id)
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// A page of the account's tickets of these kinds, newest first, and whether more follow.
+    pub async fn tickets_of(
+        &self,
+        account_id: i64,
+        kinds: &[TicketKind],
+        page: i64,
+        per_page: i64,
+    ) -> Result<(Vec<Ticket>, bool)> {
+        let placeholders = vec!["?"; kinds.len()].join(", ");
+        let sql = format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE account_id = ? AND kind IN ({placeholders})
+             ORDER BY id DESC LIMIT ? OFFSET ?"
+        );
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(account_id);
+        for k in kinds {
+            q = q.bind(k.as_str());
+        }
+        let mut rows: Vec<Ticket> = q.bind(per_page + 1).bind(page * per_page).fetch_all(&self.pool).await?;
+        let more = rows.len() as i64 > per_page;
+        rows.truncate(per_page as usize);
+        Ok((rows, more))
+    }
+
+    pub async fn ticket_counts(&self, account_id: i64) -> Result<Vec<(String, i64)>> {
+        Ok(
+            sqlx::query_as("SELECT kind, COUNT(*) FROM tickets WHERE account_id = ? GROUP BY kind")
+                .bind(account_id)
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    pub async fn ticket_messages(&self, ticket_id: i64) -> Result<Vec<TicketMessage>> {
+        Ok(
+            sqlx::query_as("SELECT id, author, text, created_at FROM ticket_messages WHERE ticket_id = ? ORDER BY id")
+                .bind(ticket_id)
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    /// The files of a ticket's messages, by message.
+    pub async fn ticket_files(&self, ticket_id: i64) -> Result<Vec<Attachment>> {
+        Ok(sqlx::query_as(
+            "SELECT a.id, a.owner_id, a.file_id, a.name, a.mime, NULL AS content FROM attachments a
+             JOIN ticket_messages m ON m.id = a.owner_id
+             WHERE a.owner_kind = 'ticket_message' AND m.ticket_id = ? ORDER BY a.id",
+        )
+        .bind(ticket_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// A file of one of the account's tickets (with its stored bytes), or nothing.
+    pub async fn ticket_file(&self, account_id: i64, attachment_id: i64) -> Result<Option<Attachment>> {
+        Ok(sqlx::query_as(
+            "SELECT a.id, a.owner_id, a.file_id, a.name, a.mime, a.content FROM attachments a
+             JOIN ticket_messages m ON m.id = a.owner_id JOIN tickets t ON t.id = m.ticket_id
+             WHERE a.id = ? AND a.owner_kind = 'ticket_message' AND t.account_id = ?",
+        )
+        .bind(attachment_id)
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    pub async fn mark_ticket_read(&self, ticket_id: i64) -> Result<()> {
+        sqlx::query("UPDATE tickets SET unread_for_user = 0 WHERE id = ?")
+            .bind(ticket_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// «Дополнить» or «Не решено»: the person's message, and for a reopening the new status;
+    /// the operators are told through the outbox.
+    pub async fn add_user_message(
+        &self,
+        account_id: i64,
+        ticket_id: i64,
+        text: Option<&str>,
+        files: &[FileRef],
+        reopen: bool,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let found: Option<(String,)> = sqlx::query_as("SELECT status FROM tickets WHERE id = ? AND account_id = ?")
+            .bind(ticket_id)
+            .bind(account_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some((status,)) = found else { return Ok(false) };
+        let status = TicketStatus::from_str_opt(&status).unwrap_or(TicketStatus::New);
+        if (reopen && !status.can_reopen()) || (!reopen && !status.is_open()) {
+            return Ok(false);
+        }
+        let msg = insert_message(&mut tx, ticket_id, "user", None, text, now).await?;
+        insert_attachments(&mut tx, "ticket_message", msg, files, now).await?;
+        if reopen {
+            set_status(&mut tx, ticket_id, TicketStatus::Reopened, text, now).await?;
+        } else {
+            touch(&mut tx, ticket_id, now).await?;
+        }
+        let event = if reopen { "reopened" } else { "follow_up" };
+        let out = OutboxMessage::Operator {
+            item: "ticket".into(),
+            id: ticket_id,
+            event: event.into(),
+        };
+        outbox::enqueue(&mut tx, &out, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// «Вопрос решён».
+    pub async fn close_ticket(&self, account_id: i64, ticket_id: i64, now: DateTime<Utc>) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let found: Option<(i64,)> =
+            sqlx::query_as("SELECT 1 FROM tickets WHERE id = ? AND account_id = ? AND status <> 'closed'")
+                .bind(ticket_id)
+                .bind(account_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if found.is_none() {
+            return Ok(false);
+        }
+        set_status(&mut tx, ticket_id, TicketStatus::Closed, None, now).await?;
+        let out = OutboxMessage::Operator {
+            item: "ticket".into(),
+            id: ticket_id,
+            event: "closed".into(),
+        };
+        outbox::enqueue(&mut tx, &out, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The operators' answer, as the desk writes it: message, files (with their bytes when
+    /// the desk downloaded them), status «answered», unread for the person.
+    pub async fn add_operator_answer(
+        &self,
+        ticket_id: i64,
+        operator_id: i64,
+        text: Option<&str>,
+        files: &[DeliveredFile<'_>],
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        let msg = insert_message(&mut tx, ticket_id, "operator", Some(operator_id), text, now).await?;
+        for f in files {
+            insert_attachments(&mut tx, "ticket_message", msg, std::slice::from_ref(&f.file), now).await?;
+            if let Some(bytes) = f.content {
+                sqlx::query("UPDATE attachments SET content = ? WHERE id = last_insert_rowid()")
+                    .bind(bytes)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        set_status(&mut tx, ticket_id, TicketStatus::Answered, None, now).await?;
+        sqlx::query("UPDATE tickets SET unread_for_user = 1 WHERE id = ?")
+            .bind(ticket_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(msg)
+    }
+}
+
+async fn insert_message(
+    conn: &mut sqlx::SqliteConnection,
+    ticket_id: i64,
+    author: &str,
+    operator_id: Option<i64>,
+    text: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO ticket_messages (ticket_id, author, operator_id, text, created_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(ticket_id)
+    .bind(author)
+    .bind(operator_id)
+    .bind(text)
+    .bind(now)
+    .execute(conn)
+    .await?
+    .last_insert_rowid())
+}
+
+async fn history(
+    conn: &mut sqlx::SqliteConnection,
+    ticket_id: i64,
+    status: TicketStatus,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query("INSERT INTO ticket_status_history (ticket_id, status, note, at) VALUES (?, ?, ?, ?)")
+        .bind(ticket_id)
+        .bind(status.as_str())
+        .bind(note)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+async fn touch(conn: &mut sqlx::SqliteConnection, ticket_id: i64, now: DateTime<Utc>) -> Result<()> {
+    sqlx::query("UPDATE tickets SET updated_at = ? WHERE id = ?")
+        .bind(now)
+        .bind(ticket_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+async fn set_status(
+    conn: &mut sqlx::SqliteConnection,
+    ticket_id: i64,
+    status: TicketStatus,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query("UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?")
+        .bind(status.as_str())
+        .bind(now)
+        .bind(ticket_id)
+        .execute(&mut *conn)
+        .await?;
+    history(conn, ticket_id, status, note, now).await
+}

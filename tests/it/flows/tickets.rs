@@ -1,0 +1,393 @@
+use super::{IVANOV, Person, register_confirmed};
+use crate::helpers::{Client, TestApp, ru, ru_head};
+use kabinet::store::meters::FileRef;
+use kabinet::store::tickets::DeliveredFile;
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_owned()))
+        .fetch_one(&app.store().await.pool)
+        .await
+        .unwrap();
+    n
+}
+
+/// Opens «Интерактивные сервисы» and starts a ticket of the kind labelled `key`.
+async fn start_ticket(c: &mut Client, key: &str) {
+    c.send(&ru("menu.services"));
+    let hub = c.expect_key("services.title").await;
+    c.press(&hub, &ru(key));
+}
+
+/// Files an appeal with the given text and no extras; returns the «Открыть» message.
+async fn file_appeal(c: &mut Client, text: &str) -> tgmock::BotMessage {
+    start_ticket(c, "ticket.new.appeal").await;
+    let q = c.expect_key("ticket.topic_q").await;
+    c.press(&q, &ru("topic.appeal.charges"));
+    c.expect("Опишите вопрос").await;
+    c.send(text);
+    let q = c.expect_key("ticket.address_q").await;
+    c.press(&q, &ru("common.skip"));
+    let q = c.expect("Приложите фото").await;
+    c.press(&q, &ru("common.skip"));
+    let q = c.expect("Прислать копию ответа").await;
+    c.press(&q, &ru("ticket.email_no"));
+    let s = c.expect("Проверьте перед отправкой").await;
+    c.press(&s, &ru("req.send"));
+    c.expect("зарегистрировано").await;
+    c.expect_key("ticket.open_hint").await
+}
+
+async fn user(app: &TestApp, id: i64, login: &str) -> Client {
+    let mut c = app.user(id);
+    register_confirmed(
+        app,
+        &mut c,
+        &Person {
+            login,
+            email: &format!("u{id}@example.ru"),
+            ..IVANOV
+        },
+    )
+    .await;
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn appeal_with_attachments_and_the_section_appears() {
+    let app = TestApp::spawn().await;
+    let mut c = user(&app, 10_001, IVANOV.login).await;
+    start_ticket(&mut c, "ticket.new.appeal").await;
+    let q = c.expect_key("ticket.topic_q").await;
+    // A sticker or a voice message where a button or text is expected.
+    c.sticker();
+    c.expect_key("common.use_buttons").await;
+    c.press(&q, &ru("topic.appeal.quality"));
+    c.expect("Опишите вопрос").await;
+    c.voice();
+    c.expect_key("common.text_expected").await;
+    c.send(&"я".repeat(4001));
+    c.expect("слишком длинное: 4001 символов").await;
+    c.send("Напряжение скачет по вечерам");
+    c.expect_key("ticket.address_q").await;
+    c.send("ул. Ленина, 1");
+    c.expect("Приложите фото").await;
+    c.photo();
+    c.expect("Всего: 1 файл").await;
+    c.document(
+        "акт.docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        10_000,
+    );
+    let added = c.expect("Всего: 2 файла").await;
+    c.document("song.mp3", "audio/mpeg", 10_000);
+    c.expect_key("files.wrong_type").await;
+    c.press(&added, &ru("req.files_done"));
+    let q = c.expect("Прислать копию ответа").await;
+    c.press(&q, &ru("ticket.email_yes"));
+    let s = c.expect("Проверьте перед отправкой").await;
+    assert!(s.text.contains("Качество поставки") && s.text.contains("ул. Ленина, 1") && s.text.contains("2 файла"));
+    c.press(&s, &ru("req.send"));
+    let sent = c.expect("Обращение О-2026-000001 зарегистрировано").await;
+    assert!(sent.text.contains("Срок ответа — до"));
+    // The section «Обращения и жалобы» is now in the menu, «Запросы» is not.
+    let kb = sent.keyboard_buttons();
+    assert!(
+        kb.contains(&ru("menu.tickets")) && !kb.contains(&ru("menu.requests")),
+        "{kb:?}"
+    );
+
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM tickets WHERE kind = 'appeal' AND email_copy = 1"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM attachments WHERE owner_kind = 'ticket_message'"
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM outbox WHERE channel = 'operator'").await,
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn complaint_request_and_document_request() {
+    let app = TestApp::spawn().await;
+    let mut c = user(&app, 10_101, IVANOV.login).await;
+
+    start_ticket(&mut c, "ticket.new.complaint").await;
+    let q = c.expect_key("ticket.topic_q").await;
+    c.press(&q, &ru("topic.appeal.outages"));
+    c.send("Отключили свет без предупреждения");
+    let q = c.expect_key("ticket.address_q").await;
+    c.press(&q, &ru("common.skip"));
+    c.expect_key("ticket.violation_q").await;
+    c.send("31.12.2099 10:00");
+    c.expect_key("ticket.violation_bad").await;
+    c.send("вчера 21:15");
+    let q = c.expect("Приложите фото").await;
+    c.press(&q, &ru("common.skip"));
+    let q = c.expect("Прислать копию ответа").await;
+    c.press(&q, &ru("ticket.email_no"));
+    let s = c.expect("Время нарушения").await;
+    assert!(s.text.contains("21:15"));
+    c.press(&s, &ru("req.send"));
+    c.expect("Жалоба Ж-2026-000001 зарегистрировано").await;
+
+    start_ticket(&mut c, "ticket.new.request").await;
+    let q = c.expect_key("ticket.topic_q").await;
+    c.press(&q, &ru("topic.request.tariffs"));
+    c.send("Какой тариф с 1 января?");
+    let q = c.expect("Приложите фото").await;
+    c.press(&q, &ru("common.skip"));
+    let q = c.expect("Прислать копию ответа").await;
+    c.press(&q, &ru("ticket.email_no"));
+    let s = c.expect("Проверьте перед отправкой").await;
+    c.press(&s, &ru("req.send"));
+    c.expect("З-2026-000001").await;
+
+    start_ticket(&mut c, "ticket.new.document").await;
+    let q = c.expect_key("ticket.doc_type_q").await;
+    c.press(&q, &ru("doc.other"));
+    c.expect_key("ticket.doc_type_other_q").await;
+    c.send("Паспорт объекта");
+    c.expect(&ru_head("ticket.period_q")).await;
+    c.send("весной");
+    c.expect_key("ticket.period_bad").await;
+    c.send("01.2026–06.2026");
+    let q = c.expect_key("ticket.comment_q").await;
+    c.press(&q, &ru("common.skip"));
+    let s = c.expect("Проверьте перед отправкой").await;
+    assert!(s.text.contains("Паспорт объекта") && s.text.contains("01.2026–06.2026"));
+    c.press(&s, &ru("req.send"));
+    let sent = c.expect("Д-2026-000001").await;
+    let kb = sent.keyboard_buttons();
+    for section in ["menu.tickets", "menu.requests", "menu.documents"] {
+        assert!(kb.contains(&ru(section)), "{section} in {kb:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_card_shows_the_conversation_and_follow_up_close_reopen_work() {
+    let app = TestApp::spawn().await;
+    let mut c = user(&app, 10_201, IVANOV.login).await;
+    let open = file_appeal(&mut c, "Почему счёт вырос?").await;
+    let store = app.store().await;
+    let (ticket_id,): (i64,) = sqlx::query_as("SELECT id FROM tickets")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    // The operators' desk answers (as its issue will write it).
+    store
+        .add_operator_answer(
+            ticket_id,
+            777,
+            Some("Тариф изменился с 1 июля."),
+            &[],
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+
+    c.send(&ru("menu.tickets"));
+    let list = c.expect("О-2026-000001").await;
+    assert!(
+        list.text.contains("🔔") && list.text.contains(&ru("ticket.status.answered")),
+        "{}",
+        list.text
+    );
+    c.press(&open, &ru("ticket.open"));
+    let card = c.expect("Почему счёт вырос?").await;
+    let (q, a) = (
+        card.text.find("Почему счёт").unwrap(),
+        card.text.find("Тариф изменился").unwrap(),
+    );
+    assert!(q < a, "in order");
+    assert_eq!(
+        count(&app, "SELECT unread_for_user FROM tickets").await,
+        0,
+        "read once opened"
+    );
+
+    // «Дополнить».
+    c.press(&card, &ru("ticket.add"));
+    let q = c.expect_key("ticket.add_q").await;
+    assert!(
+        q.inline_buttons().iter().all(|b| b.0 != ru("req.send")),
+        "nothing to send yet"
+    );
+    c.send("Прилагаю квитанцию");
+    c.photo();
+    let ready = c.expect("файлов: 1 файл").await;
+    c.press(&ready, &ru("req.send"));
+    c.expect_key("ticket.added").await;
+    c.expect("Прилагаю квитанцию").await;
+
+    // «Вопрос решён», then «Не решено» with a comment.
+    c.press(&card, &ru("ticket.close"));
+    c.expect_key("ticket.closed").await;
+    let closed = c.expect(&ru("ticket.status.closed")).await;
+    assert!(!closed.inline_buttons().iter().any(|b| b.0 == ru("ticket.add")));
+    c.press(&closed, &ru("ticket.reopen"));
+    let q = c.expect_key("ticket.reopen_q").await;
+    c.photo();
+    let got = c.expect("файлов: 1 файл").await;
+    c.press(&got, &ru("req.send"));
+    c.expect_key("ticket.reopen_needs_text").await;
+    c.send("Счёт всё равно неверный");
+    let ready = c.expect("текст ✓").await;
+    c.press(&ready, &ru("req.send"));
+    c.expect_key("ticket.reopened").await;
+    c.expect(&ru("ticket.status.reopened")).await;
+    let _ = q;
+
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM ticket_messages").await, 4);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM ticket_status_history WHERE status IN ('new', 'answered', 'closed', 'reopened')"
+        )
+        .await,
+        4
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM outbox WHERE channel = 'operator'").await,
+        4,
+        "new, follow-up, closed, reopened"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivered_documents_download_by_id_or_from_the_stored_copy() {
+    let app = TestApp::spawn().await;
+    let mut c = user(&app, 10_301, IVANOV.login).await;
+    start_ticket(&mut c, "ticket.new.document").await;
+    let q = c.expect_key("ticket.doc_type_q").await;
+    c.press(&q, &ru("doc.reconciliation"));
+    let q = c.expect(&ru_head("ticket.period_q")).await;
+    c.press(&q, &ru("common.skip"));
+    let q = c.expect_key("ticket.comment_q").await;
+    c.press(&q, &ru("common.skip"));
+    let s = c.expect("Проверьте перед отправкой").await;
+    c.press(&s, &ru("req.send"));
+    c.expect("Д-2026-000001").await;
+
+    let store = app.store().await;
+    let (ticket_id,): (i64,) = sqlx::query_as("SELECT id FROM tickets")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    let file = |id: &str, name: &str| FileRef {
+        file_id: id.into(),
+        file_unique_id: format!("u-{id}"),
+        name: Some(name.into()),
+        mime: Some("application/pdf".into()),
+        size: Some(4),
+    };
+    let files = [
+        DeliveredFile {
+            file: file("BQdelivered1", "akt-sverki.pdf"),
+            content: None,
+        },
+        // An id from another bot token: only the stored copy can be sent.
+        DeliveredFile {
+            file: file("BROKEN-old-token", "dogovor.pdf"),
+            content: Some(b"%PDF"),
+        },
+    ];
+    store
+        .add_operator_answer(
+            ticket_id,
+            777,
+            Some("Документы во вложении"),
+            &files,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+
+    c.send(&ru("menu.documents"));
+    let list = c.expect("Д-2026-000001").await;
+    c.press(&list, "📄 akt-sverki.pdf");
+    let doc = c.expect_document().await;
+    assert_eq!(doc.document.as_deref(), Some("BQdelivered1"));
+    c.press(&list, "📄 dogovor.pdf");
+    let doc = c.expect_document().await;
+    assert_eq!(doc.document.as_deref(), Some("upload:dogovor.pdf:4"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_users_ticket_and_file_ids_are_refused() {
+    let app = TestApp::spawn().await;
+    let mut owner = user(&app, 10_401, IVANOV.login).await;
+    file_appeal(&mut owner, "Мой вопрос").await;
+    let store = app.store().await;
+    let (ticket_id,): (i64,) = sqlx::query_as("SELECT id FROM tickets")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    let delivered = DeliveredFile {
+        file: FileRef {
+            file_id: "BQsecret".into(),
+            file_unique_id: "u1".into(),
+            name: Some("secret.pdf".into()),
+            mime: None,
+            size: None,
+        },
+        content: None,
+    };
+    store
+        .add_operator_answer(ticket_id, 777, Some("ответ"), &[delivered], chrono::Utc::now())
+        .await
+        .unwrap();
+    let (file_id,): (i64,) = sqlx::query_as("SELECT id FROM attachments")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+
+    let mut thief = user(&app, 10_402, "64270954807").await;
+    thief.send(&ru("menu.services"));
+    let own = thief.expect_key("services.title").await;
+    for data in [
+        format!("t:{ticket_id}"),
+        format!("t:add:{ticket_id}"),
+        format!("t:close:{ticket_id}"),
+        format!("t:re:{ticket_id}"),
+    ] {
+        thief.press_data(&own, &data);
+        thief.expect_key("ticket.not_found").await;
+    }
+    thief.press_data(&own, &format!("f:{file_id}"));
+    thief.expect_key("ticket.not_found").await;
+    assert!(
+        !app.api
+            .events_for(thief.id())
+            .iter()
+            .any(|e| matches!(e, tgmock::Event::Sent(m) if m.document.is_some()))
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM ticket_messages").await, 2);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM tickets WHERE status = 'answered'").await,
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_new_items_a_day() {
+    let app = TestApp::spawn().await;
+    let mut c = user(&app, 10_501, IVANOV.login).await;
+    for i in 0..kabinet::bot::tickets::PER_DAY {
+        file_appeal(&mut c, &format!("Вопрос {i}")).await;
+    }
+    start_ticket(&mut c, "ticket.new.appeal").await;
+    c.expect("это предел в сутки").await;
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM tickets").await, 10);
+}
