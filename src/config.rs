@@ -105,6 +105,17 @@ pub struct Config {
     #[arg(long, env = "DOCUMENT_ANSWER_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=365), global = true)]
     pub document_answer_days: u32,
 
+    /// Text shown after an electricity connection application is sent: the next step and the
+    /// legal time frame (default: a built-in text).
+    #[arg(long, env = "CONNECTION_NOTE_ELECTRICITY", global = true)]
+    pub connection_note_electricity: Option<String>,
+    /// The same for water supply and sewerage.
+    #[arg(long, env = "CONNECTION_NOTE_WATER", global = true)]
+    pub connection_note_water: Option<String>,
+    /// The same for heat supply.
+    #[arg(long, env = "CONNECTION_NOTE_HEAT", global = true)]
+    pub connection_note_heat: Option<String>,
+
     /// Seconds between delivery attempts of a queued e-mail or message, comma-separated; the
     /// last one repeats.
     #[arg(long, env = "OUTBOX_RETRY_SECONDS", default_value = "5,30,120,600,1800", value_parser = parse_schedule, global = true)]

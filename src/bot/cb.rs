@@ -70,6 +70,18 @@ pub enum Cb {
     TicketClose(i64),
     TicketReopen(i64),
     File(i64),
+    // Technological connection
+    NewConn,
+    ConnKind(u8),
+    ConnResume(u8),
+    ConnRestart(u8),
+    Opt(u8),
+    ConnEdit(u8),
+    ConnFiles,
+    ConnGroup(u8, u8),
+    ConnApp(i64),
+    ConnAdd(i64),
+    ConnFile(i64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -212,6 +224,8 @@ const SIMPLE: &[(Cb, &str)] = &[
     (Cb::NewTicket(crate::domain::tickets::TicketKind::Complaint), "t:new:c"),
     (Cb::NewTicket(crate::domain::tickets::TicketKind::Request), "t:new:r"),
     (Cb::NewTicket(crate::domain::tickets::TicketKind::Document), "t:new:d"),
+    (Cb::NewConn, "c:new"),
+    (Cb::ConnFiles, "c:files"),
 ];
 
 /// Variants that carry numbers: `tag:n[:n]`.
@@ -239,6 +253,15 @@ fn encode_param(cb: Cb) -> Option<String> {
         Cb::TicketClose(id) => format!("t:close:{id}"),
         Cb::TicketReopen(id) => format!("t:re:{id}"),
         Cb::File(id) => format!("f:{id}"),
+        Cb::ConnKind(k) => format!("c:k:{k}"),
+        Cb::ConnResume(k) => format!("c:resume:{k}"),
+        Cb::ConnRestart(k) => format!("c:restart:{k}"),
+        Cb::Opt(i) => format!("c:o:{i}"),
+        Cb::ConnEdit(i) => format!("c:e:{i}"),
+        Cb::ConnGroup(k, p) => format!("c:l:{k}:{p}"),
+        Cb::ConnApp(id) => format!("c:a:{id}"),
+        Cb::ConnAdd(id) => format!("c:add:{id}"),
+        Cb::ConnFile(id) => format!("c:f:{id}"),
         _ => return None,
     })
 }
@@ -270,6 +293,15 @@ fn decode_param(data: &str) -> Option<Cb> {
         ["t", "close", _] => Cb::TicketClose(n(2)?),
         ["t", "re", _] => Cb::TicketReopen(n(2)?),
         ["f", _] => Cb::File(n(1)?),
+        ["c", "k", _] => Cb::ConnKind(small(2).filter(|k| *k <= 2)?),
+        ["c", "resume", _] => Cb::ConnResume(small(2).filter(|k| *k <= 2)?),
+        ["c", "restart", _] => Cb::ConnRestart(small(2).filter(|k| *k <= 2)?),
+        ["c", "o", _] => Cb::Opt(small(2)?),
+        ["c", "e", _] => Cb::ConnEdit(small(2)?),
+        ["c", "l", _, _] => Cb::ConnGroup(small(2).filter(|k| *k <= 2)?, small(3)?),
+        ["c", "a", _] => Cb::ConnApp(n(2)?),
+        ["c", "add", _] => Cb::ConnAdd(n(2)?),
+        ["c", "f", _] => Cb::ConnFile(n(2)?),
         _ => return None,
     })
 }
@@ -331,6 +363,15 @@ mod tests {
             Cb::TicketClose(2),
             Cb::TicketReopen(3),
             Cb::File(big),
+            Cb::ConnKind(2),
+            Cb::ConnResume(1),
+            Cb::ConnRestart(0),
+            Cb::Opt(4),
+            Cb::ConnEdit(16),
+            Cb::ConnGroup(1, 3),
+            Cb::ConnApp(big),
+            Cb::ConnAdd(5),
+            Cb::ConnFile(big),
         ] {
             let s = cb.encode();
             assert!(s.len() <= 64, "{s}");

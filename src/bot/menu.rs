@@ -74,13 +74,9 @@ async fn open_section(ctx: &mut Ctx, section: Section) -> HandlerResult {
         Section::Meters => super::meters::show_list(ctx).await,
         Section::SendReadings => super::meters::send_readings_entry(ctx).await,
         Section::Tickets => super::tickets::show_list(ctx, 0, 0).await,
+        Section::Connection => super::connection::show_section(ctx).await,
         Section::Requests => super::tickets::show_list(ctx, 1, 0).await,
         Section::Documents => super::tickets::show_list(ctx, 2, 0).await,
-        other => {
-            let name = ctx.t(keyboards::section_key(other));
-            ctx.say(ctx.tf("menu.soon", &[("section", &name)])).await?;
-            show_menu(ctx).await
-        }
     }
 }
 
@@ -94,6 +90,7 @@ async fn services(ctx: &Ctx) -> HandlerResult {
         rows.push(vec![keyboards::button(ctx.loc, "menu.send_readings", Cb::ChooseMeter)]);
     }
     rows.push(vec![keyboards::button(ctx.loc, "meters.add", Cb::AddMeter)]);
+    rows.push(vec![keyboards::button(ctx.loc, "conn.new", Cb::NewConn)]);
     for kind in crate::domain::tickets::TicketKind::ALL {
         let key = format!("ticket.new.{}", kind.as_str());
         rows.push(vec![keyboards::button(ctx.loc, &key, Cb::NewTicket(kind))]);

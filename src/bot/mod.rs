@@ -2,6 +2,7 @@
 
 pub mod cb;
 pub mod codes;
+pub mod connection;
 pub mod files;
 pub mod keyboards;
 pub mod login;
@@ -247,6 +248,7 @@ async fn route_message(ctx: &mut Ctx, msg: &Message) -> HandlerResult {
         | State::MeterReq { .. }
         | State::MeterEditValue { .. } => meters::on_message(ctx, msg, state).await,
         State::TicketNew { .. } | State::TicketFollowUp { .. } => tickets::on_message(ctx, msg, state).await,
+        State::ConnForm { .. } | State::ConnAdd { .. } => connection::on_message(ctx, msg, state).await,
     }
 }
 
@@ -268,6 +270,9 @@ async fn route_callback(ctx: &mut Ctx, cb: Cb) -> HandlerResult {
     }
     if tickets::handles(cb, &state) {
         return tickets::on_callback(ctx, cb, state).await;
+    }
+    if connection::handles(cb, &state) {
+        return connection::on_callback(ctx, cb, state).await;
     }
     match state {
         State::Registration { step, form } => registration::on_callback(ctx, cb, step, form).await,

@@ -81,6 +81,17 @@ pub enum State {
         kind: crate::domain::tickets::TicketKind,
         form: TicketForm,
     },
+    ConnForm {
+        kind: crate::domain::connection::ConnKind,
+        form: ConnDraft,
+    },
+    /// «Дополнить заявку»: text and files, then «Отправить».
+    ConnAdd {
+        app_id: i64,
+        text: Option<String>,
+        #[serde(default)]
+        files: Vec<FileRef>,
+    },
     /// «Дополнить» (or «Не решено» with `reopen`): text and files, then «Отправить».
     TicketFollowUp {
         ticket_id: i64,
@@ -343,4 +354,27 @@ mod tests {
         f.set_kind(ApplicantKind::Legal);
         assert_eq!(f.name, None);
     }
+}
+
+/// A connection application being filled in; also what is kept as the draft.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConnDraft {
+    #[serde(default)]
+    pub values: crate::domain::connection::Values,
+    /// Optional fields passed with «Пропустить».
+    #[serde(default)]
+    pub skipped: Vec<String>,
+    /// Fields in the order they were answered: «Назад» undoes the last.
+    #[serde(default)]
+    pub order: Vec<String>,
+    #[serde(default)]
+    pub files: Vec<FileRef>,
+    #[serde(default)]
+    pub files_done: bool,
+    /// A field re-entered from the summary.
+    #[serde(default)]
+    pub editing: Option<String>,
+    /// A multiple choice or the stages, while being collected.
+    #[serde(default)]
+    pub pending: Vec<String>,
 }

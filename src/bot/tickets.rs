@@ -552,6 +552,21 @@ pub async fn show_list(ctx: &Ctx, section: u8, page: u8) -> HandlerResult {
             }
         }
     }
+    // Documents issued on connection applications are delivered documents too.
+    if section == 2 && page == 0 {
+        let issued = ctx.store().issued_documents(user.id).await?;
+        if !issued.is_empty() {
+            text.push_str(&format!("\n\n<b>{}</b>", ctx.t("ticket.issued_on_connection")));
+        }
+        for (number, f) in issued {
+            let name = f.name.clone().unwrap_or_else(|| ctx.t("ticket.file"));
+            text.push_str(&format!("\n{} — {}", esc(&number), esc(&name)));
+            rows.push(vec![InlineKeyboardButton::callback(
+                format!("📄 {name}"),
+                Cb::ConnFile(f.id).encode(),
+            )]);
+        }
+    }
     let mut nav = Vec::new();
     if page > 0 {
         nav.push(keyboards::button(

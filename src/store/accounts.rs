@@ -463,13 +463,14 @@ impl Store {
         Ok(())
     }
 
-    /// Items per conditional menu section. Connection applications arrive with their own
-    /// table; until then they count zero.
+    /// Items per conditional menu section.
     pub async fn item_counts(&self, account_id: i64) -> Result<ItemCounts> {
         let mut counts = ItemCounts {
             meters: self.active_meter_count(account_id).await?,
             ..Default::default()
         };
+        counts.connection = self.application_count(account_id).await?.iter().map(|(_, n)| n).sum();
+        counts.documents += self.issued_documents(account_id).await?.len() as i64;
         for (kind, n) in self.ticket_counts(account_id).await? {
             match kind.as_str() {
                 "appeal" | "complaint" => counts.tickets += n,

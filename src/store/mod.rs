@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod codes;
+pub mod connection;
 pub mod dialogue;
 pub mod limits;
 pub mod meters;

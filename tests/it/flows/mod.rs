@@ -1,3 +1,4 @@
+mod connection;
 mod login;
 mod meters;
 mod profile;

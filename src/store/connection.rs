@@ -1,0 +1,310 @@
+//! Technological connection applications: filing (with the draft removed in the same
+//! transaction), lists by object name, the card's history, additions, documents issued.
+
+use super::meters::{FileRef, insert_attachments, next_number};
+use super::outbox::{self, OutboxMessage};
+use super::tickets::{Attachment, DeliveredFile};
+use super::{Result, Store};
+use crate::domain::connection::ConnKind;
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Application {
+    pub id: i64,
+    pub number: String,
+    pub kind: String,
+    pub object_name: String,
+    pub status: String,
+    pub fields: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Application {
+    pub fn kind(&self) -> ConnKind {
+        ConnKind::from_str_opt(&self.kind).unwrap_or(ConnKind::Electricity)
+    }
+}
+
+/// A file with a label: its owner kind, or the number of its application.
+#[derive(sqlx::FromRow)]
+struct Labelled {
+    label: String,
+    #[sqlx(flatten)]
+    file: Attachment,
+}
+
+const APP_COLUMNS: &str = "id, number, kind, object_name, status, fields, created_at";
+
+pub struct NewApplication<'a> {
+    pub account_id: i64,
+    pub kind: ConnKind,
+    pub object_name: &'a str,
+    pub fields: &'a serde_json::Value,
+    pub applicant: &'a serde_json::Value,
+    pub files: &'a [FileRef],
+}
+
+impl Store {
+    pub async fn save_draft(
+        &self,
+        account_id: i64,
+        kind: ConnKind,
+        form: &serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO connection_drafts (account_id, kind, form, updated_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (account_id, kind) DO UPDATE SET form = excluded.form, updated_at = excluded.updated_at",
+        )
+        .bind(account_id)
+        .bind(kind.as_str())
+        .bind(form.to_string())
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn draft(&self, account_id: i64, kind: ConnKind) -> Result<Option<serde_json::Value>> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT form FROM connection_drafts WHERE account_id = ? AND kind = ?")
+                .bind(account_id)
+                .bind(kind.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.and_then(|(j,)| serde_json::from_str(&j).ok()))
+    }
+
+    pub async fn delete_draft(&self, account_id: i64, kind: ConnKind) -> Result<()> {
+        sqlx::query("DELETE FROM connection_drafts WHERE account_id = ? AND kind = ?")
+            .bind(account_id)
+            .bind(kind.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn create_application(&self, a: &NewApplication<'_>, now: DateTime<Utc>) -> Result<(i64, String)> {
+        let mut tx = self.pool.begin().await?;
+        let number = next_number(&mut tx, a.kind.prefix(), chrono::Datelike::year(&now)).await?;
+        let id = sqlx::query(
+            "INSERT INTO connection_applications (number, account_id, kind, object_name, fields, applicant, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&number)
+        .bind(a.account_id)
+        .bind(a.kind.as_str())
+        .bind(a.object_name)
+        .bind(a.fields.to_string())
+        .bind(a.applicant.to_string())
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .last_insert_rowid();
+        insert_attachments(&mut tx, "connection", id, a.files, now).await?;
+        status_row(&mut tx, id, "submitted", None, now).await?;
+        sqlx::query("DELETE FROM connection_drafts WHERE account_id = ? AND kind = ?")
+            .bind(a.account_id)
+            .bind(a.kind.as_str())
+            .execute(&mut *tx)
+            .await?;
+        let out = OutboxMessage::Operator {
+            item: "connection".into(),
+            id,
+            event: "new".into(),
+        };
+        outbox::enqueue(&mut tx, &out, now).await?;
+        tx.commit().await?;
+        Ok((id, number))
+    }
+
+    pub async fn application_count(&self, account_id: i64) -> Result<Vec<(String, i64)>> {
+        Ok(
+            sqlx::query_as("SELECT kind, COUNT(*) FROM connection_applications WHERE account_id = ? GROUP BY kind")
+                .bind(account_id)
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    /// A page of the account's applications of a kind, by object name; and whether more follow.
+    pub async fn applications_of(
+        &self,
+        account_id: i64,
+        kind: ConnKind,
+        page: i64,
+        per_page: i64,
+    ) -> Result<(Vec<Application>, bool)> {
+        let mut rows: Vec<Application> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {APP_COLUMNS} FROM connection_applications WHERE account_id = ? AND kind = ?
+             ORDER BY object_name, id LIMIT ? OFFSET ?"
+        )))
+        .bind(account_id)
+        .bind(kind.as_str())
+        .bind(per_page + 1)
+        .bind(page * per_page)
+        .fetch_all(&self.pool)
+        .await?;
+        let more = rows.len() as i64 > per_page;
+        rows.truncate(per_page as usize);
+        Ok((rows, more))
+    }
+
+    pub async fn application(&self, account_id: i64, id: i64) -> Result<Option<Application>> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {APP_COLUMNS} FROM connection_applications WHERE id = ? AND account_id = ?"
+        )))
+        .bind(id)
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    pub async fn application_history(&self, id: i64) -> Result<Vec<(String, Option<String>, DateTime<Utc>)>> {
+        Ok(sqlx::query_as(
+            "SELECT status, note, at FROM connection_status_history WHERE application_id = ? ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Files of an application: what the person attached (`connection`, `connection_addition`)
+    /// and what the utility issued (`connection_issued`), as (owner kind, file).
+    pub async fn application_files(&self, id: i64) -> Result<Vec<(String, Attachment)>> {
+        let rows: Vec<Labelled> = sqlx::query_as(
+            "SELECT a.owner_kind AS label, a.id, a.owner_id, a.file_id, a.name, a.mime, NULL AS content FROM attachments a
+             WHERE (a.owner_kind IN ('connection', 'connection_issued') AND a.owner_id = ?)
+                OR (a.owner_kind = 'connection_addition'
+                    AND a.owner_id IN (SELECT id FROM connection_additions WHERE application_id = ?))
+             ORDER BY a.id",
+        )
+        .bind(id)
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|r| (r.label, r.file)).collect())
+    }
+
+    /// A file of one of the account's applications (with its stored bytes), or nothing.
+    pub async fn application_file(&self, account_id: i64, attachment_id: i64) -> Result<Option<Attachment>> {
+        Ok(sqlx::query_as(
+            "SELECT a.id, a.owner_id, a.file_id, a.name, a.mime, a.content FROM attachments a
+             WHERE a.id = ? AND (
+               (a.owner_kind IN ('connection', 'connection_issued')
+                AND a.owner_id IN (SELECT id FROM connection_applications WHERE account_id = ?))
+               OR (a.owner_kind = 'connection_addition' AND a.owner_id IN
+                   (SELECT d.id FROM connection_additions d JOIN connection_applications c ON c.id = d.application_id
+                    WHERE c.account_id = ?)))",
+        )
+        .bind(attachment_id)
+        .bind(account_id)
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// «Дополнить заявку»: allowed until the application is connected or rejected.
+    pub async fn add_to_application(
+        &self,
+        account_id: i64,
+        id: i64,
+        text: Option<&str>,
+        files: &[FileRef],
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let found: Option<(i64,)> = sqlx::query_as(
+            "SELECT 1 FROM connection_applications WHERE id = ? AND account_id = ? AND status NOT IN ('connected', 'rejected')",
+        )
+        .bind(id)
+        .bind(account_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if found.is_none() {
+            return Ok(false);
+        }
+        let add = sqlx::query("INSERT INTO connection_additions (application_id, text, created_at) VALUES (?, ?, ?)")
+            .bind(id)
+            .bind(text)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .last_insert_rowid();
+        insert_attachments(&mut tx, "connection_addition", add, files, now).await?;
+        sqlx::query("UPDATE connection_applications SET updated_at = ? WHERE id = ?")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let out = OutboxMessage::Operator {
+            item: "connection".into(),
+            id,
+            event: "addition".into(),
+        };
+        outbox::enqueue(&mut tx, &out, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The utility's decision, as the operators' desk writes it: status, note, issued files.
+    pub async fn set_application_status(
+        &self,
+        id: i64,
+        status: &str,
+        note: Option<&str>,
+        issued: &[DeliveredFile<'_>],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE connection_applications SET status = ?, updated_at = ? WHERE id = ?")
+            .bind(status)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        status_row(&mut tx, id, status, note, now).await?;
+        for f in issued {
+            insert_attachments(&mut tx, "connection_issued", id, std::slice::from_ref(&f.file), now).await?;
+            if let Some(bytes) = f.content {
+                sqlx::query("UPDATE attachments SET content = ? WHERE id = last_insert_rowid()")
+                    .bind(bytes)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Documents issued on connection applications, for «Документы».
+    pub async fn issued_documents(&self, account_id: i64) -> Result<Vec<(String, Attachment)>> {
+        let rows: Vec<Labelled> = sqlx::query_as(
+            "SELECT c.number AS label, a.id, a.owner_id, a.file_id, a.name, a.mime, NULL AS content FROM attachments a
+             JOIN connection_applications c ON c.id = a.owner_id
+             WHERE a.owner_kind = 'connection_issued' AND c.account_id = ? ORDER BY a.id",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|r| (r.label, r.file)).collect())
+    }
+}
+
+async fn status_row(
+    conn: &mut sqlx::SqliteConnection,
+    id: i64,
+    status: &str,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query("INSERT INTO connection_status_history (application_id, status, note, at) VALUES (?, ?, ?, ?)")
+        .bind(id)
+        .bind(status)
+        .bind(note)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
