@@ -116,6 +116,15 @@ pub struct Config {
     #[arg(long, env = "CONNECTION_NOTE_HEAT", global = true)]
     pub connection_note_heat: Option<String>,
 
+    /// The operators' group (a supergroup id, e.g. -1001234567890) where new items are posted
+    /// and answered. Unset: items wait in the outbox until it is set.
+    #[arg(long, env = "OPERATOR_CHAT_ID", allow_hyphen_values = true, global = true)]
+    pub operator_chat_id: Option<i64>,
+
+    /// Day of the month when the reading reminder goes to those who have not sent readings.
+    #[arg(long, env = "READINGS_REMINDER_DAY", default_value_t = 22, value_parser = clap::value_parser!(u32).range(1..=28), global = true)]
+    pub readings_reminder_day: u32,
+
     /// Seconds between delivery attempts of a queued e-mail or message, comma-separated; the
     /// last one repeats.
     #[arg(long, env = "OUTBOX_RETRY_SECONDS", default_value = "5,30,120,600,1800", value_parser = parse_schedule, global = true)]

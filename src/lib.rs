@@ -78,9 +78,17 @@ impl Application {
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let wake = Arc::new(Notify::new());
         let (stop_tx, stop_rx) = watch::channel(false);
+        if self.config.operator_chat_id.is_none() {
+            tracing::warn!("OPERATOR_CHAT_ID is not set: new items wait in the outbox until it is");
+        }
         let worker = worker::outbox::OutboxWorker {
             store: self.store.clone(),
-            bot: self.bot.clone(),
+            bot: self
+                .bot
+                .clone()
+                .throttle(teloxide::adaptors::throttle::Limits::default()),
+            config: self.config.clone(),
+            operator_chat: self.config.operator_chat_id.map(ChatId),
             mailer: self.mailer.clone(),
             clock: self.clock.clone(),
             schedule: self.config.outbox_retry_seconds.clone(),

@@ -82,6 +82,12 @@ pub enum Cb {
     ConnApp(i64),
     ConnAdd(i64),
     ConnFile(i64),
+    // The operators' desk: item kind (0 ticket, 1 meter request, 2 connection), id, action.
+    DeskTake(u8, i64),
+    DeskAct(u8, i64, u8),
+    /// Consumer's profile: turn a reminder on or off (0 readings, 1 verification).
+    ToggleReminder(u8),
+    Reminders,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -226,6 +232,7 @@ const SIMPLE: &[(Cb, &str)] = &[
     (Cb::NewTicket(crate::domain::tickets::TicketKind::Document), "t:new:d"),
     (Cb::NewConn, "c:new"),
     (Cb::ConnFiles, "c:files"),
+    (Cb::Reminders, "p:rem"),
 ];
 
 /// Variants that carry numbers: `tag:n[:n]`.
@@ -262,6 +269,9 @@ fn encode_param(cb: Cb) -> Option<String> {
         Cb::ConnApp(id) => format!("c:a:{id}"),
         Cb::ConnAdd(id) => format!("c:add:{id}"),
         Cb::ConnFile(id) => format!("c:f:{id}"),
+        Cb::DeskTake(k, id) => format!("dk:t:{k}:{id}"),
+        Cb::DeskAct(k, id, a) => format!("dk:a:{k}:{id}:{a}"),
+        Cb::ToggleReminder(r) => format!("p:rem:{r}"),
         _ => return None,
     })
 }
@@ -302,6 +312,9 @@ fn decode_param(data: &str) -> Option<Cb> {
         ["c", "a", _] => Cb::ConnApp(n(2)?),
         ["c", "add", _] => Cb::ConnAdd(n(2)?),
         ["c", "f", _] => Cb::ConnFile(n(2)?),
+        ["dk", "t", _, _] => Cb::DeskTake(small(2).filter(|k| *k <= 2)?, n(3)?),
+        ["dk", "a", _, _, _] => Cb::DeskAct(small(2).filter(|k| *k <= 2)?, n(3)?, small(4)?),
+        ["p", "rem", _] => Cb::ToggleReminder(small(2).filter(|r| *r <= 1)?),
         _ => return None,
     })
 }
@@ -372,6 +385,9 @@ mod tests {
             Cb::ConnApp(big),
             Cb::ConnAdd(5),
             Cb::ConnFile(big),
+            Cb::DeskTake(2, big),
+            Cb::DeskAct(1, big, 7),
+            Cb::ToggleReminder(1),
         ] {
             let s = cb.encode();
             assert!(s.len() <= 64, "{s}");

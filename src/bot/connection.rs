@@ -543,6 +543,7 @@ async fn submit(ctx: &Ctx, kind: ConnKind, d: ConnDraft) -> HandlerResult {
         files: &d.files,
     };
     let (id, number) = ctx.store().create_application(&new, ctx.now()).await?;
+    ctx.outbox_written();
     ctx.store().rate_add(&key, ctx.now(), day).await?;
     ctx.reset().await?;
     let note = match kind {
@@ -857,6 +858,7 @@ pub async fn on_callback(ctx: &Ctx, cb: Cb, state: State) -> HandlerResult {
                 ctx.reset().await?;
                 return not_found(ctx).await;
             }
+            ctx.outbox_written();
             ctx.reset().await?;
             ctx.say(ctx.t("conn.added")).await?;
             show_card(ctx, app_id).await

@@ -1345,6 +1345,7 @@ async fn submit_request(ctx: &Ctx, m: &Meter, kind: ReqKind, f: ReqForm) -> Hand
         files: &f.files,
     };
     let number = ctx.store().create_meter_request(&request, ctx.now()).await?;
+    ctx.outbox_written();
     ctx.store().rate_add(&key, ctx.now(), day).await?;
     ctx.reset().await?;
     let kb = keyboards::inline(vec![b(ctx.loc, "meters.to_card", Cb::Meter(m.id))]);

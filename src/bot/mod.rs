@@ -3,6 +3,7 @@
 pub mod cb;
 pub mod codes;
 pub mod connection;
+pub mod desk;
 pub mod files;
 pub mod keyboards;
 pub mod login;
@@ -144,6 +145,21 @@ pub fn esc(s: &str) -> String {
 
 pub fn schema() -> UpdateHandler<HandlerError> {
     dptree::entry()
+        // The operators' group: replies to cards and the cards' buttons.
+        .branch(
+            Update::filter_message()
+                .filter(|m: Message, deps: Arc<Deps>| desk::is_desk_group(&deps, m.chat.id))
+                .endpoint(desk::on_group_message),
+        )
+        .branch(
+            Update::filter_callback_query()
+                .filter(|q: CallbackQuery, deps: Arc<Deps>| {
+                    q.message
+                        .as_ref()
+                        .is_some_and(|m| desk::is_desk_group(&deps, m.chat().id))
+                })
+                .endpoint(desk::on_group_callback),
+        )
         .branch(
             Update::filter_message()
                 .filter(|m: Message| m.chat.is_private())

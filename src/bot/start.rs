@@ -22,6 +22,7 @@ pub async fn command(ctx: &mut Ctx, text: &str) -> HandlerResult {
             reprompt(ctx).await
         }
         "language" => choose_language(ctx).await,
+        "queue" | "item" | "stats" if super::desk::command(ctx, name, arg).await? => Ok(()),
         _ => {
             ctx.say(ctx.t("common.unknown_command")).await?;
             reprompt(ctx).await

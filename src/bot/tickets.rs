@@ -471,6 +471,7 @@ async fn submit(ctx: &Ctx, kind: TicketKind, mut f: TicketForm) -> HandlerResult
         deadline,
     };
     let (id, number) = ctx.store().create_ticket(&new, ctx.now()).await?;
+    ctx.outbox_written();
     ctx.store().rate_add(&key, ctx.now(), day).await?;
     ctx.reset().await?;
     let local_deadline = deadline + Duration::hours(i64::from(ctx.deps.config.utc_offset_hours));
@@ -861,6 +862,7 @@ async fn send_follow_up(ctx: &Ctx, s: State) -> HandlerResult {
         ctx.say(ctx.t("ticket.not_now")).await?;
         return show_card(ctx, ticket_id).await;
     }
+    ctx.outbox_written();
     ctx.store().rate_add(&key, ctx.now(), day).await?;
     ctx.reset().await?;
     ctx.say(ctx.t(if reopen { "ticket.reopened" } else { "ticket.added" }))
@@ -911,6 +913,7 @@ pub async fn on_callback(ctx: &Ctx, cb: Cb, state: State) -> HandlerResult {
             if !ctx.store().close_ticket(user.id, id, ctx.now()).await? {
                 return not_found(ctx).await;
             }
+            ctx.outbox_written();
             ctx.reset().await?;
             ctx.say(ctx.t("ticket.closed")).await?;
             return show_card(ctx, id).await;

@@ -368,6 +368,7 @@ impl Store {
             let msg = OutboxMessage::Telegram {
                 chat_id: other,
                 text: notice.to_owned(),
+                button: None,
             };
             outbox::enqueue(&mut tx, &msg, now).await?;
         }

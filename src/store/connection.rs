@@ -255,9 +255,13 @@ impl Store {
         status: &str,
         note: Option<&str>,
         issued: &[DeliveredFile<'_>],
+        notices: &[OutboxMessage],
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        for n in notices {
+            outbox::enqueue(&mut tx, n, now).await?;
+        }
         sqlx::query("UPDATE connection_applications SET status = ?, updated_at = ? WHERE id = ?")
             .bind(status)
             .bind(now)

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod codes;
 pub mod connection;
+pub mod desk;
 pub mod dialogue;
 pub mod limits;
 pub mod meters;

@@ -17,13 +17,22 @@ pub enum OutboxMessage {
     Telegram {
         chat_id: i64,
         text: String,
+        /// One inline button under the message (e.g. «Открыть» for the item).
+        #[serde(default)]
+        button: Option<Button>,
     },
-    /// A new item or an addition for the operators\' desk; waits until the desk takes it.
+    /// A new item or an addition for the operators' desk; waits until the desk takes it.
     Operator {
         item: String,
         id: i64,
         event: String,
     },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Button {
+    pub text: String,
+    pub data: String,
 }
 
 impl OutboxMessage {
@@ -62,12 +71,15 @@ pub async fn enqueue(conn: &mut SqliteConnection, msg: &OutboxMessage, now: Date
 }
 
 impl Store {
-    pub async fn outbox_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxRow>> {
+    /// Rows due now; those for the operators' desk only when `with_desk` (a group is set).
+    pub async fn outbox_due(&self, now: DateTime<Utc>, limit: i64, with_desk: bool) -> Result<Vec<OutboxRow>> {
         Ok(sqlx::query_as(
             "SELECT id, payload, attempts FROM outbox
-             WHERE status = 'pending' AND channel IN ('email', 'telegram') AND next_attempt_at <= ?
+             WHERE status = 'pending' AND (channel IN ('email', 'telegram') OR (? AND channel = 'operator'))
+               AND next_attempt_at <= ?
              ORDER BY id LIMIT ?",
         )
+        .bind(with_desk)
         .bind(now)
         .bind(limit)
         .fetch_all(&self.pool)
@@ -75,11 +87,13 @@ impl Store {
     }
 
     /// When the next pending row falls due, if any: the worker sleeps until then.
-    pub async fn outbox_next_due(&self) -> Result<Option<DateTime<Utc>>> {
+    pub async fn outbox_next_due(&self, with_desk: bool) -> Result<Option<DateTime<Utc>>> {
         let row: Option<(DateTime<Utc>,)> = sqlx::query_as(
             "SELECT next_attempt_at FROM outbox
-             WHERE status = 'pending' AND channel IN ('email', 'telegram') ORDER BY next_attempt_at LIMIT 1",
+             WHERE status = 'pending' AND (channel IN ('email', 'telegram') OR (? AND channel = 'operator'))
+             ORDER BY next_attempt_at LIMIT 1",
         )
+        .bind(with_desk)
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(|r| r.0))

@@ -266,9 +266,18 @@ impl Store {
         operator_id: i64,
         text: Option<&str>,
         files: &[DeliveredFile<'_>],
+        notices: &[OutboxMessage],
         now: DateTime<Utc>,
     ) -> Result<i64> {
         let mut tx = self.pool.begin().await?;
+        for n in notices {
+            outbox::enqueue(&mut tx, n, now).await?;
+        }
+        sqlx::query("UPDATE tickets SET first_answer_at = COALESCE(first_answer_at, ?) WHERE id = ?")
+            .bind(now)
+            .bind(ticket_id)
+            .execute(&mut *tx)
+            .await?;
         let msg = insert_message(&mut tx, ticket_id, "operator", Some(operator_id), text, now).await?;
         for f in files {
             insert_attachments(&mut tx, "ticket_message", msg, std::slice::from_ref(&f.file), now).await?;

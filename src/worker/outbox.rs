@@ -6,16 +6,23 @@ use crate::clock::Clock;
 use crate::config::Schedule;
 use crate::mail::Mailer;
 use crate::store::Store;
+use crate::store::outbox::Button;
 use crate::store::outbox::{OutboxMessage, OutboxRow};
 use chrono::Duration;
 use std::sync::Arc;
+use teloxide::adaptors::Throttle;
 use teloxide::prelude::*;
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 use teloxide::{ApiError, RequestError};
 use tokio::sync::{Notify, watch};
 
 pub struct OutboxWorker {
     pub store: Store,
-    pub bot: Bot,
+    /// Throttled to Telegram's limits: 30 messages/s overall, 1/s per chat, 20/min per group.
+    pub bot: Throttle<Bot>,
+    pub config: std::sync::Arc<crate::config::Config>,
+    /// The operators' group; without it, rows for the desk wait.
+    pub operator_chat: Option<ChatId>,
     pub mailer: Mailer,
     pub clock: Clock,
     pub schedule: Schedule,
@@ -52,16 +59,30 @@ impl OutboxWorker {
 
     async fn until_next_due(&self) -> std::time::Duration {
         let max = std::time::Duration::from_secs(60);
-        match self.store.outbox_next_due().await {
+        match self.store.outbox_next_due(self.operator_chat.is_some()).await {
             Ok(Some(at)) => (at - self.clock.now()).to_std().unwrap_or_default().min(max),
             _ => max,
+        }
+    }
+
+    async fn send(&self, chat_id: i64, text: String, button: Option<Button>) -> Result<Message, RequestError> {
+        let req = self.bot.send_message(ChatId(chat_id), text);
+        match button {
+            Some(b) => {
+                let kb = InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback(b.text, b.data)]]);
+                req.reply_markup(kb).await
+            }
+            None => req.await,
         }
     }
 
     /// Delivers every row that is due now.
     pub async fn drain(&self) -> crate::store::Result<()> {
         loop {
-            let rows = self.store.outbox_due(self.clock.now(), 50).await?;
+            let rows = self
+                .store
+                .outbox_due(self.clock.now(), 50, self.operator_chat.is_some())
+                .await?;
             if rows.is_empty() {
                 return Ok(());
             }
@@ -81,7 +102,7 @@ impl OutboxWorker {
                     error: e.to_string(),
                 },
             },
-            Ok(OutboxMessage::Telegram { chat_id, text }) => match self.bot.send_message(ChatId(chat_id), text).await {
+            Ok(OutboxMessage::Telegram { chat_id, text, button }) => match self.send(chat_id, text, button).await {
                 Ok(_) => Outcome::Done,
                 Err(RequestError::RetryAfter(secs)) => Outcome::Retry {
                     after_secs: secs.seconds().into(),
@@ -96,8 +117,27 @@ impl OutboxWorker {
                     error: e.to_string(),
                 },
             },
-            // Not selected by `outbox_due`: the operators' desk delivers these.
-            Ok(OutboxMessage::Operator { .. }) => return Ok(()),
+            Ok(OutboxMessage::Operator { item, id, event }) => {
+                let Some(group) = self.operator_chat else { return Ok(()) };
+                let desk = crate::bot::desk::Desk {
+                    bot: &self.bot,
+                    store: &self.store,
+                    config: &self.config,
+                    clock: &self.clock,
+                    group,
+                };
+                match desk.deliver(&item, id, &event).await {
+                    Ok(()) => Outcome::Done,
+                    Err(crate::bot::HandlerError::Telegram(RequestError::RetryAfter(secs))) => Outcome::Retry {
+                        after_secs: secs.seconds().into(),
+                        error: "429 retry_after".into(),
+                    },
+                    Err(e) => Outcome::Retry {
+                        after_secs: 0,
+                        error: e.to_string(),
+                    },
+                }
+            }
             Err(e) => Outcome::Permanent(format!("unreadable payload: {e}")),
         };
         let now = self.clock.now();

@@ -397,3 +397,120 @@ impl Client {
             .join("\n")
     }
 }
+
+pub const GROUP: i64 = -1_001_000_000_001;
+
+/// The operators' group as a test sees it: what the bot posts there, and people replying.
+pub struct Group {
+    pub api: Arc<MockBotApi>,
+    pub cursor: usize,
+    query: i64,
+}
+
+impl Group {
+    pub fn new(app: &TestApp) -> Self {
+        Self {
+            api: app.api.clone(),
+            cursor: 0,
+            query: 0,
+        }
+    }
+
+    /// The next message posted or edited in the group containing `needle`.
+    pub async fn expect(&mut self, needle: &str) -> BotMessage {
+        let found = self
+            .api
+            .wait_event(
+                self.cursor,
+                WAIT,
+                |e| matches!(e, Event::Sent(m) | Event::Edited(m) if m.chat_id == GROUP && m.text.contains(needle)),
+            )
+            .await;
+        match found {
+            Some((i, Event::Sent(m) | Event::Edited(m))) => {
+                self.cursor = i + 1;
+                m
+            }
+            _ => panic!("no group message containing «{needle}»; group:\n{}", self.transcript()),
+        }
+    }
+
+    /// The next card containing `needle`, once the bot has recorded it as the item's card (it
+    /// does so right after Telegram confirms the message).
+    pub async fn expect_card(&mut self, app: &TestApp, needle: &str) -> BotMessage {
+        let card = self.expect(needle).await;
+        let store = app.store().await;
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let found: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM desk_cards WHERE chat_id = ? AND message_id = ?")
+                .bind(GROUP)
+                .bind(card.message_id)
+                .fetch_optional(&store.pool)
+                .await
+                .unwrap();
+            if found.is_some() {
+                return card;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "the card was never recorded");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// The next file the bot sent to the group.
+    pub async fn expect_file(&mut self) -> BotMessage {
+        let found = self
+            .api
+            .wait_event(
+                self.cursor,
+                WAIT,
+                |e| matches!(e, Event::Sent(m) if m.chat_id == GROUP && m.document.is_some()),
+            )
+            .await;
+        match found {
+            Some((i, Event::Sent(m))) => {
+                self.cursor = i + 1;
+                m
+            }
+            _ => panic!("no file in the group; group:\n{}", self.transcript()),
+        }
+    }
+
+    pub fn reply(&self, who: &TgUser, to: &BotMessage, text: &str) {
+        let id = self.api.next_message_id();
+        self.api
+            .push_update(who.in_group(GROUP, id, Some(to), serde_json::json!({ "text": text })));
+    }
+
+    pub fn reply_with_document(&self, who: &TgUser, to: &BotMessage, name: &str, caption: &str) {
+        let id = self.api.next_message_id();
+        let content = serde_json::json!({
+            "caption": caption,
+            "document": { "file_id": format!("BQop{id}"), "file_unique_id": format!("uop{id}"), "file_name": name, "mime_type": "application/pdf", "file_size": 1000 }
+        });
+        self.api.push_update(who.in_group(GROUP, id, Some(to), content));
+    }
+
+    pub fn press(&mut self, who: &TgUser, msg: &BotMessage, label: &str) {
+        let data = msg
+            .inline_buttons()
+            .into_iter()
+            .find(|(t, _)| t == label)
+            .unwrap_or_else(|| panic!("no button «{label}» under «{}»: {:?}", msg.text, msg.inline_buttons()))
+            .1;
+        self.query += 1;
+        self.api.push_update(who.press(&format!("g{}", self.query), msg, &data));
+    }
+
+    pub fn transcript(&self) -> String {
+        self.api
+            .events_for(GROUP)
+            .iter()
+            .map(|e| match e {
+                Event::Sent(m) => format!("> [{}] {} {:?}", m.message_id, m.text, m.document),
+                Event::Edited(m) => format!("~ [{}] {}", m.message_id, m.text),
+                Event::Deleted { message_id, .. } => format!("x {message_id}"),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}

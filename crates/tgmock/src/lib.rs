@@ -37,6 +37,8 @@ pub struct BotMessage {
     pub text: String,
     /// A sent document: its file id, or `upload:<file name>` with the uploaded bytes' length.
     pub document: Option<String>,
+    /// The message this one replies to.
+    pub reply_to: Option<i64>,
     pub parse_mode: Option<String>,
     /// The markup as sent: an inline keyboard, a reply keyboard or a removal.
     pub reply_markup: Option<Value>,
@@ -301,6 +303,17 @@ fn message_json(m: &BotMessage) -> Value {
     v
 }
 
+fn reply_to_of(params: &Value) -> Option<i64> {
+    params
+        .get("reply_parameters")
+        .and_then(|r| match r {
+            Value::String(s) => serde_json::from_str::<Value>(s).ok(),
+            v => Some(v.clone()),
+        })
+        .and_then(|r| r.get("message_id").and_then(Value::as_i64))
+        .or_else(|| params.get("reply_to_message_id").and_then(Value::as_i64))
+}
+
 fn parse_params(headers: &HeaderMap, body: &Bytes) -> Value {
     let ct = headers
         .get("content-type")
@@ -353,6 +366,11 @@ async fn multipart_params(req: Request) -> Value {
 }
 
 async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<String>, req: Request) -> Response {
+    // File downloads: /file/bot<token>/<file_path>; the bytes name the file.
+    if let Some(rest) = path.strip_prefix("file/bot") {
+        let file_path = rest.split_once('/').map(|(_, p)| p).unwrap_or_default();
+        return (StatusCode::OK, format!("content:{file_path}")).into_response();
+    }
     let Some((_token, method)) = path.strip_prefix("bot").and_then(|p| p.split_once('/')) else {
         return api_error(404, "Not Found");
     };
@@ -391,6 +409,7 @@ async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<String>, req
                 message_id: shared.next_message_id.fetch_add(1, Ordering::SeqCst),
                 text: params["text"].as_str().unwrap_or_default().to_owned(),
                 document: None,
+                reply_to: reply_to_of(&params),
                 parse_mode: params["parse_mode"].as_str().map(str::to_owned),
                 reply_markup: markup_of(&params),
             };
@@ -421,8 +440,19 @@ async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<String>, req
             record(&shared, Event::Edited(m));
             ok(result)
         }
-        "senddocument" => {
-            let document = match (params.get("_upload"), params.get("document")) {
+        "getfile" => {
+            let id = params["file_id"].as_str().unwrap_or_default().to_owned();
+            ok(
+                json!({ "file_id": id, "file_unique_id": format!("u-{id}"), "file_size": 12, "file_path": format!("files/{id}") }),
+            )
+        }
+        "senddocument" | "sendphoto" => {
+            let field = if method.eq_ignore_ascii_case("sendphoto") {
+                "photo"
+            } else {
+                "document"
+            };
+            let document = match (params.get("_upload"), params.get(field)) {
                 (Some(u), _) => u.as_str().unwrap_or_default().to_owned(),
                 (None, Some(Value::String(id))) if id.starts_with("BROKEN") => {
                     return api_error(400, "Bad Request: wrong file identifier/HTTP URL specified");
@@ -435,6 +465,7 @@ async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<String>, req
                 message_id: shared.next_message_id.fetch_add(1, Ordering::SeqCst),
                 text: params["caption"].as_str().unwrap_or_default().to_owned(),
                 document: Some(document.clone()),
+                reply_to: reply_to_of(&params),
                 parse_mode: None,
                 reply_markup: markup_of(&params),
             };
@@ -586,6 +617,26 @@ impl TgUser {
             c["user_id"] = json!(id);
         }
         self.message(message_id, json!({ "contact": c }))
+    }
+
+    /// A message in a group (`chat_id` < 0), optionally replying to a bot message there, with
+    /// content fields as in `message`.
+    pub fn in_group(&self, chat_id: i64, message_id: i64, reply_to: Option<&BotMessage>, content: Value) -> Value {
+        let mut m = json!({
+            "message_id": message_id,
+            "date": now_unix(),
+            "chat": { "id": chat_id, "type": "supergroup", "title": "Operators" },
+            "from": self.user_json(),
+        });
+        if let Some(r) = reply_to {
+            m["reply_to_message"] = message_json(r);
+        }
+        if let (Some(m), Some(c)) = (m.as_object_mut(), content.as_object()) {
+            for (k, v) in c {
+                m.insert(k.clone(), v.clone());
+            }
+        }
+        json!({ "message": m })
     }
 
     /// A press on an inline button of a message the bot sent.

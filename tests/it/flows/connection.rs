@@ -330,7 +330,14 @@ async fn issued_documents_status_history_and_other_users() {
         content: None,
     };
     store
-        .set_application_status(id, "documents_issued", Some("ТУ и договор"), &[tu], chrono::Utc::now())
+        .set_application_status(
+            id,
+            "documents_issued",
+            Some("ТУ и договор"),
+            &[tu],
+            &[],
+            chrono::Utc::now(),
+        )
         .await
         .unwrap();
 

@@ -1,4 +1,5 @@
 mod connection;
+mod desk;
 mod login;
 mod meters;
 mod profile;

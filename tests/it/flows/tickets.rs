@@ -192,6 +192,7 @@ async fn the_card_shows_the_conversation_and_follow_up_close_reopen_work() {
             777,
             Some("Тариф изменился с 1 июля."),
             &[],
+            &[],
             chrono::Utc::now(),
         )
         .await
@@ -309,6 +310,7 @@ async fn delivered_documents_download_by_id_or_from_the_stored_copy() {
             777,
             Some("Документы во вложении"),
             &files,
+            &[],
             chrono::Utc::now(),
         )
         .await
@@ -345,7 +347,7 @@ async fn another_users_ticket_and_file_ids_are_refused() {
         content: None,
     };
     store
-        .add_operator_answer(ticket_id, 777, Some("ответ"), &[delivered], chrono::Utc::now())
+        .add_operator_answer(ticket_id, 777, Some("ответ"), &[delivered], &[], chrono::Utc::now())
         .await
         .unwrap();
     let (file_id,): (i64,) = sqlx::query_as("SELECT id FROM attachments")

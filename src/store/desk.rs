@@ -1,0 +1,412 @@
+//! The operators' desk: operators, the mapping of group messages to items, cards, pending
+//! actions, the queue and the figures of /stats; the back-office export and backup.
+
+use super::{Result, Store};
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Operator {
+    pub telegram_id: i64,
+    pub name: Option<String>,
+    pub added_at: DateTime<Utc>,
+}
+
+/// An item the desk knows: what kind and which row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemRef {
+    pub kind: ItemKind,
+    pub id: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemKind {
+    Ticket,
+    MeterRequest,
+    Connection,
+}
+
+impl ItemKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ticket => "ticket",
+            Self::MeterRequest => "meter_request",
+            Self::Connection => "connection",
+        }
+    }
+
+    pub fn from_str_opt(s: &str) -> Option<Self> {
+        [Self::Ticket, Self::MeterRequest, Self::Connection]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+/// One open item in the queue.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct QueueRow {
+    pub kind: String,
+    pub id: i64,
+    pub number: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub deadline: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    pub open: i64,
+    pub overdue: i64,
+    pub answered_today: i64,
+    pub median_first_answer_secs: Option<i64>,
+    pub failed_deliveries: i64,
+    pub queued_for_desk: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ExportRow {
+    pub login: Option<String>,
+    pub name: Option<String>,
+    pub serial: String,
+    pub resource: String,
+    pub zone: i64,
+    pub value_milli: i64,
+    pub submitted_at: DateTime<Utc>,
+}
+
+impl Store {
+    pub async fn add_operator(&self, telegram_id: i64, name: Option<&str>, now: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO operators (telegram_id, name, added_at) VALUES (?, ?, ?)
+             ON CONFLICT (telegram_id) DO UPDATE SET name = COALESCE(excluded.name, operators.name)",
+        )
+        .bind(telegram_id)
+        .bind(name)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn remove_operator(&self, telegram_id: i64) -> Result<bool> {
+        let r = sqlx::query("DELETE FROM operators WHERE telegram_id = ?")
+            .bind(telegram_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    pub async fn operators(&self) -> Result<Vec<Operator>> {
+        Ok(
+            sqlx::query_as("SELECT telegram_id, name, added_at FROM operators ORDER BY telegram_id")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    pub async fn operator(&self, telegram_id: i64) -> Result<Option<Operator>> {
+        Ok(
+            sqlx::query_as("SELECT telegram_id, name, added_at FROM operators WHERE telegram_id = ?")
+                .bind(telegram_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    pub async fn map_desk_message(&self, chat_id: i64, message_id: i64, item: ItemRef) -> Result<()> {
+        sqlx::query(
+            "INSERT OR REPLACE INTO desk_messages (chat_id, message_id, item_kind, item_id) VALUES (?, ?, ?, ?)",
+        )
+        .bind(chat_id)
+        .bind(message_id)
+        .bind(item.kind.as_str())
+        .bind(item.id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn desk_item(&self, chat_id: i64, message_id: i64) -> Result<Option<ItemRef>> {
+        let row: Option<(String, i64)> =
+            sqlx::query_as("SELECT item_kind, item_id FROM desk_messages WHERE chat_id = ? AND message_id = ?")
+                .bind(chat_id)
+                .bind(message_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.and_then(|(k, id)| ItemKind::from_str_opt(&k).map(|kind| ItemRef { kind, id })))
+    }
+
+    pub async fn save_card(&self, item: ItemRef, chat_id: i64, message_id: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO desk_cards (item_kind, item_id, chat_id, message_id) VALUES (?, ?, ?, ?)
+             ON CONFLICT (item_kind, item_id) DO UPDATE SET chat_id = excluded.chat_id, message_id = excluded.message_id",
+        )
+        .bind(item.kind.as_str())
+        .bind(item.id)
+        .bind(chat_id)
+        .bind(message_id)
+        .execute(&self.pool)
+        .await?;
+        self.map_desk_message(chat_id, message_id, item).await
+    }
+
+    /// (chat, message, taken by) of an item's card.
+    pub async fn card(&self, item: ItemRef) -> Result<Option<(i64, i64, Option<i64>)>> {
+        Ok(
+            sqlx::query_as("SELECT chat_id, message_id, taken_by FROM desk_cards WHERE item_kind = ? AND item_id = ?")
+                .bind(item.kind.as_str())
+                .bind(item.id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    pub async fn take_card(&self, item: ItemRef, operator_id: i64) -> Result<()> {
+        sqlx::query("UPDATE desk_cards SET taken_by = ? WHERE item_kind = ? AND item_id = ?")
+            .bind(operator_id)
+            .bind(item.kind.as_str())
+            .bind(item.id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_pending(&self, operator_id: i64, item: ItemRef, action: &str, now: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "INSERT OR REPLACE INTO desk_pending (operator_id, item_kind, item_id, action, at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(operator_id)
+        .bind(item.kind.as_str())
+        .bind(item.id)
+        .bind(action)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The action the operator chose for this item, taken (removed) as it is used.
+    pub async fn take_pending(&self, operator_id: i64, item: ItemRef) -> Result<Option<String>> {
+        let row: Option<(String,)> = sqlx::query_as(
+            "DELETE FROM desk_pending WHERE operator_id = ? AND item_kind = ? AND item_id = ? RETURNING action",
+        )
+        .bind(operator_id)
+        .bind(item.kind.as_str())
+        .bind(item.id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.0))
+    }
+
+    /// Open items of every kind, oldest first.
+    pub async fn queue(&self, limit: i64) -> Result<Vec<QueueRow>> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM (
+                SELECT 'ticket' AS kind, id, number, status, created_at, deadline FROM tickets
+                 WHERE status IN ('new', 'in_progress', 'reopened')
+                UNION ALL
+                SELECT 'meter_request', id, number, status, created_at, NULL FROM meter_requests
+                 WHERE status IN ('submitted', 'scheduled')
+                UNION ALL
+                SELECT 'connection', id, number, status, created_at, NULL FROM connection_applications
+                 WHERE status IN ('submitted', 'under_review', 'returned')
+             ) ORDER BY created_at LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The item with this number, whatever its kind.
+    pub async fn item_by_number(&self, number: &str) -> Result<Option<ItemRef>> {
+        let row: Option<(String, i64)> = sqlx::query_as(
+            "SELECT 'ticket', id FROM tickets WHERE number = ?1
+             UNION ALL SELECT 'meter_request', id FROM meter_requests WHERE number = ?1
+             UNION ALL SELECT 'connection', id FROM connection_applications WHERE number = ?1 LIMIT 1",
+        )
+        .bind(number)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.and_then(|(k, id)| ItemKind::from_str_opt(&k).map(|kind| ItemRef { kind, id })))
+    }
+
+    pub async fn stats(&self, now: DateTime<Utc>, day_start: DateTime<Utc>) -> Result<Stats> {
+        let queue = self.queue(100_000).await?;
+        let overdue = queue.iter().filter(|q| q.deadline.is_some_and(|d| d < now)).count() as i64;
+        let (answered_today,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(DISTINCT ticket_id) FROM ticket_messages WHERE author = 'operator' AND created_at >= ?",
+        )
+        .bind(day_start)
+        .fetch_one(&self.pool)
+        .await?;
+        let waits: Vec<(DateTime<Utc>, DateTime<Utc>)> =
+            sqlx::query_as("SELECT created_at, first_answer_at FROM tickets WHERE first_answer_at IS NOT NULL")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut secs: Vec<i64> = waits.iter().map(|(c, a)| (*a - *c).num_seconds()).collect();
+        secs.sort_unstable();
+        let median = (!secs.is_empty()).then(|| secs[secs.len() / 2]);
+        let (failed,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE status = 'failed'")
+            .fetch_one(&self.pool)
+            .await?;
+        let (queued,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND channel = 'operator'")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(Stats {
+            open: queue.len() as i64,
+            overdue,
+            answered_today,
+            median_first_answer_secs: median,
+            failed_deliveries: failed,
+            queued_for_desk: queued,
+        })
+    }
+
+    /// The accepted readings of a billing period, one row per meter and zone.
+    pub async fn export_readings(&self, period: &str) -> Result<Vec<ExportRow>> {
+        Ok(sqlx::query_as(
+            "SELECT a.login, a.name, m.serial, m.resource, r.zone, r.value_milli, r.submitted_at
+             FROM readings r JOIN meters m ON m.id = r.meter_id JOIN accounts a ON a.id = m.account_id
+             WHERE r.period = ? AND r.source = 'user' AND r.replaced_at IS NULL
+             ORDER BY a.login, m.serial, r.zone",
+        )
+        .bind(period)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// A consistent copy of the database while it is in use.
+    pub async fn backup(&self, path: &str) -> Result<()> {
+        sqlx::query("VACUUM INTO ?").bind(path).execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+/// A meter request as the desk shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DeskMeterRequest {
+    pub id: i64,
+    pub number: String,
+    pub kind: String,
+    pub status: String,
+    pub details: String,
+    pub preferred_date: chrono::NaiveDate,
+    pub scheduled_for: Option<chrono::NaiveDate>,
+    pub account_id: i64,
+    pub meter_id: i64,
+    pub serial: String,
+    pub resource: String,
+    pub address: String,
+}
+
+impl Store {
+    /// The chats an account is signed in from (not those that blocked the bot), with their
+    /// language.
+    pub async fn account_chats(&self, account_id: i64) -> Result<Vec<(i64, Option<String>)>> {
+        Ok(
+            sqlx::query_as("SELECT chat_id, locale FROM chats WHERE account_id = ? AND blocked_at IS NULL")
+                .bind(account_id)
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    pub async fn ticket_by_id(&self, id: i64) -> Result<Option<super::tickets::Ticket>> {
+        let account: Option<(i64,)> = sqlx::query_as("SELECT account_id FROM tickets WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        match account {
+            Some((a,)) => self.ticket(a, id).await,
+            None => Ok(None),
+        }
+    }
+
+    pub async fn application_by_id(&self, id: i64) -> Result<Option<(i64, super::connection::Application)>> {
+        let account: Option<(i64,)> = sqlx::query_as("SELECT account_id FROM connection_applications WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        match account {
+            Some((a,)) => Ok(self.application(a, id).await?.map(|app| (a, app))),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn meter_request_by_id(&self, id: i64) -> Result<Option<DeskMeterRequest>> {
+        Ok(sqlx::query_as(
+            "SELECT q.id, q.number, q.kind, q.status, q.details, q.preferred_date, q.scheduled_for, q.account_id,
+                    q.meter_id, m.serial, m.resource, m.address
+             FROM meter_requests q JOIN meters m ON m.id = q.meter_id WHERE q.id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    pub async fn meter_request_files(&self, id: i64) -> Result<Vec<super::tickets::Attachment>> {
+        Ok(sqlx::query_as(
+            "SELECT id, owner_id, file_id, name, mime, NULL AS content FROM attachments
+             WHERE owner_kind = 'meter_request' AND owner_id = ? ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The desk's decision on a meter request, with the person's notices, in one transaction.
+    pub async fn set_meter_request_status(
+        &self,
+        id: i64,
+        status: &str,
+        scheduled_for: Option<chrono::NaiveDate>,
+        note: Option<&str>,
+        notices: &[super::outbox::OutboxMessage],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE meter_requests SET status = ?, scheduled_for = COALESCE(?, scheduled_for),
+                    status_note = COALESCE(?, status_note) WHERE id = ?",
+        )
+        .bind(status)
+        .bind(scheduled_for)
+        .bind(note)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        for n in notices {
+            super::outbox::enqueue(&mut tx, n, now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A ticket taken into work or closed by the desk, with the person's notices.
+    pub async fn set_ticket_status_by_desk(
+        &self,
+        id: i64,
+        status: crate::domain::tickets::TicketStatus,
+        notices: &[super::outbox::OutboxMessage],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?")
+            .bind(status.as_str())
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO ticket_status_history (ticket_id, status, at) VALUES (?, ?, ?)")
+            .bind(id)
+            .bind(status.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        for n in notices {
+            super::outbox::enqueue(&mut tx, n, now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
