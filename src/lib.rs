@@ -3,6 +3,7 @@
 rust_i18n::i18n!("locales", fallback = "ru");
 
 pub mod bot;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod domain;

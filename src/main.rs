@@ -21,12 +21,59 @@ enum Command {
     Run,
     /// Apply database migrations and exit.
     Migrate,
+    /// The utility's operators: who may answer in the operators' group.
+    Operator {
+        #[command(subcommand)]
+        action: OperatorCmd,
+    },
+    /// Data for the billing system.
+    Export {
+        #[command(subcommand)]
+        what: ExportCmd,
+    },
+    /// A consistent copy of the database (VACUUM INTO), safe while the bot runs.
+    Backup {
+        /// Where to write the copy; must not exist yet.
+        file: std::path::PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum OperatorCmd {
+    /// Make a Telegram user an operator (their numeric id, e.g. from @userinfobot).
+    Add {
+        telegram_user_id: i64,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List the operators.
+    List,
+    /// Take the operator role away.
+    Remove { telegram_user_id: i64 },
+}
+
+#[derive(Subcommand)]
+enum ExportCmd {
+    /// The readings of a billing period, one row per meter and zone.
+    Readings {
+        /// The month, as YYYY-MM.
+        #[arg(long)]
+        period: String,
+        /// The file to write (default: standard output).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// Only csv is supported.
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
 }
 
 fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
+    // Logs go to standard error: standard output carries exports.
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
@@ -40,6 +87,58 @@ fn main() -> ExitCode {
             Command::Run => {
                 let app = kabinet::Application::build(cli.config, Default::default()).await?;
                 app.run(kabinet::shutdown_signal()).await
+            }
+            Command::Operator { action } => {
+                let store = kabinet::store::Store::open(&cli.config.database_url).await?;
+                match action {
+                    OperatorCmd::Add { telegram_user_id, name } => {
+                        store
+                            .add_operator(telegram_user_id, name.as_deref(), chrono::Utc::now())
+                            .await?;
+                        println!("operator {telegram_user_id} added");
+                    }
+                    OperatorCmd::List => {
+                        for o in store.operators().await? {
+                            println!(
+                                "{}\t{}\t{}",
+                                o.telegram_id,
+                                o.name.unwrap_or_default(),
+                                o.added_at.format("%Y-%m-%d")
+                            );
+                        }
+                    }
+                    OperatorCmd::Remove { telegram_user_id } => {
+                        anyhow::ensure!(
+                            store.remove_operator(telegram_user_id).await?,
+                            "{telegram_user_id} is not an operator"
+                        );
+                        println!("operator {telegram_user_id} removed");
+                    }
+                }
+                Ok(())
+            }
+            Command::Export {
+                what: ExportCmd::Readings { period, out, format },
+            } => {
+                anyhow::ensure!(format == "csv", "--format {format} is not supported; use csv");
+                let store = kabinet::store::Store::open(&cli.config.database_url).await?;
+                let n = match out {
+                    Some(path) => {
+                        let file = std::fs::File::create(&path)
+                            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+                        kabinet::cli::export_readings(&store, &period, file).await?
+                    }
+                    None => kabinet::cli::export_readings(&store, &period, std::io::stdout().lock()).await?,
+                };
+                eprintln!("{n} rows exported");
+                Ok(())
+            }
+            Command::Backup { file } => {
+                anyhow::ensure!(!file.exists(), "{} already exists", file.display());
+                let store = kabinet::store::Store::connect(&cli.config.database_url).await?;
+                store.backup(&file.display().to_string()).await?;
+                eprintln!("backup written to {}", file.display());
+                Ok(())
             }
             Command::Migrate => {
                 let store = kabinet::store::Store::connect(&cli.config.database_url).await?;
