@@ -14,6 +14,12 @@ impl Clock {
         Utc::now() + Duration::seconds(self.offset_secs.load(Ordering::Relaxed))
     }
 
+    /// Moves the clock to `at` (from now on it runs from there).
+    pub fn set(&self, at: DateTime<Utc>) {
+        self.offset_secs
+            .store((at - Utc::now()).num_seconds(), Ordering::Relaxed);
+    }
+
     pub fn advance(&self, by: Duration) {
         self.offset_secs.fetch_add(by.num_seconds(), Ordering::Relaxed);
     }

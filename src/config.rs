@@ -125,6 +125,10 @@ pub struct Config {
     #[arg(long, env = "READINGS_REMINDER_DAY", default_value_t = 22, value_parser = clap::value_parser!(u32).range(1..=28), global = true)]
     pub readings_reminder_day: u32,
 
+    /// Seconds between checks for due reminders.
+    #[arg(long, env = "REMINDER_INTERVAL_SECONDS", default_value_t = 3600, global = true)]
+    pub reminder_interval_seconds: u64,
+
     /// Seconds between delivery attempts of a queued e-mail or message, comma-separated; the
     /// last one repeats.
     #[arg(long, env = "OUTBOX_RETRY_SECONDS", default_value = "5,30,120,600,1800", value_parser = parse_schedule, global = true)]

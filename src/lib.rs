@@ -96,6 +96,14 @@ impl Application {
             max_attempts: self.config.outbox_max_attempts,
             wake: wake.clone(),
         };
+        let reminders = tokio::spawn(worker::reminders::run(
+            self.store.clone(),
+            self.config.clone(),
+            self.clock.clone(),
+            wake.clone(),
+            std::time::Duration::from_secs(self.config.reminder_interval_seconds),
+            stop_rx.clone(),
+        ));
         let worker = tokio::spawn(worker.run(stop_rx));
 
         let deps = Arc::new(bot::Deps {
@@ -128,6 +136,7 @@ impl Application {
         dispatcher.dispatch().await;
         let _ = stop_tx.send(true);
         let _ = worker.await;
+        let _ = reminders.await;
         tracing::info!("stopped");
         Ok(())
     }

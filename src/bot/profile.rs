@@ -36,6 +36,7 @@ pub async fn show(ctx: &Ctx) -> HandlerResult {
         b("profile.password", Cb::ChangePassword),
         b("profile.language", Cb::ChooseLanguage),
         b("profile.logout", Cb::Logout),
+        b("profile.reminders", Cb::Reminders),
         b("profile.delete", Cb::Delete),
     ]);
     ctx.say_with(text, kb).await
@@ -119,6 +120,11 @@ pub async fn on_callback(ctx: &mut Ctx, cb: Cb, state: State) -> HandlerResult {
         (Cb::EditEmail, _) => go(ctx, State::EditEmail).await,
         (Cb::ChangePassword, _) => go(ctx, State::ChangePwCurrent).await,
         (Cb::Delete, _) => go(ctx, State::DeleteConfirm).await,
+        (Cb::Reminders, _) => reminders(ctx, acc.id).await,
+        (Cb::ToggleReminder(which), _) => {
+            ctx.store().toggle_reminder(acc.id, which).await?;
+            reminders(ctx, acc.id).await
+        }
         (Cb::Logout, _) => {
             ctx.store().sign_out(ctx.chat.0).await?;
             ctx.reset().await?;
@@ -320,4 +326,25 @@ async fn send_email_code(ctx: &Ctx, account_id: i64, email: &str, name: &str) ->
             .await
         }
     }
+}
+
+/// «Напоминания»: each reminder with its state; a press turns it on or off.
+async fn reminders(ctx: &Ctx, account_id: i64) -> HandlerResult {
+    let (readings, verification) = ctx.store().reminder_settings(account_id).await?;
+    let label = |key: &str, on: bool| {
+        let state = ctx.t(if on { "profile.on" } else { "profile.off" });
+        format!("{}: {state}", ctx.t(key))
+    };
+    let kb = keyboards::inline(vec![
+        vec![teloxide::types::InlineKeyboardButton::callback(
+            label("profile.remind_readings", readings),
+            Cb::ToggleReminder(0).encode(),
+        )],
+        vec![teloxide::types::InlineKeyboardButton::callback(
+            label("profile.remind_verification", verification),
+            Cb::ToggleReminder(1).encode(),
+        )],
+        vec![keyboards::button(ctx.loc, "common.back", Cb::Profile)],
+    ]);
+    ctx.say_with(ctx.t("profile.reminders_q"), kb).await
 }

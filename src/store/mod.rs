@@ -8,6 +8,7 @@ pub mod dialogue;
 pub mod limits;
 pub mod meters;
 pub mod outbox;
+pub mod reminders;
 pub mod tickets;
 
 use sqlx::SqlitePool;

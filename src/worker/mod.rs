@@ -1,3 +1,4 @@
 //! Background work: the outbox delivery worker.
 
 pub mod outbox;
+pub mod reminders;

@@ -4,6 +4,7 @@ mod login;
 mod meters;
 mod profile;
 mod registration;
+mod reminders;
 mod restart;
 mod tickets;
 

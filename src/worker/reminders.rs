@@ -1,0 +1,117 @@
+//! Reading and verification reminders. Each goes once per meter and period (or verification
+//! date): the record and the messages are written in one transaction.
+
+use crate::bot::cb::Cb;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::i18n;
+use crate::store::Store;
+use crate::store::outbox::{Button, OutboxMessage};
+use chrono::{Datelike, Duration};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tokio::sync::{Notify, watch};
+
+/// Checks who is due a reminder now and queues the messages; returns how many were queued.
+pub async fn run_once(store: &Store, config: &Config, clock: &Clock) -> crate::store::Result<usize> {
+    let now = clock.now();
+    let today = (now + Duration::hours(i64::from(config.utc_offset_hours))).date_naive();
+    let mut queued = 0;
+
+    let window = config.readings_window();
+    if (config.readings_reminder_day..=window.last_day).contains(&today.day()) {
+        let period = window.period_for(today);
+        let due = store.due_reading_reminders(&period.key()).await?;
+        let mut by_account: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+        for d in &due {
+            by_account.entry(d.account_id).or_default().push(d.serial.clone());
+        }
+        let mut messages = Vec::new();
+        for (account, serials) in &by_account {
+            for (chat, locale) in store.account_chats(*account).await? {
+                let loc = i18n::pick_locale(locale.as_deref(), None, &config.default_locale);
+                let text = i18n::tf(
+                    loc,
+                    "reminder.readings",
+                    &[
+                        ("period", &period.label()),
+                        ("meters", &serials.join(", ")),
+                        ("last", &window.last_day.to_string()),
+                    ],
+                );
+                let button = Some(Button {
+                    text: i18n::t(loc, "menu.send_readings"),
+                    data: Cb::ChooseMeter.encode(),
+                });
+                messages.push(OutboxMessage::Telegram {
+                    chat_id: chat,
+                    text,
+                    button,
+                });
+            }
+        }
+        let sent: Vec<(i64, String)> = due.iter().map(|d| (d.meter_id, period.key())).collect();
+        if !sent.is_empty() {
+            queued += messages.len();
+            store.record_reminders("readings", &sent, &messages, now).await?;
+        }
+    }
+
+    let due = store
+        .due_verification_reminders(today, today + Duration::days(30))
+        .await?;
+    let mut messages = Vec::new();
+    for d in &due {
+        for (chat, locale) in store.account_chats(d.account_id).await? {
+            let loc = i18n::pick_locale(locale.as_deref(), None, &config.default_locale);
+            let text = i18n::tf(
+                loc,
+                "reminder.verification",
+                &[
+                    ("serial", &d.serial),
+                    ("date", &d.next_verification.format("%d.%m.%Y").to_string()),
+                ],
+            );
+            let button = Some(Button {
+                text: i18n::t(loc, "meters.to_card"),
+                data: Cb::Meter(d.meter_id).encode(),
+            });
+            messages.push(OutboxMessage::Telegram {
+                chat_id: chat,
+                text,
+                button,
+            });
+        }
+    }
+    let sent: Vec<(i64, String)> = due
+        .iter()
+        .map(|d| (d.meter_id, d.next_verification.format("%Y-%m-%d").to_string()))
+        .collect();
+    if !sent.is_empty() {
+        queued += messages.len();
+        store.record_reminders("verification", &sent, &messages, now).await?;
+    }
+    Ok(queued)
+}
+
+/// Checks every `interval` until stopped; wakes the outbox worker when something was queued.
+pub async fn run(
+    store: Store,
+    config: Arc<Config>,
+    clock: Clock,
+    wake: Arc<Notify>,
+    interval: std::time::Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        match run_once(&store, &config, &clock).await {
+            Ok(n) if n > 0 => wake.notify_one(),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "reminders: database error"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
