@@ -84,10 +84,7 @@ impl Application {
         }
         let worker = worker::outbox::OutboxWorker {
             store: self.store.clone(),
-            bot: self
-                .bot
-                .clone()
-                .throttle(teloxide::adaptors::throttle::Limits::default()),
+            bot: self.bot.clone().throttle(worker::outbox::limits()),
             config: self.config.clone(),
             operator_chat: self.config.operator_chat_id.map(ChatId),
             mailer: self.mailer.clone(),

@@ -9,12 +9,24 @@ use crate::store::Store;
 use crate::store::outbox::Button;
 use crate::store::outbox::{OutboxMessage, OutboxRow};
 use chrono::Duration;
+use futures::StreamExt;
 use std::sync::Arc;
 use teloxide::adaptors::Throttle;
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 use teloxide::{ApiError, RequestError};
 use tokio::sync::{Notify, watch};
+
+/// Telegram's limits with a margin: its counting and ours never line up to the millisecond,
+/// and one 429 stalls the chat for its retry_after.
+pub fn limits() -> teloxide::adaptors::throttle::Limits {
+    teloxide::adaptors::throttle::Limits {
+        messages_per_sec_chat: 1,
+        messages_per_min_chat: 19,
+        messages_per_min_channel_or_supergroup: 19,
+        messages_per_sec_overall: 27,
+    }
+}
 
 pub struct OutboxWorker {
     pub store: Store,
@@ -86,8 +98,32 @@ impl OutboxWorker {
             if rows.is_empty() {
                 return Ok(());
             }
+            // Chats in parallel, so the throttle can fill each of its ticks; one chat's messages
+            // in order. The desk's rows stay in one sequence (cards before their replies).
+            let mut groups: Vec<(String, Vec<OutboxRow>)> = Vec::new();
             for row in rows {
-                self.deliver(row).await?;
+                let key = match row.message() {
+                    Ok(OutboxMessage::Telegram { chat_id, .. }) => format!("chat:{chat_id}"),
+                    Ok(OutboxMessage::Operator { .. }) => "desk".to_owned(),
+                    _ => format!("row:{}", row.id),
+                };
+                match groups.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, g)) => g.push(row),
+                    None => groups.push((key, vec![row])),
+                }
+            }
+            let results: Vec<crate::store::Result<()>> = futures::stream::iter(groups)
+                .map(|(_, group)| async move {
+                    for row in group {
+                        self.deliver(row).await?;
+                    }
+                    Ok(())
+                })
+                .buffer_unordered(32)
+                .collect()
+                .await;
+            for r in results {
+                r?;
             }
         }
     }

@@ -4,4 +4,5 @@
 mod cli;
 pub mod flows;
 mod helpers;
+mod outbox;
 mod smtp;

@@ -98,7 +98,47 @@ struct Inner {
     calls: Vec<(String, Value)>,
 }
 
+/// Faults a test asks for, and Telegram's limits when enforced.
+struct Faults {
+    /// HTTP statuses for the next sending calls (500, 502…).
+    fail_next: VecDeque<u16>,
+    retry_after_next: Option<u32>,
+    blocked: std::collections::HashSet<i64>,
+    enforce_limits: bool,
+    /// (tokens, last refill) of the overall bucket and of each chat's.
+    overall: (f64, std::time::Instant),
+    per_chat: std::collections::HashMap<i64, (f64, std::time::Instant)>,
+    too_many_requests: usize,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Self {
+            fail_next: VecDeque::new(),
+            retry_after_next: None,
+            blocked: Default::default(),
+            enforce_limits: false,
+            overall: (30.0, std::time::Instant::now()),
+            per_chat: Default::default(),
+            too_many_requests: 0,
+        }
+    }
+}
+
+/// Refills a token bucket to `now`; with `consume`, takes a token. Returns whether one was there.
+fn take(bucket: &mut (f64, std::time::Instant), now: std::time::Instant, cap: f64, rate: f64, consume: bool) -> bool {
+    let elapsed = now.saturating_duration_since(bucket.1).as_secs_f64();
+    bucket.0 = (bucket.0 + elapsed * rate).min(cap);
+    bucket.1 = now;
+    let ok = bucket.0 >= 1.0;
+    if ok && consume {
+        bucket.0 -= 1.0;
+    }
+    ok
+}
+
 struct Shared {
+    faults: Mutex<Faults>,
     inner: Mutex<Inner>,
     new_update: Notify,
     new_event: Notify,
@@ -131,6 +171,7 @@ impl MockBotApi {
     /// bot is never held up by one.
     pub async fn start() -> Self {
         let shared = Arc::new(Shared {
+            faults: Mutex::new(Faults::default()),
             inner: Mutex::new(Inner {
                 next_update_id: 1,
                 ..Default::default()
@@ -251,6 +292,37 @@ impl MockBotApi {
         record(&self.shared, e);
     }
 
+    /// The next `n` sending calls fail with HTTP `status` (e.g. 500).
+    pub fn fail_next(&self, n: usize, status: u16) {
+        self.shared
+            .faults
+            .lock()
+            .unwrap()
+            .fail_next
+            .extend(std::iter::repeat_n(status, n));
+    }
+
+    /// The next sending call is refused with 429 and this `retry_after`.
+    pub fn retry_after_next(&self, secs: u32) {
+        self.shared.faults.lock().unwrap().retry_after_next = Some(secs);
+    }
+
+    /// Sending to this chat answers 403: the user blocked the bot.
+    pub fn block_chat(&self, chat_id: i64) {
+        self.shared.faults.lock().unwrap().blocked.insert(chat_id);
+    }
+
+    /// Enforce Telegram's limits like the real service: 429 past 30 messages/s overall, past
+    /// a short burst (3) and 1/s in one private chat, past 20/min in a group.
+    pub fn enforce_limits(&self, on: bool) {
+        self.shared.faults.lock().unwrap().enforce_limits = on;
+    }
+
+    /// How many calls were answered 429 for going over the limits.
+    pub fn too_many_requests(&self) -> usize {
+        self.shared.faults.lock().unwrap().too_many_requests
+    }
+
     /// Records a message as if the bot had sent it (for tests that build on history).
     pub fn inject_event(&self, e: Event) {
         self.record(e);
@@ -260,6 +332,49 @@ impl MockBotApi {
 fn record(shared: &Shared, e: Event) {
     shared.inner.lock().unwrap().events.push(e);
     shared.new_event.notify_waiters();
+}
+
+/// A fault the test asked for, or a 429 for going over the limits; None lets the call through.
+fn fault(shared: &Shared, chat_id: i64) -> Option<Response> {
+    let mut f = shared.faults.lock().unwrap();
+    if let Some(status) = f.fail_next.pop_front() {
+        return Some(api_error(status, "Internal Server Error"));
+    }
+    if let Some(secs) = f.retry_after_next.take() {
+        return Some(too_many(secs));
+    }
+    if f.blocked.contains(&chat_id) {
+        return Some(api_error(403, "Forbidden: bot was blocked by the user"));
+    }
+    if f.enforce_limits {
+        let now = std::time::Instant::now();
+        // Token buckets: 30 at once and 30/s overall; a burst of 3 and 1/s in a private chat;
+        // 20 and 20/min in a group.
+        let (cap, rate) = if chat_id < 0 { (20.0, 20.0 / 60.0) } else { (3.0, 1.0) };
+        let overall_ok = take(&mut f.overall, now, 30.0, 30.0, false);
+        let chat = f.per_chat.entry(chat_id).or_insert((cap, now));
+        let chat_ok = take(chat, now, cap, rate, false);
+        if !(overall_ok && chat_ok) {
+            f.too_many_requests += 1;
+            return Some(too_many(1));
+        }
+        take(&mut f.overall, now, 30.0, 30.0, true);
+        let chat = f.per_chat.entry(chat_id).or_insert((cap, now));
+        take(chat, now, cap, rate, true);
+    }
+    None
+}
+
+fn too_many(secs: u32) -> Response {
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        axum::Json(json!({
+            "ok": false, "error_code": 429,
+            "description": format!("Too Many Requests: retry after {secs}"),
+            "parameters": { "retry_after": secs }
+        })),
+    )
+        .into_response()
 }
 
 fn ok(result: Value) -> Response {
@@ -394,6 +509,12 @@ async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<String>, req
         .calls
         .push((method.to_owned(), params.clone()));
     let chat_id = params.get("chat_id").and_then(Value::as_i64).unwrap_or_default();
+    let lower = method.to_ascii_lowercase();
+    if lower.starts_with("send") || lower.starts_with("copy") || lower.starts_with("forward") {
+        if let Some(refusal) = fault(&shared, chat_id) {
+            return refusal;
+        }
+    }
     match method.to_ascii_lowercase().as_str() {
         "getme" => ok(json!({
             "id": BOT_ID, "is_bot": true, "first_name": "Kabinet", "username": BOT_USERNAME,

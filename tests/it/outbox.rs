@@ -1,0 +1,138 @@
+//! The outbox worker against a Bot API server that fails, limits and refuses like Telegram.
+
+use crate::helpers::TestApp;
+use kabinet::store::outbox::{OutboxMessage, enqueue};
+use std::time::Duration;
+use tgmock::Event;
+
+/// Queues messages while the bot is stopped; starting it delivers them.
+async fn queue(app: &TestApp, messages: &[(i64, &str)]) {
+    let store = app.store().await;
+    let mut conn = store.pool.acquire().await.unwrap();
+    for (chat, text) in messages {
+        let m = OutboxMessage::Telegram {
+            chat_id: *chat,
+            text: text.to_string(),
+            button: None,
+        };
+        enqueue(&mut conn, &m, chrono::Utc::now()).await.unwrap();
+    }
+}
+
+fn delivered(app: &TestApp, chat: i64, text: &str) -> usize {
+    app.api
+        .events_for(chat)
+        .iter()
+        .filter(|e| matches!(e, Event::Sent(m) if m.text == text))
+        .count()
+}
+
+async fn wait_rows_closed(app: &TestApp) -> Vec<(String, i64, Option<String>)> {
+    let store = app.store().await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let rows: Vec<(String, i64, Option<String>)> =
+            sqlx::query_as("SELECT status, attempts, last_error FROM outbox WHERE channel = 'telegram' ORDER BY id")
+                .fetch_all(&store.pool)
+                .await
+                .unwrap();
+        if rows.iter().all(|r| r.0 != "pending") {
+            return rows;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "rows still pending: {rows:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_errors_then_success_delivers_once() {
+    let mut app = TestApp::spawn().await;
+    app.stop().await;
+    queue(&app, &[(14_001, "Ответ по обращению")]).await;
+    app.api.fail_next(2, 500);
+    app.start().await;
+    let rows = wait_rows_closed(&app).await;
+    assert_eq!(rows[0].0, "done");
+    assert_eq!(
+        rows[0].1, 3,
+        "two failures (teloxide waits 10 s after each 5xx) and the delivery"
+    );
+    assert_eq!(delivered(&app, 14_001, "Ответ по обращению"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_many_requests_waits_retry_after_and_delivers() {
+    let mut app = TestApp::spawn().await;
+    app.stop().await;
+    queue(&app, &[(14_101, "Напоминание")]).await;
+    app.api.retry_after_next(1);
+    app.start().await;
+    let rows = wait_rows_closed(&app).await;
+    assert_eq!(rows[0].0, "done");
+    assert_eq!(delivered(&app, 14_101, "Напоминание"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_that_blocked_the_bot_is_marked_and_the_row_closed() {
+    let mut app = TestApp::spawn().await;
+    app.stop().await;
+    let store = app.store().await;
+    sqlx::query("INSERT INTO chats (chat_id) VALUES (14201)")
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    queue(&app, &[(14_201, "Ответ")]).await;
+    app.api.block_chat(14_201);
+    app.start().await;
+    let rows = wait_rows_closed(&app).await;
+    assert_eq!(rows[0].0, "failed");
+    assert!(rows[0].2.as_deref().is_some_and(|e| e.contains("blocked")), "{rows:?}");
+    let (blocked,): (Option<String>,) = sqlx::query_as("SELECT blocked_at FROM chats WHERE chat_id = 14201")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    assert!(blocked.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_notifications_without_a_single_429() {
+    let mut app = TestApp::spawn().await;
+    app.stop().await;
+    let messages: Vec<(i64, String)> = (0..200).map(|i| (15_000 + i, format!("Уведомление {i}"))).collect();
+    let refs: Vec<(i64, &str)> = messages.iter().map(|(c, t)| (*c, t.as_str())).collect();
+    queue(&app, &refs).await;
+    app.api.enforce_limits(true);
+    app.start().await;
+    let rows = wait_rows_closed(&app).await;
+    assert!(
+        rows.iter().all(|r| r.0 == "done" && r.1 == 1),
+        "each delivered at the first attempt"
+    );
+    for (chat, text) in &messages {
+        assert_eq!(delivered(&app, *chat, text), 1);
+    }
+    assert_eq!(app.api.too_many_requests(), 0);
+}
+
+/// The limits are real: without the throttle, a burst is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mock_refuses_an_unthrottled_burst() {
+    use teloxide::prelude::*;
+    let api = tgmock::MockBotApi::start().await;
+    api.enforce_limits(true);
+    let bot = Bot::new("1:T").set_api_url(api.url().parse().unwrap());
+    let sends = (0..40).map(|i| {
+        let bot = bot.clone();
+        async move { bot.send_message(ChatId(16_000 + i), "x").await.is_ok() }
+    });
+    let ok = futures::future::join_all(sends)
+        .await
+        .into_iter()
+        .filter(|o| *o)
+        .count();
+    assert!(
+        ok <= 30 && api.too_many_requests() >= 10,
+        "ok {ok}, 429 {}",
+        api.too_many_requests()
+    );
+}
