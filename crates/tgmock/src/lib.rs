@@ -510,10 +510,9 @@ async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<String>, req
         .push((method.to_owned(), params.clone()));
     let chat_id = params.get("chat_id").and_then(Value::as_i64).unwrap_or_default();
     let lower = method.to_ascii_lowercase();
-    if lower.starts_with("send") || lower.starts_with("copy") || lower.starts_with("forward") {
-        if let Some(refusal) = fault(&shared, chat_id) {
-            return refusal;
-        }
+    let sending = lower.starts_with("send") || lower.starts_with("copy") || lower.starts_with("forward");
+    if sending && let Some(refusal) = fault(&shared, chat_id) {
+        return refusal;
     }
     match method.to_ascii_lowercase().as_str() {
         "getme" => ok(json!({
