@@ -493,7 +493,12 @@ fn desk<'a>(bot: &'a Bot, deps: &'a Deps, group: ChatId) -> Desk<'a, Bot> {
 }
 
 /// A button on a card.
-pub async fn on_group_callback(bot: Bot, q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
+pub async fn on_group_callback(bot: Bot, update: Update, q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
+    let d = deps.clone();
+    super::once(&d, &update, group_callback(bot, q, deps)).await
+}
+
+async fn group_callback(bot: Bot, q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
     let loc = deps.config.default_locale.clone();
     let Some(group) = q.message.as_ref().map(|m| m.chat().id) else {
         return Ok(());
@@ -651,7 +656,12 @@ async fn reply_file(bot: &Bot, msg: &Message) -> Option<(FileRef, Option<Vec<u8>
 }
 
 /// A reply in the group: the operator's answer to the item the replied-to message belongs to.
-pub async fn on_group_message(bot: Bot, msg: Message, deps: Arc<Deps>) -> HandlerResult {
+pub async fn on_group_message(bot: Bot, update: Update, msg: Message, deps: Arc<Deps>) -> HandlerResult {
+    let d = deps.clone();
+    super::once(&d, &update, group_message(bot, msg, deps)).await
+}
+
+async fn group_message(bot: Bot, msg: Message, deps: Arc<Deps>) -> HandlerResult {
     let Some(reply_to) = msg.reply_to_message() else {
         return Ok(());
     };

@@ -193,7 +193,40 @@ async fn apologise(ctx: &Ctx, e: &HandlerError) {
     let _ = ctx.bot.send_message(ctx.chat, ctx.t("common.error")).await;
 }
 
-async fn on_message(bot: Bot, msg: Message, dialogue: KDialogue, deps: Arc<Deps>) -> HandlerResult {
+/// Runs a handler once per update: one offered again after a crash (its offset was never
+/// confirmed) is skipped if it was handled.
+pub(crate) async fn once(
+    deps: &Deps,
+    update: &Update,
+    handle: impl std::future::Future<Output = HandlerResult>,
+) -> HandlerResult {
+    let id = i64::from(update.id.0);
+    if deps.store.update_processed(id).await? {
+        tracing::info!(update = id, "already handled");
+        return Ok(());
+    }
+    handle.await?;
+    deps.store.mark_update_processed(id).await?;
+    Ok(())
+}
+
+async fn on_message(bot: Bot, update: Update, msg: Message, dialogue: KDialogue, deps: Arc<Deps>) -> HandlerResult {
+    let d = deps.clone();
+    once(&d, &update, on_message_inner(bot, msg, dialogue, deps)).await
+}
+
+async fn on_callback(
+    bot: Bot,
+    update: Update,
+    q: CallbackQuery,
+    dialogue: KDialogue,
+    deps: Arc<Deps>,
+) -> HandlerResult {
+    let d = deps.clone();
+    once(&d, &update, on_callback_inner(bot, q, dialogue, deps)).await
+}
+
+async fn on_message_inner(bot: Bot, msg: Message, dialogue: KDialogue, deps: Arc<Deps>) -> HandlerResult {
     let span = tracing::info_span!("message", chat = msg.chat.id.0, msg = msg.id.0);
     async move {
         let lang = msg.from.as_ref().and_then(|u| u.language_code.clone());
@@ -207,7 +240,7 @@ async fn on_message(bot: Bot, msg: Message, dialogue: KDialogue, deps: Arc<Deps>
     .await
 }
 
-async fn on_callback(bot: Bot, q: CallbackQuery, dialogue: KDialogue, deps: Arc<Deps>) -> HandlerResult {
+async fn on_callback_inner(bot: Bot, q: CallbackQuery, dialogue: KDialogue, deps: Arc<Deps>) -> HandlerResult {
     let span = tracing::info_span!("callback", chat = dialogue.chat_id().0);
     // In a private chat only its owner can press its buttons; anything else is forged.
     let private = q.message.as_ref().is_some_and(|m| m.chat().is_private());

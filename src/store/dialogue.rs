@@ -54,3 +54,31 @@ impl Storage<State> for Store {
         })
     }
 }
+
+impl Store {
+    pub async fn update_processed(&self, update_id: i64) -> super::Result<bool> {
+        let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM processed_updates WHERE update_id = ?")
+            .bind(update_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Records a handled update; forgets those older than a day (Telegram keeps unconfirmed
+    /// updates for 24 hours).
+    pub async fn mark_update_processed(&self, update_id: i64) -> super::Result<()> {
+        let now = Utc::now();
+        sqlx::query("INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)")
+            .bind(update_id)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        if update_id % 1000 == 0 {
+            sqlx::query("DELETE FROM processed_updates WHERE processed_at < ?")
+                .bind(now - chrono::Duration::days(1))
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+}

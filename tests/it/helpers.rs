@@ -231,6 +231,15 @@ pub struct Client {
 }
 
 impl Client {
+    pub fn new(api: Arc<MockBotApi>, user: TgUser) -> Self {
+        Self {
+            app_query: user.id * 1000,
+            api,
+            user,
+            cursor: 0,
+        }
+    }
+
     pub fn id(&self) -> i64 {
         self.user.id
     }
@@ -404,7 +413,7 @@ pub const GROUP: i64 = -1_001_000_000_001;
 pub struct Group {
     pub api: Arc<MockBotApi>,
     pub cursor: usize,
-    query: i64,
+    pub query: i64,
 }
 
 impl Group {

@@ -2,7 +2,8 @@
 //! Bot API server, on real SQLite files with the real migrations.
 
 mod cli;
+mod e2e;
 pub mod flows;
 mod helpers;
 mod outbox;
-mod smtp;
+pub mod smtp;

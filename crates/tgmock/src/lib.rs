@@ -102,6 +102,7 @@ struct Inner {
 struct Faults {
     /// HTTP statuses for the next sending calls (500, 502…).
     fail_next: VecDeque<u16>,
+    garbage_next: usize,
     retry_after_next: Option<u32>,
     blocked: std::collections::HashSet<i64>,
     enforce_limits: bool,
@@ -115,6 +116,7 @@ impl Default for Faults {
     fn default() -> Self {
         Self {
             fail_next: VecDeque::new(),
+            garbage_next: 0,
             retry_after_next: None,
             blocked: Default::default(),
             enforce_limits: false,
@@ -300,6 +302,12 @@ impl MockBotApi {
             .unwrap()
             .fail_next
             .extend(std::iter::repeat_n(status, n));
+    }
+
+    /// The next `n` getUpdates calls are answered with something that is not JSON, as a broken
+    /// proxy would.
+    pub fn garbage_next(&self, n: usize) {
+        self.shared.faults.lock().unwrap().garbage_next += n;
     }
 
     /// The next sending call is refused with 429 and this `retry_after`.
@@ -509,6 +517,13 @@ async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<String>, req
         .calls
         .push((method.to_owned(), params.clone()));
     let chat_id = params.get("chat_id").and_then(Value::as_i64).unwrap_or_default();
+    {
+        let mut f = shared.faults.lock().unwrap();
+        if f.garbage_next > 0 && method.eq_ignore_ascii_case("getupdates") {
+            f.garbage_next -= 1;
+            return (StatusCode::OK, "<html>upstream hiccup</html>").into_response();
+        }
+    }
     let lower = method.to_ascii_lowercase();
     let sending = lower.starts_with("send") || lower.starts_with("copy") || lower.starts_with("forward");
     if sending && let Some(refusal) = fault(&shared, chat_id) {
