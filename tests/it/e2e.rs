@@ -13,21 +13,30 @@ pub struct E2e {
     pub api: Arc<MockBotApi>,
     pub dir: tempfile::TempDir,
     pub smtp: SmtpServer,
+    /// Where SMTP_URL points (the server may not be listening yet).
+    pub smtp_port: u16,
     child: Option<Child>,
     env: Vec<(String, String)>,
 }
 
 impl E2e {
     pub async fn start(env: &[(&str, &str)]) -> Self {
-        let mut e = Self {
-            api: Arc::new(MockBotApi::start().await),
-            dir: tempfile::tempdir().unwrap(),
-            smtp: SmtpServer::start().await,
-            child: None,
-            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-        };
+        let mut e = Self::prepare(env).await;
         e.spawn();
         e
+    }
+
+    /// Everything but the bot process: for tests that seed the database first.
+    pub async fn prepare(env: &[(&str, &str)]) -> Self {
+        let smtp = SmtpServer::start().await;
+        Self {
+            api: Arc::new(MockBotApi::start().await),
+            dir: tempfile::tempdir().unwrap(),
+            smtp_port: smtp.port,
+            smtp,
+            child: None,
+            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        }
     }
 
     pub fn db_url(&self) -> String {
@@ -43,7 +52,7 @@ impl E2e {
             .env("TELOXIDE_TOKEN", "42:E2E")
             .env("TELOXIDE_API_URL", self.api.url())
             .env("DATABASE_URL", self.db_url())
-            .env("SMTP_URL", format!("smtp://127.0.0.1:{}", self.smtp.port))
+            .env("SMTP_URL", format!("smtp://127.0.0.1:{}", self.smtp_port))
             .env("OUTBOX_RETRY_SECONDS", "1")
             .env("RUST_LOG", "warn")
             .current_dir(self.dir.path())
@@ -230,4 +239,129 @@ async fn an_appeal_answered_in_the_operators_group_reaches_the_consumer() {
         }
         assert!(tokio::time::Instant::now() < deadline, "no push");
     }
+}
+
+/// Accounts signed in from chats `first..first+n`, each with a meter due for verification in
+/// ten days: the verification reminder goes to every one of them when the bot starts.
+async fn seed_reminders(e: &E2e, first: i64, n: i64) {
+    let store = kabinet::store::Store::open(&e.db_url()).await.unwrap();
+    let now = chrono::Utc::now();
+    let due = (now + chrono::Duration::days(10)).date_naive();
+    for i in 0..n {
+        let id = sqlx::query(
+            "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at)
+             VALUES ('individual', ?, 'Иванов Иван', 'r@example.ru', 'x', 'confirmed', ?)",
+        )
+        .bind(format!("{:011}", 20_000_000_000_i64 + first + i))
+        .bind(now)
+        .execute(&store.pool)
+        .await
+        .unwrap()
+        .last_insert_rowid();
+        sqlx::query("INSERT INTO chats (chat_id, account_id, linked_at) VALUES (?, ?, ?)")
+            .bind(first + i)
+            .bind(id)
+            .bind(now)
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO meters (account_id, resource, serial, place, address, zones, int_digits, frac_digits, next_verification, created_at)
+             VALUES (?, 'cold_water', ?, 'кухня', 'адрес', 1, 5, 3, ?, ?)",
+        )
+        .bind(id)
+        .bind(format!("W-{i}"))
+        .bind(due)
+        .bind(now)
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    }
+}
+
+async fn wait_reminders(e: &E2e, first: i64, n: i64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let counts: Vec<usize> = (first..first + n)
+            .map(|chat| {
+                e.api
+                    .events_for(chat)
+                    .iter()
+                    .filter(|ev| matches!(ev, tgmock::Event::Sent(m) if m.text.contains("Срок поверки")))
+                    .count()
+            })
+            .collect();
+        assert!(counts.iter().all(|c| *c <= 1), "a reminder went twice");
+        if counts.iter().all(|c| *c == 1) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} of {n} delivered",
+            counts.iter().sum::<usize>()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_consumers_get_a_reminder_without_a_single_429() {
+    let mut e = E2e::prepare(&[]).await;
+    seed_reminders(&e, 30_000, 200).await;
+    e.api.enforce_limits(true);
+    e.spawn();
+    wait_reminders(&e, 30_000, 200).await;
+    assert_eq!(e.api.too_many_requests(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_sends_for_a_while_and_every_notification_arrives_once() {
+    let mut e = E2e::prepare(&[]).await;
+    seed_reminders(&e, 31_000, 5).await;
+    e.api.fail_next(1, 502);
+    e.spawn();
+    wait_reminders(&e, 31_000, 5).await;
+    // And a restart does not send them again.
+    let (_, clean) = e.sigterm().await;
+    assert!(clean);
+    e.spawn();
+    let mut c = e.user(31_000);
+    c.send("/help");
+    c.expect(&ru("help.text")).await;
+    wait_reminders(&e, 31_000, 5).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smtp_down_at_registration_then_back_and_the_letter_arrives() {
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut e = E2e::prepare(&[]).await;
+    e.smtp_port = free;
+    e.spawn();
+    let mut c = e.user(20_501);
+    let summary = crate::flows::fill_registration(&mut c, &IVANOV).await;
+    c.press(&summary, &ru("reg.ok"));
+    c.expect("Почти готово").await;
+    // The server comes up on that port later; the retries (every second here) deliver.
+    let late = SmtpServer::start_on(free).await;
+    let (_, body) = late.letter().await;
+    c.send(&code_in(&body));
+    c.expect_key("confirm.done").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_meter_added_and_a_reading_sent() {
+    let e = E2e::start(&[]).await;
+    let mut c = e.user(20_601);
+    let letter = register(&e, &mut c).await;
+    c.send(&code_in(&letter));
+    c.expect_key("menu.title").await;
+    crate::flows::add_meter_for_e2e(&mut c).await;
+    c.send(&ru("menu.send_readings"));
+    c.expect("Введите показание").await;
+    c.send("1234,5");
+    c.expect("Показания приняты").await;
 }

@@ -74,3 +74,8 @@ pub async fn open_login(c: &mut Client) -> tgmock::BotMessage {
     c.press(&welcome, &ru("start.login"));
     c.expect_key("login.id_q").await
 }
+
+/// For the black-box tests: a one-zone electricity meter through the dialogue.
+pub async fn add_meter_for_e2e(c: &mut Client) {
+    meters::add_meter(c, &meters::FLAT_ELECTRIC).await;
+}
