@@ -11,66 +11,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tgmock::{BotMessage, Event, MockBotApi, TgUser};
 
+mod common;
+use common::{CHAT_BASE, arg, percentile};
+
 const ACCOUNTS: i64 = 10_000;
 const METERS_PER_ACCOUNT: i64 = 3;
-const CHAT_BASE: i64 = 5_000_000;
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 async fn seed(store: &Store) {
-    let now = chrono::Utc::now();
-    let mut tx = store.pool.begin().await.unwrap();
-    for i in 0..ACCOUNTS {
-        let id = sqlx::query(
-            "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at, confirmed_at)
-             VALUES ('individual', ?, 'Иванов Иван', 'bench@example.ru', 'x', 'confirmed', ?, ?)",
-        )
-        .bind(format!("{:011}", 10_000_000_000 + i))
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .unwrap()
-        .last_insert_rowid();
-        sqlx::query("INSERT INTO chats (chat_id, account_id, linked_at) VALUES (?, ?, ?)")
-            .bind(CHAT_BASE + i)
-            .bind(id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        for k in 0..METERS_PER_ACCOUNT {
-            let meter = sqlx::query(
-                "INSERT INTO meters (account_id, resource, serial, place, address, zones, int_digits, frac_digits,
-                                     next_verification, created_at)
-                 VALUES (?, 'electricity', ?, 'кухня', 'адрес', 1, 6, 1, '2035-01-01', ?)",
-            )
-            .bind(id)
-            .bind(format!("SN-{i}-{k}"))
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .unwrap()
-            .last_insert_rowid();
-            sqlx::query(
-                "INSERT INTO readings (meter_id, zone, value_milli, period, source, submitted_at)
-                 VALUES (?, 1, 1000000, '2026-10', 'install', ?)",
-            )
-            .bind(meter)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        }
-    }
-    tx.commit().await.unwrap();
+    common::seed(store, ACCOUNTS, METERS_PER_ACCOUNT, 3000).await;
 }
 
 /// Offers an update and waits for the bot's first answer in that chat after `from`; returns
@@ -94,13 +42,6 @@ async fn step(
         .unwrap_or_else(|| panic!("no «{want}» for {chat}"));
     let Event::Sent(m) = e else { unreachable!() };
     (m, i + 1, start.elapsed())
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
 fn main() {

@@ -1,0 +1,74 @@
+//! What the benchmarks share: seeding a database with consumers and their meters.
+
+use kabinet::store::Store;
+
+pub const CHAT_BASE: i64 = 5_000_000;
+
+/// `accounts` confirmed consumers signed in from chats CHAT_BASE.., `meters` each, with an
+/// installation reading; verification in `verification_in_days` (within 30: a reminder is due).
+pub async fn seed(store: &Store, accounts: i64, meters: i64, verification_in_days: i64) {
+    let now = chrono::Utc::now();
+    let verification = (now + chrono::Duration::days(verification_in_days)).date_naive();
+    let mut tx = store.pool.begin().await.unwrap();
+    for i in 0..accounts {
+        let id = sqlx::query(
+            "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at, confirmed_at)
+             VALUES ('individual', ?, 'Иванов Иван', 'bench@example.ru', 'x', 'confirmed', ?, ?)",
+        )
+        .bind(format!("{:011}", 10_000_000_000 + i))
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .unwrap()
+        .last_insert_rowid();
+        sqlx::query("INSERT INTO chats (chat_id, account_id, linked_at) VALUES (?, ?, ?)")
+            .bind(CHAT_BASE + i)
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        for k in 0..meters {
+            let meter = sqlx::query(
+                "INSERT INTO meters (account_id, resource, serial, place, address, zones, int_digits, frac_digits,
+                                     next_verification, created_at)
+                 VALUES (?, 'electricity', ?, 'кухня', 'адрес', 1, 6, 1, ?, ?)",
+            )
+            .bind(id)
+            .bind(format!("SN-{i}-{k}"))
+            .bind(verification)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .unwrap()
+            .last_insert_rowid();
+            sqlx::query(
+                "INSERT INTO readings (meter_id, zone, value_milli, period, source, submitted_at)
+                 VALUES (?, 1, 1000000, '2026-10', 'install', ?)",
+            )
+            .bind(meter)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        }
+    }
+    tx.commit().await.unwrap();
+}
+
+pub fn arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+pub fn percentile(sorted: &[std::time::Duration], p: f64) -> std::time::Duration {
+    if sorted.is_empty() {
+        return std::time::Duration::ZERO;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
