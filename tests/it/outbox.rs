@@ -136,3 +136,25 @@ async fn the_mock_refuses_an_unthrottled_burst() {
         api.too_many_requests()
     );
 }
+
+/// The local Bot API server answers the rest of the methods in shapes teloxide reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copy_forward_and_media_groups_deserialize() {
+    use teloxide::prelude::*;
+    use teloxide::types::{InputFile, InputMedia, InputMediaDocument, MessageId};
+    let api = tgmock::MockBotApi::start().await;
+    let bot = Bot::new("1:T").set_api_url(api.url().parse().unwrap());
+    let sent = bot.send_message(ChatId(17_001), "оригинал").await.unwrap();
+    let copy = bot.copy_message(ChatId(17_002), ChatId(17_001), sent.id).await.unwrap();
+    assert_ne!(copy, sent.id);
+    let fwd = bot.forward_message(ChatId(17_003), ChatId(17_001), sent.id).await.unwrap();
+    assert_eq!(fwd.text(), Some("оригинал"));
+    let media = vec![
+        InputMedia::Document(InputMediaDocument::new(InputFile::file_id("BQa".into()))),
+        InputMedia::Document(InputMediaDocument::new(InputFile::file_id("BQb".into()))),
+    ];
+    let album = bot.send_media_group(ChatId(17_004), media).await.unwrap();
+    assert_eq!(album.len(), 2);
+    assert!(bot.copy_message(ChatId(17_002), ChatId(17_001), MessageId(999_999)).await.is_err());
+    assert_eq!(api.events_for(17_004).len(), 2);
+}

@@ -610,6 +610,54 @@ async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<String>, req
             record(&shared, Event::Sent(m));
             ok(result)
         }
+        // Copies and forwards of a message the bot knows, as a new message in the target chat.
+        "copymessage" | "forwardmessage" => {
+            let from_chat = params["from_chat_id"].as_i64().unwrap_or_default();
+            let from_id = params["message_id"].as_i64().unwrap_or_default();
+            let original = shared.inner.lock().unwrap().events.iter().rev().find_map(|e| match e {
+                Event::Sent(m) | Event::Edited(m) if m.chat_id == from_chat && m.message_id == from_id => Some(m.clone()),
+                _ => None,
+            });
+            let Some(original) = original else {
+                return api_error(400, "Bad Request: message to copy not found");
+            };
+            let m = BotMessage {
+                chat_id,
+                message_id: shared.next_message_id.fetch_add(1, Ordering::SeqCst),
+                reply_to: reply_to_of(&params),
+                ..original
+            };
+            let result = message_json(&m);
+            record(&shared, Event::Sent(m.clone()));
+            if lower == "copymessage" { ok(json!({ "message_id": m.message_id })) } else { ok(result) }
+        }
+        // An album: each file becomes a message; the answer is the list of them.
+        "sendmediagroup" => {
+            let media: Vec<Value> = match &params["media"] {
+                Value::String(s) => serde_json::from_str(s).unwrap_or_default(),
+                Value::Array(a) => a.clone(),
+                _ => vec![],
+            };
+            if !(2..=10).contains(&media.len()) {
+                return api_error(400, "Bad Request: media group must include 2-10 items");
+            }
+            let mut out = Vec::new();
+            for item in media {
+                let file = item["media"].as_str().unwrap_or_default().to_owned();
+                let m = BotMessage {
+                    chat_id,
+                    message_id: shared.next_message_id.fetch_add(1, Ordering::SeqCst),
+                    text: item["caption"].as_str().unwrap_or_default().to_owned(),
+                    document: Some(file),
+                    reply_to: reply_to_of(&params),
+                    parse_mode: None,
+                    reply_markup: None,
+                };
+                out.push(message_json(&m));
+                record(&shared, Event::Sent(m));
+            }
+            ok(Value::Array(out))
+        }
         "deletemessage" => {
             let message_id = params["message_id"].as_i64().unwrap_or_default();
             record(&shared, Event::Deleted { chat_id, message_id });
