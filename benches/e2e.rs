@@ -54,7 +54,11 @@ async fn step(api: &MockBotApi, chat: i64, update: serde_json::Value, want: &str
     let start = Instant::now();
     api.push_update(update);
     let (_, e) = api
-        .wait_event(from, Duration::from_secs(60), |e| matches!(e, Event::Sent(m) if m.chat_id == chat && m.text.contains(want)))
+        .wait_event(
+            from,
+            Duration::from_secs(60),
+            |e| matches!(e, Event::Sent(m) if m.chat_id == chat && m.text.contains(want)),
+        )
         .await
         .unwrap_or_else(|| panic!("no «{want}» for {chat}"));
     let Event::Sent(m) = e else { unreachable!() };
@@ -65,10 +69,28 @@ async fn step(api: &MockBotApi, chat: i64, update: serde_json::Value, want: &str
 async fn reading(api: Arc<MockBotApi>, u: i64, menu: String) -> Vec<Duration> {
     let chat = CHAT_BASE + u;
     let user = TgUser::new(chat, "Bench");
-    let (which, a) = step(&api, chat, user.text(api.next_message_id(), &menu), "Для какого прибора").await;
+    let (which, a) = step(
+        &api,
+        chat,
+        user.text(api.next_message_id(), &menu),
+        "Для какого прибора",
+    )
+    .await;
     let data = which.inline_buttons()[0].1.clone();
-    let (_, b) = step(&api, chat, user.press(&format!("b{u}"), &which, &data), "Введите показание").await;
-    let (_, c) = step(&api, chat, user.text(api.next_message_id(), "1100"), "Показания приняты").await;
+    let (_, b) = step(
+        &api,
+        chat,
+        user.press(&format!("b{u}"), &which, &data),
+        "Введите показание",
+    )
+    .await;
+    let (_, c) = step(
+        &api,
+        chat,
+        user.text(api.next_message_id(), "1100"),
+        "Показания приняты",
+    )
+    .await;
     vec![a, b, c]
 }
 
@@ -101,7 +123,11 @@ async fn closed_loop(api: &Arc<MockBotApi>, users: std::ops::Range<i64>, concurr
         latencies.extend(t.await.unwrap());
     }
     latencies.sort();
-    Load { updates: latencies.len(), elapsed: started.elapsed(), latencies }
+    Load {
+        updates: latencies.len(),
+        elapsed: started.elapsed(),
+        latencies,
+    }
 }
 
 /// Open loop: a new consumer starts every 3/rate seconds, so updates arrive at about `rate`/s.
@@ -119,7 +145,11 @@ async fn paced(api: &Arc<MockBotApi>, users: std::ops::Range<i64>, rate: usize, 
         latencies.extend(t.await.unwrap());
     }
     latencies.sort();
-    Load { updates: latencies.len(), elapsed: started.elapsed(), latencies }
+    Load {
+        updates: latencies.len(),
+        elapsed: started.elapsed(),
+        latencies,
+    }
 }
 
 /// The echo bot under the same closed-loop shape (one text, one answer).
@@ -133,7 +163,14 @@ async fn echo_load(api: &Arc<MockBotApi>, updates: usize, concurrency: usize) ->
             let _p = sem.acquire().await.unwrap();
             let chat = CHAT_BASE + u;
             let user = TgUser::new(chat, "Bench");
-            step(&api, chat, user.text(api.next_message_id(), &format!("echo {u}")), &format!("echo {u}")).await.1
+            step(
+                &api,
+                chat,
+                user.text(api.next_message_id(), &format!("echo {u}")),
+                &format!("echo {u}"),
+            )
+            .await
+            .1
         }));
     }
     let mut latencies = Vec::new();
@@ -141,7 +178,11 @@ async fn echo_load(api: &Arc<MockBotApi>, updates: usize, concurrency: usize) ->
         latencies.push(t.await.unwrap());
     }
     latencies.sort();
-    Load { updates: latencies.len(), elapsed: started.elapsed(), latencies }
+    Load {
+        updates: latencies.len(),
+        elapsed: started.elapsed(),
+        latencies,
+    }
 }
 
 fn ms(d: Duration) -> f64 {
@@ -154,7 +195,10 @@ fn main() {
     let concurrency = arg("--concurrency", 20);
     let rate = arg("--rate", 200);
     let broadcast = arg("--broadcast", 1000) as i64;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async move {
         let dir = tempfile::tempdir().unwrap();
         let db_path = dir.path().join("bench.db");
@@ -202,7 +246,11 @@ fn main() {
         let deadline = Instant::now() + Duration::from_secs(3600);
         let mut first: Option<Instant> = None;
         loop {
-            let sent = bapi.events().iter().filter(|e| matches!(e, Event::Sent(m) if m.text.contains("поверки"))).count();
+            let sent = bapi
+                .events()
+                .iter()
+                .filter(|e| matches!(e, Event::Sent(m) if m.text.contains("поверки")))
+                .count();
             if sent > 0 && first.is_none() {
                 first = Some(Instant::now());
             }
@@ -221,14 +269,36 @@ fn main() {
         println!("{:<42} {:>12}", "measure", "value");
         let row = |name: &str, v: String| println!("{name:<42} {v:>12}");
         row("closed loop: updates/s", format!("{:.1}", closed.per_sec()));
-        row("closed loop: p50 / p95 / p99, ms", format!("{:.1}/{:.1}/{:.1}", ms(percentile(&closed.latencies, 0.5)), ms(percentile(&closed.latencies, 0.95)), ms(percentile(&closed.latencies, 0.99))));
-        row(&format!("paced at {rate}/s: updates/s"), format!("{:.1}", paced_load.per_sec()));
-        row(&format!("paced at {rate}/s: p50 / p95 / p99, ms"), format!("{:.1}/{:.1}/{:.1}", ms(percentile(&paced_load.latencies, 0.5)), ms(percentile(&paced_load.latencies, 0.95)), ms(percentile(&paced_load.latencies, 0.99))));
+        row(
+            "closed loop: p50 / p95 / p99, ms",
+            format!(
+                "{:.1}/{:.1}/{:.1}",
+                ms(percentile(&closed.latencies, 0.5)),
+                ms(percentile(&closed.latencies, 0.95)),
+                ms(percentile(&closed.latencies, 0.99))
+            ),
+        );
+        row(
+            &format!("paced at {rate}/s: updates/s"),
+            format!("{:.1}", paced_load.per_sec()),
+        );
+        row(
+            &format!("paced at {rate}/s: p50 / p95 / p99, ms"),
+            format!(
+                "{:.1}/{:.1}/{:.1}",
+                ms(percentile(&paced_load.latencies, 0.5)),
+                ms(percentile(&paced_load.latencies, 0.95)),
+                ms(percentile(&paced_load.latencies, 0.99))
+            ),
+        );
         row("echo bot: updates/s", format!("{:.1}", echo_run.per_sec()));
         row("ratio kabinet / echo", format!("{ratio:.2}"));
         row("peak RSS of the bot, MiB", format!("{rss:.1}"));
         row("database per 1,000 accounts, MiB", format!("{db_per_1000:.2}"));
-        row(&format!("broadcast to {broadcast}: messages/s"), format!("{broadcast_rate:.1}"));
+        row(
+            &format!("broadcast to {broadcast}: messages/s"),
+            format!("{broadcast_rate:.1}"),
+        );
         row("broadcast: 429 answers", format!("{too_many}"));
         let json = serde_json::json!({
             "accounts": accounts, "concurrency": concurrency,

@@ -10,7 +10,8 @@ async fn main() {
         bot = bot.set_api_url(url.parse().expect("TELOXIDE_API_URL"));
     }
     teloxide::repl(bot, |bot: Bot, msg: Message| async move {
-        bot.send_message(msg.chat.id, msg.text().unwrap_or("…").to_owned()).await?;
+        bot.send_message(msg.chat.id, msg.text().unwrap_or("…").to_owned())
+            .await?;
         Ok(())
     })
     .await;

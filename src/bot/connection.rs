@@ -12,7 +12,7 @@ use crate::i18n::plural;
 use crate::store::connection::{Application, NewApplication};
 use chrono::{Duration, NaiveDate};
 use teloxide::prelude::*;
-use teloxide::types::{FileId, InlineKeyboardButton, InputFile};
+use teloxide::types::InlineKeyboardButton;
 
 pub const PER_DAY: i64 = 5;
 pub const MAX_FILES: usize = 20;
@@ -697,27 +697,9 @@ async fn show_card(ctx: &Ctx, id: i64) -> HandlerResult {
 
 async fn send_file(ctx: &Ctx, attachment_id: i64) -> HandlerResult {
     let Some(user) = ctx.user() else { return Ok(()) };
-    let Some(f) = ctx.store().application_file(user.id, attachment_id).await? else {
-        return not_found(ctx).await;
-    };
-    match (
-        ctx.bot
-            .send_document(ctx.chat, InputFile::file_id(FileId(f.file_id.clone())))
-            .await,
-        f.content,
-    ) {
-        (Ok(_), _) => Ok(()),
-        (Err(_), Some(bytes)) => {
-            let name = f.name.unwrap_or_else(|| "document".into());
-            ctx.bot
-                .send_document(ctx.chat, InputFile::memory(bytes).file_name(name))
-                .await?;
-            Ok(())
-        }
-        (Err(e), None) => {
-            tracing::warn!(error = %e, "file id failed and no stored copy");
-            ctx.say(ctx.t("ticket.file_unavailable")).await
-        }
+    match ctx.store().application_file(user.id, attachment_id).await? {
+        Some(f) => files::send_attachment(ctx, f).await,
+        None => not_found(ctx).await,
     }
 }
 

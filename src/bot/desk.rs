@@ -423,16 +423,7 @@ where
                 .find(|m| m.author == "user")
                 .and_then(|m| m.text)
                 .unwrap_or_default()),
-            ItemKind::Connection => {
-                let row: Option<(Option<String>,)> = sqlx::query_as(
-                    "SELECT text FROM connection_additions WHERE application_id = ? ORDER BY id DESC LIMIT 1",
-                )
-                .bind(item.id)
-                .fetch_optional(&self.store.pool)
-                .await
-                .map_err(crate::store::StoreError::from)?;
-                Ok(row.and_then(|r| r.0).unwrap_or_default())
-            }
+            ItemKind::Connection => Ok(self.store.last_addition_text(item.id).await?.unwrap_or_default()),
             _ => Ok(String::new()),
         }
     }

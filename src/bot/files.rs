@@ -71,3 +71,29 @@ pub const PHOTO_OR_PDF: &[&str] = &[
 fn too_big(size: u32) -> bool {
     size != u32::MAX && size > MAX_FILE_BYTES
 }
+
+/// Sends a stored file to the chat by its Telegram id; if that fails (another bot token, an
+/// expired id), from the bytes kept with it; else says it is unavailable.
+pub async fn send_attachment(ctx: &super::Ctx, f: crate::store::tickets::Attachment) -> super::HandlerResult {
+    use teloxide::prelude::*;
+    use teloxide::types::{FileId, InputFile};
+    let by_id = ctx
+        .bot
+        .send_document(ctx.chat, InputFile::file_id(FileId(f.file_id.clone())))
+        .await;
+    match (by_id, f.content) {
+        (Ok(_), _) => Ok(()),
+        (Err(e), Some(bytes)) => {
+            tracing::warn!(error = %e, "file id failed; sending the stored copy");
+            let name = f.name.unwrap_or_else(|| "document".into());
+            ctx.bot
+                .send_document(ctx.chat, InputFile::memory(bytes).file_name(name))
+                .await?;
+            Ok(())
+        }
+        (Err(e), None) => {
+            tracing::warn!(error = %e, "file id failed and no stored copy");
+            ctx.say(ctx.t("ticket.file_unavailable")).await
+        }
+    }
+}

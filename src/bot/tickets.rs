@@ -11,7 +11,7 @@ use crate::i18n::plural;
 use crate::store::tickets::{NewTicket, Ticket};
 use chrono::Duration;
 use teloxide::prelude::*;
-use teloxide::types::{FileId, InlineKeyboardButton, InputFile};
+use teloxide::types::InlineKeyboardButton;
 
 pub const PER_DAY: i64 = 10;
 pub const FOLLOW_UPS_PER_DAY: i64 = 30;
@@ -693,27 +693,9 @@ pub async fn show_card(ctx: &Ctx, ticket_id: i64) -> HandlerResult {
 /// the stored copy.
 async fn send_file(ctx: &Ctx, attachment_id: i64) -> HandlerResult {
     let Some(user) = ctx.user() else { return Ok(()) };
-    let Some(f) = ctx.store().ticket_file(user.id, attachment_id).await? else {
-        return not_found(ctx).await;
-    };
-    let by_id = ctx
-        .bot
-        .send_document(ctx.chat, InputFile::file_id(FileId(f.file_id.clone())))
-        .await;
-    match (by_id, f.content) {
-        (Ok(_), _) => Ok(()),
-        (Err(e), Some(bytes)) => {
-            tracing::warn!(error = %e, "file id failed; sending the stored copy");
-            let name = f.name.unwrap_or_else(|| "document".into());
-            ctx.bot
-                .send_document(ctx.chat, InputFile::memory(bytes).file_name(name))
-                .await?;
-            Ok(())
-        }
-        (Err(e), None) => {
-            tracing::warn!(error = %e, "file id failed and no stored copy");
-            ctx.say(ctx.t("ticket.file_unavailable")).await
-        }
+    match ctx.store().ticket_file(user.id, attachment_id).await? {
+        Some(f) => files::send_attachment(ctx, f).await,
+        None => not_found(ctx).await,
     }
 }
 

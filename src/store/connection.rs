@@ -282,6 +282,16 @@ impl Store {
         Ok(())
     }
 
+    /// The text of the latest «Дополнить заявку», for the operators.
+    pub async fn last_addition_text(&self, id: i64) -> Result<Option<String>> {
+        let row: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT text FROM connection_additions WHERE application_id = ? ORDER BY id DESC LIMIT 1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.and_then(|r| r.0))
+    }
+
     /// Documents issued on connection applications, for «Документы».
     pub async fn issued_documents(&self, account_id: i64) -> Result<Vec<(String, Attachment)>> {
         let rows: Vec<Labelled> = sqlx::query_as(

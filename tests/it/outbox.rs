@@ -147,7 +147,10 @@ async fn copy_forward_and_media_groups_deserialize() {
     let sent = bot.send_message(ChatId(17_001), "оригинал").await.unwrap();
     let copy = bot.copy_message(ChatId(17_002), ChatId(17_001), sent.id).await.unwrap();
     assert_ne!(copy, sent.id);
-    let fwd = bot.forward_message(ChatId(17_003), ChatId(17_001), sent.id).await.unwrap();
+    let fwd = bot
+        .forward_message(ChatId(17_003), ChatId(17_001), sent.id)
+        .await
+        .unwrap();
     assert_eq!(fwd.text(), Some("оригинал"));
     let media = vec![
         InputMedia::Document(InputMediaDocument::new(InputFile::file_id("BQa".into()))),
@@ -155,6 +158,10 @@ async fn copy_forward_and_media_groups_deserialize() {
     ];
     let album = bot.send_media_group(ChatId(17_004), media).await.unwrap();
     assert_eq!(album.len(), 2);
-    assert!(bot.copy_message(ChatId(17_002), ChatId(17_001), MessageId(999_999)).await.is_err());
+    assert!(
+        bot.copy_message(ChatId(17_002), ChatId(17_001), MessageId(999_999))
+            .await
+            .is_err()
+    );
     assert_eq!(api.events_for(17_004).len(), 2);
 }

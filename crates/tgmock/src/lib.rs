@@ -615,7 +615,9 @@ async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<String>, req
             let from_chat = params["from_chat_id"].as_i64().unwrap_or_default();
             let from_id = params["message_id"].as_i64().unwrap_or_default();
             let original = shared.inner.lock().unwrap().events.iter().rev().find_map(|e| match e {
-                Event::Sent(m) | Event::Edited(m) if m.chat_id == from_chat && m.message_id == from_id => Some(m.clone()),
+                Event::Sent(m) | Event::Edited(m) if m.chat_id == from_chat && m.message_id == from_id => {
+                    Some(m.clone())
+                }
                 _ => None,
             });
             let Some(original) = original else {
@@ -629,7 +631,11 @@ async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<String>, req
             };
             let result = message_json(&m);
             record(&shared, Event::Sent(m.clone()));
-            if lower == "copymessage" { ok(json!({ "message_id": m.message_id })) } else { ok(result) }
+            if lower == "copymessage" {
+                ok(json!({ "message_id": m.message_id }))
+            } else {
+                ok(result)
+            }
         }
         // An album: each file becomes a message; the answer is the list of them.
         "sendmediagroup" => {
