@@ -205,6 +205,10 @@ pub async fn show_card(ctx: &Ctx, meter_id: i64) -> HandlerResult {
             if let Some(d) = q.scheduled_for {
                 status.push_str(&format!(" {}", d.format("%d.%m.%Y")));
             }
+            // The utility's word on it (the reason of a rejection, a comment).
+            if let Some(note) = &q.status_note {
+                status.push_str(&format!(" ({})", esc(note)));
+            }
             text.push_str(&format!(
                 "\n{} — {}: {}",
                 esc(&q.number),

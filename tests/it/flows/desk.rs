@@ -207,6 +207,21 @@ async fn a_meter_request_is_scheduled_and_a_connection_gets_documents() {
         .await,
         1
     );
+    // The card shows the visit date; a comment from the desk shows beside the status.
+    group.reply(&op, &card, "Инспектор позвонит накануне");
+    group.expect(&ru("desk.sent")).await;
+    c.expect("Инспектор позвонит накануне").await;
+    c.send(&ru("menu.meters"));
+    let list = c.expect(&ru("meters.legend")).await;
+    c.press(&list, &list.inline_buttons()[0].0.clone());
+    let meter_card = c.expect("Заявки").await;
+    assert!(
+        meter_card
+            .text
+            .contains("назначен визит 01.12.2099 (Инспектор позвонит накануне)"),
+        "{}",
+        meter_card.text
+    );
 
     // A connection application: «Документы выданы» and a reply with the technical conditions.
     let store = app.store().await;
