@@ -121,7 +121,9 @@ async fn the_mock_refuses_an_unthrottled_burst() {
     let api = tgmock::MockBotApi::start().await;
     api.enforce_limits(true);
     let bot = Bot::new("1:T").set_api_url(api.url().parse().unwrap());
-    let sends = (0..40).map(|i| {
+    // 100 at once: the bucket holds 30 and refills 30/s, so most of the burst is refused
+    // however slowly the machine sends it.
+    let sends = (0..100).map(|i| {
         let bot = bot.clone();
         async move { bot.send_message(ChatId(16_000 + i), "x").await.is_ok() }
     });
@@ -130,11 +132,8 @@ async fn the_mock_refuses_an_unthrottled_burst() {
         .into_iter()
         .filter(|o| *o)
         .count();
-    assert!(
-        ok <= 30 && api.too_many_requests() >= 10,
-        "ok {ok}, 429 {}",
-        api.too_many_requests()
-    );
+    let refused = api.too_many_requests();
+    assert!(refused >= 10 && ok + refused == 100, "ok {ok}, 429 {refused}");
 }
 
 /// The local Bot API server answers the rest of the methods in shapes teloxide reads.
