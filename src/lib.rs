@@ -109,6 +109,7 @@ impl Application {
             clock: self.clock.clone(),
             outbox_wake: wake,
             bot_username: self.bot_username.clone(),
+            handled_before_start: self.store.last_processed_update().await?,
         });
         let mut dispatcher = Dispatcher::builder(self.bot.clone(), bot::schema())
             .dependencies(dptree::deps![Arc::new(self.store.clone()), deps])

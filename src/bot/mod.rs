@@ -40,6 +40,9 @@ pub struct Deps {
     /// Wakes the outbox worker after a row was written.
     pub outbox_wake: Arc<Notify>,
     pub bot_username: String,
+    /// The highest update id handled before this start: only ids up to it can be a crash's
+    /// redelivery, so only those are looked up.
+    pub handled_before_start: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -201,7 +204,7 @@ pub(crate) async fn once(
     handle: impl std::future::Future<Output = HandlerResult>,
 ) -> HandlerResult {
     let id = i64::from(update.id.0);
-    if deps.store.update_processed(id).await? {
+    if id <= deps.handled_before_start && deps.store.update_processed(id).await? {
         tracing::info!(update = id, "already handled");
         return Ok(());
     }

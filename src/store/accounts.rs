@@ -96,11 +96,23 @@ pub enum TokenOutcome {
     Invalid,
 }
 
+/// A chat joined with its account (all of the account's columns may be NULL).
 #[derive(sqlx::FromRow)]
-struct ChatRow {
+struct SessionRow {
     locale: Option<String>,
-    account_id: Option<i64>,
     blocked_at: Option<DateTime<Utc>>,
+    id: Option<i64>,
+    kind: Option<String>,
+    login: Option<String>,
+    name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    password_hash: Option<String>,
+    status: Option<String>,
+    failed_logins: Option<i64>,
+    locked_until: Option<DateTime<Utc>>,
+    created_at: Option<DateTime<Utc>>,
+    confirmed_at: Option<DateTime<Utc>>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -126,31 +138,47 @@ pub enum PasswordLogin {
 }
 
 impl Store {
+    /// The chat's language and account in one query (it runs on every update).
     pub async fn session(&self, chat_id: i64) -> Result<ChatSession> {
-        let row: Option<ChatRow> = sqlx::query_as("SELECT locale, account_id, blocked_at FROM chats WHERE chat_id = ?")
-            .bind(chat_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        let Some(ChatRow {
-            locale,
-            account_id,
-            blocked_at,
-        }) = row
-        else {
+        let row: Option<SessionRow> = sqlx::query_as(
+            "SELECT c.locale, c.blocked_at, a.id, a.kind, a.login, a.name, a.email, a.phone, a.password_hash,
+                    a.status, a.failed_logins, a.locked_until, a.created_at, a.confirmed_at
+             FROM chats c LEFT JOIN accounts a ON a.id = c.account_id WHERE c.chat_id = ?",
+        )
+        .bind(chat_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(r) = row else {
             return Ok(ChatSession::default());
         };
-        if blocked_at.is_some() {
+        if r.blocked_at.is_some() {
             // They write again, so they unblocked the bot: deliveries may resume.
             sqlx::query("UPDATE chats SET blocked_at = NULL WHERE chat_id = ?")
                 .bind(chat_id)
                 .execute(&self.pool)
                 .await?;
         }
-        let account = match account_id {
-            Some(id) => self.account(id).await?,
-            None => None,
+        let account = match (r.id, r.kind, r.status, r.created_at) {
+            (Some(id), Some(kind), Some(status), Some(created_at)) => Some(Account {
+                id,
+                kind,
+                login: r.login,
+                name: r.name,
+                email: r.email,
+                phone: r.phone,
+                password_hash: r.password_hash,
+                status,
+                failed_logins: r.failed_logins.unwrap_or_default(),
+                locked_until: r.locked_until,
+                created_at,
+                confirmed_at: r.confirmed_at,
+            }),
+            _ => None,
         };
-        Ok(ChatSession { locale, account })
+        Ok(ChatSession {
+            locale: r.locale,
+            account,
+        })
     }
 
     pub async fn account(&self, id: i64) -> Result<Option<Account>> {

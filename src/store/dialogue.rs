@@ -56,6 +56,14 @@ impl Storage<State> for Store {
 }
 
 impl Store {
+    /// The highest update handled so far: only updates up to it can be offered again.
+    pub async fn last_processed_update(&self) -> super::Result<i64> {
+        let (max,): (Option<i64>,) = sqlx::query_as("SELECT MAX(update_id) FROM processed_updates")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(max.unwrap_or(0))
+    }
+
     pub async fn update_processed(&self, update_id: i64) -> super::Result<bool> {
         let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM processed_updates WHERE update_id = ?")
             .bind(update_id)
