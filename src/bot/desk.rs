@@ -520,35 +520,11 @@ async fn group_callback(bot: Bot, q: CallbackQuery, deps: Arc<Deps>) -> HandlerR
         (_, None) => {
             deps.store.take_card(item, op).await?;
             if item.kind == ItemKind::Ticket {
-                let n = notices(
-                    &deps.store,
-                    &deps.config,
-                    c.account_id,
-                    "desk.push.in_progress",
-                    &c.number,
-                    None,
-                    Cb::Ticket(item.id),
-                )
-                .await?;
-                deps.store
-                    .set_ticket_status_by_desk(item.id, TicketStatus::InProgress, &n, now)
-                    .await?;
+                ticket_status(&deps, &c, item.id, TicketStatus::InProgress, "desk.push.in_progress").await?;
             }
         }
         (ItemKind::Ticket, Some(ACT_CLOSE)) => {
-            let n = notices(
-                &deps.store,
-                &deps.config,
-                c.account_id,
-                "desk.push.closed",
-                &c.number,
-                None,
-                Cb::Ticket(item.id),
-            )
-            .await?;
-            deps.store
-                .set_ticket_status_by_desk(item.id, TicketStatus::Closed, &n, now)
-                .await?;
+            ticket_status(&deps, &c, item.id, TicketStatus::Closed, "desk.push.closed").await?;
         }
         (ItemKind::MeterRequest, Some(ACT_SCHEDULE)) => {
             deps.store.set_pending(op, item, "schedule", now).await?;
@@ -602,6 +578,24 @@ async fn group_callback(bot: Bot, q: CallbackQuery, deps: Arc<Deps>) -> HandlerR
     }
     desk(&bot, &deps, group).refresh_card(item).await?;
     deps.outbox_wake.notify_one();
+    Ok(())
+}
+
+/// A ticket's status set by the desk, with the consumer told in the same transaction.
+async fn ticket_status(deps: &Deps, c: &Card, id: i64, status: TicketStatus, push_key: &str) -> HandlerResult {
+    let n = notices(
+        &deps.store,
+        &deps.config,
+        c.account_id,
+        push_key,
+        &c.number,
+        None,
+        Cb::Ticket(id),
+    )
+    .await?;
+    deps.store
+        .set_ticket_status_by_desk(id, status, &n, deps.clock.now())
+        .await?;
     Ok(())
 }
 

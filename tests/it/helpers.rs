@@ -221,6 +221,50 @@ pub fn token_in(body: &str) -> String {
         .collect()
 }
 
+/// The next message (sent, or edited) in `chat` after `cursor` that `pred` accepts; moves the
+/// cursor past it, or fails with the chat's transcript.
+async fn next(
+    api: &MockBotApi,
+    cursor: &mut usize,
+    chat: i64,
+    what: &str,
+    pred: impl Fn(&BotMessage, bool) -> bool,
+) -> BotMessage {
+    let found = api
+        .wait_event(*cursor, WAIT, |e| match e {
+            Event::Sent(m) => m.chat_id == chat && pred(m, false),
+            Event::Edited(m) => m.chat_id == chat && pred(m, true),
+            _ => false,
+        })
+        .await;
+    match found {
+        Some((i, Event::Sent(m) | Event::Edited(m))) => {
+            *cursor = i + 1;
+            m
+        }
+        _ => panic!("no {what} for chat {chat}; transcript:\n{}", transcript_of(api, chat)),
+    }
+}
+
+/// What the bot did in a chat, a line an event, for failure messages.
+pub fn transcript_of(api: &MockBotApi, chat: i64) -> String {
+    api.events_for(chat)
+        .iter()
+        .map(|e| match e {
+            Event::Sent(m) => format!(
+                "> [{}] {} {:?}{}",
+                m.message_id,
+                m.text,
+                m.inline_buttons().iter().map(|b| &b.0).collect::<Vec<_>>(),
+                m.document.as_deref().map(|d| format!(" file {d}")).unwrap_or_default()
+            ),
+            Event::Edited(m) => format!("~ [{}] {}", m.message_id, m.text),
+            Event::Deleted { message_id, .. } => format!("x deleted {message_id}"),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// One Telegram user talking to the bot in a private chat.
 pub struct Client {
     pub api: Arc<MockBotApi>,
@@ -249,10 +293,6 @@ impl Client {
         let id = self.api.next_message_id();
         self.api.push_update(self.user.text(id, text));
         id
-    }
-
-    pub fn send_raw(&self, update: serde_json::Value) {
-        self.api.push_update(update);
     }
 
     pub fn sticker(&self) {
@@ -300,23 +340,14 @@ impl Client {
     /// The next message (sent or edited) in this chat whose text contains `needle`.
     pub async fn expect(&mut self, needle: &str) -> BotMessage {
         let chat = self.id();
-        let found = self
-            .api
-            .wait_event(self.cursor, WAIT, |e| match e {
-                Event::Sent(m) | Event::Edited(m) => m.chat_id == chat && m.text.contains(needle),
-                _ => false,
-            })
-            .await;
-        match found {
-            Some((i, Event::Sent(m) | Event::Edited(m))) => {
-                self.cursor = i + 1;
-                m
-            }
-            _ => panic!(
-                "no message containing «{needle}» for chat {chat}; transcript:\n{}",
-                self.transcript()
-            ),
-        }
+        next(
+            &self.api,
+            &mut self.cursor,
+            chat,
+            &format!("message containing «{needle}»"),
+            |m, _| m.text.contains(needle),
+        )
+        .await
     }
 
     pub async fn expect_key(&mut self, key: &str) -> BotMessage {
@@ -326,40 +357,19 @@ impl Client {
     /// The next message with an inline keyboard.
     pub async fn expect_buttons(&mut self) -> BotMessage {
         let chat = self.id();
-        let found = self
-            .api
-            .wait_event(self.cursor, WAIT, |e| matches!(e, Event::Sent(m) | Event::Edited(m) if m.chat_id == chat && !m.inline_buttons().is_empty()))
-            .await;
-        match found {
-            Some((i, Event::Sent(m) | Event::Edited(m))) => {
-                self.cursor = i + 1;
-                m
-            }
-            _ => panic!(
-                "no message with buttons for chat {chat}; transcript:\n{}",
-                self.transcript()
-            ),
-        }
+        next(&self.api, &mut self.cursor, chat, "message with buttons", |m, _| {
+            !m.inline_buttons().is_empty()
+        })
+        .await
     }
 
     /// The next document the bot sent to this chat.
     pub async fn expect_document(&mut self) -> BotMessage {
         let chat = self.id();
-        let found = self
-            .api
-            .wait_event(
-                self.cursor,
-                WAIT,
-                |e| matches!(e, Event::Sent(m) if m.chat_id == chat && m.document.is_some()),
-            )
-            .await;
-        match found {
-            Some((i, Event::Sent(m))) => {
-                self.cursor = i + 1;
-                m
-            }
-            _ => panic!("no document for chat {chat}; transcript:\n{}", self.transcript()),
-        }
+        next(&self.api, &mut self.cursor, chat, "document", |m, edited| {
+            !edited && m.document.is_some()
+        })
+        .await
     }
 
     /// Waits until the bot deleted the message `message_id`.
@@ -376,34 +386,8 @@ impl Client {
         assert!(found.is_some(), "message {message_id} was not deleted");
     }
 
-    pub fn sent_since_cursor(&self) -> Vec<BotMessage> {
-        let chat = self.id();
-        self.api
-            .events()
-            .into_iter()
-            .skip(self.cursor)
-            .filter_map(|e| match e {
-                Event::Sent(m) if m.chat_id == chat => Some(m),
-                _ => None,
-            })
-            .collect()
-    }
-
     pub fn transcript(&self) -> String {
-        self.api
-            .events_for(self.id())
-            .iter()
-            .map(|e| match e {
-                Event::Sent(m) => format!(
-                    "> {} {:?}",
-                    m.text,
-                    m.inline_buttons().iter().map(|b| &b.0).collect::<Vec<_>>()
-                ),
-                Event::Edited(m) => format!("~ {}", m.text),
-                Event::Deleted { message_id, .. } => format!("x deleted {message_id}"),
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
+        transcript_of(&self.api, self.id())
     }
 }
 
@@ -427,21 +411,14 @@ impl Group {
 
     /// The next message posted or edited in the group containing `needle`.
     pub async fn expect(&mut self, needle: &str) -> BotMessage {
-        let found = self
-            .api
-            .wait_event(
-                self.cursor,
-                WAIT,
-                |e| matches!(e, Event::Sent(m) | Event::Edited(m) if m.chat_id == GROUP && m.text.contains(needle)),
-            )
-            .await;
-        match found {
-            Some((i, Event::Sent(m) | Event::Edited(m))) => {
-                self.cursor = i + 1;
-                m
-            }
-            _ => panic!("no group message containing «{needle}»; group:\n{}", self.transcript()),
-        }
+        next(
+            &self.api,
+            &mut self.cursor,
+            GROUP,
+            &format!("group message containing «{needle}»"),
+            |m, _| m.text.contains(needle),
+        )
+        .await
     }
 
     /// The next card containing `needle`, once the bot has recorded it as the item's card (it
@@ -467,21 +444,10 @@ impl Group {
 
     /// The next file the bot sent to the group.
     pub async fn expect_file(&mut self) -> BotMessage {
-        let found = self
-            .api
-            .wait_event(
-                self.cursor,
-                WAIT,
-                |e| matches!(e, Event::Sent(m) if m.chat_id == GROUP && m.document.is_some()),
-            )
-            .await;
-        match found {
-            Some((i, Event::Sent(m))) => {
-                self.cursor = i + 1;
-                m
-            }
-            _ => panic!("no file in the group; group:\n{}", self.transcript()),
-        }
+        next(&self.api, &mut self.cursor, GROUP, "file in the group", |m, edited| {
+            !edited && m.document.is_some()
+        })
+        .await
     }
 
     pub fn reply(&self, who: &TgUser, to: &BotMessage, text: &str) {
@@ -508,18 +474,5 @@ impl Group {
             .1;
         self.query += 1;
         self.api.push_update(who.press(&format!("g{}", self.query), msg, &data));
-    }
-
-    pub fn transcript(&self) -> String {
-        self.api
-            .events_for(GROUP)
-            .iter()
-            .map(|e| match e {
-                Event::Sent(m) => format!("> [{}] {} {:?}", m.message_id, m.text, m.document),
-                Event::Edited(m) => format!("~ [{}] {}", m.message_id, m.text),
-                Event::Deleted { message_id, .. } => format!("x {message_id}"),
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
     }
 }

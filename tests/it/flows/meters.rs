@@ -21,19 +21,24 @@ pub const FLAT_ELECTRIC: NewMeter<'static> = NewMeter {
     initial: &["1000"],
 };
 
+/// Answers «какой ресурс» with the button of `resource_key`.
+async fn choose_resource(c: &mut Client, resource_key: &str) {
+    let q = c.expect_key("add.resource_q").await;
+    let label = q
+        .inline_buttons()
+        .into_iter()
+        .find(|b| b.0.ends_with(&ru(resource_key)))
+        .unwrap()
+        .0;
+    c.press(&q, &label);
+}
+
 /// Adds a meter through the dialogue; returns its card.
 pub async fn add_meter(c: &mut Client, m: &NewMeter<'_>) -> tgmock::BotMessage {
     c.send(&ru("menu.meters"));
     let list = c.expect_buttons().await;
     c.press(&list, &ru("meters.add"));
-    let q = c.expect_key("add.resource_q").await;
-    let label = q
-        .inline_buttons()
-        .into_iter()
-        .find(|b| b.0.ends_with(&ru(m.resource)))
-        .unwrap()
-        .0;
-    c.press(&q, &label);
+    choose_resource(c, m.resource).await;
     c.expect_key("add.serial_q").await;
     c.send(m.serial);
     let model = c.expect_key("add.model_q").await;
@@ -146,14 +151,7 @@ async fn a_meter_of_each_resource_is_added_and_listed() {
     c.send(&ru("menu.meters"));
     let list = c.expect_buttons().await;
     c.press(&list, &ru("meters.add"));
-    let q = c.expect_key("add.resource_q").await;
-    let label = q
-        .inline_buttons()
-        .into_iter()
-        .find(|b| b.0.ends_with(&ru("resource.cold_water")))
-        .unwrap()
-        .0;
-    c.press(&q, &label);
+    choose_resource(&mut c, "resource.cold_water").await;
     c.expect_key("add.serial_q").await;
     c.send("cw-2");
     let model = c.expect_key("add.model_q").await;
@@ -555,14 +553,7 @@ async fn adding_a_meter_continues_after_a_restart() {
     c.send(&ru("menu.meters"));
     let list = c.expect_buttons().await;
     c.press(&list, &ru("meters.add"));
-    let q = c.expect_key("add.resource_q").await;
-    let label = q
-        .inline_buttons()
-        .into_iter()
-        .find(|b| b.0.ends_with(&ru("resource.cold_water")))
-        .unwrap()
-        .0;
-    c.press(&q, &label);
+    choose_resource(&mut c, "resource.cold_water").await;
     c.expect_key("add.serial_q").await;
     c.send("W-777");
     c.expect_key("add.model_q").await;
