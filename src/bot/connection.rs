@@ -7,7 +7,6 @@ use super::files;
 use super::state::{ConnDraft, State};
 use super::{Ctx, HandlerError, HandlerResult, esc, keyboards, menu, meters, start};
 use crate::domain::connection::{self as conn, ConnKind, Field, FieldError, FormError, Input};
-use crate::domain::tickets;
 use crate::i18n::plural;
 use crate::store::connection::{Application, NewApplication};
 use chrono::{Duration, NaiveDate};
@@ -707,25 +706,7 @@ async fn prompt_add(ctx: &Ctx, s: &State) -> HandlerResult {
     let State::ConnAdd { text, files, .. } = s else {
         return Ok(());
     };
-    let mut rows = Vec::new();
-    if text.is_some() || !files.is_empty() {
-        rows.push(b(ctx.loc, "req.send", Cb::Save));
-    }
-    rows.push(keyboards::nav_row(ctx.loc, false));
-    let got = if text.is_some() || !files.is_empty() {
-        let files = plural(ctx.loc, "plural.files", files.len() as u64);
-        format!(
-            "\n\n{}",
-            ctx.tf(
-                "ticket.follow_got",
-                &[("files", &files), ("text", if text.is_some() { "✓" } else { "—" })]
-            )
-        )
-    } else {
-        String::new()
-    };
-    ctx.say_with(format!("{}{got}", ctx.t("conn.add_q")), keyboards::inline(rows))
-        .await
+    files::compose_prompt(ctx, "conn.add_q", text, files).await
 }
 
 async fn add_message(ctx: &Ctx, msg: &Message, s: State) -> HandlerResult {
@@ -737,24 +718,7 @@ async fn add_message(ctx: &Ctx, msg: &Message, s: State) -> HandlerResult {
     else {
         return Ok(());
     };
-    if let Some(t) = msg.text() {
-        match tickets::parse_text(t) {
-            Ok(t) => text = Some(t),
-            Err(_) => {
-                ctx.say(ctx.tf("req.text_too_long", &[("max", &tickets::MAX_TEXT.to_string())]))
-                    .await?
-            }
-        }
-    } else {
-        match files::file_of(msg, ALLOWED) {
-            Ok(_) if files.len() >= MAX_FILES => {
-                ctx.say(ctx.tf("files.too_many", &[("max", &MAX_FILES.to_string())]))
-                    .await?
-            }
-            Ok(f) => files.push(f),
-            Err(p) => ctx.say(meters::file_problem(ctx, p)).await?,
-        }
-    }
+    files::compose_take(ctx, msg, &mut text, &mut files, ALLOWED, MAX_FILES).await?;
     let s = State::ConnAdd { app_id, text, files };
     ctx.set(s.clone()).await?;
     prompt_add(ctx, &s).await

@@ -97,3 +97,67 @@ pub async fn send_attachment(ctx: &super::Ctx, f: crate::store::tickets::Attachm
         }
     }
 }
+
+/// A message being composed (a follow-up, an addition): takes a text or a file from `msg`,
+/// saying what is wrong with it if anything.
+pub async fn compose_take(
+    ctx: &super::Ctx,
+    msg: &teloxide::types::Message,
+    text: &mut Option<String>,
+    files: &mut Vec<FileRef>,
+    allowed: &[&str],
+    max_files: usize,
+) -> Result<(), super::HandlerError> {
+    use crate::domain::tickets::{self, TextError};
+    if let Some(t) = msg.text() {
+        match tickets::parse_text(t) {
+            Ok(t) => *text = Some(t),
+            Err(TextError::Empty) => ctx.say(ctx.t("common.text_expected")).await?,
+            Err(TextError::TooLong { len }) => {
+                let (len, max) = (len.to_string(), tickets::MAX_TEXT.to_string());
+                ctx.say(ctx.tf("ticket.text_too_long", &[("len", &len), ("max", &max)]))
+                    .await?
+            }
+        }
+        return Ok(());
+    }
+    match file_of(msg, allowed) {
+        Ok(_) if files.len() >= max_files => {
+            ctx.say(ctx.tf("files.too_many", &[("max", &max_files.to_string())]))
+                .await
+        }
+        Ok(f) => {
+            files.push(f);
+            Ok(())
+        }
+        Err(p) => ctx.say(super::meters::file_problem(ctx, p)).await,
+    }
+}
+
+/// The question of a message being composed, what it holds so far, and «Отправить» once it
+/// holds something.
+pub async fn compose_prompt(
+    ctx: &super::Ctx,
+    question_key: &str,
+    text: &Option<String>,
+    files: &[FileRef],
+) -> super::HandlerResult {
+    use super::cb::Cb;
+    use super::keyboards;
+    let filled = text.is_some() || !files.is_empty();
+    let mut rows = Vec::new();
+    if filled {
+        rows.push(vec![keyboards::button(ctx.loc, "req.send", Cb::Save)]);
+    }
+    rows.push(keyboards::nav_row(ctx.loc, false));
+    let mut question = ctx.t(question_key);
+    if filled {
+        let n = crate::i18n::plural(ctx.loc, "plural.files", files.len() as u64);
+        let got = ctx.tf(
+            "ticket.follow_got",
+            &[("files", &n), ("text", if text.is_some() { "✓" } else { "—" })],
+        );
+        question.push_str(&format!("\n\n{got}"));
+    }
+    ctx.say_with(question, keyboards::inline(rows)).await
+}

@@ -732,28 +732,7 @@ async fn prompt_follow_up(ctx: &Ctx, s: &State) -> HandlerResult {
         return Ok(());
     };
     let key = if *reopen { "ticket.reopen_q" } else { "ticket.add_q" };
-    let mut rows = Vec::new();
-    if text.is_some() || !files.is_empty() {
-        rows.push(b(ctx.loc, "req.send", Cb::Save));
-    }
-    rows.push(keyboards::nav_row(ctx.loc, false));
-    let n = files.len() as u64;
-    let got = if text.is_some() || n > 0 {
-        format!(
-            "\n\n{}",
-            ctx.tf(
-                "ticket.follow_got",
-                &[
-                    ("files", &plural(ctx.loc, "plural.files", n)),
-                    ("text", if text.is_some() { "✓" } else { "—" })
-                ]
-            )
-        )
-    } else {
-        String::new()
-    };
-    ctx.say_with(format!("{}{got}", ctx.t(key)), keyboards::inline(rows))
-        .await
+    files::compose_prompt(ctx, key, text, files).await
 }
 
 async fn follow_up_message(ctx: &Ctx, msg: &Message, s: State) -> HandlerResult {
@@ -766,33 +745,7 @@ async fn follow_up_message(ctx: &Ctx, msg: &Message, s: State) -> HandlerResult 
     else {
         return Ok(());
     };
-    if let Some(t) = msg.text() {
-        match tickets::parse_text(t) {
-            Ok(t) => text = Some(t),
-            Err(e) => {
-                ctx.say(text_problem(ctx, e)).await?;
-                return prompt_follow_up(
-                    ctx,
-                    &State::TicketFollowUp {
-                        ticket_id,
-                        reopen,
-                        text,
-                        files,
-                    },
-                )
-                .await;
-            }
-        }
-    } else {
-        match files::file_of(msg, ALLOWED) {
-            Ok(_) if files.len() >= MAX_FILES => {
-                ctx.say(ctx.tf("files.too_many", &[("max", &MAX_FILES.to_string())]))
-                    .await?;
-            }
-            Ok(f) => files.push(f),
-            Err(p) => ctx.say(meters::file_problem(ctx, p)).await?,
-        }
-    }
+    files::compose_take(ctx, msg, &mut text, &mut files, ALLOWED, MAX_FILES).await?;
     let s = State::TicketFollowUp {
         ticket_id,
         reopen,
