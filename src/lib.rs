@@ -10,6 +10,7 @@ pub mod domain;
 pub mod i18n;
 pub mod mail;
 pub mod password;
+pub mod sandbox;
 pub mod store;
 pub mod worker;
 
@@ -72,6 +73,11 @@ impl Application {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The bot's @username, as the Bot API reported it.
+    pub fn bot_username(&self) -> &str {
+        &self.bot_username
     }
 
     /// Polls for updates until `shutdown` resolves, then lets in-flight updates finish and

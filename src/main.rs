@@ -19,6 +19,20 @@ struct Cli {
 enum Command {
     /// Start the bot with long polling (the default). Applies migrations first.
     Run,
+    /// Try the bot without Telegram: a local page with a consumer's chat, the operators' group
+    /// and the mailbox, served by one process (no token, no network). Its data goes to its own
+    /// database, never to DATABASE_URL.
+    Sandbox {
+        /// The page's port on 127.0.0.1.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// The sandbox's database.
+        #[arg(long, env = "SANDBOX_DATABASE_URL", default_value = "sqlite://data/sandbox.db")]
+        sandbox_database_url: String,
+        /// Start from an empty sandbox database.
+        #[arg(long)]
+        fresh: bool,
+    },
     /// Apply database migrations and exit.
     Migrate,
     /// The utility's operators: who may answer in the operators' group.
@@ -87,6 +101,25 @@ fn main() -> ExitCode {
             Command::Run => {
                 let app = kabinet::Application::build(cli.config, Default::default()).await?;
                 app.run(kabinet::shutdown_signal()).await
+            }
+            Command::Sandbox {
+                port,
+                sandbox_database_url,
+                fresh,
+            } => {
+                anyhow::ensure!(
+                    sandbox_database_url != cli.config.database_url,
+                    "SANDBOX_DATABASE_URL must not be the bot's DATABASE_URL: the sandbox keeps its own data"
+                );
+                let options = kabinet::sandbox::Options {
+                    port,
+                    database_url: sandbox_database_url,
+                    fresh,
+                };
+                let sandbox = kabinet::sandbox::Sandbox::start(cli.config, options).await?;
+                println!("Kabinet sandbox is running: open {} in a browser (Ctrl-C stops it)", sandbox.url());
+                kabinet::shutdown_signal().await;
+                sandbox.stop().await
             }
             Command::Operator { action } => {
                 let store = kabinet::store::Store::open(&cli.config.database_url).await?;

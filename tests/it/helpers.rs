@@ -260,6 +260,7 @@ pub fn transcript_of(api: &MockBotApi, chat: i64) -> String {
             ),
             Event::Edited(m) => format!("~ [{}] {}", m.message_id, m.text),
             Event::Deleted { message_id, .. } => format!("x deleted {message_id}"),
+            Event::CallbackAnswered { text, .. } => format!("! {}", text.as_deref().unwrap_or_default()),
         })
         .collect::<Vec<_>>()
         .join("\n")

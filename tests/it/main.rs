@@ -6,4 +6,5 @@ mod e2e;
 pub mod flows;
 mod helpers;
 mod outbox;
+mod sandbox;
 pub mod smtp;

@@ -3,7 +3,9 @@
 //! It speaks the Bot API methods the bot uses over real HTTP (teloxide talks to it through
 //! `set_api_url`), hands out the updates a test pushes through long polling with offsets, and
 //! records everything the bot does per chat, so a test can wait for a message that matches and
-//! press one of its buttons.
+//! press one of its buttons. Files keep their bytes: what the bot uploads and what a caller puts
+//! with `put_file` can be fetched back by file id (`getFile` and the download path). The same
+//! server backs `kabinet sandbox`.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -27,6 +29,20 @@ pub enum Event {
     Sent(BotMessage),
     Edited(BotMessage),
     Deleted { chat_id: i64, message_id: i64 },
+    /// `answerCallbackQuery`: the little notice (or alert) Telegram shows over the chat.
+    CallbackAnswered {
+        query_id: String,
+        text: Option<String>,
+        show_alert: bool,
+    },
+}
+
+/// A file the server holds: uploaded by the bot or put by a caller.
+#[derive(Debug, Clone)]
+pub struct StoredFile {
+    pub name: String,
+    pub mime: String,
+    pub bytes: Bytes,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -96,6 +112,8 @@ struct Inner {
     events: Vec<Event>,
     /// Every Bot API call by method name, for assertions on what the bot asked.
     calls: Vec<(String, Value)>,
+    files: std::collections::HashMap<String, StoredFile>,
+    next_file: u64,
 }
 
 /// Faults a test asks for, and Telegram's limits when enforced.
@@ -237,6 +255,7 @@ impl MockBotApi {
             .filter(|e| match e {
                 Event::Sent(m) | Event::Edited(m) => m.chat_id == chat_id,
                 Event::Deleted { chat_id: c, .. } => *c == chat_id,
+                Event::CallbackAnswered { .. } => false,
             })
             .collect()
     }
@@ -331,10 +350,35 @@ impl MockBotApi {
         self.shared.faults.lock().unwrap().too_many_requests
     }
 
+    /// Keeps a file as if a user had sent it to Telegram; returns its file id.
+    pub fn put_file(&self, name: &str, mime: &str, bytes: Bytes) -> String {
+        store_file(&self.shared, "BQ", name, mime, bytes)
+    }
+
+    /// A file the server holds (uploaded by the bot or put by a caller).
+    pub fn file(&self, file_id: &str) -> Option<StoredFile> {
+        self.shared.inner.lock().unwrap().files.get(file_id).cloned()
+    }
+
     /// Records a message as if the bot had sent it (for tests that build on history).
     pub fn inject_event(&self, e: Event) {
         self.record(e);
     }
+}
+
+fn store_file(shared: &Shared, prefix: &str, name: &str, mime: &str, bytes: Bytes) -> String {
+    let mut inner = shared.inner.lock().unwrap();
+    inner.next_file += 1;
+    let id = format!("{prefix}{}:{}", inner.next_file, bytes.len());
+    inner.files.insert(
+        id.clone(),
+        StoredFile {
+            name: name.to_owned(),
+            mime: mime.to_owned(),
+            bytes,
+        },
+    );
+    id
 }
 
 fn record(shared: &Shared, e: Event) {
@@ -461,8 +505,8 @@ fn markup_of(params: &Value) -> Option<Value> {
 }
 
 /// Multipart requests (file uploads): the text fields as params, the file part as
-/// `_upload` = `upload:<name>:<length>`.
-async fn multipart_params(req: Request) -> Value {
+/// `_upload` = `upload:<name>:<n>:<length>`, a file id under which the bytes are kept.
+async fn multipart_params(shared: &Shared, req: Request) -> Value {
     let mut params = serde_json::Map::new();
     let Ok(mut mp) = Multipart::from_request(req, &()).await else {
         return Value::Object(params);
@@ -470,10 +514,12 @@ async fn multipart_params(req: Request) -> Value {
     while let Ok(Some(field)) = mp.next_field().await {
         let name = field.name().unwrap_or_default().to_owned();
         let file_name = field.file_name().map(str::to_owned);
+        let mime = field.content_type().unwrap_or("application/octet-stream").to_owned();
         let Ok(bytes) = field.bytes().await else { continue };
         match file_name {
             Some(f) => {
-                params.insert("_upload".into(), json!(format!("upload:{f}:{}", bytes.len())));
+                let id = store_file(shared, &format!("upload:{f}:"), &f, &mime, bytes);
+                params.insert("_upload".into(), json!(id));
             }
             None => {
                 let text = String::from_utf8_lossy(&bytes).into_owned();
@@ -489,10 +535,17 @@ async fn multipart_params(req: Request) -> Value {
 }
 
 async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<String>, req: Request) -> Response {
-    // File downloads: /file/bot<token>/<file_path>; the bytes name the file.
+    // File downloads: /file/bot<token>/<file_path>: the kept bytes, or for an id the server
+    // never saw (a test's made-up one) bytes that name the file.
     if let Some(rest) = path.strip_prefix("file/bot") {
         let file_path = rest.split_once('/').map(|(_, p)| p).unwrap_or_default();
-        return (StatusCode::OK, format!("content:{file_path}")).into_response();
+        let kept = file_path
+            .strip_prefix("files/")
+            .and_then(|id| shared.inner.lock().unwrap().files.get(id).map(|f| f.bytes.clone()));
+        return match kept {
+            Some(bytes) => (StatusCode::OK, bytes).into_response(),
+            None => (StatusCode::OK, format!("content:{file_path}")).into_response(),
+        };
     }
     let Some((_token, method)) = path.strip_prefix("bot").and_then(|p| p.split_once('/')) else {
         return api_error(404, "Not Found");
@@ -503,7 +556,7 @@ async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<String>, req
         .and_then(|v| v.to_str().ok())
         .is_some_and(|c| c.starts_with("multipart/form-data"));
     let params = if is_multipart {
-        multipart_params(req).await
+        multipart_params(&shared, req).await
     } else {
         let body: Bytes = axum::body::to_bytes(req.into_body(), 64 * 1024 * 1024)
             .await
@@ -535,7 +588,18 @@ async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<String>, req
             "can_join_groups": true, "can_read_all_group_messages": false,
             "supports_inline_queries": false, "can_connect_to_business": false, "has_main_web_app": false
         })),
-        "deletewebhook" | "setmycommands" | "answercallbackquery" => ok(json!(true)),
+        "deletewebhook" | "setmycommands" => ok(json!(true)),
+        "answercallbackquery" => {
+            record(
+                &shared,
+                Event::CallbackAnswered {
+                    query_id: params["callback_query_id"].as_str().unwrap_or_default().to_owned(),
+                    text: params["text"].as_str().map(str::to_owned),
+                    show_alert: params["show_alert"].as_bool().unwrap_or(false),
+                },
+            );
+            ok(json!(true))
+        }
         "getwebhookinfo" => ok(json!({ "url": "", "has_custom_certificate": false, "pending_update_count": 0 })),
         "getupdates" => get_updates(&shared, &params).await,
         "sendmessage" => {
@@ -577,8 +641,15 @@ async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<String>, req
         }
         "getfile" => {
             let id = params["file_id"].as_str().unwrap_or_default().to_owned();
+            let size = shared
+                .inner
+                .lock()
+                .unwrap()
+                .files
+                .get(&id)
+                .map_or(12, |f| f.bytes.len());
             ok(
-                json!({ "file_id": id, "file_unique_id": format!("u-{id}"), "file_size": 12, "file_path": format!("files/{id}") }),
+                json!({ "file_id": id, "file_unique_id": format!("u-{id}"), "file_size": size, "file_path": format!("files/{id}") }),
             )
         }
         "senddocument" | "sendphoto" => {

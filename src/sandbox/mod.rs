@@ -1,0 +1,323 @@
+//! `kabinet sandbox`: the whole bot without Telegram. One process runs the local Bot API server
+//! (`tgmock`, the one the end-to-end tests use), the real bot pointed at it (the same
+//! `Application` as `kabinet run`), an SMTP sink, and a web page with three panes: a consumer's
+//! chat, the operators' group and the mailbox. The page gets everything over one server-sent
+//! event stream and acts through a few JSON calls that become Telegram updates.
+
+mod smtp;
+mod web;
+
+use crate::config::Config;
+use anyhow::Context;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tgmock::{BotMessage, Event, MockBotApi};
+use tokio::sync::{Notify, oneshot};
+
+/// The operators' group of the sandbox.
+pub const GROUP_CHAT_ID: i64 = -1_001_000_000_001;
+pub const GROUP_TITLE: &str = "Операторы";
+
+/// Someone who types in the sandbox: a consumer, or the operator.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Persona {
+    pub id: i64,
+    pub name: &'static str,
+    pub language: &'static str,
+    pub phone: &'static str,
+}
+
+/// The test consumers offered by the switch over the chat.
+pub const CONSUMERS: [Persona; 3] = [
+    Persona {
+        id: 10_001,
+        name: "Анна Петрова",
+        language: "ru",
+        phone: "+79000001001",
+    },
+    Persona {
+        id: 10_002,
+        name: "Игорь Смирнов",
+        language: "ru",
+        phone: "+79000001002",
+    },
+    Persona {
+        id: 10_003,
+        name: "John Smith",
+        language: "en",
+        phone: "+79000001003",
+    },
+];
+
+/// The operator made in the sandbox database at start; she answers in the group and can also
+/// talk to the bot privately (`/queue`, `/item`, `/stats`).
+pub const OPERATOR: Persona = Persona {
+    id: 20_001,
+    name: "Мария (оператор)",
+    language: "ru",
+    phone: "+79000002001",
+};
+
+pub fn persona(id: i64) -> Option<&'static Persona> {
+    CONSUMERS.iter().chain(std::iter::once(&OPERATOR)).find(|p| p.id == id)
+}
+
+/// What the sandbox needs besides the bot's own settings.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The page's port on 127.0.0.1 (0: any free one).
+    pub port: u16,
+    /// The sandbox's own database, never the production one.
+    pub database_url: String,
+    /// Start from an empty database.
+    pub fresh: bool,
+}
+
+/// Everything shown on the page, in order; the page replays it and then follows it.
+pub(crate) struct Log {
+    entries: Mutex<Vec<Value>>,
+    pub(crate) changed: Notify,
+}
+
+impl Log {
+    fn new() -> Self {
+        Self {
+            entries: Mutex::new(Vec::new()),
+            changed: Notify::new(),
+        }
+    }
+
+    /// Appends an entry (its `seq` and `at` filled in) and wakes the page's streams.
+    pub(crate) fn push(&self, mut entry: Value) -> u64 {
+        let seq = {
+            let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+            let seq = entries.len() as u64 + 1;
+            entry["seq"] = json!(seq);
+            entry["at"] = json!(chrono::Utc::now().timestamp_millis());
+            entries.push(entry);
+            seq
+        };
+        self.changed.notify_waiters();
+        seq
+    }
+
+    /// The entries after `seq`.
+    pub(crate) fn after(&self, seq: u64) -> Vec<Value> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.iter().skip(seq as usize).cloned().collect()
+    }
+}
+
+pub(crate) struct Shared {
+    pub(crate) api: Arc<MockBotApi>,
+    pub(crate) log: Log,
+    pub(crate) bot_username: String,
+    next_query: std::sync::atomic::AtomicU64,
+}
+
+impl Shared {
+    pub(crate) fn query_id(&self, chat: i64) -> String {
+        let n = self.next_query.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        format!("cq:{chat}:{n}")
+    }
+
+    /// The bot's message as it is now (after edits), if it is still there.
+    pub(crate) fn bot_message(&self, chat: i64, message_id: i64) -> Option<BotMessage> {
+        let mut found = None;
+        for e in self.api.events_for(chat) {
+            match e {
+                Event::Sent(m) | Event::Edited(m) if m.message_id == message_id => found = Some(m),
+                Event::Deleted { message_id: d, .. } if d == message_id => found = None,
+                _ => {}
+            }
+        }
+        found
+    }
+
+    /// A file as the page shows it: id, name, type, and whether it is a picture.
+    pub(crate) fn file_entry(&self, file_id: &str) -> Value {
+        let (name, mime) = match self.api.file(file_id) {
+            Some(f) => (f.name, f.mime),
+            None => (
+                file_id
+                    .strip_prefix("upload:")
+                    .and_then(|r| r.split(':').next())
+                    .unwrap_or("document")
+                    .to_owned(),
+                "application/octet-stream".to_owned(),
+            ),
+        };
+        json!({ "id": file_id, "name": name, "image": mime.starts_with("image/"), "mime": mime })
+    }
+
+    fn entry_of(&self, e: &Event) -> Option<Value> {
+        Some(match e {
+            Event::Sent(m) | Event::Edited(m) => {
+                let kind = if matches!(e, Event::Sent(_)) { "sent" } else { "edited" };
+                json!({
+                    "kind": kind,
+                    "chat": m.chat_id,
+                    "id": m.message_id,
+                    "text": m.text,
+                    "html": m.parse_mode.as_deref().is_some_and(|p| p.eq_ignore_ascii_case("html")),
+                    "file": m.document.as_deref().map(|d| self.file_entry(d)),
+                    "reply_to": m.reply_to,
+                    "markup": m.reply_markup,
+                })
+            }
+            Event::Deleted { chat_id, message_id } => json!({ "kind": "deleted", "chat": chat_id, "id": message_id }),
+            Event::CallbackAnswered {
+                query_id,
+                text: Some(text),
+                show_alert,
+            } => {
+                let chat: i64 = query_id.split(':').nth(1)?.parse().ok()?;
+                json!({ "kind": "toast", "chat": chat, "text": text, "alert": show_alert })
+            }
+            Event::CallbackAnswered { .. } => return None,
+        })
+    }
+}
+
+/// A running sandbox. `stop` ends it.
+pub struct Sandbox {
+    address: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    bot: tokio::task::JoinHandle<anyhow::Result<()>>,
+    web: tokio::task::JoinHandle<()>,
+    pump: tokio::task::JoinHandle<()>,
+    _smtp: smtp::Sink,
+}
+
+impl Sandbox {
+    /// Starts every part; the page is served once this returns.
+    pub async fn start(mut config: Config, options: Options) -> anyhow::Result<Self> {
+        if options.fresh {
+            remove_database(&options.database_url)?;
+        }
+        let api = Arc::new(MockBotApi::start().await);
+        let log = Arc::new(Log::new());
+        let sink = smtp::Sink::start(log.clone()).await.context("cannot start the sandbox's SMTP sink")?;
+
+        config.telegram_token = Some("sandbox:TOKEN".into());
+        config.telegram_api_url = Some(api.url().parse().context("the local Bot API address")?);
+        config.database_url = options.database_url.clone();
+        config.smtp_url = Some(format!("smtp://{}", sink.address()));
+        config.operator_chat_id = Some(GROUP_CHAT_ID);
+
+        let app = crate::Application::build(config, Default::default()).await?;
+        app.store()
+            .add_operator(OPERATOR.id, Some(OPERATOR.name), chrono::Utc::now())
+            .await
+            .context("cannot make the sandbox's operator")?;
+        let bot_username = app.bot_username().to_owned();
+
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let (bot_stop_tx, bot_stop_rx) = oneshot::channel::<()>();
+        let (web_stop_tx, web_stop_rx) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = stop_rx.await;
+            let _ = bot_stop_tx.send(());
+            let _ = web_stop_tx.send(());
+        });
+        let bot = tokio::spawn(app.run(async move {
+            let _ = bot_stop_rx.await;
+        }));
+
+        let shared = Arc::new(Shared {
+            api: api.clone(),
+            log: Log::new(),
+            bot_username,
+            next_query: Default::default(),
+        });
+        // Letters arrive in the sink's log; the page reads one log, so they are moved over.
+        let pump = tokio::spawn(pump(shared.clone(), log));
+
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
+            .await
+            .with_context(|| format!("cannot listen on 127.0.0.1:{} (is it taken? try --port)", options.port))?;
+        let address = listener.local_addr()?;
+        let router = web::router(shared);
+        let web = tokio::spawn(async move {
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = web_stop_rx.await;
+                })
+                .await;
+        });
+        Ok(Self {
+            address,
+            stop: Some(stop_tx),
+            bot,
+            web,
+            pump,
+            _smtp: sink,
+        })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.address)
+    }
+
+    /// Stops the bot (letting the updates in progress finish) and the page.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.pump.abort();
+        // The page's event streams stay open until the browser leaves: do not wait for them.
+        let _ = tokio::time::timeout(Duration::from_secs(2), &mut self.web).await;
+        self.web.abort();
+        self.bot.await.context("the bot task")?
+    }
+}
+
+/// Moves what the bot did (from the Bot API server) and the letters (from the SMTP sink) into
+/// the page's log, in the order they happened.
+async fn pump(shared: Arc<Shared>, letters: Arc<Log>) {
+    let mut cursor = 0;
+    let mut letters_seen = 0u64;
+    loop {
+        let letters_changed = letters.changed.notified();
+        tokio::pin!(letters_changed);
+        letters_changed.as_mut().enable();
+        for letter in letters.after(letters_seen) {
+            letters_seen += 1;
+            shared.log.push(letter);
+        }
+        tokio::select! {
+            got = shared.api.wait_event(cursor, Duration::from_secs(3600), |_| true) => {
+                if let Some((i, e)) = got {
+                    cursor = i + 1;
+                    if let Some(entry) = shared.entry_of(&e) {
+                        shared.log.push(entry);
+                    }
+                }
+            }
+            _ = &mut letters_changed => {}
+        }
+    }
+}
+
+fn remove_database(url: &str) -> anyhow::Result<()> {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if path.is_empty() || path.contains(":memory:") {
+        return Ok(());
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let file = format!("{path}{suffix}");
+        match std::fs::remove_file(&file) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot remove {file}")),
+        }
+    }
+    Ok(())
+}

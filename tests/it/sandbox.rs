@@ -1,0 +1,265 @@
+//! `kabinet sandbox` in a real browser: headless Chromium driven through chromedriver
+//! (fantoccini). A consumer registers with the code read from the mailbox pane, files an appeal
+//! with inline and keyboard buttons, the operator answers it from the group pane, and the push
+//! shows up in the consumer's chat. A screenshot of the page is left in `target/sandbox.png`.
+
+use crate::helpers::{code_in, ru};
+use fantoccini::error::CmdError;
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use kabinet::config::Config;
+use kabinet::sandbox::{Options, Sandbox};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// chromedriver on a free port, stopped when dropped.
+struct Driver {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Driver {
+    async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("chromedriver is not installed: apt-get install chromium chromium-driver (see the README)");
+        // Ready when it accepts connections.
+        let deadline = std::time::Instant::now() + WAIT;
+        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+            assert!(std::time::Instant::now() < deadline, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Self { child, port }
+    }
+
+    async fn browser(&self) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": "/usr/bin/chromium",
+                // Headless as root in a closed network: no sandbox, no background requests.
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--disable-quic", "--no-first-run", "--disable-background-networking",
+                         "--disable-component-update", "--disable-sync", "--window-size=1500,950",
+                         "--lang=ru-RU"]
+            }),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a Chromium session through chromedriver")
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An XPath string literal for any text.
+fn lit(s: &str) -> String {
+    if !s.contains('\'') {
+        format!("'{s}'")
+    } else {
+        format!("concat('{}')", s.replace('\'', "', \"'\", '"))
+    }
+}
+
+struct Page {
+    c: Client,
+}
+
+impl Page {
+    /// Waits for a message in a pane (`consumer`, `group`) whose text contains `needle`.
+    async fn expect(&self, pane: &str, needle: &str) -> fantoccini::elements::Element {
+        let xpath = format!(
+            "(//section[@id='{pane}']//div[contains(@class,'bubble')][contains(., {})])[last()]",
+            lit(needle)
+        );
+        self.c
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::XPath(&xpath))
+            .await
+            .unwrap_or_else(|e| panic!("no message with «{needle}» in the {pane} pane: {e}"))
+    }
+
+    /// Clicks the newest element matching `xpath`; the chat is redrawn as messages come, so a
+    /// click that lands on a replaced element is tried again on the new one.
+    async fn click(&self, xpath: &str) {
+        let xpath = format!("({xpath})[last()]");
+        for _ in 0..20 {
+            let e = self
+                .c
+                .wait()
+                .at_most(WAIT)
+                .for_element(Locator::XPath(&xpath))
+                .await
+                .unwrap_or_else(|e| panic!("nothing to click at {xpath}: {e}"));
+            match e.click().await {
+                Ok(()) => return,
+                Err(CmdError::Standard(w)) if w.error == fantoccini::error::ErrorStatus::StaleElementReference => {
+                    continue;
+                }
+                Err(e) => panic!("click {xpath}: {e}"),
+            }
+        }
+        panic!("{xpath} kept changing under the click");
+    }
+
+    /// An inline button under the newest message that has one with this label.
+    async fn press(&self, pane: &str, label: &str) {
+        self.click(&format!(
+            "//section[@id='{pane}']//div[contains(@class,'inline-kb')]//button[normalize-space(.)={}]",
+            lit(label)
+        ))
+        .await;
+    }
+
+    /// A button of the bot's reply keyboard under the consumer's chat.
+    async fn key(&self, label: &str) {
+        self.click(&format!(
+            "//section[@id='consumer']//div[contains(@class,'keyboard')]//button[normalize-space(.)={}]",
+            lit(label)
+        ))
+        .await;
+    }
+
+    /// Types a message into a pane's input and presses Enter.
+    async fn type_in(&self, pane: &str, text: &str) {
+        let input = self
+            .c
+            .find(Locator::Css(&format!("#{pane} input[name=text]")))
+            .await
+            .unwrap();
+        input
+            .send_keys(&format!("{text}{}", char::from(Key::Enter)))
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newcomer_registers_files_an_appeal_and_the_operator_answers_in_the_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("sandbox.db").display());
+    let config = Config::from_flags(["--mail-dir", &dir.path().join("mail").display().to_string()]).unwrap();
+    let sandbox = Sandbox::start(
+        config,
+        Options {
+            port: 0,
+            database_url: db,
+            fresh: true,
+        },
+    )
+    .await
+    .unwrap();
+    let driver = Driver::start().await;
+    let page = Page {
+        c: driver.browser().await,
+    };
+    page.c.goto(&sandbox.url()).await.unwrap();
+    page.c
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#status[data-state=live]"))
+        .await
+        .expect("the page follows the sandbox's event stream");
+
+    // Registration, every step through the page.
+    page.type_in("consumer", "/start").await;
+    page.expect("consumer", "Здравствуйте").await;
+    page.press("consumer", &ru("start.register")).await;
+    page.expect("consumer", "Шаг 1 из 6").await;
+    page.press("consumer", &ru("reg.consent_yes")).await;
+    page.expect("consumer", "Шаг 2 из 6").await;
+    page.press("consumer", &ru("kind.individual")).await;
+    page.expect("consumer", "Шаг 3 из 6").await;
+    page.type_in("consumer", "112-233-445 95").await;
+    page.expect("consumer", "Шаг 4 из 6").await;
+    page.type_in("consumer", "Петрова Анна Сергеевна").await;
+    page.expect("consumer", "Шаг 5 из 6").await;
+    page.type_in("consumer", "anna@example.ru").await;
+    page.expect("consumer", "Шаг 6 из 6").await;
+    page.type_in("consumer", "correct horse").await;
+    page.expect("consumer", &ru("reg.password_repeat_q")).await;
+    page.type_in("consumer", "correct horse").await;
+    page.expect("consumer", "Проверьте данные").await;
+    // The password messages were deleted by the bot: gone from the page too.
+    let shown = page.c.find(Locator::Css("#consumer .messages")).await.unwrap();
+    assert!(!shown.text().await.unwrap().contains("correct horse"));
+    page.press("consumer", &ru("reg.ok")).await;
+    page.expect("consumer", "Почти готово").await;
+
+    // The code, from the letter in the mailbox pane.
+    let letter = page
+        .c
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath(
+            "//section[@id='mailbox']//article[contains(@class,'letter')][contains(., 'anna@example.ru')]",
+        ))
+        .await
+        .expect("the confirmation letter in the mailbox pane");
+    let code = code_in(&letter.text().await.unwrap());
+    page.type_in("consumer", &code).await;
+    page.expect("consumer", &ru("confirm.done")).await;
+
+    // An appeal: the reply keyboard, then inline buttons.
+    page.key(&ru("menu.services")).await;
+    page.press("consumer", &ru("ticket.new.appeal")).await;
+    page.press("consumer", &ru("topic.appeal.charges")).await;
+    page.expect("consumer", "Опишите вопрос").await;
+    page.type_in("consumer", "Почему вырос счёт за ноябрь?").await;
+    page.expect("consumer", "Адрес, к которому").await;
+    page.press("consumer", &ru("common.skip")).await;
+    page.expect("consumer", "Приложите фото").await;
+    page.press("consumer", &ru("common.skip")).await;
+    page.expect("consumer", "Прислать копию ответа").await;
+    page.press("consumer", &ru("ticket.email_no")).await;
+    page.expect("consumer", "Проверьте перед отправкой").await;
+    page.press("consumer", &ru("req.send")).await;
+    page.expect("consumer", "зарегистрировано").await;
+
+    // The operator: the card in the group pane, taken with its button, answered by a reply.
+    page.expect("group", "О-2026-000001").await;
+    page.press("group", &ru("desk.take")).await;
+    page.expect("group", "в работу: Мария").await;
+    page.click(
+        "//section[@id='group']//div[contains(@class,'msg')][.//div[contains(@class,'bubble')][contains(., 'О-2026-000001')]]//button[contains(@class,'reply-action')]",
+    )
+    .await;
+    page.type_in("group", "Тариф вырос с 1 июля.").await;
+    page.expect("group", &ru("desk.sent")).await;
+
+    // The push in the consumer's chat, with its button.
+    let push = page.expect("consumer", "Тариф вырос с 1 июля").await;
+    assert!(push.text().await.unwrap().contains("О-2026-000001"));
+    page.press("consumer", &ru("ticket.open")).await;
+    page.expect("consumer", "Почему вырос счёт").await;
+
+    let png = page.c.screenshot().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+    let target = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    std::fs::write(target.join("sandbox.png"), png).unwrap();
+
+    page.c.close().await.unwrap();
+    sandbox.stop().await.unwrap();
+}
