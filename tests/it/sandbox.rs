@@ -13,6 +13,14 @@ use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(20);
 
+/// A 1×1 picture: the consumer's «photo of the meter».
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53, 0xde, 0x00, 0x00, 0x00, 0x0c, 0x49,
+    0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xd0, 0x0e, 0xaa, 0x00, 0x00, 0x01, 0xa1, 0x00, 0xf6, 0x57, 0xa9, 0x15, 0xd5,
+    0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
 /// chromedriver on a free port, stopped when dropped.
 struct Driver {
     child: std::process::Child,
@@ -139,6 +147,20 @@ impl Page {
         .await;
     }
 
+    /// Waits until a script's expression is true in the page.
+    async fn until(&self, expression: &str) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let script = format!("return Boolean({expression})");
+        loop {
+            if self.c.execute(&script, vec![]).await.unwrap() == serde_json::json!(true) {
+                return;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "never true: {expression}");
+            // The page changes on its own (pictures load): look again shortly.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Types a message into a pane's input and presses Enter.
     async fn type_in(&self, pane: &str, text: &str) {
         let input = self
@@ -228,7 +250,13 @@ async fn a_newcomer_registers_files_an_appeal_and_the_operator_answers_in_the_br
     page.expect("consumer", "Адрес, к которому").await;
     page.press("consumer", &ru("common.skip")).await;
     page.expect("consumer", "Приложите фото").await;
-    page.press("consumer", &ru("common.skip")).await;
+    // A photo through the page's 📎: the file chooser's input takes a path.
+    let photo = dir.path().join("meter.png");
+    std::fs::write(&photo, PNG).unwrap();
+    let chooser = page.c.find(Locator::Css("#consumer input[type=file]")).await.unwrap();
+    chooser.send_keys(&photo.display().to_string()).await.unwrap();
+    page.expect("consumer", "Всего: 1 файл").await;
+    page.press("consumer", &ru("req.files_done")).await;
     page.expect("consumer", "Прислать копию ответа").await;
     page.press("consumer", &ru("ticket.email_no")).await;
     page.expect("consumer", "Проверьте перед отправкой").await;
@@ -237,6 +265,15 @@ async fn a_newcomer_registers_files_an_appeal_and_the_operator_answers_in_the_br
 
     // The operator: the card in the group pane, taken with its button, answered by a reply.
     page.expect("group", "О-2026-000001").await;
+    // The photo went to the group under the card, and the page shows the picture itself.
+    page.c
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#group img.photo"))
+        .await
+        .expect("the consumer's photo under the card");
+    page.until("[...document.querySelectorAll('#group img.photo')].every(i => i.complete && i.naturalWidth === 1)")
+        .await;
     page.press("group", &ru("desk.take")).await;
     page.expect("group", "в работу: Мария").await;
     page.click(
@@ -251,6 +288,15 @@ async fn a_newcomer_registers_files_an_appeal_and_the_operator_answers_in_the_br
     assert!(push.text().await.unwrap().contains("О-2026-000001"));
     page.press("consumer", &ru("ticket.open")).await;
     page.expect("consumer", "Почему вырос счёт").await;
+
+    // Telegram's «share my number» button on the bot's keyboard: the persona's own contact.
+    page.key(&ru("menu.profile")).await;
+    page.press("consumer", &ru("profile.edit")).await;
+    page.press("consumer", &ru("profile.field_phone")).await;
+    page.expect("consumer", &ru("profile.phone_q")).await;
+    page.key(&ru("profile.phone_button")).await;
+    page.expect("consumer", &ru("common.saved")).await;
+    page.expect("consumer", "+79000001001").await;
 
     let png = page.c.screenshot().await.unwrap();
     assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");

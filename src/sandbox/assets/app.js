@@ -14,9 +14,10 @@ const $ = (sel, root = document) => root.querySelector(sel);
 const el = (tag, attrs = {}, ...children) => {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
     if (k === 'class') e.className = v;
     else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-    else if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? '' : v);
+    else e.setAttribute(k, v === true ? '' : v);
   }
   for (const c of children) if (c !== null && c !== undefined) e.append(c);
   return e;
@@ -141,13 +142,14 @@ function renderKeyboard() {
       const btn = typeof raw === 'string' ? { text: raw } : raw;
       r.append(el('button', {
         type: 'button',
+        class: btn.request_contact ? 'contact' : null,
         onclick: () => {
           if (btn.request_contact) call('/api/contact', { chat: S.current }, pane);
           else send(S.current, btn.text, pane);
           if (markup.one_time_keyboard) { c.kbHidden = true; renderKeyboard(); }
           chat(S.current).scrollNext = true;
         },
-      }, (btn.request_contact ? '📱 ' : '') + btn.text));
+      }, btn.text));
     }
     kbBox.append(r);
   }
