@@ -117,7 +117,10 @@ fn main() -> ExitCode {
                     fresh,
                 };
                 let sandbox = kabinet::sandbox::Sandbox::start(cli.config, options).await?;
-                println!("Kabinet sandbox is running: open {} in a browser (Ctrl-C stops it)", sandbox.url());
+                println!(
+                    "Kabinet sandbox is running: open {} in a browser (Ctrl-C stops it)",
+                    sandbox.url()
+                );
                 kabinet::shutdown_signal().await;
                 sandbox.stop().await
             }

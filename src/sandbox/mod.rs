@@ -184,8 +184,11 @@ impl Shared {
 /// A running sandbox. `stop` ends it.
 pub struct Sandbox {
     address: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
+    stop_bot: Option<oneshot::Sender<()>>,
+    stop_web: Option<oneshot::Sender<()>>,
     bot: tokio::task::JoinHandle<anyhow::Result<()>>,
+    /// The Bot API server lives until the bot has stopped polling it.
+    _api: Arc<MockBotApi>,
     web: tokio::task::JoinHandle<()>,
     pump: tokio::task::JoinHandle<()>,
     _smtp: smtp::Sink,
@@ -194,12 +197,19 @@ pub struct Sandbox {
 impl Sandbox {
     /// Starts every part; the page is served once this returns.
     pub async fn start(mut config: Config, options: Options) -> anyhow::Result<Self> {
+        // The page's port first: a taken port is the likeliest mistake, said before anything starts.
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
+            .await
+            .with_context(|| format!("cannot listen on 127.0.0.1:{} (is it taken? try --port)", options.port))?;
+        let address = listener.local_addr()?;
         if options.fresh {
             remove_database(&options.database_url)?;
         }
         let api = Arc::new(MockBotApi::start().await);
         let log = Arc::new(Log::new());
-        let sink = smtp::Sink::start(log.clone()).await.context("cannot start the sandbox's SMTP sink")?;
+        let sink = smtp::Sink::start(log.clone())
+            .await
+            .context("cannot start the sandbox's SMTP sink")?;
 
         config.telegram_token = Some("sandbox:TOKEN".into());
         config.telegram_api_url = Some(api.url().parse().context("the local Bot API address")?);
@@ -214,14 +224,8 @@ impl Sandbox {
             .context("cannot make the sandbox's operator")?;
         let bot_username = app.bot_username().to_owned();
 
-        let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let (bot_stop_tx, bot_stop_rx) = oneshot::channel::<()>();
         let (web_stop_tx, web_stop_rx) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = stop_rx.await;
-            let _ = bot_stop_tx.send(());
-            let _ = web_stop_tx.send(());
-        });
         let bot = tokio::spawn(app.run(async move {
             let _ = bot_stop_rx.await;
         }));
@@ -235,10 +239,6 @@ impl Sandbox {
         // Letters arrive in the sink's log; the page reads one log, so they are moved over.
         let pump = tokio::spawn(pump(shared.clone(), log));
 
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
-            .await
-            .with_context(|| format!("cannot listen on 127.0.0.1:{} (is it taken? try --port)", options.port))?;
-        let address = listener.local_addr()?;
         let router = web::router(shared);
         let web = tokio::spawn(async move {
             let _ = axum::serve(listener, router)
@@ -249,8 +249,10 @@ impl Sandbox {
         });
         Ok(Self {
             address,
-            stop: Some(stop_tx),
+            stop_bot: Some(bot_stop_tx),
+            stop_web: Some(web_stop_tx),
             bot,
+            _api: api,
             web,
             pump,
             _smtp: sink,
@@ -261,16 +263,20 @@ impl Sandbox {
         format!("http://{}/", self.address)
     }
 
-    /// Stops the bot (letting the updates in progress finish) and the page.
+    /// Stops the bot (letting the updates in progress finish), then the page.
     pub async fn stop(mut self) -> anyhow::Result<()> {
-        if let Some(stop) = self.stop.take() {
+        if let Some(stop) = self.stop_bot.take() {
+            let _ = stop.send(());
+        }
+        let result = (&mut self.bot).await.context("the bot task");
+        if let Some(stop) = self.stop_web.take() {
             let _ = stop.send(());
         }
         self.pump.abort();
         // The page's event streams stay open until the browser leaves: do not wait for them.
-        let _ = tokio::time::timeout(Duration::from_secs(2), &mut self.web).await;
+        let _ = tokio::time::timeout(Duration::from_secs(1), &mut self.web).await;
         self.web.abort();
-        self.bot.await.context("the bot task")?
+        result?
     }
 }
 

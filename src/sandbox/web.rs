@@ -27,7 +27,10 @@ const MAX_UPLOAD: usize = 50 * 1024 * 1024;
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/", get(|| async { page(INDEX, "text/html; charset=utf-8") }))
-        .route("/app.js", get(|| async { page(APP_JS, "text/javascript; charset=utf-8") }))
+        .route(
+            "/app.js",
+            get(|| async { page(APP_JS, "text/javascript; charset=utf-8") }),
+        )
         .route("/app.css", get(|| async { page(APP_CSS, "text/css; charset=utf-8") }))
         .route("/api/config", get(config))
         .route("/api/events", get(events))
@@ -145,7 +148,15 @@ async fn send(State(s): State<Arc<Shared>>, Json(body): Json<SendBody>) -> Respo
         let len = text.split_whitespace().next().map_or(0, |c| c.encode_utf16().count());
         content["entities"] = json!([{ "type": "bot_command", "offset": 0, "length": len }]);
     }
-    deliver(&s, &user, body.chat, id, content, json!({ "text": text }), body.reply_to)
+    deliver(
+        &s,
+        &user,
+        body.chat,
+        id,
+        content,
+        json!({ "text": text }),
+        body.reply_to,
+    )
 }
 
 /// Logs what the person sent and hands it to the bot as an update.
@@ -289,7 +300,11 @@ async fn download(State(s): State<Arc<Shared>>, Path(id): Path<String>, Query(q)
     };
     let disposition = format!(
         "{}; filename*=UTF-8''{}",
-        if q.inline.unwrap_or(false) { "inline" } else { "attachment" },
+        if q.inline.unwrap_or(false) {
+            "inline"
+        } else {
+            "attachment"
+        },
         url::form_urlencoded::byte_serialize(file.name.as_bytes())
             .collect::<String>()
             .replace('+', "%20")

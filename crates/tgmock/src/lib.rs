@@ -28,7 +28,10 @@ pub const BOT_USERNAME: &str = "kabinet_test_bot";
 pub enum Event {
     Sent(BotMessage),
     Edited(BotMessage),
-    Deleted { chat_id: i64, message_id: i64 },
+    Deleted {
+        chat_id: i64,
+        message_id: i64,
+    },
     /// `answerCallbackQuery`: the little notice (or alert) Telegram shows over the chat.
     CallbackAnswered {
         query_id: String,
