@@ -23,7 +23,8 @@ fn spawn(bin: &str, api: &MockBotApi, db: &str, dir: &std::path::Path) -> Child 
         .env("TELOXIDE_API_URL", api.url())
         .env("DATABASE_URL", db)
         .env("MAIL_DIR", dir.join("mail"))
-        .env("RUST_LOG", "error")
+        // BENCH_BOT_LOG=sqlx::query=debug shows every statement the bot runs.
+        .env("RUST_LOG", std::env::var("BENCH_BOT_LOG").unwrap_or_else(|_| "error".into()))
         .current_dir(dir)
         .kill_on_drop(true)
         .spawn()

@@ -726,11 +726,18 @@ async fn reading_message(ctx: &Ctx, msg: &Message, state: State) -> HandlerResul
             return reading_prompt(ctx, &m, &state).await;
         }
     }
-    after_value(ctx, &m, values, rollover).await
+    after_value(ctx, &m, values, rollover, &base).await
 }
 
 /// A zone's value was accepted: the next zone, or the checks that need a confirmation, or save.
-async fn after_value(ctx: &Ctx, m: &Meter, values: Vec<Quantity>, rollover: Vec<bool>) -> HandlerResult {
+/// `base` is what `base_values` gave for this meter and period.
+async fn after_value(
+    ctx: &Ctx,
+    m: &Meter,
+    values: Vec<Quantity>,
+    rollover: Vec<bool>,
+    base: &[Option<Quantity>],
+) -> HandlerResult {
     let s = State::Reading {
         meter_id: m.id,
         values,
@@ -745,9 +752,9 @@ async fn after_value(ctx: &Ctx, m: &Meter, values: Vec<Quantity>, rollover: Vec<
         ctx.set(s.clone()).await?;
         return reading_prompt(ctx, m, &s).await;
     }
-    let checks = reading_checks(ctx, m, &s).await?;
+    let checks = reading_checks(ctx, m, &s, base).await?;
     if checks.is_empty() {
-        return save_reading(ctx, m, s).await;
+        return save_reading(ctx, m, s, base).await;
     }
     let s = match s {
         State::Reading {
@@ -770,19 +777,31 @@ async fn after_value(ctx: &Ctx, m: &Meter, values: Vec<Quantity>, rollover: Vec<
 
 /// What needs the person's confirmation: a period that already has a reading, and
 /// consumption more than three times the average.
-async fn reading_checks(ctx: &Ctx, m: &Meter, s: &State) -> Result<Vec<String>, super::HandlerError> {
+async fn reading_checks(
+    ctx: &Ctx,
+    m: &Meter,
+    s: &State,
+    base: &[Option<Quantity>],
+) -> Result<Vec<String>, super::HandlerError> {
     let State::Reading { values, rollover, .. } = s else {
         return Ok(vec![]);
     };
     let period = ctx.deps.config.readings_window().period_for(ctx.today());
-    let mut out = Vec::new();
-    if ctx.store().period_has_reading(m.id, period).await? {
-        out.push(ctx.tf("reading.replace_warn", &[("period", &period.label())]));
-    }
-    let base = ctx.store().base_values(m.id, period).await?;
     let u = unit(ctx.loc, m.resource());
+    let mut replaces = false;
+    let mut anomalies = Vec::new();
     for (i, v) in values.iter().enumerate() {
-        let Some(last) = base.get(i).copied().flatten() else {
+        let last = base.get(i).copied().flatten();
+        // Zone 1's history also tells whether this period already has a reading (all zones
+        // are saved together); other zones' only matter with a value to compare with.
+        if i > 0 && last.is_none() {
+            continue;
+        }
+        let history = ctx.store().zone_history(m, i as i64 + 1).await?;
+        if i == 0 {
+            replaces = history.iter().any(|h| h.period == period.key());
+        }
+        let Some(last) = last else {
             continue;
         };
         let consumption = if rollover.get(i).copied().unwrap_or(false) {
@@ -790,10 +809,7 @@ async fn reading_checks(ctx: &Ctx, m: &Meter, s: &State) -> Result<Vec<String>, 
         } else {
             *v - last
         };
-        let earlier: Vec<Quantity> = ctx
-            .store()
-            .zone_history(m, i as i64 + 1)
-            .await?
+        let earlier: Vec<Quantity> = history
             .into_iter()
             .filter(|h| h.period != period.key())
             .filter_map(|h| h.consumption)
@@ -801,7 +817,7 @@ async fn reading_checks(ctx: &Ctx, m: &Meter, s: &State) -> Result<Vec<String>, 
         if is_abnormal(consumption, &earlier) {
             let avg = Quantity(earlier.iter().map(|q| q.0).sum::<i64>() / earlier.len() as i64);
             let z = zone_label(ctx.loc, m.zones, i as i64 + 1);
-            out.push(ctx.tf(
+            anomalies.push(ctx.tf(
                 "reading.anomaly_warn",
                 &[
                     ("zone", &z),
@@ -811,11 +827,18 @@ async fn reading_checks(ctx: &Ctx, m: &Meter, s: &State) -> Result<Vec<String>, 
             ));
         }
     }
+    let mut out = Vec::new();
+    if replaces {
+        out.push(ctx.tf("reading.replace_warn", &[("period", &period.label())]));
+    }
+    out.extend(anomalies);
     Ok(out)
 }
 
 async fn reading_confirm_prompt(ctx: &Ctx, m: &Meter, s: &State) -> HandlerResult {
-    let checks = reading_checks(ctx, m, s).await?;
+    let period = ctx.deps.config.readings_window().period_for(ctx.today());
+    let base = ctx.store().base_values(m.id, period).await?;
+    let checks = reading_checks(ctx, m, s, &base).await?;
     let kb = keyboards::inline(vec![
         b(ctx.loc, "reading.confirm", Cb::Yes),
         b(ctx.loc, "reading.retype", Cb::No),
@@ -825,14 +848,13 @@ async fn reading_confirm_prompt(ctx: &Ctx, m: &Meter, s: &State) -> HandlerResul
         .await
 }
 
-async fn save_reading(ctx: &Ctx, m: &Meter, s: State) -> HandlerResult {
+async fn save_reading(ctx: &Ctx, m: &Meter, s: State, base: &[Option<Quantity>]) -> HandlerResult {
     let State::Reading { values, rollover, .. } = s else {
         return Ok(());
     };
     let window = ctx.deps.config.readings_window();
     let today = ctx.today();
     let period = window.period_for(today);
-    let base = ctx.store().base_values(m.id, period).await?;
     let pairs: Vec<(Quantity, bool)> = values.iter().copied().zip(rollover.iter().copied()).collect();
     ctx.store().save_reading(m.id, period, &pairs, ctx.now()).await?;
     ctx.reset().await?;
@@ -890,11 +912,13 @@ async fn reading_callback(ctx: &Ctx, cb: Cb, state: State) -> HandlerResult {
         ctx.reset().await?;
         return not_found(ctx).await;
     };
+    let period = ctx.deps.config.readings_window().period_for(ctx.today());
     match cb {
         Cb::Yes if pending.is_some() => {
             values.push(pending.unwrap_or_default());
             rollover.push(true);
-            after_value(ctx, &m, values, rollover).await
+            let base = ctx.store().base_values(m.id, period).await?;
+            after_value(ctx, &m, values, rollover, &base).await
         }
         Cb::No if pending.is_some() => {
             let s = State::Reading {
@@ -907,7 +931,10 @@ async fn reading_callback(ctx: &Ctx, cb: Cb, state: State) -> HandlerResult {
             ctx.set(s.clone()).await?;
             reading_prompt(ctx, &m, &s).await
         }
-        Cb::Yes if confirming => save_reading(ctx, &m, state).await,
+        Cb::Yes if confirming => {
+            let base = ctx.store().base_values(m.id, period).await?;
+            save_reading(ctx, &m, state, &base).await
+        }
         Cb::No if confirming => start_reading(ctx, meter_id).await,
         Cb::Back if !values.is_empty() && !confirming && pending.is_none() => {
             values.pop();

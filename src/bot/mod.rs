@@ -65,6 +65,8 @@ pub struct Ctx {
     pub loc: &'static str,
     pub session: ChatSession,
     pub dialogue: KDialogue,
+    /// The dialogue's state as the update found it (read with the session, in one query).
+    pub state: State,
 }
 
 impl Ctx {
@@ -163,23 +165,26 @@ pub fn schema() -> UpdateHandler<HandlerError> {
                 })
                 .endpoint(desk::on_group_callback),
         )
+        // Private chats. The dialogue's state is read together with the session (see
+        // `context`) rather than by teloxide's `enter_dialogue`, which reads it on its own and
+        // writes a default for every chat that has none.
         .branch(
             Update::filter_message()
                 .filter(|m: Message| m.chat.is_private())
-                .enter_dialogue::<Message, Store, State>()
                 .endpoint(on_message),
         )
         .branch(
             Update::filter_callback_query()
-                .enter_dialogue::<CallbackQuery, Store, State>()
+                .filter(|q: CallbackQuery| q.message.is_some())
                 .endpoint(on_callback),
         )
 }
 
-async fn context(bot: Bot, deps: Arc<Deps>, dialogue: KDialogue, lang: Option<&str>) -> Result<Ctx, HandlerError> {
-    let chat = dialogue.chat_id();
-    let session = deps.store.session(chat.0).await?;
+async fn context(bot: Bot, deps: Arc<Deps>, chat: ChatId, lang: Option<&str>) -> Result<Ctx, HandlerError> {
+    let (session, stored) = deps.store.session_and_dialogue(chat.0).await?;
+    let state = stored.as_deref().map(State::from_stored).unwrap_or_default();
     let loc = i18n::pick_locale(session.locale.as_deref(), lang, &deps.config.default_locale);
+    let dialogue = Dialogue::new(Arc::new(deps.store.clone()), chat);
     Ok(Ctx {
         bot,
         deps,
@@ -187,6 +192,7 @@ async fn context(bot: Bot, deps: Arc<Deps>, dialogue: KDialogue, lang: Option<&s
         loc,
         session,
         dialogue,
+        state,
     })
 }
 
@@ -213,27 +219,21 @@ pub(crate) async fn once(
     Ok(())
 }
 
-async fn on_message(bot: Bot, update: Update, msg: Message, dialogue: KDialogue, deps: Arc<Deps>) -> HandlerResult {
+async fn on_message(bot: Bot, update: Update, msg: Message, deps: Arc<Deps>) -> HandlerResult {
     let d = deps.clone();
-    once(&d, &update, on_message_inner(bot, msg, dialogue, deps)).await
+    once(&d, &update, on_message_inner(bot, msg, deps)).await
 }
 
-async fn on_callback(
-    bot: Bot,
-    update: Update,
-    q: CallbackQuery,
-    dialogue: KDialogue,
-    deps: Arc<Deps>,
-) -> HandlerResult {
+async fn on_callback(bot: Bot, update: Update, q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
     let d = deps.clone();
-    once(&d, &update, on_callback_inner(bot, q, dialogue, deps)).await
+    once(&d, &update, on_callback_inner(bot, q, deps)).await
 }
 
-async fn on_message_inner(bot: Bot, msg: Message, dialogue: KDialogue, deps: Arc<Deps>) -> HandlerResult {
+async fn on_message_inner(bot: Bot, msg: Message, deps: Arc<Deps>) -> HandlerResult {
     let span = tracing::info_span!("message", chat = msg.chat.id.0, msg = msg.id.0);
     async move {
         let lang = msg.from.as_ref().and_then(|u| u.language_code.clone());
-        let mut ctx = context(bot, deps, dialogue, lang.as_deref()).await?;
+        let mut ctx = context(bot, deps, msg.chat.id, lang.as_deref()).await?;
         if let Err(e) = route_message(&mut ctx, &msg).await {
             apologise(&ctx, &e).await;
         }
@@ -243,16 +243,19 @@ async fn on_message_inner(bot: Bot, msg: Message, dialogue: KDialogue, deps: Arc
     .await
 }
 
-async fn on_callback_inner(bot: Bot, q: CallbackQuery, dialogue: KDialogue, deps: Arc<Deps>) -> HandlerResult {
-    let span = tracing::info_span!("callback", chat = dialogue.chat_id().0);
+async fn on_callback_inner(bot: Bot, q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
+    let Some(chat) = q.message.as_ref().map(|m| m.chat().id) else {
+        return Ok(());
+    };
+    let span = tracing::info_span!("callback", chat = chat.0);
     // In a private chat only its owner can press its buttons; anything else is forged.
     let private = q.message.as_ref().is_some_and(|m| m.chat().is_private());
-    if private && dialogue.chat_id().0 != q.from.id.0 as i64 {
+    if private && chat.0 != q.from.id.0 as i64 {
         tracing::warn!(from = q.from.id.0, "callback from someone else's private chat ignored");
         return Ok(());
     }
     async move {
-        let mut ctx = context(bot, deps, dialogue, q.from.language_code.as_deref()).await?;
+        let mut ctx = context(bot, deps, chat, q.from.language_code.as_deref()).await?;
         let cb = q.data.as_deref().and_then(Cb::decode);
         // Stop the button's spinner first; a refusal, if any, comes as a message.
         let _ = ctx.bot.answer_callback_query(q.id.clone()).await;
@@ -275,7 +278,7 @@ async fn route_message(ctx: &mut Ctx, msg: &Message) -> HandlerResult {
     {
         return start::command(ctx, text).await;
     }
-    let state = ctx.dialogue.get_or_default().await?;
+    let state = ctx.state.clone();
     match state {
         State::Stale => start::stale_state(ctx).await,
         State::Idle => menu::idle_message(ctx, msg).await,
@@ -305,7 +308,7 @@ async fn route_message(ctx: &mut Ctx, msg: &Message) -> HandlerResult {
 }
 
 async fn route_callback(ctx: &mut Ctx, cb: Cb) -> HandlerResult {
-    let state = ctx.dialogue.get_or_default().await?;
+    let state = ctx.state.clone();
     if state == State::Stale {
         return start::stale_state(ctx).await;
     }

@@ -76,7 +76,8 @@ pub async fn stale_button(ctx: &Ctx) -> HandlerResult {
 
 /// Asks the question of the current state again (after help, a language switch, bad input).
 pub async fn reprompt(ctx: &Ctx) -> HandlerResult {
-    let state = ctx.dialogue.get_or_default().await?;
+    // Read again: the handler that asks may have changed it.
+    let state = ctx.dialogue.get().await?.unwrap_or_default();
     match state {
         State::Idle | State::Stale => show_home(ctx).await,
         State::Registration { step, form } => registration::prompt(ctx, step, &form).await,

@@ -102,6 +102,14 @@ pub enum State {
     },
 }
 
+impl State {
+    /// A stored state; one written by an older version that no longer fits becomes `Stale`:
+    /// the handler resets the person to the menu with a word of explanation, never silence.
+    pub fn from_stored(json: &str) -> Self {
+        serde_json::from_str(json).unwrap_or(State::Stale)
+    }
+}
+
 /// A ticket being filled in. `done` lists the steps answered (or skipped), in order, so
 /// «Назад» undoes the last one.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -113,6 +113,7 @@ struct SessionRow {
     locked_until: Option<DateTime<Utc>>,
     created_at: Option<DateTime<Utc>>,
     confirmed_at: Option<DateTime<Utc>>,
+    dialogue: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -138,19 +139,24 @@ pub enum PasswordLogin {
 }
 
 impl Store {
-    /// The chat's language and account in one query (it runs on every update).
+    /// The chat's language and account.
     pub async fn session(&self, chat_id: i64) -> Result<ChatSession> {
-        let row: Option<SessionRow> = sqlx::query_as(
+        Ok(self.session_and_dialogue(chat_id).await?.0)
+    }
+
+    /// The chat's language, account and stored dialogue in one query: it runs on every update.
+    pub async fn session_and_dialogue(&self, chat_id: i64) -> Result<(ChatSession, Option<String>)> {
+        let r: SessionRow = sqlx::query_as(
             "SELECT c.locale, c.blocked_at, a.id, a.kind, a.login, a.name, a.email, a.phone, a.password_hash,
-                    a.status, a.failed_logins, a.locked_until, a.created_at, a.confirmed_at
-             FROM chats c LEFT JOIN accounts a ON a.id = c.account_id WHERE c.chat_id = ?",
+                    a.status, a.failed_logins, a.locked_until, a.created_at, a.confirmed_at, d.state AS dialogue
+             FROM (SELECT ? AS chat_id) k
+             LEFT JOIN chats c ON c.chat_id = k.chat_id
+             LEFT JOIN accounts a ON a.id = c.account_id
+             LEFT JOIN dialogues d ON d.chat_id = k.chat_id",
         )
         .bind(chat_id)
-        .fetch_optional(&self.pool)
+        .fetch_one(&self.pool)
         .await?;
-        let Some(r) = row else {
-            return Ok(ChatSession::default());
-        };
         if r.blocked_at.is_some() {
             // They write again, so they unblocked the bot: deliveries may resume.
             sqlx::query("UPDATE chats SET blocked_at = NULL WHERE chat_id = ?")
@@ -175,10 +181,13 @@ impl Store {
             }),
             _ => None,
         };
-        Ok(ChatSession {
-            locale: r.locale,
-            account,
-        })
+        Ok((
+            ChatSession {
+                locale: r.locale,
+                account,
+            },
+            r.dialogue,
+        ))
     }
 
     pub async fn account(&self, id: i64) -> Result<Option<Account>> {

@@ -48,9 +48,7 @@ impl Storage<State> for Store {
                 .bind(chat_id.0)
                 .fetch_optional(&self.pool)
                 .await?;
-            // A state written by an older version that no longer fits becomes `Stale`: the
-            // handler resets the user to the menu with a word of explanation, never silence.
-            Ok(row.map(|(json,)| serde_json::from_str(&json).unwrap_or(State::Stale)))
+            Ok(row.map(|(json,)| State::from_stored(&json)))
         })
     }
 }

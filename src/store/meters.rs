@@ -293,17 +293,6 @@ impl Store {
         Ok(out)
     }
 
-    pub async fn period_has_reading(&self, meter_id: i64, period: Period) -> Result<bool> {
-        let row: Option<(i64,)> = sqlx::query_as(
-            "SELECT 1 FROM readings WHERE meter_id = ? AND period = ? AND source = 'user' AND replaced_at IS NULL LIMIT 1",
-        )
-        .bind(meter_id)
-        .bind(period.key())
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.is_some())
-    }
-
     /// A zone's accepted readings, newest first, with the consumption of each.
     pub async fn zone_history(&self, meter: &Meter, zone: i64) -> Result<Vec<HistoryRow>> {
         let rows: Vec<(String, i64, String, bool, DateTime<Utc>)> = sqlx::query_as(
