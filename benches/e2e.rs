@@ -24,7 +24,10 @@ fn spawn(bin: &str, api: &MockBotApi, db: &str, dir: &std::path::Path) -> Child 
         .env("DATABASE_URL", db)
         .env("MAIL_DIR", dir.join("mail"))
         // BENCH_BOT_LOG=sqlx::query=debug shows every statement the bot runs.
-        .env("RUST_LOG", std::env::var("BENCH_BOT_LOG").unwrap_or_else(|_| "error".into()))
+        .env(
+            "RUST_LOG",
+            std::env::var("BENCH_BOT_LOG").unwrap_or_else(|_| "error".into()),
+        )
         .current_dir(dir)
         .kill_on_drop(true)
         .spawn()

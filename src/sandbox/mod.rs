@@ -188,7 +188,7 @@ pub struct Sandbox {
     stop_web: Option<oneshot::Sender<()>>,
     bot: tokio::task::JoinHandle<anyhow::Result<()>>,
     /// The Bot API server lives until the bot has stopped polling it.
-    _api: Arc<MockBotApi>,
+    api: Arc<MockBotApi>,
     web: tokio::task::JoinHandle<()>,
     pump: tokio::task::JoinHandle<()>,
     _smtp: smtp::Sink,
@@ -223,6 +223,10 @@ impl Sandbox {
             .await
             .context("cannot make the sandbox's operator")?;
         let bot_username = app.bot_username().to_owned();
+        // The database outlives the page's chats: a sandbox started again must not number
+        // updates or messages as ones the bot already handled or stored (cards, prompts).
+        let handled = app.store().last_processed_update().await?;
+        api.continue_from(handled + 1, restart_floor(chrono::Utc::now().timestamp()));
 
         let (bot_stop_tx, bot_stop_rx) = oneshot::channel::<()>();
         let (web_stop_tx, web_stop_rx) = oneshot::channel::<()>();
@@ -252,7 +256,7 @@ impl Sandbox {
             stop_bot: Some(bot_stop_tx),
             stop_web: Some(web_stop_tx),
             bot,
-            _api: api,
+            api,
             web,
             pump,
             _smtp: sink,
@@ -261,6 +265,15 @@ impl Sandbox {
 
     pub fn url(&self) -> String {
         format!("http://{}/", self.address)
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The local Bot API server the bot talks to (what it sent, per chat).
+    pub fn bot_api(&self) -> &MockBotApi {
+        &self.api
     }
 
     /// Stops the bot (letting the updates in progress finish), then the page.
@@ -305,6 +318,12 @@ async fn pump(shared: Arc<Shared>, letters: Arc<Log>) {
             _ = &mut letters_changed => {}
         }
     }
+}
+
+/// Message ids of a run start above those of any earlier run of the same database: ten per
+/// second since a fixed moment. Telegram's ids are 32-bit; this lasts until 2033.
+fn restart_floor(now_secs: i64) -> i64 {
+    ((now_secs - 1_790_000_000) * 10).max(1)
 }
 
 fn remove_database(url: &str) -> anyhow::Result<()> {

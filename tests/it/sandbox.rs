@@ -309,3 +309,193 @@ async fn a_newcomer_registers_files_an_appeal_and_the_operator_answers_in_the_br
     page.c.close().await.unwrap();
     sandbox.stop().await.unwrap();
 }
+
+/// One HTTP/1.1 exchange over a fresh connection: status, head, body.
+async fn http(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String, Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    s.write_all(body).await.unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).await.unwrap();
+    let split = out.windows(4).position(|w| w == b"\r\n\r\n").expect("a head");
+    let head = String::from_utf8_lossy(&out[..split]).into_owned();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, head, out[split + 4..].to_vec())
+}
+
+async fn post_json(addr: std::net::SocketAddr, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    let (status, _, body) = http(
+        addr,
+        "POST",
+        path,
+        &[("Content-Type", "application/json")],
+        body.to_string().as_bytes(),
+    )
+    .await;
+    (status, serde_json::from_slice(&body).unwrap_or_default())
+}
+
+/// The first batch of the page's event stream after `last_seen`.
+async fn first_batch(addr: std::net::SocketAddr, last_seen: u64) -> Vec<serde_json::Value> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!("GET /api/events HTTP/1.1\r\nHost: {addr}\r\nLast-Event-ID: {last_seen}\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = tokio::time::timeout(WAIT, s.read(&mut buf))
+            .await
+            .expect("an event")
+            .unwrap();
+        assert!(n > 0, "the stream ended");
+        got.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&got);
+        if let Some(data) = text.lines().find_map(|l| l.strip_prefix("data: "))
+            && let Ok(serde_json::Value::Array(entries)) = serde_json::from_str(data)
+        {
+            return entries;
+        }
+    }
+}
+
+async fn sandbox_on(db: &str, dir: &std::path::Path, fresh: bool) -> Sandbox {
+    let config = Config::from_flags(["--mail-dir", &dir.join("mail").display().to_string()]).unwrap();
+    Sandbox::start(
+        config,
+        Options {
+            port: 0,
+            database_url: db.to_owned(),
+            fresh,
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// Waits for the bot's message in a chat that contains `needle`, from event `from` on.
+async fn bot_says(sandbox: &Sandbox, chat: i64, from: usize, needle: &str) -> tgmock::BotMessage {
+    match sandbox
+        .bot_api()
+        .wait_event(
+            from,
+            WAIT,
+            |e| matches!(e, tgmock::Event::Sent(m) if m.chat_id == chat && m.text.contains(needle)),
+        )
+        .await
+    {
+        Some((_, tgmock::Event::Sent(m))) => m,
+        _ => panic!("the bot never said «{needle}» in {chat}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_api_refuses_what_it_cannot_do_keeps_files_and_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("sandbox.db").display());
+    let sandbox = sandbox_on(&db, dir.path(), true).await;
+    let addr = sandbox.address();
+    let anna = kabinet::sandbox::CONSUMERS[0].id;
+
+    // What the page is, and that it asks nothing of other hosts.
+    let (status, head, page) = http(addr, "GET", "/", &[], b"").await;
+    assert_eq!(status, 200);
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-security-policy: default-src 'self'")
+    );
+    assert!(
+        !String::from_utf8_lossy(&page).contains("https://"),
+        "no outside resources"
+    );
+
+    // Refusals: an unknown chat, an empty message, a button of a message that is not there.
+    assert_eq!(
+        post_json(addr, "/api/send", serde_json::json!({ "chat": 1, "text": "hi" }))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        post_json(addr, "/api/send", serde_json::json!({ "chat": anna, "text": "  " }))
+            .await
+            .0,
+        400
+    );
+    let gone = serde_json::json!({ "chat": anna, "message_id": 999_999, "data": "reg" });
+    assert_eq!(post_json(addr, "/api/press", gone).await.0, 409);
+
+    let (status, _) = post_json(addr, "/api/send", serde_json::json!({ "chat": anna, "text": "/start" })).await;
+    assert_eq!(status, 200);
+    let welcome = bot_says(&sandbox, anna, 0, "Здравствуйте").await;
+    let reg = &welcome.inline_buttons()[0].1;
+    let press = serde_json::json!({ "chat": anna, "message_id": welcome.message_id, "data": reg });
+    assert_eq!(post_json(addr, "/api/press", press).await.0, 200);
+    bot_says(&sandbox, anna, 0, "Шаг 1 из 6").await;
+
+    // A file sent in the chat is kept and comes back with its name.
+    let boundary = "XyZ";
+    let mut form = Vec::new();
+    for (name, value) in [("chat", anna.to_string()), ("caption", "счёт".to_owned())] {
+        form.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").bytes(),
+        );
+    }
+    form.extend(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"akt.pdf\"\r\nContent-Type: application/pdf\r\n\r\n")
+            .bytes(),
+    );
+    form.extend_from_slice(b"%PDF-1.4 test");
+    form.extend(format!("\r\n--{boundary}--\r\n").bytes());
+    let (status, _, _) = http(
+        addr,
+        "POST",
+        "/api/upload",
+        &[("Content-Type", &format!("multipart/form-data; boundary={boundary}"))],
+        &form,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let entries = first_batch(addr, 0).await;
+    let sent = entries
+        .iter()
+        .find(|e| e["kind"] == "user" && e["file"]["name"] == "akt.pdf")
+        .expect("the upload in the page's log");
+    assert_eq!(sent["text"], "счёт");
+    let id = sent["file"]["id"].as_str().unwrap();
+    let (status, head, bytes) = http(addr, "GET", &format!("/api/files/{id}"), &[], b"").await;
+    assert_eq!((status, bytes.as_slice()), (200, &b"%PDF-1.4 test"[..]));
+    assert!(head.contains("filename*=UTF-8''akt.pdf"), "{head}");
+    assert_eq!(http(addr, "GET", "/api/files/nope", &[], b"").await.0, 404);
+
+    // A browser that reconnects gets only what it has not seen, from the next entry on.
+    assert!(entries.len() >= 3, "{entries:?}");
+    let seen = entries[entries.len() - 2]["seq"].as_u64().unwrap();
+    let more = first_batch(addr, seen).await;
+    assert_eq!(more[0], entries[entries.len() - 1]);
+    assert!(more.iter().all(|e| e["seq"].as_u64().unwrap() > seen), "{more:?}");
+    sandbox.stop().await.unwrap();
+
+    // Started again on the same database: the bot still answers (the new run's updates are not
+    // taken for the old run's, already handled ones).
+    let sandbox = sandbox_on(&db, dir.path(), false).await;
+    let addr = sandbox.address();
+    post_json(addr, "/api/send", serde_json::json!({ "chat": anna, "text": "/start" })).await;
+    bot_says(&sandbox, anna, 0, "Здравствуйте").await;
+    sandbox.stop().await.unwrap();
+}

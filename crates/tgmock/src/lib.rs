@@ -224,6 +224,16 @@ impl MockBotApi {
         self.shared.next_message_id.fetch_add(1, Ordering::SeqCst)
     }
 
+    /// Numbers the next updates and messages from these on (never lower than now): a server
+    /// started again for the same bot database must not hand out ids the bot has seen.
+    pub fn continue_from(&self, update_id: i64, message_id: i64) {
+        {
+            let mut inner = self.shared.inner.lock().unwrap();
+            inner.next_update_id = inner.next_update_id.max(update_id);
+        }
+        self.shared.next_message_id.fetch_max(message_id, Ordering::SeqCst);
+    }
+
     /// Queues an update (the `update_id` is filled in) and returns its id.
     pub fn push_update(&self, mut update: Value) -> i64 {
         let id = {
