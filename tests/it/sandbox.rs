@@ -179,17 +179,7 @@ impl Page {
 async fn a_newcomer_registers_files_an_appeal_and_the_operator_answers_in_the_browser() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("sandbox.db").display());
-    let config = Config::from_flags(["--mail-dir", &dir.path().join("mail").display().to_string()]).unwrap();
-    let sandbox = Sandbox::start(
-        config,
-        Options {
-            port: 0,
-            database_url: db,
-            fresh: true,
-        },
-    )
-    .await
-    .unwrap();
+    let sandbox = sandbox_on(&db, dir.path(), true).await;
     let driver = Driver::start().await;
     let page = Page {
         c: driver.browser().await,
