@@ -650,7 +650,20 @@ async fn group_message(bot: Bot, msg: Message, deps: Arc<Deps>) -> HandlerResult
     let Some(reply_to) = msg.reply_to_message() else {
         return Ok(());
     };
-    let Some(item) = deps.store.desk_item(msg.chat.id.0, i64::from(reply_to.id.0)).await? else {
+    // A reply to a message the bot posted moments ago may arrive before the outbox worker has
+    // recorded which item that message is: wait for it a little rather than drop the answer.
+    let fresh = reply_to.from.as_ref().is_some_and(|u| u.is_bot)
+        && (chrono::Utc::now() - reply_to.date).num_seconds().abs() < 10;
+    let wait = if fresh {
+        std::time::Duration::from_secs(2)
+    } else {
+        std::time::Duration::ZERO
+    };
+    let Some(item) = deps
+        .store
+        .desk_item_waiting(msg.chat.id.0, i64::from(reply_to.id.0), wait)
+        .await?
+    else {
         return Ok(());
     };
     let Some(from) = msg.from.as_ref() else { return Ok(()) };

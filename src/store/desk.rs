@@ -122,7 +122,30 @@ impl Store {
         .bind(item.id)
         .execute(&self.pool)
         .await?;
+        self.desk_mapped.notify_waiters();
         Ok(())
+    }
+
+    /// The item a group message belongs to; if none yet, waits up to `wait` for one to be
+    /// recorded (the card was just sent and its id is on its way to the database).
+    pub async fn desk_item_waiting(
+        &self,
+        chat_id: i64,
+        message_id: i64,
+        wait: std::time::Duration,
+    ) -> Result<Option<ItemRef>> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let mapped = self.desk_mapped.notified();
+            tokio::pin!(mapped);
+            mapped.as_mut().enable();
+            if let Some(item) = self.desk_item(chat_id, message_id).await? {
+                return Ok(Some(item));
+            }
+            if tokio::time::timeout_at(deadline, mapped).await.is_err() {
+                return Ok(None);
+            }
+        }
     }
 
     pub async fn desk_item(&self, chat_id: i64, message_id: i64) -> Result<Option<ItemRef>> {

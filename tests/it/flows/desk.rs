@@ -276,3 +276,32 @@ async fn operator_commands_in_a_private_chat() {
     c.send("/queue");
     c.expect_key("common.unknown_command").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_to_a_card_being_recorded_waits_for_it() {
+    use kabinet::store::desk::{ItemKind, ItemRef};
+    let app = desk_app().await;
+    let store = app.store().await;
+    let item = ItemRef {
+        kind: ItemKind::Ticket,
+        id: 7,
+    };
+    let waiting = tokio::spawn({
+        let store = store.clone();
+        async move {
+            store
+                .desk_item_waiting(GROUP, 77, std::time::Duration::from_secs(10))
+                .await
+        }
+    });
+    store.map_desk_message(GROUP, 77, item).await.unwrap();
+    assert_eq!(waiting.await.unwrap().unwrap(), Some(item));
+    // A message that never becomes a card: given up after the wait.
+    let started = std::time::Instant::now();
+    let none = store
+        .desk_item_waiting(GROUP, 78, std::time::Duration::from_millis(100))
+        .await
+        .unwrap();
+    assert_eq!(none, None);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(100));
+}
