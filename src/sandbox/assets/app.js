@@ -132,6 +132,7 @@ function renderKeyboard() {
   const kbBox = $('.keyboard', pane);
   const toggle = $('.kb-toggle', pane);
   const markup = c.keyboard;
+  $('input[name=text]', pane).placeholder = (markup && markup.input_field_placeholder) || 'Сообщение';
   toggle.hidden = !markup;
   kbBox.hidden = !markup || c.kbHidden;
   kbBox.replaceChildren();
