@@ -182,6 +182,30 @@ async fn malformed_bot_api_answers_are_survived() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_connections_to_the_bot_api_are_survived() {
+    let e = E2e::start(&[]).await;
+    let mut c = e.user(20_351);
+    let polls = e.api.calls("getUpdates").len();
+    e.api.drop_next(3);
+    c.send("/start");
+    // Answered once the connection holds again, and only once.
+    let welcome = c.expect_key("start.welcome").await;
+    assert!(
+        e.api.calls("getUpdates").len() >= polls + 4,
+        "it polled again after each cut"
+    );
+    c.send("/help");
+    c.expect(&ru("help.text")).await;
+    let welcomes = e
+        .api
+        .events_for(20_351)
+        .iter()
+        .filter(|ev| matches!(ev, tgmock::Event::Sent(m) if m.text == welcome.text))
+        .count();
+    assert_eq!(welcomes, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_appeal_answered_in_the_operators_group_reaches_the_consumer() {
     let group_id = GROUP.to_string();
     let e = E2e::start(&[("OPERATOR_CHAT_ID", &group_id)]).await;

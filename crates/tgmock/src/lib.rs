@@ -124,6 +124,7 @@ struct Faults {
     /// HTTP statuses for the next sending calls (500, 502…).
     fail_next: VecDeque<u16>,
     garbage_next: usize,
+    drop_next: usize,
     retry_after_next: Option<u32>,
     blocked: std::collections::HashSet<i64>,
     enforce_limits: bool,
@@ -138,6 +139,7 @@ impl Default for Faults {
         Self {
             fail_next: VecDeque::new(),
             garbage_next: 0,
+            drop_next: 0,
             retry_after_next: None,
             blocked: Default::default(),
             enforce_limits: false,
@@ -340,6 +342,13 @@ impl MockBotApi {
     /// proxy would.
     pub fn garbage_next(&self, n: usize) {
         self.shared.faults.lock().unwrap().garbage_next += n;
+    }
+
+    /// The next `n` getUpdates calls lose their connection: the answer starts and the
+    /// connection is cut before it is complete, as a failing network or proxy would. The
+    /// updates stay queued.
+    pub fn drop_next(&self, n: usize) {
+        self.shared.faults.lock().unwrap().drop_next += n;
     }
 
     /// The next sending call is refused with 429 and this `retry_after`.
@@ -588,6 +597,17 @@ async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<String>, req
         if f.garbage_next > 0 && method.eq_ignore_ascii_case("getupdates") {
             f.garbage_next -= 1;
             return (StatusCode::OK, "<html>upstream hiccup</html>").into_response();
+        }
+        if f.drop_next > 0 && method.eq_ignore_ascii_case("getupdates") {
+            f.drop_next -= 1;
+            // A body that fails at once: hyper cuts the connection mid-answer.
+            let cut = futures::stream::once(async {
+                Err::<Bytes, std::io::Error>(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "connection dropped by the test",
+                ))
+            });
+            return (StatusCode::OK, axum::body::Body::from_stream(cut)).into_response();
         }
     }
     let lower = method.to_ascii_lowercase();
