@@ -114,6 +114,8 @@ pub(crate) struct Shared {
     pub(crate) api: Arc<MockBotApi>,
     pub(crate) log: Log,
     pub(crate) bot_username: String,
+    /// The command menu the bot registered at start.
+    pub(crate) commands: Value,
     next_query: std::sync::atomic::AtomicU64,
 }
 
@@ -238,6 +240,7 @@ impl Sandbox {
             api: api.clone(),
             log: Log::new(),
             bot_username,
+            commands: web::commands_of(&api),
             next_query: Default::default(),
         });
         // Letters arrive in the sink's log; the page reads one log, so they are moved over.

@@ -74,9 +74,19 @@ fn speaker(chat: i64) -> Option<TgUser> {
 }
 
 async fn config(State(s): State<Arc<Shared>>) -> Json<Value> {
-    // The command menu as the bot registered it, per language.
+    Json(json!({
+        "bot": s.bot_username,
+        "consumers": CONSUMERS,
+        "operator": OPERATOR,
+        "group": { "id": GROUP_CHAT_ID, "title": GROUP_TITLE },
+        "commands": s.commands,
+    }))
+}
+
+/// The command menu as the bot registered it at start, per language (`default` for the rest).
+pub(super) fn commands_of(api: &tgmock::MockBotApi) -> Value {
     let mut commands = serde_json::Map::new();
-    for call in s.api.calls("setMyCommands") {
+    for call in api.calls("setMyCommands") {
         let lang = call["language_code"].as_str().unwrap_or("default").to_owned();
         let list = match &call["commands"] {
             Value::String(text) => serde_json::from_str(text).unwrap_or(Value::Null),
@@ -84,13 +94,7 @@ async fn config(State(s): State<Arc<Shared>>) -> Json<Value> {
         };
         commands.insert(lang, list);
     }
-    Json(json!({
-        "bot": s.bot_username,
-        "consumers": CONSUMERS,
-        "operator": OPERATOR,
-        "group": { "id": GROUP_CHAT_ID, "title": GROUP_TITLE },
-        "commands": commands,
-    }))
+    Value::Object(commands)
 }
 
 /// The page's log from the start (or from the last entry the browser saw, on a reconnect),

@@ -414,6 +414,16 @@ async fn the_page_api_refuses_what_it_cannot_do_keeps_files_and_survives_a_resta
         "no outside resources"
     );
 
+    // The command menu the bot registered, per language, for the page's ☰.
+    let (status, _, config) = http(addr, "GET", "/api/config", &[], b"").await;
+    assert_eq!(status, 200);
+    let config: serde_json::Value = serde_json::from_slice(&config).unwrap();
+    for lang in ["ru", "en"] {
+        let commands = config["commands"][lang].as_array().expect("commands per language");
+        assert!(commands.iter().any(|c| c["command"] == "start"), "{lang}: {commands:?}");
+    }
+    assert_eq!(config["consumers"].as_array().map(Vec::len), Some(3));
+
     // Refusals: an unknown chat, an empty message, a button of a message that is not there.
     assert_eq!(
         post_json(addr, "/api/send", serde_json::json!({ "chat": 1, "text": "hi" }))
