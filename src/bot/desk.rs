@@ -119,19 +119,7 @@ pub async fn card(store: &Store, config: &Config, item: ItemRef) -> Result<Optio
                 i18n::t(loc, "ticket.f.topic"),
                 esc(&t.topic),
             );
-            let fields = t.fields();
-            for (key, field) in [
-                ("ticket.f.doc_type", "doc_type"),
-                ("ticket.f.period", "period"),
-                ("ticket.f.address", "address"),
-                ("ticket.f.meter", "meter"),
-                ("ticket.f.violation_at", "violation_at"),
-                ("ticket.f.comment", "comment"),
-            ] {
-                if let Some(v) = fields.get(field).and_then(|v| v.as_str()) {
-                    text.push_str(&format!("\n{}: {}", i18n::t(loc, key), esc(v)));
-                }
-            }
+            text.push_str(&super::tickets::field_lines(loc, &t.fields()));
             if !first.is_empty() {
                 text.push_str(&format!("\n\n{}", esc(&first)));
             }

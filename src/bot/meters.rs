@@ -314,20 +314,8 @@ fn previous_add_step(step: MeterStep, f: &NewMeter) -> Option<MeterStep> {
 /// Clears what a step and the ones after it entered, so «Назад» asks again.
 fn clear_from(step: MeterStep, f: &mut NewMeter) {
     use MeterStep::*;
-    let order = [
-        Resource,
-        Serial,
-        Model,
-        Place,
-        Address,
-        Zones,
-        Capacity,
-        Verification,
-        Initial,
-        Summary,
-    ];
-    let from = order.iter().position(|s| *s == step).unwrap_or(0);
-    for s in &order[from..] {
+    let from = MeterStep::ALL.iter().position(|s| *s == step).unwrap_or(0);
+    for s in &MeterStep::ALL[from..] {
         match s {
             Resource => f.resource = None,
             Serial => f.serial = None,
@@ -570,7 +558,7 @@ async fn save_meter(ctx: &Ctx, f: NewMeter) -> HandlerResult {
             .await?;
         return show_list(ctx).await;
     }
-    let period = ctx.deps.config.readings_window().period_for(ctx.today());
+    let period = current_period(ctx);
     match ctx.store().add_meter(user.id, &f, period, ctx.now()).await? {
         AddMeter::Added(id) => {
             ctx.reset().await?;
@@ -632,13 +620,22 @@ async fn start_reading(ctx: &Ctx, meter_id: i64) -> HandlerResult {
     reading_prompt(ctx, &m, &state).await
 }
 
+/// The billing period a reading sent today counts for.
+fn current_period(ctx: &Ctx) -> Period {
+    ctx.deps.config.readings_window().period_for(ctx.today())
+}
+
 async fn reading_prompt(ctx: &Ctx, m: &Meter, state: &State) -> HandlerResult {
+    let base = ctx.store().base_values(m.id, current_period(ctx)).await?;
+    reading_prompt_with(ctx, m, state, &base).await
+}
+
+/// The question for the next zone (or the rollover question), with the base values at hand.
+async fn reading_prompt_with(ctx: &Ctx, m: &Meter, state: &State, base: &[Option<Quantity>]) -> HandlerResult {
     let State::Reading { values, pending, .. } = state else {
         return Ok(());
     };
     let zone = values.len() as i64 + 1;
-    let period = ctx.deps.config.readings_window().period_for(ctx.today());
-    let base = ctx.store().base_values(m.id, period).await?;
     if let Some(v) = pending {
         let last = base.get(zone as usize - 1).copied().flatten().unwrap_or_default();
         let kb = keyboards::inline(vec![
@@ -702,7 +699,7 @@ async fn reading_message(ctx: &Ctx, msg: &Message, state: State) -> HandlerResul
             return reading_prompt(ctx, &m, &state).await;
         }
     };
-    let period = ctx.deps.config.readings_window().period_for(ctx.today());
+    let period = current_period(ctx);
     let base = ctx.store().base_values(m.id, period).await?;
     let zone = values.len();
     match compare(value, base.get(zone).copied().flatten(), m.capacity()) {
@@ -719,11 +716,11 @@ async fn reading_message(ctx: &Ctx, msg: &Message, state: State) -> HandlerResul
                 confirming: false,
             };
             ctx.set(s.clone()).await?;
-            return reading_prompt(ctx, &m, &s).await;
+            return reading_prompt_with(ctx, &m, &s, &base).await;
         }
         Monotonic::Lower { last } => {
             ctx.say(ctx.tf("reading.lower", &[("last", &last.display())])).await?;
-            return reading_prompt(ctx, &m, &state).await;
+            return reading_prompt_with(ctx, &m, &state, &base).await;
         }
     }
     after_value(ctx, &m, values, rollover, &base).await
@@ -738,41 +735,27 @@ async fn after_value(
     rollover: Vec<bool>,
     base: &[Option<Quantity>],
 ) -> HandlerResult {
-    let s = State::Reading {
+    let entered = values.len() as i64;
+    let mut s = State::Reading {
         meter_id: m.id,
         values,
         rollover,
         pending: None,
         confirming: false,
     };
-    let State::Reading { values, .. } = &s else {
-        unreachable!()
-    };
-    if (values.len() as i64) < m.zones {
+    if entered < m.zones {
         ctx.set(s.clone()).await?;
-        return reading_prompt(ctx, m, &s).await;
+        return reading_prompt_with(ctx, m, &s, base).await;
     }
     let checks = reading_checks(ctx, m, &s, base).await?;
     if checks.is_empty() {
         return save_reading(ctx, m, s, base).await;
     }
-    let s = match s {
-        State::Reading {
-            meter_id,
-            values,
-            rollover,
-            ..
-        } => State::Reading {
-            meter_id,
-            values,
-            rollover,
-            pending: None,
-            confirming: true,
-        },
-        other => other,
-    };
-    ctx.set(s.clone()).await?;
-    reading_confirm_prompt(ctx, m, &s).await
+    if let State::Reading { confirming, .. } = &mut s {
+        *confirming = true;
+    }
+    ctx.set(s).await?;
+    confirm_prompt(ctx, &checks).await
 }
 
 /// What needs the person's confirmation: a period that already has a reading, and
@@ -786,7 +769,7 @@ async fn reading_checks(
     let State::Reading { values, rollover, .. } = s else {
         return Ok(vec![]);
     };
-    let period = ctx.deps.config.readings_window().period_for(ctx.today());
+    let period = current_period(ctx);
     let u = unit(ctx.loc, m.resource());
     let mut replaces = false;
     let mut anomalies = Vec::new();
@@ -836,9 +819,13 @@ async fn reading_checks(
 }
 
 async fn reading_confirm_prompt(ctx: &Ctx, m: &Meter, s: &State) -> HandlerResult {
-    let period = ctx.deps.config.readings_window().period_for(ctx.today());
-    let base = ctx.store().base_values(m.id, period).await?;
+    let base = ctx.store().base_values(m.id, current_period(ctx)).await?;
     let checks = reading_checks(ctx, m, s, &base).await?;
+    confirm_prompt(ctx, &checks).await
+}
+
+/// The warnings that need a «Подтвердить» and the buttons.
+async fn confirm_prompt(ctx: &Ctx, checks: &[String]) -> HandlerResult {
     let kb = keyboards::inline(vec![
         b(ctx.loc, "reading.confirm", Cb::Yes),
         b(ctx.loc, "reading.retype", Cb::No),
@@ -912,7 +899,7 @@ async fn reading_callback(ctx: &Ctx, cb: Cb, state: State) -> HandlerResult {
         ctx.reset().await?;
         return not_found(ctx).await;
     };
-    let period = ctx.deps.config.readings_window().period_for(ctx.today());
+    let period = current_period(ctx);
     match cb {
         Cb::Yes if pending.is_some() => {
             values.push(pending.unwrap_or_default());

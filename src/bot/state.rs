@@ -189,6 +189,22 @@ pub enum MeterStep {
     Summary,
 }
 
+impl MeterStep {
+    /// The steps in the order they are asked.
+    pub const ALL: [MeterStep; 10] = [
+        MeterStep::Resource,
+        MeterStep::Serial,
+        MeterStep::Model,
+        MeterStep::Place,
+        MeterStep::Address,
+        MeterStep::Zones,
+        MeterStep::Capacity,
+        MeterStep::Verification,
+        MeterStep::Initial,
+        MeterStep::Summary,
+    ];
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReqKind {

@@ -598,6 +598,25 @@ async fn is_operator_file(ctx: &Ctx, ticket_id: i64, message_id: i64) -> Result<
         .any(|m| m.id == message_id && m.author == "operator"))
 }
 
+/// The optional fields of a ticket that were filled in, a line each (escaped), for the
+/// consumer's card and the operators' card alike.
+pub fn field_lines(loc: &str, fields: &serde_json::Value) -> String {
+    let mut out = String::new();
+    for (key, field) in [
+        ("ticket.f.doc_type", "doc_type"),
+        ("ticket.f.period", "period"),
+        ("ticket.f.address", "address"),
+        ("ticket.f.meter", "meter"),
+        ("ticket.f.violation_at", "violation_at"),
+        ("ticket.f.comment", "comment"),
+    ] {
+        if let Some(v) = fields.get(field).and_then(|v| v.as_str()) {
+            out.push_str(&format!("\n{}: {}", crate::i18n::t(loc, key), esc(v)));
+        }
+    }
+    out
+}
+
 async fn owned(ctx: &Ctx, ticket_id: i64) -> Result<Option<Ticket>, HandlerError> {
     let Some(user) = ctx.user() else { return Ok(None) };
     Ok(ctx.store().ticket(user.id, ticket_id).await?)
@@ -624,18 +643,7 @@ pub async fn show_card(ctx: &Ctx, ticket_id: i64) -> HandlerResult {
             ("deadline", &local_date(ctx, tk.deadline)),
         ],
     );
-    for (key, field) in [
-        ("ticket.f.doc_type", "doc_type"),
-        ("ticket.f.period", "period"),
-        ("ticket.f.address", "address"),
-        ("ticket.f.meter", "meter"),
-        ("ticket.f.violation_at", "violation_at"),
-        ("ticket.f.comment", "comment"),
-    ] {
-        if let Some(v) = fields.get(field).and_then(|v| v.as_str()) {
-            text.push_str(&format!("\n{}: {}", ctx.t(key), esc(v)));
-        }
-    }
+    text.push_str(&field_lines(ctx.loc, &fields));
     let messages = ctx.store().ticket_messages(tk.id).await?;
     let files = ctx.store().ticket_files(tk.id).await?;
     let mut rows = Vec::new();

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tgmock::{BotMessage, Event, MockBotApi};
+use tgmock::{Event, MockBotApi};
 use tokio::sync::{Notify, oneshot};
 
 /// The operators' group of the sandbox.
@@ -112,7 +112,7 @@ impl Log {
 
 pub(crate) struct Shared {
     pub(crate) api: Arc<MockBotApi>,
-    pub(crate) log: Log,
+    pub(crate) log: Arc<Log>,
     pub(crate) bot_username: String,
     /// The command menu the bot registered at start.
     pub(crate) commands: Value,
@@ -123,19 +123,6 @@ impl Shared {
     pub(crate) fn query_id(&self, chat: i64) -> String {
         let n = self.next_query.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         format!("cq:{chat}:{n}")
-    }
-
-    /// The bot's message as it is now (after edits), if it is still there.
-    pub(crate) fn bot_message(&self, chat: i64, message_id: i64) -> Option<BotMessage> {
-        let mut found = None;
-        for e in self.api.events_for(chat) {
-            match e {
-                Event::Sent(m) | Event::Edited(m) if m.message_id == message_id => found = Some(m),
-                Event::Deleted { message_id: d, .. } if d == message_id => found = None,
-                _ => {}
-            }
-        }
-        found
     }
 
     /// A file as the page shows it: id, name, type, and whether it is a picture.
@@ -238,13 +225,12 @@ impl Sandbox {
 
         let shared = Arc::new(Shared {
             api: api.clone(),
-            log: Log::new(),
+            log,
             bot_username,
             commands: web::commands_of(&api),
             next_query: Default::default(),
         });
-        // Letters arrive in the sink's log; the page reads one log, so they are moved over.
-        let pump = tokio::spawn(pump(shared.clone(), log));
+        let pump = tokio::spawn(pump(shared.clone()));
 
         let router = web::router(shared);
         let web = tokio::spawn(async move {
@@ -296,29 +282,17 @@ impl Sandbox {
     }
 }
 
-/// Moves what the bot did (from the Bot API server) and the letters (from the SMTP sink) into
-/// the page's log, in the order they happened.
-async fn pump(shared: Arc<Shared>, letters: Arc<Log>) {
+/// Moves what the bot did (from the Bot API server) into the page's log, in order. (The SMTP
+/// sink writes its letters into the same log itself.)
+async fn pump(shared: Arc<Shared>) {
     let mut cursor = 0;
-    let mut letters_seen = 0u64;
     loop {
-        let letters_changed = letters.changed.notified();
-        tokio::pin!(letters_changed);
-        letters_changed.as_mut().enable();
-        for letter in letters.after(letters_seen) {
-            letters_seen += 1;
-            shared.log.push(letter);
-        }
-        tokio::select! {
-            got = shared.api.wait_event(cursor, Duration::from_secs(3600), |_| true) => {
-                if let Some((i, e)) = got {
-                    cursor = i + 1;
-                    if let Some(entry) = shared.entry_of(&e) {
-                        shared.log.push(entry);
-                    }
-                }
+        // Waits an hour at a time when nothing happens; the task ends with the sandbox.
+        if let Some((i, e)) = shared.api.wait_event(cursor, Duration::from_secs(3600), |_| true).await {
+            cursor = i + 1;
+            if let Some(entry) = shared.entry_of(&e) {
+                shared.log.push(entry);
             }
-            _ = &mut letters_changed => {}
         }
     }
 }

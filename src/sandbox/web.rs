@@ -181,7 +181,7 @@ fn deliver(
         e.extend(extra.clone());
     }
     let update = if chat == GROUP_CHAT_ID {
-        let original = reply_to.and_then(|r| s.bot_message(chat, r));
+        let original = reply_to.and_then(|r| s.api.message(chat, r));
         if reply_to.is_some() && original.is_none() {
             return refuse(StatusCode::CONFLICT, "that message is gone");
         }
@@ -206,7 +206,7 @@ async fn press(State(s): State<Arc<Shared>>, Json(body): Json<PressBody>) -> Res
     let Some(user) = speaker(body.chat) else {
         return refuse(StatusCode::NOT_FOUND, "no such chat");
     };
-    let Some(message) = s.bot_message(body.chat, body.message_id) else {
+    let Some(message) = s.api.message(body.chat, body.message_id) else {
         return refuse(StatusCode::CONFLICT, "that message is gone");
     };
     let query = s.query_id(body.chat);

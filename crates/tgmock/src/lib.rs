@@ -375,6 +375,11 @@ impl MockBotApi {
         self.shared.faults.lock().unwrap().too_many_requests
     }
 
+    /// A message the bot sent, as it is now (after edits); `None` once deleted.
+    pub fn message(&self, chat_id: i64, message_id: i64) -> Option<BotMessage> {
+        current_message(&self.shared.inner.lock().unwrap(), chat_id, message_id)
+    }
+
     /// Keeps a file as if a user had sent it to Telegram; returns its file id.
     pub fn put_file(&self, name: &str, mime: &str, bytes: Bytes) -> String {
         store_file(&self.shared, "BQ", name, mime, bytes)
@@ -404,6 +409,21 @@ fn store_file(shared: &Shared, prefix: &str, name: &str, mime: &str, bytes: Byte
         },
     );
     id
+}
+
+/// A message the bot sent to a chat, as it is now (after edits); `None` if it was never sent
+/// or has been deleted.
+fn current_message(inner: &Inner, chat_id: i64, message_id: i64) -> Option<BotMessage> {
+    inner.events.iter().rev().find_map(|e| match e {
+        Event::Sent(m) | Event::Edited(m) if m.chat_id == chat_id && m.message_id == message_id => {
+            Some(Some(m.clone()))
+        }
+        Event::Deleted {
+            chat_id: c,
+            message_id: d,
+        } if *c == chat_id && *d == message_id => Some(None),
+        _ => None,
+    })?
 }
 
 fn record(shared: &Shared, e: Event) {
@@ -659,12 +679,7 @@ async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<String>, req
         }
         "editmessagetext" | "editmessagereplymarkup" => {
             let message_id = params["message_id"].as_i64().unwrap_or_default();
-            let previous = shared.inner.lock().unwrap().events.iter().rev().find_map(|e| match e {
-                Event::Sent(m) | Event::Edited(m) if m.chat_id == chat_id && m.message_id == message_id => {
-                    Some(m.clone())
-                }
-                _ => None,
-            });
+            let previous = current_message(&shared.inner.lock().unwrap(), chat_id, message_id);
             let Some(mut m) = previous else {
                 return api_error(400, "Bad Request: message to edit not found");
             };
@@ -723,12 +738,7 @@ async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<String>, req
         "copymessage" | "forwardmessage" => {
             let from_chat = params["from_chat_id"].as_i64().unwrap_or_default();
             let from_id = params["message_id"].as_i64().unwrap_or_default();
-            let original = shared.inner.lock().unwrap().events.iter().rev().find_map(|e| match e {
-                Event::Sent(m) | Event::Edited(m) if m.chat_id == from_chat && m.message_id == from_id => {
-                    Some(m.clone())
-                }
-                _ => None,
-            });
+            let original = current_message(&shared.inner.lock().unwrap(), from_chat, from_id);
             let Some(original) = original else {
                 return api_error(400, "Bad Request: message to copy not found");
             };

@@ -286,16 +286,15 @@ async fn a_reply_to_a_card_being_recorded_waits_for_it() {
         kind: ItemKind::Ticket,
         id: 7,
     };
-    let waiting = tokio::spawn({
-        let store = store.clone();
-        async move {
-            store
-                .desk_item_waiting(GROUP, 77, std::time::Duration::from_secs(10))
-                .await
-        }
-    });
-    store.map_desk_message(GROUP, 77, item).await.unwrap();
-    assert_eq!(waiting.await.unwrap().unwrap(), Some(item));
+    // The waiter is polled first: it looks, finds nothing, and only then is the message
+    // mapped (the one connection answers in order), so it finds it by waiting.
+    let (found, mapped) = futures::future::join(
+        store.desk_item_waiting(GROUP, 77, std::time::Duration::from_secs(10)),
+        store.map_desk_message(GROUP, 77, item),
+    )
+    .await;
+    mapped.unwrap();
+    assert_eq!(found.unwrap(), Some(item));
     // A message that never becomes a card: given up after the wait.
     let started = std::time::Instant::now();
     let none = store
