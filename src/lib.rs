@@ -111,6 +111,7 @@ impl Application {
 
         let deps = Arc::new(bot::Deps {
             store: self.store.clone(),
+            dialogues: Arc::new(self.store.clone()),
             config: self.config.clone(),
             clock: self.clock.clone(),
             outbox_wake: wake,
@@ -118,7 +119,7 @@ impl Application {
             handled_before_start: self.store.last_processed_update().await?,
         });
         let mut dispatcher = Dispatcher::builder(self.bot.clone(), bot::schema())
-            .dependencies(dptree::deps![Arc::new(self.store.clone()), deps])
+            .dependencies(dptree::deps![deps])
             .default_handler(|_| async {})
             .error_handler(LoggingErrorHandler::with_custom_text("update handler failed"))
             .build();

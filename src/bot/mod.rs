@@ -35,6 +35,8 @@ pub type KDialogue = Dialogue<State, Store>;
 /// What every handler needs besides the update.
 pub struct Deps {
     pub store: Store,
+    /// The same store as the dialogues' storage (made once, not per update).
+    pub dialogues: Arc<Store>,
     pub config: Arc<Config>,
     pub clock: Clock,
     /// Wakes the outbox worker after a row was written.
@@ -184,7 +186,7 @@ async fn context(bot: Bot, deps: Arc<Deps>, chat: ChatId, lang: Option<&str>) ->
     let (session, stored) = deps.store.session_and_dialogue(chat.0).await?;
     let state = stored.as_deref().map(State::from_stored).unwrap_or_default();
     let loc = i18n::pick_locale(session.locale.as_deref(), lang, &deps.config.default_locale);
-    let dialogue = Dialogue::new(Arc::new(deps.store.clone()), chat);
+    let dialogue = Dialogue::new(deps.dialogues.clone(), chat);
     Ok(Ctx {
         bot,
         deps,
