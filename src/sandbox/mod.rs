@@ -90,17 +90,14 @@ impl Log {
     }
 
     /// Appends an entry (its `seq` and `at` filled in) and wakes the page's streams.
-    pub(crate) fn push(&self, mut entry: Value) -> u64 {
-        let seq = {
+    pub(crate) fn push(&self, mut entry: Value) {
+        {
             let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-            let seq = entries.len() as u64 + 1;
-            entry["seq"] = json!(seq);
+            entry["seq"] = json!(entries.len() as u64 + 1);
             entry["at"] = json!(chrono::Utc::now().timestamp_millis());
             entries.push(entry);
-            seq
-        };
+        }
         self.changed.notify_waiters();
-        seq
     }
 
     /// The entries after `seq`.
@@ -127,16 +124,10 @@ impl Shared {
 
     /// A file as the page shows it: id, name, type, and whether it is a picture.
     pub(crate) fn file_entry(&self, file_id: &str) -> Value {
+        // Every upload is kept; only an id the server never saw has no name.
         let (name, mime) = match self.api.file(file_id) {
             Some(f) => (f.name, f.mime),
-            None => (
-                file_id
-                    .strip_prefix("upload:")
-                    .and_then(|r| r.split(':').next())
-                    .unwrap_or("document")
-                    .to_owned(),
-                "application/octet-stream".to_owned(),
-            ),
+            None => ("document".to_owned(), "application/octet-stream".to_owned()),
         };
         json!({ "id": file_id, "name": name, "image": mime.starts_with("image/"), "mime": mime })
     }
