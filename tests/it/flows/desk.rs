@@ -23,28 +23,7 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 }
 
 async fn file_appeal(c: &mut crate::helpers::Client, text: &str, with_photo: bool) {
-    c.send(&ru("menu.services"));
-    let hub = c.expect_key("services.title").await;
-    c.press(&hub, &ru("ticket.new.appeal"));
-    let q = c.expect_key("ticket.topic_q").await;
-    c.press(&q, &ru("topic.appeal.charges"));
-    c.expect("Опишите вопрос").await;
-    c.send(text);
-    let q = c.expect_key("ticket.address_q").await;
-    c.press(&q, &ru("common.skip"));
-    let q = c.expect("Приложите фото").await;
-    if with_photo {
-        c.photo();
-        let added = c.expect("Всего: 1 файл").await;
-        c.press(&added, &ru("req.files_done"));
-    } else {
-        c.press(&q, &ru("common.skip"));
-    }
-    let q = c.expect("Прислать копию ответа").await;
-    c.press(&q, &ru("ticket.email_yes"));
-    let s = c.expect("Проверьте перед отправкой").await;
-    c.press(&s, &ru("req.send"));
-    c.expect("зарегистрировано").await;
+    super::tickets::file_appeal_with(c, text, with_photo, true).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -20,6 +20,12 @@ async fn start_ticket(c: &mut Client, key: &str) {
 
 /// Files an appeal with the given text and no extras; returns the «Открыть» message.
 async fn file_appeal(c: &mut Client, text: &str) -> tgmock::BotMessage {
+    file_appeal_with(c, text, false, false).await
+}
+
+/// Files an appeal (topic «Начисления и оплата», no address), with a photo and a copy of the
+/// answer by e-mail if asked; returns the «Открыть» message.
+pub async fn file_appeal_with(c: &mut Client, text: &str, photo: bool, email_copy: bool) -> tgmock::BotMessage {
     start_ticket(c, "ticket.new.appeal").await;
     let q = c.expect_key("ticket.topic_q").await;
     c.press(&q, &ru("topic.appeal.charges"));
@@ -28,9 +34,22 @@ async fn file_appeal(c: &mut Client, text: &str) -> tgmock::BotMessage {
     let q = c.expect_key("ticket.address_q").await;
     c.press(&q, &ru("common.skip"));
     let q = c.expect("Приложите фото").await;
-    c.press(&q, &ru("common.skip"));
+    if photo {
+        c.photo();
+        let added = c.expect("Всего: 1 файл").await;
+        c.press(&added, &ru("req.files_done"));
+    } else {
+        c.press(&q, &ru("common.skip"));
+    }
     let q = c.expect("Прислать копию ответа").await;
-    c.press(&q, &ru("ticket.email_no"));
+    c.press(
+        &q,
+        &ru(if email_copy {
+            "ticket.email_yes"
+        } else {
+            "ticket.email_no"
+        }),
+    );
     let s = c.expect("Проверьте перед отправкой").await;
     c.press(&s, &ru("req.send"));
     c.expect("зарегистрировано").await;
