@@ -112,14 +112,7 @@ async fn registers_through_the_real_binary_and_smtp() {
 async fn sigkill_in_the_middle_of_registration_and_the_step_is_kept() {
     let mut e = E2e::start(&[]).await;
     let mut c = e.user(20_101);
-    c.send("/start");
-    let w = c.expect_key("start.welcome").await;
-    c.press(&w, &ru("start.register"));
-    let consent = c.expect_key("reg.consent").await;
-    c.press(&consent, &ru("reg.consent_yes"));
-    let kind = c.expect_key("reg.kind_q").await;
-    c.press(&kind, &ru("kind.individual"));
-    c.expect("Шаг 3 из 6").await;
+    crate::flows::open_registration(&mut c, "kind.individual").await;
     c.send("112-233-445 95");
     c.expect("Шаг 4 из 6").await;
     e.kill9().await;

@@ -34,6 +34,19 @@ pub async fn fill_registration(c: &mut Client, p: &Person<'_>) -> tgmock::BotMes
     fill_from_consent(c, p).await
 }
 
+/// /start, «Зарегистрироваться», consent, the applicant kind: leaves the chat at step 3 (the
+/// identifier).
+pub async fn open_registration(c: &mut Client, kind_key: &str) {
+    c.send("/start");
+    let welcome = c.expect_key("start.welcome").await;
+    c.press(&welcome, &ru("start.register"));
+    let consent = c.expect_key("reg.consent").await;
+    c.press(&consent, &ru("reg.consent_yes"));
+    let kind = c.expect_key("reg.kind_q").await;
+    c.press(&kind, &ru(kind_key));
+    c.expect("Шаг 3 из 6").await;
+}
+
 /// The registration steps from the consent question on; returns the summary.
 pub async fn fill_from_consent(c: &mut Client, p: &Person<'_>) -> tgmock::BotMessage {
     let consent = c.expect_key("reg.consent").await;

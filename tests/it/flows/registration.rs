@@ -342,14 +342,7 @@ async fn login_taken_is_refused_and_abandoned_registration_does_not_block() {
 
     // A third person typing the confirmed СНИЛС is sent to «Войти».
     let mut third = app.user(3603);
-    third.send("/start");
-    let w = third.expect_key("start.welcome").await;
-    third.press(&w, &ru("start.register"));
-    let consent = third.expect_key("reg.consent").await;
-    third.press(&consent, &ru("reg.consent_yes"));
-    let kind = third.expect_key("reg.kind_q").await;
-    third.press(&kind, &ru("kind.individual"));
-    third.expect("Шаг 3 из 6").await;
+    super::open_registration(&mut third, "kind.individual").await;
     third.send("11223344595");
     let msg = third.expect("уже зарегистрирован").await;
     assert!(msg.inline_buttons().iter().any(|b| b.0 == ru("login.forgot")));

@@ -1,17 +1,10 @@
-use crate::helpers::{TestApp, ru};
+use crate::helpers::TestApp;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registration_continues_after_a_restart() {
     let mut app = TestApp::spawn().await;
     let mut c = app.user(6001);
-    c.send("/start");
-    let w = c.expect_key("start.welcome").await;
-    c.press(&w, &ru("start.register"));
-    let consent = c.expect_key("reg.consent").await;
-    c.press(&consent, &ru("reg.consent_yes"));
-    let kind = c.expect_key("reg.kind_q").await;
-    c.press(&kind, &ru("kind.individual"));
-    c.expect("Шаг 3 из 6").await;
+    super::open_registration(&mut c, "kind.individual").await;
     c.send("11223344595");
     c.expect("Шаг 4 из 6").await;
 
