@@ -54,19 +54,8 @@ async fn wait_ready(api: &MockBotApi) {
 
 /// Offers an update; waits for the first message in that chat containing `want`.
 async fn step(api: &MockBotApi, chat: i64, update: serde_json::Value, want: &str) -> (tgmock::BotMessage, Duration) {
-    let from = api.event_count();
-    let start = Instant::now();
-    api.push_update(update);
-    let (_, e) = api
-        .wait_event(
-            from,
-            Duration::from_secs(60),
-            |e| matches!(e, Event::Sent(m) if m.chat_id == chat && m.text.contains(want)),
-        )
-        .await
-        .unwrap_or_else(|| panic!("no «{want}» for {chat}"));
-    let Event::Sent(m) = e else { unreachable!() };
-    (m, start.elapsed())
+    let (m, _, took) = common::step(api, api.event_count(), chat, update, want).await;
+    (m, took)
 }
 
 /// One consumer sends a reading: «Передать показания», the meter, the value.
@@ -105,6 +94,20 @@ struct Load {
 }
 
 impl Load {
+    /// The latencies of every task, once all have finished.
+    async fn of(tasks: Vec<tokio::task::JoinHandle<Vec<Duration>>>, started: Instant) -> Self {
+        let mut latencies = Vec::new();
+        for t in tasks {
+            latencies.extend(t.await.unwrap());
+        }
+        latencies.sort();
+        Self {
+            updates: latencies.len(),
+            elapsed: started.elapsed(),
+            latencies,
+        }
+    }
+
     fn per_sec(&self) -> f64 {
         self.updates as f64 / self.elapsed.as_secs_f64()
     }
@@ -122,16 +125,7 @@ async fn closed_loop(api: &Arc<MockBotApi>, users: std::ops::Range<i64>, concurr
             reading(api, u, menu).await
         }));
     }
-    let mut latencies = Vec::new();
-    for t in tasks {
-        latencies.extend(t.await.unwrap());
-    }
-    latencies.sort();
-    Load {
-        updates: latencies.len(),
-        elapsed: started.elapsed(),
-        latencies,
-    }
+    Load::of(tasks, started).await
 }
 
 /// Open loop: a new consumer starts every 3/rate seconds, so updates arrive at about `rate`/s.
@@ -144,16 +138,7 @@ async fn paced(api: &Arc<MockBotApi>, users: std::ops::Range<i64>, rate: usize, 
         tick.tick().await;
         tasks.push(tokio::spawn(reading(api.clone(), u, menu.to_owned())));
     }
-    let mut latencies = Vec::new();
-    for t in tasks {
-        latencies.extend(t.await.unwrap());
-    }
-    latencies.sort();
-    Load {
-        updates: latencies.len(),
-        elapsed: started.elapsed(),
-        latencies,
-    }
+    Load::of(tasks, started).await
 }
 
 /// The echo bot under the same closed-loop shape (one text, one answer).
@@ -167,26 +152,17 @@ async fn echo_load(api: &Arc<MockBotApi>, updates: usize, concurrency: usize) ->
             let _p = sem.acquire().await.unwrap();
             let chat = CHAT_BASE + u;
             let user = TgUser::new(chat, "Bench");
-            step(
+            let (_, took) = step(
                 &api,
                 chat,
                 user.text(api.next_message_id(), &format!("echo {u}")),
                 &format!("echo {u}"),
             )
-            .await
-            .1
+            .await;
+            vec![took]
         }));
     }
-    let mut latencies = Vec::new();
-    for t in tasks {
-        latencies.push(t.await.unwrap());
-    }
-    latencies.sort();
-    Load {
-        updates: latencies.len(),
-        elapsed: started.elapsed(),
-        latencies,
-    }
+    Load::of(tasks, started).await
 }
 
 fn ms(d: Duration) -> f64 {

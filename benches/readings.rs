@@ -8,40 +8,17 @@ use kabinet::clock::Clock;
 use kabinet::config::Config;
 use kabinet::store::Store;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-use tgmock::{BotMessage, Event, MockBotApi, TgUser};
+use std::time::Instant;
+use tgmock::{MockBotApi, TgUser};
 
 mod common;
-use common::{CHAT_BASE, arg, percentile};
+use common::{CHAT_BASE, arg, percentile, step};
 
 const ACCOUNTS: i64 = 10_000;
 const METERS_PER_ACCOUNT: i64 = 3;
 
 async fn seed(store: &Store) {
     common::seed(store, ACCOUNTS, METERS_PER_ACCOUNT, 3000).await;
-}
-
-/// Offers an update and waits for the bot's first answer in that chat after `from`; returns
-/// the answer, the index after it and the time it took.
-async fn step(
-    api: &MockBotApi,
-    from: usize,
-    chat: i64,
-    update: serde_json::Value,
-    want: &str,
-) -> (BotMessage, usize, Duration) {
-    let start = Instant::now();
-    api.push_update(update);
-    let (i, e) = api
-        .wait_event(
-            from,
-            Duration::from_secs(30),
-            |e| matches!(e, Event::Sent(m) if m.chat_id == chat && m.text.contains(want)),
-        )
-        .await
-        .unwrap_or_else(|| panic!("no «{want}» for {chat}"));
-    let Event::Sent(m) = e else { unreachable!() };
-    (m, i + 1, start.elapsed())
 }
 
 fn main() {

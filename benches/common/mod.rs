@@ -1,6 +1,9 @@
-//! What the benchmarks share: seeding a database with consumers and their meters.
+//! What the benchmarks share: seeding a database with consumers and their meters, and
+//! offering an update and timing the bot's answer.
 
 use kabinet::store::Store;
+use std::time::{Duration, Instant};
+use tgmock::{BotMessage, Event, MockBotApi};
 
 pub const CHAT_BASE: i64 = 5_000_000;
 
@@ -71,4 +74,27 @@ pub fn percentile(sorted: &[std::time::Duration], p: f64) -> std::time::Duration
         return std::time::Duration::ZERO;
     }
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// Offers an update and waits for the bot's first answer in that chat after `from`; returns
+/// the answer, the index after it and the time it took.
+pub async fn step(
+    api: &MockBotApi,
+    from: usize,
+    chat: i64,
+    update: serde_json::Value,
+    want: &str,
+) -> (BotMessage, usize, Duration) {
+    let start = Instant::now();
+    api.push_update(update);
+    let (i, e) = api
+        .wait_event(
+            from,
+            Duration::from_secs(60),
+            |e| matches!(e, Event::Sent(m) if m.chat_id == chat && m.text.contains(want)),
+        )
+        .await
+        .unwrap_or_else(|| panic!("no «{want}» for {chat}"));
+    let Event::Sent(m) = e else { unreachable!() };
+    (m, i + 1, start.elapsed())
 }
