@@ -137,9 +137,44 @@ pub struct Config {
     /// Attempts after which a queued item is kept as failed.
     #[arg(long, env = "OUTBOX_MAX_ATTEMPTS", default_value_t = 50, global = true)]
     pub outbox_max_attempts: i64,
+
+    /// Keep Telegram's sending limits on our side (`on`: about 29 messages/s overall, short
+    /// bursts then 1/s in a chat, 19/min in a group). `off` only for a local Bot API server that
+    /// has no limits (tests).
+    #[arg(long, env = "TELEGRAM_LIMITS", default_value = "on", value_parser = ["on", "off"], global = true)]
+    pub telegram_limits: String,
 }
 
 impl Config {
+    /// A moment in the utility's time zone.
+    pub fn local(&self, at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+        (at + chrono::Duration::hours(i64::from(self.utc_offset_hours))).naive_utc()
+    }
+
+    /// A moment's date in the utility's time zone, as people write it (28.11.2026).
+    pub fn local_date(&self, at: chrono::DateTime<chrono::Utc>) -> String {
+        self.local(at).format("%d.%m.%Y").to_string()
+    }
+
+    /// Today in the utility's time zone.
+    pub fn today(&self, now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+        self.local(now).date()
+    }
+
+    /// The start of today in the utility's time zone, as a moment.
+    pub fn local_midnight(&self, now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+        self.today(now).and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+            - chrono::Duration::hours(i64::from(self.utc_offset_hours))
+    }
+
+    /// The sending limits `TELEGRAM_LIMITS` asks for.
+    pub fn send_limits(&self) -> crate::telegram::Limits {
+        match self.telegram_limits.as_str() {
+            "off" => crate::telegram::Limits::unlimited(),
+            _ => crate::telegram::Limits::default(),
+        }
+    }
+
     pub fn readings_window(&self) -> crate::domain::meters::Window {
         crate::domain::meters::Window {
             first_day: self.readings_first_day,

@@ -6,12 +6,14 @@ pub mod bot;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod desk;
 pub mod domain;
 pub mod i18n;
 pub mod mail;
 pub mod password;
 pub mod sandbox;
 pub mod store;
+pub mod telegram;
 pub mod worker;
 
 use anyhow::Context;
@@ -27,7 +29,10 @@ use tokio::sync::{Notify, watch};
 pub struct Application {
     config: Arc<Config>,
     store: Store,
+    /// Only for polling updates: everything sent goes through `tg`.
     bot: Bot,
+    tg: telegram::Telegram,
+    stopping: watch::Sender<bool>,
     mailer: mail::Mailer,
     clock: Clock,
     bot_username: String,
@@ -57,7 +62,9 @@ impl Application {
             .await
             .context("cannot reach the Bot API with TELOXIDE_TOKEN (getMe failed)")?;
         let bot_username = me.username.clone().unwrap_or_default();
-        if let Err(e) = bot::start::register_commands(&bot).await {
+        let (stopping, stopping_rx) = watch::channel(false);
+        let tg = telegram::Telegram::new(bot.clone(), config.send_limits(), Some(store.clone()), stopping_rx);
+        if let Err(e) = bot::start::register_commands(&tg).await {
             tracing::warn!(error = %e, "setMyCommands failed; the command menu may be missing");
         }
         tracing::info!(bot = %bot_username, mail = %mailer.describe(), "ready");
@@ -65,6 +72,8 @@ impl Application {
             config: Arc::new(config),
             store,
             bot,
+            tg,
+            stopping,
             mailer,
             clock,
             bot_username,
@@ -84,13 +93,14 @@ impl Application {
     /// stops the outbox worker.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let wake = Arc::new(Notify::new());
-        let (stop_tx, stop_rx) = watch::channel(false);
+        let stop_tx = self.stopping.clone();
+        let stop_rx = stop_tx.subscribe();
         if self.config.operator_chat_id.is_none() {
             tracing::warn!("OPERATOR_CHAT_ID is not set: new items wait in the outbox until it is");
         }
         let worker = worker::outbox::OutboxWorker {
             store: self.store.clone(),
-            bot: self.bot.clone().throttle(worker::outbox::limits()),
+            tg: self.tg.clone(),
             config: self.config.clone(),
             operator_chat: self.config.operator_chat_id.map(ChatId),
             mailer: self.mailer.clone(),
@@ -111,6 +121,7 @@ impl Application {
 
         let deps = Arc::new(bot::Deps {
             store: self.store.clone(),
+            tg: self.tg.clone(),
             dialogues: Arc::new(self.store.clone()),
             config: self.config.clone(),
             clock: self.clock.clone(),
@@ -124,9 +135,12 @@ impl Application {
             .error_handler(LoggingErrorHandler::with_custom_text("update handler failed"))
             .build();
         let token = dispatcher.shutdown_token();
+        let stop_workers = stop_tx.clone();
         tokio::spawn(async move {
             shutdown.await;
             tracing::info!("stopping: finishing the updates in progress");
+            // The workers stop between deliveries now; what they have not sent stays queued.
+            let _ = stop_workers.send(true);
             // Asking before the dispatcher has started is refused: ask again shortly.
             loop {
                 match token.shutdown() {

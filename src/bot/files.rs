@@ -72,29 +72,39 @@ fn too_big(size: u32) -> bool {
     size != u32::MAX && size > MAX_FILE_BYTES
 }
 
-/// Sends a stored file to the chat by its Telegram id; if that fails (another bot token, an
-/// expired id), from the bytes kept with it; else says it is unavailable.
+/// Sends a stored file to the chat by its Telegram id; if Telegram refuses the id (another
+/// bot token, an expired id), from the bytes kept with it; else says it is unavailable.
 pub async fn send_attachment(ctx: &super::Ctx, f: crate::store::tickets::Attachment) -> super::HandlerResult {
-    use teloxide::prelude::*;
-    use teloxide::types::{FileId, InputFile};
-    let by_id = ctx
-        .bot
-        .send_document(ctx.chat, InputFile::file_id(FileId(f.file_id.clone())))
-        .await;
-    match (by_id, f.content) {
+    use crate::telegram::{Extras, FileSource, OutFile, Priority, SendError};
+    let tg = ctx.tg();
+    let by_id = OutFile {
+        source: FileSource::Id(f.file_id.clone()),
+        photo: false,
+    };
+    match (
+        tg.send_file(ctx.chat, Priority::Reply, &by_id, None, Extras::default())
+            .await,
+        f.content,
+    ) {
         (Ok(_), _) => Ok(()),
-        (Err(e), Some(bytes)) => {
-            tracing::warn!(error = %e, "file id failed; sending the stored copy");
-            let name = f.name.unwrap_or_else(|| "document".into());
-            ctx.bot
-                .send_document(ctx.chat, InputFile::memory(bytes).file_name(name))
+        (Err(SendError::Refused(e)), Some(bytes)) => {
+            tracing::warn!(error = %e, "file id refused; sending the stored copy");
+            let copy = OutFile {
+                source: FileSource::Bytes {
+                    bytes,
+                    name: f.name.unwrap_or_else(|| "document".into()),
+                },
+                photo: false,
+            };
+            tg.send_file(ctx.chat, Priority::Reply, &copy, None, Extras::default())
                 .await?;
             Ok(())
         }
-        (Err(e), None) => {
-            tracing::warn!(error = %e, "file id failed and no stored copy");
+        (Err(SendError::Refused(e)), None) => {
+            tracing::warn!(error = %e, "file id refused and no stored copy");
             ctx.say(ctx.t("ticket.file_unavailable")).await
         }
+        (Err(e), _) => Err(e.into()),
     }
 }
 

@@ -20,13 +20,14 @@ use crate::config::Config;
 use crate::i18n;
 use crate::store::accounts::{AccountStatus, ChatSession};
 use crate::store::{Store, StoreError};
+use crate::telegram::{Extras, Priority, SendError, Telegram};
 use cb::Cb;
 use state::State;
 use std::sync::Arc;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::dispatching::dialogue::Dialogue;
 use teloxide::prelude::*;
-use teloxide::types::{ParseMode, ReplyMarkup};
+use teloxide::types::ReplyMarkup;
 use tokio::sync::Notify;
 use tracing::Instrument;
 
@@ -35,6 +36,8 @@ pub type KDialogue = Dialogue<State, Store>;
 /// What every handler needs besides the update.
 pub struct Deps {
     pub store: Store,
+    /// The only way out to Telegram.
+    pub tg: Telegram,
     /// The same store as the dialogues' storage (made once, not per update).
     pub dialogues: Arc<Store>,
     pub config: Arc<Config>,
@@ -50,7 +53,7 @@ pub struct Deps {
 #[derive(Debug, thiserror::Error)]
 pub enum HandlerError {
     #[error("telegram: {0}")]
-    Telegram(#[from] teloxide::RequestError),
+    Send(#[from] SendError),
     #[error("store: {0}")]
     Store(#[from] StoreError),
     #[error("password hashing: {0}")]
@@ -61,7 +64,6 @@ pub type HandlerResult = Result<(), HandlerError>;
 
 /// One update's context: who, in which language, signed in as whom, in which dialogue.
 pub struct Ctx {
-    pub bot: Bot,
     pub deps: Arc<Deps>,
     pub chat: ChatId,
     pub loc: &'static str,
@@ -108,19 +110,22 @@ impl Ctx {
             .filter(|a| a.status() == AccountStatus::Pending)
     }
 
+    pub fn tg(&self) -> &Telegram {
+        &self.deps.tg
+    }
+
+    /// A message to this chat (HTML; split into several when too long).
     pub async fn say(&self, text: impl Into<String>) -> HandlerResult {
-        self.bot
-            .send_message(self.chat, text)
-            .parse_mode(ParseMode::Html)
+        self.tg()
+            .send(self.chat, Priority::Reply, &text.into(), Extras::default())
             .await?;
         Ok(())
     }
 
+    /// A message with a keyboard (on its last part, when it is split).
     pub async fn say_with(&self, text: impl Into<String>, markup: impl Into<ReplyMarkup>) -> HandlerResult {
-        self.bot
-            .send_message(self.chat, text)
-            .parse_mode(ParseMode::Html)
-            .reply_markup(markup)
+        self.tg()
+            .send(self.chat, Priority::Reply, &text.into(), Extras::markup(markup))
             .await?;
         Ok(())
     }
@@ -145,10 +150,7 @@ impl Ctx {
     }
 }
 
-/// Escapes what a person typed before it goes into an HTML message.
-pub fn esc(s: &str) -> String {
-    teloxide::utils::html::escape(s)
-}
+pub use crate::telegram::esc;
 
 pub fn schema() -> UpdateHandler<HandlerError> {
     dptree::entry()
@@ -182,13 +184,12 @@ pub fn schema() -> UpdateHandler<HandlerError> {
         )
 }
 
-async fn context(bot: Bot, deps: Arc<Deps>, chat: ChatId, lang: Option<&str>) -> Result<Ctx, HandlerError> {
+async fn context(deps: Arc<Deps>, chat: ChatId, lang: Option<&str>) -> Result<Ctx, HandlerError> {
     let (session, stored) = deps.store.session_and_dialogue(chat.0).await?;
     let state = stored.as_deref().map(State::from_stored).unwrap_or_default();
     let loc = i18n::pick_locale(session.locale.as_deref(), lang, &deps.config.default_locale);
     let dialogue = Dialogue::new(deps.dialogues.clone(), chat);
     Ok(Ctx {
-        bot,
         deps,
         chat,
         loc,
@@ -201,7 +202,7 @@ async fn context(bot: Bot, deps: Arc<Deps>, chat: ChatId, lang: Option<&str>) ->
 /// Every failure ends in a sentence for the person, not in silence.
 async fn apologise(ctx: &Ctx, e: &HandlerError) {
     tracing::error!(error = %e, "update failed");
-    let _ = ctx.bot.send_message(ctx.chat, ctx.t("common.error")).await;
+    let _ = ctx.say(ctx.t("common.error")).await;
 }
 
 /// Runs a handler once per update: one offered again after a crash (its offset was never
@@ -221,21 +222,21 @@ pub(crate) async fn once(
     Ok(())
 }
 
-async fn on_message(bot: Bot, update: Update, msg: Message, deps: Arc<Deps>) -> HandlerResult {
+async fn on_message(update: Update, msg: Message, deps: Arc<Deps>) -> HandlerResult {
     let d = deps.clone();
-    once(&d, &update, on_message_inner(bot, msg, deps)).await
+    once(&d, &update, on_message_inner(msg, deps)).await
 }
 
-async fn on_callback(bot: Bot, update: Update, q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
+async fn on_callback(update: Update, q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
     let d = deps.clone();
-    once(&d, &update, on_callback_inner(bot, q, deps)).await
+    once(&d, &update, on_callback_inner(q, deps)).await
 }
 
-async fn on_message_inner(bot: Bot, msg: Message, deps: Arc<Deps>) -> HandlerResult {
+async fn on_message_inner(msg: Message, deps: Arc<Deps>) -> HandlerResult {
     let span = tracing::info_span!("message", chat = msg.chat.id.0, msg = msg.id.0);
     async move {
         let lang = msg.from.as_ref().and_then(|u| u.language_code.clone());
-        let mut ctx = context(bot, deps, msg.chat.id, lang.as_deref()).await?;
+        let mut ctx = context(deps, msg.chat.id, lang.as_deref()).await?;
         if let Err(e) = route_message(&mut ctx, &msg).await {
             apologise(&ctx, &e).await;
         }
@@ -245,7 +246,7 @@ async fn on_message_inner(bot: Bot, msg: Message, deps: Arc<Deps>) -> HandlerRes
     .await
 }
 
-async fn on_callback_inner(bot: Bot, q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
+async fn on_callback_inner(q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
     let Some(chat) = q.message.as_ref().map(|m| m.chat().id) else {
         return Ok(());
     };
@@ -257,10 +258,10 @@ async fn on_callback_inner(bot: Bot, q: CallbackQuery, deps: Arc<Deps>) -> Handl
         return Ok(());
     }
     async move {
-        let mut ctx = context(bot, deps, chat, q.from.language_code.as_deref()).await?;
+        let mut ctx = context(deps, chat, q.from.language_code.as_deref()).await?;
         let cb = q.data.as_deref().and_then(Cb::decode);
         // Stop the button's spinner first; a refusal, if any, comes as a message.
-        let _ = ctx.bot.answer_callback_query(q.id.clone()).await;
+        ctx.tg().answer_callback(&q.id, None, false).await;
         let result = match cb {
             Some(cb) => route_callback(&mut ctx, cb).await,
             None => start::stale_button(&ctx).await,
@@ -345,7 +346,7 @@ async fn route_callback(ctx: &mut Ctx, cb: Cb) -> HandlerResult {
 
 /// Deletes a message that carried a password; failing that is logged, not fatal.
 pub async fn delete_secret(ctx: &Ctx, msg: &Message) {
-    if let Err(e) = ctx.bot.delete_message(ctx.chat, msg.id).await {
+    if let Err(e) = ctx.tg().delete(ctx.chat, msg.id).await {
         tracing::warn!(error = %e, "could not delete a message with a password");
     }
 }

@@ -4,7 +4,6 @@
 use super::cb::Lang;
 use super::state::State;
 use super::{Ctx, HandlerResult, keyboards, login, menu, meters, profile, registration};
-use teloxide::prelude::*;
 use teloxide::types::{BotCommand, KeyboardRemove};
 
 pub async fn command(ctx: &mut Ctx, text: &str) -> HandlerResult {
@@ -114,17 +113,13 @@ pub async fn set_language(ctx: &mut Ctx, lang: Lang) -> HandlerResult {
 }
 
 /// The command menu in both languages (Telegram shows the one matching the client).
-pub async fn register_commands(bot: &Bot) -> Result<(), teloxide::RequestError> {
+pub async fn register_commands(tg: &crate::telegram::Telegram) -> Result<(), crate::telegram::SendError> {
     for (lang, loc) in [(None, "ru"), (Some("ru"), "ru"), (Some("en"), "en")] {
         let commands: Vec<BotCommand> = ["start", "menu", "cancel", "help", "language"]
             .into_iter()
             .map(|c| BotCommand::new(c, crate::i18n::t(loc, &format!("commands.{c}"))))
             .collect();
-        let mut req = bot.set_my_commands(commands);
-        if let Some(l) = lang {
-            req = req.language_code(l);
-        }
-        req.await?;
+        tg.set_commands(commands, lang).await?;
     }
     Ok(())
 }

@@ -406,6 +406,7 @@ impl Store {
                 chat_id: other,
                 text: notice.to_owned(),
                 button: None,
+                reply_to: None,
             };
             outbox::enqueue(&mut tx, &msg, now).await?;
         }

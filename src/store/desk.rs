@@ -113,15 +113,8 @@ impl Store {
     }
 
     pub async fn map_desk_message(&self, chat_id: i64, message_id: i64, item: ItemRef) -> Result<()> {
-        sqlx::query(
-            "INSERT OR REPLACE INTO desk_messages (chat_id, message_id, item_kind, item_id) VALUES (?, ?, ?, ?)",
-        )
-        .bind(chat_id)
-        .bind(message_id)
-        .bind(item.kind.as_str())
-        .bind(item.id)
-        .execute(&self.pool)
-        .await?;
+        let mut conn = self.pool.acquire().await?;
+        map_message(&mut conn, chat_id, message_id, item).await?;
         self.desk_mapped.notify_waiters();
         Ok(())
     }
@@ -207,17 +200,29 @@ impl Store {
         Ok(())
     }
 
-    /// The action the operator chose for this item, taken (removed) as it is used.
-    pub async fn take_pending(&self, operator_id: i64, item: ItemRef) -> Result<Option<String>> {
-        let row: Option<(String,)> = sqlx::query_as(
-            "DELETE FROM desk_pending WHERE operator_id = ? AND item_kind = ? AND item_id = ? RETURNING action",
+    /// The action the operator chose for this item and when, taken (removed) as it is used.
+    pub async fn take_pending(&self, operator_id: i64, item: ItemRef) -> Result<Option<(String, DateTime<Utc>)>> {
+        Ok(sqlx::query_as(
+            "DELETE FROM desk_pending WHERE operator_id = ? AND item_kind = ? AND item_id = ? RETURNING action, at",
         )
         .bind(operator_id)
         .bind(item.kind.as_str())
         .bind(item.id)
         .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|r| r.0))
+        .await?)
+    }
+
+    /// Chosen actions older than `before`, removed: (operator, item, action).
+    pub async fn take_expired_pending(&self, before: DateTime<Utc>) -> Result<Vec<(i64, ItemRef, String)>> {
+        let rows: Vec<(i64, String, i64, String)> =
+            sqlx::query_as("DELETE FROM desk_pending WHERE at < ? RETURNING operator_id, item_kind, item_id, action")
+                .bind(before)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(op, k, id, action)| ItemKind::from_str_opt(&k).map(|kind| (op, ItemRef { kind, id }, action)))
+            .collect())
     }
 
     /// Open items of every kind, oldest first.
@@ -303,6 +308,23 @@ impl Store {
         sqlx::query("VACUUM INTO ?").bind(path).execute(&self.pool).await?;
         Ok(())
     }
+}
+
+/// A bot message in the operators' group belongs to this item: a reply to it answers the item.
+pub(super) async fn map_message(
+    conn: &mut sqlx::SqliteConnection,
+    chat_id: i64,
+    message_id: i64,
+    item: ItemRef,
+) -> Result<()> {
+    sqlx::query("INSERT OR REPLACE INTO desk_messages (chat_id, message_id, item_kind, item_id) VALUES (?, ?, ?, ?)")
+        .bind(chat_id)
+        .bind(message_id)
+        .bind(item.kind.as_str())
+        .bind(item.id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// A meter request as the desk shows it.

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod codes;
 pub mod connection;
+pub mod delivery;
 pub mod desk;
 pub mod dialogue;
 pub mod limits;

@@ -1,5 +1,6 @@
 //! The outbox: messages to deliver later (e-mails, Telegram pushes), written in the same
-//! transaction as the change that causes them, delivered by `worker::outbox`.
+//! transaction as the change that causes them, delivered by `worker::outbox`. Telegram texts
+//! are HTML (what people typed is escaped when the text is made).
 
 use super::{Result, Store};
 use chrono::{DateTime, Utc};
@@ -20,6 +21,9 @@ pub enum OutboxMessage {
         /// One inline button under the message (e.g. «Открыть» for the item).
         #[serde(default)]
         button: Option<Button>,
+        /// The message this one answers (in the operators' group: the card).
+        #[serde(default)]
+        reply_to: Option<i64>,
     },
     /// A new item or an addition for the operators' desk; waits until the desk takes it.
     Operator {
@@ -70,7 +74,50 @@ pub async fn enqueue(conn: &mut SqliteConnection, msg: &OutboxMessage, now: Date
     Ok(id)
 }
 
+/// A row that the writer will deliver itself right after its transaction commits (a reply
+/// that must survive a crash): not due for the worker until `until`, unless a start releases
+/// it (see `outbox_release_leases`).
+pub async fn enqueue_leased(
+    conn: &mut SqliteConnection,
+    msg: &OutboxMessage,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<i64> {
+    let id = sqlx::query("INSERT INTO outbox (channel, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?)")
+        .bind(msg.channel())
+        .bind(serde_json::to_string(msg)?)
+        .bind(until)
+        .bind(now)
+        .execute(conn)
+        .await?
+        .last_insert_rowid();
+    Ok(id)
+}
+
 impl Store {
+    /// At start: rows never tried (leased by a reply that a stopped process did not finish)
+    /// are due now.
+    pub async fn outbox_release_leases(&self, now: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET next_attempt_at = ? WHERE status = 'pending' AND attempts = 0 AND next_attempt_at > ?",
+        )
+        .bind(now)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// One row, while it is pending.
+    pub async fn outbox_pending_row(&self, id: i64) -> Result<Option<OutboxRow>> {
+        Ok(
+            sqlx::query_as("SELECT id, payload, attempts FROM outbox WHERE id = ? AND status = 'pending'")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
     /// Rows due now; those for the operators' desk only when `with_desk` (a group is set).
     pub async fn outbox_due(&self, now: DateTime<Utc>, limit: i64, with_desk: bool) -> Result<Vec<OutboxRow>> {
         Ok(sqlx::query_as(

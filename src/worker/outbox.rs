@@ -1,38 +1,28 @@
-//! Delivers outbox rows: e-mails through the mailer, messages through Telegram. Retries with the
-//! configured backoff, honours 429 `retry_after`, marks chats that blocked the bot, and since
-//! every row lives in the database, survives restarts: a row is either delivered or pending.
+//! Delivers outbox rows: e-mails through the mailer, messages through Telegram (the one
+//! sending path, with its limits), the desk's cards piece by piece. Retries with the configured
+//! backoff, waits out 429 `retry_after`, gives up at once on what Telegram refuses for good,
+//! and since every row lives in the database, survives restarts: a row is delivered, pending
+//! or failed, never dropped. Stops between deliveries when told to.
 
 use crate::clock::Clock;
 use crate::config::Schedule;
+use crate::desk::deliver::{Desk, DeskError};
 use crate::mail::Mailer;
 use crate::store::Store;
-use crate::store::outbox::Button;
+use crate::store::desk::{ItemKind, ItemRef};
 use crate::store::outbox::{OutboxMessage, OutboxRow};
+use crate::telegram::push::{self, Push, PushError};
+use crate::telegram::{Priority, SendError, Telegram};
 use chrono::Duration;
 use futures::StreamExt;
 use std::sync::Arc;
-use teloxide::adaptors::Throttle;
-use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
-use teloxide::{ApiError, RequestError};
+use teloxide::types::ChatId;
 use tokio::sync::{Notify, watch};
-
-/// Telegram's limits with a margin: its counting and ours never line up to the millisecond,
-/// and one 429 stalls the chat for its retry_after.
-pub fn limits() -> teloxide::adaptors::throttle::Limits {
-    teloxide::adaptors::throttle::Limits {
-        messages_per_sec_chat: 1,
-        messages_per_min_chat: 19,
-        messages_per_min_channel_or_supergroup: 19,
-        messages_per_sec_overall: 27,
-    }
-}
 
 pub struct OutboxWorker {
     pub store: Store,
-    /// Throttled to Telegram's limits: 30 messages/s overall, 1/s per chat, 20/min per group.
-    pub bot: Throttle<Bot>,
-    pub config: std::sync::Arc<crate::config::Config>,
+    pub tg: Telegram,
+    pub config: Arc<crate::config::Config>,
     /// The operators' group; without it, rows for the desk wait.
     pub operator_chat: Option<ChatId>,
     pub mailer: Mailer,
@@ -44,17 +34,50 @@ pub struct OutboxWorker {
 
 enum Outcome {
     Done,
-    Retry { after_secs: u64, error: String },
+    Retry {
+        after_secs: u64,
+        error: String,
+    },
     Permanent(String),
+    /// Stopping: the row stays as it is, for the next start.
+    Left,
+}
+
+impl From<SendError> for Outcome {
+    fn from(e: SendError) -> Self {
+        match e {
+            SendError::Stopped => Outcome::Left,
+            SendError::RetryAfter(d) => Outcome::Retry {
+                after_secs: d.as_secs().max(1),
+                error: "429 retry_after".into(),
+            },
+            e if e.is_permanent() => Outcome::Permanent(e.to_string()),
+            e => Outcome::Retry {
+                after_secs: 0,
+                error: e.to_string(),
+            },
+        }
+    }
+}
+
+fn store_failure(e: crate::store::StoreError) -> Outcome {
+    Outcome::Retry {
+        after_secs: 0,
+        error: format!("database: {e}"),
+    }
 }
 
 impl OutboxWorker {
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        // Rows never tried were leased by a reply that a stopped process did not finish: due now.
+        if let Err(e) = self.store.outbox_release_leases(self.clock.now()).await {
+            tracing::error!(error = %e, "outbox: database error");
+        }
         loop {
             if *stop.borrow() {
                 return;
             }
-            let idle = match self.drain().await {
+            let idle = match self.drain(&stop).await {
                 Ok(()) => self.until_next_due().await,
                 Err(e) => {
                     tracing::error!(error = %e, "outbox: database error");
@@ -77,29 +100,21 @@ impl OutboxWorker {
         }
     }
 
-    async fn send(&self, chat_id: i64, text: String, button: Option<Button>) -> Result<Message, RequestError> {
-        let req = self.bot.send_message(ChatId(chat_id), text);
-        match button {
-            Some(b) => {
-                let kb = InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback(b.text, b.data)]]);
-                req.reply_markup(kb).await
-            }
-            None => req.await,
-        }
-    }
-
-    /// Delivers every row that is due now.
-    pub async fn drain(&self) -> crate::store::Result<()> {
+    /// Delivers every row that is due now, until stopped.
+    pub async fn drain(&self, stop: &watch::Receiver<bool>) -> crate::store::Result<()> {
         loop {
+            if *stop.borrow() {
+                return Ok(());
+            }
             let rows = self
                 .store
-                .outbox_due(self.clock.now(), 50, self.operator_chat.is_some())
+                .outbox_due(self.clock.now(), 200, self.operator_chat.is_some())
                 .await?;
             if rows.is_empty() {
                 return Ok(());
             }
-            // Chats in parallel, so the throttle can fill each of its ticks; one chat's messages
-            // in order. The desk's rows stay in one sequence (cards before their replies).
+            // Chats in parallel, so the limits can be filled; one chat's messages in order. The
+            // desk's rows stay in one sequence (cards before their replies).
             let mut groups: Vec<(String, Vec<OutboxRow>)> = Vec::new();
             for row in rows {
                 let key = match row.message() {
@@ -112,14 +127,16 @@ impl OutboxWorker {
                     None => groups.push((key, vec![row])),
                 }
             }
-            let results: Vec<crate::store::Result<()>> = futures::stream::iter(groups)
+            let results: Vec<crate::store::Result<bool>> = futures::stream::iter(groups)
                 .map(|(_, group)| async move {
                     for row in group {
-                        self.deliver(row).await?;
+                        if *stop.borrow() || !self.deliver(row).await? {
+                            return Ok(false);
+                        }
                     }
-                    Ok(())
+                    Ok(true)
                 })
-                .buffer_unordered(32)
+                .buffer_unordered(64)
                 .collect()
                 .await;
             for r in results {
@@ -128,63 +145,71 @@ impl OutboxWorker {
         }
     }
 
-    async fn deliver(&self, row: OutboxRow) -> crate::store::Result<()> {
+    /// Delivers one row and records the outcome; false when the row was left for later
+    /// (stopping).
+    async fn deliver(&self, row: OutboxRow) -> crate::store::Result<bool> {
         let outcome = match row.message() {
             Ok(OutboxMessage::Email { to, subject, body }) => match self.mailer.send(&to, &subject, &body).await {
                 Ok(()) => Outcome::Done,
-                Err(crate::mail::MailError::Address(a)) => Outcome::Permanent(format!("bad address {a}")),
+                Err(crate::mail::MailError::Address(_)) => Outcome::Permanent("bad address".into()),
                 Err(e) => Outcome::Retry {
                     after_secs: 0,
                     error: e.to_string(),
                 },
             },
-            Ok(OutboxMessage::Telegram { chat_id, text, button }) => match self.send(chat_id, text, button).await {
-                Ok(_) => Outcome::Done,
-                Err(RequestError::RetryAfter(secs)) => Outcome::Retry {
-                    after_secs: secs.seconds().into(),
-                    error: "429 retry_after".into(),
-                },
-                Err(RequestError::Api(ApiError::BotBlocked | ApiError::UserDeactivated | ApiError::ChatNotFound)) => {
-                    self.store.mark_chat_blocked(chat_id, self.clock.now()).await?;
-                    Outcome::Permanent("chat unreachable (blocked the bot)".into())
-                }
-                Err(e) => Outcome::Retry {
-                    after_secs: 0,
-                    error: e.to_string(),
-                },
-            },
-            Ok(OutboxMessage::Operator { item, id, event }) => {
-                let Some(group) = self.operator_chat else { return Ok(()) };
-                let desk = crate::bot::desk::Desk {
-                    bot: &self.bot,
-                    store: &self.store,
-                    config: &self.config,
-                    clock: &self.clock,
-                    group,
+            Ok(OutboxMessage::Telegram {
+                chat_id,
+                text,
+                button,
+                reply_to,
+            }) => {
+                let p = Push {
+                    row: row.id,
+                    chat_id,
+                    text: &text,
+                    button: button.as_ref(),
+                    reply_to,
                 };
-                match desk.deliver(&item, id, &event).await {
+                match push::deliver(&self.tg, &self.store, Priority::Bulk, &p).await {
                     Ok(()) => Outcome::Done,
-                    Err(crate::bot::HandlerError::Telegram(RequestError::RetryAfter(secs))) => Outcome::Retry {
-                        after_secs: secs.seconds().into(),
-                        error: "429 retry_after".into(),
-                    },
-                    Err(e) => Outcome::Retry {
-                        after_secs: 0,
-                        error: e.to_string(),
-                    },
+                    Err(PushError::Send(e)) => e.into(),
+                    Err(PushError::Store(e)) => store_failure(e),
+                }
+            }
+            Ok(OutboxMessage::Operator { item, id, event }) => {
+                let Some(group) = self.operator_chat else {
+                    return Ok(true);
+                };
+                match ItemKind::from_str_opt(&item) {
+                    None => Outcome::Permanent(format!("unknown item kind {item}")),
+                    Some(kind) => {
+                        let desk = Desk {
+                            tg: &self.tg,
+                            store: &self.store,
+                            config: &self.config,
+                            clock: &self.clock,
+                            group,
+                        };
+                        match desk.deliver(row.id, ItemRef { kind, id }, &event).await {
+                            Ok(()) => Outcome::Done,
+                            Err(DeskError::Send(e)) => e.into(),
+                            Err(DeskError::Store(e)) => store_failure(e),
+                        }
+                    }
                 }
             }
             Err(e) => Outcome::Permanent(format!("unreadable payload: {e}")),
         };
         let now = self.clock.now();
         match outcome {
-            Outcome::Done => self.store.outbox_done(row.id, now).await,
+            Outcome::Left => return Ok(false),
+            Outcome::Done => self.store.outbox_done(row.id, now).await?,
             Outcome::Permanent(error) => {
                 tracing::warn!(id = row.id, %error, "outbox: gave up");
-                self.store.outbox_failed(row.id, now, &error).await
+                self.store.outbox_failed(row.id, now, &error).await?
             }
             Outcome::Retry { .. } if row.attempts + 1 >= self.max_attempts => {
-                self.store.outbox_failed(row.id, now, "too many attempts").await
+                self.store.outbox_failed(row.id, now, "too many attempts").await?
             }
             Outcome::Retry { after_secs, error } => {
                 let wait = after_secs.max(self.schedule.delay(row.attempts + 1));
@@ -192,8 +217,9 @@ impl OutboxWorker {
                 let wait = i64::try_from(wait).unwrap_or(i64::MAX / 1000);
                 self.store
                     .outbox_retry(row.id, now + Duration::seconds(wait), &error)
-                    .await
+                    .await?
             }
         }
+        Ok(true)
     }
 }

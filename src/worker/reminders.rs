@@ -35,7 +35,7 @@ pub async fn run_once(store: &Store, config: &Config, clock: &Clock) -> crate::s
                     "reminder.readings",
                     &[
                         ("period", &period.label()),
-                        ("meters", &serials.join(", ")),
+                        ("meters", &crate::telegram::esc(&serials.join(", "))),
                         ("last", &window.last_day.to_string()),
                     ],
                 );
@@ -47,6 +47,7 @@ pub async fn run_once(store: &Store, config: &Config, clock: &Clock) -> crate::s
                     chat_id: chat,
                     text,
                     button,
+                    reply_to: None,
                 });
             }
         }
@@ -68,7 +69,7 @@ pub async fn run_once(store: &Store, config: &Config, clock: &Clock) -> crate::s
                 loc,
                 "reminder.verification",
                 &[
-                    ("serial", &d.serial),
+                    ("serial", &crate::telegram::esc(&d.serial)),
                     ("date", &d.next_verification.format("%d.%m.%Y").to_string()),
                 ],
             );
@@ -80,6 +81,7 @@ pub async fn run_once(store: &Store, config: &Config, clock: &Clock) -> crate::s
                 chat_id: chat,
                 text,
                 button,
+                reply_to: None,
             });
         }
     }

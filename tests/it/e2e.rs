@@ -54,6 +54,7 @@ impl E2e {
             .env("DATABASE_URL", self.db_url())
             .env("SMTP_URL", format!("smtp://127.0.0.1:{}", self.smtp_port))
             .env("OUTBOX_RETRY_SECONDS", "1")
+            .env("TELEGRAM_LIMITS", "off")
             .env("RUST_LOG", "warn")
             .current_dir(self.dir.path())
             .kill_on_drop(true);
@@ -314,7 +315,7 @@ async fn wait_reminders(e: &E2e, first: i64, n: i64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_consumers_get_a_reminder_without_a_single_429() {
-    let mut e = E2e::prepare(&[]).await;
+    let mut e = E2e::prepare(&[("TELEGRAM_LIMITS", "on")]).await;
     seed_reminders(&e, 30_000, 200).await;
     e.api.enforce_limits(true);
     e.spawn();

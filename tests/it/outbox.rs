@@ -14,6 +14,7 @@ async fn queue(app: &TestApp, messages: &[(i64, &str)]) {
             chat_id: *chat,
             text: text.to_string(),
             button: None,
+            reply_to: None,
         };
         enqueue(&mut conn, &m, chrono::Utc::now()).await.unwrap();
     }
@@ -96,7 +97,7 @@ async fn a_chat_that_blocked_the_bot_is_marked_and_the_row_closed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_notifications_without_a_single_429() {
-    let mut app = TestApp::spawn().await;
+    let mut app = TestApp::spawn_with(&["--telegram-limits", "on"]).await;
     app.stop().await;
     let messages: Vec<(i64, String)> = (0..200).map(|i| (15_000 + i, format!("Уведомление {i}"))).collect();
     let refs: Vec<(i64, &str)> = messages.iter().map(|(c, t)| (*c, t.as_str())).collect();

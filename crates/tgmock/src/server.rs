@@ -1,0 +1,316 @@
+//! The Bot API methods over HTTP: updates by long polling, what the bot sends recorded as
+//! events, each call checked as Telegram checks it.
+
+use crate::rules::{self, TextKind, check_text};
+use crate::{
+    BOT_ID, BOT_USERNAME, BotMessage, Event, MAX_CALLS, Shared, current_message, markup_of, message_json,
+    multipart_params, ok, parse_params, record, reply_to_of,
+};
+use axum::body::Bytes;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+pub(crate) async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<String>, req: Request) -> Response {
+    // File downloads: /file/bot<token>/<file_path>: the kept bytes, or for an id the server
+    // never saw (a test's made-up one) bytes that name the file.
+    if let Some(rest) = path.strip_prefix("file/bot") {
+        let file_path = rest.split_once('/').map(|(_, p)| p).unwrap_or_default();
+        let kept = file_path
+            .strip_prefix("files/")
+            .and_then(|id| shared.inner.lock().unwrap().files.get(id).map(|f| f.bytes.clone()));
+        return match kept {
+            Some(bytes) => (StatusCode::OK, bytes).into_response(),
+            None => (StatusCode::OK, format!("content:{file_path}")).into_response(),
+        };
+    }
+    let Some((_token, method)) = path.strip_prefix("bot").and_then(|p| p.split_once('/')) else {
+        return rules::error(404, "Not Found");
+    };
+    let headers: HeaderMap = req.headers().clone();
+    let is_multipart = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("multipart/form-data"));
+    let params = if is_multipart {
+        multipart_params(&shared, req).await
+    } else {
+        let body: Bytes = axum::body::to_bytes(req.into_body(), 64 * 1024 * 1024)
+            .await
+            .unwrap_or_default();
+        parse_params(&headers, &body)
+    };
+    {
+        let mut inner = shared.inner.lock().unwrap();
+        // A server left running (the sandbox) polls every second: keep the recent calls only.
+        if inner.calls.len() >= MAX_CALLS {
+            inner.calls.drain(..MAX_CALLS / 2);
+        }
+        inner.calls.push((method.to_owned(), params.clone()));
+    }
+    let chat_id = params.get("chat_id").and_then(Value::as_i64).unwrap_or_default();
+    {
+        let mut f = shared.faults.lock().unwrap();
+        if f.garbage_next > 0 && method.eq_ignore_ascii_case("getupdates") {
+            f.garbage_next -= 1;
+            return (StatusCode::OK, "<html>upstream hiccup</html>").into_response();
+        }
+        if f.drop_next > 0 && method.eq_ignore_ascii_case("getupdates") {
+            f.drop_next -= 1;
+            // A body that fails at once: hyper cuts the connection mid-answer.
+            let cut = futures::stream::once(async {
+                Err::<Bytes, std::io::Error>(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "connection dropped by the test",
+                ))
+            });
+            return (StatusCode::OK, axum::body::Body::from_stream(cut)).into_response();
+        }
+    }
+    let lower = method.to_ascii_lowercase();
+    if let Some(status) = shared.faults.lock().unwrap().planned_failure(&lower) {
+        return rules::error(status, "Internal Server Error");
+    }
+    if let Err(refusal) = check(&lower, &params) {
+        return rules::bad_request(&refusal);
+    }
+    let sending = lower.starts_with("send") || lower.starts_with("copy") || lower.starts_with("forward");
+    if sending && let Some(refusal) = shared.faults.lock().unwrap().sending(chat_id) {
+        return refusal;
+    }
+    match lower.as_str() {
+        "getme" => ok(json!({
+            "id": BOT_ID, "is_bot": true, "first_name": "Kabinet", "username": BOT_USERNAME,
+            "can_join_groups": true, "can_read_all_group_messages": false,
+            "supports_inline_queries": false, "can_connect_to_business": false, "has_main_web_app": false
+        })),
+        "deletewebhook" | "setmycommands" => ok(json!(true)),
+        "answercallbackquery" => answer_callback(&shared, &params),
+        "getwebhookinfo" => ok(json!({ "url": "", "has_custom_certificate": false, "pending_update_count": 0 })),
+        "getupdates" => get_updates(&shared, &params).await,
+        "sendmessage" => {
+            let m = BotMessage {
+                chat_id,
+                message_id: shared.next_message_id.fetch_add(1, Ordering::SeqCst),
+                text: params["text"].as_str().unwrap_or_default().to_owned(),
+                document: None,
+                reply_to: reply_to_of(&params),
+                parse_mode: params["parse_mode"].as_str().map(str::to_owned),
+                reply_markup: markup_of(&params),
+            };
+            let result = message_json(&m);
+            record(&shared, Event::Sent(m));
+            ok(result)
+        }
+        "editmessagetext" | "editmessagereplymarkup" => edit(&shared, &lower, chat_id, &params),
+        "getfile" => {
+            let id = params["file_id"].as_str().unwrap_or_default().to_owned();
+            let size = shared
+                .inner
+                .lock()
+                .unwrap()
+                .files
+                .get(&id)
+                .map_or(12, |f| f.bytes.len());
+            ok(
+                json!({ "file_id": id, "file_unique_id": format!("u-{id}"), "file_size": size, "file_path": format!("files/{id}") }),
+            )
+        }
+        "senddocument" | "sendphoto" => send_file(&shared, &lower, chat_id, &params),
+        "copymessage" | "forwardmessage" => copy(&shared, &lower, chat_id, &params),
+        "sendmediagroup" => media_group(&shared, chat_id, &params),
+        "deletemessage" => {
+            let message_id = params["message_id"].as_i64().unwrap_or_default();
+            {
+                let mut inner = shared.inner.lock().unwrap();
+                let incoming = inner.incoming.remove(&(chat_id, message_id));
+                if !incoming && current_message(&inner, chat_id, message_id).is_none() {
+                    return rules::bad_request("message to delete not found");
+                }
+            }
+            record(&shared, Event::Deleted { chat_id, message_id });
+            ok(json!(true))
+        }
+        _ => rules::bad_request(&format!("method {method} is not supported by the mock")),
+    }
+}
+
+/// What Telegram checks before anything is sent: texts, captions, keyboards.
+fn check(method: &str, params: &Value) -> Result<(), String> {
+    let parse_mode = params["parse_mode"].as_str();
+    match method {
+        "sendmessage" => check_text(
+            TextKind::Message,
+            params["text"].as_str().unwrap_or_default(),
+            parse_mode,
+        )?,
+        "editmessagetext" => check_text(TextKind::Edit, params["text"].as_str().unwrap_or_default(), parse_mode)?,
+        "senddocument" | "sendphoto" | "copymessage" => {
+            if let Some(caption) = params["caption"].as_str() {
+                check_text(TextKind::Caption, caption, parse_mode)?;
+            }
+        }
+        "sendmediagroup" => {
+            for item in media_of(params) {
+                if let Some(caption) = item["caption"].as_str() {
+                    check_text(TextKind::Caption, caption, item["parse_mode"].as_str())?;
+                }
+            }
+        }
+        "answercallbackquery" => rules::check_callback_answer(params["text"].as_str())?,
+        _ => {}
+    }
+    rules::check_markup(markup_of(params).as_ref())
+}
+
+/// One answer per callback query, as Telegram takes it.
+fn answer_callback(shared: &Shared, params: &Value) -> Response {
+    let query_id = params["callback_query_id"].as_str().unwrap_or_default().to_owned();
+    if !shared.inner.lock().unwrap().answered.insert(query_id.clone()) {
+        return rules::bad_request("query is too old and response timeout expired or query id is invalid");
+    }
+    record(
+        shared,
+        Event::CallbackAnswered {
+            query_id,
+            text: params["text"].as_str().map(str::to_owned),
+            show_alert: params["show_alert"].as_bool().unwrap_or(false),
+        },
+    );
+    ok(json!(true))
+}
+
+fn edit(shared: &Shared, method: &str, chat_id: i64, params: &Value) -> Response {
+    let message_id = params["message_id"].as_i64().unwrap_or_default();
+    let previous = current_message(&shared.inner.lock().unwrap(), chat_id, message_id);
+    let Some(mut m) = previous else {
+        return rules::bad_request("message to edit not found");
+    };
+    let before = m.clone();
+    if method == "editmessagetext" {
+        m.text = params["text"].as_str().unwrap_or_default().to_owned();
+        m.parse_mode = params["parse_mode"].as_str().map(str::to_owned);
+    }
+    m.reply_markup = markup_of(params);
+    let same_markup = |a: &Option<Value>, b: &Option<Value>| {
+        let inline = |m: &Option<Value>| m.as_ref().and_then(|v| v.get("inline_keyboard").cloned());
+        inline(a) == inline(b)
+    };
+    if m.text == before.text && same_markup(&m.reply_markup, &before.reply_markup) {
+        return rules::bad_request(
+            "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+        );
+    }
+    let result = message_json(&m);
+    record(shared, Event::Edited(m));
+    ok(result)
+}
+
+fn send_file(shared: &Shared, method: &str, chat_id: i64, params: &Value) -> Response {
+    let field = if method == "sendphoto" { "photo" } else { "document" };
+    let document = match (params.get("_upload"), params.get(field)) {
+        (Some(u), _) => u.as_str().unwrap_or_default().to_owned(),
+        (None, Some(Value::String(id))) if id.starts_with("BROKEN") => {
+            return rules::bad_request("wrong file identifier/HTTP URL specified");
+        }
+        (None, Some(Value::String(id))) => id.clone(),
+        _ => return rules::bad_request("there is no document in the request"),
+    };
+    let m = BotMessage {
+        chat_id,
+        message_id: shared.next_message_id.fetch_add(1, Ordering::SeqCst),
+        text: params["caption"].as_str().unwrap_or_default().to_owned(),
+        document: Some(document.clone()),
+        reply_to: reply_to_of(params),
+        parse_mode: params["parse_mode"].as_str().map(str::to_owned),
+        reply_markup: markup_of(params),
+    };
+    let mut result = message_json(&m);
+    result["document"] = json!({ "file_id": document, "file_unique_id": format!("u{}", m.message_id), "file_size": 1 });
+    record(shared, Event::Sent(m));
+    ok(result)
+}
+
+/// Copies and forwards of a message the bot knows, as a new message in the target chat.
+fn copy(shared: &Shared, method: &str, chat_id: i64, params: &Value) -> Response {
+    let from_chat = params["from_chat_id"].as_i64().unwrap_or_default();
+    let from_id = params["message_id"].as_i64().unwrap_or_default();
+    let original = current_message(&shared.inner.lock().unwrap(), from_chat, from_id);
+    let Some(original) = original else {
+        return rules::bad_request("message to copy not found");
+    };
+    let m = BotMessage {
+        chat_id,
+        message_id: shared.next_message_id.fetch_add(1, Ordering::SeqCst),
+        reply_to: reply_to_of(params),
+        ..original
+    };
+    let result = message_json(&m);
+    record(shared, Event::Sent(m.clone()));
+    if method == "copymessage" {
+        ok(json!({ "message_id": m.message_id }))
+    } else {
+        ok(result)
+    }
+}
+
+fn media_of(params: &Value) -> Vec<Value> {
+    match &params["media"] {
+        Value::String(s) => serde_json::from_str(s).unwrap_or_default(),
+        Value::Array(a) => a.clone(),
+        _ => vec![],
+    }
+}
+
+/// An album: each file becomes a message; the answer is the list of them.
+fn media_group(shared: &Shared, chat_id: i64, params: &Value) -> Response {
+    let media = media_of(params);
+    if !(2..=10).contains(&media.len()) {
+        return rules::bad_request("media group must include 2-10 items");
+    }
+    let mut out = Vec::new();
+    for item in media {
+        let file = item["media"].as_str().unwrap_or_default().to_owned();
+        let m = BotMessage {
+            chat_id,
+            message_id: shared.next_message_id.fetch_add(1, Ordering::SeqCst),
+            text: item["caption"].as_str().unwrap_or_default().to_owned(),
+            document: Some(file),
+            reply_to: reply_to_of(params),
+            parse_mode: None,
+            reply_markup: None,
+        };
+        out.push(message_json(&m));
+        record(shared, Event::Sent(m));
+    }
+    ok(Value::Array(out))
+}
+
+async fn get_updates(shared: &Shared, params: &Value) -> Response {
+    let offset = params.get("offset").and_then(Value::as_i64).unwrap_or(0);
+    let limit = params.get("limit").and_then(Value::as_u64).unwrap_or(100).clamp(1, 100) as usize;
+    let timeout = params.get("timeout").and_then(Value::as_u64).unwrap_or(0);
+    let wait = Duration::from_secs(timeout).min(shared.max_long_poll);
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let notified = shared.new_update.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let batch: Vec<Value> = {
+            let mut inner = shared.inner.lock().unwrap();
+            // An offset confirms every update before it: Telegram forgets them.
+            while inner.updates.front().is_some_and(|(id, _)| *id < offset) {
+                inner.updates.pop_front();
+            }
+            inner.updates.iter().take(limit).map(|(_, u)| u.clone()).collect()
+        };
+        if !batch.is_empty() || tokio::time::Instant::now() >= deadline {
+            return ok(Value::Array(batch));
+        }
+        let _ = tokio::time::timeout_at(deadline, notified).await;
+    }
+}

@@ -1,0 +1,237 @@
+//! Delivery of the desk's outbox rows to the operators' group, piece by piece: each part of a
+//! card's text, each of its files and each follow-up event is recorded when Telegram accepts
+//! it, so a retry sends only what is missing and never a second copy.
+
+use super::{Card, card};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::i18n;
+use crate::store::desk::{ItemKind, ItemRef};
+use crate::store::tickets::Attachment;
+use crate::store::{Store, StoreError};
+use crate::telegram::{Extras, FileSource, OutFile, Priority, SendError, TEXT_LIMIT, Telegram, Turn, esc, split};
+use teloxide::types::{ChatId, MessageId, ReplyMarkup};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    #[error(transparent)]
+    Send(#[from] SendError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub struct Desk<'a> {
+    pub tg: &'a Telegram,
+    pub store: &'a Store,
+    pub config: &'a Config,
+    pub clock: &'a Clock,
+    pub group: ChatId,
+}
+
+fn is_photo(f: &Attachment) -> bool {
+    f.name.is_none() && f.mime.as_deref() == Some("image/jpeg")
+}
+
+impl Desk<'_> {
+    /// Delivers the outbox row `row` of an item: its card (what is missing of it), then the
+    /// event, unless the event is the item's arrival itself.
+    pub async fn deliver(&self, row: i64, item: ItemRef, event: &str) -> Result<(), DeskError> {
+        let Some(card_msg) = self.ensure_card(item).await? else {
+            return Ok(());
+        };
+        if event == "new" {
+            return Ok(());
+        }
+        let loc = self.config.default_locale.as_str();
+        let text = self.event_text(item, event).await?;
+        let message = i18n::tf(loc, &format!("desk.event.{event}"), &[("text", &esc(&text))]);
+        let base = format!("ev:{row}");
+        let mut turn = self.tg.turn(self.group, Priority::Bulk).await;
+        for (i, part) in split::split(&message, TEXT_LIMIT).iter().enumerate() {
+            self.piece_text(
+                &mut turn,
+                &format!("{base}:t{i}"),
+                part,
+                Extras::default().reply_to(card_msg),
+                item,
+            )
+            .await?;
+        }
+        for f in self.event_files(item, event).await? {
+            self.piece_file(&mut turn, &format!("{base}:f{}", f.id), &f, card_msg, item)
+                .await?;
+        }
+        drop(turn);
+        self.refresh_card(item).await
+    }
+
+    /// Posts whatever of the item's card Telegram has not accepted yet; returns the card's
+    /// message (its last part, with the buttons). `None` if the item is gone.
+    async fn ensure_card(&self, item: ItemRef) -> Result<Option<MessageId>, DeskError> {
+        let recorded = self.store.card(item).await?;
+        let base = format!("card:{}:{}", item.kind.as_str(), item.id);
+        let first_piece = self.store.piece(&format!("{base}:t0")).await?;
+        if let (Some((_, message, _)), None) = (recorded, first_piece) {
+            // Posted before cards were recorded piece by piece: complete as it is.
+            return Ok(Some(MessageId(message as i32)));
+        }
+        let Some(c) = card(self.store, self.config, item).await? else {
+            return Ok(None);
+        };
+        let parts = c.parts();
+        let last = parts.len() - 1;
+        let mut turn = self.tg.turn(self.group, Priority::Bulk).await;
+        let mut card_msg = MessageId(0);
+        for (i, part) in parts.iter().enumerate() {
+            let extras = if i == last {
+                Extras {
+                    markup: Some(ReplyMarkup::InlineKeyboard(c.keyboard.clone())),
+                    reply_to: None,
+                }
+            } else {
+                Extras::default()
+            };
+            card_msg = self
+                .piece_text(&mut turn, &format!("{base}:t{i}"), part, extras, item)
+                .await?;
+        }
+        if recorded.is_none_or(|(_, m, _)| m != i64::from(card_msg.0)) {
+            self.store.save_card(item, self.group.0, i64::from(card_msg.0)).await?;
+        }
+        for f in &c.files {
+            self.piece_file(&mut turn, &format!("{base}:f{}", f.id), f, card_msg, item)
+                .await?;
+        }
+        Ok(Some(card_msg))
+    }
+
+    /// One text piece, unless Telegram accepted it before; returns its message.
+    async fn piece_text(
+        &self,
+        turn: &mut Turn<'_>,
+        key: &str,
+        html: &str,
+        extras: Extras,
+        item: ItemRef,
+    ) -> Result<MessageId, DeskError> {
+        if let Some(m) = self.store.piece(key).await? {
+            return Ok(MessageId(m as i32));
+        }
+        let sent = turn.send_text(html, extras).await?;
+        self.store
+            .record_piece(key, self.group.0, i64::from(sent.0), Some(item), self.clock.now())
+            .await?;
+        Ok(sent)
+    }
+
+    /// One file as a reply to the card, unless Telegram accepted it before. A file Telegram
+    /// refuses for good (an id it no longer knows) becomes a note, so the rest still go.
+    async fn piece_file(
+        &self,
+        turn: &mut Turn<'_>,
+        key: &str,
+        f: &Attachment,
+        card_msg: MessageId,
+        item: ItemRef,
+    ) -> Result<(), DeskError> {
+        if self.store.piece(key).await?.is_some() {
+            return Ok(());
+        }
+        let file = OutFile {
+            source: match &f.content {
+                Some(bytes) => FileSource::Bytes {
+                    bytes: bytes.clone(),
+                    name: f.name.clone().unwrap_or_else(|| "file".into()),
+                },
+                None => FileSource::Id(f.file_id.clone()),
+            },
+            photo: is_photo(f),
+        };
+        let extras = Extras::default().reply_to(card_msg);
+        let sent = match turn.send_file(&file, None, extras.clone()).await {
+            Ok(m) => m,
+            Err(SendError::Refused(reason)) => {
+                tracing::warn!(%reason, "a card's file was refused; posting a note instead");
+                let loc = self.config.default_locale.as_str();
+                let name = esc(f.name.as_deref().unwrap_or("—"));
+                turn.send_text(&i18n::tf(loc, "desk.file_unavailable", &[("name", &name)]), extras)
+                    .await?
+            }
+            Err(e) => return Err(e.into()),
+        };
+        self.store
+            .record_piece(key, self.group.0, i64::from(sent.0), Some(item), self.clock.now())
+            .await?;
+        Ok(())
+    }
+
+    /// Brings the card's last message (footer and buttons) up to date.
+    pub async fn refresh_card(&self, item: ItemRef) -> Result<(), DeskError> {
+        let (Some((chat, message, _)), Some(c)) =
+            (self.store.card(item).await?, card(self.store, self.config, item).await?)
+        else {
+            return Ok(());
+        };
+        edit_card(self.tg, ChatId(chat), MessageId(message as i32), &c).await?;
+        Ok(())
+    }
+
+    /// The latest thing the consumer wrote (for follow-ups, reopenings, additions).
+    async fn event_text(&self, item: ItemRef, event: &str) -> Result<String, StoreError> {
+        match item.kind {
+            ItemKind::Ticket if event != "closed" => Ok(self
+                .store
+                .ticket_messages(item.id)
+                .await?
+                .into_iter()
+                .rev()
+                .find(|m| m.author == "user")
+                .and_then(|m| m.text)
+                .unwrap_or_default()),
+            ItemKind::Connection => Ok(self.store.last_addition_text(item.id).await?.unwrap_or_default()),
+            _ => Ok(String::new()),
+        }
+    }
+
+    async fn event_files(&self, item: ItemRef, event: &str) -> Result<Vec<Attachment>, StoreError> {
+        match item.kind {
+            ItemKind::Ticket if event != "closed" => {
+                let messages = self.store.ticket_messages(item.id).await?;
+                let last = messages.iter().rev().find(|m| m.author == "user").map(|m| m.id);
+                Ok(self
+                    .store
+                    .ticket_files(item.id)
+                    .await?
+                    .into_iter()
+                    .filter(|f| Some(f.owner_id) == last)
+                    .collect())
+            }
+            ItemKind::Connection => {
+                let files = self.store.application_files(item.id).await?;
+                let last = files
+                    .iter()
+                    .filter(|(k, _)| k == "connection_addition")
+                    .map(|(_, f)| f.owner_id)
+                    .max();
+                Ok(files
+                    .into_iter()
+                    .filter(|(k, f)| k == "connection_addition" && Some(f.owner_id) == last)
+                    .map(|(_, f)| f)
+                    .collect())
+            }
+            _ => Ok(vec![]),
+        }
+    }
+}
+
+/// Edits a card's last message to the card as it is now.
+pub async fn edit_card(tg: &Telegram, chat: ChatId, message: MessageId, c: &Card) -> Result<(), SendError> {
+    let last = c.parts().pop().unwrap_or_default();
+    tg.edit(
+        chat,
+        message,
+        &last,
+        Some(ReplyMarkup::InlineKeyboard(c.keyboard.clone())),
+    )
+    .await
+}

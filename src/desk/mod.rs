@@ -1,0 +1,355 @@
+//! The operators' desk as the group sees it: an item's card (what it shows and offers) and
+//! the notices a consumer gets when the desk acts. Delivery of cards and events to the group
+//! is in [`deliver`]; the group's replies and buttons are handled in `bot::desk`.
+
+pub mod deliver;
+
+use crate::bot::cb::Cb;
+use crate::config::Config;
+use crate::domain::connection::ConnKind;
+use crate::i18n;
+use crate::store::desk::{ItemKind, ItemRef};
+use crate::store::outbox::{Button, OutboxMessage};
+use crate::store::tickets::Attachment;
+use crate::store::{Store, StoreError};
+use crate::telegram::{TEXT_LIMIT, esc, split};
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
+
+pub const ACT_CLOSE: u8 = 0;
+pub const ACT_SCHEDULE: u8 = 1;
+pub const ACT_DONE: u8 = 2;
+pub const ACT_REJECT: u8 = 3;
+/// Connection statuses, set with the operator's next reply (comment and issued files).
+pub const CONN_ACTIONS: [(u8, &str); 5] = [
+    (4, "under_review"),
+    (5, "documents_issued"),
+    (6, "connected"),
+    (7, "returned"),
+    (ACT_REJECT, "rejected"),
+];
+
+pub fn kind_code(k: ItemKind) -> u8 {
+    match k {
+        ItemKind::Ticket => 0,
+        ItemKind::MeterRequest => 1,
+        ItemKind::Connection => 2,
+    }
+}
+
+pub fn kind_of(c: u8) -> ItemKind {
+    match c {
+        0 => ItemKind::Ticket,
+        1 => ItemKind::MeterRequest,
+        _ => ItemKind::Connection,
+    }
+}
+
+/// Room kept at the end of a card's last message for its footer (status, deadline, who took
+/// it), so the footer can change without moving the card's other parts.
+const FOOTER_ROOM: usize = 512;
+
+/// What a card shows and offers, and the files that go with it. The body never changes once
+/// posted; the footer does (status, taken by), and lives in the card's last message, which
+/// carries the buttons and is the one edited.
+pub struct Card {
+    pub body: String,
+    pub footer: String,
+    pub keyboard: InlineKeyboardMarkup,
+    pub files: Vec<Attachment>,
+    pub account_id: i64,
+    pub number: String,
+}
+
+impl Card {
+    /// The card as messages: the body split to fit, the footer added to the last.
+    pub fn parts(&self) -> Vec<String> {
+        let mut parts = split::split(&self.body, TEXT_LIMIT - FOOTER_ROOM);
+        let footer = split::truncate(&self.footer, FOOTER_ROOM - 2);
+        if let Some(last) = parts.last_mut() {
+            last.push_str("\n\n");
+            last.push_str(&footer);
+        }
+        parts
+    }
+
+    /// The whole card as one text (split by the sender when it is long).
+    pub fn text(&self) -> String {
+        format!("{}\n\n{}", self.body, self.footer)
+    }
+}
+
+fn btn(loc: &str, key: &str, cb: Cb) -> Vec<InlineKeyboardButton> {
+    vec![InlineKeyboardButton::callback(i18n::t(loc, key), cb.encode())]
+}
+
+/// The name of a login kind (СНИЛС, ОГРНИП, ОГРН).
+pub fn login_name(loc: &str, kind: crate::domain::ApplicantKind) -> String {
+    i18n::t(loc, &format!("id.name.{}", kind.as_str()))
+}
+
+/// A ticket's own fields (address, meter, …) as lines, in the order people think of them.
+pub fn field_lines(loc: &str, fields: &serde_json::Value) -> String {
+    let mut out = String::new();
+    for (key, field) in [
+        ("ticket.f.doc_type", "doc_type"),
+        ("ticket.f.period", "period"),
+        ("ticket.f.address", "address"),
+        ("ticket.f.meter", "meter"),
+        ("ticket.f.violation_at", "violation_at"),
+        ("ticket.f.comment", "comment"),
+    ] {
+        if let Some(v) = fields.get(field).and_then(|v| v.as_str()) {
+            out.push_str(&format!("\n{}: {}", i18n::t(loc, key), esc(v)));
+        }
+    }
+    out
+}
+
+async fn consumer_line(store: &Store, loc: &str, account_id: i64) -> Result<String, StoreError> {
+    let acc = store.account(account_id).await?;
+    Ok(match acc {
+        Some(a) => i18n::tf(
+            loc,
+            "desk.consumer",
+            &[
+                ("name", &esc(a.name.as_deref().unwrap_or("—"))),
+                ("login_name", &login_name(loc, a.kind())),
+                ("login", &crate::domain::ids::mask_digits(a.login())),
+            ],
+        ),
+        None => String::new(),
+    })
+}
+
+/// «Взял в работу: Мария», when someone took the item.
+async fn taken_line(store: &Store, loc: &str, item: ItemRef) -> Result<String, StoreError> {
+    let Some((_, _, Some(op))) = store.card(item).await? else {
+        return Ok(String::new());
+    };
+    let name = store
+        .operator(op)
+        .await?
+        .and_then(|o| o.name)
+        .unwrap_or_else(|| op.to_string());
+    let name: String = name.chars().take(64).collect();
+    Ok(format!(
+        "\n{}",
+        i18n::tf(loc, "desk.taken_by", &[("name", &esc(&name))])
+    ))
+}
+
+fn status_line(loc: &str, status: String) -> String {
+    i18n::tf(loc, "desk.status", &[("status", &status)])
+}
+
+/// The card of an item as the operators see it.
+pub async fn card(store: &Store, config: &Config, item: ItemRef) -> Result<Option<Card>, StoreError> {
+    let loc = config.default_locale.as_str();
+    let taken = taken_line(store, loc, item).await?;
+    let k = kind_code(item.kind);
+    match item.kind {
+        ItemKind::Ticket => {
+            let Some(t) = store.ticket_by_id(item.id).await? else {
+                return Ok(None);
+            };
+            let messages = store.ticket_messages(t.id).await?;
+            let first = messages.first().and_then(|m| m.text.clone()).unwrap_or_default();
+            let mut body = format!(
+                "📨 <b>{} {}</b>\n{}\n{}: {}",
+                i18n::t(loc, &format!("ticket.kind.{}", t.kind)),
+                esc(&t.number),
+                consumer_line(store, loc, t.account_id).await?,
+                i18n::t(loc, "ticket.f.topic"),
+                esc(&t.topic),
+            );
+            body.push_str(&field_lines(loc, &t.fields()));
+            if !first.is_empty() {
+                body.push_str(&format!("\n\n{}", esc(&first)));
+            }
+            let footer = format!(
+                "{}\n{}{taken}",
+                status_line(loc, i18n::t(loc, &format!("ticket.status.{}", t.status))),
+                i18n::tf(loc, "desk.deadline", &[("date", &config.local_date(t.deadline))])
+            );
+            let mut rows = vec![];
+            if t.status().is_open() {
+                rows.push(btn(loc, "desk.take", Cb::DeskTake(k, t.id)));
+                rows.push(btn(loc, "desk.close", Cb::DeskAct(k, t.id, ACT_CLOSE)));
+            }
+            let first_id = messages.first().map(|m| m.id);
+            let files = store
+                .ticket_files(t.id)
+                .await?
+                .into_iter()
+                .filter(|f| Some(f.owner_id) == first_id)
+                .collect();
+            Ok(Some(Card {
+                body,
+                footer,
+                keyboard: InlineKeyboardMarkup::new(rows),
+                files,
+                account_id: t.account_id,
+                number: t.number,
+            }))
+        }
+        ItemKind::MeterRequest => {
+            let Some(q) = store.meter_request_by_id(item.id).await? else {
+                return Ok(None);
+            };
+            let mut body = format!(
+                "🔧 <b>{} {}</b>\n{}\n{}: {} ({})\n{}: {}\n{}: {}",
+                i18n::t(loc, &format!("req_kind.{}", q.kind)),
+                esc(&q.number),
+                consumer_line(store, loc, q.account_id).await?,
+                i18n::t(loc, "desk.meter"),
+                esc(&q.serial),
+                i18n::t(loc, &format!("resource.{}", q.resource)),
+                i18n::t(loc, "ticket.f.address"),
+                esc(&q.address),
+                i18n::t(loc, "req.f.date"),
+                q.preferred_date.format("%d.%m.%Y"),
+            );
+            body.push_str(&request_details(loc, &q.details));
+            let mut footer = status_line(loc, i18n::t(loc, &format!("req_status.{}", q.status)));
+            if let Some(d) = q.scheduled_for {
+                footer.push_str(&format!(
+                    "\n{}",
+                    i18n::tf(loc, "desk.scheduled", &[("date", &d.format("%d.%m.%Y").to_string())])
+                ));
+            }
+            footer.push_str(&taken);
+            let mut rows = vec![];
+            if matches!(q.status.as_str(), "submitted" | "scheduled") {
+                rows.push(btn(loc, "desk.take", Cb::DeskTake(k, q.id)));
+                rows.push(btn(loc, "desk.schedule", Cb::DeskAct(k, q.id, ACT_SCHEDULE)));
+                rows.push(vec![
+                    InlineKeyboardButton::callback(i18n::t(loc, "desk.done"), Cb::DeskAct(k, q.id, ACT_DONE).encode()),
+                    InlineKeyboardButton::callback(
+                        i18n::t(loc, "desk.reject"),
+                        Cb::DeskAct(k, q.id, ACT_REJECT).encode(),
+                    ),
+                ]);
+            }
+            let files = store.meter_request_files(q.id).await?;
+            Ok(Some(Card {
+                body,
+                footer,
+                keyboard: InlineKeyboardMarkup::new(rows),
+                files,
+                account_id: q.account_id,
+                number: q.number,
+            }))
+        }
+        ItemKind::Connection => {
+            let Some((account_id, app)) = store.application_by_id(item.id).await? else {
+                return Ok(None);
+            };
+            let kind = app.kind();
+            let values: crate::domain::connection::Values = serde_json::from_str(&app.fields).unwrap_or_default();
+            let mut body = format!(
+                "🏗 <b>{} {}</b>\n{}",
+                i18n::t(loc, &format!("conn.kind.{}", kind.as_str())),
+                esc(&app.number),
+                consumer_line(store, loc, account_id).await?,
+            );
+            for f in kind.fields() {
+                if let Some(v) = values.get(f.key) {
+                    let label = if f.key == "object_name" && kind == ConnKind::Electricity {
+                        i18n::t(loc, "conn.f.object_name_eu")
+                    } else {
+                        i18n::t(loc, &format!("conn.f.{}", f.key))
+                    };
+                    body.push_str(&format!("\n{label}: {}", esc(v)));
+                }
+            }
+            let footer = format!(
+                "{}{taken}",
+                status_line(loc, i18n::t(loc, &format!("conn.status.{}", app.status)))
+            );
+            let mut rows = vec![];
+            if !matches!(app.status.as_str(), "connected" | "rejected") {
+                rows.push(btn(loc, "desk.take", Cb::DeskTake(k, app.id)));
+                for (code, status) in CONN_ACTIONS {
+                    rows.push(vec![InlineKeyboardButton::callback(
+                        i18n::t(loc, &format!("conn.status.{status}")),
+                        Cb::DeskAct(k, app.id, code).encode(),
+                    )]);
+                }
+            }
+            let files = store
+                .application_files(app.id)
+                .await?
+                .into_iter()
+                .filter(|(owner, _)| owner == "connection")
+                .map(|(_, f)| f)
+                .collect();
+            Ok(Some(Card {
+                body,
+                footer,
+                keyboard: InlineKeyboardMarkup::new(rows),
+                files,
+                account_id,
+                number: app.number,
+            }))
+        }
+    }
+}
+
+/// A meter request's own details (time of day, reason, installer, …) as lines.
+fn request_details(loc: &str, details: &str) -> String {
+    let details: serde_json::Value = serde_json::from_str(details).unwrap_or_default();
+    let mut out = String::new();
+    for (field, label) in [
+        ("time_of_day", "req.f.tod"),
+        ("reason", "req.f.reason"),
+        ("reason_text", "req.f.reason"),
+        ("install_date", "req.f.install_date"),
+        ("installer", "req.f.installer"),
+        ("seal", "req.f.seal"),
+        ("readings", "req.f.readings"),
+        ("comment", "req.f.comment"),
+    ] {
+        let value = match (field, &details[field]) {
+            (_, serde_json::Value::Null) => continue,
+            ("time_of_day", serde_json::Value::String(v)) => i18n::t(loc, &format!("tod.{v}")),
+            ("reason", serde_json::Value::String(v)) => i18n::t(loc, &format!("reason.{v}")),
+            (_, serde_json::Value::String(v)) => v.clone(),
+            (_, serde_json::Value::Array(a)) if a.is_empty() => continue,
+            (_, serde_json::Value::Array(a)) => a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(", "),
+            (_, other) => other.to_string(),
+        };
+        out.push_str(&format!("\n{}: {}", i18n::t(loc, label), esc(&value)));
+    }
+    out
+}
+
+/// Notices to every chat of the account, each in its language: «<number>: <news>» and a
+/// button that opens the item. `detail` is text someone wrote (escaped here).
+pub async fn notices(
+    store: &Store,
+    config: &Config,
+    account_id: i64,
+    key: &str,
+    number: &str,
+    detail: Option<&str>,
+    open: Cb,
+) -> Result<Vec<OutboxMessage>, StoreError> {
+    let mut out = Vec::new();
+    for (chat, locale) in store.account_chats(account_id).await? {
+        let loc = i18n::pick_locale(locale.as_deref(), None, &config.default_locale);
+        let mut text = i18n::tf(loc, key, &[("number", &esc(number))]);
+        if let Some(d) = detail.filter(|d| !d.is_empty()) {
+            text.push_str(&format!("\n\n{}", esc(d)));
+        }
+        out.push(OutboxMessage::Telegram {
+            chat_id: chat,
+            text,
+            button: Some(Button {
+                text: i18n::t(loc, "ticket.open"),
+                data: open.encode(),
+            }),
+            reply_to: None,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,77 @@
+//! What Telegram accepted piece by piece (so a retry sends only what is missing) and what it
+//! refused for good.
+
+use super::desk::ItemRef;
+use super::{Result, Store};
+use chrono::{DateTime, Utc};
+
+impl Store {
+    /// The message a piece of a delivery became, if Telegram accepted it before.
+    pub async fn piece(&self, key: &str) -> Result<Option<i64>> {
+        let row: Option<(i64,)> = sqlx::query_as("SELECT message_id FROM sent_pieces WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.0))
+    }
+
+    /// The pieces recorded under a prefix (`out:17:` → every part of outbox row 17), in order
+    /// of their keys' numbers.
+    pub async fn pieces(&self, prefix: &str) -> Result<Vec<(String, i64)>> {
+        Ok(
+            sqlx::query_as("SELECT key, message_id FROM sent_pieces WHERE key >= ? AND key < ? ORDER BY key")
+                .bind(prefix)
+                .bind(format!("{prefix}\u{10FFFF}"))
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Telegram accepted a piece; with `item`, the message also belongs to that item on the
+    /// desk (a reply to it answers the item). One transaction.
+    pub async fn record_piece(
+        &self,
+        key: &str,
+        chat_id: i64,
+        message_id: i64,
+        item: Option<ItemRef>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT OR REPLACE INTO sent_pieces (key, chat_id, message_id, at) VALUES (?, ?, ?, ?)")
+            .bind(key)
+            .bind(chat_id)
+            .bind(message_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(item) = item {
+            super::desk::map_message(&mut tx, chat_id, message_id, item).await?;
+        }
+        tx.commit().await?;
+        if item.is_some() {
+            self.desk_mapped.notify_waiters();
+        }
+        Ok(())
+    }
+
+    pub async fn record_refusal(&self, chat_id: i64, method: &str, reason: &str, now: DateTime<Utc>) -> Result<()> {
+        sqlx::query("INSERT INTO telegram_refusals (at, chat_id, method, reason) VALUES (?, ?, ?, ?)")
+            .bind(now)
+            .bind(chat_id)
+            .bind(method)
+            .bind(reason)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Telegram's refusals since `since`.
+    pub async fn refusals_since(&self, since: DateTime<Utc>) -> Result<i64> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM telegram_refusals WHERE at >= ?")
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n)
+    }
+}

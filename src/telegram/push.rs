@@ -1,0 +1,54 @@
+//! A queued Telegram message (an outbox row) delivered piece by piece: a long text goes as
+//! several messages, each recorded when Telegram accepts it, so a retry sends only the parts
+//! still missing.
+
+use super::{Extras, Priority, SendError, TEXT_LIMIT, Telegram, split};
+use crate::store::outbox::Button;
+use crate::store::{Store, StoreError};
+use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ReplyMarkup};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PushError {
+    #[error(transparent)]
+    Send(#[from] SendError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A queued message as it is sent.
+pub struct Push<'a> {
+    /// The outbox row: names the pieces.
+    pub row: i64,
+    pub chat_id: i64,
+    pub text: &'a str,
+    pub button: Option<&'a Button>,
+    pub reply_to: Option<i64>,
+}
+
+/// Sends what Telegram has not accepted yet of `push`.
+pub async fn deliver(tg: &Telegram, store: &Store, priority: Priority, push: &Push<'_>) -> Result<(), PushError> {
+    let parts = split::split(push.text, TEXT_LIMIT);
+    let last = parts.len() - 1;
+    let mut turn = tg.turn(ChatId(push.chat_id), priority).await;
+    for (i, part) in parts.iter().enumerate() {
+        let key = format!("out:{}:{i}", push.row);
+        if store.piece(&key).await?.is_some() {
+            continue;
+        }
+        let markup = push.button.filter(|_| i == last).map(|b| {
+            ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback(
+                b.text.clone(),
+                b.data.clone(),
+            )]]))
+        });
+        let extras = Extras {
+            markup,
+            reply_to: push.reply_to.map(|r| MessageId(r as i32)),
+        };
+        let sent = turn.send_text(part, extras).await?;
+        store
+            .record_piece(&key, push.chat_id, i64::from(sent.0), None, chrono::Utc::now())
+            .await?;
+    }
+    Ok(())
+}
