@@ -129,6 +129,11 @@ pub struct Config {
     #[arg(long, env = "REMINDER_INTERVAL_SECONDS", default_value_t = 3600, global = true)]
     pub reminder_interval_seconds: u64,
 
+    /// Seconds between housekeeping rounds: status choices on the desk older than 10 minutes
+    /// lapse (the group is told); old records are pruned (at most hourly).
+    #[arg(long, env = "MAINTENANCE_INTERVAL_SECONDS", default_value_t = 60, global = true)]
+    pub maintenance_interval_seconds: u64,
+
     /// Seconds between delivery attempts of a queued e-mail or message, comma-separated; the
     /// last one repeats.
     #[arg(long, env = "OUTBOX_RETRY_SECONDS", default_value = "5,30,120,600,1800", value_parser = parse_schedule, global = true)]

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod config;
 pub mod desk;
 pub mod domain;
+pub mod failpoint;
 pub mod i18n;
 pub mod mail;
 pub mod password;
@@ -117,6 +118,17 @@ impl Application {
             std::time::Duration::from_secs(self.config.reminder_interval_seconds),
             stop_rx.clone(),
         ));
+        let maintenance = tokio::spawn(
+            worker::maintenance::Maintenance {
+                store: self.store.clone(),
+                tg: self.tg.clone(),
+                config: self.config.clone(),
+                clock: self.clock.clone(),
+                every: std::time::Duration::from_secs(self.config.maintenance_interval_seconds.max(1)),
+                retention: Default::default(),
+            }
+            .run(stop_rx.clone()),
+        );
         let worker = tokio::spawn(worker.run(stop_rx));
 
         let deps = Arc::new(bot::Deps {
@@ -156,6 +168,7 @@ impl Application {
         let _ = stop_tx.send(true);
         let _ = worker.await;
         let _ = reminders.await;
+        let _ = maintenance.await;
         tracing::info!("stopped");
         Ok(())
     }

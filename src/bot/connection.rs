@@ -541,10 +541,6 @@ async fn submit(ctx: &Ctx, kind: ConnKind, d: ConnDraft) -> HandlerResult {
         applicant: &applicant,
         files: &d.files,
     };
-    let (id, number) = ctx.store().create_application(&new, ctx.now()).await?;
-    ctx.outbox_written();
-    ctx.store().rate_add(&key, ctx.now(), day).await?;
-    ctx.reset().await?;
     let note = match kind {
         ConnKind::Electricity => &ctx.deps.config.connection_note_electricity,
         ConnKind::Water => &ctx.deps.config.connection_note_water,
@@ -553,13 +549,15 @@ async fn submit(ctx: &Ctx, kind: ConnKind, d: ConnDraft) -> HandlerResult {
     let note = note
         .clone()
         .unwrap_or_else(|| ctx.t(&format!("conn.next.{}", kind.as_str())));
-    let text = ctx.tf("conn.sent", &[("number", &esc(&number)), ("next", &esc(&note))]);
-    menu::show_menu_with(ctx, &text).await?;
-    ctx.say_with(
-        ctx.t("ticket.open_hint"),
-        keyboards::inline(vec![b(ctx.loc, "ticket.open", Cb::ConnApp(id))]),
-    )
-    .await
+    let finish = |id: i64, number: &str| {
+        let text = ctx.tf("conn.sent", &[("number", &esc(number)), ("next", &esc(&note))]);
+        let mut f = ctx.finish(vec![ctx.queued(text, &[&[("conn.open_this", Cb::ConnApp(id))]])]);
+        f.rate_keys.push(key.clone());
+        f
+    };
+    let filed = ctx.store().create_application(&new, ctx.now(), Some(&finish)).await?;
+    ctx.send_committed(&filed.replies).await?;
+    menu::show_menu(ctx).await
 }
 
 // ---------------------------------------------------------------- the section
@@ -796,17 +794,16 @@ pub async fn on_callback(ctx: &Ctx, cb: Cb, state: State) -> HandlerResult {
     match state {
         State::ConnForm { kind, form } => form_callback(ctx, cb, kind, form).await,
         State::ConnAdd { app_id, text, files } if cb == Cb::Save => {
-            if !ctx
+            let finish = ctx.finish(vec![ctx.queued(ctx.t("conn.added"), &[])]);
+            let added = ctx
                 .store()
-                .add_to_application(user.id, app_id, text.as_deref(), &files, ctx.now())
-                .await?
-            {
+                .add_to_application(user.id, app_id, text.as_deref(), &files, ctx.now(), Some(&finish))
+                .await?;
+            let Some(replies) = added else {
                 ctx.reset().await?;
                 return not_found(ctx).await;
-            }
-            ctx.outbox_written();
-            ctx.reset().await?;
-            ctx.say(ctx.t("conn.added")).await?;
+            };
+            ctx.send_committed(&replies).await?;
             show_card(ctx, app_id).await
         }
         _ => start::stale_button(ctx).await,

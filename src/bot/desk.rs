@@ -5,7 +5,7 @@
 
 use super::cb::Cb;
 use super::{Deps, HandlerError, HandlerResult, esc};
-use crate::desk::deliver::{Desk, DeskError};
+use crate::desk::deliver::{Desk, DeskError, action_label};
 use crate::desk::{ACT_CLOSE, ACT_DONE, ACT_REJECT, ACT_SCHEDULE, CONN_ACTIONS, Card, card, kind_of, notices};
 use crate::domain::tickets::TicketStatus;
 use crate::i18n;
@@ -18,9 +18,6 @@ use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
 use teloxide::prelude::*;
 use teloxide::types::MessageId;
-
-/// A status button waits this long for the operator's reply; after it, the choice lapses.
-pub const PENDING_TTL: Duration = Duration::minutes(10);
 
 pub fn is_desk_group(deps: &Deps, chat: ChatId) -> bool {
     deps.config.operator_chat_id == Some(chat.0)
@@ -264,7 +261,7 @@ async fn answer(deps: &Deps, msg: &Message, item: ItemRef, op: i64) -> HandlerRe
         return Ok(());
     };
     let pending = match deps.store.take_pending(op, item).await? {
-        Some((action, at)) if now - at > PENDING_TTL => {
+        Some((action, at)) if now - at > crate::desk::PENDING_TTL => {
             let note = i18n::tf(&loc, "desk.pending_lapsed", &[("action", &action_label(&loc, &action))]);
             tell_group(deps, msg.chat.id, msg.id, &note, Some(item)).await?;
             None
@@ -295,14 +292,6 @@ async fn answer(deps: &Deps, msg: &Message, item: ItemRef, op: i64) -> HandlerRe
     desk(deps, msg.chat.id).refresh_card(item).await?;
     deps.outbox_wake.notify_one();
     Ok(())
-}
-
-/// What a lapsed choice was called on its button.
-fn action_label(loc: &str, action: &str) -> String {
-    match action {
-        "schedule" => i18n::t(loc, "desk.schedule"),
-        status => i18n::t(loc, &format!("conn.status.{status}")),
-    }
 }
 
 /// An operator's reply about to be applied to an item.
@@ -449,29 +438,6 @@ impl Reply<'_> {
             .await?;
         Ok("desk.sent")
     }
-}
-
-/// Tells the group about choices that waited too long for a reply (run on a schedule).
-pub async fn lapse_pending(deps: &Deps) -> HandlerResult {
-    let Some(group) = deps.config.operator_chat_id.map(ChatId) else {
-        return Ok(());
-    };
-    let loc = deps.config.default_locale.as_str();
-    for (_, item, action) in deps.store.take_expired_pending(deps.clock.now() - PENDING_TTL).await? {
-        let (Some((_, card_msg, _)), Some(c)) = (
-            deps.store.card(item).await?,
-            card(&deps.store, &deps.config, item).await?,
-        ) else {
-            continue;
-        };
-        let note = i18n::tf(
-            loc,
-            "desk.pending_expired",
-            &[("number", &esc(&c.number)), ("action", &action_label(loc, &action))],
-        );
-        tell_group(deps, group, MessageId(card_msg as i32), &note, Some(item)).await?;
-    }
-    Ok(())
 }
 
 // ---------------------------------------------------------------- operator's private chat

@@ -559,9 +559,13 @@ async fn save_meter(ctx: &Ctx, f: NewMeter) -> HandlerResult {
         return show_list(ctx).await;
     }
     let period = current_period(ctx);
-    match ctx.store().add_meter(user.id, &f, period, ctx.now()).await? {
+    let finish = ctx.finish(vec![]);
+    match ctx
+        .store()
+        .add_meter(user.id, &f, period, ctx.now(), Some(&finish))
+        .await?
+    {
         AddMeter::Added(id) => {
-            ctx.reset().await?;
             ctx.say(ctx.t("add.saved")).await?;
             // The menu gains «Передать показания» with the first meter.
             menu::show_menu(ctx).await?;
@@ -843,8 +847,6 @@ async fn save_reading(ctx: &Ctx, m: &Meter, s: State, base: &[Option<Quantity>])
     let today = ctx.today();
     let period = window.period_for(today);
     let pairs: Vec<(Quantity, bool)> = values.iter().copied().zip(rollover.iter().copied()).collect();
-    ctx.store().save_reading(m.id, period, &pairs, ctx.now()).await?;
-    ctx.reset().await?;
     let u = unit(ctx.loc, m.resource());
     let mut lines = Vec::new();
     for (i, (v, roll)) in pairs.iter().enumerate() {
@@ -877,11 +879,19 @@ async fn save_reading(ctx: &Ctx, m: &Meter, s: State, base: &[Option<Quantity>])
             ],
         ));
     }
-    let kb = keyboards::inline(vec![
-        b(ctx.loc, "reading.add_photo", Cb::ReadingPhoto(m.id)),
-        b(ctx.loc, "meters.to_card", Cb::Meter(m.id)),
-    ]);
-    ctx.say_with(text, kb).await
+    let reply = ctx.queued(
+        text,
+        &[
+            &[("reading.add_photo", Cb::ReadingPhoto(m.id))],
+            &[("meters.to_card", Cb::Meter(m.id))],
+        ],
+    );
+    let finish = ctx.finish(vec![reply]);
+    let saved = ctx
+        .store()
+        .save_reading(m.id, period, &pairs, ctx.now(), Some(&finish))
+        .await?;
+    ctx.send_committed(&saved.replies).await
 }
 
 async fn reading_callback(ctx: &Ctx, cb: Cb, state: State) -> HandlerResult {
@@ -1362,12 +1372,17 @@ async fn submit_request(ctx: &Ctx, m: &Meter, kind: ReqKind, f: ReqForm) -> Hand
         preferred_date: date,
         files: &f.files,
     };
-    let number = ctx.store().create_meter_request(&request, ctx.now()).await?;
-    ctx.outbox_written();
-    ctx.store().rate_add(&key, ctx.now(), day).await?;
-    ctx.reset().await?;
-    let kb = keyboards::inline(vec![b(ctx.loc, "meters.to_card", Cb::Meter(m.id))]);
-    ctx.say_with(ctx.tf("req.sent", &[("number", &esc(&number))]), kb).await
+    let finish = |_: i64, number: &str| {
+        let text = ctx.tf("req.sent", &[("number", &esc(number))]);
+        let mut f = ctx.finish(vec![ctx.queued(text, &[&[("meters.to_card", Cb::Meter(m.id))]])]);
+        f.rate_keys.push(key.clone());
+        f
+    };
+    let filed = ctx
+        .store()
+        .create_meter_request(&request, ctx.now(), Some(&finish))
+        .await?;
+    ctx.send_committed(&filed.replies).await
 }
 
 // ---------------------------------------------------------------- edit, delete, photo

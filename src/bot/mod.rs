@@ -19,7 +19,10 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::i18n;
 use crate::store::accounts::{AccountStatus, ChatSession};
+use crate::store::finish::{DialogueAfter, Finish};
+use crate::store::outbox::{Button, OutboxMessage};
 use crate::store::{Store, StoreError};
+use crate::telegram::push::{self, Push};
 use crate::telegram::{Extras, Priority, SendError, Telegram};
 use cb::Cb;
 use state::State;
@@ -64,6 +67,8 @@ pub type HandlerResult = Result<(), HandlerError>;
 
 /// One update's context: who, in which language, signed in as whom, in which dialogue.
 pub struct Ctx {
+    /// The update being handled: what it does is written with the mark that it was handled.
+    pub update_id: i64,
     pub deps: Arc<Deps>,
     pub chat: ChatId,
     pub loc: &'static str,
@@ -144,6 +149,78 @@ impl Ctx {
         self.deps.outbox_wake.notify_one();
     }
 
+    /// The end of this update, to be written in the same transaction as what it did: the
+    /// dialogue cleared, the update marked handled, `replies` queued to arrive exactly once
+    /// (sent by `send_committed` right after the commit).
+    pub fn finish(&self, replies: Vec<OutboxMessage>) -> Finish {
+        Finish {
+            update_id: self.update_id,
+            chat_id: self.chat.0,
+            dialogue: DialogueAfter::Clear,
+            rate_keys: Vec::new(),
+            replies,
+        }
+    }
+
+    /// A reply to this chat as a queued message (HTML), with rows of buttons (their locale
+    /// keys and what they do).
+    pub fn queued(&self, text: String, rows: &[&[(&str, Cb)]]) -> OutboxMessage {
+        OutboxMessage::Telegram {
+            chat_id: self.chat.0,
+            text,
+            button: None,
+            keyboard: rows
+                .iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|(key, cb)| Button {
+                            text: self.t(key),
+                            data: cb.encode(),
+                        })
+                        .collect()
+                })
+                .collect(),
+            reply_to: None,
+        }
+    }
+
+    /// Sends the replies committed with this update, in order. One that does not go now is
+    /// left to the outbox worker (it is already queued), never lost and never sent twice.
+    pub async fn send_committed(&self, rows: &[i64]) -> HandlerResult {
+        crate::failpoint::hit(crate::failpoint::AFTER_COMMIT);
+        self.outbox_written();
+        for &row in rows {
+            let Some(r) = self.store().outbox_pending_row(row).await? else {
+                continue;
+            };
+            let Ok(OutboxMessage::Telegram {
+                chat_id,
+                text,
+                button,
+                keyboard,
+                reply_to,
+            }) = r.message()
+            else {
+                continue;
+            };
+            let p = Push {
+                row,
+                chat_id,
+                text: &text,
+                keyboard: push::keyboard(button.as_ref(), &keyboard),
+                reply_to,
+            };
+            match push::deliver(self.tg(), self.store(), Priority::Reply, &p).await {
+                Ok(()) => self.store().outbox_done(row, self.now()).await?,
+                Err(e) => {
+                    tracing::warn!(error = %e, row, "a committed reply is left to the outbox");
+                    self.store().outbox_retry(row, self.now(), &e.to_string()).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub async fn reload_session(&mut self) -> HandlerResult {
         self.session = self.store().session(self.chat.0).await?;
         Ok(())
@@ -184,12 +261,13 @@ pub fn schema() -> UpdateHandler<HandlerError> {
         )
 }
 
-async fn context(deps: Arc<Deps>, chat: ChatId, lang: Option<&str>) -> Result<Ctx, HandlerError> {
+async fn context(update_id: i64, deps: Arc<Deps>, chat: ChatId, lang: Option<&str>) -> Result<Ctx, HandlerError> {
     let (session, stored) = deps.store.session_and_dialogue(chat.0).await?;
     let state = stored.as_deref().map(State::from_stored).unwrap_or_default();
     let loc = i18n::pick_locale(session.locale.as_deref(), lang, &deps.config.default_locale);
     let dialogue = Dialogue::new(deps.dialogues.clone(), chat);
     Ok(Ctx {
+        update_id,
         deps,
         chat,
         loc,
@@ -224,19 +302,19 @@ pub(crate) async fn once(
 
 async fn on_message(update: Update, msg: Message, deps: Arc<Deps>) -> HandlerResult {
     let d = deps.clone();
-    once(&d, &update, on_message_inner(msg, deps)).await
+    once(&d, &update, on_message_inner(i64::from(update.id.0), msg, deps)).await
 }
 
 async fn on_callback(update: Update, q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
     let d = deps.clone();
-    once(&d, &update, on_callback_inner(q, deps)).await
+    once(&d, &update, on_callback_inner(i64::from(update.id.0), q, deps)).await
 }
 
-async fn on_message_inner(msg: Message, deps: Arc<Deps>) -> HandlerResult {
+async fn on_message_inner(update_id: i64, msg: Message, deps: Arc<Deps>) -> HandlerResult {
     let span = tracing::info_span!("message", chat = msg.chat.id.0, msg = msg.id.0);
     async move {
         let lang = msg.from.as_ref().and_then(|u| u.language_code.clone());
-        let mut ctx = context(deps, msg.chat.id, lang.as_deref()).await?;
+        let mut ctx = context(update_id, deps, msg.chat.id, lang.as_deref()).await?;
         if let Err(e) = route_message(&mut ctx, &msg).await {
             apologise(&ctx, &e).await;
         }
@@ -246,7 +324,7 @@ async fn on_message_inner(msg: Message, deps: Arc<Deps>) -> HandlerResult {
     .await
 }
 
-async fn on_callback_inner(q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
+async fn on_callback_inner(update_id: i64, q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
     let Some(chat) = q.message.as_ref().map(|m| m.chat().id) else {
         return Ok(());
     };
@@ -258,7 +336,7 @@ async fn on_callback_inner(q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
         return Ok(());
     }
     async move {
-        let mut ctx = context(deps, chat, q.from.language_code.as_deref()).await?;
+        let mut ctx = context(update_id, deps, chat, q.from.language_code.as_deref()).await?;
         let cb = q.data.as_deref().and_then(Cb::decode);
         // Stop the button's spinner first; a refusal, if any, comes as a message.
         ctx.tg().answer_callback(&q.id, None, false).await;

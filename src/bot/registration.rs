@@ -345,7 +345,6 @@ async fn submit(ctx: &mut Ctx, form: RegForm) -> HandlerResult {
     if ctx.store().rate_count(&key, ctx.now(), day).await? >= REGISTRATIONS_PER_DAY {
         return ctx.say(ctx.t("reg.too_many")).await;
     }
-    ctx.store().rate_add(&key, ctx.now(), day).await?;
     let issued = Issued::generate(true);
     let letter = codes::letter(ctx, Purpose::Register, &email, &name, &issued);
     let new = NewAccount {
@@ -357,16 +356,20 @@ async fn submit(ctx: &mut Ctx, form: RegForm) -> HandlerResult {
         policy_version: &ctx.deps.config.privacy_policy_version,
         consent_at,
     };
-    ctx.store()
-        .register_pending(ctx.chat.0, &new, &issued, &letter, ctx.now())
-        .await?;
-    ctx.outbox_written();
-    ctx.reset().await?;
-    ctx.reload_session().await?;
     let masked = crate::domain::person::mask_email(&email);
-    ctx.say_with(
+    let sent = ctx.queued(
         ctx.tf("reg.sent", &[("email", &esc(&masked))]),
-        keyboards::pending(ctx.loc),
-    )
-    .await
+        &[
+            &[("confirm.resend", Cb::Resend)],
+            &[("confirm.restart", Cb::RestartRegistration)],
+        ],
+    );
+    let mut finish = ctx.finish(vec![sent]);
+    finish.rate_keys.push(key);
+    let (_, replies) = ctx
+        .store()
+        .register_pending(ctx.chat.0, &new, &issued, &letter, ctx.now(), Some(&finish))
+        .await?;
+    ctx.reload_session().await?;
+    ctx.send_committed(&replies).await
 }

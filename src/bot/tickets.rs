@@ -8,7 +8,7 @@ use super::state::{State, TicketForm, TicketStep};
 use super::{Ctx, HandlerError, HandlerResult, esc, keyboards, menu, meters, start};
 use crate::domain::tickets::{self, TextError, TicketKind, TicketStatus};
 use crate::i18n::plural;
-use crate::store::tickets::{NewTicket, Ticket};
+use crate::store::tickets::{NewTicket, Ticket, UserMessage};
 use chrono::Duration;
 use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardButton;
@@ -470,26 +470,25 @@ async fn submit(ctx: &Ctx, kind: TicketKind, mut f: TicketForm) -> HandlerResult
         email_copy: f.email_copy == Some(true),
         deadline,
     };
-    let (id, number) = ctx.store().create_ticket(&new, ctx.now()).await?;
-    ctx.outbox_written();
-    ctx.store().rate_add(&key, ctx.now(), day).await?;
-    ctx.reset().await?;
-    let local_deadline = deadline + Duration::hours(i64::from(ctx.deps.config.utc_offset_hours));
-    let text = ctx.tf(
-        "ticket.sent",
-        &[
-            ("kind", &ctx.t(&kind_key(kind))),
-            ("number", &esc(&number)),
-            ("deadline", &local_deadline.format("%d.%m.%Y").to_string()),
-        ],
-    );
+    let local_deadline = ctx.deps.config.local_date(deadline);
+    let finish = |id: i64, number: &str| {
+        let text = ctx.tf(
+            "ticket.sent",
+            &[
+                ("kind", &ctx.t(&kind_key(kind))),
+                ("number", &esc(number)),
+                ("deadline", &local_deadline),
+            ],
+        );
+        let open = format!("ticket.open_this.{}", kind.as_str());
+        let mut f = ctx.finish(vec![ctx.queued(text, &[&[(&open, Cb::Ticket(id))]])]);
+        f.rate_keys.push(key.clone());
+        f
+    };
+    let filed = ctx.store().create_ticket(&new, ctx.now(), Some(&finish)).await?;
+    ctx.send_committed(&filed.replies).await?;
     // The section appears in the menu with the first item of its kind.
-    menu::show_menu_with(ctx, &text).await?;
-    ctx.say_with(
-        ctx.t("ticket.open_hint"),
-        keyboards::inline(vec![b(ctx.loc, "ticket.open", Cb::Ticket(id))]),
-    )
-    .await
+    menu::show_menu(ctx).await
 }
 
 // ---------------------------------------------------------------- lists and cards
@@ -796,20 +795,29 @@ async fn send_follow_up(ctx: &Ctx, s: State) -> HandlerResult {
             .say(ctx.tf("ticket.follow_too_many", &[("max", &FOLLOW_UPS_PER_DAY.to_string())]))
             .await;
     }
-    if !ctx
+    let done = ctx.t(if reopen { "ticket.reopened" } else { "ticket.added" });
+    let mut finish = ctx.finish(vec![ctx.queued(done, &[])]);
+    finish.rate_keys.push(key);
+    let added = ctx
         .store()
-        .add_user_message(user.id, ticket_id, text.as_deref(), &files, reopen, ctx.now())
-        .await?
-    {
+        .add_user_message(
+            user.id,
+            ticket_id,
+            &UserMessage {
+                text: text.as_deref(),
+                files: &files,
+                reopen,
+            },
+            ctx.now(),
+            Some(&finish),
+        )
+        .await?;
+    let Some(replies) = added else {
         ctx.reset().await?;
         ctx.say(ctx.t("ticket.not_now")).await?;
         return show_card(ctx, ticket_id).await;
-    }
-    ctx.outbox_written();
-    ctx.store().rate_add(&key, ctx.now(), day).await?;
-    ctx.reset().await?;
-    ctx.say(ctx.t(if reopen { "ticket.reopened" } else { "ticket.added" }))
-        .await?;
+    };
+    ctx.send_committed(&replies).await?;
     show_card(ctx, ticket_id).await
 }
 
@@ -853,11 +861,11 @@ pub async fn on_callback(ctx: &Ctx, cb: Cb, state: State) -> HandlerResult {
         Cb::TicketReopen(id) => return begin_follow_up(ctx, id, true).await,
         Cb::TicketClose(id) => {
             let Some(user) = ctx.user() else { return Ok(()) };
-            if !ctx.store().close_ticket(user.id, id, ctx.now()).await? {
+            let finish = ctx.finish(vec![]);
+            if !ctx.store().close_ticket(user.id, id, ctx.now(), Some(&finish)).await? {
                 return not_found(ctx).await;
             }
             ctx.outbox_written();
-            ctx.reset().await?;
             ctx.say(ctx.t("ticket.closed")).await?;
             return show_card(ctx, id).await;
         }

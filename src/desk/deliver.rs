@@ -224,6 +224,52 @@ impl Desk<'_> {
     }
 }
 
+impl Desk<'_> {
+    /// Tells the group about status choices that waited too long for the operator's reply,
+    /// each as a reply to its card; returns how many lapsed.
+    pub async fn lapse_pending(&self) -> Result<usize, DeskError> {
+        let loc = self.config.default_locale.as_str();
+        let lapsed = self
+            .store
+            .take_expired_pending(self.clock.now() - super::PENDING_TTL)
+            .await?;
+        for (_, item, action) in &lapsed {
+            let (Some((_, card_msg, _)), Some(c)) = (
+                self.store.card(*item).await?,
+                card(self.store, self.config, *item).await?,
+            ) else {
+                continue;
+            };
+            let note = i18n::tf(
+                loc,
+                "desk.pending_expired",
+                &[("number", &esc(&c.number)), ("action", &action_label(loc, action))],
+            );
+            let sent = self
+                .tg
+                .send(
+                    self.group,
+                    Priority::Reply,
+                    &note,
+                    Extras::default().reply_to(MessageId(card_msg as i32)),
+                )
+                .await?;
+            for m in sent {
+                self.store.map_desk_message(self.group.0, i64::from(m.0), *item).await?;
+            }
+        }
+        Ok(lapsed.len())
+    }
+}
+
+/// What a status choice is called on its button.
+pub fn action_label(loc: &str, action: &str) -> String {
+    match action {
+        "schedule" => i18n::t(loc, "desk.schedule"),
+        status => i18n::t(loc, &format!("conn.status.{status}")),
+    }
+}
+
 /// Edits a card's last message to the card as it is now.
 pub async fn edit_card(tg: &Telegram, chat: ChatId, message: MessageId, c: &Card) -> Result<(), SendError> {
     let last = c.parts().pop().unwrap_or_default();

@@ -28,6 +28,9 @@ pub const CONN_ACTIONS: [(u8, &str); 5] = [
     (ACT_REJECT, "rejected"),
 ];
 
+/// A status button waits this long for the operator's reply; after it, the choice lapses.
+pub const PENDING_TTL: chrono::Duration = chrono::Duration::minutes(10);
+
 pub fn kind_code(k: ItemKind) -> u8 {
     match k {
         ItemKind::Ticket => 0,
@@ -349,6 +352,7 @@ pub async fn notices(
                 data: open.encode(),
             }),
             reply_to: None,
+            keyboard: Vec::new(),
         });
     }
     Ok(out)

@@ -75,16 +75,26 @@ pub struct Options {
     pub fresh: bool,
 }
 
-/// Everything shown on the page, in order; the page replays it and then follows it.
+/// How much the sandbox remembers: the page's log, the Bot API server's messages and files.
+/// A sandbox left running for days stays within these.
+const LOG_ENTRIES: usize = 20_000;
+pub(crate) const API_BOUNDS: tgmock::Bounds = tgmock::Bounds {
+    events: 50_000,
+    messages: 50_000,
+    file_bytes: 256 * 1024 * 1024,
+};
+
+/// Everything shown on the page, in order (the latest `LOG_ENTRIES` of it); the page replays
+/// it and then follows it.
 pub(crate) struct Log {
-    entries: Mutex<Vec<Value>>,
+    entries: Mutex<(u64, std::collections::VecDeque<Value>)>,
     pub(crate) changed: Notify,
 }
 
 impl Log {
     fn new() -> Self {
         Self {
-            entries: Mutex::new(Vec::new()),
+            entries: Mutex::new((0, std::collections::VecDeque::new())),
             changed: Notify::new(),
         }
     }
@@ -92,18 +102,28 @@ impl Log {
     /// Appends an entry (its `seq` and `at` filled in) and wakes the page's streams.
     pub(crate) fn push(&self, mut entry: Value) {
         {
-            let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-            entry["seq"] = json!(entries.len() as u64 + 1);
+            let mut guard = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+            let (forgotten, entries) = &mut *guard;
+            entry["seq"] = json!(*forgotten + entries.len() as u64 + 1);
             entry["at"] = json!(chrono::Utc::now().timestamp_millis());
-            entries.push(entry);
+            entries.push_back(entry);
+            while entries.len() > LOG_ENTRIES {
+                entries.pop_front();
+                *forgotten += 1;
+            }
         }
         self.changed.notify_waiters();
     }
 
-    /// The entries after `seq`.
+    /// The entries after `seq` (those still remembered).
     pub(crate) fn after(&self, seq: u64) -> Vec<Value> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.iter().skip(seq as usize).cloned().collect()
+        let guard = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let (forgotten, entries) = &*guard;
+        entries
+            .iter()
+            .skip(seq.saturating_sub(*forgotten) as usize)
+            .cloned()
+            .collect()
     }
 }
 
@@ -186,6 +206,7 @@ impl Sandbox {
             remove_database(&options.database_url)?;
         }
         let api = Arc::new(MockBotApi::start().await);
+        api.bound_memory(API_BOUNDS);
         let log = Arc::new(Log::new());
         let sink = smtp::Sink::start(log.clone())
             .await
@@ -313,4 +334,23 @@ fn remove_database(url: &str) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_log_keeps_the_latest_entries_with_their_numbers() {
+        let log = Log::new();
+        for i in 0..LOG_ENTRIES + 10 {
+            log.push(json!({ "i": i }));
+        }
+        let all = log.after(0);
+        assert_eq!(all.len(), LOG_ENTRIES);
+        assert_eq!(all[0]["seq"], json!(11));
+        let tail = log.after((LOG_ENTRIES + 5) as u64);
+        assert_eq!(tail.len(), 5);
+        assert_eq!(tail[0]["seq"], json!(LOG_ENTRIES + 6));
+    }
 }

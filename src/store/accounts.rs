@@ -229,7 +229,8 @@ impl Store {
         issued: &Issued,
         letter: &OutboxMessage,
         now: DateTime<Utc>,
-    ) -> Result<i64> {
+        finish: Option<&super::finish::Finish>,
+    ) -> Result<(i64, Vec<i64>)> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "DELETE FROM accounts WHERE status = 'pending'
@@ -260,8 +261,9 @@ impl Store {
         link(&mut tx, chat_id, id, now).await?;
         codes::insert(&mut tx, id, Purpose::Register, new.email, issued, now).await?;
         outbox::enqueue(&mut tx, letter, now).await?;
+        let replies = super::finish::write(finish, &mut tx, now).await?;
         tx.commit().await?;
-        Ok(id)
+        Ok((id, replies))
     }
 
     /// The person gave up an unconfirmed registration: it goes, the chat is free again.
@@ -407,6 +409,7 @@ impl Store {
                 text: notice.to_owned(),
                 button: None,
                 reply_to: None,
+                keyboard: Vec::new(),
             };
             outbox::enqueue(&mut tx, &msg, now).await?;
         }

@@ -1,6 +1,7 @@
 //! Technological connection applications: filing (with the draft removed in the same
 //! transaction), lists by object name, the card's history, additions, documents issued.
 
+use super::finish::{self, Filed, Finish, FinishFor};
 use super::meters::{FileRef, insert_attachments, next_number};
 use super::outbox::{self, OutboxMessage};
 use super::tickets::{Attachment, DeliveredFile};
@@ -84,7 +85,12 @@ impl Store {
         Ok(())
     }
 
-    pub async fn create_application(&self, a: &NewApplication<'_>, now: DateTime<Utc>) -> Result<(i64, String)> {
+    pub async fn create_application(
+        &self,
+        a: &NewApplication<'_>,
+        now: DateTime<Utc>,
+        finish: Option<FinishFor<'_>>,
+    ) -> Result<Filed> {
         let mut tx = self.pool.begin().await?;
         let number = next_number(&mut tx, a.kind.prefix(), chrono::Datelike::year(&now)).await?;
         let id = sqlx::query(
@@ -115,8 +121,9 @@ impl Store {
             event: "new".into(),
         };
         outbox::enqueue(&mut tx, &out, now).await?;
+        let replies = finish::write(finish.map(|f| f(id, &number)).as_ref(), &mut tx, now).await?;
         tx.commit().await?;
-        Ok((id, number))
+        Ok(Filed { id, number, replies })
     }
 
     pub async fn application_count(&self, account_id: i64) -> Result<Vec<(String, i64)>> {
@@ -213,7 +220,8 @@ impl Store {
         text: Option<&str>,
         files: &[FileRef],
         now: DateTime<Utc>,
-    ) -> Result<bool> {
+        finish: Option<&Finish>,
+    ) -> Result<Option<Vec<i64>>> {
         let mut tx = self.pool.begin().await?;
         let found: Option<(i64,)> = sqlx::query_as(
             "SELECT 1 FROM connection_applications WHERE id = ? AND account_id = ? AND status NOT IN ('connected', 'rejected')",
@@ -223,7 +231,7 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         if found.is_none() {
-            return Ok(false);
+            return Ok(None);
         }
         let add = sqlx::query("INSERT INTO connection_additions (application_id, text, created_at) VALUES (?, ?, ?)")
             .bind(id)
@@ -244,8 +252,9 @@ impl Store {
             event: "addition".into(),
         };
         outbox::enqueue(&mut tx, &out, now).await?;
+        let replies = finish::write(finish, &mut tx, now).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Some(replies))
     }
 
     /// The utility's decision, as the operators' desk writes it: status, note, issued files.

@@ -70,21 +70,14 @@ impl Store {
         Ok(row.is_some())
     }
 
-    /// Records a handled update; forgets those older than a day (Telegram keeps unconfirmed
-    /// updates for 24 hours).
+    /// Records a handled update (forgotten by the scheduled pruning after two days: Telegram
+    /// offers an unconfirmed update again for 24 hours).
     pub async fn mark_update_processed(&self, update_id: i64) -> super::Result<()> {
-        let now = Utc::now();
         sqlx::query("INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)")
             .bind(update_id)
-            .bind(now)
+            .bind(Utc::now())
             .execute(&self.pool)
             .await?;
-        if update_id % 1000 == 0 {
-            sqlx::query("DELETE FROM processed_updates WHERE processed_at < ?")
-                .bind(now - chrono::Duration::days(1))
-                .execute(&self.pool)
-                .await?;
-        }
         Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! Meters, readings, requests on meters and their attachments. Every query that takes a
 //! meter id from a button also takes the caller's account id: a user reaches only their own.
 
+use super::finish::{self, Filed, Finish, FinishFor};
 use super::outbox::{self, OutboxMessage};
 use super::{Result, Store, is_unique_violation};
 use crate::domain::meters::{Capacity, Period, Resource};
@@ -156,6 +157,13 @@ pub async fn insert_attachments(
     Ok(())
 }
 
+/// Readings saved: one row per zone, and the replies committed with them.
+#[derive(Debug, Clone)]
+pub struct SavedReading {
+    pub ids: Vec<i64>,
+    pub replies: Vec<i64>,
+}
+
 impl Store {
     pub async fn active_meter_count(&self, account_id: i64) -> Result<i64> {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM meters WHERE account_id = ? AND archived_at IS NULL")
@@ -172,6 +180,7 @@ impl Store {
         m: &NewMeter,
         period: Period,
         now: DateTime<Utc>,
+        finish: Option<&Finish>,
     ) -> Result<AddMeter> {
         let (Some(resource), Some(serial), Some(place), Some(address), Some(zones), Some(cap), Some(verif)) = (
             m.resource,
@@ -221,6 +230,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        finish::write(finish, &mut tx, now).await?;
         tx.commit().await?;
         Ok(AddMeter::Added(id))
     }
@@ -331,7 +341,8 @@ impl Store {
         period: Period,
         values: &[(Quantity, bool)],
         now: DateTime<Utc>,
-    ) -> Result<Vec<i64>> {
+        finish: Option<&Finish>,
+    ) -> Result<SavedReading> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "UPDATE readings SET replaced_at = ? WHERE meter_id = ? AND period = ? AND source = 'user' AND replaced_at IS NULL",
@@ -358,8 +369,9 @@ impl Store {
             .last_insert_rowid();
             ids.push(id);
         }
+        let replies = finish::write(finish, &mut tx, now).await?;
         tx.commit().await?;
-        Ok(ids)
+        Ok(SavedReading { ids, replies })
     }
 
     /// Attaches a photo to the latest readings of a meter of this account.
@@ -415,7 +427,12 @@ impl Store {
 
     /// Files a request on a meter: number, row, attachments and the operators' outbox row in
     /// one transaction.
-    pub async fn create_meter_request(&self, r: &NewMeterRequest<'_>, now: DateTime<Utc>) -> Result<String> {
+    pub async fn create_meter_request(
+        &self,
+        r: &NewMeterRequest<'_>,
+        now: DateTime<Utc>,
+        finish: Option<FinishFor<'_>>,
+    ) -> Result<Filed> {
         let NewMeterRequest {
             account_id,
             meter_id,
@@ -447,8 +464,9 @@ impl Store {
             event: "new".into(),
         };
         outbox::enqueue(&mut tx, &msg, now).await?;
+        let replies = finish::write(finish.map(|f| f(id, &number)).as_ref(), &mut tx, now).await?;
         tx.commit().await?;
-        Ok(number)
+        Ok(Filed { id, number, replies })
     }
 
     pub async fn meter_requests(&self, meter_id: i64) -> Result<Vec<MeterRequest>> {

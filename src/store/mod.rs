@@ -6,9 +6,11 @@ pub mod connection;
 pub mod delivery;
 pub mod desk;
 pub mod dialogue;
+pub mod finish;
 pub mod limits;
 pub mod meters;
 pub mod outbox;
+pub mod prune;
 pub mod reminders;
 pub mod tickets;
 

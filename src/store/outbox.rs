@@ -21,6 +21,9 @@ pub enum OutboxMessage {
         /// One inline button under the message (e.g. «Открыть» for the item).
         #[serde(default)]
         button: Option<Button>,
+        /// Rows of inline buttons, when one is not enough.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        keyboard: Vec<Vec<Button>>,
         /// The message this one answers (in the operators' group: the card).
         #[serde(default)]
         reply_to: Option<i64>,

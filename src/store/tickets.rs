@@ -2,6 +2,7 @@
 //! status history and files. Queries that take an id from a button also take the caller's
 //! account id.
 
+use super::finish::{self, Filed, Finish, FinishFor};
 use super::meters::{FileRef, insert_attachments, next_number};
 use super::outbox::{self, OutboxMessage};
 use super::{Result, Store};
@@ -76,10 +77,23 @@ pub struct DeliveredFile<'a> {
     pub content: Option<&'a [u8]>,
 }
 
+/// What the person adds to a ticket: «Дополнить», or «Не решено» (`reopen`).
+#[derive(Debug, Clone, Copy)]
+pub struct UserMessage<'a> {
+    pub text: Option<&'a str>,
+    pub files: &'a [FileRef],
+    pub reopen: bool,
+}
+
 impl Store {
     /// Number, ticket, first message, files, history and the operators' outbox row: one
     /// transaction.
-    pub async fn create_ticket(&self, t: &NewTicket<'_>, now: DateTime<Utc>) -> Result<(i64, String)> {
+    pub async fn create_ticket(
+        &self,
+        t: &NewTicket<'_>,
+        now: DateTime<Utc>,
+        finish: Option<FinishFor<'_>>,
+    ) -> Result<Filed> {
         let mut tx = self.pool.begin().await?;
         let number = next_number(&mut tx, t.kind.prefix(), chrono::Datelike::year(&now)).await?;
         let id = sqlx::query(
@@ -107,8 +121,9 @@ impl Store {
             event: "new".into(),
         };
         outbox::enqueue(&mut tx, &out, now).await?;
+        let replies = finish::write(finish.map(|f| f(id, &number)).as_ref(), &mut tx, now).await?;
         tx.commit().await?;
-        Ok((id, number))
+        Ok(Filed { id, number, replies })
     }
 
     pub async fn ticket(&self, account_id: i64, ticket_id: i64) -> Result<Option<Ticket>> {
@@ -201,21 +216,21 @@ impl Store {
         &self,
         account_id: i64,
         ticket_id: i64,
-        text: Option<&str>,
-        files: &[FileRef],
-        reopen: bool,
+        m: &UserMessage<'_>,
         now: DateTime<Utc>,
-    ) -> Result<bool> {
+        finish: Option<&Finish>,
+    ) -> Result<Option<Vec<i64>>> {
+        let UserMessage { text, files, reopen } = *m;
         let mut tx = self.pool.begin().await?;
         let found: Option<(String,)> = sqlx::query_as("SELECT status FROM tickets WHERE id = ? AND account_id = ?")
             .bind(ticket_id)
             .bind(account_id)
             .fetch_optional(&mut *tx)
             .await?;
-        let Some((status,)) = found else { return Ok(false) };
+        let Some((status,)) = found else { return Ok(None) };
         let status = TicketStatus::from_str_opt(&status).unwrap_or(TicketStatus::New);
         if (reopen && !status.can_reopen()) || (!reopen && !status.is_open()) {
-            return Ok(false);
+            return Ok(None);
         }
         let msg = insert_message(&mut tx, ticket_id, "user", None, text, now).await?;
         insert_attachments(&mut tx, "ticket_message", msg, files, now).await?;
@@ -231,12 +246,19 @@ impl Store {
             event: event.into(),
         };
         outbox::enqueue(&mut tx, &out, now).await?;
+        let replies = finish::write(finish, &mut tx, now).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Some(replies))
     }
 
     /// «Вопрос решён».
-    pub async fn close_ticket(&self, account_id: i64, ticket_id: i64, now: DateTime<Utc>) -> Result<bool> {
+    pub async fn close_ticket(
+        &self,
+        account_id: i64,
+        ticket_id: i64,
+        now: DateTime<Utc>,
+        finish: Option<&Finish>,
+    ) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
         let found: Option<(i64,)> =
             sqlx::query_as("SELECT 1 FROM tickets WHERE id = ? AND account_id = ? AND status <> 'closed'")
@@ -254,6 +276,7 @@ impl Store {
             event: "closed".into(),
         };
         outbox::enqueue(&mut tx, &out, now).await?;
+        finish::write(finish, &mut tx, now).await?;
         tx.commit().await?;
         Ok(true)
     }

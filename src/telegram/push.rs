@@ -21,8 +21,20 @@ pub struct Push<'a> {
     pub row: i64,
     pub chat_id: i64,
     pub text: &'a str,
-    pub button: Option<&'a Button>,
+    /// Under the last part.
+    pub keyboard: Option<InlineKeyboardMarkup>,
     pub reply_to: Option<i64>,
+}
+
+/// The inline keyboard of a queued message: its rows, else its one button.
+pub fn keyboard(button: Option<&Button>, rows: &[Vec<Button>]) -> Option<InlineKeyboardMarkup> {
+    let make = |b: &Button| InlineKeyboardButton::callback(b.text.clone(), b.data.clone());
+    if !rows.is_empty() {
+        return Some(InlineKeyboardMarkup::new(
+            rows.iter().map(|r| r.iter().map(make).collect::<Vec<_>>()),
+        ));
+    }
+    button.map(|b| InlineKeyboardMarkup::new(vec![vec![make(b)]]))
 }
 
 /// Sends what Telegram has not accepted yet of `push`.
@@ -35,12 +47,11 @@ pub async fn deliver(tg: &Telegram, store: &Store, priority: Priority, push: &Pu
         if store.piece(&key).await?.is_some() {
             continue;
         }
-        let markup = push.button.filter(|_| i == last).map(|b| {
-            ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback(
-                b.text.clone(),
-                b.data.clone(),
-            )]]))
-        });
+        let markup = push
+            .keyboard
+            .clone()
+            .filter(|_| i == last)
+            .map(ReplyMarkup::InlineKeyboard);
         let extras = Extras {
             markup,
             reply_to: push.reply_to.map(|r| MessageId(r as i32)),

@@ -1,4 +1,5 @@
 //! Background work: the outbox delivery worker.
 
+pub mod maintenance;
 pub mod outbox;
 pub mod reminders;

@@ -161,13 +161,14 @@ impl OutboxWorker {
                 chat_id,
                 text,
                 button,
+                keyboard,
                 reply_to,
             }) => {
                 let p = Push {
                     row: row.id,
                     chat_id,
                     text: &text,
-                    button: button.as_ref(),
+                    keyboard: push::keyboard(button.as_ref(), &keyboard),
                     reply_to,
                 };
                 match push::deliver(&self.tg, &self.store, Priority::Bulk, &p).await {

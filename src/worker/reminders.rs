@@ -48,6 +48,7 @@ pub async fn run_once(store: &Store, config: &Config, clock: &Clock) -> crate::s
                     text,
                     button,
                     reply_to: None,
+                    keyboard: Vec::new(),
                 });
             }
         }
@@ -82,6 +83,7 @@ pub async fn run_once(store: &Store, config: &Config, clock: &Clock) -> crate::s
                 text,
                 button,
                 reply_to: None,
+                keyboard: Vec::new(),
             });
         }
     }

@@ -64,26 +64,38 @@ async fn seeded(db: &str) -> Store {
             ..Default::default()
         };
         store
-            .add_meter(1, &m, Period { year: 2026, month: 10 }, now)
+            .add_meter(1, &m, Period { year: 2026, month: 10 }, now, None)
             .await
             .unwrap();
     }
     let nov = Period { year: 2026, month: 11 };
     store
-        .save_reading(1, nov, &[(Quantity(1_500_000), false), (Quantity(700_500), false)], now)
+        .save_reading(
+            1,
+            nov,
+            &[(Quantity(1_500_000), false), (Quantity(700_500), false)],
+            now,
+            None,
+        )
         .await
         .unwrap();
     store
-        .save_reading(2, nov, &[(Quantity(12_345), false)], now)
+        .save_reading(2, nov, &[(Quantity(12_345), false)], now, None)
         .await
         .unwrap();
     // A replaced reading and another month are not exported.
     store
-        .save_reading(2, nov, &[(Quantity(12_400), false)], now)
+        .save_reading(2, nov, &[(Quantity(12_400), false)], now, None)
         .await
         .unwrap();
     store
-        .save_reading(2, Period { year: 2026, month: 12 }, &[(Quantity(13_000), false)], now)
+        .save_reading(
+            2,
+            Period { year: 2026, month: 12 },
+            &[(Quantity(13_000), false)],
+            now,
+            None,
+        )
         .await
         .unwrap();
     store

@@ -15,6 +15,7 @@ async fn queue(app: &TestApp, messages: &[(i64, &str)]) {
             text: text.to_string(),
             button: None,
             reply_to: None,
+            keyboard: Vec::new(),
         };
         enqueue(&mut conn, &m, chrono::Utc::now()).await.unwrap();
     }
@@ -164,4 +165,33 @@ async fn copy_forward_and_media_groups_deserialize() {
             .is_err()
     );
     assert_eq!(api.events_for(17_004).len(), 2);
+}
+
+/// A server left running remembers within its bounds: old events, messages and files are
+/// forgotten, the cursor of events keeps counting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mock_remembers_within_its_bounds() {
+    use teloxide::prelude::*;
+    let api = tgmock::MockBotApi::start().await;
+    api.bound_memory(tgmock::Bounds {
+        events: 10,
+        messages: 5,
+        file_bytes: 8,
+    });
+    let bot = Bot::new("1:T").set_api_url(api.url().parse().unwrap());
+    let mut last = None;
+    for i in 0..20 {
+        last = Some(bot.send_message(ChatId(18_001), format!("m{i}")).await.unwrap());
+    }
+    assert_eq!(api.event_count(), 20);
+    assert_eq!(api.events().len(), 10);
+    let last = last.unwrap();
+    assert!(api.message(18_001, i64::from(last.id.0)).is_some());
+    assert!(
+        api.message(18_001, i64::from(last.id.0) - 10).is_none(),
+        "an old message is forgotten"
+    );
+    let first = api.put_file("a.txt", "text/plain", tgmock::Bytes::from_static(b"12345"));
+    let second = api.put_file("b.txt", "text/plain", tgmock::Bytes::from_static(b"12345"));
+    assert!(api.file(&first).is_none() && api.file(&second).is_some());
 }

@@ -12,11 +12,11 @@ mod persona;
 mod rules;
 mod server;
 
+pub use axum::body::Bytes;
 pub use persona::TgUser;
 pub use rules::{MAX_CALLBACK_DATA, MAX_CAPTION, MAX_TEXT};
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -124,7 +124,16 @@ impl BotMessage {
 pub(crate) struct Inner {
     pub(crate) next_update_id: i64,
     pub(crate) updates: VecDeque<(i64, Value)>,
-    pub(crate) events: Vec<Event>,
+    pub(crate) events: VecDeque<Event>,
+    /// The index of `events[0]` among every event ever recorded (older ones are forgotten
+    /// past the bounds).
+    pub(crate) events_base: usize,
+    /// Each message the bot sent, as it is now (after edits), by id; deleted ones removed.
+    pub(crate) latest: std::collections::BTreeMap<i64, BotMessage>,
+    /// File ids in the order they were kept, and their bytes in all.
+    pub(crate) file_order: VecDeque<String>,
+    pub(crate) file_bytes: usize,
+    pub(crate) bounds: Bounds,
     /// Every Bot API call by method name, for assertions on what the bot asked.
     pub(crate) calls: Vec<(String, Value)>,
     pub(crate) files: std::collections::HashMap<String, StoredFile>,
@@ -133,6 +142,24 @@ pub(crate) struct Inner {
     pub(crate) answered: HashSet<String>,
     /// Messages people sent (chat, message), which the bot may delete once.
     pub(crate) incoming: HashSet<(i64, i64)>,
+}
+
+/// How much a long-running server (the sandbox) remembers; tests keep everything.
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    pub events: usize,
+    pub messages: usize,
+    pub file_bytes: usize,
+}
+
+impl Default for Bounds {
+    fn default() -> Self {
+        Self {
+            events: usize::MAX,
+            messages: usize::MAX,
+            file_bytes: usize::MAX,
+        }
+    }
 }
 
 pub(crate) struct Shared {
@@ -236,11 +263,21 @@ impl MockBotApi {
 
     /// How many events were recorded: a cursor for `wait_event` without copying them.
     pub fn event_count(&self) -> usize {
-        self.shared.inner.lock().unwrap().events.len()
+        let inner = self.shared.inner.lock().unwrap();
+        inner.events_base + inner.events.len()
     }
 
+    /// The events remembered (all of them unless `bound_memory` was asked for).
     pub fn events(&self) -> Vec<Event> {
-        self.shared.inner.lock().unwrap().events.clone()
+        self.shared.inner.lock().unwrap().events.iter().cloned().collect()
+    }
+
+    /// Remember at most this much: the oldest events, messages and files are forgotten past
+    /// it (a server left running, as the sandbox's, must not grow without end).
+    pub fn bound_memory(&self, bounds: Bounds) {
+        let mut inner = self.shared.inner.lock().unwrap();
+        inner.bounds = bounds;
+        trim(&mut inner);
     }
 
     pub fn events_for(&self, chat_id: i64) -> Vec<Event> {
@@ -281,8 +318,10 @@ impl MockBotApi {
             notified.as_mut().enable();
             {
                 let inner = self.shared.inner.lock().unwrap();
-                if let Some((i, e)) = inner.events.iter().enumerate().skip(from).find(|(_, e)| pred(e)) {
-                    return Some((i, e.clone()));
+                let base = inner.events_base;
+                let skip = from.saturating_sub(base);
+                if let Some((i, e)) = inner.events.iter().enumerate().skip(skip).find(|(_, e)| pred(e)) {
+                    return Some((base + i, e.clone()));
                 }
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
@@ -388,6 +427,8 @@ pub(crate) fn store_file(shared: &Shared, prefix: &str, name: &str, mime: &str, 
     let mut inner = shared.inner.lock().unwrap();
     inner.next_file += 1;
     let id = format!("{prefix}{}:{}", inner.next_file, bytes.len());
+    inner.file_bytes += bytes.len();
+    inner.file_order.push_back(id.clone());
     inner.files.insert(
         id.clone(),
         StoredFile {
@@ -396,26 +437,50 @@ pub(crate) fn store_file(shared: &Shared, prefix: &str, name: &str, mime: &str, 
             bytes,
         },
     );
+    trim(&mut inner);
     id
 }
 
 /// A message the bot sent to a chat, as it is now (after edits); `None` if it was never sent
 /// or has been deleted.
 pub(crate) fn current_message(inner: &Inner, chat_id: i64, message_id: i64) -> Option<BotMessage> {
-    inner.events.iter().rev().find_map(|e| match e {
-        Event::Sent(m) | Event::Edited(m) if m.chat_id == chat_id && m.message_id == message_id => {
-            Some(Some(m.clone()))
+    inner.latest.get(&message_id).filter(|m| m.chat_id == chat_id).cloned()
+}
+
+/// Forgets what is past the bounds, oldest first.
+fn trim(inner: &mut Inner) {
+    while inner.events.len() > inner.bounds.events {
+        inner.events.pop_front();
+        inner.events_base += 1;
+    }
+    while inner.latest.len() > inner.bounds.messages {
+        inner.latest.pop_first();
+    }
+    while inner.file_bytes > inner.bounds.file_bytes {
+        let Some(id) = inner.file_order.pop_front() else { break };
+        if let Some(f) = inner.files.remove(&id) {
+            inner.file_bytes -= f.bytes.len();
         }
-        Event::Deleted {
-            chat_id: c,
-            message_id: d,
-        } if *c == chat_id && *d == message_id => Some(None),
-        _ => None,
-    })?
+    }
 }
 
 pub(crate) fn record(shared: &Shared, e: Event) {
-    shared.inner.lock().unwrap().events.push(e);
+    {
+        let mut inner = shared.inner.lock().unwrap();
+        match &e {
+            Event::Sent(m) | Event::Edited(m) => {
+                inner.latest.insert(m.message_id, m.clone());
+            }
+            Event::Deleted { chat_id, message_id } => {
+                if inner.latest.get(message_id).is_some_and(|m| m.chat_id == *chat_id) {
+                    inner.latest.remove(message_id);
+                }
+            }
+            Event::CallbackAnswered { .. } => {}
+        }
+        inner.events.push_back(e);
+        trim(&mut inner);
+    }
     shared.new_event.notify_waiters();
 }
 

@@ -112,9 +112,10 @@ async fn electricity_full_form_with_refusals_edit_and_attachments() {
     let summary = c.expect("Проверьте заявку").await;
     assert!(summary.text.contains("ООО «Новый сбыт»"));
     c.press(&summary, &ru("req.send"));
-    let sent = c.expect("Заявка ТП-Э-2026-000001 отправлена").await;
+    c.expect("Заявка ТП-Э-2026-000001 отправлена").await;
+    let menu = c.expect_key("menu.title").await;
     assert!(
-        sent.keyboard_buttons().contains(&ru("menu.connection")),
+        menu.keyboard_buttons().contains(&ru("menu.connection")),
         "the section appears"
     );
     assert_eq!(count(&app, "SELECT COUNT(*) FROM connection_drafts").await, 0);
@@ -311,8 +312,9 @@ async fn issued_documents_status_history_and_other_users() {
     c.press(&files, &ru("common.skip"));
     let summary = c.expect("Проверьте заявку").await;
     c.press(&summary, &ru("req.send"));
-    c.expect("ТП-Э-2026-000001").await;
-    let open = c.expect_key("ticket.open_hint").await;
+    // The confirmation says what comes next and opens the application it names.
+    let open = c.expect("ТП-Э-2026-000001").await;
+    assert_eq!(open.inline_buttons()[0].0, ru("conn.open_this"));
 
     let store = app.store().await;
     let (id,): (i64,) = sqlx::query_as("SELECT id FROM connection_applications")
@@ -341,7 +343,7 @@ async fn issued_documents_status_history_and_other_users() {
         .await
         .unwrap();
 
-    c.press(&open, &ru("ticket.open"));
+    c.press(&open, &ru("conn.open_this"));
     let card = c.expect("ТП-Э-2026-000001").await;
     assert!(
         card.text.contains(&ru("conn.status.documents_issued")) && card.text.contains("ТУ и договор"),

@@ -217,7 +217,7 @@ async fn a_meter_request_is_scheduled_and_a_connection_gets_documents() {
         applicant: &serde_json::json!({}),
         files: &[],
     };
-    store.create_application(&new, chrono::Utc::now()).await.unwrap();
+    store.create_application(&new, chrono::Utc::now(), None).await.unwrap();
     // Written behind the bot's back: a restart delivers what waits in the outbox.
     app.stop().await;
     app.start().await;

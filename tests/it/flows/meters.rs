@@ -347,7 +347,7 @@ async fn history_pages_through_twelve_periods() {
     for i in 1..=14 {
         let at = chrono::Utc::now() + Duration::seconds(i);
         store
-            .save_reading(meter_id, p, &[(Quantity::from_int(1000 + i * 10), false)], at)
+            .save_reading(meter_id, p, &[(Quantity::from_int(1000 + i * 10), false)], at, None)
             .await
             .unwrap();
         p = p.next();
@@ -611,7 +611,13 @@ async fn limits_on_meters_and_requests() {
             ..Default::default()
         };
         store
-            .add_meter(account_id, &m, Period { year: 2026, month: 11 }, chrono::Utc::now())
+            .add_meter(
+                account_id,
+                &m,
+                Period { year: 2026, month: 11 },
+                chrono::Utc::now(),
+                None,
+            )
             .await
             .unwrap();
     }

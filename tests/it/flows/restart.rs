@@ -35,8 +35,9 @@ async fn a_stored_state_that_no_longer_fits_resets_to_the_start() {
     c.expect_key("start.welcome").await;
     app.stop().await;
     let store = app.store().await;
-    sqlx::query("INSERT INTO dialogues (chat_id, state, updated_at) VALUES (?, '{\"s\":\"from_an_old_version\"}', '2026-01-01')")
+    sqlx::query("INSERT INTO dialogues (chat_id, state, updated_at) VALUES (?, '{\"s\":\"from_an_old_version\"}', ?)")
         .bind(6101_i64)
+        .bind(chrono::Utc::now())
         .execute(&store.pool)
         .await
         .unwrap();

@@ -52,8 +52,11 @@ pub async fn file_appeal_with(c: &mut Client, text: &str, photo: bool, email_cop
     );
     let s = c.expect("Проверьте перед отправкой").await;
     c.press(&s, &ru("req.send"));
-    c.expect("зарегистрировано").await;
-    c.expect_key("ticket.open_hint").await
+    // One confirmation, with the button that opens what it names.
+    let sent = c.expect("зарегистрировано").await;
+    assert_eq!(sent.inline_buttons()[0].0, ru("ticket.open_this.appeal"));
+    c.expect_key("menu.title").await;
+    sent
 }
 
 async fn user(app: &TestApp, id: i64, login: &str) -> Client {
@@ -109,7 +112,7 @@ async fn appeal_with_attachments_and_the_section_appears() {
     let sent = c.expect("Обращение О-2026-000001 зарегистрировано").await;
     assert!(sent.text.contains("Срок ответа — до"));
     // The section «Обращения и жалобы» is now in the menu, «Запросы» is not.
-    let kb = sent.keyboard_buttons();
+    let kb = c.expect_key("menu.title").await.keyboard_buttons();
     assert!(
         kb.contains(&ru("menu.tickets")) && !kb.contains(&ru("menu.requests")),
         "{kb:?}"
@@ -187,8 +190,8 @@ async fn complaint_request_and_document_request() {
     let s = c.expect("Проверьте перед отправкой").await;
     assert!(s.text.contains("Паспорт объекта") && s.text.contains("01.2026–06.2026"));
     c.press(&s, &ru("req.send"));
-    let sent = c.expect("Д-2026-000001").await;
-    let kb = sent.keyboard_buttons();
+    c.expect("Д-2026-000001").await;
+    let kb = c.expect_key("menu.title").await.keyboard_buttons();
     for section in ["menu.tickets", "menu.requests", "menu.documents"] {
         assert!(kb.contains(&ru(section)), "{section} in {kb:?}");
     }
@@ -224,7 +227,7 @@ async fn the_card_shows_the_conversation_and_follow_up_close_reopen_work() {
         "{}",
         list.text
     );
-    c.press(&open, &ru("ticket.open"));
+    c.press(&open, &ru("ticket.open_this.appeal"));
     let card = c.expect("Почему счёт вырос?").await;
     let (q, a) = (
         card.text.find("Почему счёт").unwrap(),

@@ -1,0 +1,112 @@
+//! The end of a handled update, written in the same transaction as what the update did: the
+//! dialogue's next state, the mark that the update was handled, the rate-limit events it
+//! counts for, and the replies that must reach the person exactly once. An update offered
+//! again after a crash is then either not done at all (no mark) or done and marked, never done
+//! twice; its confirmation waits in the outbox even if the process dies before sending it.
+
+use super::outbox::{OutboxMessage, enqueue_leased};
+use super::{Result, Store};
+use chrono::{DateTime, Duration, Utc};
+use sqlx::SqliteConnection;
+
+/// A committed reply is the handler's to send for this long; then (or at the next start) the
+/// outbox worker sends it.
+pub const REPLY_LEASE: Duration = Duration::seconds(30);
+
+/// What the dialogue becomes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DialogueAfter {
+    Keep,
+    Clear,
+    /// The state, serialized.
+    Set(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Finish {
+    pub update_id: i64,
+    pub chat_id: i64,
+    pub dialogue: DialogueAfter,
+    /// Rate-limit keys this update counts for.
+    pub rate_keys: Vec<String>,
+    /// Replies to deliver exactly once (see `REPLY_LEASE`).
+    pub replies: Vec<OutboxMessage>,
+}
+
+impl Finish {
+    /// Writes the update's end in `conn`'s transaction; returns the outbox rows of the replies.
+    pub(crate) async fn write(&self, conn: &mut SqliteConnection, now: DateTime<Utc>) -> Result<Vec<i64>> {
+        match &self.dialogue {
+            DialogueAfter::Keep => {}
+            DialogueAfter::Clear => {
+                sqlx::query("DELETE FROM dialogues WHERE chat_id = ?")
+                    .bind(self.chat_id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            DialogueAfter::Set(state) => {
+                sqlx::query(
+                    "INSERT INTO dialogues (chat_id, state, updated_at) VALUES (?, ?, ?)
+                     ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+                )
+                .bind(self.chat_id)
+                .bind(state)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+        sqlx::query("INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)")
+            .bind(self.update_id)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+        for key in &self.rate_keys {
+            sqlx::query("INSERT INTO rate_events (key, at) VALUES (?, ?)")
+                .bind(key)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+        }
+        let mut rows = Vec::with_capacity(self.replies.len());
+        for r in &self.replies {
+            rows.push(enqueue_leased(conn, r, now, now + REPLY_LEASE).await?);
+        }
+        crate::failpoint::hit(crate::failpoint::BEFORE_COMMIT);
+        Ok(rows)
+    }
+}
+
+/// The end of an update that creates an item: made once the item's id and number are known.
+pub type FinishFor<'a> = &'a (dyn Fn(i64, &str) -> Finish + Sync);
+
+/// An item created by an update, and the outbox rows of the replies committed with it.
+#[derive(Debug, Clone)]
+pub struct Filed {
+    pub id: i64,
+    pub number: String,
+    pub replies: Vec<i64>,
+}
+
+/// Writes `finish`, if any, in the transaction.
+pub(crate) async fn write(
+    finish: Option<&Finish>,
+    conn: &mut SqliteConnection,
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>> {
+    match finish {
+        Some(f) => f.write(conn, now).await,
+        None => Ok(Vec::new()),
+    }
+}
+
+impl Store {
+    /// An update that changes nothing but its own end (used where the effect itself is in
+    /// another statement already made idempotent).
+    pub async fn finish(&self, f: &Finish, now: DateTime<Utc>) -> Result<Vec<i64>> {
+        let mut tx = self.pool.begin().await?;
+        let rows = f.write(&mut tx, now).await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+}

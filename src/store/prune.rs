@@ -1,0 +1,103 @@
+//! Bounded growth: what has served its purpose is removed on a schedule, by its age.
+
+use super::{Result, Store};
+use chrono::{DateTime, Duration, Utc};
+
+/// How long each kind of record is kept once it has served.
+pub struct Retention {
+    /// Delivered or failed outbox rows (and the pieces of their delivery).
+    pub outbox: Duration,
+    /// Handled-update ids: Telegram offers an unconfirmed update again for 24 hours.
+    pub handled_updates: Duration,
+    /// Rate-limit events: the longest window is a day.
+    pub rate_events: Duration,
+    /// Codes and links after they expired.
+    pub codes: Duration,
+    /// A dialogue nobody touched for this long (a draft application is kept apart).
+    pub idle_dialogues: Duration,
+    /// Registrations never confirmed.
+    pub unconfirmed: Duration,
+    /// Telegram's refusals, for /stats.
+    pub refusals: Duration,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            outbox: Duration::days(7),
+            handled_updates: Duration::days(2),
+            rate_events: Duration::days(2),
+            codes: Duration::days(1),
+            idle_dialogues: Duration::days(30),
+            unconfirmed: Duration::days(7),
+            refusals: Duration::days(30),
+        }
+    }
+}
+
+/// What one pruning removed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Pruned {
+    pub outbox: u64,
+    pub pieces: u64,
+    pub handled_updates: u64,
+    pub rate_events: u64,
+    pub codes: u64,
+    pub dialogues: u64,
+    pub unconfirmed: u64,
+    pub refusals: u64,
+}
+
+impl Pruned {
+    pub fn total(&self) -> u64 {
+        self.outbox
+            + self.pieces
+            + self.handled_updates
+            + self.rate_events
+            + self.codes
+            + self.dialogues
+            + self.unconfirmed
+            + self.refusals
+    }
+}
+
+impl Store {
+    pub async fn prune(&self, now: DateTime<Utc>, keep: &Retention) -> Result<Pruned> {
+        let run = |sql: &'static str, before: DateTime<Utc>| async move {
+            Ok::<u64, super::StoreError>(sqlx::query(sql).bind(before).execute(&self.pool).await?.rows_affected())
+        };
+        let outbox_before = now - keep.outbox;
+        Ok(Pruned {
+            outbox: run(
+                "DELETE FROM outbox WHERE status <> 'pending' AND done_at < ?",
+                outbox_before,
+            )
+            .await?,
+            // The pieces of queued messages and events go with their rows; a card's stay with it.
+            pieces: run(
+                "DELETE FROM sent_pieces WHERE (key LIKE 'out:%' OR key LIKE 'ev:%') AND at < ?",
+                outbox_before,
+            )
+            .await?,
+            handled_updates: run(
+                "DELETE FROM processed_updates WHERE processed_at < ?",
+                now - keep.handled_updates,
+            )
+            .await?,
+            rate_events: run("DELETE FROM rate_events WHERE at < ?", now - keep.rate_events).await?,
+            codes: run(
+                "DELETE FROM email_codes WHERE code_expires_at < ?1
+                   AND (token_expires_at IS NULL OR token_expires_at < ?1)",
+                now - keep.codes,
+            )
+            .await?,
+            dialogues: run("DELETE FROM dialogues WHERE updated_at < ?", now - keep.idle_dialogues).await?,
+            unconfirmed: run(
+                "DELETE FROM accounts WHERE status = 'pending' AND created_at < ?",
+                now - keep.unconfirmed,
+            )
+            .await?,
+            refusals: run("DELETE FROM telegram_refusals WHERE at < ?", now - keep.refusals).await?,
+        })
+    }
+}
