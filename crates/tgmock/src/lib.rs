@@ -370,7 +370,8 @@ impl MockBotApi {
     }
 
     /// After `skip` more calls of `method` (e.g. "sendDocument"), the next `times` calls of it
-    /// are answered with HTTP `status`.
+    /// are answered with HTTP `status` (0: the connection is cut before an answer), and
+    /// nothing is done.
     pub fn fail_call(&self, method: &str, skip: usize, times: usize, status: u16) {
         self.shared.faults.lock().unwrap().fail_calls.push(FailCall {
             method: method.to_ascii_lowercase(),

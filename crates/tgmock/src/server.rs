@@ -61,19 +61,14 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<S
         }
         if f.drop_next > 0 && method.eq_ignore_ascii_case("getupdates") {
             f.drop_next -= 1;
-            // A body that fails at once: hyper cuts the connection mid-answer.
-            let cut = futures::stream::once(async {
-                Err::<Bytes, std::io::Error>(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionReset,
-                    "connection dropped by the test",
-                ))
-            });
-            return (StatusCode::OK, axum::body::Body::from_stream(cut)).into_response();
+            return cut();
         }
     }
     let lower = method.to_ascii_lowercase();
-    if let Some(status) = shared.faults.lock().unwrap().planned_failure(&lower) {
-        return rules::error(status, "Internal Server Error");
+    match shared.faults.lock().unwrap().planned_failure(&lower) {
+        Some(0) => return cut(),
+        Some(status) => return rules::error(status, "Internal Server Error"),
+        None => {}
     }
     if let Err(refusal) = check(&lower, &params) {
         return rules::bad_request(&refusal);
@@ -137,6 +132,18 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<S
         }
         _ => rules::bad_request(&format!("method {method} is not supported by the mock")),
     }
+}
+
+/// An answer whose body fails at once: hyper cuts the connection mid-answer, as a failing
+/// network or proxy would. Nothing was done.
+fn cut() -> Response {
+    let body = futures::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "connection dropped by the test",
+        ))
+    });
+    (StatusCode::OK, axum::body::Body::from_stream(body)).into_response()
 }
 
 /// What Telegram checks before anything is sent: texts, captions, keyboards.

@@ -1,5 +1,5 @@
 use super::{IVANOV, Person, register_confirmed};
-use crate::helpers::{GROUP, Group, TestApp, ru};
+use crate::helpers::{GROUP, Group, TestApp, ru, ru_head};
 use tgmock::TgUser;
 
 const OPERATOR: i64 = 900_001;
@@ -282,4 +282,268 @@ async fn a_reply_to_a_card_being_recorded_waits_for_it() {
         .unwrap();
     assert_eq!(none, None);
     assert!(started.elapsed() >= std::time::Duration::from_millis(100));
+}
+
+/// Words, lines and paragraphs up to `n` characters, with the characters HTML escapes.
+fn long_text(n: usize, seed: &str) -> String {
+    let mut s = String::new();
+    let mut i = 0;
+    while s.chars().count() < n {
+        let sep = match i % 60 {
+            59 => "\n\n",
+            k if k % 12 == 11 => "\n",
+            _ => " ",
+        };
+        let word = if i % 17 == 0 { "<&>".to_owned() } else { format!("{seed}{i}") };
+        s.push_str(&word);
+        s.push_str(sep);
+        i += 1;
+    }
+    let s: String = s.chars().take(n).collect();
+    format!("{}я", s.trim_end().chars().take(n - 1).collect::<String>())
+}
+
+/// What a run of messages shows, one after another (their HTML parsed as Telegram does).
+fn shown(messages: &[tgmock::BotMessage]) -> String {
+    messages
+        .iter()
+        .map(|m| tgmock::html::parse(&m.text).expect("valid HTML"))
+        .collect()
+}
+
+/// Bot messages sent to `chat` since event `from` that satisfy `pred`.
+fn sent_since(app: &TestApp, chat: i64, from: usize, pred: impl Fn(&tgmock::BotMessage) -> bool) -> Vec<tgmock::BotMessage> {
+    app.api.events()[from..]
+        .iter()
+        .filter_map(|e| match e {
+            tgmock::Event::Sent(m) if m.chat_id == chat && pred(m) => Some(m.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_longest_appeal_reaches_the_group_whole_and_a_long_answer_the_consumer() {
+    let app = desk_app().await;
+    let mut group = Group::new(&app);
+    let mut c = app.user(12_401);
+    register_confirmed(&app, &mut c, &IVANOV).await;
+    let text = long_text(4000, "текст");
+    // An address is one line.
+    let address: String = "ул. Ленина & К°, д. 1 <корп. 2>; ".repeat(40).chars().take(999).collect::<String>() + "я";
+
+    super::tickets::start_ticket(&mut c, "ticket.new.appeal").await;
+    let q = c.expect_key("ticket.topic_q").await;
+    c.press(&q, &ru("topic.appeal.charges"));
+    c.expect("Опишите вопрос").await;
+    c.send(&text);
+    c.expect_key("ticket.address_q").await;
+    c.send(&address);
+    c.expect("Приложите фото").await;
+    let mut added = None;
+    for n in 1..=10 {
+        c.document(&format!("скан-{n}.pdf"), "application/pdf", 1000);
+        added = Some(c.expect("Всего:").await);
+    }
+    c.press(&added.unwrap(), &ru("req.files_done"));
+    let q = c.expect("Прислать копию ответа").await;
+    c.press(&q, &ru("ticket.email_no"));
+    // The summary is long too: its buttons are under its last part.
+    c.expect("Проверьте перед отправкой").await;
+    let s = c.expect_buttons().await;
+    let from = app.api.event_count();
+    c.press(&s, &ru("req.send"));
+    c.expect("зарегистрировано").await;
+
+    // The card: as many messages as it needs, the buttons on the last; then the ten files.
+    let card = group.expect_card(&app, &ru_head("desk.status")).await;
+    let files: Vec<_> = (0..10).map(|_| ()).collect();
+    for _ in &files {
+        group.expect_file().await;
+    }
+    let texts = sent_since(&app, GROUP, from, |m| m.document.is_none());
+    assert!(texts.len() >= 2, "a card this long takes more than one message");
+    assert_eq!(texts.last().unwrap().message_id, card.message_id);
+    let whole = shown(&texts);
+    assert!(whole.contains(&text), "the appeal's text arrives whole");
+    assert!(whole.contains(&address), "and its address");
+    let docs = sent_since(&app, GROUP, from, |m| m.document.is_some());
+    assert_eq!(docs.len(), 10);
+    assert!(docs.iter().all(|d| d.reply_to == Some(card.message_id)));
+
+    // The longest answer Telegram lets an operator write reaches the consumer whole, the
+    // «Открыть» button under its last part.
+    let answer = long_text(4096, "ответ");
+    let op = TgUser::new(OPERATOR, "Мария");
+    let from = app.api.event_count();
+    group.reply(&op, &card, &answer);
+    group.expect(&ru("desk.sent")).await;
+    let last = c.expect_buttons().await;
+    assert_eq!(last.inline_buttons()[0].0, ru("ticket.open"));
+    let push = sent_since(&app, c.id(), from, |_| true);
+    assert_eq!(push.len(), 2, "the prefix and 4096 characters take two messages");
+    assert!(shown(&push).contains(&answer));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_that_fails_is_sent_again_and_nothing_twice() {
+    let app = desk_app().await;
+    let mut group = Group::new(&app);
+    let mut c = app.user(12_501);
+    register_confirmed(&app, &mut c, &IVANOV).await;
+    super::tickets::start_ticket(&mut c, "ticket.new.appeal").await;
+    let q = c.expect_key("ticket.topic_q").await;
+    c.press(&q, &ru("topic.appeal.charges"));
+    c.expect("Опишите вопрос").await;
+    c.send("Три документа");
+    let q = c.expect_key("ticket.address_q").await;
+    c.press(&q, &ru("common.skip"));
+    c.expect("Приложите фото").await;
+    let mut added = None;
+    for n in 1..=3 {
+        c.document(&format!("док-{n}.pdf"), "application/pdf", 1000);
+        added = Some(c.expect("Всего:").await);
+    }
+    c.press(&added.unwrap(), &ru("req.files_done"));
+    let q = c.expect("Прислать копию ответа").await;
+    c.press(&q, &ru("ticket.email_no"));
+    let s = c.expect("Проверьте перед отправкой").await;
+    // The card's second file: the connection is cut before Telegram answers.
+    app.api.fail_call("sendDocument", 1, 1, 0);
+    let from = app.api.event_count();
+    c.press(&s, &ru("req.send"));
+    c.expect("зарегистрировано").await;
+    group.expect_card(&app, "О-2026-000001").await;
+    for _ in 0..3 {
+        group.expect_file().await;
+    }
+    let store = app.store().await;
+    let deadline = tokio::time::Instant::now() + crate::helpers::WAIT;
+    while count(&app, "SELECT COUNT(*) FROM outbox WHERE channel = 'operator' AND status = 'done'").await < 1 {
+        assert!(tokio::time::Instant::now() < deadline, "the card's row never completed");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let (attempts,): (i64,) = sqlx::query_as("SELECT attempts FROM outbox WHERE channel = 'operator'")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    assert_eq!(attempts, 2, "delivered at the second attempt");
+    let cards = sent_since(&app, GROUP, from, |m| m.text.contains("О-2026-000001"));
+    assert_eq!(cards.len(), 1, "the card once");
+    let mut docs: Vec<String> = sent_since(&app, GROUP, from, |m| m.document.is_some())
+        .into_iter()
+        .filter_map(|m| m.document)
+        .collect();
+    docs.sort();
+    let before = docs.len();
+    docs.dedup();
+    assert_eq!((before, docs.len()), (3, 3), "each file exactly once: {docs:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_to_no_item_is_explained_and_a_status_choice_lapses() {
+    let mut app = desk_app().await;
+    let mut group = Group::new(&app);
+    let mut c = app.user(12_601);
+    register_confirmed(&app, &mut c, &IVANOV).await;
+    let op = TgUser::new(OPERATOR, "Мария");
+
+    // A bot message that belongs to no item (an old note): the operator is told what to do.
+    let note = tgmock::BotMessage {
+        chat_id: GROUP,
+        message_id: app.api.next_message_id(),
+        text: "старая заметка".into(),
+        document: None,
+        reply_to: None,
+        parse_mode: None,
+        reply_markup: None,
+    };
+    app.api.inject_event(tgmock::Event::Sent(note.clone()));
+    group.reply(&op, &note, "Это про какую заявку?");
+    group.expect(&ru("desk.not_an_item")).await;
+
+    // A status chosen, then the reply comes 11 minutes later: the choice has lapsed, the reply
+    // goes as a comment and the operator is told.
+    let store = app.store().await;
+    let (account,): (i64,) = sqlx::query_as("SELECT id FROM accounts")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    let fields = serde_json::json!({ "object_name": "Дом", "address": "адрес" });
+    let new = kabinet::store::connection::NewApplication {
+        account_id: account,
+        kind: kabinet::domain::connection::ConnKind::Electricity,
+        object_name: "Дом",
+        fields: &fields,
+        applicant: &serde_json::json!({}),
+        files: &[],
+    };
+    store.create_application(&new, chrono::Utc::now(), None).await.unwrap();
+    // Written behind the bot's back: a restart delivers what waits in the outbox.
+    app.stop().await;
+    app.start().await;
+    let card = group.expect_card(&app, "ТП-Э-2026-000001").await;
+    group.press(&op, &card, &ru("conn.status.returned"));
+    group.expect("Ответьте на карточку").await;
+    app.clock.advance(chrono::Duration::minutes(11));
+    group.reply(&op, &card, "Уточните мощность");
+    group.expect(&ru_head("desk.pending_lapsed")).await;
+    let push = c.expect("Уточните мощность").await;
+    assert!(
+        !push.text.contains(&ru("conn.status.returned")),
+        "the lapsed status was not set: {}",
+        push.text
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM connection_applications WHERE status = 'submitted'").await,
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_choice_left_without_a_reply_lapses_and_the_group_is_told() {
+    let app = TestApp::spawn_with(&[
+        "--operator-chat-id",
+        &GROUP.to_string(),
+        "--maintenance-interval-seconds",
+        "1",
+    ])
+    .await;
+    app.store()
+        .await
+        .add_operator(OPERATOR, Some("Мария"), chrono::Utc::now())
+        .await
+        .unwrap();
+    let mut group = Group::new(&app);
+    let mut c = app.user(12_701);
+    register_confirmed(&app, &mut c, &IVANOV).await;
+    file_appeal(&mut c, "Вопрос", false).await;
+    let card_u = group.expect_card(&app, "О-2026-000001").await;
+    // Tickets have no status choice; a meter request does: «Назначить дату».
+    let meter = super::meters::add_meter(&mut c, &super::meters::FLAT_ELECTRIC).await;
+    c.press(&meter, &ru("meters.req_taking"));
+    c.expect_key("req.date_q").await;
+    c.send("завтра");
+    let tod = c.expect_key("req.tod_q").await;
+    c.press(&tod, &ru("tod.morning"));
+    let q = c.expect_key("req.comment_q").await;
+    c.press(&q, &ru("common.skip"));
+    let s = c.expect("Желаемая дата").await;
+    c.press(&s, &ru("req.send"));
+    c.expect("Заявка ПУ-").await;
+    let card = group.expect_card(&app, "ПУ-2026-000001").await;
+    let op = TgUser::new(OPERATOR, "Мария");
+    group.press(&op, &card, &ru("desk.schedule"));
+    group.expect(&ru("desk.reply_with_date")).await;
+    app.clock.advance(chrono::Duration::minutes(11));
+    let told = group.expect(&ru_head("desk.pending_expired")).await;
+    assert!(told.text.contains("ПУ-2026-000001") && told.reply_to == Some(card.message_id));
+    assert_ne!(card.message_id, card_u.message_id);
+    // A date sent now is a comment, not a visit.
+    group.reply(&op, &card, "05.12.2099");
+    group.expect(&ru("desk.sent")).await;
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM meter_requests WHERE status = 'scheduled'").await,
+        0
+    );
 }

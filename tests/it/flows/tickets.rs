@@ -12,7 +12,7 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 }
 
 /// Opens «Интерактивные сервисы» and starts a ticket of the kind labelled `key`.
-async fn start_ticket(c: &mut Client, key: &str) {
+pub async fn start_ticket(c: &mut Client, key: &str) {
     c.send(&ru("menu.services"));
     let hub = c.expect_key("services.title").await;
     c.press(&hub, &ru(key));
