@@ -10,6 +10,7 @@ pub mod desk;
 pub mod domain;
 pub mod failpoint;
 pub mod i18n;
+pub mod listener;
 pub mod mail;
 pub mod password;
 pub mod sandbox;
@@ -129,42 +130,50 @@ impl Application {
             }
             .run(stop_rx.clone()),
         );
+        let stop_rx_listener = stop_rx.clone();
         let worker = tokio::spawn(worker.run(stop_rx));
 
         let deps = Arc::new(bot::Deps {
             store: self.store.clone(),
             tg: self.tg.clone(),
-            dialogues: Arc::new(self.store.clone()),
             config: self.config.clone(),
             clock: self.clock.clone(),
             outbox_wake: wake,
             bot_username: self.bot_username.clone(),
-            handled_before_start: self.store.last_processed_update().await?,
+            handled_before_start: self.store.last_received_update().await?,
         });
         let mut dispatcher = Dispatcher::builder(self.bot.clone(), bot::schema())
             .dependencies(dptree::deps![deps])
-            .default_handler(|_| async {})
+            // Updates no branch takes are handled too (by doing nothing): mark them, so the
+            // inbox does not offer them again after a restart.
+            .default_handler({
+                let store = self.store.clone();
+                move |update| {
+                    let store = store.clone();
+                    async move {
+                        if let Err(e) = store.mark_update_processed(i64::from(update.id.0)).await {
+                            tracing::error!(error = %e, "could not mark an update handled");
+                        }
+                    }
+                }
+            })
             .error_handler(LoggingErrorHandler::with_custom_text("update handler failed"))
             .build();
-        let token = dispatcher.shutdown_token();
         let stop_workers = stop_tx.clone();
         tokio::spawn(async move {
             shutdown.await;
             tracing::info!("stopping: finishing the updates in progress");
-            // The workers stop between deliveries now; what they have not sent stays queued.
+            // The listener's stream ends (the dispatcher then finishes what it took); the
+            // workers stop between deliveries; what is not sent stays queued.
             let _ = stop_workers.send(true);
-            // Asking before the dispatcher has started is refused: ask again shortly.
-            loop {
-                match token.shutdown() {
-                    Ok(done) => {
-                        done.await;
-                        break;
-                    }
-                    Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
-                }
-            }
         });
-        dispatcher.dispatch().await;
+        let updates = listener::listener(self.bot.clone(), self.store.clone(), stop_rx_listener).await?;
+        dispatcher
+            .dispatch_with_listener(
+                updates,
+                LoggingErrorHandler::with_custom_text("an error from the update listener"),
+            )
+            .await;
         let _ = stop_tx.send(true);
         let _ = worker.await;
         let _ = reminders.await;

@@ -62,7 +62,7 @@ async fn tell_group(deps: &Deps, group: ChatId, to: MessageId, text: &str, item:
 /// A button on a card.
 pub async fn on_group_callback(update: Update, q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
     let d = deps.clone();
-    super::once(&d, &update, group_callback(q, deps)).await
+    super::once(&d, &update, async { group_callback(q, deps).await.map(|()| false) }).await
 }
 
 async fn group_callback(q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
@@ -212,7 +212,7 @@ async fn reply_file(deps: &Deps, msg: &Message) -> Option<(FileRef, Option<Vec<u
 /// A reply in the group: the operator's answer to the item the replied-to message belongs to.
 pub async fn on_group_message(update: Update, msg: Message, deps: Arc<Deps>) -> HandlerResult {
     let d = deps.clone();
-    super::once(&d, &update, group_message(msg, deps)).await
+    super::once(&d, &update, async { group_message(msg, deps).await.map(|()| false) }).await
 }
 
 async fn group_message(msg: Message, deps: Arc<Deps>) -> HandlerResult {

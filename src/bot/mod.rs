@@ -28,28 +28,23 @@ use cb::Cb;
 use state::State;
 use std::sync::Arc;
 use teloxide::dispatching::UpdateHandler;
-use teloxide::dispatching::dialogue::Dialogue;
 use teloxide::prelude::*;
 use teloxide::types::ReplyMarkup;
 use tokio::sync::Notify;
 use tracing::Instrument;
-
-pub type KDialogue = Dialogue<State, Store>;
 
 /// What every handler needs besides the update.
 pub struct Deps {
     pub store: Store,
     /// The only way out to Telegram.
     pub tg: Telegram,
-    /// The same store as the dialogues' storage (made once, not per update).
-    pub dialogues: Arc<Store>,
     pub config: Arc<Config>,
     pub clock: Clock,
     /// Wakes the outbox worker after a row was written.
     pub outbox_wake: Arc<Notify>,
     pub bot_username: String,
-    /// The highest update id handled before this start: only ids up to it can be a crash's
-    /// redelivery, so only those are looked up.
+    /// The highest update id received before this start: only ids up to it can be offered
+    /// again after a crash, so only those are looked up.
     pub handled_before_start: i64,
 }
 
@@ -73,9 +68,10 @@ pub struct Ctx {
     pub chat: ChatId,
     pub loc: &'static str,
     pub session: ChatSession,
-    pub dialogue: KDialogue,
     /// The dialogue's state as the update found it (read with the session, in one query).
     pub state: State,
+    /// The handled mark is written (with a dialogue change); nothing more to mark at the end.
+    pub marked: std::sync::atomic::AtomicBool,
 }
 
 impl Ctx {
@@ -135,14 +131,35 @@ impl Ctx {
         Ok(())
     }
 
+    /// The dialogue's next state, written with the mark that this update was handled: a step
+    /// offered again after a crash is not answered twice (the state is stored before the
+    /// question that expects the answer is sent).
     pub async fn set(&self, state: State) -> HandlerResult {
-        self.dialogue.update(state).await?;
+        let json = serde_json::to_string(&state).map_err(StoreError::from)?;
+        self.end(DialogueAfter::Set(json)).await
+    }
+
+    /// Nothing in progress any more (written with the handled mark, as `set`).
+    pub async fn reset(&self) -> HandlerResult {
+        self.end(DialogueAfter::Clear).await
+    }
+
+    async fn end(&self, dialogue: DialogueAfter) -> HandlerResult {
+        let mut f = self.finish(Vec::new());
+        f.dialogue = dialogue;
+        self.store().finish(&f, self.now()).await?;
+        self.marked.store(true, std::sync::atomic::Ordering::Relaxed);
         Ok(())
     }
 
-    pub async fn reset(&self) -> HandlerResult {
-        self.dialogue.exit().await?;
-        Ok(())
+    /// The dialogue's state as stored now (a handler may have changed it).
+    pub async fn stored_state(&self) -> Result<State, HandlerError> {
+        Ok(self
+            .store()
+            .dialogue_state(self.chat.0)
+            .await?
+            .map(|s| State::from_stored(&s))
+            .unwrap_or_default())
     }
 
     pub fn outbox_written(&self) {
@@ -265,15 +282,14 @@ async fn context(update_id: i64, deps: Arc<Deps>, chat: ChatId, lang: Option<&st
     let (session, stored) = deps.store.session_and_dialogue(chat.0).await?;
     let state = stored.as_deref().map(State::from_stored).unwrap_or_default();
     let loc = i18n::pick_locale(session.locale.as_deref(), lang, &deps.config.default_locale);
-    let dialogue = Dialogue::new(deps.dialogues.clone(), chat);
     Ok(Ctx {
         update_id,
         deps,
         chat,
         loc,
         session,
-        dialogue,
         state,
+        marked: Default::default(),
     })
 }
 
@@ -283,20 +299,22 @@ async fn apologise(ctx: &Ctx, e: &HandlerError) {
     let _ = ctx.say(ctx.t("common.error")).await;
 }
 
-/// Runs a handler once per update: one offered again after a crash (its offset was never
-/// confirmed) is skipped if it was handled.
+/// Runs a handler once per update: one offered again after a crash (by Telegram, or from
+/// the inbox) is skipped if it was handled. The handler says whether it marked the update
+/// itself (with a dialogue change); else it is marked here.
 pub(crate) async fn once(
     deps: &Deps,
     update: &Update,
-    handle: impl std::future::Future<Output = HandlerResult>,
+    handle: impl std::future::Future<Output = Result<bool, HandlerError>>,
 ) -> HandlerResult {
     let id = i64::from(update.id.0);
     if id <= deps.handled_before_start && deps.store.update_processed(id).await? {
         tracing::info!(update = id, "already handled");
         return Ok(());
     }
-    handle.await?;
-    deps.store.mark_update_processed(id).await?;
+    if !handle.await? {
+        deps.store.mark_update_processed(id).await?;
+    }
     Ok(())
 }
 
@@ -310,7 +328,7 @@ async fn on_callback(update: Update, q: CallbackQuery, deps: Arc<Deps>) -> Handl
     once(&d, &update, on_callback_inner(i64::from(update.id.0), q, deps)).await
 }
 
-async fn on_message_inner(update_id: i64, msg: Message, deps: Arc<Deps>) -> HandlerResult {
+async fn on_message_inner(update_id: i64, msg: Message, deps: Arc<Deps>) -> Result<bool, HandlerError> {
     let span = tracing::info_span!("message", chat = msg.chat.id.0, msg = msg.id.0);
     async move {
         let lang = msg.from.as_ref().and_then(|u| u.language_code.clone());
@@ -318,22 +336,22 @@ async fn on_message_inner(update_id: i64, msg: Message, deps: Arc<Deps>) -> Hand
         if let Err(e) = route_message(&mut ctx, &msg).await {
             apologise(&ctx, &e).await;
         }
-        Ok(())
+        Ok(ctx.marked.into_inner())
     }
     .instrument(span)
     .await
 }
 
-async fn on_callback_inner(update_id: i64, q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
+async fn on_callback_inner(update_id: i64, q: CallbackQuery, deps: Arc<Deps>) -> Result<bool, HandlerError> {
     let Some(chat) = q.message.as_ref().map(|m| m.chat().id) else {
-        return Ok(());
+        return Ok(false);
     };
     let span = tracing::info_span!("callback", chat = chat.0);
     // In a private chat only its owner can press its buttons; anything else is forged.
     let private = q.message.as_ref().is_some_and(|m| m.chat().is_private());
     if private && chat.0 != q.from.id.0 as i64 {
         tracing::warn!(from = q.from.id.0, "callback from someone else's private chat ignored");
-        return Ok(());
+        return Ok(false);
     }
     async move {
         let mut ctx = context(update_id, deps, chat, q.from.language_code.as_deref()).await?;
@@ -347,7 +365,7 @@ async fn on_callback_inner(update_id: i64, q: CallbackQuery, deps: Arc<Deps>) ->
         if let Err(e) = result {
             apologise(&ctx, &e).await;
         }
-        Ok(())
+        Ok(ctx.marked.into_inner())
     }
     .instrument(span)
     .await

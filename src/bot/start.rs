@@ -76,7 +76,7 @@ pub async fn stale_button(ctx: &Ctx) -> HandlerResult {
 /// Asks the question of the current state again (after help, a language switch, bad input).
 pub async fn reprompt(ctx: &Ctx) -> HandlerResult {
     // Read again: the handler that asks may have changed it.
-    let state = ctx.dialogue.get().await?.unwrap_or_default();
+    let state = ctx.stored_state().await?;
     match state {
         State::Idle | State::Stale => show_home(ctx).await,
         State::Registration { step, form } => registration::prompt(ctx, step, &form).await,

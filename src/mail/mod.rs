@@ -1,7 +1,7 @@
 //! E-mail out: lettre's SMTP transport, or `.eml` files in a folder when no SMTP is set.
 
 use lettre::message::{Mailbox, header::ContentType};
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -13,7 +13,7 @@ pub enum MailError {
     #[error("SMTP: {0}")]
     Smtp(#[from] lettre::transport::smtp::Error),
     #[error("writing the .eml file: {0}")]
-    File(#[from] lettre::transport::file::Error),
+    File(#[from] std::io::Error),
     #[error("mail folder {path}: {source}")]
     Folder { path: String, source: std::io::Error },
 }
@@ -21,7 +21,9 @@ pub enum MailError {
 #[derive(Clone)]
 pub enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    Files(AsyncFileTransport<Tokio1Executor>, PathBuf),
+    /// `.eml` files in a folder, each written whole under a temporary name and then renamed:
+    /// whoever reads the folder never sees half a letter.
+    Files(PathBuf),
 }
 
 #[derive(Clone)]
@@ -40,7 +42,7 @@ impl Mailer {
                     path: mail_dir.display().to_string(),
                     source,
                 })?;
-                Transport::Files(AsyncFileTransport::new(mail_dir), mail_dir.to_owned())
+                Transport::Files(mail_dir.to_owned())
             }
         };
         Ok(Self { from, transport })
@@ -50,7 +52,7 @@ impl Mailer {
     pub fn describe(&self) -> String {
         match &self.transport {
             Transport::Smtp(_) => "SMTP (SMTP_URL)".into(),
-            Transport::Files(_, dir) => format!(".eml files in {}", dir.display()),
+            Transport::Files(dir) => format!(".eml files in {}", dir.display()),
         }
     }
 
@@ -66,8 +68,15 @@ impl Mailer {
             Transport::Smtp(t) => {
                 t.send(letter).await?;
             }
-            Transport::Files(t, _) => {
-                t.send(letter).await?;
+            Transport::Files(dir) => {
+                let name = format!(
+                    "{}-{:016x}",
+                    chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f"),
+                    rand::random::<u64>()
+                );
+                let tmp = dir.join(format!(".{name}.tmp"));
+                tokio::fs::write(&tmp, letter.formatted()).await?;
+                tokio::fs::rename(&tmp, dir.join(format!("{name}.eml"))).await?;
             }
         }
         Ok(())

@@ -226,7 +226,7 @@ impl Sandbox {
         let bot_username = app.bot_username().to_owned();
         // The database outlives the page's chats: a sandbox started again must not number
         // updates or messages as ones the bot already handled or stored (cards, prompts).
-        let handled = app.store().last_processed_update().await?;
+        let handled = app.store().last_received_update().await?;
         api.continue_from(handled + 1, restart_floor(chrono::Utc::now().timestamp()));
 
         let (bot_stop_tx, bot_stop_rx) = oneshot::channel::<()>();

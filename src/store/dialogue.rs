@@ -1,83 +1,77 @@
-//! teloxide's dialogue `Storage` on our own pool (not teloxide's sqlite storage: that would be a
-//! second sqlx stack and a second pool on the same file).
+//! The dialogue in progress per chat (its state as JSON; the bot reads and writes it), and the
+//! inbox of updates: kept as they arrive, marked when handled.
 
-use super::{Store, StoreError};
-use crate::bot::state::State;
+use super::Store;
 use chrono::Utc;
-use futures::future::BoxFuture;
-use std::sync::Arc;
-use teloxide::dispatching::dialogue::Storage;
-use teloxide::types::ChatId;
-
-impl Storage<State> for Store {
-    type Error = StoreError;
-
-    fn remove_dialogue(self: Arc<Self>, chat_id: ChatId) -> BoxFuture<'static, Result<(), Self::Error>> {
-        Box::pin(async move {
-            sqlx::query("DELETE FROM dialogues WHERE chat_id = ?")
-                .bind(chat_id.0)
-                .execute(&self.pool)
-                .await?;
-            Ok(())
-        })
-    }
-
-    fn update_dialogue(
-        self: Arc<Self>,
-        chat_id: ChatId,
-        dialogue: State,
-    ) -> BoxFuture<'static, Result<(), Self::Error>> {
-        Box::pin(async move {
-            let json = serde_json::to_string(&dialogue)?;
-            sqlx::query(
-                "INSERT INTO dialogues (chat_id, state, updated_at) VALUES (?, ?, ?)
-                 ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-            )
-            .bind(chat_id.0)
-            .bind(json)
-            .bind(Utc::now())
-            .execute(&self.pool)
-            .await?;
-            Ok(())
-        })
-    }
-
-    fn get_dialogue(self: Arc<Self>, chat_id: ChatId) -> BoxFuture<'static, Result<Option<State>, Self::Error>> {
-        Box::pin(async move {
-            let row: Option<(String,)> = sqlx::query_as("SELECT state FROM dialogues WHERE chat_id = ?")
-                .bind(chat_id.0)
-                .fetch_optional(&self.pool)
-                .await?;
-            Ok(row.map(|(json,)| State::from_stored(&json)))
-        })
-    }
-}
 
 impl Store {
-    /// The highest update handled so far: only updates up to it can be offered again.
-    pub async fn last_processed_update(&self) -> super::Result<i64> {
-        let (max,): (Option<i64>,) = sqlx::query_as("SELECT MAX(update_id) FROM processed_updates")
+    /// A chat's dialogue state, as stored.
+    pub async fn dialogue_state(&self, chat_id: i64) -> super::Result<Option<String>> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT state FROM dialogues WHERE chat_id = ?")
+            .bind(chat_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.0))
+    }
+
+    /// The highest update received so far: only updates up to it can be offered again (by
+    /// Telegram, or from the inbox after a crash).
+    pub async fn last_received_update(&self) -> super::Result<i64> {
+        let (max,): (Option<i64>,) = sqlx::query_as("SELECT MAX(update_id) FROM inbox")
             .fetch_one(&self.pool)
             .await?;
         Ok(max.unwrap_or(0))
     }
 
     pub async fn update_processed(&self, update_id: i64) -> super::Result<bool> {
-        let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM processed_updates WHERE update_id = ?")
+        let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM inbox WHERE update_id = ? AND handled_at IS NOT NULL")
             .bind(update_id)
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.is_some())
     }
 
-    /// Records a handled update (forgotten by the scheduled pruning after two days: Telegram
-    /// offers an unconfirmed update again for 24 hours).
+    /// Records a handled update (its stored copy is dropped; the mark is pruned after two
+    /// days: Telegram offers an unconfirmed update again for 24 hours).
     pub async fn mark_update_processed(&self, update_id: i64) -> super::Result<()> {
-        sqlx::query("INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)")
+        let mut conn = self.pool.acquire().await?;
+        mark_handled(&mut conn, update_id, Utc::now()).await
+    }
+
+    /// An update as it arrives, kept until it is handled.
+    pub async fn inbox_received(&self, update_id: i64, payload: &str) -> super::Result<()> {
+        sqlx::query("INSERT OR IGNORE INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?)")
             .bind(update_id)
+            .bind(payload)
             .bind(Utc::now())
             .execute(&self.pool)
             .await?;
         Ok(())
     }
+
+    /// Updates received but never handled (the process stopped in between), oldest first.
+    pub async fn inbox_unhandled(&self) -> super::Result<Vec<(i64, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT update_id, payload FROM inbox WHERE handled_at IS NULL AND payload IS NOT NULL ORDER BY update_id",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
+
+/// Marks an update handled in `conn` (a transaction, when it goes with what the update did).
+pub(crate) async fn mark_handled(
+    conn: &mut sqlx::SqliteConnection,
+    update_id: i64,
+    now: chrono::DateTime<Utc>,
+) -> super::Result<()> {
+    sqlx::query(
+        "INSERT INTO inbox (update_id, received_at, handled_at) VALUES (?1, ?2, ?2)
+         ON CONFLICT (update_id) DO UPDATE SET handled_at = excluded.handled_at, payload = NULL",
+    )
+    .bind(update_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -56,11 +56,7 @@ impl Finish {
                 .await?;
             }
         }
-        sqlx::query("INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)")
-            .bind(self.update_id)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
+        super::dialogue::mark_handled(conn, self.update_id, now).await?;
         for key in &self.rate_keys {
             sqlx::query("INSERT INTO rate_events (key, at) VALUES (?, ?)")
                 .bind(key)

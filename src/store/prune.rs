@@ -7,7 +7,8 @@ use chrono::{DateTime, Duration, Utc};
 pub struct Retention {
     /// Delivered or failed outbox rows (and the pieces of their delivery).
     pub outbox: Duration,
-    /// Handled-update ids: Telegram offers an unconfirmed update again for 24 hours.
+    /// Received updates (handled or not): Telegram offers an unconfirmed update again for 24
+    /// hours.
     pub handled_updates: Duration,
     /// Rate-limit events: the longest window is a day.
     pub rate_events: Duration,
@@ -79,11 +80,7 @@ impl Store {
                 outbox_before,
             )
             .await?,
-            handled_updates: run(
-                "DELETE FROM processed_updates WHERE processed_at < ?",
-                now - keep.handled_updates,
-            )
-            .await?,
+            handled_updates: run("DELETE FROM inbox WHERE received_at < ?", now - keep.handled_updates).await?,
             rate_events: run("DELETE FROM rate_events WHERE at < ?", now - keep.rate_events).await?,
             codes: run(
                 "DELETE FROM email_codes WHERE code_expires_at < ?1

@@ -64,6 +64,24 @@ impl E2e {
         self.child = Some(cmd.spawn().expect("spawn kabinet"));
     }
 
+    /// Sets (or with `None` removes) a variable for the next `spawn`.
+    pub fn set_env(&mut self, key: &str, value: Option<&str>) {
+        self.env.retain(|(k, _)| k != key);
+        if let Some(v) = value {
+            self.env.push((key.to_owned(), v.to_owned()));
+        }
+    }
+
+    /// Waits for the process to end by itself (a failpoint); returns whether it exited cleanly.
+    pub async fn wait_exit(&mut self) -> bool {
+        let mut child = self.child.take().expect("running");
+        let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
+            .await
+            .expect("the process ends")
+            .unwrap();
+        status.success()
+    }
+
     pub async fn kill9(&mut self) {
         let mut child = self.child.take().expect("running");
         child.kill().await.unwrap();
@@ -91,7 +109,7 @@ impl E2e {
 }
 
 /// Registration up to the letter; returns after «Почти готово».
-async fn register(e: &E2e, c: &mut Client) -> String {
+pub async fn register(e: &E2e, c: &mut Client) -> String {
     let summary = crate::flows::fill_registration(c, &IVANOV).await;
     c.press(&summary, &ru("reg.ok"));
     c.expect("Почти готово").await;
@@ -160,7 +178,15 @@ async fn sigterm_finishes_in_flight_updates_and_loses_none() {
         assert!(tokio::time::Instant::now() < deadline, "only {helps} of 5 answered");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(e.api.pending_updates(), 0);
+    // Those offered again after the restart were recognised as handled, and confirmed.
+    assert!(e.api.wait_updates_confirmed(Duration::from_secs(10)).await);
+    let helps = e
+        .api
+        .events_for(c.id())
+        .iter()
+        .filter(|ev| matches!(ev, tgmock::Event::Sent(m) if m.text == ru("help.text")))
+        .count();
+    assert_eq!(helps, 5, "none answered twice");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -252,10 +278,11 @@ async fn an_appeal_answered_in_the_operators_group_reaches_the_consumer() {
 
 /// Accounts signed in from chats `first..first+n`, each with a meter due for verification in
 /// ten days: the verification reminder goes to every one of them when the bot starts.
-async fn seed_reminders(e: &E2e, first: i64, n: i64) {
+pub async fn seed_reminders(e: &E2e, first: i64, n: i64) {
     let store = kabinet::store::Store::open(&e.db_url()).await.unwrap();
     let now = chrono::Utc::now();
     let due = (now + chrono::Duration::days(10)).date_naive();
+    let mut tx = store.pool.begin().await.unwrap();
     for i in 0..n {
         let id = sqlx::query(
             "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at)
@@ -263,7 +290,7 @@ async fn seed_reminders(e: &E2e, first: i64, n: i64) {
         )
         .bind(format!("{:011}", 20_000_000_000_i64 + first + i))
         .bind(now)
-        .execute(&store.pool)
+        .execute(&mut *tx)
         .await
         .unwrap()
         .last_insert_rowid();
@@ -271,7 +298,7 @@ async fn seed_reminders(e: &E2e, first: i64, n: i64) {
             .bind(first + i)
             .bind(id)
             .bind(now)
-            .execute(&store.pool)
+            .execute(&mut *tx)
             .await
             .unwrap();
         sqlx::query(
@@ -282,10 +309,11 @@ async fn seed_reminders(e: &E2e, first: i64, n: i64) {
         .bind(format!("W-{i}"))
         .bind(due)
         .bind(now)
-        .execute(&store.pool)
+        .execute(&mut *tx)
         .await
         .unwrap();
     }
+    tx.commit().await.unwrap();
 }
 
 async fn wait_reminders(e: &E2e, first: i64, n: i64) {

@@ -2,6 +2,7 @@
 //! Bot API server, on real SQLite files with the real migrations.
 
 mod cli;
+mod delivery;
 mod e2e;
 pub mod flows;
 mod helpers;

@@ -294,7 +294,11 @@ fn long_text(n: usize, seed: &str) -> String {
             k if k % 12 == 11 => "\n",
             _ => " ",
         };
-        let word = if i % 17 == 0 { "<&>".to_owned() } else { format!("{seed}{i}") };
+        let word = if i % 17 == 0 {
+            "<&>".to_owned()
+        } else {
+            format!("{seed}{i}")
+        };
         s.push_str(&word);
         s.push_str(sep);
         i += 1;
@@ -312,7 +316,12 @@ fn shown(messages: &[tgmock::BotMessage]) -> String {
 }
 
 /// Bot messages sent to `chat` since event `from` that satisfy `pred`.
-fn sent_since(app: &TestApp, chat: i64, from: usize, pred: impl Fn(&tgmock::BotMessage) -> bool) -> Vec<tgmock::BotMessage> {
+fn sent_since(
+    app: &TestApp,
+    chat: i64,
+    from: usize,
+    pred: impl Fn(&tgmock::BotMessage) -> bool,
+) -> Vec<tgmock::BotMessage> {
     app.api.events()[from..]
         .iter()
         .filter_map(|e| match e {
@@ -330,7 +339,12 @@ async fn the_longest_appeal_reaches_the_group_whole_and_a_long_answer_the_consum
     register_confirmed(&app, &mut c, &IVANOV).await;
     let text = long_text(4000, "текст");
     // An address is one line.
-    let address: String = "ул. Ленина & К°, д. 1 <корп. 2>; ".repeat(40).chars().take(999).collect::<String>() + "я";
+    let address: String = "ул. Ленина & К°, д. 1 <корп. 2>; "
+        .repeat(40)
+        .chars()
+        .take(999)
+        .collect::<String>()
+        + "я";
 
     super::tickets::start_ticket(&mut c, "ticket.new.appeal").await;
     let q = c.expect_key("ticket.topic_q").await;
@@ -419,7 +433,13 @@ async fn a_file_that_fails_is_sent_again_and_nothing_twice() {
     }
     let store = app.store().await;
     let deadline = tokio::time::Instant::now() + crate::helpers::WAIT;
-    while count(&app, "SELECT COUNT(*) FROM outbox WHERE channel = 'operator' AND status = 'done'").await < 1 {
+    while count(
+        &app,
+        "SELECT COUNT(*) FROM outbox WHERE channel = 'operator' AND status = 'done'",
+    )
+    .await
+        < 1
+    {
         assert!(tokio::time::Instant::now() < deadline, "the card's row never completed");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
@@ -495,7 +515,11 @@ async fn a_reply_to_no_item_is_explained_and_a_status_choice_lapses() {
         push.text
     );
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM connection_applications WHERE status = 'submitted'").await,
+        count(
+            &app,
+            "SELECT COUNT(*) FROM connection_applications WHERE status = 'submitted'"
+        )
+        .await,
         1
     );
 }

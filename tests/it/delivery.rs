@@ -1,0 +1,235 @@
+//! Delivery you can trust, black-box: the `kabinet` binary against the local Bot API server
+//! with Telegram's limits on — bursts of people, a broadcast beside a conversation, crashes at
+//! the worst moment, a stop with a long queue.
+
+use crate::e2e::{E2e, register, seed_reminders};
+use crate::helpers::{Client, code_in, ru};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+use tgmock::Event;
+
+/// Messages sent to each chat whose text contains `needle`.
+fn sent_per_chat(e: &E2e, needle: &str) -> HashMap<i64, usize> {
+    let mut out = HashMap::new();
+    for ev in e.api.events() {
+        if let Event::Sent(m) = ev
+            && m.text.contains(needle)
+        {
+            *out.entry(m.chat_id).or_default() += 1;
+        }
+    }
+    out
+}
+
+/// A СНИЛС with correct check digits, from nine digits.
+fn snils(base: u64) -> String {
+    let digits = format!("{base:09}");
+    (0..100)
+        .map(|cc| format!("{digits}{cc:02}"))
+        .find(|s| kabinet::domain::ids::Snils::parse(s).is_ok())
+        .expect("some check number fits")
+}
+
+/// The appeal's steps up to its summary (no files, no copy by e-mail).
+async fn appeal_summary(c: &mut Client) -> tgmock::BotMessage {
+    c.send(&ru("menu.services"));
+    let hub = c.expect_key("services.title").await;
+    c.press(&hub, &ru("ticket.new.appeal"));
+    let q = c.expect_key("ticket.topic_q").await;
+    c.press(&q, &ru("topic.appeal.quality"));
+    c.send("Мигает свет");
+    let q = c.expect_key("ticket.address_q").await;
+    c.press(&q, &ru("common.skip"));
+    let q = c.expect("Приложите фото").await;
+    c.press(&q, &ru("common.skip"));
+    let q = c.expect("Прислать копию ответа").await;
+    c.press(&q, &ru("ticket.email_no"));
+    c.expect("Проверьте перед отправкой").await
+}
+
+/// The process dies at `failpoint` while «Отправить» is handled; after a restart there is
+/// exactly one appeal and the person got exactly one confirmation.
+async fn crash_while_filing(failpoint: &str, chat: i64) {
+    let mut e = E2e::start(&[]).await;
+    let mut c = e.user(chat);
+    let letter = register(&e, &mut c).await;
+    c.send(&code_in(&letter));
+    c.expect_key("menu.title").await;
+    let summary = appeal_summary(&mut c).await;
+    e.sigterm().await;
+    e.set_env("KABINET_FAILPOINT", Some(failpoint));
+    e.spawn();
+    c.press(&summary, &ru("req.send"));
+    assert!(!e.wait_exit().await, "the process died at {failpoint}");
+    e.set_env("KABINET_FAILPOINT", None);
+    e.spawn();
+    c.expect("зарегистрировано").await;
+    // Everything offered again was handled, everything queued was sent: then count.
+    assert!(e.api.wait_updates_confirmed(Duration::from_secs(15)).await);
+    let store = kabinet::store::Store::connect(&e.db_url()).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let (pending,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE channel = 'telegram' AND status = 'pending'")
+                .fetch_one(&store.pool)
+                .await
+                .unwrap();
+        if pending == 0 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "a reply never left the outbox");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (tickets,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM tickets")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    assert_eq!(tickets, 1, "one appeal after a crash at {failpoint}");
+    let confirmations = sent_per_chat(&e, "зарегистрировано");
+    assert_eq!(
+        confirmations.get(&chat),
+        Some(&1),
+        "one confirmation after a crash at {failpoint}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_before_the_commit_files_once_and_confirms_once() {
+    crash_while_filing(kabinet::failpoint::BEFORE_COMMIT, 40_001).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_the_commit_files_once_and_confirms_once() {
+    crash_while_filing(kabinet::failpoint::AFTER_COMMIT, 40_101).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_people_press_start_in_one_second_and_each_is_welcomed_once() {
+    let e = E2e::start(&[("TELEGRAM_LIMITS", "on")]).await;
+    e.api.enforce_limits(true);
+    let people: Vec<Client> = (0..100).map(|i| e.user(41_000 + i)).collect();
+    let started = Instant::now();
+    for p in &people {
+        p.send("/start");
+    }
+    let welcome = ru("start.welcome");
+    let head = welcome.split("%{").next().unwrap_or_default().to_owned();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let got = sent_per_chat(&e, &head);
+        assert!(got.values().all(|n| *n == 1), "someone was welcomed twice");
+        if got.len() == 100 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{} of 100 welcomed", got.len());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let took = started.elapsed();
+    let refused = e.api.too_many_requests();
+    eprintln!(
+        "100 × /start: all answered in {:.2} s (Telegram's floor 100/30 = 3.33 s); 429 received and absorbed: {refused}",
+        took.as_secs_f64()
+    );
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_people_register_at_a_human_pace_while_ten_thousand_reminders_go_out() {
+    let mut e = E2e::prepare(&[("TELEGRAM_LIMITS", "on")]).await;
+    seed_reminders(&e, 50_000, 10_000).await;
+    e.api.enforce_limits(true);
+    e.spawn();
+    // The broadcast is under way before the first person writes.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while sent_per_chat(&e, "Срок поверки").len() < 30 {
+        assert!(tokio::time::Instant::now() < deadline, "the broadcast did not start");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let people = (0..20u64).map(|i| {
+        let mut c = e.user(42_000 + i as i64);
+        async move {
+            // People take a moment between steps; each answer is timed from the press.
+            let pace = Duration::from_millis(600 + 37 * i);
+            let mut latencies = Vec::new();
+            let t = Instant::now();
+            c.send("/start");
+            let welcome = c.expect_key("start.welcome").await;
+            latencies.push(t.elapsed());
+            tokio::time::sleep(pace).await;
+            let t = Instant::now();
+            c.press(&welcome, &ru("start.register"));
+            let consent = c.expect_key("reg.consent").await;
+            latencies.push(t.elapsed());
+            tokio::time::sleep(pace).await;
+            let t = Instant::now();
+            c.press(&consent, &ru("reg.consent_yes"));
+            let kind = c.expect_key("reg.kind_q").await;
+            latencies.push(t.elapsed());
+            tokio::time::sleep(pace).await;
+            let t = Instant::now();
+            c.press(&kind, &ru("kind.individual"));
+            c.expect("Шаг 3 из 6").await;
+            latencies.push(t.elapsed());
+            for (text, next) in [
+                (snils(100_200_300 + i * 7), "Шаг 4 из 6"),
+                ("Петров Пётр Петрович".to_owned(), "Шаг 5 из 6"),
+                (format!("p{i}@example.ru"), "Шаг 6 из 6"),
+                ("correct horse".to_owned(), "Повторите пароль"),
+                ("correct horse".to_owned(), "Проверьте данные"),
+            ] {
+                tokio::time::sleep(pace).await;
+                let t = Instant::now();
+                c.send(&text);
+                c.expect(next).await;
+                latencies.push(t.elapsed());
+            }
+            latencies
+        }
+    });
+    let mut all: Vec<Duration> = futures::future::join_all(people).await.into_iter().flatten().collect();
+    all.sort();
+    let p = |q: f64| all[((all.len() as f64 * q) as usize).min(all.len() - 1)];
+    let reminders = sent_per_chat(&e, "Срок поверки");
+    eprintln!(
+        "20 registrations during a 10,000-reminder broadcast: {} replies, p50 {:?}, p99 {:?}, max {:?}; reminders sent meanwhile {}; 429 received {}",
+        all.len(),
+        p(0.5),
+        p(0.99),
+        all.last().unwrap(),
+        reminders.len(),
+        e.api.too_many_requests()
+    );
+    assert!(reminders.values().all(|n| *n == 1), "a reminder went twice");
+    assert!(reminders.len() < 10_000, "the broadcast was still running");
+    assert!(p(0.99) < Duration::from_secs(3), "p99 {:?}", p(0.99));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_within_ten_seconds_with_a_long_queue_and_nothing_goes_twice() {
+    let mut e = E2e::prepare(&[("TELEGRAM_LIMITS", "on")]).await;
+    seed_reminders(&e, 60_000, 10_000).await;
+    e.api.enforce_limits(true);
+    e.spawn();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while sent_per_chat(&e, "Срок поверки").len() < 100 {
+        assert!(tokio::time::Instant::now() < deadline, "the broadcast did not start");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (took, clean) = e.sigterm().await;
+    assert!(clean, "exit code 0");
+    assert!(took < Duration::from_secs(10), "stopped in {took:?}");
+    let before = sent_per_chat(&e, "Срок поверки").len();
+    assert!(before < 10_000, "the queue was long when it stopped");
+    // The rest goes after a restart, and nothing twice.
+    e.spawn();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let now = sent_per_chat(&e, "Срок поверки");
+        assert!(now.values().all(|n| *n == 1), "a reminder went twice");
+        if now.len() >= before + 50 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the queue did not go on");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
