@@ -195,3 +195,164 @@ async fn the_mock_remembers_within_its_bounds() {
     let second = api.put_file("b.txt", "text/plain", tgmock::Bytes::from_static(b"12345"));
     assert!(api.file(&first).is_none() && api.file(&second).is_some());
 }
+
+/// What Telegram refuses for good is not retried: the row fails at its first attempt, the
+/// refusal is recorded for /stats, and the rows after it still go.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_message_is_not_retried_and_is_counted() {
+    let mut app = TestApp::spawn().await;
+    app.stop().await;
+    queue(
+        &app,
+        &[
+            (19_001, "<div>тег, которого Telegram не знает</div>"),
+            (19_001, "Следующее"),
+        ],
+    )
+    .await;
+    app.start().await;
+    let rows = wait_rows_closed(&app).await;
+    assert_eq!((rows[0].0.as_str(), rows[0].1), ("failed", 1), "{rows:?}");
+    assert!(
+        rows[0].2.as_deref().is_some_and(|e| e.contains("can't parse entities")),
+        "{rows:?}"
+    );
+    assert_eq!(rows[1].0, "done");
+    let store = app.store().await;
+    assert_eq!(
+        store
+            .refusals_since(chrono::Utc::now() - chrono::Duration::hours(1))
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+/// A queued message longer than Telegram takes goes as several, its button under the last.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_queued_message_arrives_whole_in_parts() {
+    let mut app = TestApp::spawn().await;
+    app.stop().await;
+    let text: String = (0..900).map(|i| format!("слово{i} ")).collect();
+    queue(&app, &[(19_101, text.trim_end())]).await;
+    app.start().await;
+    let rows = wait_rows_closed(&app).await;
+    assert_eq!(rows[0].0, "done");
+    let parts: Vec<String> = app
+        .api
+        .events_for(19_101)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Sent(m) => Some(m.text),
+            _ => None,
+        })
+        .collect();
+    assert!(parts.len() >= 2, "{} parts", parts.len());
+    assert_eq!(parts.concat(), text.trim_end());
+}
+
+/// Records that served their purpose go by age; what is still of use stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pruning_removes_by_age_and_keeps_what_is_in_use() {
+    use kabinet::store::prune::Retention;
+    let mut app = TestApp::spawn().await;
+    app.stop().await;
+    let store = app.store().await;
+    let now = chrono::Utc::now();
+    let old = now - chrono::Duration::days(40);
+    for (sql, at) in [
+        (
+            "INSERT INTO outbox (channel, payload, status, next_attempt_at, created_at, done_at) VALUES ('telegram', '{}', 'done', ?1, ?1, ?1)",
+            old,
+        ),
+        (
+            "INSERT INTO outbox (channel, payload, status, next_attempt_at, created_at, done_at) VALUES ('telegram', '{}', 'done', ?1, ?1, ?1)",
+            now,
+        ),
+        (
+            "INSERT INTO outbox (channel, payload, status, next_attempt_at, created_at) VALUES ('telegram', '{}', 'pending', ?1, ?1)",
+            old,
+        ),
+        ("INSERT INTO rate_events (key, at) VALUES ('x', ?1)", old),
+        ("INSERT INTO rate_events (key, at) VALUES ('x', ?1)", now),
+        (
+            "INSERT INTO inbox (update_id, received_at, handled_at) VALUES (1, ?1, ?1)",
+            old,
+        ),
+        (
+            "INSERT INTO inbox (update_id, received_at, handled_at) VALUES (2, ?1, ?1)",
+            now,
+        ),
+        (
+            "INSERT INTO dialogues (chat_id, state, updated_at) VALUES (1, '{}', ?1)",
+            old,
+        ),
+        (
+            "INSERT INTO dialogues (chat_id, state, updated_at) VALUES (2, '{}', ?1)",
+            now,
+        ),
+        (
+            "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at) VALUES ('individual', '1', 'a', 'a@b.ru', 'x', 'pending', ?1)",
+            old,
+        ),
+        (
+            "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at) VALUES ('individual', '2', 'a', 'a@b.ru', 'x', 'pending', ?1)",
+            now,
+        ),
+        (
+            "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at) VALUES ('individual', '3', 'a', 'a@b.ru', 'x', 'confirmed', ?1)",
+            old,
+        ),
+        (
+            "INSERT INTO sent_pieces (key, chat_id, message_id, at) VALUES ('out:1:0', 1, 1, ?1)",
+            old,
+        ),
+        (
+            "INSERT INTO sent_pieces (key, chat_id, message_id, at) VALUES ('card:ticket:1:t0', 1, 2, ?1)",
+            old,
+        ),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(at)
+            .execute(&store.pool)
+            .await
+            .unwrap();
+    }
+    let pruned = store.prune(now, &Retention::default()).await.unwrap();
+    assert_eq!(
+        (
+            pruned.outbox,
+            pruned.rate_events,
+            pruned.handled_updates,
+            pruned.dialogues,
+            pruned.unconfirmed,
+            pruned.pieces
+        ),
+        (1, 1, 1, 1, 1, 1),
+        "{pruned:?}"
+    );
+    let count = |sql: &'static str| {
+        let pool = store.pool.clone();
+        async move {
+            let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&pool).await.unwrap();
+            n
+        }
+    };
+    assert_eq!(
+        count("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").await,
+        1,
+        "pending rows stay"
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM accounts WHERE status = 'confirmed'").await,
+        1,
+        "accounts stay"
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM sent_pieces WHERE key LIKE 'card:%'").await,
+        1,
+        "a card's pieces stay"
+    );
+    // Pruned again: nothing more.
+    assert_eq!(store.prune(now, &Retention::default()).await.unwrap().total(), 0);
+}

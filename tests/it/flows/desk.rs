@@ -249,8 +249,19 @@ async fn operator_commands_in_a_private_chat() {
     op.expect("О-2026-000001").await;
     op.send("/item О-2026-000001");
     op.expect("Вопрос").await;
+    app.store()
+        .await
+        .record_refusal(
+            12_301,
+            "sendMessage",
+            "Forbidden: bot was blocked by the user",
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
     op.send("/stats");
-    op.expect("Открыто: 1").await;
+    let stats = op.expect("Открыто: 1").await;
+    assert!(stats.text.contains("Отклонено Telegram за сутки: 1"), "{}", stats.text);
     // Not an operator: the commands do not exist for them.
     c.send("/queue");
     c.expect_key("common.unknown_command").await;
