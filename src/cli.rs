@@ -1,4 +1,5 @@
-//! The back-office commands of the binary: operators, the readings export, the backup.
+//! The back-office commands of the binary: operators, the readings export, the backup, an
+//! account's check and the release of a disputed login.
 
 use crate::domain::meters::Period;
 use crate::domain::quantity::Quantity;
@@ -23,9 +24,9 @@ pub async fn export_readings(store: &Store, period: &str, out: impl Write) -> an
     ])?;
     for r in &rows {
         w.write_record([
-            r.login.as_deref().unwrap_or_default(),
-            r.name.as_deref().unwrap_or_default(),
-            &r.serial,
+            &cell(r.login.as_deref().unwrap_or_default()),
+            &cell(r.name.as_deref().unwrap_or_default()),
+            &cell(&r.serial),
             &r.resource,
             &r.zone.to_string(),
             &Quantity(r.value_milli).display().replace(',', "."),
@@ -34,4 +35,105 @@ pub async fn export_readings(store: &Store, period: &str, out: impl Write) -> an
     }
     w.flush()?;
     Ok(rows.len())
+}
+
+/// `kabinet account show <login>`: what the back office needs to check a dispute.
+pub async fn account_show(store: &Store, login: &str, mut out: impl Write) -> anyhow::Result<()> {
+    let login =
+        crate::domain::Login::parse_any(login).map_err(|_| anyhow::anyhow!("not a СНИЛС, ОГРНИП or ОГРН: {login}"))?;
+    let accounts = store.accounts_by_login(login.as_str()).await?;
+    if accounts.is_empty() {
+        writeln!(out, "no account has the login {}", login.as_str())?;
+    }
+    for a in &accounts {
+        let chats = store.chats_of(a.id).await?.len();
+        let counts = store.item_counts(a.id).await?;
+        writeln!(out, "account {} · {} · {}", a.id, a.kind, a.status)?;
+        writeln!(out, "  login: {}", a.login())?;
+        writeln!(out, "  name: {}", a.name.as_deref().unwrap_or("—"))?;
+        writeln!(out, "  e-mail: {}", a.email())?;
+        writeln!(out, "  phone: {}", a.phone.as_deref().unwrap_or("—"))?;
+        writeln!(out, "  registered: {}", a.created_at.format("%Y-%m-%d %H:%M UTC"))?;
+        if let Some(at) = a.confirmed_at {
+            writeln!(out, "  confirmed: {}", at.format("%Y-%m-%d %H:%M UTC"))?;
+        }
+        writeln!(out, "  signed in from chats: {chats}")?;
+        writeln!(
+            out,
+            "  meters: {}, appeals and complaints: {}, requests: {}, documents: {}, connection applications: {}",
+            counts.meters, counts.tickets, counts.requests, counts.documents, counts.connection
+        )?;
+    }
+    for d in store.disputes_about(login.as_str()).await? {
+        writeln!(
+            out,
+            "dispute {} · {} · {} <{}> {} · {}",
+            d.id,
+            d.created_at.format("%Y-%m-%d"),
+            d.name,
+            d.email,
+            d.phone.as_deref().unwrap_or(""),
+            d.comment.as_deref().unwrap_or("")
+        )?;
+    }
+    Ok(())
+}
+
+/// `kabinet account release <login> --reason "…"`: the account that holds the login loses it
+/// (and its identity, as on deletion); its chats are signed out and told; the release is
+/// audited.
+pub async fn account_release(
+    store: &Store,
+    config: &crate::config::Config,
+    login: &str,
+    reason: &str,
+) -> anyhow::Result<()> {
+    let login =
+        crate::domain::Login::parse_any(login).map_err(|_| anyhow::anyhow!("not a СНИЛС, ОГРНИП or ОГРН: {login}"))?;
+    anyhow::ensure!(!reason.trim().is_empty(), "--reason must say why the login is released");
+    let notices = |chats: &[(i64, Option<String>)]| {
+        chats
+            .iter()
+            .map(|(chat, locale)| {
+                let loc = crate::i18n::pick_locale(locale.as_deref(), None, &config.default_locale);
+                crate::store::outbox::OutboxMessage::Telegram {
+                    chat_id: *chat,
+                    text: crate::i18n::t(loc, "auth.released"),
+                    button: None,
+                    keyboard: Vec::new(),
+                    reply_to: None,
+                }
+            })
+            .collect()
+    };
+    let released = store
+        .release_login(login.as_str(), reason.trim(), notices, chrono::Utc::now())
+        .await?;
+    anyhow::ensure!(released, "no confirmed account holds the login {}", login.as_str());
+    Ok(())
+}
+
+/// A text cell a spreadsheet will not run as a formula: one that starts with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return gets a leading apostrophe (as OWASP advises for CSV). An
+/// organisation may legally be named «+HYPERLINK(…)».
+pub fn cell(value: &str) -> String {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        for f in ["=1+1", "+HYPERLINK(\"http://x\")", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(cell(f), format!("'{f}"));
+        }
+        assert_eq!(cell("ООО «Ромашка»"), "ООО «Ромашка»");
+        assert_eq!(cell("11223344595"), "11223344595");
+    }
 }

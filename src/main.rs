@@ -45,6 +45,11 @@ enum Command {
         #[command(subcommand)]
         what: ExportCmd,
     },
+    /// Accounts, for the back office: check who holds a login, release a disputed one.
+    Account {
+        #[command(subcommand)]
+        action: AccountCmd,
+    },
     /// A consistent copy of the database (VACUUM INTO), safe while the bot runs.
     Backup {
         /// Where to write the copy; must not exist yet.
@@ -64,6 +69,20 @@ enum OperatorCmd {
     List,
     /// Take the operator role away.
     Remove { telegram_user_id: i64 },
+}
+
+#[derive(Subcommand)]
+enum AccountCmd {
+    /// Who holds a login (СНИЛС, ОГРНИП or ОГРН), with the disputes about it.
+    Show { login: String },
+    /// Free a login that someone else's account holds (after a dispute was checked): that
+    /// account loses its identity as on deletion, its chats are signed out and told.
+    Release {
+        login: String,
+        /// Why (kept in the audit trail).
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -167,6 +186,19 @@ fn main() -> ExitCode {
                     None => kabinet::cli::export_readings(&store, &period, std::io::stdout().lock()).await?,
                 };
                 eprintln!("{n} rows exported");
+                Ok(())
+            }
+            Command::Account { action } => {
+                let store = kabinet::store::Store::open(&cli.config.database_url).await?;
+                match action {
+                    AccountCmd::Show { login } => {
+                        kabinet::cli::account_show(&store, &login, std::io::stdout().lock()).await?
+                    }
+                    AccountCmd::Release { login, reason } => {
+                        kabinet::cli::account_release(&store, &cli.config, &login, &reason).await?;
+                        println!("login released; its chats are signed out and will be told");
+                    }
+                }
                 Ok(())
             }
             Command::Backup { file } => {

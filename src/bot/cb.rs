@@ -70,6 +70,8 @@ pub enum Cb {
     TicketClose(i64),
     TicketReopen(i64),
     File(i64),
+    /// «Это мой номер»: dispute a login someone else holds.
+    Dispute,
     // Technological connection
     NewConn,
     ConnKind(u8),
@@ -230,6 +232,7 @@ const SIMPLE: &[(Cb, &str)] = &[
     (Cb::NewTicket(crate::domain::tickets::TicketKind::Complaint), "t:new:c"),
     (Cb::NewTicket(crate::domain::tickets::TicketKind::Request), "t:new:r"),
     (Cb::NewTicket(crate::domain::tickets::TicketKind::Document), "t:new:d"),
+    (Cb::Dispute, "disp"),
     (Cb::NewConn, "c:new"),
     (Cb::ConnFiles, "c:files"),
     (Cb::Reminders, "p:rem"),

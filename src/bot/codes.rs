@@ -1,9 +1,9 @@
 //! Sending a one-time code by e-mail, with the limits: a new code at most once a minute and
-//! six a day (the first and five resends) per account and purpose.
+//! six a day (the first and five resends) per account, purpose and the chat that asks.
 
 use super::{Ctx, HandlerError};
 use crate::i18n::tf;
-use crate::store::codes::{Issued, Purpose};
+use crate::store::codes::{CodeFor, Issued, Purpose};
 use crate::store::outbox::OutboxMessage;
 use chrono::Duration;
 
@@ -39,12 +39,9 @@ pub fn letter(ctx: &Ctx, purpose: Purpose, to: &str, name: &str, issued: &Issued
 }
 
 /// Whether the limits allow another code now.
-pub async fn allowed(ctx: &Ctx, account_id: i64, purpose: Purpose) -> Result<Sent, HandlerError> {
+pub async fn allowed(ctx: &Ctx, key: CodeFor) -> Result<Sent, HandlerError> {
     let now = ctx.now();
-    let stats = ctx
-        .store()
-        .codes_sent_since(account_id, purpose, now - Duration::days(1))
-        .await?;
+    let stats = ctx.store().codes_sent_since(key, now - Duration::days(1)).await?;
     if let Some(last) = stats.last {
         let wait = COOLDOWN_SECS - (now - last).num_seconds();
         if wait > 0 {
@@ -57,16 +54,14 @@ pub async fn allowed(ctx: &Ctx, account_id: i64, purpose: Purpose) -> Result<Sen
     Ok(Sent::Yes)
 }
 
-pub async fn send(ctx: &Ctx, account_id: i64, purpose: Purpose, to: &str, name: &str) -> Result<Sent, HandlerError> {
-    let verdict = allowed(ctx, account_id, purpose).await?;
+pub async fn send(ctx: &Ctx, key: CodeFor, to: &str, name: &str) -> Result<Sent, HandlerError> {
+    let verdict = allowed(ctx, key).await?;
     if !matches!(verdict, Sent::Yes) {
         return Ok(verdict);
     }
-    let issued = Issued::generate(purpose == Purpose::Register);
-    let mail = letter(ctx, purpose, to, name, &issued);
-    ctx.store()
-        .issue_code(account_id, purpose, to, &issued, &mail, ctx.now())
-        .await?;
+    let issued = Issued::generate(key.purpose == Purpose::Register);
+    let mail = letter(ctx, key.purpose, to, name, &issued);
+    ctx.store().issue_code(key, to, &issued, &mail, ctx.now()).await?;
     ctx.outbox_written();
     Ok(Sent::Yes)
 }

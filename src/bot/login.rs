@@ -1,20 +1,20 @@
 //! «Войти в личный кабинет» from another Telegram account, and «Забыли пароль?».
 
+use super::auth::{self, Verdict};
 use super::cb::Cb;
 use super::codes;
 use super::state::State;
 use super::{Ctx, HandlerResult, keyboards, menu, registration, start};
 use crate::domain::{Login, NewPassword};
-use crate::store::accounts::PasswordLogin;
-use crate::store::codes::{CodeCheck, Purpose, normalize_code};
+use crate::store::codes::{CodeCheck, CodeFor, MAX_ATTEMPTS, Purpose, normalize_code};
 use chrono::Duration;
 use teloxide::prelude::*;
 use teloxide::types::KeyboardRemove;
 
-pub const MAX_FAILURES: i64 = 5;
-pub const LOCK_MINUTES: i64 = 15;
-/// Wrong sign-ins from one chat per hour, whatever the login: against trying many accounts.
-pub const CHAT_FAILURES_PER_HOUR: i64 = 20;
+pub use auth::CHAT_FAILURES_PER_HOUR;
+
+/// Reset requests one chat may make in a day, whatever the logins: against mail bombing.
+pub const RESETS_PER_CHAT_PER_DAY: i64 = 10;
 
 pub async fn begin(ctx: &mut Ctx) -> HandlerResult {
     ctx.set(State::LoginId).await?;
@@ -93,19 +93,37 @@ pub async fn on_message(ctx: &mut Ctx, msg: &Message, state: State) -> HandlerRe
             super::delete_secret(ctx, msg).await;
             password_login(ctx, &login, text).await
         }
-        State::ResetCode { account_id } => {
+        State::ResetCode { account_id, attempts } => {
             let Some(code) = normalize_code(text) else {
                 ctx.say(ctx.t("reset.code_format")).await?;
                 return prompt(ctx, &state).await;
             };
             let check = match account_id {
                 Some(id) => {
-                    ctx.store()
-                        .check_code(id, Purpose::PasswordReset, &code, ctx.now())
-                        .await?
+                    let key = CodeFor {
+                        account_id: id,
+                        purpose: Purpose::PasswordReset,
+                        chat_id: ctx.chat.0,
+                    };
+                    ctx.store().check_code(key, &code, ctx.now()).await?
                 }
-                // No such account: the same answer as a wrong code, so logins cannot be probed.
-                None => CodeCheck::Wrong { attempts_left: 4 },
+                // No such account: the answers a wrong code would get, attempt by attempt, so
+                // logins cannot be probed.
+                None => {
+                    let attempts = i64::from(attempts) + 1;
+                    ctx.set(State::ResetCode {
+                        account_id: None,
+                        attempts: attempts as u8,
+                    })
+                    .await?;
+                    if attempts >= MAX_ATTEMPTS {
+                        CodeCheck::Exhausted
+                    } else {
+                        CodeCheck::Wrong {
+                            attempts_left: MAX_ATTEMPTS - attempts,
+                        }
+                    }
+                }
             };
             match (check, account_id) {
                 (CodeCheck::Ok { .. }, Some(id)) => {
@@ -154,7 +172,7 @@ pub async fn on_message(ctx: &mut Ctx, msg: &Message, state: State) -> HandlerRe
                 ctx.set(back.clone()).await?;
                 return prompt(ctx, &back).await;
             }
-            ctx.store().set_password_hash(account_id, &hash).await?;
+            auth::set_password(ctx, account_id, &hash).await?;
             ctx.say(ctx.t("reset.done")).await?;
             signed_in(ctx, account_id).await
         }
@@ -173,56 +191,39 @@ fn guess_kind(text: &str) -> crate::domain::ApplicantKind {
 }
 
 async fn password_login(ctx: &mut Ctx, login: &str, password: &str) -> HandlerResult {
-    let now = ctx.now();
-    let chat_key = format!("login-fail:{}", ctx.chat.0);
-    let hour = Duration::hours(1);
-    if ctx.store().rate_count(&chat_key, now, hour).await? >= CHAT_FAILURES_PER_HOUR {
-        ctx.reset().await?;
-        ctx.say(ctx.t("login.chat_limit")).await?;
-        return start::show_home(ctx).await;
-    }
-    let outcome = ctx.store().begin_password_login(login, now).await?;
-    if !matches!(outcome, PasswordLogin::Check { .. }) {
-        ctx.store().rate_add(&chat_key, now, hour).await?;
-    }
-    match outcome {
-        PasswordLogin::NoSuchLogin => {
-            // Same cost and answer as a wrong password: logins cannot be probed.
-            let _ = super::hash_password(password.to_owned()).await?;
+    let account = ctx.store().confirmed_by_login(login).await?;
+    let hash = account.as_ref().and_then(|a| a.password_hash.clone());
+    match auth::check(ctx, login, hash, password).await? {
+        Verdict::Right => match account {
+            Some(acc) => signed_in(ctx, acc.id).await,
+            None => Ok(()),
+        },
+        Verdict::Wrong if account.is_none() => {
             ctx.say(ctx.t("login.bad")).await?;
             ctx.set(State::LoginId).await?;
             prompt(ctx, &State::LoginId).await
         }
-        PasswordLogin::Locked { until } => locked(ctx, until).await,
-        PasswordLogin::Check { account_id, hash } => {
-            if super::verify_password(password.to_owned(), hash).await? {
-                return signed_in(ctx, account_id).await;
-            }
-            ctx.store().rate_add(&chat_key, now, hour).await?;
-            let lock = ctx
-                .store()
-                .login_failed(account_id, now, MAX_FAILURES, Duration::minutes(LOCK_MINUTES))
-                .await?;
-            match lock {
-                Some(until) => locked(ctx, until).await,
-                None => {
-                    ctx.say(ctx.t("login.bad")).await?;
-                    prompt(
-                        ctx,
-                        &State::LoginPassword {
-                            login: login.to_owned(),
-                        },
-                    )
-                    .await
-                }
-            }
+        Verdict::Wrong => {
+            ctx.say(ctx.t("login.bad")).await?;
+            prompt(
+                ctx,
+                &State::LoginPassword {
+                    login: login.to_owned(),
+                },
+            )
+            .await
+        }
+        Verdict::Locked { until } => locked(ctx, until).await,
+        Verdict::ChatLimit => {
+            ctx.reset().await?;
+            ctx.say(ctx.t("login.chat_limit")).await?;
+            start::show_home(ctx).await
         }
     }
 }
 
 async fn locked(ctx: &mut Ctx, until: chrono::DateTime<chrono::Utc>) -> HandlerResult {
-    let minutes = ((until - ctx.now()).num_seconds() + 59) / 60;
-    let wait = crate::i18n::plural(ctx.loc, "plural.minutes", minutes.max(1) as u64);
+    let wait = auth::wait_words(ctx, until);
     let kb = keyboards::inline(vec![
         vec![keyboards::button(ctx.loc, "login.forgot", Cb::Forgot)],
         keyboards::nav_row(ctx.loc, false),
@@ -241,30 +242,28 @@ async fn signed_in(ctx: &mut Ctx, account_id: i64) -> HandlerResult {
     menu::show_menu(ctx).await
 }
 
+/// «Забыли пароль?»: a code to the account's e-mail if the login has an account. The answer is
+/// the same whether it has one or not, and whether a letter went now or a minute ago; each chat
+/// has its own codes and quota, so a stranger asking voids nothing of the owner's.
 async fn send_reset_code(ctx: &mut Ctx, login: &Login) -> HandlerResult {
     let account = ctx.store().confirmed_by_login(login.as_str()).await?;
-    if let Some(acc) = &account {
-        let sent = codes::send(
-            ctx,
-            acc.id,
-            Purpose::PasswordReset,
-            acc.email(),
-            acc.name.as_deref().unwrap_or_default(),
-        )
-        .await?;
-        if let Some(text) = codes::refusal(ctx, &sent) {
-            // A code sent a moment ago is still good: let them type it.
-            if matches!(sent, codes::Sent::WaitSecs(_)) {
-                ctx.set(State::ResetCode {
-                    account_id: Some(acc.id),
-                })
-                .await?;
-            }
-            return ctx.say_with(text, keyboards::nav(ctx.loc, false)).await;
-        }
+    let chat_key = format!("reset:{}", ctx.chat.0);
+    let day = Duration::days(1);
+    let within_limit = ctx.store().rate_count(&chat_key, ctx.now(), day).await? < RESETS_PER_CHAT_PER_DAY;
+    if within_limit {
+        ctx.store().rate_add(&chat_key, ctx.now(), day).await?;
+    }
+    if let Some(acc) = account.as_ref().filter(|_| within_limit) {
+        let key = CodeFor {
+            account_id: acc.id,
+            purpose: Purpose::PasswordReset,
+            chat_id: ctx.chat.0,
+        };
+        codes::send(ctx, key, acc.email(), acc.name.as_deref().unwrap_or_default()).await?;
     }
     let next = State::ResetCode {
         account_id: account.map(|a| a.id),
+        attempts: 0,
     };
     ctx.set(next.clone()).await?;
     ctx.say(ctx.t("reset.sent")).await?;

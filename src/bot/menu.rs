@@ -7,7 +7,7 @@ use super::state::State;
 use super::{Ctx, HandlerResult, esc, keyboards, login, profile, registration, start};
 use crate::domain::menu::{Section, menu_sections};
 use crate::store::accounts::{ConfirmOutcome, TokenOutcome};
-use crate::store::codes::{CodeCheck, Purpose, normalize_code};
+use crate::store::codes::{CodeCheck, CodeFor, Purpose, normalize_code};
 use teloxide::prelude::*;
 
 pub async fn show_menu(ctx: &Ctx) -> HandlerResult {
@@ -149,7 +149,11 @@ pub async fn idle_callback(ctx: &mut Ctx, cb: Cb, state: State) -> HandlerResult
 }
 
 async fn confirm_code(ctx: &mut Ctx, account_id: i64, code: &str) -> HandlerResult {
-    match ctx.store().confirm_by_code(account_id, code, ctx.now()).await? {
+    match ctx
+        .store()
+        .confirm_by_code(account_id, ctx.chat.0, code, ctx.now())
+        .await?
+    {
         ConfirmOutcome::Confirmed { .. } => confirmed(ctx).await,
         ConfirmOutcome::LoginTaken => login_taken(ctx).await,
         ConfirmOutcome::Code(check) => code_problem(ctx, &check, keyboards::pending(ctx.loc)).await,
@@ -185,6 +189,7 @@ async fn login_taken(ctx: &Ctx) -> HandlerResult {
     let kb = keyboards::inline(vec![
         vec![keyboards::button(ctx.loc, "start.login", Cb::Login)],
         vec![keyboards::button(ctx.loc, "login.forgot", Cb::Forgot)],
+        vec![keyboards::button(ctx.loc, "dispute.its_mine", Cb::Dispute)],
         vec![keyboards::button(ctx.loc, "confirm.restart", Cb::RestartRegistration)],
     ]);
     ctx.say_with(ctx.t("confirm.login_taken"), kb).await
@@ -194,14 +199,12 @@ async fn resend(ctx: &mut Ctx) -> HandlerResult {
     let Some(acc) = ctx.pending().cloned() else {
         return start::stale_button(ctx).await;
     };
-    let sent = codes::send(
-        ctx,
-        acc.id,
-        Purpose::Register,
-        acc.email(),
-        acc.name.as_deref().unwrap_or_default(),
-    )
-    .await?;
+    let key = CodeFor {
+        account_id: acc.id,
+        purpose: Purpose::Register,
+        chat_id: ctx.chat.0,
+    };
+    let sent = codes::send(ctx, key, acc.email(), acc.name.as_deref().unwrap_or_default()).await?;
     match codes::refusal(ctx, &sent) {
         Some(text) => ctx.say_with(text, keyboards::pending(ctx.loc)).await,
         None => {

@@ -1,9 +1,11 @@
 //! The Telegram face: one schema composed of sections, a `Ctx` per update, texts through i18n.
 
+pub mod auth;
 pub mod cb;
 pub mod codes;
 pub mod connection;
 pub mod desk;
+pub mod dispute;
 pub mod files;
 pub mod keyboards;
 pub mod login;
@@ -371,9 +373,23 @@ async fn on_callback_inner(update_id: i64, q: CallbackQuery, deps: Arc<Deps>) ->
     .await
 }
 
+/// A command even where a password is expected: the menu's own commands, bare (all shorter
+/// than a password may be), and the confirmation letter's link.
+fn command_where_secret(text: &str) -> bool {
+    let t = text.trim();
+    let (head, arg) = t.split_once(' ').unwrap_or((t, ""));
+    let name = head.split('@').next().unwrap_or_default();
+    match (name, arg) {
+        ("/start" | "/menu" | "/cancel" | "/help" | "/language", "") => true,
+        ("/start", token) => token.len() == 48 && token.chars().all(|c| c.is_ascii_hexdigit()),
+        _ => false,
+    }
+}
+
 async fn route_message(ctx: &mut Ctx, msg: &Message) -> HandlerResult {
     if let Some(text) = msg.text()
         && text.starts_with('/')
+        && (!ctx.state.wants_secret() || command_where_secret(text))
     {
         return start::command(ctx, text).await;
     }
@@ -390,6 +406,7 @@ async fn route_message(ctx: &mut Ctx, msg: &Message) -> HandlerResult {
         | State::ResetPasswordRepeat { .. } => login::on_message(ctx, msg, state).await,
         State::EditName
         | State::EditPhone
+        | State::EditEmailPassword
         | State::EditEmail
         | State::EditEmailCode { .. }
         | State::ChangePwCurrent
@@ -402,6 +419,7 @@ async fn route_message(ctx: &mut Ctx, msg: &Message) -> HandlerResult {
         | State::MeterReq { .. }
         | State::MeterEditValue { .. } => meters::on_message(ctx, msg, state).await,
         State::TicketNew { .. } | State::TicketFollowUp { .. } => tickets::on_message(ctx, msg, state).await,
+        State::Dispute { .. } => dispute::on_message(ctx, msg, state).await,
         State::ConnForm { .. } | State::ConnAdd { .. } => connection::on_message(ctx, msg, state).await,
     }
 }
@@ -418,6 +436,12 @@ async fn route_callback(ctx: &mut Ctx, cb: Cb) -> HandlerResult {
         Cb::Cancel => return start::cancel(ctx).await,
         Cb::Menu => return start::to_menu(ctx).await,
         _ => {}
+    }
+    if cb == Cb::Dispute {
+        return dispute_from(ctx, &state).await;
+    }
+    if let State::Dispute { .. } = state {
+        return dispute::on_callback(ctx, cb, state).await;
     }
     if meters::handles(cb, &state) {
         return meters::on_callback(ctx, cb, state).await;
@@ -437,6 +461,20 @@ async fn route_callback(ctx: &mut Ctx, cb: Cb) -> HandlerResult {
         | State::ResetPassword { .. }
         | State::ResetPasswordRepeat { .. } => login::on_callback(ctx, cb, state).await,
         _ => menu::idle_callback(ctx, cb, state).await,
+    }
+}
+
+/// «Это мой номер», from the login step of a registration or from an unconfirmed account whose
+/// login someone confirmed first.
+async fn dispute_from(ctx: &mut Ctx, state: &State) -> HandlerResult {
+    let typed = match state {
+        State::Registration { form, .. } => form.taken_login.clone().zip(form.kind),
+        _ => None,
+    };
+    let pending = ctx.pending().and_then(|a| a.login.clone().map(|l| (l, a.kind())));
+    match typed.or(pending) {
+        Some((login, kind)) if ctx.user().is_none() => dispute::begin(ctx, login, kind).await,
+        _ => start::stale_button(ctx).await,
     }
 }
 

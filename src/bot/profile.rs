@@ -1,14 +1,15 @@
 //! «Профиль»: the account's data, edits (name, phone, e-mail with a code), password change,
 //! language, sign-out and deletion (withdrawal of consent).
 
+use super::auth::{self, Verdict};
 use super::cb::Cb;
 use super::codes;
 use super::state::State;
 use super::{Ctx, HandlerResult, esc, keyboards, menu, registration, start};
 use crate::domain::person::{mask_email, normalize_phone};
 use crate::domain::{Email, Login, Name, NewPassword};
-use crate::store::codes::{CodeCheck, Purpose, normalize_code};
-use chrono::Duration;
+use crate::store::codes::{CodeCheck, CodeFor, Purpose, normalize_code};
+use crate::store::outbox::OutboxMessage;
 use teloxide::prelude::*;
 use teloxide::types::KeyboardRemove;
 
@@ -50,6 +51,10 @@ pub async fn prompt(ctx: &Ctx, state: &State) -> HandlerResult {
             ctx.say_with(ctx.t("profile.phone_q"), keyboards::share_phone(loc))
                 .await
         }
+        State::EditEmailPassword => {
+            ctx.say_with(ctx.t("profile.email_password_q"), keyboards::nav(loc, false))
+                .await
+        }
         State::EditEmail => ctx.say_with(ctx.t("profile.email_q"), keyboards::nav(loc, false)).await,
         State::EditEmailCode { email } => {
             let kb = keyboards::inline(vec![
@@ -75,11 +80,8 @@ pub async fn prompt(ctx: &Ctx, state: &State) -> HandlerResult {
                 .await
         }
         State::DeleteConfirm => {
-            let kb = keyboards::inline(vec![
-                vec![keyboards::button(loc, "profile.delete_yes", Cb::DeleteYes)],
-                keyboards::nav_row(loc, false),
-            ]);
-            ctx.say_with(ctx.t("profile.delete_q"), kb).await
+            ctx.say_with(ctx.t("profile.delete_q"), keyboards::nav(loc, false))
+                .await
         }
         _ => start::show_home(ctx).await,
     }
@@ -117,7 +119,7 @@ pub async fn on_callback(ctx: &mut Ctx, cb: Cb, state: State) -> HandlerResult {
         }
         (Cb::EditName, _) => go(ctx, State::EditName).await,
         (Cb::EditPhone, _) => go(ctx, State::EditPhone).await,
-        (Cb::EditEmail, _) => go(ctx, State::EditEmail).await,
+        (Cb::EditEmail, _) => go(ctx, State::EditEmailPassword).await,
         (Cb::ChangePassword, _) => go(ctx, State::ChangePwCurrent).await,
         (Cb::Delete, _) => go(ctx, State::DeleteConfirm).await,
         (Cb::Reminders, _) => reminders(ctx, acc.id).await,
@@ -130,13 +132,6 @@ pub async fn on_callback(ctx: &mut Ctx, cb: Cb, state: State) -> HandlerResult {
             ctx.reset().await?;
             ctx.reload_session().await?;
             ctx.say_with(ctx.t("profile.logged_out"), KeyboardRemove::new()).await?;
-            start::welcome(ctx).await
-        }
-        (Cb::DeleteYes, State::DeleteConfirm) => {
-            ctx.store().delete_account(acc.id, ctx.now()).await?;
-            ctx.reset().await?;
-            ctx.reload_session().await?;
-            ctx.say_with(ctx.t("profile.deleted"), KeyboardRemove::new()).await?;
             start::welcome(ctx).await
         }
         (Cb::Resend, State::EditEmailCode { email }) => {
@@ -193,8 +188,16 @@ pub async fn on_message(ctx: &mut Ctx, msg: &Message, state: State) -> HandlerRe
                 ctx.say(ctx.t("reset.code_format")).await?;
                 return prompt(ctx, &state).await;
             };
-            match ctx.store().change_email_by_code(acc.id, &code, ctx.now()).await? {
+            let key = CodeFor {
+                account_id: acc.id,
+                purpose: Purpose::EmailChange,
+                chat_id: ctx.chat.0,
+            };
+            let to_old = |old: &str, new: &str| email_changed_letter(ctx, old, new);
+            match ctx.store().change_email_by_code(key, &code, to_old, ctx.now()).await? {
                 CodeCheck::Ok { .. } => {
+                    // The old address is told.
+                    ctx.outbox_written();
                     ctx.reset().await?;
                     ctx.reload_session().await?;
                     ctx.say(ctx.t("profile.email_changed")).await?;
@@ -214,29 +217,30 @@ pub async fn on_message(ctx: &mut Ctx, msg: &Message, state: State) -> HandlerRe
                 }
             }
         }
-        State::ChangePwCurrent => {
+        State::ChangePwCurrent | State::EditEmailPassword | State::DeleteConfirm => {
             super::delete_secret(ctx, msg).await;
-            let hash = acc.password_hash.clone().unwrap_or_default();
-            if super::verify_password(text.to_owned(), hash).await? {
-                return go(ctx, State::ChangePwNew).await;
+            match auth::check(ctx, acc.login(), acc.password_hash.clone(), text).await? {
+                Verdict::Right => match state {
+                    State::ChangePwCurrent => go(ctx, State::ChangePwNew).await,
+                    State::EditEmailPassword => go(ctx, State::EditEmail).await,
+                    _ => delete(ctx, acc.id).await,
+                },
+                Verdict::Wrong => {
+                    ctx.say(ctx.t("profile.pw_wrong")).await?;
+                    prompt(ctx, &state).await
+                }
+                Verdict::Locked { until } => {
+                    ctx.reset().await?;
+                    let wait = auth::wait_words(ctx, until);
+                    ctx.say(ctx.tf("profile.pw_locked", &[("wait", &wait)])).await?;
+                    menu::show_menu(ctx).await
+                }
+                Verdict::ChatLimit => {
+                    ctx.reset().await?;
+                    ctx.say(ctx.t("login.chat_limit")).await?;
+                    menu::show_menu(ctx).await
+                }
             }
-            let now = ctx.now();
-            let lock = ctx
-                .store()
-                .login_failed(
-                    acc.id,
-                    now,
-                    super::login::MAX_FAILURES,
-                    Duration::minutes(super::login::LOCK_MINUTES),
-                )
-                .await?;
-            if lock.is_some() {
-                ctx.reset().await?;
-                ctx.say(ctx.t("profile.pw_locked")).await?;
-                return menu::show_menu(ctx).await;
-            }
-            ctx.say(ctx.t("profile.pw_wrong")).await?;
-            prompt(ctx, &state).await
         }
         State::ChangePwNew => {
             super::delete_secret(ctx, msg).await;
@@ -258,14 +262,10 @@ pub async fn on_message(ctx: &mut Ctx, msg: &Message, state: State) -> HandlerRe
                 ctx.say(ctx.t("reg.password_mismatch")).await?;
                 return go(ctx, State::ChangePwNew).await;
             }
-            ctx.store().set_password_hash(acc.id, &hash).await?;
+            auth::set_password(ctx, acc.id, &hash).await?;
             ctx.reset().await?;
             ctx.say(ctx.t("profile.pw_changed")).await?;
             show(ctx).await
-        }
-        State::DeleteConfirm => {
-            ctx.say(ctx.t("common.use_buttons")).await?;
-            prompt(ctx, &state).await
         }
         _ => start::reprompt(ctx).await,
     }
@@ -312,8 +312,45 @@ async fn saved(ctx: &mut Ctx) -> HandlerResult {
     show(ctx).await
 }
 
+/// Withdrawal of consent, the password given: the data erased, every other chat told.
+async fn delete(ctx: &mut Ctx, account_id: i64) -> HandlerResult {
+    let notices = auth::tell_chats(ctx, account_id, Some(ctx.chat.0), "auth.deleted_elsewhere").await?;
+    ctx.store().delete_account(account_id, &notices, ctx.now()).await?;
+    ctx.outbox_written();
+    ctx.reset().await?;
+    ctx.reload_session().await?;
+    ctx.say_with(ctx.t("profile.deleted"), KeyboardRemove::new()).await?;
+    start::welcome(ctx).await
+}
+
+/// To the address being replaced: what changed and what to do if it was not the owner.
+fn email_changed_letter(ctx: &Ctx, old: &str, new: &str) -> OutboxMessage {
+    let c = &ctx.deps.config;
+    let contacts = [&c.org_phone, &c.org_email]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    let args = [
+        ("org", c.org_name.as_str()),
+        ("email", &mask_email(new)),
+        ("contacts", contacts.as_str()),
+    ];
+    OutboxMessage::Email {
+        to: old.to_owned(),
+        subject: ctx.tf("mail.email_changed.subject", &args),
+        body: ctx.tf("mail.email_changed.body", &args),
+    }
+}
+
 async fn send_email_code(ctx: &Ctx, account_id: i64, email: &str, name: &str) -> HandlerResult {
-    let sent = codes::send(ctx, account_id, Purpose::EmailChange, email, name).await?;
+    let key = CodeFor {
+        account_id,
+        purpose: Purpose::EmailChange,
+        chat_id: ctx.chat.0,
+    };
+    let sent = codes::send(ctx, key, email, name).await?;
     match codes::refusal(ctx, &sent) {
         Some(text) => ctx.say(text).await,
         None => {

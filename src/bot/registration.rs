@@ -181,6 +181,8 @@ pub async fn on_message(ctx: &mut Ctx, msg: &Message, step: RegStep, mut form: R
         RegStep::Login => match Login::parse(kind, text) {
             Ok(login) => {
                 if ctx.store().confirmed_by_login(login.as_str()).await?.is_some() {
+                    form.taken_login = Some(login.as_str().to_owned());
+                    ctx.set(State::Registration { step, form }).await?;
                     return login_taken(ctx, kind).await;
                 }
                 if is_unusual(kind, &login) {
@@ -309,6 +311,7 @@ async fn login_taken(ctx: &Ctx, kind: ApplicantKind) -> HandlerResult {
     let kb = keyboards::inline(vec![
         vec![keyboards::button(ctx.loc, "start.login", Cb::Login)],
         vec![keyboards::button(ctx.loc, "login.forgot", Cb::Forgot)],
+        vec![keyboards::button(ctx.loc, "dispute.its_mine", Cb::Dispute)],
         keyboards::nav_row(ctx.loc, true),
     ]);
     ctx.say_with(ctx.tf("reg.login_taken", &[("id", &login_name(ctx.loc, kind))]), kb)

@@ -92,6 +92,7 @@ pub async fn reprompt(ctx: &Ctx) -> HandlerResult {
         | State::MeterReq { .. }
         | State::MeterEditValue { .. } => meters::prompt(ctx, &state).await,
         State::TicketNew { .. } | State::TicketFollowUp { .. } => super::tickets::prompt(ctx, &state).await,
+        State::Dispute { .. } => super::dispute::prompt(ctx, &state).await,
         State::ConnForm { .. } | State::ConnAdd { .. } => super::connection::prompt(ctx, &state).await,
         _ => profile::prompt(ctx, &state).await,
     }

@@ -27,6 +27,9 @@ pub enum State {
     ResetLogin,
     ResetCode {
         account_id: Option<i64>,
+        /// Wrong codes typed, for a login with no account (its answers mimic a real code's).
+        #[serde(default)]
+        attempts: u8,
     },
     ResetPassword {
         account_id: i64,
@@ -38,6 +41,8 @@ pub enum State {
     },
     EditName,
     EditPhone,
+    /// «E-mail» asks the current password first.
+    EditEmailPassword,
     EditEmail,
     EditEmailCode {
         email: String,
@@ -47,6 +52,7 @@ pub enum State {
     ChangePwRepeat {
         hash: String,
     },
+    /// Deletion asks the password.
     DeleteConfirm,
     AddMeter {
         step: MeterStep,
@@ -92,6 +98,13 @@ pub enum State {
         #[serde(default)]
         files: Vec<FileRef>,
     },
+    /// «Это мой номер»: a dispute about a login someone else holds.
+    Dispute {
+        login: String,
+        kind: ApplicantKind,
+        step: DisputeStep,
+        form: DisputeForm,
+    },
     /// «Дополнить» (or «Не решено» with `reopen`): text and files, then «Отправить».
     TicketFollowUp {
         ticket_id: i64,
@@ -103,6 +116,25 @@ pub enum State {
 }
 
 impl State {
+    /// The next message is a password: it is taken as typed (even when it starts with «/»)
+    /// and deleted from the chat.
+    pub fn wants_secret(&self) -> bool {
+        matches!(
+            self,
+            State::Registration {
+                step: RegStep::Password | RegStep::PasswordRepeat,
+                ..
+            } | State::LoginPassword { .. }
+                | State::ResetPassword { .. }
+                | State::ResetPasswordRepeat { .. }
+                | State::ChangePwCurrent
+                | State::ChangePwNew
+                | State::ChangePwRepeat { .. }
+                | State::EditEmailPassword
+                | State::DeleteConfirm
+        )
+    }
+
     /// A stored state; one written by an older version that no longer fits becomes `Stale`:
     /// the handler resets the person to the menu with a word of explanation, never silence.
     pub fn from_stored(json: &str) -> Self {
@@ -293,6 +325,9 @@ pub struct RegForm {
     /// Came here with «Исправить»: after this step, back to the summary.
     #[serde(default)]
     pub editing: bool,
+    /// A login typed here that a confirmed account holds: «Это мой номер» disputes it.
+    #[serde(default)]
+    pub taken_login: Option<String>,
 }
 
 impl RegForm {
@@ -401,4 +436,23 @@ pub struct ConnDraft {
     /// A multiple choice or the stages, while being collected.
     #[serde(default)]
     pub pending: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DisputeStep {
+    Name,
+    Email,
+    Phone,
+    Comment,
+    Summary,
+}
+
+/// What the person who disputes a login tells the operators.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DisputeForm {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub comment: Option<String>,
 }

@@ -225,6 +225,43 @@ impl Desk<'_> {
 }
 
 impl Desk<'_> {
+    /// A disputed login, as a card for the operators (no buttons: the back office decides and
+    /// releases the login with `kabinet account release`).
+    pub async fn deliver_dispute(&self, row: i64, id: i64) -> Result<(), DeskError> {
+        let Some(d) = self.store.dispute(id).await? else {
+            return Ok(());
+        };
+        let loc = self.config.default_locale.as_str();
+        let kind =
+            crate::domain::ApplicantKind::from_str_opt(&d.kind).unwrap_or(crate::domain::ApplicantKind::Individual);
+        let none = "—".to_owned();
+        let text = i18n::tf(
+            loc,
+            "dispute.card",
+            &[
+                ("login_name", &super::login_name(loc, kind)),
+                ("login", &esc(&d.login)),
+                ("name", &esc(&d.name)),
+                ("email", &esc(&d.email)),
+                ("phone", &esc(d.phone.as_ref().unwrap_or(&none))),
+                ("comment", &esc(d.comment.as_ref().unwrap_or(&none))),
+                ("date", &self.config.local_date(d.created_at)),
+            ],
+        );
+        let mut turn = self.tg.turn(self.group, Priority::Bulk).await;
+        for (i, part) in split::split(&text, TEXT_LIMIT).iter().enumerate() {
+            let key = format!("ev:{row}:t{i}");
+            if self.store.piece(&key).await?.is_some() {
+                continue;
+            }
+            let sent = turn.send_text(part, Extras::default()).await?;
+            self.store
+                .record_piece(&key, self.group.0, i64::from(sent.0), None, self.clock.now())
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Tells the group about status choices that waited too long for the operator's reply,
     /// each as a reply to its card; returns how many lapsed.
     pub async fn lapse_pending(&self) -> Result<usize, DeskError> {

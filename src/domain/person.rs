@@ -119,6 +119,54 @@ pub fn mask_email(s: &str) -> String {
     }
 }
 
+/// Text for a log line or a stored error, with what could identify someone masked: e-mail
+/// addresses (`iv***@example.ru`) and runs of ten or more digits (a СНИЛС, ОГРН, ОГРНИП or
+/// phone: `•••••••4595`).
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let trimmed = word.trim_matches(|c: char| "<>()[]{},;:'\"".contains(c));
+        if trimmed.contains('@') && !trimmed.starts_with('@') && !trimmed.ends_with('@') {
+            out.push_str(&word.replace(trimmed, &mask_email(trimmed)));
+        } else {
+            out.push_str(&mask_digit_runs(word));
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_whitespace() {
+            flush(&mut word, &mut out);
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+fn mask_digit_runs(word: &str) -> String {
+    let mut out = String::new();
+    let mut run = String::new();
+    for c in word.chars().chain(std::iter::once('\0')) {
+        if c.is_ascii_digit() {
+            run.push(c);
+            continue;
+        }
+        if run.len() >= 10 {
+            out.push_str(&crate::domain::ids::mask_digits(&run));
+        } else {
+            out.push_str(&run);
+        }
+        run.clear();
+        if c != '\0' {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum PasswordError {
     #[error("too short")]
@@ -177,6 +225,16 @@ pub fn normalize_phone(input: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redact_masks_addresses_and_long_digit_runs() {
+        assert_eq!(
+            redact("550 5.1.1 <ivanov@example.ru>: Recipient rejected for 11223344595"),
+            "550 5.1.1 <iv***@example.ru>: Recipient rejected for •••••••4595"
+        );
+        assert_eq!(redact("retry after 30 s, code 429"), "retry after 30 s, code 429");
+        assert_eq!(redact("+79001234567"), "+•••••••4567");
+    }
 
     #[test]
     fn person_names() {

@@ -244,7 +244,7 @@ impl Sandbox {
         });
         let pump = tokio::spawn(pump(shared.clone()));
 
-        let router = web::router(shared);
+        let router = web::router(shared, web::Own { port: address.port() });
         let web = tokio::spawn(async move {
             let _ = axum::serve(listener, router)
                 .with_graceful_shutdown(async move {

@@ -24,7 +24,60 @@ const APP_CSS: &str = include_str!("assets/app.css");
 /// Uploads bigger than this are refused by the page's server (Telegram's own bot limit).
 const MAX_UPLOAD: usize = 50 * 1024 * 1024;
 
-pub(super) fn router(shared: Arc<Shared>) -> Router {
+/// The page's own address: requests must name it as their `Host`, and every POST as its
+/// `Origin`. A page elsewhere (or a name rebound to 127.0.0.1 by DNS) can neither drive the
+/// sandbox nor read its events, codes included.
+#[derive(Clone, Copy)]
+pub(super) struct Own {
+    pub port: u16,
+}
+
+impl Own {
+    fn host_ok(&self, host: &str) -> bool {
+        let port = self.port;
+        ["127.0.0.1", "localhost", "[::1]"]
+            .iter()
+            .any(|h| host.eq_ignore_ascii_case(&format!("{h}:{port}")))
+    }
+
+    fn origin_ok(&self, origin: &str) -> bool {
+        origin.strip_prefix("http://").is_some_and(|host| self.host_ok(host))
+    }
+}
+
+/// Every response carries the page's content policy and `nosniff`; a request from anywhere
+/// but the page itself is refused.
+async fn guard(State(own): State<Own>, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let headers = request.headers();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let unsafe_method = !matches!(request.method(), &axum::http::Method::GET | &axum::http::Method::HEAD);
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let mut response = if !own.host_ok(host) {
+        refuse(
+            StatusCode::MISDIRECTED_REQUEST,
+            "this page answers only at its own loopback address",
+        )
+    } else if unsafe_method && !origin.is_some_and(|o| own.origin_ok(o)) {
+        refuse(StatusCode::FORBIDDEN, "only the sandbox's own page may do that")
+    } else {
+        next.run(request).await
+    };
+    let h = response.headers_mut();
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(PAGE_POLICY));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
+
+/// Only this server: no fonts, scripts or images from elsewhere; never framed.
+const PAGE_POLICY: &str =
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; frame-ancestors 'none'";
+
+pub(super) fn router(shared: Arc<Shared>, own: Own) -> Router {
     Router::new()
         .route("/", get(|| async { page(INDEX, "text/html; charset=utf-8") }))
         .route(
@@ -40,6 +93,7 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .route("/api/upload", post(upload))
         .route("/api/files/{id}", get(download))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD + 64 * 1024))
+        .layer(axum::middleware::from_fn_with_state(own, guard))
         .with_state(shared)
 }
 
@@ -48,11 +102,7 @@ fn page(body: &'static str, content_type: &'static str) -> Response {
         [
             (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "no-cache"),
-            // Only this server: no fonts, scripts or images from elsewhere.
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'",
-            ),
+            (header::CONTENT_SECURITY_POLICY, PAGE_POLICY),
         ],
         body,
     )
@@ -297,18 +347,19 @@ struct DownloadQuery {
     inline: Option<bool>,
 }
 
+/// Pictures the page may show in place; anything else (SVG and HTML included) is only ever
+/// downloaded, so an uploaded file cannot run script on the page's origin.
+const SHOWN_INLINE: &[&str] = &["image/jpeg", "image/png", "image/gif", "image/webp"];
+
 /// A file from the chat: what the bot sent or what someone uploaded.
 async fn download(State(s): State<Arc<Shared>>, Path(id): Path<String>, Query(q): Query<DownloadQuery>) -> Response {
     let Some(file) = s.api.file(&id) else {
         return refuse(StatusCode::NOT_FOUND, "no such file");
     };
+    let inline = q.inline.unwrap_or(false) && SHOWN_INLINE.contains(&file.mime.as_str());
     let disposition = format!(
         "{}; filename*=UTF-8''{}",
-        if q.inline.unwrap_or(false) {
-            "inline"
-        } else {
-            "attachment"
-        },
+        if inline { "inline" } else { "attachment" },
         url::form_urlencoded::byte_serialize(file.name.as_bytes())
             .collect::<String>()
             .replace('+', "%20")
@@ -321,6 +372,10 @@ async fn download(State(s): State<Arc<Shared>>, Path(id): Path<String>, Query(q)
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    // Opened by itself, a file is a sandboxed document with no script and no resources.
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'; img-src 'self'"),
+    );
     response
 }

@@ -1,11 +1,11 @@
 //! Accounts, the Telegram chats linked to them and their consents.
 
-use super::codes::{self, CodeCheck, Issued, Purpose};
+use super::codes::{self, CodeCheck, CodeFor, Issued, Purpose};
 use super::outbox::{self, OutboxMessage};
 use super::{Result, Store, is_unique_violation};
 use crate::domain::ApplicantKind;
 use crate::domain::menu::ItemCounts;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,19 +123,6 @@ struct TokenRow {
     expires: Option<DateTime<Utc>>,
     used: Option<DateTime<Utc>>,
     status: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PasswordLogin {
-    /// Check the password against this hash, then call `login_succeeded` or `login_failed`.
-    Check {
-        account_id: i64,
-        hash: String,
-    },
-    Locked {
-        until: DateTime<Utc>,
-    },
-    NoSuchLogin,
 }
 
 impl Store {
@@ -259,7 +246,12 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         link(&mut tx, chat_id, id, now).await?;
-        codes::insert(&mut tx, id, Purpose::Register, new.email, issued, now).await?;
+        let key = CodeFor {
+            account_id: id,
+            purpose: Purpose::Register,
+            chat_id,
+        };
+        codes::insert(&mut tx, key, new.email, issued, now).await?;
         outbox::enqueue(&mut tx, letter, now).await?;
         let replies = super::finish::write(finish, &mut tx, now).await?;
         tx.commit().await?;
@@ -278,9 +270,20 @@ impl Store {
         Ok(())
     }
 
-    pub async fn confirm_by_code(&self, account_id: i64, typed: &str, now: DateTime<Utc>) -> Result<ConfirmOutcome> {
+    pub async fn confirm_by_code(
+        &self,
+        account_id: i64,
+        chat_id: i64,
+        typed: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ConfirmOutcome> {
         let mut tx = self.pool.begin().await?;
-        let check = codes::check(&mut tx, account_id, Purpose::Register, typed, now).await?;
+        let key = CodeFor {
+            account_id,
+            purpose: Purpose::Register,
+            chat_id,
+        };
+        let check = codes::check(&mut tx, key, typed, now).await?;
         if !matches!(check, CodeCheck::Ok { .. }) {
             tx.commit().await?;
             return Ok(ConfirmOutcome::Code(check));
@@ -350,53 +353,9 @@ impl Store {
         })
     }
 
-    pub async fn begin_password_login(&self, login: &str, now: DateTime<Utc>) -> Result<PasswordLogin> {
-        let Some(acc) = self.confirmed_by_login(login).await? else {
-            return Ok(PasswordLogin::NoSuchLogin);
-        };
-        if let Some(until) = acc.locked_until.filter(|u| *u > now) {
-            return Ok(PasswordLogin::Locked { until });
-        }
-        Ok(PasswordLogin::Check {
-            account_id: acc.id,
-            hash: acc.password_hash.unwrap_or_default(),
-        })
-    }
-
-    /// Counts a wrong password; the `max`-th in a row locks password sign-in for `lock`.
-    /// Returns the lock's end when this failure set it.
-    pub async fn login_failed(
-        &self,
-        account_id: i64,
-        now: DateTime<Utc>,
-        max: i64,
-        lock: Duration,
-    ) -> Result<Option<DateTime<Utc>>> {
-        let (failed,): (i64,) = sqlx::query_as(
-            "UPDATE accounts SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins",
-        )
-        .bind(account_id)
-        .fetch_one(&self.pool)
-        .await?;
-        if failed < max {
-            return Ok(None);
-        }
-        let until = now + lock;
-        sqlx::query("UPDATE accounts SET failed_logins = 0, locked_until = ? WHERE id = ?")
-            .bind(until)
-            .bind(account_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(Some(until))
-    }
-
     /// Signs this chat in and tells the account's other chats, in one transaction.
     pub async fn sign_in(&self, chat_id: i64, account_id: i64, notice: &str, now: DateTime<Utc>) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = ?")
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?;
         let others: Vec<(i64,)> =
             sqlx::query_as("SELECT chat_id FROM chats WHERE account_id = ? AND chat_id <> ? AND blocked_at IS NULL")
                 .bind(account_id)
@@ -434,13 +393,47 @@ impl Store {
         Ok(())
     }
 
-    pub async fn set_password_hash(&self, account_id: i64, hash: &str) -> Result<()> {
-        sqlx::query("UPDATE accounts SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE id = ?")
+    /// A new password: every chat of the account but `keep` is signed out, its dialogue
+    /// dropped, and told (`notices`, one per chat, in its language) — in one transaction.
+    pub async fn set_password(
+        &self,
+        account_id: i64,
+        hash: &str,
+        keep: i64,
+        notices: &[OutboxMessage],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?")
             .bind(hash)
             .bind(account_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        sign_out_all(&mut tx, account_id, Some(keep)).await?;
+        for n in notices {
+            outbox::enqueue(&mut tx, n, now).await?;
+        }
+        tx.commit().await?;
         Ok(())
+    }
+
+    /// Every account with this login (confirmed, pending), newest first.
+    pub async fn accounts_by_login(&self, login: &str) -> Result<Vec<Account>> {
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE login = ? ORDER BY id DESC"
+        )))
+        .bind(login)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Every chat of the account that would be told something, with its language (blocked ones
+    /// too: they are signed out all the same).
+    pub async fn chats_of(&self, account_id: i64) -> Result<Vec<(i64, Option<String>)>> {
+        Ok(sqlx::query_as("SELECT chat_id, locale FROM chats WHERE account_id = ?")
+            .bind(account_id)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     pub async fn set_name(&self, account_id: i64, name: &str) -> Result<()> {
@@ -461,48 +454,93 @@ impl Store {
         Ok(())
     }
 
-    /// A code sent to the new address replaces the e-mail only when it comes back right.
-    pub async fn change_email_by_code(&self, account_id: i64, typed: &str, now: DateTime<Utc>) -> Result<CodeCheck> {
+    /// A code sent to the new address replaces the e-mail only when it comes back right; the
+    /// old address is told (`to_old`, made from the new address) in the same transaction.
+    pub async fn change_email_by_code(
+        &self,
+        key: CodeFor,
+        typed: &str,
+        to_old: impl FnOnce(&str, &str) -> OutboxMessage,
+        now: DateTime<Utc>,
+    ) -> Result<CodeCheck> {
         let mut tx = self.pool.begin().await?;
-        let check = codes::check(&mut tx, account_id, Purpose::EmailChange, typed, now).await?;
+        let check = codes::check(&mut tx, key, typed, now).await?;
         if let CodeCheck::Ok { email } = &check {
+            let (old,): (Option<String>,) = sqlx::query_as("SELECT email FROM accounts WHERE id = ?")
+                .bind(key.account_id)
+                .fetch_one(&mut *tx)
+                .await?;
             sqlx::query("UPDATE accounts SET email = ? WHERE id = ?")
                 .bind(email)
-                .bind(account_id)
+                .bind(key.account_id)
                 .execute(&mut *tx)
                 .await?;
+            if let Some(old) = old.filter(|o| !o.eq_ignore_ascii_case(email)) {
+                outbox::enqueue(&mut tx, &to_old(&old, email), now).await?;
+            }
         }
         tx.commit().await?;
         Ok(check)
     }
 
-    /// Withdrawal of consent: personal data erased, consent marked withdrawn, every chat
-    /// signed out, codes gone. The row stays (anonymized) so later records keep their owner id.
-    pub async fn delete_account(&self, account_id: i64, now: DateTime<Utc>) -> Result<()> {
+    /// Withdrawal of consent: every identifying value of the account erased (see `erase`),
+    /// consent marked withdrawn, every chat signed out and told (`notices`), its dialogues
+    /// dropped — in one transaction. The row stays, without identity, so the kept records (item
+    /// numbers, statuses, dates, readings by meter) keep their owner id.
+    pub async fn delete_account(&self, account_id: i64, notices: &[OutboxMessage], now: DateTime<Utc>) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "UPDATE accounts SET status = 'deleted', login = NULL, name = NULL, email = NULL,
-                    phone = NULL, password_hash = NULL, deleted_at = ? WHERE id = ?",
-        )
-        .bind(now)
-        .bind(account_id)
-        .execute(&mut *tx)
-        .await?;
+        erase(&mut tx, account_id, now).await?;
         sqlx::query("UPDATE consents SET withdrawn_at = ? WHERE account_id = ? AND withdrawn_at IS NULL")
             .bind(now)
             .bind(account_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM email_codes WHERE account_id = ?")
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE chats SET account_id = NULL, linked_at = NULL WHERE account_id = ?")
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?;
+        for n in notices {
+            outbox::enqueue(&mut tx, n, now).await?;
+        }
         tx.commit().await?;
+        self.purge_freed_pages().await;
         Ok(())
+    }
+
+    /// Copies of erased pages left in the write-ahead log go with a checkpoint (`secure_delete`
+    /// already zeroes them in the database file). Best effort: a reader holding the log keeps
+    /// its pages until the next checkpoint.
+    pub async fn purge_freed_pages(&self) {
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await {
+            tracing::warn!(error = %e, "checkpoint after an erasure failed");
+        }
+    }
+
+    /// The back office frees a login that someone else holds: the holder's account loses its
+    /// identity as on deletion, its chats are signed out and told; the release is audited.
+    /// Returns false when no confirmed account holds the login.
+    pub async fn release_login(
+        &self,
+        login: &str,
+        reason: &str,
+        notices: impl FnOnce(&[(i64, Option<String>)]) -> Vec<OutboxMessage>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let Some(acc) = self.confirmed_by_login(login).await? else {
+            return Ok(false);
+        };
+        let chats = self.chats_of(acc.id).await?;
+        let mut tx = self.pool.begin().await?;
+        erase(&mut tx, acc.id, now).await?;
+        sqlx::query("INSERT INTO account_audit (at, action, login, account_id, reason) VALUES (?, 'release', ?, ?, ?)")
+            .bind(now)
+            .bind(login)
+            .bind(acc.id)
+            .bind(reason)
+            .execute(&mut *tx)
+            .await?;
+        for n in notices(&chats) {
+            outbox::enqueue(&mut tx, &n, now).await?;
+        }
+        tx.commit().await?;
+        self.purge_freed_pages().await;
+        Ok(true)
     }
 
     /// Items per conditional menu section.
@@ -523,6 +561,99 @@ impl Store {
         }
         Ok(counts)
     }
+}
+
+/// Signs out every chat of the account (but `keep`) and drops their dialogues.
+async fn sign_out_all(conn: &mut sqlx::SqliteConnection, account_id: i64, keep: Option<i64>) -> Result<()> {
+    let keep = keep.unwrap_or(0);
+    sqlx::query(
+        "DELETE FROM dialogues WHERE chat_id IN (SELECT chat_id FROM chats WHERE account_id = ? AND chat_id <> ?)",
+    )
+    .bind(account_id)
+    .bind(keep)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE chats SET account_id = NULL, linked_at = NULL WHERE account_id = ? AND chat_id <> ?")
+        .bind(account_id)
+        .bind(keep)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Every identifying value of an account, in every table, removed or blanked: the account's
+/// login, name, e-mail, phone and password; what its items say (texts, addresses, fields,
+/// passport data, the applicant's copy, names of objects), their files, drafts, meters'
+/// addresses and places, photos of readings, codes, letters and messages waiting or kept in
+/// the outbox, and the dialogues of its chats, which are signed out. Kept without identity:
+/// item numbers, kinds, statuses and their dates, meters (resource, serial, capacity,
+/// verification date) with their readings, consents with their dates.
+async fn erase(conn: &mut sqlx::SqliteConnection, account_id: i64, now: DateTime<Utc>) -> Result<()> {
+    const STEPS: &[&str] = &[
+        // Letters to any address the account had, and messages to its chats: blanked.
+        "UPDATE outbox SET payload = '{}', last_error = NULL,
+                status = CASE status WHEN 'pending' THEN 'failed' ELSE status END,
+                done_at = COALESCE(done_at, ?2)
+         WHERE (channel = 'email' AND json_extract(payload, '$.to') IN
+                  (SELECT email FROM accounts WHERE id = ?1 UNION SELECT email FROM email_codes WHERE account_id = ?1))
+            OR (channel = 'telegram' AND json_extract(payload, '$.chat_id') IN
+                  (SELECT chat_id FROM chats WHERE account_id = ?1))",
+        "DELETE FROM email_codes WHERE account_id = ?1",
+        // Tickets: texts, fields, files.
+        "DELETE FROM attachments WHERE owner_kind = 'ticket_message' AND owner_id IN
+           (SELECT m.id FROM ticket_messages m JOIN tickets t ON t.id = m.ticket_id WHERE t.account_id = ?1)",
+        "UPDATE ticket_messages SET text = NULL WHERE ticket_id IN (SELECT id FROM tickets WHERE account_id = ?1)",
+        "UPDATE ticket_status_history SET note = NULL WHERE ticket_id IN (SELECT id FROM tickets WHERE account_id = ?1)",
+        "UPDATE tickets SET topic = '', fields = '{}' WHERE account_id = ?1",
+        // Connection applications: the applicant's copy, the form, additions, notes, files, drafts.
+        "DELETE FROM attachments WHERE (owner_kind IN ('connection', 'connection_issued') AND owner_id IN
+             (SELECT id FROM connection_applications WHERE account_id = ?1))
+           OR (owner_kind = 'connection_addition' AND owner_id IN
+             (SELECT d.id FROM connection_additions d JOIN connection_applications a ON a.id = d.application_id
+              WHERE a.account_id = ?1))",
+        "UPDATE connection_additions SET text = NULL WHERE application_id IN
+           (SELECT id FROM connection_applications WHERE account_id = ?1)",
+        "UPDATE connection_status_history SET note = NULL WHERE application_id IN
+           (SELECT id FROM connection_applications WHERE account_id = ?1)",
+        "UPDATE connection_applications SET object_name = '', fields = '{}', applicant = '{}' WHERE account_id = ?1",
+        "DELETE FROM connection_drafts WHERE account_id = ?1",
+        // Meters: where they are; requests' details and files; photos of readings.
+        "DELETE FROM attachments WHERE owner_kind = 'meter_request' AND owner_id IN
+           (SELECT id FROM meter_requests WHERE account_id = ?1)",
+        "UPDATE meter_requests SET details = '{}', status_note = NULL WHERE account_id = ?1",
+        "UPDATE readings SET photo_file_id = NULL WHERE meter_id IN (SELECT id FROM meters WHERE account_id = ?1)",
+        "UPDATE meters SET address = '', place = '', model = NULL, archived_at = COALESCE(archived_at, ?2)
+         WHERE account_id = ?1",
+        // Its chats: dialogues dropped, signed out.
+        "DELETE FROM dialogues WHERE chat_id IN (SELECT chat_id FROM chats WHERE account_id = ?1)",
+        "UPDATE chats SET account_id = NULL, linked_at = NULL WHERE account_id = ?1",
+        "UPDATE accounts SET status = 'deleted', login = NULL, name = NULL, email = NULL, phone = NULL,
+                password_hash = NULL, failed_logins = 0, locked_until = NULL, deleted_at = ?2
+         WHERE id = ?1",
+    ];
+    let (login,): (Option<String>,) = sqlx::query_as("SELECT login FROM accounts WHERE id = ?")
+        .bind(account_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    if let Some(login) = login {
+        // The lock-out counters of the login (keyed by its hash).
+        sqlx::query("DELETE FROM rate_events WHERE key LIKE ?")
+            .bind(format!("pw:{}:%", login_key(&login)))
+            .execute(&mut *conn)
+            .await?;
+    }
+    for step in STEPS {
+        let uses_now = step.contains("?2");
+        let q = sqlx::query(AssertSqlSafe(*step)).bind(account_id);
+        let q = if uses_now { q.bind(now) } else { q };
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// A login as it appears in rate-limit keys: hashed, never in clear.
+pub fn login_key(login: &str) -> String {
+    codes::hash(&format!("login:{login}"))[..16].to_owned()
 }
 
 async fn mark_confirmed(conn: &mut sqlx::SqliteConnection, account_id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {

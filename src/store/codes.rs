@@ -71,37 +71,50 @@ pub fn normalize_code(input: &str) -> Option<String> {
     (d.len() == 6).then_some(d)
 }
 
-/// Stores a new code (closing the older open ones of the same purpose).
+/// Whose code: an account, what for, and the chat that asked for it. Each chat has its own
+/// codes: a stranger who asks for one voids nothing of the owner's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeFor {
+    pub account_id: i64,
+    pub purpose: Purpose,
+    pub chat_id: i64,
+}
+
+/// Stores a new code; the older ones of the same account, purpose and chat are closed and
+/// their links die with them.
 pub async fn insert(
     conn: &mut SqliteConnection,
-    account_id: i64,
-    purpose: Purpose,
+    key: CodeFor,
     email: &str,
     issued: &Issued,
     now: DateTime<Utc>,
 ) -> Result<()> {
     sqlx::query(
-        "UPDATE email_codes SET code_closed_at = ?
-         WHERE account_id = ? AND purpose = ? AND code_closed_at IS NULL",
+        "UPDATE email_codes SET code_closed_at = COALESCE(code_closed_at, ?1),
+                token_expires_at = CASE WHEN token_expires_at > ?1 THEN ?1 ELSE token_expires_at END
+         WHERE account_id = ?2 AND purpose = ?3 AND chat_id IS ?4
+           AND (code_closed_at IS NULL OR token_expires_at > ?1)",
     )
     .bind(now)
-    .bind(account_id)
-    .bind(purpose.as_str())
+    .bind(key.account_id)
+    .bind(key.purpose.as_str())
+    .bind(key.chat_id)
     .execute(&mut *conn)
     .await?;
     sqlx::query(
         "INSERT INTO email_codes (account_id, purpose, email, code_hash, code_expires_at,
-                                  token_hash, token_expires_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                  token_hash, token_expires_at, created_at, chat_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(account_id)
-    .bind(purpose.as_str())
+    .bind(key.account_id)
+    .bind(key.purpose.as_str())
     .bind(email)
-    .bind(code_hash(account_id, purpose, &issued.code))
+    .bind(code_hash(key.account_id, key.purpose, &issued.code))
     .bind(now + Duration::minutes(CODE_TTL_MIN))
     .bind(issued.token.as_deref().map(hash))
     .bind(issued.token.as_ref().map(|_| now + Duration::hours(TOKEN_TTL_HOURS)))
     .bind(now)
+    .bind(key.chat_id)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -125,20 +138,18 @@ pub enum CodeCheck {
 }
 
 /// Checks a typed code inside the caller's transaction, counting the attempt.
-pub async fn check(
-    conn: &mut SqliteConnection,
-    account_id: i64,
-    purpose: Purpose,
-    typed: &str,
-    now: DateTime<Utc>,
-) -> Result<CodeCheck> {
+pub async fn check(conn: &mut SqliteConnection, key: CodeFor, typed: &str, now: DateTime<Utc>) -> Result<CodeCheck> {
+    let CodeFor {
+        account_id, purpose, ..
+    } = key;
     let row: Option<(i64, String, DateTime<Utc>, i64, String)> = sqlx::query_as(
         "SELECT id, code_hash, code_expires_at, attempts, email FROM email_codes
-         WHERE account_id = ? AND purpose = ? AND code_closed_at IS NULL
+         WHERE account_id = ? AND purpose = ? AND chat_id IS ? AND code_closed_at IS NULL
          ORDER BY id DESC LIMIT 1",
     )
     .bind(account_id)
     .bind(purpose.as_str())
+    .bind(key.chat_id)
     .fetch_optional(&mut *conn)
     .await?;
     let Some((id, stored, expires, attempts, email)) = row else {
@@ -183,13 +194,15 @@ pub struct SentStats {
 }
 
 impl Store {
-    pub async fn codes_sent_since(&self, account_id: i64, purpose: Purpose, since: DateTime<Utc>) -> Result<SentStats> {
+    /// Codes sent for this account and purpose to this chat's requests since `since`.
+    pub async fn codes_sent_since(&self, key: CodeFor, since: DateTime<Utc>) -> Result<SentStats> {
         let (count, last): (i64, Option<DateTime<Utc>>) = sqlx::query_as(
             "SELECT COUNT(*), MAX(created_at) FROM email_codes
-             WHERE account_id = ? AND purpose = ? AND created_at > ?",
+             WHERE account_id = ? AND purpose = ? AND chat_id IS ? AND created_at > ?",
         )
-        .bind(account_id)
-        .bind(purpose.as_str())
+        .bind(key.account_id)
+        .bind(key.purpose.as_str())
+        .bind(key.chat_id)
         .bind(since)
         .fetch_one(&self.pool)
         .await?;
@@ -199,30 +212,23 @@ impl Store {
     /// Stores a code and queues its letter in one transaction.
     pub async fn issue_code(
         &self,
-        account_id: i64,
-        purpose: Purpose,
+        key: CodeFor,
         email: &str,
         issued: &Issued,
         letter: &super::outbox::OutboxMessage,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        insert(&mut tx, account_id, purpose, email, issued, now).await?;
+        insert(&mut tx, key, email, issued, now).await?;
         super::outbox::enqueue(&mut tx, letter, now).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Checks a code that needs nothing else done in its transaction (password reset).
-    pub async fn check_code(
-        &self,
-        account_id: i64,
-        purpose: Purpose,
-        typed: &str,
-        now: DateTime<Utc>,
-    ) -> Result<CodeCheck> {
+    pub async fn check_code(&self, key: CodeFor, typed: &str, now: DateTime<Utc>) -> Result<CodeCheck> {
         let mut tx = self.pool.begin().await?;
-        let r = check(&mut tx, account_id, purpose, typed, now).await?;
+        let r = check(&mut tx, key, typed, now).await?;
         tx.commit().await?;
         Ok(r)
     }

@@ -30,4 +30,29 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+
+    /// The latest event of `key` in the last `window`, and how many there were.
+    pub async fn rate_recent(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        window: Duration,
+    ) -> Result<(i64, Option<DateTime<Utc>>)> {
+        Ok(
+            sqlx::query_as("SELECT COUNT(*), MAX(at) FROM rate_events WHERE key = ? AND at > ?")
+                .bind(key)
+                .bind(now - window)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Forgets the events of `key` (a right password clears the wrong ones before it).
+    pub async fn rate_clear(&self, key: &str) -> Result<()> {
+        sqlx::query("DELETE FROM rate_events WHERE key = ?")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
 }

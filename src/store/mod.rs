@@ -6,6 +6,7 @@ pub mod connection;
 pub mod delivery;
 pub mod desk;
 pub mod dialogue;
+pub mod disputes;
 pub mod finish;
 pub mod limits;
 pub mod meters;
@@ -52,6 +53,8 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
+            // Erased personal data must not stay readable in the file's free space.
+            .pragma("secure_delete", "on")
             .busy_timeout(Duration::from_secs(10));
         let file = opts.get_filename();
         if let Some(dir) = Path::new(file).parent().filter(|d| !d.as_os_str().is_empty()) {

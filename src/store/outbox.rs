@@ -166,7 +166,7 @@ impl Store {
     pub async fn outbox_retry(&self, id: i64, next: DateTime<Utc>, error: &str) -> Result<()> {
         sqlx::query("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?")
             .bind(next)
-            .bind(error)
+            .bind(crate::domain::person::redact(error))
             .bind(id)
             .execute(&self.pool)
             .await?;
@@ -180,7 +180,7 @@ impl Store {
              WHERE id = ?",
         )
         .bind(now)
-        .bind(error)
+        .bind(crate::domain::person::redact(error))
         .bind(id)
         .execute(&self.pool)
         .await?;

@@ -20,6 +20,8 @@ pub struct Retention {
     pub unconfirmed: Duration,
     /// Telegram's refusals, for /stats.
     pub refusals: Duration,
+    /// Disputed logins, once filed (the back office has long decided by then).
+    pub disputes: Duration,
 }
 
 impl Default for Retention {
@@ -32,6 +34,7 @@ impl Default for Retention {
             idle_dialogues: Duration::days(30),
             unconfirmed: Duration::days(7),
             refusals: Duration::days(30),
+            disputes: Duration::days(365),
         }
     }
 }
@@ -47,6 +50,7 @@ pub struct Pruned {
     pub dialogues: u64,
     pub unconfirmed: u64,
     pub refusals: u64,
+    pub disputes: u64,
 }
 
 impl Pruned {
@@ -59,6 +63,7 @@ impl Pruned {
             + self.dialogues
             + self.unconfirmed
             + self.refusals
+            + self.disputes
     }
 }
 
@@ -95,6 +100,7 @@ impl Store {
             )
             .await?,
             refusals: run("DELETE FROM telegram_refusals WHERE at < ?", now - keep.refusals).await?,
+            disputes: run("DELETE FROM login_disputes WHERE created_at < ?", now - keep.disputes).await?,
         })
     }
 }

@@ -7,6 +7,7 @@
 use crate::clock::Clock;
 use crate::config::Schedule;
 use crate::desk::deliver::{Desk, DeskError};
+use crate::domain::person::redact;
 use crate::mail::Mailer;
 use crate::store::Store;
 use crate::store::desk::{ItemKind, ItemRef};
@@ -202,6 +203,16 @@ impl OutboxWorker {
             Err(e) => Outcome::Permanent(format!("unreadable payload: {e}")),
         };
         let now = self.clock.now();
+        // Errors are logged and kept: what could identify someone (an address a server names
+        // in its refusal) is masked first.
+        let outcome = match outcome {
+            Outcome::Retry { after_secs, error } => Outcome::Retry {
+                after_secs,
+                error: redact(&error),
+            },
+            Outcome::Permanent(error) => Outcome::Permanent(redact(&error)),
+            other => other,
+        };
         match outcome {
             Outcome::Left => return Ok(false),
             Outcome::Done => self.store.outbox_done(row.id, now).await?,

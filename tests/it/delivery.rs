@@ -3,7 +3,7 @@
 //! the worst moment, a stop with a long queue.
 
 use crate::e2e::{E2e, register, seed_reminders};
-use crate::helpers::{Client, code_in, ru};
+use crate::helpers::{Client, code_in, ru, snils};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use tgmock::Event;
@@ -19,15 +19,6 @@ fn sent_per_chat(e: &E2e, needle: &str) -> HashMap<i64, usize> {
         }
     }
     out
-}
-
-/// A СНИЛС with correct check digits, from nine digits.
-fn snils(base: u64) -> String {
-    let digits = format!("{base:09}");
-    (0..100)
-        .map(|cc| format!("{digits}{cc:02}"))
-        .find(|s| kabinet::domain::ids::Snils::parse(s).is_ok())
-        .expect("some check number fits")
 }
 
 /// The appeal's steps up to its summary (no files, no copy by e-mail).

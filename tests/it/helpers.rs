@@ -482,3 +482,12 @@ impl Group {
         self.api.push_update(who.press(&format!("g{}", self.query), msg, &data));
     }
 }
+
+/// A СНИЛС with correct check digits, from nine digits.
+pub fn snils(base: u64) -> String {
+    let digits = format!("{base:09}");
+    (0..100)
+        .map(|cc| format!("{digits}{cc:02}"))
+        .find(|s| kabinet::domain::ids::Snils::parse(s).is_ok())
+        .expect("some check number fits")
+}

@@ -301,8 +301,26 @@ async fn a_newcomer_registers_files_an_appeal_and_the_operator_answers_in_the_br
 }
 
 /// One HTTP/1.1 exchange over a fresh connection: status, head, body.
+/// A request as the page makes it: to its own address, POSTs with its own origin.
 async fn http(
     addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String, Vec<u8>) {
+    let origin = format!("http://{addr}");
+    let mut all = headers.to_vec();
+    if method == "POST" {
+        all.push(("Origin", &origin));
+    }
+    http_raw(addr, &addr.to_string(), method, path, &all, body).await
+}
+
+/// A request with the `Host` given and only the headers given.
+async fn http_raw(
+    addr: std::net::SocketAddr,
+    host: &str,
     method: &str,
     path: &str,
     headers: &[(&str, &str)],
@@ -311,7 +329,7 @@ async fn http(
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
     let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
     );
     for (k, v) in headers {
@@ -482,6 +500,62 @@ async fn the_page_api_refuses_what_it_cannot_do_keeps_files_and_survives_a_resta
     assert_eq!((status, bytes.as_slice()), (200, &b"%PDF-1.4 test"[..]));
     assert!(head.contains("filename*=UTF-8''akt.pdf"), "{head}");
     assert_eq!(http(addr, "GET", "/api/files/nope", &[], b"").await.0, 404);
+    // File ids cannot be guessed from one another.
+    let tail = id.rsplit('-').next().unwrap_or_default();
+    assert!(tail.len() == 16 && tail.chars().all(|c| c.is_ascii_hexdigit()), "{id}");
+
+    // Only the page itself: another host name (DNS rebinding) is refused, and so is a POST from
+    // another origin or with none; every answer carries the policy and nosniff.
+    let (status, head, _) = http_raw(
+        addr,
+        &format!("evil.example:{}", addr.port()),
+        "GET",
+        "/api/events",
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(status, 421);
+    assert!(
+        head.to_ascii_lowercase().contains("x-content-type-options: nosniff"),
+        "{head}"
+    );
+    let hi = serde_json::json!({ "chat": anna, "text": "hi" }).to_string();
+    let json = ("Content-Type", "application/json");
+    let host = addr.to_string();
+    for origin in [None, Some("http://evil.example"), Some("null")] {
+        let mut headers = vec![json];
+        if let Some(o) = origin {
+            headers.push(("Origin", o));
+        }
+        let (status, head, _) = http_raw(addr, &host, "POST", "/api/send", &headers, hi.as_bytes()).await;
+        assert_eq!(status, 403, "origin {origin:?}");
+        assert!(head.to_ascii_lowercase().contains("content-security-policy"), "{head}");
+    }
+
+    // An uploaded SVG is never shown in place: downloaded, sandboxed, not sniffed.
+    let mut svg_form = Vec::new();
+    svg_form.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"chat\"\r\n\r\n{anna}\r\n").bytes());
+    svg_form.extend(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.svg\"\r\nContent-Type: image/svg+xml\r\n\r\n")
+            .bytes(),
+    );
+    svg_form.extend_from_slice(b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>");
+    svg_form.extend(format!("\r\n--{boundary}--\r\n").bytes());
+    let multipart = format!("multipart/form-data; boundary={boundary}");
+    let (status, _, _) = http(addr, "POST", "/api/upload", &[("Content-Type", &multipart)], &svg_form).await;
+    assert_eq!(status, 200);
+    let svg_id = first_batch(addr, 0)
+        .await
+        .iter()
+        .find(|e| e["file"]["name"] == "x.svg")
+        .and_then(|e| e["file"]["id"].as_str().map(str::to_owned))
+        .expect("the SVG in the log");
+    let (_, head, _) = http(addr, "GET", &format!("/api/files/{svg_id}?inline=true"), &[], b"").await;
+    let head = head.to_ascii_lowercase();
+    assert!(head.contains("content-disposition: attachment"), "{head}");
+    assert!(head.contains("content-security-policy: sandbox"), "{head}");
+    assert!(head.contains("x-content-type-options: nosniff"), "{head}");
 
     // A browser that reconnects gets only what it has not seen, from the next entry on.
     assert!(entries.len() >= 3, "{entries:?}");

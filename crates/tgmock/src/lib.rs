@@ -427,7 +427,8 @@ impl MockBotApi {
 pub(crate) fn store_file(shared: &Shared, prefix: &str, name: &str, mime: &str, bytes: Bytes) -> String {
     let mut inner = shared.inner.lock().unwrap();
     inner.next_file += 1;
-    let id = format!("{prefix}{}:{}", inner.next_file, bytes.len());
+    // Not guessable: the sandbox serves files by id.
+    let id = format!("{prefix}{}-{:016x}", inner.next_file, rand::random::<u64>());
     inner.file_bytes += bytes.len();
     inner.file_order.push_back(id.clone());
     inner.files.insert(

@@ -44,7 +44,14 @@ async fn e_mail_change_is_confirmed_before_it_replaces_the_old_one() {
     c.press(&card, &ru("profile.edit"));
     let edit = c.expect_key("profile.edit_q").await;
     c.press(&edit, &ru("profile.field_email"));
+    // The current password first: whoever holds the chat cannot take the account by e-mail.
+    c.expect_key("profile.email_password_q").await;
+    let wrong = c.send("not my password");
+    c.expect_key("profile.pw_wrong").await;
+    c.expect_deleted(wrong).await;
+    let right = c.send(IVANOV.password);
     c.expect_key("profile.email_q").await;
+    c.expect_deleted(right).await;
     c.send("ivanov@example.ru");
     c.expect_key("profile.email_same").await;
     c.send("new@example.ru");
@@ -59,6 +66,9 @@ async fn e_mail_change_is_confirmed_before_it_replaces_the_old_one() {
 
     let mut seen = Vec::new();
     let letter = app.mail_to("new@example.ru", &mut seen).await;
+    // The confirmation letter of the registration went to the old address before.
+    let mut old_seen = Vec::new();
+    app.mail_to("ivanov@example.ru", &mut old_seen).await;
     c.send(&code_in(&letter));
     c.expect_key("profile.email_changed").await;
     let (email,): (String,) = sqlx::query_as("SELECT email FROM accounts")
@@ -66,6 +76,9 @@ async fn e_mail_change_is_confirmed_before_it_replaces_the_old_one() {
         .await
         .unwrap();
     assert_eq!(email, "new@example.ru");
+    // The old address is told, with what to do if it was not the owner.
+    let told = app.mail_to("ivanov@example.ru", &mut old_seen).await;
+    assert!(told.contains("ne***@example.ru") && told.contains("не вы"), "{told}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -119,9 +132,13 @@ async fn sign_out_and_account_deletion() {
     c.send(&ru("menu.profile"));
     let card = c.expect("Профиль").await;
     c.press(&card, &ru("profile.delete"));
-    let q = c.expect_key("profile.delete_q").await;
-    c.press(&q, &ru("profile.delete_yes"));
+    c.expect_key("profile.delete_q").await;
+    // The password confirms it (a wrong one does not).
+    c.send("not my password");
+    c.expect_key("profile.pw_wrong").await;
+    let pw = c.send(IVANOV.password);
     c.expect_key("profile.deleted").await;
+    c.expect_deleted(pw).await;
 
     let store = app.store().await;
     let row: (String, Option<String>, Option<String>, Option<String>, Option<String>) =

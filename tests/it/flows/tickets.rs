@@ -347,7 +347,7 @@ async fn delivered_documents_download_by_id_or_from_the_stored_copy() {
     let doc = c.expect_document().await;
     // The stored copy was uploaded again: its bytes (4 of them) went with it.
     let id = doc.document.as_deref().unwrap_or_default();
-    assert!(id.starts_with("upload:dogovor.pdf:") && id.ends_with(":4"), "{id}");
+    assert!(id.starts_with("upload:dogovor.pdf:"), "{id}");
     assert_eq!(c.api.file(id).map(|f| f.bytes.len()), Some(4));
 }
 
