@@ -93,8 +93,10 @@ impl OutboxWorker {
         }
     }
 
+    /// How long to sleep: until the next row falls due, and at most a few seconds, so rows
+    /// another process wrote (the back office's commands) go out soon.
     async fn until_next_due(&self) -> std::time::Duration {
-        let max = std::time::Duration::from_secs(60);
+        let max = std::time::Duration::from_secs(5);
         match self.store.outbox_next_due(self.operator_chat.is_some()).await {
             Ok(Some(at)) => (at - self.clock.now()).to_std().unwrap_or_default().min(max),
             _ => max,
@@ -182,22 +184,23 @@ impl OutboxWorker {
                 let Some(group) = self.operator_chat else {
                     return Ok(true);
                 };
-                match ItemKind::from_str_opt(&item) {
+                let desk = Desk {
+                    tg: &self.tg,
+                    store: &self.store,
+                    config: &self.config,
+                    clock: &self.clock,
+                    group,
+                };
+                let delivered = match (item.as_str(), ItemKind::from_str_opt(&item)) {
+                    ("dispute", _) => Some(desk.deliver_dispute(row.id, id).await),
+                    (_, Some(kind)) => Some(desk.deliver(row.id, ItemRef { kind, id }, &event).await),
+                    (_, None) => None,
+                };
+                match delivered {
                     None => Outcome::Permanent(format!("unknown item kind {item}")),
-                    Some(kind) => {
-                        let desk = Desk {
-                            tg: &self.tg,
-                            store: &self.store,
-                            config: &self.config,
-                            clock: &self.clock,
-                            group,
-                        };
-                        match desk.deliver(row.id, ItemRef { kind, id }, &event).await {
-                            Ok(()) => Outcome::Done,
-                            Err(DeskError::Send(e)) => e.into(),
-                            Err(DeskError::Store(e)) => store_failure(e),
-                        }
-                    }
+                    Some(Ok(())) => Outcome::Done,
+                    Some(Err(DeskError::Send(e))) => e.into(),
+                    Some(Err(DeskError::Store(e))) => store_failure(e),
                 }
             }
             Err(e) => Outcome::Permanent(format!("unreadable payload: {e}")),

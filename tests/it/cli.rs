@@ -134,6 +134,14 @@ async fn readings_export_for_the_billing_system() {
     assert!(ok(&kabinet(&db, &["export", "readings", "--period", "2026-12"])).contains("13"));
     let bad = kabinet(&db, &["export", "readings", "--period", "ноябрь"]);
     assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("YYYY-MM"));
+    // A name a spreadsheet would run as a formula comes out as plain text.
+    sqlx::query("UPDATE accounts SET name = '=HYPERLINK(\"http://evil.example\",\"1\")'")
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    let csv = ok(&kabinet(&db, &["export", "readings", "--period", "2026-11"]));
+    assert!(csv.contains("\"'=HYPERLINK("), "{csv}");
+    assert!(!csv.contains(",=HYPERLINK") && !csv.contains(",\"=HYPERLINK"), "{csv}");
     drop(store);
 }
 

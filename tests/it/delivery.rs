@@ -224,3 +224,52 @@ async fn sigterm_stops_within_ten_seconds_with_a_long_queue_and_nothing_goes_twi
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// What the logs say of people: no e-mail address, no full login, at the most talkative level
+/// the bot's own code has, through registration, a failed letter, wrong passwords and a reset.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_names_no_address_and_no_login() {
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut e = E2e::prepare(&[
+        ("LOG_TO_FILE", "1"),
+        ("RUST_LOG", "debug,hyper=info,reqwest=info,h2=info,sqlx=info"),
+    ])
+    .await;
+    // The first letters fail: SMTP is not there yet.
+    e.smtp_port = free;
+    e.spawn();
+    let mut c = e.user(43_001);
+    let summary = crate::flows::fill_registration(&mut c, &crate::flows::IVANOV).await;
+    c.press(&summary, &ru("reg.ok"));
+    c.expect("Почти готово").await;
+    let late = crate::smtp::SmtpServer::start_on(free).await;
+    let (_, body) = late.letter().await;
+    c.send(&code_in(&body));
+    c.expect_key("confirm.done").await;
+    let mut other = e.user(43_002);
+    crate::flows::open_login(&mut other).await;
+    other.send("112-233-445 95");
+    other.expect_key("login.password_q").await;
+    other.send("wrong password");
+    other.expect_key("login.bad").await;
+    let (_, clean) = e.sigterm().await;
+    assert!(clean);
+    let log = std::fs::read_to_string(e.log_path()).unwrap();
+    assert!(log.contains("will retry"), "the failed letter was logged");
+    for secret in ["ivanov@example.ru", "11223344595", "correct horse"] {
+        assert!(!log.contains(secret), "the log names {secret}");
+    }
+    let store = kabinet::store::Store::connect(&e.db_url()).await.unwrap();
+    let errors: Vec<(Option<String>,)> = sqlx::query_as("SELECT last_error FROM outbox")
+        .fetch_all(&store.pool)
+        .await
+        .unwrap();
+    for (err,) in errors.into_iter() {
+        let err = err.unwrap_or_default();
+        assert!(!err.contains("ivanov@") && !err.contains("11223344595"), "{err}");
+    }
+}

@@ -43,9 +43,22 @@ impl E2e {
         format!("sqlite://{}", self.dir.path().join("kabinet.db").display())
     }
 
+    /// The process's standard error, when `LOG_TO_FILE` is among the variables: the log.
+    pub fn log_path(&self) -> std::path::PathBuf {
+        self.dir.path().join("kabinet.log")
+    }
+
     pub fn spawn(&mut self) {
         assert!(self.child.is_none());
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_kabinet"));
+        if self.env.iter().any(|(k, _)| k == "LOG_TO_FILE") {
+            let log = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(self.log_path())
+                .expect("log file");
+            cmd.stderr(log);
+        }
         cmd.arg("run")
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())

@@ -356,6 +356,19 @@ impl Client {
         .await
     }
 
+    /// The next message (sent or edited) containing any of `needles`.
+    pub async fn expect_any(&mut self, needles: &[&str]) -> BotMessage {
+        let chat = self.id();
+        next(
+            &self.api,
+            &mut self.cursor,
+            chat,
+            &format!("message containing any of {needles:?}"),
+            |m, _| needles.iter().any(|n| m.text.contains(n)),
+        )
+        .await
+    }
+
     pub async fn expect_key(&mut self, key: &str) -> BotMessage {
         self.expect(&ru_head(key)).await
     }

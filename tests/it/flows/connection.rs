@@ -149,20 +149,25 @@ async fn household_up_to_15_kw_gets_the_short_form() {
     let app = TestApp::spawn().await;
     let mut c = app.user(11_101);
     register_confirmed(&app, &mut c, &IVANOV).await;
-    let first = open_form(&mut c, "electricity").await;
+    file_household_application(&mut c, "4510 123456").await;
+}
+
+/// A household's electricity application up to 15 kW, the short form, with this passport.
+pub async fn file_household_application(c: &mut Client, passport: &str) {
+    let first = open_form(c, "electricity").await;
     c.press(&first, &ru("conn.opt.reason.new"));
-    answer(&mut c, "object_name_eu", "Дом").await;
-    answer(&mut c, "address", "адрес").await;
-    answer(&mut c, "cadastral", "50:20:010203:15").await;
-    answer(&mut c, "power_new", "15").await;
-    answer(&mut c, "power_existing", "0").await;
-    yes_no(&mut c, "household", true).await;
+    answer(c, "object_name_eu", "Дом").await;
+    answer(c, "address", "адрес").await;
+    answer(c, "cadastral", "50:20:010203:15").await;
+    answer(c, "power_new", "15").await;
+    answer(c, "power_existing", "0").await;
+    yes_no(c, "household", true).await;
     // No voltage, category, load or stages: instalments come next.
-    yes_no(&mut c, "instalment", false).await;
-    answer(&mut c, "supplier", "АО «Энергосбыт»").await;
-    answer(&mut c, "passport", "4510 123456").await;
-    answer(&mut c, "passport_issued_by", "ОВД").await;
-    answer(&mut c, "passport_date", "01.02.2015").await;
+    yes_no(c, "instalment", false).await;
+    answer(c, "supplier", "АО «Энергосбыт»").await;
+    answer(c, "passport", passport).await;
+    answer(c, "passport_issued_by", "ОВД").await;
+    answer(c, "passport_date", "01.02.2015").await;
     let files = c.expect("Приложите документы").await;
     c.press(&files, &ru("common.skip"));
     let summary = c.expect("Проверьте заявку").await;

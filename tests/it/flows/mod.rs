@@ -1,12 +1,13 @@
-mod connection;
+mod accounts;
+pub mod connection;
 mod desk;
 mod login;
-mod meters;
+pub mod meters;
 mod profile;
 mod registration;
 mod reminders;
 mod restart;
-mod tickets;
+pub mod tickets;
 
 use crate::helpers::{Client, TestApp, ru};
 
