@@ -107,6 +107,23 @@ async fn password_change_needs_the_current_one() {
         .unwrap();
     assert!(kabinet::password::verify("second password", &hash));
     assert!(!kabinet::password::verify(IVANOV.password, &hash));
+
+    // The current-password check keeps the sign-in's lock-out: five wrong in a row lock it.
+    let card = c.expect_key("profile.card").await;
+    c.press(&card, &ru("profile.password"));
+    c.expect_key("profile.pw_current_q").await;
+    for _ in 0..4 {
+        c.send("not my password");
+        c.expect_key("profile.pw_wrong").await;
+    }
+    c.send("not my password");
+    c.expect(&crate::helpers::ru_head("profile.pw_locked")).await;
+    c.send(&ru("menu.profile"));
+    let card = c.expect_key("profile.card").await;
+    c.press(&card, &ru("profile.password"));
+    c.expect_key("profile.pw_current_q").await;
+    c.send("second password");
+    c.expect(&crate::helpers::ru_head("profile.pw_locked")).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
