@@ -27,7 +27,7 @@ pub async fn export_readings(store: &Store, period: &str, out: impl Write) -> an
             &cell(r.login.as_deref().unwrap_or_default()),
             &cell(r.name.as_deref().unwrap_or_default()),
             &cell(&r.serial),
-            &r.resource,
+            r.resource.as_str(),
             &r.zone.to_string(),
             &Quantity(r.value_milli).display().replace(',', "."),
             &r.submitted_at.to_rfc3339(),

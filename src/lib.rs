@@ -3,6 +3,7 @@
 rust_i18n::i18n!("locales", fallback = "ru");
 
 pub mod bot;
+pub mod callback;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -13,6 +14,7 @@ pub mod i18n;
 pub mod listener;
 pub mod mail;
 pub mod password;
+pub mod policy;
 pub mod sandbox;
 pub mod store;
 pub mod telegram;

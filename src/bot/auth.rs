@@ -10,10 +10,10 @@ use crate::store::outbox::OutboxMessage;
 use chrono::{DateTime, Duration, Utc};
 
 /// Wrong passwords for one login from one chat before that chat's attempts at it are locked.
-pub const MAX_FAILURES: i64 = 5;
-pub const LOCK_MINUTES: i64 = 15;
+pub use crate::policy::PASSWORD_FAILURES as MAX_FAILURES;
+pub const LOCK_MINUTES: i64 = crate::policy::PASSWORD_LOCK.num_minutes();
 /// Wrong passwords from one chat per hour, whatever the login: against trying many accounts.
-pub const CHAT_FAILURES_PER_HOUR: i64 = 20;
+pub use crate::policy::CHAT_PASSWORD_FAILURES_PER_HOUR as CHAT_FAILURES_PER_HOUR;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {

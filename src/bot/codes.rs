@@ -7,8 +7,8 @@ use crate::store::codes::{CodeFor, Issued, Purpose};
 use crate::store::outbox::OutboxMessage;
 use chrono::Duration;
 
-pub const COOLDOWN_SECS: i64 = 60;
-pub const PER_DAY: i64 = 6;
+pub use crate::policy::CODE_COOLDOWN_SECS as COOLDOWN_SECS;
+pub use crate::policy::CODES_PER_DAY as PER_DAY;
 
 pub enum Sent {
     Yes,

@@ -2,10 +2,10 @@
 //! field lists of `domain::connection`), drafts that survive leaving and restarts, the summary
 //! with «Изменить» per field, and the section with applications listed by object name.
 
-use super::cb::Cb;
 use super::files;
 use super::state::{ConnDraft, State};
 use super::{Ctx, HandlerError, HandlerResult, esc, keyboards, menu, meters, start};
+use crate::callback::Cb;
 use crate::domain::connection::{self as conn, ConnKind, Field, FieldError, FormError, Input};
 use crate::i18n::plural;
 use crate::store::connection::{Application, NewApplication};
@@ -13,8 +13,8 @@ use chrono::{Duration, NaiveDate};
 use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardButton;
 
-pub const PER_DAY: i64 = 5;
-pub const MAX_FILES: usize = 20;
+pub use crate::policy::CONNECTION_FILES as MAX_FILES;
+pub use crate::policy::CONNECTIONS_PER_DAY as PER_DAY;
 const PER_PAGE: i64 = 10;
 
 /// Photos, PDF, Word and Excel documents.
@@ -40,17 +40,6 @@ fn b(loc: &str, key: &str, cb: Cb) -> Vec<InlineKeyboardButton> {
     vec![keyboards::button(loc, key, cb)]
 }
 
-fn kind_index(k: ConnKind) -> u8 {
-    ConnKind::ALL.iter().position(|x| *x == k).unwrap_or(0) as u8
-}
-
-fn kind_of(i: u8) -> ConnKind {
-    ConnKind::ALL
-        .get(usize::from(i))
-        .copied()
-        .unwrap_or(ConnKind::Electricity)
-}
-
 pub fn handles(cb: Cb, state: &State) -> bool {
     matches!(state, State::ConnForm { .. } | State::ConnAdd { .. })
         || matches!(
@@ -68,7 +57,7 @@ pub fn handles(cb: Cb, state: &State) -> bool {
 
 fn applicant(ctx: &Ctx) -> crate::domain::ApplicantKind {
     ctx.user()
-        .map(|u| u.kind())
+        .map(|u| u.kind)
         .unwrap_or(crate::domain::ApplicantKind::Individual)
 }
 
@@ -144,13 +133,7 @@ fn step(ctx: &Ctx, kind: ConnKind, d: &ConnDraft) -> Step {
 async fn choose_kind(ctx: &Ctx) -> HandlerResult {
     let rows = ConnKind::ALL
         .into_iter()
-        .map(|k| {
-            b(
-                ctx.loc,
-                &format!("conn.kind.{}", k.as_str()),
-                Cb::ConnKind(kind_index(k)),
-            )
-        })
+        .map(|k| b(ctx.loc, &format!("conn.kind.{}", k.as_str()), Cb::ConnKind(k)))
         .chain([keyboards::nav_row(ctx.loc, false)])
         .collect();
     ctx.say_with(ctx.t("conn.choose_kind"), keyboards::inline(rows)).await
@@ -161,10 +144,9 @@ async fn open_kind(ctx: &Ctx, kind: ConnKind) -> HandlerResult {
         return start::show_home(ctx).await;
     };
     if ctx.store().draft(user.id, kind).await?.is_some() {
-        let i = kind_index(kind);
         let kb = keyboards::inline(vec![
-            b(ctx.loc, "conn.resume", Cb::ConnResume(i)),
-            b(ctx.loc, "conn.restart", Cb::ConnRestart(i)),
+            b(ctx.loc, "conn.resume", Cb::ConnResume(kind)),
+            b(ctx.loc, "conn.restart", Cb::ConnRestart(kind)),
         ]);
         return ctx.say_with(ctx.t("conn.draft_found"), kb).await;
     }
@@ -281,7 +263,7 @@ fn applicant_lines(ctx: &Ctx) -> String {
         "conn.applicant",
         &[
             ("name", &esc(u.name.as_deref().unwrap_or_default())),
-            ("login_name", &super::registration::login_name(ctx.loc, u.kind())),
+            ("login_name", &super::registration::login_name(ctx.loc, u.kind)),
             ("login", &crate::domain::ids::mask_digits(u.login())),
             ("email", &esc(u.email())),
             ("phone", &esc(u.phone.as_deref().unwrap_or(&no_phone))),
@@ -570,16 +552,9 @@ pub async fn show_section(ctx: &Ctx) -> HandlerResult {
     let rows = ConnKind::ALL
         .into_iter()
         .map(|k| {
-            let n = counts
-                .iter()
-                .find(|(kind, _)| kind == k.as_str())
-                .map(|(_, n)| *n)
-                .unwrap_or(0);
+            let n = counts.iter().find(|(kind, _)| *kind == k).map(|(_, n)| *n).unwrap_or(0);
             let text = format!("{} ({n})", ctx.t(&format!("conn.group.{}", k.as_str())));
-            vec![InlineKeyboardButton::callback(
-                text,
-                Cb::ConnGroup(kind_index(k), 0).encode(),
-            )]
+            vec![InlineKeyboardButton::callback(text, Cb::ConnGroup(k, 0).encode())]
         })
         .chain([b(ctx.loc, "conn.new", Cb::NewConn)])
         .collect();
@@ -621,14 +596,14 @@ async fn show_group(ctx: &Ctx, kind: ConnKind, page: u8) -> HandlerResult {
         nav.push(keyboards::button(
             ctx.loc,
             "history.newer",
-            Cb::ConnGroup(kind_index(kind), page - 1),
+            Cb::ConnGroup(kind, page - 1),
         ));
     }
     if more {
         nav.push(keyboards::button(
             ctx.loc,
             "history.older",
-            Cb::ConnGroup(kind_index(kind), page + 1),
+            Cb::ConnGroup(kind, page + 1),
         ));
     }
     if !nav.is_empty() {
@@ -650,7 +625,7 @@ async fn show_card(ctx: &Ctx, id: i64) -> HandlerResult {
     let Some(app) = owned(ctx, id).await? else {
         return not_found(ctx).await;
     };
-    let kind = app.kind();
+    let kind = app.kind;
     let values: conn::Values = serde_json::from_str(&app.fields).unwrap_or_default();
     let mut text = ctx.tf(
         "conn.card",
@@ -676,16 +651,20 @@ async fn show_card(ctx: &Ctx, id: i64) -> HandlerResult {
     let mut rows = Vec::new();
     for (owner, f) in ctx.store().application_files(app.id).await? {
         let name = f.name.clone().unwrap_or_else(|| ctx.t("ticket.file"));
-        let icon = if owner == "connection_issued" { "📄" } else { "📎" };
+        let icon = if owner == crate::domain::items::FileOwner::ConnectionIssued {
+            "📄"
+        } else {
+            "📎"
+        };
         rows.push(vec![InlineKeyboardButton::callback(
             format!("{icon} {name}"),
             Cb::ConnFile(f.id).encode(),
         )]);
     }
-    if !matches!(app.status.as_str(), "connected" | "rejected") {
+    if !app.status.is_final() {
         rows.push(b(ctx.loc, "conn.add", Cb::ConnAdd(app.id)));
     }
-    rows.push(b(ctx.loc, "ticket.to_list", Cb::ConnGroup(kind_index(kind), 0)));
+    rows.push(b(ctx.loc, "ticket.to_list", Cb::ConnGroup(kind, 0)));
     if text.chars().count() > 4000 {
         text = text.chars().take(3990).collect::<String>() + "…";
     }
@@ -753,21 +732,19 @@ pub async fn on_callback(ctx: &Ctx, cb: Cb, state: State) -> HandlerResult {
             ctx.reset().await?;
             return choose_kind(ctx).await;
         }
-        Cb::ConnKind(k) => return open_kind(ctx, kind_of(k)).await,
-        Cb::ConnResume(k) => {
-            let kind = kind_of(k);
+        Cb::ConnKind(kind) => return open_kind(ctx, kind).await,
+        Cb::ConnResume(kind) => {
             let draft = ctx.store().draft(user.id, kind).await?;
             let d: ConnDraft = draft.and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
             return start_form(ctx, kind, d).await;
         }
-        Cb::ConnRestart(k) => {
-            let kind = kind_of(k);
+        Cb::ConnRestart(kind) => {
             ctx.store().delete_draft(user.id, kind).await?;
             return start_form(ctx, kind, ConnDraft::default()).await;
         }
-        Cb::ConnGroup(k, page) => {
+        Cb::ConnGroup(kind, page) => {
             ctx.reset().await?;
-            return show_group(ctx, kind_of(k), page).await;
+            return show_group(ctx, kind, page).await;
         }
         Cb::ConnApp(id) => {
             ctx.reset().await?;
@@ -777,7 +754,7 @@ pub async fn on_callback(ctx: &Ctx, cb: Cb, state: State) -> HandlerResult {
             let Some(app) = owned(ctx, id).await? else {
                 return not_found(ctx).await;
             };
-            if matches!(app.status.as_str(), "connected" | "rejected") {
+            if app.status.is_final() {
                 return ctx.say(ctx.t("ticket.not_now")).await;
             }
             let s = State::ConnAdd {

@@ -2,9 +2,9 @@
 //! leaves their name, e-mail, phone and a comment; the operators get it as a card and, after a
 //! check, the back office releases the login (`kabinet account release`).
 
-use super::cb::Cb;
 use super::state::{DisputeForm, DisputeStep, State};
 use super::{Ctx, HandlerResult, esc, keyboards, start};
+use crate::callback::Cb;
 use crate::domain::person::normalize_phone;
 use crate::domain::{ApplicantKind, Email, Name};
 use crate::store::disputes::NewDispute;
@@ -12,7 +12,7 @@ use chrono::Duration;
 use teloxide::prelude::*;
 
 /// Disputes one chat may file a day.
-pub const PER_DAY: i64 = 3;
+pub use crate::policy::DISPUTES_PER_DAY as PER_DAY;
 const MAX_COMMENT: usize = 1000;
 
 pub async fn begin(ctx: &Ctx, login: String, kind: ApplicantKind) -> HandlerResult {
@@ -164,7 +164,7 @@ async fn submit(ctx: &mut Ctx, login: String, kind: ApplicantKind, form: Dispute
     }
     let new = NewDispute {
         login: &login,
-        kind: kind.as_str(),
+        kind,
         name: &name,
         email: &email,
         phone: form.phone.as_deref(),

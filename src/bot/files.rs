@@ -3,7 +3,7 @@
 use crate::store::meters::FileRef;
 use teloxide::types::Message;
 
-pub const MAX_FILE_BYTES: u32 = 20 * 1024 * 1024;
+pub use crate::policy::MAX_FILE_BYTES;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileProblem {
@@ -152,8 +152,8 @@ pub async fn compose_prompt(
     text: &Option<String>,
     files: &[FileRef],
 ) -> super::HandlerResult {
-    use super::cb::Cb;
     use super::keyboards;
+    use crate::callback::Cb;
     let filled = text.is_some() || !files.is_empty();
     let mut rows = Vec::new();
     if filled {

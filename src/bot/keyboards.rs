@@ -1,6 +1,6 @@
 //! Keyboards. Every question carries its way out («Назад», «Отмена»).
 
-use super::cb::Cb;
+use crate::callback::Cb;
 use crate::domain::menu::Section;
 use crate::i18n::t;
 use teloxide::types::{ButtonRequest, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, KeyboardMarkup};
@@ -29,8 +29,8 @@ pub fn nav(loc: &str, back: bool) -> InlineKeyboardMarkup {
 
 pub fn language_row() -> Vec<InlineKeyboardButton> {
     vec![
-        InlineKeyboardButton::callback("Русский", Cb::Lang(super::cb::Lang::Ru).encode()),
-        InlineKeyboardButton::callback("English", Cb::Lang(super::cb::Lang::En).encode()),
+        InlineKeyboardButton::callback("Русский", Cb::Lang(crate::callback::Lang::Ru).encode()),
+        InlineKeyboardButton::callback("English", Cb::Lang(crate::callback::Lang::En).encode()),
     ]
 }
 

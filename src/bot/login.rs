@@ -1,10 +1,10 @@
 //! «Войти в личный кабинет» from another Telegram account, and «Забыли пароль?».
 
 use super::auth::{self, Verdict};
-use super::cb::Cb;
 use super::codes;
 use super::state::State;
 use super::{Ctx, HandlerResult, keyboards, menu, registration, start};
+use crate::callback::Cb;
 use crate::domain::{Login, NewPassword};
 use crate::store::codes::{CodeCheck, CodeFor, MAX_ATTEMPTS, Purpose, normalize_code};
 use chrono::Duration;
@@ -14,7 +14,7 @@ use teloxide::types::KeyboardRemove;
 pub use auth::CHAT_FAILURES_PER_HOUR;
 
 /// Reset requests one chat may make in a day, whatever the logins: against mail bombing.
-pub const RESETS_PER_CHAT_PER_DAY: i64 = 10;
+pub use crate::policy::RESETS_PER_CHAT_PER_DAY;
 
 pub async fn begin(ctx: &mut Ctx) -> HandlerResult {
     ctx.set(State::LoginId).await?;

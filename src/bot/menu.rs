@@ -1,11 +1,12 @@
 //! Nothing in progress: the main menu for a confirmed user, the code for a pending one, the
 //! welcome for a stranger. Also the deep link and the services hub.
 
-use super::cb::Cb;
 use super::codes;
 use super::state::State;
 use super::{Ctx, HandlerResult, esc, keyboards, login, profile, registration, start};
+use crate::callback::Cb;
 use crate::domain::menu::{Section, menu_sections};
+use crate::domain::tickets::TicketSection;
 use crate::store::accounts::{ConfirmOutcome, TokenOutcome};
 use crate::store::codes::{CodeCheck, CodeFor, Purpose, normalize_code};
 use teloxide::prelude::*;
@@ -73,10 +74,10 @@ async fn open_section(ctx: &mut Ctx, section: Section) -> HandlerResult {
         Section::Profile => profile::show(ctx).await,
         Section::Meters => super::meters::show_list(ctx).await,
         Section::SendReadings => super::meters::send_readings_entry(ctx).await,
-        Section::Tickets => super::tickets::show_list(ctx, 0, 0).await,
+        Section::Tickets => super::tickets::show_list(ctx, TicketSection::Appeals, 0).await,
         Section::Connection => super::connection::show_section(ctx).await,
-        Section::Requests => super::tickets::show_list(ctx, 1, 0).await,
-        Section::Documents => super::tickets::show_list(ctx, 2, 0).await,
+        Section::Requests => super::tickets::show_list(ctx, TicketSection::Requests, 0).await,
+        Section::Documents => super::tickets::show_list(ctx, TicketSection::Documents, 0).await,
     }
 }
 

@@ -2,10 +2,10 @@
 //! and the three requests on a meter. Every meter id from a button is looked up together
 //! with the caller's account: another user's id finds nothing.
 
-use super::cb::{Cb, MeterField, ReplaceReason, TimeOfDay};
 use super::files::{self, FileProblem};
 use super::state::{MeterStep, ReqForm, ReqKind, ReqStep, State};
 use super::{Ctx, HandlerResult, esc, keyboards, menu, start};
+use crate::callback::{Cb, MeterField, ReplaceReason, TimeOfDay};
 use crate::domain::meters::{
     self, Capacity, Monotonic, Period, Resource, Verification, compare, is_abnormal, parse_date, parse_serial,
     parse_short_text,
@@ -17,9 +17,9 @@ use chrono::Duration;
 use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardButton;
 
-pub const MAX_ACTIVE_METERS: i64 = 50;
-pub const REQUESTS_PER_DAY: i64 = 10;
-pub const MAX_REQUEST_FILES: usize = 10;
+pub use crate::policy::MAX_ACTIVE_METERS;
+pub use crate::policy::METER_REQUEST_FILES as MAX_REQUEST_FILES;
+pub use crate::policy::METER_REQUESTS_PER_DAY as REQUESTS_PER_DAY;
 const HISTORY_PAGE: usize = 6;
 const HISTORY_PERIODS: usize = 12;
 
@@ -124,7 +124,7 @@ pub async fn show_list(ctx: &Ctx) -> HandlerResult {
     let mut text = format!("<b>{}</b>\n", ctx.t("menu.meters"));
     let mut rows = Vec::new();
     for m in &list {
-        let r = m.resource();
+        let r = m.resource;
         text.push_str(&format!(
             "\n{} {} · {}{}\n    {}",
             r.icon(),
@@ -163,7 +163,7 @@ pub async fn show_card(ctx: &Ctx, meter_id: i64) -> HandlerResult {
     let Some(user) = ctx.user() else {
         return Ok(());
     };
-    let r = m.resource();
+    let r = m.resource;
     let last = ctx.store().last_values(user.id).await?;
     let verif = match meters::verification(m.next_verification, ctx.today()) {
         Verification::Expired => ctx.t("meters.verif_expired"),
@@ -247,7 +247,7 @@ pub async fn send_readings_entry(ctx: &Ctx) -> HandlerResult {
                 .iter()
                 .map(|m| {
                     vec![InlineKeyboardButton::callback(
-                        format!("{} {} · {}", m.resource().icon(), m.serial, m.place),
+                        format!("{} {} · {}", m.resource.icon(), m.serial, m.place),
                         Cb::Read(m.id).encode(),
                     )]
                 })
@@ -662,7 +662,7 @@ async fn reading_prompt_with(ctx: &Ctx, m: &Meter, state: &State, base: &[Option
         &[
             ("serial", &esc(&m.serial)),
             ("zone", &if z.is_empty() { String::new() } else { format!(" {z}") }),
-            ("unit", &unit(ctx.loc, m.resource())),
+            ("unit", &unit(ctx.loc, m.resource)),
             ("last", &last),
         ],
     );
@@ -774,7 +774,7 @@ async fn reading_checks(
         return Ok(vec![]);
     };
     let period = current_period(ctx);
-    let u = unit(ctx.loc, m.resource());
+    let u = unit(ctx.loc, m.resource);
     let mut replaces = false;
     let mut anomalies = Vec::new();
     for (i, v) in values.iter().enumerate() {
@@ -847,7 +847,7 @@ async fn save_reading(ctx: &Ctx, m: &Meter, s: State, base: &[Option<Quantity>])
     let today = ctx.today();
     let period = window.period_for(today);
     let pairs: Vec<(Quantity, bool)> = values.iter().copied().zip(rollover.iter().copied()).collect();
-    let u = unit(ctx.loc, m.resource());
+    let u = unit(ctx.loc, m.resource);
     let mut lines = Vec::new();
     for (i, (v, roll)) in pairs.iter().enumerate() {
         let z = zone_label(ctx.loc, m.zones, i as i64 + 1);
@@ -956,7 +956,7 @@ async fn show_history(ctx: &Ctx, meter_id: i64, page: u8) -> HandlerResult {
     let Some(m) = owned(ctx, meter_id).await? else {
         return not_found(ctx).await;
     };
-    let u = unit(ctx.loc, m.resource());
+    let u = unit(ctx.loc, m.resource);
     let mut by_zone = Vec::new();
     for zone in 1..=m.zones {
         by_zone.push(ctx.store().zone_history(&m, zone).await?);
@@ -1100,7 +1100,7 @@ async fn req_prompt(ctx: &Ctx, m: &Meter, kind: ReqKind, step: ReqStep, f: &ReqF
             let zone = f.readings.len() as i64 + 1;
             let z = zone_label(loc, m.zones, zone);
             (
-                ctx.tf("req.readings_q", &[("zone", &z), ("unit", &unit(loc, m.resource()))]),
+                ctx.tf("req.readings_q", &[("zone", &z), ("unit", &unit(loc, m.resource))]),
                 vec![nav],
             )
         }
@@ -1367,7 +1367,7 @@ async fn submit_request(ctx: &Ctx, m: &Meter, kind: ReqKind, f: ReqForm) -> Hand
     let request = NewMeterRequest {
         account_id: user.id,
         meter_id: m.id,
-        kind: kind.as_str(),
+        kind: kind.typed(),
         details: &details,
         preferred_date: date,
         files: &f.files,

@@ -1,7 +1,6 @@
 //! The Telegram face: one schema composed of sections, a `Ctx` per update, texts through i18n.
 
 pub mod auth;
-pub mod cb;
 pub mod codes;
 pub mod connection;
 pub mod desk;
@@ -17,6 +16,7 @@ pub mod start;
 pub mod state;
 pub mod tickets;
 
+use crate::callback::Cb;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::i18n;
@@ -26,7 +26,6 @@ use crate::store::outbox::{Button, OutboxMessage};
 use crate::store::{Store, StoreError};
 use crate::telegram::push::{self, Push};
 use crate::telegram::{Extras, Priority, SendError, Telegram};
-use cb::Cb;
 use state::State;
 use std::sync::Arc;
 use teloxide::dispatching::UpdateHandler;
@@ -103,14 +102,14 @@ impl Ctx {
         self.session
             .account
             .as_ref()
-            .filter(|a| a.status() == AccountStatus::Confirmed)
+            .filter(|a| a.status == AccountStatus::Confirmed)
     }
 
     pub fn pending(&self) -> Option<&crate::store::accounts::Account> {
         self.session
             .account
             .as_ref()
-            .filter(|a| a.status() == AccountStatus::Pending)
+            .filter(|a| a.status == AccountStatus::Pending)
     }
 
     pub fn tg(&self) -> &Telegram {
@@ -471,7 +470,7 @@ async fn dispute_from(ctx: &mut Ctx, state: &State) -> HandlerResult {
         State::Registration { form, .. } => form.taken_login.clone().zip(form.kind),
         _ => None,
     };
-    let pending = ctx.pending().and_then(|a| a.login.clone().map(|l| (l, a.kind())));
+    let pending = ctx.pending().and_then(|a| a.login.clone().map(|l| (l, a.kind)));
     match typed.or(pending) {
         Some((login, kind)) if ctx.user().is_none() => dispute::begin(ctx, login, kind).await,
         _ => start::stale_button(ctx).await,

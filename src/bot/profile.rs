@@ -2,10 +2,11 @@
 //! language, sign-out and deletion (withdrawal of consent).
 
 use super::auth::{self, Verdict};
-use super::cb::Cb;
 use super::codes;
 use super::state::State;
 use super::{Ctx, HandlerResult, esc, keyboards, menu, registration, start};
+use crate::callback::Cb;
+use crate::domain::items::Reminder;
 use crate::domain::person::{mask_email, normalize_phone};
 use crate::domain::{Email, Login, Name, NewPassword};
 use crate::store::codes::{CodeCheck, CodeFor, Purpose, normalize_code};
@@ -17,7 +18,7 @@ pub async fn show(ctx: &Ctx) -> HandlerResult {
     let Some(acc) = ctx.user() else {
         return start::show_home(ctx).await;
     };
-    let kind = acc.kind();
+    let kind = acc.kind;
     let no_phone = ctx.t("profile.no_phone");
     let text = ctx.tf(
         "profile.card",
@@ -104,7 +105,7 @@ pub async fn on_callback(ctx: &mut Ctx, cb: Cb, state: State) -> HandlerResult {
         (Cb::ProfileEdit, _) => {
             ctx.reset().await?;
             let b = |key, cb| vec![keyboards::button(ctx.loc, key, cb)];
-            let name_key = if acc.kind() == crate::domain::ApplicantKind::Legal {
+            let name_key = if acc.kind == crate::domain::ApplicantKind::Legal {
                 "profile.field_org"
             } else {
                 "profile.field_name"
@@ -156,13 +157,13 @@ pub async fn on_message(ctx: &mut Ctx, msg: &Message, state: State) -> HandlerRe
         return prompt(ctx, &state).await;
     };
     match state {
-        State::EditName => match Name::parse(acc.kind(), text) {
+        State::EditName => match Name::parse(acc.kind, text) {
             Ok(name) => {
                 ctx.store().set_name(acc.id, name.as_str()).await?;
                 saved(ctx).await
             }
             Err(e) => {
-                ctx.say(registration::name_error_text(ctx, acc.kind(), e)).await?;
+                ctx.say(registration::name_error_text(ctx, acc.kind, e)).await?;
                 prompt(ctx, &state).await
             }
         },
@@ -375,11 +376,11 @@ async fn reminders(ctx: &Ctx, account_id: i64) -> HandlerResult {
     let kb = keyboards::inline(vec![
         vec![teloxide::types::InlineKeyboardButton::callback(
             label("profile.remind_readings", readings),
-            Cb::ToggleReminder(0).encode(),
+            Cb::ToggleReminder(Reminder::Readings).encode(),
         )],
         vec![teloxide::types::InlineKeyboardButton::callback(
             label("profile.remind_verification", verification),
-            Cb::ToggleReminder(1).encode(),
+            Cb::ToggleReminder(Reminder::Verification).encode(),
         )],
         vec![keyboards::button(ctx.loc, "common.back", Cb::Profile)],
     ]);

@@ -1,9 +1,9 @@
 //! Registration, one step per message: consent, applicant kind, login, name, e-mail, password
 //! twice, summary. Then the account waits for its e-mail code (see `menu`).
 
-use super::cb::{Cb, Field};
 use super::state::{RegForm, RegStep, State};
 use super::{Ctx, HandlerResult, codes, esc, keyboards, start};
+use crate::callback::{Cb, Field};
 use crate::domain::ids::IdError;
 use crate::domain::person::{EmailError, NameError, PasswordError};
 use crate::domain::{ApplicantKind, Email, Login, Name, NewPassword};
@@ -13,7 +13,7 @@ use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, KeyboardRemove};
 
 /// Registrations submitted from one chat per day.
-pub const REGISTRATIONS_PER_DAY: i64 = 5;
+pub use crate::policy::REGISTRATIONS_PER_DAY;
 
 pub async fn begin(ctx: &mut Ctx) -> HandlerResult {
     let form = RegForm::default();

@@ -1,9 +1,9 @@
 //! Commands, the welcome, the language, cancel, and what happens with an outdated button or
 //! state: every path ends in a question or the menu.
 
-use super::cb::Lang;
 use super::state::State;
 use super::{Ctx, HandlerResult, keyboards, login, menu, meters, profile, registration};
+use crate::callback::Lang;
 use teloxide::types::{BotCommand, KeyboardRemove};
 
 pub async fn command(ctx: &mut Ctx, text: &str) -> HandlerResult {

@@ -1,6 +1,6 @@
 //! The dialogue state: only the form in progress. Everything durable lives in real tables.
 
-use super::cb::{MeterField, ReplaceReason, TimeOfDay};
+use crate::callback::{MeterField, ReplaceReason, TimeOfDay};
 use crate::domain::ApplicantKind;
 use crate::domain::quantity::Quantity;
 use crate::store::meters::{FileRef, NewMeter};
@@ -246,6 +246,15 @@ pub enum ReqKind {
 }
 
 impl ReqKind {
+    pub fn typed(self) -> crate::domain::items::MeterRequestKind {
+        use crate::domain::items::MeterRequestKind as K;
+        match self {
+            Self::ReadingTaking => K::ReadingTaking,
+            Self::Commissioning => K::Commissioning,
+            Self::Replacement => K::Replacement,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::ReadingTaking => "reading_taking",

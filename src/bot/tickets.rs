@@ -2,20 +2,20 @@
 //! sections, an item's card with its whole conversation, follow-ups, closing and reopening,
 //! and downloading the files. Every id from a button is looked up with the caller's account.
 
-use super::cb::Cb;
 use super::files::{self};
 use super::state::{State, TicketForm, TicketStep};
 use super::{Ctx, HandlerError, HandlerResult, esc, keyboards, menu, meters, start};
-use crate::domain::tickets::{self, TextError, TicketKind, TicketStatus};
+use crate::callback::Cb;
+use crate::domain::tickets::{self, TextError, TicketKind, TicketSection, TicketStatus};
 use crate::i18n::plural;
 use crate::store::tickets::{NewTicket, Ticket, UserMessage};
 use chrono::Duration;
 use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardButton;
 
-pub const PER_DAY: i64 = 10;
-pub const FOLLOW_UPS_PER_DAY: i64 = 30;
-pub const MAX_FILES: usize = 10;
+pub use crate::policy::FOLLOW_UPS_PER_DAY;
+pub use crate::policy::TICKET_FILES as MAX_FILES;
+pub use crate::policy::TICKETS_PER_DAY as PER_DAY;
 const PER_PAGE: i64 = 8;
 
 /// Photos, PDF and Word documents.
@@ -177,7 +177,7 @@ async fn prompt_new(ctx: &Ctx, kind: TicketKind, f: &TicketForm) -> HandlerResul
                 .iter()
                 .map(|m| {
                     vec![InlineKeyboardButton::callback(
-                        format!("{} {} · {}", m.resource().icon(), m.serial, m.place),
+                        format!("{} {} · {}", m.resource.icon(), m.serial, m.place),
                         Cb::TicketMeter(m.id).encode(),
                     )]
                 })
@@ -493,14 +493,6 @@ async fn submit(ctx: &Ctx, kind: TicketKind, mut f: TicketForm) -> HandlerResult
 
 // ---------------------------------------------------------------- lists and cards
 
-fn section_kinds(section: u8) -> &'static [TicketKind] {
-    match section {
-        0 => &[TicketKind::Appeal, TicketKind::Complaint],
-        1 => &[TicketKind::Request],
-        _ => &[TicketKind::Document],
-    }
-}
-
 fn status_text(ctx: &Ctx, s: TicketStatus) -> String {
     ctx.t(&format!("ticket.status.{}", s.as_str()))
 }
@@ -511,16 +503,20 @@ fn local_date(ctx: &Ctx, at: chrono::DateTime<chrono::Utc>) -> String {
         .to_string()
 }
 
-pub async fn show_list(ctx: &Ctx, section: u8, page: u8) -> HandlerResult {
+pub async fn show_list(ctx: &Ctx, section: TicketSection, page: u8) -> HandlerResult {
     let Some(user) = ctx.user() else {
         return start::show_home(ctx).await;
     };
-    let kinds = section_kinds(section);
+    let kinds = section.kinds();
     let (items, more) = ctx
         .store()
         .tickets_of(user.id, kinds, i64::from(page), PER_PAGE)
         .await?;
-    let title = ctx.t(["menu.tickets", "menu.requests", "menu.documents"][usize::from(section.min(2))]);
+    let title = ctx.t(match section {
+        TicketSection::Appeals => "menu.tickets",
+        TicketSection::Requests => "menu.requests",
+        TicketSection::Documents => "menu.documents",
+    });
     let mut text = format!("<b>{title}</b>");
     if items.is_empty() {
         text.push_str(&format!("\n\n{}", ctx.t("ticket.empty")));
@@ -532,15 +528,15 @@ pub async fn show_list(ctx: &Ctx, section: u8, page: u8) -> HandlerResult {
             "\n\n{unread}<b>{}</b> · {} · {}\n{} — {}",
             esc(&tk.number),
             local_date(ctx, tk.created_at),
-            ctx.t(&kind_key(tk.kind())),
+            ctx.t(&kind_key(tk.kind)),
             esc(&tk.topic),
-            status_text(ctx, tk.status()),
+            status_text(ctx, tk.status),
         ));
         rows.push(vec![InlineKeyboardButton::callback(
             format!("{unread}{} · {}", tk.number, tk.topic),
             Cb::Ticket(tk.id).encode(),
         )]);
-        if tk.kind() == TicketKind::Document {
+        if tk.kind == TicketKind::Document {
             for f in ctx.store().ticket_files(tk.id).await? {
                 if is_operator_file(ctx, tk.id, f.owner_id).await? {
                     let name = f.name.clone().unwrap_or_else(|| ctx.t("ticket.file"));
@@ -553,7 +549,7 @@ pub async fn show_list(ctx: &Ctx, section: u8, page: u8) -> HandlerResult {
         }
     }
     // Documents issued on connection applications are delivered documents too.
-    if section == 2 && page == 0 {
+    if section == TicketSection::Documents && page == 0 {
         let issued = ctx.store().issued_documents(user.id).await?;
         if !issued.is_empty() {
             text.push_str(&format!("\n\n<b>{}</b>", ctx.t("ticket.issued_on_connection")));
@@ -594,7 +590,7 @@ async fn is_operator_file(ctx: &Ctx, ticket_id: i64, message_id: i64) -> Result<
         .ticket_messages(ticket_id)
         .await?
         .iter()
-        .any(|m| m.id == message_id && m.author == "operator"))
+        .any(|m| m.id == message_id && m.author == crate::domain::items::Author::Operator))
 }
 
 /// The optional fields of a ticket that were filled in, a line each (escaped), for the
@@ -629,12 +625,12 @@ pub async fn show_card(ctx: &Ctx, ticket_id: i64) -> HandlerResult {
     let Some(tk) = owned(ctx, ticket_id).await? else {
         return not_found(ctx).await;
     };
-    let status = tk.status();
+    let status = tk.status;
     let fields = tk.fields();
     let mut text = ctx.tf(
         "ticket.card",
         &[
-            ("kind", &ctx.t(&kind_key(tk.kind()))),
+            ("kind", &ctx.t(&kind_key(tk.kind))),
             ("number", &esc(&tk.number)),
             ("topic", &esc(&tk.topic)),
             ("status", &status_text(ctx, status)),
@@ -647,7 +643,7 @@ pub async fn show_card(ctx: &Ctx, ticket_id: i64) -> HandlerResult {
     let files = ctx.store().ticket_files(tk.id).await?;
     let mut rows = Vec::new();
     for m in &messages {
-        let who = if m.author == "operator" {
+        let who = if m.author == crate::domain::items::Author::Operator {
             ctx.t("ticket.from_utility")
         } else {
             ctx.t("ticket.from_you")
@@ -684,11 +680,7 @@ pub async fn show_card(ctx: &Ctx, ticket_id: i64) -> HandlerResult {
     if status.can_reopen() {
         rows.push(b(ctx.loc, "ticket.reopen", Cb::TicketReopen(tk.id)));
     }
-    let section = match tk.kind() {
-        TicketKind::Appeal | TicketKind::Complaint => 0,
-        TicketKind::Request => 1,
-        TicketKind::Document => 2,
-    };
+    let section = TicketSection::of(tk.kind);
     rows.push(b(ctx.loc, "ticket.to_list", Cb::TicketList(section, 0)));
     if tk.unread_for_user {
         ctx.store().mark_ticket_read(tk.id).await?;
@@ -713,9 +705,9 @@ async fn begin_follow_up(ctx: &Ctx, ticket_id: i64, reopen: bool) -> HandlerResu
         return not_found(ctx).await;
     };
     let allowed = if reopen {
-        tk.status().can_reopen()
+        tk.status.can_reopen()
     } else {
-        tk.status().is_open()
+        tk.status.is_open()
     };
     if !allowed {
         ctx.say(ctx.t("ticket.not_now")).await?;

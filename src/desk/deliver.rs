@@ -5,6 +5,7 @@
 use super::{Card, card};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::domain::items::{Author, DeskAction, DeskEvent, FileOwner};
 use crate::i18n;
 use crate::store::desk::{ItemKind, ItemRef};
 use crate::store::tickets::Attachment;
@@ -35,11 +36,11 @@ fn is_photo(f: &Attachment) -> bool {
 impl Desk<'_> {
     /// Delivers the outbox row `row` of an item: its card (what is missing of it), then the
     /// event, unless the event is the item's arrival itself.
-    pub async fn deliver(&self, row: i64, item: ItemRef, event: &str) -> Result<(), DeskError> {
+    pub async fn deliver(&self, row: i64, item: ItemRef, event: DeskEvent) -> Result<(), DeskError> {
         let Some(card_msg) = self.ensure_card(item).await? else {
             return Ok(());
         };
-        if event == "new" {
+        if event == DeskEvent::New {
             return Ok(());
         }
         let loc = self.config.default_locale.as_str();
@@ -177,15 +178,15 @@ impl Desk<'_> {
     }
 
     /// The latest thing the consumer wrote (for follow-ups, reopenings, additions).
-    async fn event_text(&self, item: ItemRef, event: &str) -> Result<String, StoreError> {
+    async fn event_text(&self, item: ItemRef, event: DeskEvent) -> Result<String, StoreError> {
         match item.kind {
-            ItemKind::Ticket if event != "closed" => Ok(self
+            ItemKind::Ticket if event != DeskEvent::Closed => Ok(self
                 .store
                 .ticket_messages(item.id)
                 .await?
                 .into_iter()
                 .rev()
-                .find(|m| m.author == "user")
+                .find(|m| m.author == Author::User)
                 .and_then(|m| m.text)
                 .unwrap_or_default()),
             ItemKind::Connection => Ok(self.store.last_addition_text(item.id).await?.unwrap_or_default()),
@@ -193,11 +194,11 @@ impl Desk<'_> {
         }
     }
 
-    async fn event_files(&self, item: ItemRef, event: &str) -> Result<Vec<Attachment>, StoreError> {
+    async fn event_files(&self, item: ItemRef, event: DeskEvent) -> Result<Vec<Attachment>, StoreError> {
         match item.kind {
-            ItemKind::Ticket if event != "closed" => {
+            ItemKind::Ticket if event != DeskEvent::Closed => {
                 let messages = self.store.ticket_messages(item.id).await?;
-                let last = messages.iter().rev().find(|m| m.author == "user").map(|m| m.id);
+                let last = messages.iter().rev().find(|m| m.author == Author::User).map(|m| m.id);
                 Ok(self
                     .store
                     .ticket_files(item.id)
@@ -210,12 +211,12 @@ impl Desk<'_> {
                 let files = self.store.application_files(item.id).await?;
                 let last = files
                     .iter()
-                    .filter(|(k, _)| k == "connection_addition")
+                    .filter(|(k, _)| *k == FileOwner::ConnectionAddition)
                     .map(|(_, f)| f.owner_id)
                     .max();
                 Ok(files
                     .into_iter()
-                    .filter(|(k, f)| k == "connection_addition" && Some(f.owner_id) == last)
+                    .filter(|(k, f)| *k == FileOwner::ConnectionAddition && Some(f.owner_id) == last)
                     .map(|(_, f)| f)
                     .collect())
             }
@@ -232,8 +233,7 @@ impl Desk<'_> {
             return Ok(());
         };
         let loc = self.config.default_locale.as_str();
-        let kind =
-            crate::domain::ApplicantKind::from_str_opt(&d.kind).unwrap_or(crate::domain::ApplicantKind::Individual);
+        let kind = d.kind;
         let none = "—".to_owned();
         let text = i18n::tf(
             loc,
@@ -280,7 +280,7 @@ impl Desk<'_> {
             let note = i18n::tf(
                 loc,
                 "desk.pending_expired",
-                &[("number", &esc(&c.number)), ("action", &action_label(loc, action))],
+                &[("number", &esc(&c.number)), ("action", &action_label(loc, *action))],
             );
             let sent = self
                 .tg
@@ -300,10 +300,15 @@ impl Desk<'_> {
 }
 
 /// What a status choice is called on its button.
-pub fn action_label(loc: &str, action: &str) -> String {
+/// How a chosen action is named to the operators (a status by its name).
+pub fn action_label(loc: &str, action: DeskAction) -> String {
     match action {
-        "schedule" => i18n::t(loc, "desk.schedule"),
-        status => i18n::t(loc, &format!("conn.status.{status}")),
+        DeskAction::Take => i18n::t(loc, "desk.take"),
+        DeskAction::Close => i18n::t(loc, "desk.close"),
+        DeskAction::Schedule => i18n::t(loc, "desk.schedule"),
+        DeskAction::Done => i18n::t(loc, "desk.done"),
+        DeskAction::Reject => i18n::t(loc, "desk.reject"),
+        DeskAction::Status(s) => i18n::t(loc, &format!("conn.status.{s}")),
     }
 }
 

@@ -4,9 +4,10 @@
 
 pub mod deliver;
 
-use crate::bot::cb::Cb;
+use crate::callback::Cb;
 use crate::config::Config;
 use crate::domain::connection::ConnKind;
+use crate::domain::items::{ConnStatus, DeskAction, FileOwner};
 use crate::i18n;
 use crate::store::desk::{ItemKind, ItemRef};
 use crate::store::outbox::{Button, OutboxMessage};
@@ -15,37 +16,8 @@ use crate::store::{Store, StoreError};
 use crate::telegram::{TEXT_LIMIT, esc, split};
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
-pub const ACT_CLOSE: u8 = 0;
-pub const ACT_SCHEDULE: u8 = 1;
-pub const ACT_DONE: u8 = 2;
-pub const ACT_REJECT: u8 = 3;
-/// Connection statuses, set with the operator's next reply (comment and issued files).
-pub const CONN_ACTIONS: [(u8, &str); 5] = [
-    (4, "under_review"),
-    (5, "documents_issued"),
-    (6, "connected"),
-    (7, "returned"),
-    (ACT_REJECT, "rejected"),
-];
-
 /// A status button waits this long for the operator's reply; after it, the choice lapses.
 pub const PENDING_TTL: chrono::Duration = chrono::Duration::minutes(10);
-
-pub fn kind_code(k: ItemKind) -> u8 {
-    match k {
-        ItemKind::Ticket => 0,
-        ItemKind::MeterRequest => 1,
-        ItemKind::Connection => 2,
-    }
-}
-
-pub fn kind_of(c: u8) -> ItemKind {
-    match c {
-        0 => ItemKind::Ticket,
-        1 => ItemKind::MeterRequest,
-        _ => ItemKind::Connection,
-    }
-}
 
 /// Room kept at the end of a card's last message for its footer (status, deadline, who took
 /// it), so the footer can change without moving the card's other parts.
@@ -116,7 +88,7 @@ async fn consumer_line(store: &Store, loc: &str, account_id: i64) -> Result<Stri
             "desk.consumer",
             &[
                 ("name", &esc(a.name.as_deref().unwrap_or("—"))),
-                ("login_name", &login_name(loc, a.kind())),
+                ("login_name", &login_name(loc, a.kind)),
                 ("login", &crate::domain::ids::mask_digits(a.login())),
             ],
         ),
@@ -149,7 +121,7 @@ fn status_line(loc: &str, status: String) -> String {
 pub async fn card(store: &Store, config: &Config, item: ItemRef) -> Result<Option<Card>, StoreError> {
     let loc = config.default_locale.as_str();
     let taken = taken_line(store, loc, item).await?;
-    let k = kind_code(item.kind);
+    let k = item.kind;
     match item.kind {
         ItemKind::Ticket => {
             let Some(t) = store.ticket_by_id(item.id).await? else {
@@ -175,9 +147,9 @@ pub async fn card(store: &Store, config: &Config, item: ItemRef) -> Result<Optio
                 i18n::tf(loc, "desk.deadline", &[("date", &config.local_date(t.deadline))])
             );
             let mut rows = vec![];
-            if t.status().is_open() {
-                rows.push(btn(loc, "desk.take", Cb::DeskTake(k, t.id)));
-                rows.push(btn(loc, "desk.close", Cb::DeskAct(k, t.id, ACT_CLOSE)));
+            if t.status.is_open() {
+                rows.push(btn(loc, "desk.take", Cb::Desk(k, t.id, DeskAction::Take)));
+                rows.push(btn(loc, "desk.close", Cb::Desk(k, t.id, DeskAction::Close)));
             }
             let first_id = messages.first().map(|m| m.id);
             let files = store
@@ -222,14 +194,17 @@ pub async fn card(store: &Store, config: &Config, item: ItemRef) -> Result<Optio
             }
             footer.push_str(&taken);
             let mut rows = vec![];
-            if matches!(q.status.as_str(), "submitted" | "scheduled") {
-                rows.push(btn(loc, "desk.take", Cb::DeskTake(k, q.id)));
-                rows.push(btn(loc, "desk.schedule", Cb::DeskAct(k, q.id, ACT_SCHEDULE)));
+            if q.status.is_open() {
+                rows.push(btn(loc, "desk.take", Cb::Desk(k, q.id, DeskAction::Take)));
+                rows.push(btn(loc, "desk.schedule", Cb::Desk(k, q.id, DeskAction::Schedule)));
                 rows.push(vec![
-                    InlineKeyboardButton::callback(i18n::t(loc, "desk.done"), Cb::DeskAct(k, q.id, ACT_DONE).encode()),
+                    InlineKeyboardButton::callback(
+                        i18n::t(loc, "desk.done"),
+                        Cb::Desk(k, q.id, DeskAction::Done).encode(),
+                    ),
                     InlineKeyboardButton::callback(
                         i18n::t(loc, "desk.reject"),
-                        Cb::DeskAct(k, q.id, ACT_REJECT).encode(),
+                        Cb::Desk(k, q.id, DeskAction::Reject).encode(),
                     ),
                 ]);
             }
@@ -247,7 +222,7 @@ pub async fn card(store: &Store, config: &Config, item: ItemRef) -> Result<Optio
             let Some((account_id, app)) = store.application_by_id(item.id).await? else {
                 return Ok(None);
             };
-            let kind = app.kind();
+            let kind = app.kind;
             let values: crate::domain::connection::Values = serde_json::from_str(&app.fields).unwrap_or_default();
             let mut body = format!(
                 "🏗 <b>{} {}</b>\n{}",
@@ -270,12 +245,12 @@ pub async fn card(store: &Store, config: &Config, item: ItemRef) -> Result<Optio
                 status_line(loc, i18n::t(loc, &format!("conn.status.{}", app.status)))
             );
             let mut rows = vec![];
-            if !matches!(app.status.as_str(), "connected" | "rejected") {
-                rows.push(btn(loc, "desk.take", Cb::DeskTake(k, app.id)));
-                for (code, status) in CONN_ACTIONS {
+            if !app.status.is_final() {
+                rows.push(btn(loc, "desk.take", Cb::Desk(k, app.id, DeskAction::Take)));
+                for status in ConnStatus::SET_BY_DESK {
                     rows.push(vec![InlineKeyboardButton::callback(
                         i18n::t(loc, &format!("conn.status.{status}")),
-                        Cb::DeskAct(k, app.id, code).encode(),
+                        Cb::Desk(k, app.id, DeskAction::Status(status)).encode(),
                     )]);
                 }
             }
@@ -283,7 +258,7 @@ pub async fn card(store: &Store, config: &Config, item: ItemRef) -> Result<Optio
                 .application_files(app.id)
                 .await?
                 .into_iter()
-                .filter(|(owner, _)| owner == "connection")
+                .filter(|(owner, _)| *owner == FileOwner::Connection)
                 .map(|(_, f)| f)
                 .collect();
             Ok(Some(Card {

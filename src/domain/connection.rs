@@ -10,8 +10,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
 pub enum ConnKind {
     Electricity,
     Water,
@@ -429,6 +430,12 @@ pub fn prune(kind: ConnKind, applicant: ApplicantKind, values: &mut Values) {
         if !applies(fl, applicant, values) {
             values.remove(fl.key);
         }
+    }
+}
+
+impl std::fmt::Display for ConnKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

@@ -160,8 +160,9 @@ macro_rules! string_conversions {
 string_conversions!(Snils, Ogrn, Ogrnip);
 
 /// Who registers: the kind decides which identifier is the login and what the name field means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
 pub enum ApplicantKind {
     Individual,
     Entrepreneur,
@@ -238,6 +239,12 @@ pub fn mask_digits(d: &str) -> String {
         .enumerate()
         .map(|(i, c)| if i + 4 < n { '•' } else { c })
         .collect()
+}
+
+impl std::fmt::Display for ApplicantKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[cfg(test)]

@@ -5,8 +5,9 @@ use super::quantity::{Quantity, SCALE};
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
 pub enum Resource {
     Electricity,
     ColdWater,
@@ -287,6 +288,12 @@ pub fn parse_short_text(input: &str, max: usize) -> Option<String> {
     let s = input.split_whitespace().collect::<Vec<_>>().join(" ");
     let n = s.chars().count();
     ((1..=max).contains(&n) && !s.chars().any(char::is_control)).then_some(s)
+}
+
+impl std::fmt::Display for Resource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 pub mod connection;
 pub mod ids;
+pub mod items;
 pub mod menu;
 pub mod meters;
 pub mod person;

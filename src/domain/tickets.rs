@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 
 pub const MAX_TEXT: usize = 4000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
 pub enum TicketKind {
     Appeal,
     Complaint,
@@ -42,8 +43,9 @@ impl TicketKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
 pub enum TicketStatus {
     New,
     InProgress,
@@ -83,6 +85,37 @@ impl TicketStatus {
     /// «Не решено» reopens an answered item (and a closed one: the person changed their mind).
     pub fn can_reopen(self) -> bool {
         matches!(self, Self::Answered | Self::Closed)
+    }
+}
+
+/// A section of the menu that lists tickets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketSection {
+    /// «Обращения и жалобы».
+    Appeals,
+    /// «Запросы».
+    Requests,
+    /// «Документы».
+    Documents,
+}
+
+impl TicketSection {
+    pub const ALL: [TicketSection; 3] = [Self::Appeals, Self::Requests, Self::Documents];
+
+    pub fn kinds(self) -> &'static [TicketKind] {
+        match self {
+            Self::Appeals => &[TicketKind::Appeal, TicketKind::Complaint],
+            Self::Requests => &[TicketKind::Request],
+            Self::Documents => &[TicketKind::Document],
+        }
+    }
+
+    pub fn of(kind: TicketKind) -> Self {
+        match kind {
+            TicketKind::Appeal | TicketKind::Complaint => Self::Appeals,
+            TicketKind::Request => Self::Requests,
+            TicketKind::Document => Self::Documents,
+        }
     }
 }
 
@@ -165,6 +198,18 @@ pub fn parse_month_range(input: &str) -> Option<((i32, u32), (i32, u32))> {
         }
     };
     (from <= to).then_some((from, to))
+}
+
+impl std::fmt::Display for TicketKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for TicketStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[cfg(test)]

@@ -8,23 +8,40 @@ use crate::domain::menu::ItemCounts;
 use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(rename_all = "snake_case")]
 pub enum AccountStatus {
     Pending,
     Confirmed,
     Deleted,
 }
 
+impl AccountStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Confirmed => "confirmed",
+            Self::Deleted => "deleted",
+        }
+    }
+}
+
+impl std::fmt::Display for AccountStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Account {
     pub id: i64,
-    pub kind: String,
+    pub kind: ApplicantKind,
     pub login: Option<String>,
     pub name: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
     pub password_hash: Option<String>,
-    pub status: String,
+    pub status: AccountStatus,
     pub failed_logins: i64,
     pub locked_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -32,18 +49,6 @@ pub struct Account {
 }
 
 impl Account {
-    pub fn status(&self) -> AccountStatus {
-        match self.status.as_str() {
-            "pending" => AccountStatus::Pending,
-            "confirmed" => AccountStatus::Confirmed,
-            _ => AccountStatus::Deleted,
-        }
-    }
-
-    pub fn kind(&self) -> ApplicantKind {
-        ApplicantKind::from_str_opt(&self.kind).unwrap_or(ApplicantKind::Individual)
-    }
-
     pub fn login(&self) -> &str {
         self.login.as_deref().unwrap_or_default()
     }
@@ -102,13 +107,13 @@ struct SessionRow {
     locale: Option<String>,
     blocked_at: Option<DateTime<Utc>>,
     id: Option<i64>,
-    kind: Option<String>,
+    kind: Option<ApplicantKind>,
     login: Option<String>,
     name: Option<String>,
     email: Option<String>,
     phone: Option<String>,
     password_hash: Option<String>,
-    status: Option<String>,
+    status: Option<AccountStatus>,
     failed_logins: Option<i64>,
     locked_until: Option<DateTime<Utc>>,
     created_at: Option<DateTime<Utc>>,

@@ -7,26 +7,29 @@ use super::outbox::{self, OutboxMessage};
 use super::tickets::{Attachment, DeliveredFile};
 use super::{Result, Store};
 use crate::domain::connection::ConnKind;
+use crate::domain::items::{ConnStatus, DeskEvent, DeskTarget, FileOwner};
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Application {
     pub id: i64,
     pub number: String,
-    pub kind: String,
+    pub kind: ConnKind,
     pub object_name: String,
-    pub status: String,
+    pub status: ConnStatus,
     pub fields: String,
     pub created_at: DateTime<Utc>,
 }
 
-impl Application {
-    pub fn kind(&self) -> ConnKind {
-        ConnKind::from_str_opt(&self.kind).unwrap_or(ConnKind::Electricity)
-    }
+/// A file with what it belongs to.
+#[derive(sqlx::FromRow)]
+struct Owned {
+    label: FileOwner,
+    #[sqlx(flatten)]
+    file: Attachment,
 }
 
-/// A file with a label: its owner kind, or the number of its application.
+/// A file with the number of its application.
 #[derive(sqlx::FromRow)]
 struct Labelled {
     label: String,
@@ -108,17 +111,17 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .last_insert_rowid();
-        insert_attachments(&mut tx, "connection", id, a.files, now).await?;
-        status_row(&mut tx, id, "submitted", None, now).await?;
+        insert_attachments(&mut tx, FileOwner::Connection, id, a.files, now).await?;
+        status_row(&mut tx, id, ConnStatus::Submitted, None, now).await?;
         sqlx::query("DELETE FROM connection_drafts WHERE account_id = ? AND kind = ?")
             .bind(a.account_id)
             .bind(a.kind.as_str())
             .execute(&mut *tx)
             .await?;
         let out = OutboxMessage::Operator {
-            item: "connection".into(),
+            item: DeskTarget::Connection,
             id,
-            event: "new".into(),
+            event: DeskEvent::New,
         };
         outbox::enqueue(&mut tx, &out, now).await?;
         let replies = finish::write(finish.map(|f| f(id, &number)).as_ref(), &mut tx, now).await?;
@@ -126,7 +129,7 @@ impl Store {
         Ok(Filed { id, number, replies })
     }
 
-    pub async fn application_count(&self, account_id: i64) -> Result<Vec<(String, i64)>> {
+    pub async fn application_count(&self, account_id: i64) -> Result<Vec<(ConnKind, i64)>> {
         Ok(
             sqlx::query_as("SELECT kind, COUNT(*) FROM connection_applications WHERE account_id = ? GROUP BY kind")
                 .bind(account_id)
@@ -168,7 +171,7 @@ impl Store {
         .await?)
     }
 
-    pub async fn application_history(&self, id: i64) -> Result<Vec<(String, Option<String>, DateTime<Utc>)>> {
+    pub async fn application_history(&self, id: i64) -> Result<Vec<(ConnStatus, Option<String>, DateTime<Utc>)>> {
         Ok(sqlx::query_as(
             "SELECT status, note, at FROM connection_status_history WHERE application_id = ? ORDER BY id",
         )
@@ -179,8 +182,8 @@ impl Store {
 
     /// Files of an application: what the person attached (`connection`, `connection_addition`)
     /// and what the utility issued (`connection_issued`), as (owner kind, file).
-    pub async fn application_files(&self, id: i64) -> Result<Vec<(String, Attachment)>> {
-        let rows: Vec<Labelled> = sqlx::query_as(
+    pub async fn application_files(&self, id: i64) -> Result<Vec<(FileOwner, Attachment)>> {
+        let rows: Vec<Owned> = sqlx::query_as(
             "SELECT a.owner_kind AS label, a.id, a.owner_id, a.file_id, a.name, a.mime, NULL AS content FROM attachments a
              WHERE (a.owner_kind IN ('connection', 'connection_issued') AND a.owner_id = ?)
                 OR (a.owner_kind = 'connection_addition'
@@ -240,16 +243,16 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .last_insert_rowid();
-        insert_attachments(&mut tx, "connection_addition", add, files, now).await?;
+        insert_attachments(&mut tx, FileOwner::ConnectionAddition, add, files, now).await?;
         sqlx::query("UPDATE connection_applications SET updated_at = ? WHERE id = ?")
             .bind(now)
             .bind(id)
             .execute(&mut *tx)
             .await?;
         let out = OutboxMessage::Operator {
-            item: "connection".into(),
+            item: DeskTarget::Connection,
             id,
-            event: "addition".into(),
+            event: DeskEvent::Addition,
         };
         outbox::enqueue(&mut tx, &out, now).await?;
         let replies = finish::write(finish, &mut tx, now).await?;
@@ -261,7 +264,7 @@ impl Store {
     pub async fn set_application_status(
         &self,
         id: i64,
-        status: &str,
+        status: ConnStatus,
         note: Option<&str>,
         issued: &[DeliveredFile<'_>],
         notices: &[OutboxMessage],
@@ -279,7 +282,14 @@ impl Store {
             .await?;
         status_row(&mut tx, id, status, note, now).await?;
         for f in issued {
-            insert_attachments(&mut tx, "connection_issued", id, std::slice::from_ref(&f.file), now).await?;
+            insert_attachments(
+                &mut tx,
+                FileOwner::ConnectionIssued,
+                id,
+                std::slice::from_ref(&f.file),
+                now,
+            )
+            .await?;
             if let Some(bytes) = f.content {
                 sqlx::query("UPDATE attachments SET content = ? WHERE id = last_insert_rowid()")
                     .bind(bytes)
@@ -318,7 +328,7 @@ impl Store {
 async fn status_row(
     conn: &mut sqlx::SqliteConnection,
     id: i64,
-    status: &str,
+    status: ConnStatus,
     note: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {

@@ -2,6 +2,16 @@
 //! actions, the queue and the figures of /stats; the back-office export and backup.
 
 use super::{Result, Store};
+use crate::domain::items::{DeskAction, MeterRequestKind, MeterRequestStatus};
+
+/// A stored pending choice, checked.
+fn pending_action(name: &str) -> Result<DeskAction> {
+    DeskAction::from_pending(name).ok_or_else(|| super::StoreError::Unknown {
+        what: "desk action",
+        value: name.to_owned(),
+    })
+}
+use crate::domain::meters::Resource;
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -18,33 +28,12 @@ pub struct ItemRef {
     pub id: i64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ItemKind {
-    Ticket,
-    MeterRequest,
-    Connection,
-}
-
-impl ItemKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ticket => "ticket",
-            Self::MeterRequest => "meter_request",
-            Self::Connection => "connection",
-        }
-    }
-
-    pub fn from_str_opt(s: &str) -> Option<Self> {
-        [Self::Ticket, Self::MeterRequest, Self::Connection]
-            .into_iter()
-            .find(|k| k.as_str() == s)
-    }
-}
+pub use crate::domain::items::ItemKind;
 
 /// One open item in the queue.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct QueueRow {
-    pub kind: String,
+    pub kind: ItemKind,
     pub id: i64,
     pub number: String,
     pub status: String,
@@ -67,7 +56,7 @@ pub struct ExportRow {
     pub login: Option<String>,
     pub name: Option<String>,
     pub serial: String,
-    pub resource: String,
+    pub resource: Resource,
     pub zone: i64,
     pub value_milli: i64,
     pub submitted_at: DateTime<Utc>,
@@ -186,14 +175,20 @@ impl Store {
         Ok(())
     }
 
-    pub async fn set_pending(&self, operator_id: i64, item: ItemRef, action: &str, now: DateTime<Utc>) -> Result<()> {
+    pub async fn set_pending(
+        &self,
+        operator_id: i64,
+        item: ItemRef,
+        action: DeskAction,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT OR REPLACE INTO desk_pending (operator_id, item_kind, item_id, action, at) VALUES (?, ?, ?, ?, ?)",
         )
         .bind(operator_id)
         .bind(item.kind.as_str())
         .bind(item.id)
-        .bind(action)
+        .bind(action.pending_name())
         .bind(now)
         .execute(&self.pool)
         .await?;
@@ -201,28 +196,28 @@ impl Store {
     }
 
     /// The action the operator chose for this item and when, taken (removed) as it is used.
-    pub async fn take_pending(&self, operator_id: i64, item: ItemRef) -> Result<Option<(String, DateTime<Utc>)>> {
-        Ok(sqlx::query_as(
+    pub async fn take_pending(&self, operator_id: i64, item: ItemRef) -> Result<Option<(DeskAction, DateTime<Utc>)>> {
+        let row: Option<(String, DateTime<Utc>)> = sqlx::query_as(
             "DELETE FROM desk_pending WHERE operator_id = ? AND item_kind = ? AND item_id = ? RETURNING action, at",
         )
         .bind(operator_id)
-        .bind(item.kind.as_str())
+        .bind(item.kind)
         .bind(item.id)
         .fetch_optional(&self.pool)
-        .await?)
+        .await?;
+        row.map(|(action, at)| Ok((pending_action(&action)?, at))).transpose()
     }
 
     /// Chosen actions older than `before`, removed: (operator, item, action).
-    pub async fn take_expired_pending(&self, before: DateTime<Utc>) -> Result<Vec<(i64, ItemRef, String)>> {
-        let rows: Vec<(i64, String, i64, String)> =
+    pub async fn take_expired_pending(&self, before: DateTime<Utc>) -> Result<Vec<(i64, ItemRef, DeskAction)>> {
+        let rows: Vec<(i64, ItemKind, i64, String)> =
             sqlx::query_as("DELETE FROM desk_pending WHERE at < ? RETURNING operator_id, item_kind, item_id, action")
                 .bind(before)
                 .fetch_all(&self.pool)
                 .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(op, k, id, action)| ItemKind::from_str_opt(&k).map(|kind| (op, ItemRef { kind, id }, action)))
-            .collect())
+        rows.into_iter()
+            .map(|(op, kind, id, action)| Ok((op, ItemRef { kind, id }, pending_action(&action)?)))
+            .collect()
     }
 
     /// Open items of every kind, oldest first.
@@ -332,15 +327,15 @@ pub(super) async fn map_message(
 pub struct DeskMeterRequest {
     pub id: i64,
     pub number: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: MeterRequestKind,
+    pub status: MeterRequestStatus,
     pub details: String,
     pub preferred_date: chrono::NaiveDate,
     pub scheduled_for: Option<chrono::NaiveDate>,
     pub account_id: i64,
     pub meter_id: i64,
     pub serial: String,
-    pub resource: String,
+    pub resource: Resource,
     pub address: String,
 }
 
@@ -403,7 +398,7 @@ impl Store {
     pub async fn set_meter_request_status(
         &self,
         id: i64,
-        status: &str,
+        status: MeterRequestStatus,
         scheduled_for: Option<chrono::NaiveDate>,
         note: Option<&str>,
         notices: &[super::outbox::OutboxMessage],

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 pub struct NewDispute<'a> {
     pub login: &'a str,
-    pub kind: &'a str,
+    pub kind: crate::domain::ApplicantKind,
     pub name: &'a str,
     pub email: &'a str,
     pub phone: Option<&'a str>,
@@ -20,7 +20,7 @@ pub struct NewDispute<'a> {
 pub struct Dispute {
     pub id: i64,
     pub login: String,
-    pub kind: String,
+    pub kind: crate::domain::ApplicantKind,
     pub name: String,
     pub email: String,
     pub phone: Option<String>,
@@ -55,9 +55,9 @@ impl Store {
         .await?
         .last_insert_rowid();
         let out = OutboxMessage::Operator {
-            item: "dispute".into(),
+            item: crate::domain::items::DeskTarget::Dispute,
             id,
-            event: "new".into(),
+            event: crate::domain::items::DeskEvent::New,
         };
         outbox::enqueue(&mut tx, &out, now).await?;
         let replies = finish::write(end, &mut tx, now).await?;

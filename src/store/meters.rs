@@ -4,6 +4,7 @@
 use super::finish::{self, Filed, Finish, FinishFor};
 use super::outbox::{self, OutboxMessage};
 use super::{Result, Store, is_unique_violation};
+use crate::domain::items::{DeskEvent, DeskTarget, FileOwner, MeterRequestKind, MeterRequestStatus};
 use crate::domain::meters::{Capacity, Period, Resource};
 use crate::domain::quantity::Quantity;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -14,7 +15,7 @@ use sqlx::SqliteConnection;
 pub struct Meter {
     pub id: i64,
     pub account_id: i64,
-    pub resource: String,
+    pub resource: Resource,
     pub serial: String,
     pub model: Option<String>,
     pub place: String,
@@ -27,10 +28,6 @@ pub struct Meter {
 }
 
 impl Meter {
-    pub fn resource(&self) -> Resource {
-        Resource::from_str_opt(&self.resource).unwrap_or(Resource::Electricity)
-    }
-
     pub fn capacity(&self) -> Capacity {
         Capacity {
             int_digits: self.int_digits as u8,
@@ -83,8 +80,8 @@ pub struct HistoryRow {
 pub struct MeterRequest {
     pub id: i64,
     pub number: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: MeterRequestKind,
+    pub status: MeterRequestStatus,
     pub preferred_date: NaiveDate,
     pub scheduled_for: Option<NaiveDate>,
     pub status_note: Option<String>,
@@ -106,7 +103,7 @@ pub struct FileRef {
 pub struct NewMeterRequest<'a> {
     pub account_id: i64,
     pub meter_id: i64,
-    pub kind: &'a str,
+    pub kind: MeterRequestKind,
     pub details: &'a serde_json::Value,
     pub preferred_date: NaiveDate,
     pub files: &'a [FileRef],
@@ -133,7 +130,7 @@ pub async fn next_number(conn: &mut SqliteConnection, prefix: &str, year: i32) -
 
 pub async fn insert_attachments(
     conn: &mut SqliteConnection,
-    owner_kind: &str,
+    owner_kind: FileOwner,
     owner_id: i64,
     files: &[FileRef],
     now: DateTime<Utc>,
@@ -457,11 +454,11 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .last_insert_rowid();
-        insert_attachments(&mut tx, "meter_request", id, files, now).await?;
+        insert_attachments(&mut tx, FileOwner::MeterRequest, id, files, now).await?;
         let msg = OutboxMessage::Operator {
-            item: "meter_request".into(),
+            item: DeskTarget::MeterRequest,
             id,
-            event: "new".into(),
+            event: DeskEvent::New,
         };
         outbox::enqueue(&mut tx, &msg, now).await?;
         let replies = finish::write(finish.map(|f| f(id, &number)).as_ref(), &mut tx, now).await?;

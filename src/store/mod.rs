@@ -31,6 +31,9 @@ pub enum StoreError {
     Folder { path: String, source: std::io::Error },
     #[error("stored JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// A stored name this version does not know (never read as some default).
+    #[error("unknown {what} {value:?} in the database")]
+    Unknown { what: &'static str, value: String },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -3,6 +3,7 @@
 //! are HTML (what people typed is escaped when the text is made).
 
 use super::{Result, Store};
+use crate::domain::items::{DeskEvent, DeskTarget};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
@@ -30,9 +31,9 @@ pub enum OutboxMessage {
     },
     /// A new item or an addition for the operators' desk; waits until the desk takes it.
     Operator {
-        item: String,
+        item: DeskTarget,
         id: i64,
-        event: String,
+        event: DeskEvent,
     },
 }
 

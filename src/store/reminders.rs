@@ -82,8 +82,8 @@ impl Store {
     }
 
     /// Flips one reminder (0 readings, 1 verification); returns the new setting.
-    pub async fn toggle_reminder(&self, account_id: i64, which: u8) -> Result<bool> {
-        let sql = if which == 0 {
+    pub async fn toggle_reminder(&self, account_id: i64, which: crate::domain::items::Reminder) -> Result<bool> {
+        let sql = if which == crate::domain::items::Reminder::Readings {
             "UPDATE accounts SET remind_readings = 1 - remind_readings WHERE id = ? RETURNING remind_readings"
         } else {
             "UPDATE accounts SET remind_verification = 1 - remind_verification WHERE id = ? RETURNING remind_verification"

@@ -6,6 +6,7 @@ use super::finish::{self, Filed, Finish, FinishFor};
 use super::meters::{FileRef, insert_attachments, next_number};
 use super::outbox::{self, OutboxMessage};
 use super::{Result, Store};
+use crate::domain::items::{Author, DeskEvent, DeskTarget, FileOwner};
 use crate::domain::tickets::{TicketKind, TicketStatus};
 use chrono::{DateTime, Utc};
 
@@ -13,9 +14,9 @@ use chrono::{DateTime, Utc};
 pub struct Ticket {
     pub id: i64,
     pub number: String,
-    pub kind: String,
+    pub kind: TicketKind,
     pub account_id: i64,
-    pub status: String,
+    pub status: TicketStatus,
     pub topic: String,
     pub fields: String,
     pub email_copy: bool,
@@ -25,14 +26,6 @@ pub struct Ticket {
 }
 
 impl Ticket {
-    pub fn kind(&self) -> TicketKind {
-        TicketKind::from_str_opt(&self.kind).unwrap_or(TicketKind::Appeal)
-    }
-
-    pub fn status(&self) -> TicketStatus {
-        TicketStatus::from_str_opt(&self.status).unwrap_or(TicketStatus::New)
-    }
-
     pub fn fields(&self) -> serde_json::Value {
         serde_json::from_str(&self.fields).unwrap_or_default()
     }
@@ -44,7 +37,7 @@ const TICKET_COLUMNS: &str =
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TicketMessage {
     pub id: i64,
-    pub author: String,
+    pub author: Author,
     pub text: Option<String>,
     pub created_at: DateTime<Utc>,
 }
@@ -113,12 +106,12 @@ impl Store {
         .await?
         .last_insert_rowid();
         let msg = insert_message(&mut tx, id, "user", None, t.text, now).await?;
-        insert_attachments(&mut tx, "ticket_message", msg, t.files, now).await?;
+        insert_attachments(&mut tx, FileOwner::TicketMessage, msg, t.files, now).await?;
         history(&mut tx, id, TicketStatus::New, None, now).await?;
         let out = OutboxMessage::Operator {
-            item: "ticket".into(),
+            item: DeskTarget::Ticket,
             id,
-            event: "new".into(),
+            event: DeskEvent::New,
         };
         outbox::enqueue(&mut tx, &out, now).await?;
         let replies = finish::write(finish.map(|f| f(id, &number)).as_ref(), &mut tx, now).await?;
@@ -233,17 +226,21 @@ impl Store {
             return Ok(None);
         }
         let msg = insert_message(&mut tx, ticket_id, "user", None, text, now).await?;
-        insert_attachments(&mut tx, "ticket_message", msg, files, now).await?;
+        insert_attachments(&mut tx, FileOwner::TicketMessage, msg, files, now).await?;
         if reopen {
             set_status(&mut tx, ticket_id, TicketStatus::Reopened, text, now).await?;
         } else {
             touch(&mut tx, ticket_id, now).await?;
         }
-        let event = if reopen { "reopened" } else { "follow_up" };
+        let event = if reopen {
+            DeskEvent::Reopened
+        } else {
+            DeskEvent::FollowUp
+        };
         let out = OutboxMessage::Operator {
-            item: "ticket".into(),
+            item: DeskTarget::Ticket,
             id: ticket_id,
-            event: event.into(),
+            event,
         };
         outbox::enqueue(&mut tx, &out, now).await?;
         let replies = finish::write(finish, &mut tx, now).await?;
@@ -271,9 +268,9 @@ impl Store {
         }
         set_status(&mut tx, ticket_id, TicketStatus::Closed, None, now).await?;
         let out = OutboxMessage::Operator {
-            item: "ticket".into(),
+            item: DeskTarget::Ticket,
             id: ticket_id,
-            event: "closed".into(),
+            event: DeskEvent::Closed,
         };
         outbox::enqueue(&mut tx, &out, now).await?;
         finish::write(finish, &mut tx, now).await?;
@@ -303,7 +300,14 @@ impl Store {
             .await?;
         let msg = insert_message(&mut tx, ticket_id, "operator", Some(operator_id), text, now).await?;
         for f in files {
-            insert_attachments(&mut tx, "ticket_message", msg, std::slice::from_ref(&f.file), now).await?;
+            insert_attachments(
+                &mut tx,
+                FileOwner::TicketMessage,
+                msg,
+                std::slice::from_ref(&f.file),
+                now,
+            )
+            .await?;
             if let Some(bytes) = f.content {
                 sqlx::query("UPDATE attachments SET content = ? WHERE id = last_insert_rowid()")
                     .bind(bytes)

@@ -10,7 +10,7 @@ use crate::desk::deliver::{Desk, DeskError};
 use crate::domain::person::redact;
 use crate::mail::Mailer;
 use crate::store::Store;
-use crate::store::desk::{ItemKind, ItemRef};
+use crate::store::desk::ItemRef;
 use crate::store::outbox::{OutboxMessage, OutboxRow};
 use crate::telegram::push::{self, Push, PushError};
 use crate::telegram::{Priority, SendError, Telegram};
@@ -191,16 +191,14 @@ impl OutboxWorker {
                     clock: &self.clock,
                     group,
                 };
-                let delivered = match (item.as_str(), ItemKind::from_str_opt(&item)) {
-                    ("dispute", _) => Some(desk.deliver_dispute(row.id, id).await),
-                    (_, Some(kind)) => Some(desk.deliver(row.id, ItemRef { kind, id }, &event).await),
-                    (_, None) => None,
+                let delivered = match item.item() {
+                    None => desk.deliver_dispute(row.id, id).await,
+                    Some(kind) => desk.deliver(row.id, ItemRef { kind, id }, event).await,
                 };
                 match delivered {
-                    None => Outcome::Permanent(format!("unknown item kind {item}")),
-                    Some(Ok(())) => Outcome::Done,
-                    Some(Err(DeskError::Send(e))) => e.into(),
-                    Some(Err(DeskError::Store(e))) => store_failure(e),
+                    Ok(()) => Outcome::Done,
+                    Err(DeskError::Send(e)) => e.into(),
+                    Err(DeskError::Store(e)) => store_failure(e),
                 }
             }
             Err(e) => Outcome::Permanent(format!("unreadable payload: {e}")),

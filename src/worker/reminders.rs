@@ -1,7 +1,7 @@
 //! Reading and verification reminders. Each goes once per meter and period (or verification
 //! date): the record and the messages are written in one transaction.
 
-use crate::bot::cb::Cb;
+use crate::callback::Cb;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::i18n;

@@ -339,7 +339,7 @@ async fn issued_documents_status_history_and_other_users() {
     store
         .set_application_status(
             id,
-            "documents_issued",
+            kabinet::domain::items::ConnStatus::DocumentsIssued,
             Some("ТУ и договор"),
             &[tu],
             &[],

@@ -125,7 +125,7 @@ async fn one_chat_cannot_try_passwords_without_end() {
     let mut c = app.user(4302);
     open_login(&mut c).await;
     // Different logins, so no single login is locked for this chat: the chat is.
-    for i in 0..kabinet::bot::login::CHAT_FAILURES_PER_HOUR {
+    for i in 0..kabinet::policy::CHAT_PASSWORD_FAILURES_PER_HOUR {
         c.send(&crate::helpers::snils(300_000_000 + i as u64));
         c.expect_key("login.password_q").await;
         c.send("guess guess");

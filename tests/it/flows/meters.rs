@@ -576,7 +576,7 @@ async fn adding_a_meter_continues_after_a_restart() {
 async fn limits_on_meters_and_requests() {
     let app = TestApp::spawn().await;
     let (mut c, card) = user_with_meter(&app, 9101, &FLAT_ELECTRIC).await;
-    for _ in 0..kabinet::bot::meters::REQUESTS_PER_DAY {
+    for _ in 0..kabinet::policy::METER_REQUESTS_PER_DAY {
         c.press(&card, &ru("meters.req_taking"));
         c.expect_key("req.date_q").await;
         c.send("завтра");
@@ -598,7 +598,7 @@ async fn limits_on_meters_and_requests() {
         .fetch_one(&store.pool)
         .await
         .unwrap();
-    for i in 1..kabinet::bot::meters::MAX_ACTIVE_METERS {
+    for i in 1..kabinet::policy::MAX_ACTIVE_METERS {
         let m = kabinet::store::meters::NewMeter {
             resource: Some(kabinet::domain::meters::Resource::ColdWater),
             serial: Some(format!("S{i}")),

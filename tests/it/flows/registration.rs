@@ -391,7 +391,7 @@ async fn one_chat_cannot_send_endless_registration_letters() {
     let app = TestApp::spawn().await;
     let mut c = app.user(3901);
     let mut summary = fill_registration(&mut c, &IVANOV).await;
-    for _ in 0..kabinet::bot::registration::REGISTRATIONS_PER_DAY {
+    for _ in 0..kabinet::policy::REGISTRATIONS_PER_DAY {
         c.press(&summary, &ru("reg.ok"));
         let sent = c.expect("Почти готово").await;
         c.press(&sent, &ru("confirm.restart"));
@@ -405,5 +405,5 @@ async fn one_chat_cannot_send_endless_registration_letters() {
         .fetch_one(&app.store().await.pool)
         .await
         .unwrap();
-    assert_eq!(letters, kabinet::bot::registration::REGISTRATIONS_PER_DAY);
+    assert_eq!(letters, kabinet::policy::REGISTRATIONS_PER_DAY);
 }

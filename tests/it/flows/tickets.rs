@@ -411,7 +411,7 @@ async fn another_users_ticket_and_file_ids_are_refused() {
 async fn ten_new_items_a_day() {
     let app = TestApp::spawn().await;
     let mut c = user(&app, 10_501, IVANOV.login).await;
-    for i in 0..kabinet::bot::tickets::PER_DAY {
+    for i in 0..kabinet::policy::TICKETS_PER_DAY {
         file_appeal(&mut c, &format!("Вопрос {i}")).await;
     }
     start_ticket(&mut c, "ticket.new.appeal").await;

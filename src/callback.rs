@@ -1,7 +1,15 @@
 //! Callback data: a small typed codec, `Cb` ↔ a string of at most 64 bytes.
 
 use crate::domain::ApplicantKind;
+use crate::domain::connection::ConnKind;
+use crate::domain::items::{DeskAction, ItemKind, Reminder};
 use crate::domain::meters::Resource;
+use crate::domain::tickets::TicketSection;
+
+/// The position of `v` in `all`, as a number for callback data.
+fn index_of<T: PartialEq>(all: &[T], v: &T) -> usize {
+    all.iter().position(|x| x == v).unwrap_or_default()
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cb {
@@ -63,8 +71,8 @@ pub enum Cb {
     Topic(u8),
     DocType(u8),
     TicketMeter(i64),
-    /// A list of a menu section (0 appeals and complaints, 1 requests, 2 documents), a page.
-    TicketList(u8, u8),
+    /// A list of a menu section, a page.
+    TicketList(TicketSection, u8),
     Ticket(i64),
     TicketAdd(i64),
     TicketClose(i64),
@@ -74,21 +82,20 @@ pub enum Cb {
     Dispute,
     // Technological connection
     NewConn,
-    ConnKind(u8),
-    ConnResume(u8),
-    ConnRestart(u8),
+    ConnKind(ConnKind),
+    ConnResume(ConnKind),
+    ConnRestart(ConnKind),
     Opt(u8),
     ConnEdit(u8),
     ConnFiles,
-    ConnGroup(u8, u8),
+    ConnGroup(ConnKind, u8),
     ConnApp(i64),
     ConnAdd(i64),
     ConnFile(i64),
-    // The operators' desk: item kind (0 ticket, 1 meter request, 2 connection), id, action.
-    DeskTake(u8, i64),
-    DeskAct(u8, i64, u8),
-    /// Consumer's profile: turn a reminder on or off (0 readings, 1 verification).
-    ToggleReminder(u8),
+    /// The operators' desk: an action on an item's card.
+    Desk(ItemKind, i64, DeskAction),
+    /// Consumer's profile: turn a reminder on or off.
+    ToggleReminder(Reminder),
     Reminders,
 }
 
@@ -257,24 +264,23 @@ fn encode_param(cb: Cb) -> Option<String> {
         Cb::Topic(i) => format!("t:tp:{i}"),
         Cb::DocType(i) => format!("t:dt:{i}"),
         Cb::TicketMeter(id) => format!("t:m:{id}"),
-        Cb::TicketList(s, p) => format!("t:l:{s}:{p}"),
+        Cb::TicketList(s, p) => format!("t:l:{}:{p}", index_of(&TicketSection::ALL, &s)),
         Cb::Ticket(id) => format!("t:{id}"),
         Cb::TicketAdd(id) => format!("t:add:{id}"),
         Cb::TicketClose(id) => format!("t:close:{id}"),
         Cb::TicketReopen(id) => format!("t:re:{id}"),
         Cb::File(id) => format!("f:{id}"),
-        Cb::ConnKind(k) => format!("c:k:{k}"),
-        Cb::ConnResume(k) => format!("c:resume:{k}"),
-        Cb::ConnRestart(k) => format!("c:restart:{k}"),
+        Cb::ConnKind(k) => format!("c:k:{}", index_of(&ConnKind::ALL, &k)),
+        Cb::ConnResume(k) => format!("c:resume:{}", index_of(&ConnKind::ALL, &k)),
+        Cb::ConnRestart(k) => format!("c:restart:{}", index_of(&ConnKind::ALL, &k)),
         Cb::Opt(i) => format!("c:o:{i}"),
         Cb::ConnEdit(i) => format!("c:e:{i}"),
-        Cb::ConnGroup(k, p) => format!("c:l:{k}:{p}"),
+        Cb::ConnGroup(k, p) => format!("c:l:{}:{p}", index_of(&ConnKind::ALL, &k)),
         Cb::ConnApp(id) => format!("c:a:{id}"),
         Cb::ConnAdd(id) => format!("c:add:{id}"),
         Cb::ConnFile(id) => format!("c:f:{id}"),
-        Cb::DeskTake(k, id) => format!("dk:t:{k}:{id}"),
-        Cb::DeskAct(k, id, a) => format!("dk:a:{k}:{id}:{a}"),
-        Cb::ToggleReminder(r) => format!("p:rem:{r}"),
+        Cb::Desk(k, id, a) => format!("dk:{}:{id}:{}", k.code(), a.code()),
+        Cb::ToggleReminder(r) => format!("p:rem:{}", index_of(Reminder::ALL, &r)),
         _ => return None,
     })
 }
@@ -283,6 +289,7 @@ fn decode_param(data: &str) -> Option<Cb> {
     let parts: Vec<&str> = data.split(':').collect();
     let n = |i: usize| parts.get(i).and_then(|p| p.parse::<i64>().ok()).filter(|v| *v >= 0);
     let small = |i: usize| n(i).and_then(|v| u8::try_from(v).ok());
+    let conn_kind = |i: usize| small(i).and_then(|k| ConnKind::ALL.get(usize::from(k)).copied());
     Some(match parts.as_slice() {
         ["zones", _] => Cb::Zones(small(1).filter(|z| (1..=3).contains(z))?),
         ["cap", _, _] => Cb::Capacity(small(1)?, small(2)?),
@@ -300,24 +307,23 @@ fn decode_param(data: &str) -> Option<Cb> {
         ["t", "tp", _] => Cb::Topic(small(2)?),
         ["t", "dt", _] => Cb::DocType(small(2)?),
         ["t", "m", _] => Cb::TicketMeter(n(2)?),
-        ["t", "l", _, _] => Cb::TicketList(small(2).filter(|s| *s <= 2)?, small(3)?),
+        ["t", "l", _, _] => Cb::TicketList(*TicketSection::ALL.get(usize::from(small(2)?))?, small(3)?),
         ["t", _] => Cb::Ticket(n(1)?),
         ["t", "add", _] => Cb::TicketAdd(n(2)?),
         ["t", "close", _] => Cb::TicketClose(n(2)?),
         ["t", "re", _] => Cb::TicketReopen(n(2)?),
         ["f", _] => Cb::File(n(1)?),
-        ["c", "k", _] => Cb::ConnKind(small(2).filter(|k| *k <= 2)?),
-        ["c", "resume", _] => Cb::ConnResume(small(2).filter(|k| *k <= 2)?),
-        ["c", "restart", _] => Cb::ConnRestart(small(2).filter(|k| *k <= 2)?),
+        ["c", "k", _] => Cb::ConnKind(conn_kind(2)?),
+        ["c", "resume", _] => Cb::ConnResume(conn_kind(2)?),
+        ["c", "restart", _] => Cb::ConnRestart(conn_kind(2)?),
         ["c", "o", _] => Cb::Opt(small(2)?),
         ["c", "e", _] => Cb::ConnEdit(small(2)?),
-        ["c", "l", _, _] => Cb::ConnGroup(small(2).filter(|k| *k <= 2)?, small(3)?),
+        ["c", "l", _, _] => Cb::ConnGroup(conn_kind(2)?, small(3)?),
         ["c", "a", _] => Cb::ConnApp(n(2)?),
         ["c", "add", _] => Cb::ConnAdd(n(2)?),
         ["c", "f", _] => Cb::ConnFile(n(2)?),
-        ["dk", "t", _, _] => Cb::DeskTake(small(2).filter(|k| *k <= 2)?, n(3)?),
-        ["dk", "a", _, _, _] => Cb::DeskAct(small(2).filter(|k| *k <= 2)?, n(3)?, small(4)?),
-        ["p", "rem", _] => Cb::ToggleReminder(small(2).filter(|r| *r <= 1)?),
+        ["dk", k, _, a] => Cb::Desk(ItemKind::from_code(k)?, n(2)?, DeskAction::from_code(a)?),
+        ["p", "rem", _] => Cb::ToggleReminder(*Reminder::ALL.get(usize::from(small(2)?))?),
         _ => return None,
     })
 }
@@ -373,30 +379,46 @@ mod tests {
             Cb::Topic(5),
             Cb::DocType(6),
             Cb::TicketMeter(big),
-            Cb::TicketList(2, 9),
+            Cb::TicketList(TicketSection::Documents, 9),
             Cb::Ticket(big),
             Cb::TicketAdd(1),
             Cb::TicketClose(2),
             Cb::TicketReopen(3),
             Cb::File(big),
-            Cb::ConnKind(2),
-            Cb::ConnResume(1),
-            Cb::ConnRestart(0),
+            Cb::ConnKind(ConnKind::Heat),
+            Cb::ConnResume(ConnKind::Water),
+            Cb::ConnRestart(ConnKind::Electricity),
             Cb::Opt(4),
             Cb::ConnEdit(16),
-            Cb::ConnGroup(1, 3),
+            Cb::ConnGroup(ConnKind::Water, 3),
             Cb::ConnApp(big),
             Cb::ConnAdd(5),
             Cb::ConnFile(big),
-            Cb::DeskTake(2, big),
-            Cb::DeskAct(1, big, 7),
-            Cb::ToggleReminder(1),
+            Cb::Desk(
+                ItemKind::Connection,
+                big,
+                DeskAction::Status(crate::domain::items::ConnStatus::DocumentsIssued),
+            ),
+            Cb::Desk(ItemKind::MeterRequest, 7, DeskAction::Schedule),
+            Cb::Desk(ItemKind::Ticket, 1, DeskAction::Take),
+            Cb::ToggleReminder(Reminder::Verification),
         ] {
             let s = cb.encode();
             assert!(s.len() <= 64, "{s}");
             assert_eq!(Cb::decode(&s), Some(cb), "{s}");
         }
-        for bad in ["m:-1", "m:r:x", "zones:4", "m:ef:1:9", "m:h:1", "m:1:2:3:4"] {
+        for bad in [
+            "m:-1",
+            "m:r:x",
+            "zones:4",
+            "m:ef:1:9",
+            "m:h:1",
+            "m:1:2:3:4",
+            "dk:x:1:t",
+            "dk:t:1:st-nonsense",
+            "t:l:3:0",
+            "c:k:3",
+        ] {
             assert_eq!(Cb::decode(bad), None, "{bad}");
         }
         assert_eq!(Cb::decode(""), None);

@@ -1,0 +1,141 @@
+//! A button on a card: take the item, close a ticket, or choose what the operator's next
+//! reply does (a visit date, a connection status).
+
+use super::{desk, tell_group};
+use crate::bot::{Deps, HandlerError, HandlerResult};
+use crate::callback::Cb;
+use crate::desk::{Card, card, notices};
+use crate::domain::items::{DeskAction, ItemKind, MeterRequestStatus};
+use crate::domain::tickets::TicketStatus;
+use crate::i18n;
+use crate::store::desk::ItemRef;
+use std::sync::Arc;
+use teloxide::prelude::*;
+use teloxide::types::MessageId;
+
+pub async fn on_group_callback(update: Update, q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
+    let d = deps.clone();
+    crate::bot::once(&d, &update, async { group_callback(q, deps).await.map(|()| false) }).await
+}
+
+async fn group_callback(q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
+    let loc = deps.config.default_locale.clone();
+    let Some(group) = q.message.as_ref().map(|m| m.chat().id) else {
+        return Ok(());
+    };
+    let tg = &deps.tg;
+    if deps.store.operator(q.from.id.0 as i64).await?.is_none() {
+        tg.answer_callback(&q.id, Some(&i18n::t(&loc, "desk.operators_only")), true)
+            .await;
+        return Ok(());
+    }
+    let Some(Cb::Desk(kind, id, action)) = q.data.as_deref().and_then(Cb::decode) else {
+        tg.answer_callback(&q.id, None, false).await;
+        return Ok(());
+    };
+    let item = ItemRef { kind, id };
+    let Some(c) = card(&deps.store, &deps.config, item).await? else {
+        tg.answer_callback(&q.id, None, false).await;
+        return Ok(());
+    };
+    let op = q.from.id.0 as i64;
+    let answer = act(&deps, &c, item, op, action).await?;
+    match &answer {
+        None => tg.answer_callback(&q.id, Some(&i18n::t(&loc, "desk.ok")), false).await,
+        Some(text) => {
+            tg.answer_callback(&q.id, Some(text), false).await;
+            // The instruction also goes to the group, as a reply to the card, so it is not
+            // missed.
+            if let Some((_, card_msg, _)) = deps.store.card(item).await? {
+                tell_group(&deps, group, MessageId(card_msg as i32), text, Some(item)).await?;
+            }
+        }
+    }
+    desk(&deps, group).refresh_card(item).await?;
+    deps.outbox_wake.notify_one();
+    Ok(())
+}
+
+/// Does what the button says; returns the instruction for the operator's next reply, if the
+/// action waits for one.
+async fn act(
+    deps: &Deps,
+    c: &Card,
+    item: ItemRef,
+    op: i64,
+    action: DeskAction,
+) -> Result<Option<String>, HandlerError> {
+    let loc = deps.config.default_locale.as_str();
+    let now = deps.clock.now();
+    match (item.kind, action) {
+        (_, DeskAction::Take) => {
+            deps.store.take_card(item, op).await?;
+            if item.kind == ItemKind::Ticket {
+                ticket_status(deps, c, item.id, TicketStatus::InProgress, "desk.push.in_progress").await?;
+            }
+        }
+        (ItemKind::Ticket, DeskAction::Close) => {
+            ticket_status(deps, c, item.id, TicketStatus::Closed, "desk.push.closed").await?;
+        }
+        (ItemKind::MeterRequest, DeskAction::Schedule) => {
+            deps.store.set_pending(op, item, action, now).await?;
+            return Ok(Some(i18n::t(loc, "desk.reply_with_date")));
+        }
+        (ItemKind::MeterRequest, DeskAction::Done | DeskAction::Reject) => {
+            let (status, key) = if action == DeskAction::Done {
+                (MeterRequestStatus::Done, "desk.push.done")
+            } else {
+                (MeterRequestStatus::Rejected, "desk.push.rejected")
+            };
+            let meter = meter_of(deps, item.id).await?;
+            let n = notices(
+                &deps.store,
+                &deps.config,
+                c.account_id,
+                key,
+                &c.number,
+                None,
+                Cb::Meter(meter),
+            )
+            .await?;
+            deps.store
+                .set_meter_request_status(item.id, status, None, None, &n, now)
+                .await?;
+        }
+        (ItemKind::Connection, DeskAction::Status(status)) => {
+            deps.store.set_pending(op, item, action, now).await?;
+            let status = i18n::t(loc, &format!("conn.status.{status}"));
+            return Ok(Some(i18n::tf(loc, "desk.reply_with_comment", &[("status", &status)])));
+        }
+        // A button that does not belong to this kind of card: nothing to do.
+        _ => {}
+    }
+    Ok(None)
+}
+
+pub(super) async fn meter_of(deps: &Deps, request_id: i64) -> Result<i64, HandlerError> {
+    Ok(deps
+        .store
+        .meter_request_by_id(request_id)
+        .await?
+        .map(|r| r.meter_id)
+        .unwrap_or_default())
+}
+
+/// A ticket's status set by the desk, with the consumer told in the same transaction.
+async fn ticket_status(deps: &Deps, c: &Card, id: i64, status: TicketStatus, push_key: &str) -> HandlerResult {
+    let n = notices(
+        &deps.store,
+        &deps.config,
+        c.account_id,
+        push_key,
+        &c.number,
+        None,
+        Cb::Ticket(id),
+    )
+    .await?;
+    deps.store
+        .set_ticket_status_by_desk(id, status, &n, deps.clock.now())
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,78 @@
+//! The operators' commands in their private chat: /queue, /item <number>, /stats.
+
+use crate::bot::{Ctx, HandlerError, esc};
+use crate::desk::card;
+use crate::domain::items::ItemKind;
+use crate::i18n;
+use chrono::Duration;
+
+/// /queue, /item <number>, /stats for operators. Returns false when the sender is not one.
+pub async fn command(ctx: &Ctx, name: &str, arg: &str) -> Result<bool, HandlerError> {
+    if ctx.store().operator(ctx.chat.0).await?.is_none() {
+        return Ok(false);
+    }
+    let loc = ctx.loc;
+    let now = ctx.now();
+    let config = &ctx.deps.config;
+    match name {
+        "queue" => {
+            let rows = ctx.store().queue(30).await?;
+            let mut text = format!("<b>{}</b>", i18n::t(loc, "desk.queue"));
+            if rows.is_empty() {
+                text.push_str(&format!("\n{}", i18n::t(loc, "ticket.empty")));
+            }
+            for r in rows {
+                let overdue = if r.deadline.is_some_and(|d| d < now) {
+                    "🔥 "
+                } else {
+                    ""
+                };
+                let status = match r.kind {
+                    ItemKind::Ticket => format!("ticket.status.{}", r.status),
+                    ItemKind::MeterRequest => format!("req_status.{}", r.status),
+                    ItemKind::Connection => format!("conn.status.{}", r.status),
+                };
+                text.push_str(&format!(
+                    "\n{overdue}{} · {} · {}",
+                    esc(&r.number),
+                    config.local_date(r.created_at),
+                    i18n::t(loc, &status)
+                ));
+            }
+            ctx.say(text).await?;
+        }
+        "item" => {
+            let found = match ctx.store().item_by_number(arg.trim()).await? {
+                Some(item) => card(ctx.store(), config, item).await?,
+                None => None,
+            };
+            match found {
+                Some(c) => ctx.say(c.text()).await?,
+                None => ctx.say(i18n::t(loc, "desk.no_item")).await?,
+            }
+        }
+        _ => {
+            let s = ctx.store().stats(now, config.local_midnight(now)).await?;
+            let refused = ctx.store().refusals_since(now - Duration::days(1)).await?;
+            let median = s
+                .median_first_answer_secs
+                .map(|m| format!("{} ч {} мин", m / 3600, (m % 3600) / 60))
+                .unwrap_or_else(|| "—".into());
+            ctx.say(i18n::tf(
+                loc,
+                "desk.stats",
+                &[
+                    ("open", &s.open.to_string()),
+                    ("overdue", &s.overdue.to_string()),
+                    ("answered", &s.answered_today.to_string()),
+                    ("median", &median),
+                    ("failed", &s.failed_deliveries.to_string()),
+                    ("queued", &s.queued_for_desk.to_string()),
+                    ("refused", &refused.to_string()),
+                ],
+            ))
+            .await?;
+        }
+    }
+    Ok(true)
+}

@@ -1,0 +1,292 @@
+//! The kinds and statuses of what people file and the operators' desk handles, as closed
+//! sets: stored as their snake_case names (an unknown name read from the database is an
+//! error, never a silent default), carried by buttons, compared as values.
+
+use serde::{Deserialize, Serialize};
+
+/// Declares a closed set stored as text: `ALL`, `as_str` and a checked `from_str_opt`.
+macro_rules! text_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
+        #[serde(rename_all = "snake_case")]
+        #[sqlx(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vm])* $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            pub fn from_str_opt(s: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+text_enum! {
+    /// What the desk handles.
+    ItemKind {
+        Ticket => "ticket",
+        MeterRequest => "meter_request",
+        Connection => "connection",
+    }
+}
+
+text_enum! {
+    /// What an outbox row for the operators' group is about: an item, or a login dispute.
+    DeskTarget {
+        Ticket => "ticket",
+        MeterRequest => "meter_request",
+        Connection => "connection",
+        Dispute => "dispute",
+    }
+}
+
+impl DeskTarget {
+    /// The desk item it is, if it is one (a dispute is not: it has no card to act on).
+    pub fn item(self) -> Option<ItemKind> {
+        match self {
+            Self::Ticket => Some(ItemKind::Ticket),
+            Self::MeterRequest => Some(ItemKind::MeterRequest),
+            Self::Connection => Some(ItemKind::Connection),
+            Self::Dispute => None,
+        }
+    }
+}
+
+impl From<ItemKind> for DeskTarget {
+    fn from(k: ItemKind) -> Self {
+        match k {
+            ItemKind::Ticket => Self::Ticket,
+            ItemKind::MeterRequest => Self::MeterRequest,
+            ItemKind::Connection => Self::Connection,
+        }
+    }
+}
+
+text_enum! {
+    /// What a stored file belongs to.
+    FileOwner {
+        TicketMessage => "ticket_message",
+        MeterRequest => "meter_request",
+        /// What the applicant attached to a connection application.
+        Connection => "connection",
+        /// «Дополнить заявку».
+        ConnectionAddition => "connection_addition",
+        /// What the utility issued on an application.
+        ConnectionIssued => "connection_issued",
+    }
+}
+
+text_enum! {
+    /// A reminder a consumer can turn on or off in the profile.
+    Reminder {
+        Readings => "readings",
+        Verification => "verification",
+    }
+}
+
+impl ItemKind {
+    /// One letter, for callback data.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Ticket => "t",
+            Self::MeterRequest => "m",
+            Self::Connection => "c",
+        }
+    }
+
+    pub fn from_code(c: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|k| k.code() == c)
+    }
+}
+
+text_enum! {
+    /// Why a desk row is in the outbox.
+    DeskEvent {
+        /// The item arrived: its card.
+        New => "new",
+        /// «Дополнить».
+        FollowUp => "follow_up",
+        /// «Не решено».
+        Reopened => "reopened",
+        /// «Вопрос решён».
+        Closed => "closed",
+        /// «Дополнить заявку».
+        Addition => "addition",
+    }
+}
+
+text_enum! {
+    /// Who wrote a message of a ticket.
+    Author {
+        User => "user",
+        Operator => "operator",
+    }
+}
+
+text_enum! {
+    MeterRequestKind {
+        ReadingTaking => "reading_taking",
+        Commissioning => "commissioning",
+        Replacement => "replacement",
+    }
+}
+
+text_enum! {
+    MeterRequestStatus {
+        Submitted => "submitted",
+        Scheduled => "scheduled",
+        Done => "done",
+        Rejected => "rejected",
+    }
+}
+
+impl MeterRequestStatus {
+    /// Still for the desk to act on.
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::Submitted | Self::Scheduled)
+    }
+}
+
+text_enum! {
+    ConnStatus {
+        Submitted => "submitted",
+        UnderReview => "under_review",
+        Returned => "returned",
+        DocumentsIssued => "documents_issued",
+        Connected => "connected",
+        Rejected => "rejected",
+    }
+}
+
+impl ConnStatus {
+    /// Final: nothing more is added or decided.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Connected | Self::Rejected)
+    }
+
+    /// The statuses an operator sets with a button (and a reply).
+    pub const SET_BY_DESK: [ConnStatus; 5] = [
+        Self::UnderReview,
+        Self::DocumentsIssued,
+        Self::Connected,
+        Self::Returned,
+        Self::Rejected,
+    ];
+}
+
+/// What an operator's button on a card does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeskAction {
+    /// «Взять в работу».
+    Take,
+    /// A ticket: «Закрыть».
+    Close,
+    /// A meter request: «Назначить дату» (the date comes with the reply).
+    Schedule,
+    /// A meter request: «Выполнено».
+    Done,
+    /// A meter request: «Отклонить».
+    Reject,
+    /// A connection application: this status, set with the operator's reply.
+    Status(ConnStatus),
+}
+
+impl DeskAction {
+    /// A short stable code for callback data.
+    pub fn code(self) -> String {
+        match self {
+            Self::Take => "t".into(),
+            Self::Close => "c".into(),
+            Self::Schedule => "s".into(),
+            Self::Done => "d".into(),
+            Self::Reject => "r".into(),
+            Self::Status(s) => format!("st-{}", s.as_str()),
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Some(match code {
+            "t" => Self::Take,
+            "c" => Self::Close,
+            "s" => Self::Schedule,
+            "d" => Self::Done,
+            "r" => Self::Reject,
+            other => Self::Status(ConnStatus::from_str_opt(other.strip_prefix("st-")?)?),
+        })
+    }
+
+    /// What a chosen action waiting for the reply is stored as.
+    pub fn pending_name(self) -> String {
+        match self {
+            Self::Status(s) => s.as_str().to_owned(),
+            Self::Schedule => "schedule".into(),
+            other => other.code(),
+        }
+    }
+
+    pub fn from_pending(name: &str) -> Option<Self> {
+        match name {
+            "schedule" => Some(Self::Schedule),
+            other => ConnStatus::from_str_opt(other).map(Self::Status),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_and_code_round_trips_and_unknown_ones_are_refused() {
+        for k in ItemKind::ALL {
+            assert_eq!(ItemKind::from_str_opt(k.as_str()), Some(*k));
+        }
+        for e in DeskEvent::ALL {
+            assert_eq!(DeskEvent::from_str_opt(e.as_str()), Some(*e));
+        }
+        for a in Author::ALL {
+            assert_eq!(Author::from_str_opt(a.as_str()), Some(*a));
+        }
+        for s in MeterRequestStatus::ALL {
+            assert_eq!(MeterRequestStatus::from_str_opt(s.as_str()), Some(*s));
+        }
+        for k in MeterRequestKind::ALL {
+            assert_eq!(MeterRequestKind::from_str_opt(k.as_str()), Some(*k));
+        }
+        for s in ConnStatus::ALL {
+            assert_eq!(ConnStatus::from_str_opt(s.as_str()), Some(*s));
+            let a = DeskAction::Status(*s);
+            assert_eq!(DeskAction::from_code(&a.code()), Some(a));
+            assert_eq!(DeskAction::from_pending(&a.pending_name()), Some(a));
+        }
+        for a in [
+            DeskAction::Take,
+            DeskAction::Close,
+            DeskAction::Schedule,
+            DeskAction::Done,
+            DeskAction::Reject,
+        ] {
+            assert_eq!(DeskAction::from_code(&a.code()), Some(a));
+        }
+        assert_eq!(DeskAction::from_pending("schedule"), Some(DeskAction::Schedule));
+        assert_eq!(ItemKind::from_str_opt("tickets"), None);
+        assert_eq!(DeskAction::from_code("st-nonsense"), None);
+        assert_eq!(ConnStatus::from_str_opt(""), None);
+    }
+}
