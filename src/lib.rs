@@ -15,6 +15,7 @@ pub mod listener;
 pub mod mail;
 pub mod password;
 pub mod policy;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod store;
 pub mod telegram;
@@ -150,10 +151,12 @@ impl Application {
             // inbox does not offer them again after a restart.
             .default_handler({
                 let store = self.store.clone();
+                let clock = self.clock.clone();
                 move |update| {
                     let store = store.clone();
+                    let now = clock.now();
                     async move {
-                        if let Err(e) = store.mark_update_processed(i64::from(update.id.0)).await {
+                        if let Err(e) = store.mark_update_processed(i64::from(update.id.0), now).await {
                             tracing::error!(error = %e, "could not mark an update handled");
                         }
                     }
@@ -169,7 +172,13 @@ impl Application {
             // workers stop between deliveries; what is not sent stays queued.
             let _ = stop_workers.send(true);
         });
-        let updates = listener::listener(self.bot.clone(), self.store.clone(), stop_rx_listener).await?;
+        let updates = listener::listener(
+            self.bot.clone(),
+            self.store.clone(),
+            self.clock.clone(),
+            stop_rx_listener,
+        )
+        .await?;
         dispatcher
             .dispatch_with_listener(
                 updates,

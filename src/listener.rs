@@ -3,6 +3,7 @@
 //! updates are still being handled; kept first, an update the process took but never finished
 //! (a crash) is handled after the restart instead of being lost.
 
+use crate::clock::Clock;
 use crate::store::Store;
 use futures::StreamExt;
 use std::time::Duration;
@@ -17,15 +18,16 @@ struct State {
     /// Kept but never handled before this start: handled first.
     replay: Vec<Update>,
     store: Store,
+    clock: Clock,
     /// Turns true when the process stops: the stream ends (what was taken is still handled).
     stopping: watch::Receiver<bool>,
 }
 
 /// Keeps an update in the inbox; a failure is logged (the update is still handled).
-async fn keep(store: &Store, update: &Update) {
+async fn keep(store: &Store, clock: &Clock, update: &Update) {
     let kept = match serde_json::to_string(update) {
         Ok(json) => store
-            .inbox_received(i64::from(update.id.0), &json)
+            .inbox_received(i64::from(update.id.0), &json, clock.now())
             .await
             .map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
@@ -41,6 +43,7 @@ async fn keep(store: &Store, update: &Update) {
 pub async fn listener(
     bot: Bot,
     store: Store,
+    clock: Clock,
     stopping: watch::Receiver<bool>,
 ) -> anyhow::Result<impl UpdateListener<Err = RequestError>> {
     let mut replay = Vec::new();
@@ -65,6 +68,7 @@ pub async fn listener(
         polling,
         replay,
         store,
+        clock,
         stopping,
     };
     Ok(StatefulListener::new(state, updates, |st: &mut State| -> StopToken {
@@ -78,15 +82,17 @@ pub async fn listener(
 fn updates(st: &mut State) -> impl futures::Stream<Item = Result<Update, RequestError>> + Send + '_ {
     let replay = std::mem::take(&mut st.replay);
     let store = st.store.clone();
+    let clock = st.clock.clone();
     let mut stopping = st.stopping.clone();
     let polled = st.polling.as_stream().take_until(async move {
         let _ = stopping.wait_for(|s| *s).await;
     });
     let live = polled.then(move |r: Result<Update, RequestError>| {
         let store = store.clone();
+        let clock = clock.clone();
         async move {
             if let Ok(u) = &r {
-                keep(&store, u).await;
+                keep(&store, &clock, u).await;
             }
             r
         }

@@ -15,6 +15,31 @@ struct Cli {
     config: Config,
 }
 
+/// `kabinet sandbox`, in a build with the `sandbox` feature.
+#[cfg(feature = "sandbox")]
+async fn sandbox(config: Config, port: u16, database_url: String, fresh: bool) -> anyhow::Result<()> {
+    let options = kabinet::sandbox::Options {
+        port,
+        database_url,
+        fresh,
+    };
+    let sandbox = kabinet::sandbox::Sandbox::start(config, options).await?;
+    println!(
+        "Kabinet sandbox is running: open {} in a browser (Ctrl-C stops it)",
+        sandbox.url()
+    );
+    kabinet::shutdown_signal().await;
+    sandbox.stop().await
+}
+
+/// A production build carries no test double: it says how to get one that does.
+#[cfg(not(feature = "sandbox"))]
+async fn sandbox(_: Config, _: u16, _: String, _: bool) -> anyhow::Result<()> {
+    anyhow::bail!(
+        "this build has no sandbox; build it with the feature: cargo run --release --features sandbox -- sandbox"
+    )
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Start the bot with long polling (the default). Applies migrations first.
@@ -130,18 +155,7 @@ fn main() -> ExitCode {
                     sandbox_database_url != cli.config.database_url,
                     "SANDBOX_DATABASE_URL must not be the bot's DATABASE_URL: the sandbox keeps its own data"
                 );
-                let options = kabinet::sandbox::Options {
-                    port,
-                    database_url: sandbox_database_url,
-                    fresh,
-                };
-                let sandbox = kabinet::sandbox::Sandbox::start(cli.config, options).await?;
-                println!(
-                    "Kabinet sandbox is running: open {} in a browser (Ctrl-C stops it)",
-                    sandbox.url()
-                );
-                kabinet::shutdown_signal().await;
-                sandbox.stop().await
+                sandbox(cli.config, port, sandbox_database_url, fresh).await
             }
             Command::Operator { action } => {
                 let store = kabinet::store::Store::open(&cli.config.database_url).await?;

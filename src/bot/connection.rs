@@ -642,7 +642,7 @@ async fn show_card(ctx: &Ctx, id: i64) -> HandlerResult {
     }
     text.push_str(&format!("\n\n<b>{}</b>", ctx.t("conn.history")));
     for (status, note, at) in ctx.store().application_history(app.id).await? {
-        let when = (at + Duration::hours(i64::from(ctx.deps.config.utc_offset_hours))).format("%d.%m.%Y");
+        let when = ctx.deps.config.local_date(at);
         text.push_str(&format!("\n{when} — {}", ctx.t(&format!("conn.status.{status}"))));
         if let Some(n) = note {
             text.push_str(&format!(": {}", esc(&n)));

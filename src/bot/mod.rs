@@ -94,7 +94,7 @@ impl Ctx {
 
     /// Today in the utility's time zone.
     pub fn today(&self) -> chrono::NaiveDate {
-        (self.now() + chrono::Duration::hours(i64::from(self.deps.config.utc_offset_hours))).date_naive()
+        self.deps.config.today(self.now())
     }
 
     /// The account this chat is signed in to and that is confirmed.
@@ -314,7 +314,7 @@ pub(crate) async fn once(
         return Ok(());
     }
     if !handle.await? {
-        deps.store.mark_update_processed(id).await?;
+        deps.store.mark_update_processed(id, deps.clock.now()).await?;
     }
     Ok(())
 }

@@ -344,7 +344,7 @@ async fn new_message(ctx: &Ctx, msg: &Message, kind: TicketKind, mut f: TicketFo
             }
         }
         TicketStep::ViolationAt => {
-            let local_now = (ctx.now() + Duration::hours(i64::from(ctx.deps.config.utc_offset_hours))).naive_utc();
+            let local_now = ctx.deps.config.local(ctx.now());
             match tickets::parse_moment(text, local_now) {
                 Some(at) => {
                     f.violation_at = Some(at.format("%d.%m.%Y %H:%M").to_string());
@@ -498,9 +498,7 @@ fn status_text(ctx: &Ctx, s: TicketStatus) -> String {
 }
 
 fn local_date(ctx: &Ctx, at: chrono::DateTime<chrono::Utc>) -> String {
-    (at + Duration::hours(i64::from(ctx.deps.config.utc_offset_hours)))
-        .format("%d.%m.%Y")
-        .to_string()
+    ctx.deps.config.local_date(at)
 }
 
 pub async fn show_list(ctx: &Ctx, section: TicketSection, page: u8) -> HandlerResult {

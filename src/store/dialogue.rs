@@ -2,7 +2,7 @@
 //! inbox of updates: kept as they arrive, marked when handled.
 
 use super::Store;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 impl Store {
     /// A chat's dialogue state, as stored.
@@ -33,17 +33,17 @@ impl Store {
 
     /// Records a handled update (its stored copy is dropped; the mark is pruned after two
     /// days: Telegram offers an unconfirmed update again for 24 hours).
-    pub async fn mark_update_processed(&self, update_id: i64) -> super::Result<()> {
+    pub async fn mark_update_processed(&self, update_id: i64, now: DateTime<Utc>) -> super::Result<()> {
         let mut conn = self.pool.acquire().await?;
-        mark_handled(&mut conn, update_id, Utc::now()).await
+        mark_handled(&mut conn, update_id, now).await
     }
 
     /// An update as it arrives, kept until it is handled.
-    pub async fn inbox_received(&self, update_id: i64, payload: &str) -> super::Result<()> {
+    pub async fn inbox_received(&self, update_id: i64, payload: &str, now: DateTime<Utc>) -> super::Result<()> {
         sqlx::query("INSERT OR IGNORE INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?)")
             .bind(update_id)
             .bind(payload)
-            .bind(Utc::now())
+            .bind(now)
             .execute(&self.pool)
             .await?;
         Ok(())

@@ -15,7 +15,7 @@ use tokio::sync::{Notify, watch};
 /// Checks who is due a reminder now and queues the messages; returns how many were queued.
 pub async fn run_once(store: &Store, config: &Config, clock: &Clock) -> crate::store::Result<usize> {
     let now = clock.now();
-    let today = (now + Duration::hours(i64::from(config.utc_offset_hours))).date_naive();
+    let today = config.today(now);
     let mut queued = 0;
 
     let window = config.readings_window();

@@ -7,5 +7,6 @@ mod e2e;
 pub mod flows;
 mod helpers;
 mod outbox;
+#[cfg(feature = "sandbox")]
 mod sandbox;
 pub mod smtp;
