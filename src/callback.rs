@@ -1,9 +1,7 @@
 //! Callback data: a small typed codec, `Cb` ↔ a string of at most 64 bytes.
 
-use crate::domain::ApplicantKind;
 use crate::domain::connection::ConnKind;
 use crate::domain::items::{DeskAction, ItemKind, Reminder};
-use crate::domain::meters::Resource;
 use crate::domain::tickets::TicketSection;
 
 /// The position of `v` in `all`, as a number for callback data.
@@ -16,14 +14,8 @@ pub enum Cb {
     Lang(Lang),
     Register,
     Login,
-    ConsentYes,
-    ConsentNo,
-    Kind(ApplicantKind),
     Back,
     Cancel,
-    RegOk,
-    RegFix,
-    Fix(Field),
     Resend,
     RestartRegistration,
     Forgot,
@@ -35,24 +27,20 @@ pub enum Cb {
     EditName,
     EditPhone,
     EditEmail,
+    /// «Отправить код ещё раз» for a new e-mail address.
+    ResendEmailCode,
     ChangePassword,
     ChooseLanguage,
     Logout,
     Delete,
-    DeleteYes,
     // Meters
     Meters,
     AddMeter,
-    Resource(Resource),
-    Zones(u8),
-    Capacity(u8, u8),
     Skip,
     Save,
     Done,
     Yes,
     No,
-    Tod(TimeOfDay),
-    Reason(ReplaceReason),
     /// «Передать показания» with several meters: which one.
     ChooseMeter,
     Meter(i64),
@@ -68,9 +56,6 @@ pub enum Cb {
     ReadingPhoto(i64),
     // Tickets
     NewTicket(crate::domain::tickets::TicketKind),
-    Topic(u8),
-    DocType(u8),
-    TicketMeter(i64),
     /// A list of a menu section, a page.
     TicketList(TicketSection, u8),
     Ticket(i64),
@@ -85,9 +70,12 @@ pub enum Cb {
     ConnKind(ConnKind),
     ConnResume(ConnKind),
     ConnRestart(ConnKind),
+    /// An option of the question asked (by its place in the list).
     Opt(u8),
-    ConnEdit(u8),
-    ConnFiles,
+    /// «Изменить» a field from a summary (by its place in the form).
+    FormEdit(u8),
+    /// «Исправить» on a summary: the list of fields.
+    FormFix,
     ConnGroup(ConnKind, u8),
     ConnApp(i64),
     ConnAdd(i64),
@@ -172,35 +160,13 @@ impl Lang {
     }
 }
 
-/// A field of the registration form that «Исправить» can go back to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
-    Kind,
-    Login,
-    Name,
-    Email,
-    Password,
-}
-
 const SIMPLE: &[(Cb, &str)] = &[
     (Cb::Lang(Lang::Ru), "lang:ru"),
     (Cb::Lang(Lang::En), "lang:en"),
     (Cb::Register, "reg"),
     (Cb::Login, "login"),
-    (Cb::ConsentYes, "consent:y"),
-    (Cb::ConsentNo, "consent:n"),
-    (Cb::Kind(ApplicantKind::Individual), "kind:ind"),
-    (Cb::Kind(ApplicantKind::Entrepreneur), "kind:ent"),
-    (Cb::Kind(ApplicantKind::Legal), "kind:leg"),
     (Cb::Back, "back"),
     (Cb::Cancel, "cancel"),
-    (Cb::RegOk, "reg:ok"),
-    (Cb::RegFix, "reg:fix"),
-    (Cb::Fix(Field::Kind), "fix:kind"),
-    (Cb::Fix(Field::Login), "fix:login"),
-    (Cb::Fix(Field::Name), "fix:name"),
-    (Cb::Fix(Field::Email), "fix:email"),
-    (Cb::Fix(Field::Password), "fix:pw"),
     (Cb::Resend, "resend"),
     (Cb::RestartRegistration, "reg:restart"),
     (Cb::Forgot, "forgot"),
@@ -216,24 +182,13 @@ const SIMPLE: &[(Cb, &str)] = &[
     (Cb::ChooseLanguage, "p:lang"),
     (Cb::Logout, "p:logout"),
     (Cb::Delete, "p:del"),
-    (Cb::DeleteYes, "p:del:y"),
     (Cb::Meters, "m"),
     (Cb::AddMeter, "m:add"),
-    (Cb::Resource(Resource::Electricity), "res:el"),
-    (Cb::Resource(Resource::ColdWater), "res:cw"),
-    (Cb::Resource(Resource::HotWater), "res:hw"),
-    (Cb::Resource(Resource::Heat), "res:ht"),
     (Cb::Skip, "skip"),
     (Cb::Save, "save"),
     (Cb::Done, "done"),
     (Cb::Yes, "yes"),
     (Cb::No, "no"),
-    (Cb::Tod(TimeOfDay::Morning), "tod:m"),
-    (Cb::Tod(TimeOfDay::Day), "tod:d"),
-    (Cb::Tod(TimeOfDay::Evening), "tod:e"),
-    (Cb::Reason(ReplaceReason::Fault), "rsn:f"),
-    (Cb::Reason(ReplaceReason::Expired), "rsn:e"),
-    (Cb::Reason(ReplaceReason::Other), "rsn:o"),
     (Cb::ChooseMeter, "m:choose"),
     (Cb::NewTicket(crate::domain::tickets::TicketKind::Appeal), "t:new:a"),
     (Cb::NewTicket(crate::domain::tickets::TicketKind::Complaint), "t:new:c"),
@@ -241,15 +196,14 @@ const SIMPLE: &[(Cb, &str)] = &[
     (Cb::NewTicket(crate::domain::tickets::TicketKind::Document), "t:new:d"),
     (Cb::Dispute, "disp"),
     (Cb::NewConn, "c:new"),
-    (Cb::ConnFiles, "c:files"),
     (Cb::Reminders, "p:rem"),
+    (Cb::FormFix, "fix"),
+    (Cb::ResendEmailCode, "p:resend"),
 ];
 
 /// Variants that carry numbers: `tag:n[:n]`.
 fn encode_param(cb: Cb) -> Option<String> {
     Some(match cb {
-        Cb::Zones(n) => format!("zones:{n}"),
-        Cb::Capacity(i, f) => format!("cap:{i}:{f}"),
         Cb::Meter(id) => format!("m:{id}"),
         Cb::Read(id) => format!("m:r:{id}"),
         Cb::History(id, page) => format!("m:h:{id}:{page}"),
@@ -261,9 +215,6 @@ fn encode_param(cb: Cb) -> Option<String> {
         Cb::MeterDelete(id) => format!("m:d:{id}"),
         Cb::MeterDeleteYes(id) => format!("m:dy:{id}"),
         Cb::ReadingPhoto(id) => format!("m:p:{id}"),
-        Cb::Topic(i) => format!("t:tp:{i}"),
-        Cb::DocType(i) => format!("t:dt:{i}"),
-        Cb::TicketMeter(id) => format!("t:m:{id}"),
         Cb::TicketList(s, p) => format!("t:l:{}:{p}", index_of(&TicketSection::ALL, &s)),
         Cb::Ticket(id) => format!("t:{id}"),
         Cb::TicketAdd(id) => format!("t:add:{id}"),
@@ -274,7 +225,7 @@ fn encode_param(cb: Cb) -> Option<String> {
         Cb::ConnResume(k) => format!("c:resume:{}", index_of(&ConnKind::ALL, &k)),
         Cb::ConnRestart(k) => format!("c:restart:{}", index_of(&ConnKind::ALL, &k)),
         Cb::Opt(i) => format!("c:o:{i}"),
-        Cb::ConnEdit(i) => format!("c:e:{i}"),
+        Cb::FormEdit(i) => format!("e:{i}"),
         Cb::ConnGroup(k, p) => format!("c:l:{}:{p}", index_of(&ConnKind::ALL, &k)),
         Cb::ConnApp(id) => format!("c:a:{id}"),
         Cb::ConnAdd(id) => format!("c:add:{id}"),
@@ -291,8 +242,6 @@ fn decode_param(data: &str) -> Option<Cb> {
     let small = |i: usize| n(i).and_then(|v| u8::try_from(v).ok());
     let conn_kind = |i: usize| small(i).and_then(|k| ConnKind::ALL.get(usize::from(k)).copied());
     Some(match parts.as_slice() {
-        ["zones", _] => Cb::Zones(small(1).filter(|z| (1..=3).contains(z))?),
-        ["cap", _, _] => Cb::Capacity(small(1)?, small(2)?),
         ["m", _] => Cb::Meter(n(1)?),
         ["m", "r", _] => Cb::Read(n(2)?),
         ["m", "h", _, _] => Cb::History(n(2)?, small(3)?),
@@ -304,9 +253,6 @@ fn decode_param(data: &str) -> Option<Cb> {
         ["m", "d", _] => Cb::MeterDelete(n(2)?),
         ["m", "dy", _] => Cb::MeterDeleteYes(n(2)?),
         ["m", "p", _] => Cb::ReadingPhoto(n(2)?),
-        ["t", "tp", _] => Cb::Topic(small(2)?),
-        ["t", "dt", _] => Cb::DocType(small(2)?),
-        ["t", "m", _] => Cb::TicketMeter(n(2)?),
         ["t", "l", _, _] => Cb::TicketList(*TicketSection::ALL.get(usize::from(small(2)?))?, small(3)?),
         ["t", _] => Cb::Ticket(n(1)?),
         ["t", "add", _] => Cb::TicketAdd(n(2)?),
@@ -317,7 +263,7 @@ fn decode_param(data: &str) -> Option<Cb> {
         ["c", "resume", _] => Cb::ConnResume(conn_kind(2)?),
         ["c", "restart", _] => Cb::ConnRestart(conn_kind(2)?),
         ["c", "o", _] => Cb::Opt(small(2)?),
-        ["c", "e", _] => Cb::ConnEdit(small(2)?),
+        ["e", _] => Cb::FormEdit(small(1)?),
         ["c", "l", _, _] => Cb::ConnGroup(conn_kind(2)?, small(3)?),
         ["c", "a", _] => Cb::ConnApp(n(2)?),
         ["c", "add", _] => Cb::ConnAdd(n(2)?),
@@ -329,6 +275,15 @@ fn decode_param(data: &str) -> Option<Cb> {
 }
 
 impl Cb {
+    /// A button of the step in progress («Назад», «Пропустить», an option…), as opposed to
+    /// one that opens or starts something.
+    pub fn is_step(self) -> bool {
+        matches!(
+            self,
+            Cb::Back | Cb::Skip | Cb::Save | Cb::Done | Cb::Yes | Cb::No | Cb::Opt(_) | Cb::FormEdit(_) | Cb::FormFix
+        )
+    }
+
     pub fn encode(self) -> String {
         SIMPLE
             .iter()
@@ -363,8 +318,6 @@ mod tests {
         assert_eq!(Cb::decode("garbage"), None);
         let big = i64::MAX;
         for cb in [
-            Cb::Zones(3),
-            Cb::Capacity(6, 1),
             Cb::Meter(big),
             Cb::Read(7),
             Cb::History(big, 255),
@@ -376,9 +329,6 @@ mod tests {
             Cb::MeterDelete(5),
             Cb::MeterDeleteYes(6),
             Cb::ReadingPhoto(7),
-            Cb::Topic(5),
-            Cb::DocType(6),
-            Cb::TicketMeter(big),
             Cb::TicketList(TicketSection::Documents, 9),
             Cb::Ticket(big),
             Cb::TicketAdd(1),
@@ -389,7 +339,7 @@ mod tests {
             Cb::ConnResume(ConnKind::Water),
             Cb::ConnRestart(ConnKind::Electricity),
             Cb::Opt(4),
-            Cb::ConnEdit(16),
+            Cb::FormEdit(200),
             Cb::ConnGroup(ConnKind::Water, 3),
             Cb::ConnApp(big),
             Cb::ConnAdd(5),

@@ -69,7 +69,7 @@ impl Application {
         let bot_username = me.username.clone().unwrap_or_default();
         let (stopping, stopping_rx) = watch::channel(false);
         let tg = telegram::Telegram::new(bot.clone(), config.send_limits(), Some(store.clone()), stopping_rx);
-        if let Err(e) = bot::start::register_commands(&tg).await {
+        if let Err(e) = bot::register_commands(&tg).await {
             tracing::warn!(error = %e, "setMyCommands failed; the command menu may be missing");
         }
         tracing::info!(bot = %bot_username, mail = %mailer.describe(), "ready");

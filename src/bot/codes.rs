@@ -1,14 +1,13 @@
 //! Sending a one-time code by e-mail, with the limits: a new code at most once a minute and
 //! six a day (the first and five resends) per account, purpose and the chat that asks.
 
-use super::{Ctx, HandlerError};
+use super::ctx::Ctx;
+use super::deps::HandlerError;
 use crate::i18n::tf;
+use crate::policy::{CODE_COOLDOWN_SECS, CODES_PER_DAY};
 use crate::store::codes::{CodeFor, Issued, Purpose};
 use crate::store::outbox::OutboxMessage;
 use chrono::Duration;
-
-pub use crate::policy::CODE_COOLDOWN_SECS as COOLDOWN_SECS;
-pub use crate::policy::CODES_PER_DAY as PER_DAY;
 
 pub enum Sent {
     Yes,
@@ -43,12 +42,12 @@ pub async fn allowed(ctx: &Ctx, key: CodeFor) -> Result<Sent, HandlerError> {
     let now = ctx.now();
     let stats = ctx.store().codes_sent_since(key, now - Duration::days(1)).await?;
     if let Some(last) = stats.last {
-        let wait = COOLDOWN_SECS - (now - last).num_seconds();
+        let wait = CODE_COOLDOWN_SECS - (now - last).num_seconds();
         if wait > 0 {
             return Ok(Sent::WaitSecs(wait));
         }
     }
-    if stats.count >= PER_DAY {
+    if stats.count >= CODES_PER_DAY {
         return Ok(Sent::DailyLimit);
     }
     Ok(Sent::Yes)

@@ -1,9 +1,15 @@
-//! Files people attach: photos and documents of allowed types and sizes.
+//! Files people attach (photos and documents of allowed types and sizes), files sent back to
+//! them, and a message being composed of a text and files («Дополнить»).
 
+use super::ctx::Ctx;
+use super::deps::{HandlerError, HandlerResult};
+use super::ui;
+use crate::callback::Cb;
+use crate::policy::MAX_FILE_BYTES;
 use crate::store::meters::FileRef;
-use teloxide::types::Message;
 
-pub use crate::policy::MAX_FILE_BYTES;
+use super::compose::Compose;
+use teloxide::types::Message;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileProblem {
@@ -56,25 +62,22 @@ pub fn file_of(msg: &Message, allowed: &[&str]) -> Result<FileRef, FileProblem> 
     })
 }
 
-/// Photos and PDF: what meter papers are sent as.
-pub const PHOTO_OR_PDF: &[&str] = &[
-    "application/pdf",
-    ".pdf",
-    "image/jpeg",
-    "image/png",
-    ".jpg",
-    ".jpeg",
-    ".png",
-];
-
 /// Telegram always sends sizes; teloxide fills a missing one with u32::MAX, read as unknown.
 fn too_big(size: u32) -> bool {
     size != u32::MAX && size > MAX_FILE_BYTES
 }
 
+pub fn problem_text(ctx: &Ctx, p: FileProblem) -> String {
+    match p {
+        FileProblem::NotAFile => ctx.t("files.not_a_file"),
+        FileProblem::WrongType => ctx.t("files.wrong_type"),
+        FileProblem::TooBig => ctx.tf("files.too_big", &[("max", &(MAX_FILE_BYTES / 1024 / 1024).to_string())]),
+    }
+}
+
 /// Sends a stored file to the chat by its Telegram id; if Telegram refuses the id (another
 /// bot token, an expired id), from the bytes kept with it; else says it is unavailable.
-pub async fn send_attachment(ctx: &super::Ctx, f: crate::store::tickets::Attachment) -> super::HandlerResult {
+pub async fn send_attachment(ctx: &Ctx, f: crate::store::tickets::Attachment) -> HandlerResult {
     use crate::telegram::{Extras, FileSource, OutFile, Priority, SendError};
     let tg = ctx.tg();
     let by_id = OutFile {
@@ -108,66 +111,53 @@ pub async fn send_attachment(ctx: &super::Ctx, f: crate::store::tickets::Attachm
     }
 }
 
-/// A message being composed (a follow-up, an addition): takes a text or a file from `msg`,
-/// saying what is wrong with it if anything.
-pub async fn compose_take(
-    ctx: &super::Ctx,
-    msg: &teloxide::types::Message,
-    text: &mut Option<String>,
-    files: &mut Vec<FileRef>,
-    allowed: &[&str],
-    max_files: usize,
-) -> Result<(), super::HandlerError> {
-    use crate::domain::tickets::{self, TextError};
-    if let Some(t) = msg.text() {
-        match tickets::parse_text(t) {
-            Ok(t) => *text = Some(t),
-            Err(TextError::Empty) => ctx.say(ctx.t("common.text_expected")).await?,
-            Err(TextError::TooLong { len }) => {
-                let (len, max) = (len.to_string(), tickets::MAX_TEXT.to_string());
-                ctx.say(ctx.tf("ticket.text_too_long", &[("len", &len), ("max", &max)]))
-                    .await?
+/// What a message being composed does with each message and how it asks.
+impl Compose {
+    /// Takes a text or a file from `msg`, saying what is wrong with it if anything.
+    pub async fn take(
+        &mut self,
+        ctx: &Ctx,
+        msg: &Message,
+        allowed: &[&str],
+        max_files: usize,
+    ) -> Result<(), HandlerError> {
+        use crate::domain::tickets;
+        if let Some(t) = msg.text() {
+            match tickets::parse_text(t) {
+                Ok(t) => self.text = Some(t),
+                Err(e) => ctx.say(super::texts::text_error(ctx.loc, e)).await?,
             }
+            return Ok(());
         }
-        return Ok(());
+        match file_of(msg, allowed) {
+            Ok(_) if self.files.len() >= max_files => {
+                ctx.say(ctx.tf("files.too_many", &[("max", &max_files.to_string())]))
+                    .await
+            }
+            Ok(f) => {
+                self.files.push(f);
+                Ok(())
+            }
+            Err(p) => ctx.say(problem_text(ctx, p)).await,
+        }
     }
-    match file_of(msg, allowed) {
-        Ok(_) if files.len() >= max_files => {
-            ctx.say(ctx.tf("files.too_many", &[("max", &max_files.to_string())]))
-                .await
-        }
-        Ok(f) => {
-            files.push(f);
-            Ok(())
-        }
-        Err(p) => ctx.say(super::meters::file_problem(ctx, p)).await,
-    }
-}
 
-/// The question of a message being composed, what it holds so far, and «Отправить» once it
-/// holds something.
-pub async fn compose_prompt(
-    ctx: &super::Ctx,
-    question_key: &str,
-    text: &Option<String>,
-    files: &[FileRef],
-) -> super::HandlerResult {
-    use super::keyboards;
-    use crate::callback::Cb;
-    let filled = text.is_some() || !files.is_empty();
-    let mut rows = Vec::new();
-    if filled {
-        rows.push(vec![keyboards::button(ctx.loc, "req.send", Cb::Save)]);
+    /// The question, what the message holds so far, and «Отправить» once it holds something.
+    pub async fn prompt(&self, ctx: &Ctx, question_key: &str) -> HandlerResult {
+        let mut rows = Vec::new();
+        if !self.is_empty() {
+            rows.push(ui::row(ctx.loc, "req.send", Cb::Save));
+        }
+        rows.push(ui::nav_row(ctx.loc, false));
+        let mut question = ctx.t(question_key);
+        if !self.is_empty() {
+            let n = crate::i18n::plural(ctx.loc, "plural.files", self.files.len() as u64);
+            let got = ctx.tf(
+                "ticket.follow_got",
+                &[("files", &n), ("text", if self.text.is_some() { "✓" } else { "—" })],
+            );
+            question.push_str(&format!("\n\n{got}"));
+        }
+        ctx.say_with(question, ui::inline(rows)).await
     }
-    rows.push(keyboards::nav_row(ctx.loc, false));
-    let mut question = ctx.t(question_key);
-    if filled {
-        let n = crate::i18n::plural(ctx.loc, "plural.files", files.len() as u64);
-        let got = ctx.tf(
-            "ticket.follow_got",
-            &[("files", &n), ("text", if text.is_some() { "✓" } else { "—" })],
-        );
-        question.push_str(&format!("\n\n{got}"));
-    }
-    ctx.say_with(question, keyboards::inline(rows)).await
 }

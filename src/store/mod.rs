@@ -7,6 +7,7 @@ pub mod delivery;
 pub mod desk;
 pub mod dialogue;
 pub mod disputes;
+pub mod erasure;
 pub mod finish;
 pub mod limits;
 pub mod meters;

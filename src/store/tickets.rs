@@ -152,7 +152,7 @@ impl Store {
         Ok((rows, more))
     }
 
-    pub async fn ticket_counts(&self, account_id: i64) -> Result<Vec<(String, i64)>> {
+    pub async fn ticket_counts(&self, account_id: i64) -> Result<Vec<(TicketKind, i64)>> {
         Ok(
             sqlx::query_as("SELECT kind, COUNT(*) FROM tickets WHERE account_id = ? GROUP BY kind")
                 .bind(account_id)

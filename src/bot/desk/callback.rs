@@ -2,7 +2,7 @@
 //! reply does (a visit date, a connection status).
 
 use super::{desk, tell_group};
-use crate::bot::{Deps, HandlerError, HandlerResult};
+use crate::bot::deps::{Deps, HandlerError, HandlerResult};
 use crate::callback::Cb;
 use crate::desk::{Card, card, notices};
 use crate::domain::items::{DeskAction, ItemKind, MeterRequestStatus};
@@ -15,7 +15,7 @@ use teloxide::types::MessageId;
 
 pub async fn on_group_callback(update: Update, q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
     let d = deps.clone();
-    crate::bot::once(&d, &update, async { group_callback(q, deps).await.map(|()| false) }).await
+    crate::bot::deps::once(&d, &update, async { group_callback(q, deps).await.map(|()| false) }).await
 }
 
 async fn group_callback(q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {

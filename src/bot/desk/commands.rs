@@ -1,9 +1,11 @@
 //! The operators' commands in their private chat: /queue, /item <number>, /stats.
 
-use crate::bot::{Ctx, HandlerError, esc};
+use crate::bot::ctx::Ctx;
+use crate::bot::deps::HandlerError;
 use crate::desk::card;
 use crate::domain::items::ItemKind;
 use crate::i18n;
+use crate::telegram::esc;
 use chrono::Duration;
 
 /// /queue, /item <number>, /stats for operators. Returns false when the sender is not one.

@@ -11,7 +11,7 @@ pub use callback::on_group_callback;
 pub use commands::command;
 pub use reply::on_group_message;
 
-use crate::bot::{Deps, HandlerError, HandlerResult};
+use crate::bot::deps::{Deps, HandlerError, HandlerResult};
 use crate::desk::deliver::{Desk, DeskError};
 use crate::store::desk::ItemRef;
 use crate::telegram::{Extras, Priority};

@@ -3,7 +3,7 @@
 
 use super::callback::meter_of;
 use super::{desk, tell_group};
-use crate::bot::{Deps, HandlerError, HandlerResult};
+use crate::bot::deps::{Deps, HandlerError, HandlerResult};
 use crate::callback::Cb;
 use crate::desk::deliver::action_label;
 use crate::desk::{Card, card, notices};
@@ -53,7 +53,7 @@ async fn reply_file(deps: &Deps, msg: &Message) -> Option<(FileRef, Option<Vec<u
 /// A reply in the group: the operator's answer to the item the replied-to message belongs to.
 pub async fn on_group_message(update: Update, msg: Message, deps: Arc<Deps>) -> HandlerResult {
     let d = deps.clone();
-    crate::bot::once(&d, &update, async { group_message(msg, deps).await.map(|()| false) }).await
+    crate::bot::deps::once(&d, &update, async { group_message(msg, deps).await.map(|()| false) }).await
 }
 
 async fn group_message(msg: Message, deps: Arc<Deps>) -> HandlerResult {

@@ -307,6 +307,9 @@ async fn the_reset_flow_answers_alike_whether_the_login_exists_or_not() {
             c.expect_any(&[&ru_head("confirm.wrong"), &ru("confirm.exhausted")])
                 .await;
         }
+        // The code is used up: the login is asked again (the whole answer is in before the
+        // transcripts are compared).
+        c.expect_key("reset.login_q").await;
         let lines: Vec<String> = c
             .transcript()
             .lines()

@@ -1,19 +1,17 @@
-//! Who may act in an account. The password and its lock-out are counted per login and chat: a
+//! Passwords: hashing off the async threads, the message with one deleted, and who may act in
+//! an account. The password and its lock-out are counted per login and chat: a
 //! stranger who knows a login and guesses slows only the stranger's own chat, never the owner
 //! signing in from theirs. And what a new password or a deletion does to the account's other
 //! chats: they are signed out and told.
 
-use super::{Ctx, HandlerError};
+use super::ctx::Ctx;
+use super::deps::HandlerError;
 use crate::i18n;
+use crate::policy::{CHAT_PASSWORD_FAILURES_PER_HOUR, PASSWORD_FAILURES, PASSWORD_LOCK};
 use crate::store::accounts::login_key;
 use crate::store::outbox::OutboxMessage;
 use chrono::{DateTime, Duration, Utc};
-
-/// Wrong passwords for one login from one chat before that chat's attempts at it are locked.
-pub use crate::policy::PASSWORD_FAILURES as MAX_FAILURES;
-pub const LOCK_MINUTES: i64 = crate::policy::PASSWORD_LOCK.num_minutes();
-/// Wrong passwords from one chat per hour, whatever the login: against trying many accounts.
-pub use crate::policy::CHAT_PASSWORD_FAILURES_PER_HOUR as CHAT_FAILURES_PER_HOUR;
+use teloxide::types::Message;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -39,24 +37,24 @@ fn chat_key(chat: i64) -> String {
 /// such account — the same cost and answer as a wrong password, so logins cannot be probed).
 pub async fn check(ctx: &Ctx, login: &str, hash: Option<String>, typed: &str) -> Result<Verdict, HandlerError> {
     let now = ctx.now();
-    let window = Duration::minutes(LOCK_MINUTES);
+    let window = PASSWORD_LOCK;
     let hour = Duration::hours(1);
     let store = ctx.store();
     let chat = chat_key(ctx.chat.0);
-    if store.rate_count(&chat, now, hour).await? >= CHAT_FAILURES_PER_HOUR {
+    if store.rate_count(&chat, now, hour).await? >= CHAT_PASSWORD_FAILURES_PER_HOUR {
         return Ok(Verdict::ChatLimit);
     }
     let pair = pair_key(login, ctx.chat.0);
     let (failures, last) = store.rate_recent(&pair, now, window).await?;
-    if failures >= MAX_FAILURES
+    if failures >= PASSWORD_FAILURES
         && let Some(until) = last.map(|l| l + window).filter(|u| *u > now)
     {
         return Ok(Verdict::Locked { until });
     }
     let right = match hash {
-        Some(h) => super::verify_password(typed.to_owned(), h).await?,
+        Some(h) => verify(typed.to_owned(), h).await?,
         None => {
-            let _ = super::hash_password(typed.to_owned()).await?;
+            let _ = self::hash(typed.to_owned()).await?;
             false
         }
     };
@@ -66,7 +64,7 @@ pub async fn check(ctx: &Ctx, login: &str, hash: Option<String>, typed: &str) ->
     }
     store.rate_add(&pair, now, window).await?;
     store.rate_add(&chat, now, hour).await?;
-    if failures + 1 >= MAX_FAILURES {
+    if failures + 1 >= PASSWORD_FAILURES {
         return Ok(Verdict::Locked { until: now + window });
     }
     Ok(Verdict::Wrong)
@@ -113,4 +111,24 @@ pub async fn set_password(ctx: &Ctx, account_id: i64, hash: &str) -> Result<(), 
         .await?;
     ctx.outbox_written();
     Ok(())
+}
+
+pub async fn hash(password: String) -> Result<String, HandlerError> {
+    tokio::task::spawn_blocking(move || crate::password::hash(&password))
+        .await
+        .map_err(|e| HandlerError::Hash(e.to_string()))?
+        .map_err(HandlerError::Hash)
+}
+
+pub async fn verify(password: String, hash: String) -> Result<bool, HandlerError> {
+    tokio::task::spawn_blocking(move || crate::password::verify(&password, &hash))
+        .await
+        .map_err(|e| HandlerError::Hash(e.to_string()))
+}
+
+/// Deletes a message that carried a password; failing that is logged, not fatal.
+pub async fn delete_secret(ctx: &Ctx, msg: &Message) {
+    if let Err(e) = ctx.tg().delete(ctx.chat, msg.id).await {
+        tracing::warn!(error = %e, "could not delete a message with a password");
+    }
 }

@@ -1,0 +1,100 @@
+//! The account: registration (a form on the step engine), the e-mail confirmation, signing in
+//! from another Telegram account, «Забыли пароль?», and «Это мой номер» when someone else
+//! holds the login. Everything here works for a chat that is not signed in.
+
+mod confirm;
+mod dispute;
+mod login;
+mod registration;
+mod reset;
+pub mod state;
+
+pub use confirm::{confirm_reminder, confirm_token};
+
+use crate::bot::ctx::Ctx;
+use crate::bot::deps::HandlerError;
+use crate::bot::form;
+use crate::bot::outcome::Outcome;
+use crate::callback::Cb;
+use state::AuthState;
+use teloxide::types::Message;
+
+type Result<T> = std::result::Result<T, HandlerError>;
+
+/// A message with nothing in progress and no signed-in account: the code of an unconfirmed
+/// account, or who are you.
+pub async fn on_idle_message(ctx: &mut Ctx, msg: &Message) -> Result<Outcome> {
+    if ctx.pending().is_some() {
+        return confirm::on_message(ctx, msg).await;
+    }
+    Ok(Outcome::Home(Some(ctx.t("start.who_are_you"))))
+}
+
+pub async fn on_message(ctx: &mut Ctx, msg: &Message, state: AuthState) -> Result<Outcome> {
+    match state {
+        AuthState::Registration(data) => form::on_message(ctx, &registration::Registration, data, msg).await,
+        AuthState::Dispute { login, kind, form } => {
+            form::on_message(ctx, &dispute::DisputeForm { login, kind }, form, msg).await
+        }
+        AuthState::LoginId | AuthState::LoginPassword { .. } => login::on_message(ctx, msg, state).await,
+        _ => reset::on_message(ctx, msg, state).await,
+    }
+}
+
+pub async fn on_callback(ctx: &mut Ctx, cb: Cb, state: Option<AuthState>) -> Result<Outcome> {
+    let stranger = ctx.user().is_none();
+    let pending = ctx.pending().is_some();
+    match (cb, state) {
+        (Cb::Register, _) if stranger => registration::begin(ctx).await,
+        (Cb::Login, _) if stranger => login::begin(ctx).await,
+        (Cb::Forgot, _) if stranger => reset::begin(ctx).await,
+        (Cb::Resend, _) if pending => confirm::resend(ctx).await,
+        (Cb::RestartRegistration, _) if pending => {
+            ctx.store().abandon_pending(ctx.chat.0).await?;
+            ctx.reload_session().await?;
+            registration::begin(ctx).await
+        }
+        (Cb::Dispute, state) if stranger => dispute::from(ctx, state).await,
+        (_, Some(AuthState::Registration(data))) => form::on_callback(ctx, &registration::Registration, data, cb).await,
+        (_, Some(AuthState::Dispute { login, kind, form })) => {
+            form::on_callback(ctx, &dispute::DisputeForm { login, kind }, form, cb).await
+        }
+        (Cb::Back, Some(s @ (AuthState::LoginId | AuthState::LoginPassword { .. }))) => login::back(ctx, s).await,
+        (Cb::Back, Some(s)) => reset::back(ctx, s).await,
+        _ => Ok(Outcome::Stale),
+    }
+}
+
+/// The current question again.
+pub async fn prompt(ctx: &Ctx, state: &AuthState) -> Result<Outcome> {
+    match state {
+        AuthState::Registration(data) => form::ask(ctx, &registration::Registration, data).await,
+        AuthState::Dispute { login, kind, form } => {
+            let f = dispute::DisputeForm {
+                login: login.clone(),
+                kind: *kind,
+            };
+            form::ask(ctx, &f, form).await
+        }
+        AuthState::LoginId | AuthState::LoginPassword { .. } => login::prompt(ctx, state).await,
+        _ => reset::prompt(ctx, state).await,
+    }
+}
+
+/// For the wording of an error when the kind was not asked: by the typed length.
+fn guess_kind(text: &str) -> crate::domain::ApplicantKind {
+    use crate::domain::ApplicantKind::*;
+    match text.chars().filter(char::is_ascii_digit).count() {
+        13 => Legal,
+        15 => Entrepreneur,
+        _ => Individual,
+    }
+}
+
+/// Signed in to `account_id` from this chat (the other chats of the account are told).
+async fn signed_in(ctx: &mut Ctx, account_id: i64) -> Result<Outcome> {
+    let notice = ctx.t("login.notice_other");
+    ctx.store().sign_in(ctx.chat.0, account_id, &notice, ctx.now()).await?;
+    ctx.outbox_written();
+    Ok(Outcome::Home(Some(ctx.t("login.done"))))
+}

@@ -1,0 +1,48 @@
+//! What the account section keeps between messages.
+
+use crate::bot::form::FormData;
+use crate::domain::ApplicantKind;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "s", rename_all = "snake_case")]
+pub enum AuthState {
+    /// «Зарегистрироваться»: the registration form.
+    Registration(FormData),
+    /// «Это мой номер»: a dispute about a login someone else holds.
+    Dispute {
+        login: String,
+        kind: ApplicantKind,
+        form: FormData,
+    },
+    /// «Войти в личный кабинет»: the login is asked…
+    LoginId,
+    /// …then its password.
+    LoginPassword { login: String },
+    /// «Забыли пароль?»: the login is asked…
+    ResetLogin,
+    /// …then the code from the letter (`None`: no such account; the answers mimic a real
+    /// code's, attempt by attempt, so logins cannot be probed)…
+    ResetCode {
+        account_id: Option<i64>,
+        #[serde(default)]
+        attempts: u8,
+    },
+    /// …then the new password…
+    ResetPassword { account_id: i64, login: String },
+    /// …once more.
+    ResetPasswordRepeat { account_id: i64, hash: String },
+}
+
+impl AuthState {
+    /// The next message is a password.
+    pub fn wants_secret(&self) -> bool {
+        match self {
+            AuthState::Registration(form) => form.secret,
+            AuthState::LoginPassword { .. }
+            | AuthState::ResetPassword { .. }
+            | AuthState::ResetPasswordRepeat { .. } => true,
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! One update's context: who, in which language, signed in as whom, in which dialogue; and the
+//! ways a step answers (messages now, or replies committed with what the step did).
+
+use super::deps::{Deps, HandlerResult};
+use super::state::State;
+use crate::callback::Cb;
+use crate::i18n;
+use crate::store::StoreError;
+use crate::store::accounts::{Account, AccountStatus, ChatSession};
+use crate::store::finish::{DialogueAfter, Finish};
+use crate::store::outbox::{Button, OutboxMessage};
+use crate::telegram::push::{self, Push};
+use crate::telegram::{Extras, Priority, Telegram};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use teloxide::types::{ChatId, ReplyMarkup};
+
+pub struct Ctx {
+    /// The update being handled: what it does is written with the mark that it was handled.
+    pub update_id: i64,
+    pub deps: Arc<Deps>,
+    pub chat: ChatId,
+    pub loc: &'static str,
+    pub session: ChatSession,
+    /// The dialogue's state as the update found it (read with the session, in one query).
+    pub state: State,
+    /// The handled mark is written (with a dialogue change); nothing more to mark at the end.
+    pub marked: AtomicBool,
+}
+
+impl Ctx {
+    pub fn t(&self, key: &str) -> String {
+        i18n::t(self.loc, key)
+    }
+
+    pub fn tf(&self, key: &str, args: &[(&str, &str)]) -> String {
+        i18n::tf(self.loc, key, args)
+    }
+
+    pub fn store(&self) -> &crate::store::Store {
+        &self.deps.store
+    }
+
+    pub fn tg(&self) -> &Telegram {
+        &self.deps.tg
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.deps.clock.now()
+    }
+
+    /// Today in the utility's time zone.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.deps.config.today(self.now())
+    }
+
+    /// A moment's date as people read it, in the utility's time zone.
+    pub fn date(&self, at: chrono::DateTime<chrono::Utc>) -> String {
+        self.deps.config.local_date(at)
+    }
+
+    /// The account this chat is signed in to and that is confirmed.
+    pub fn user(&self) -> Option<&Account> {
+        self.session
+            .account
+            .as_ref()
+            .filter(|a| a.status == AccountStatus::Confirmed)
+    }
+
+    /// The account registered from this chat and waiting for its e-mail code.
+    pub fn pending(&self) -> Option<&Account> {
+        self.session
+            .account
+            .as_ref()
+            .filter(|a| a.status == AccountStatus::Pending)
+    }
+
+    /// A message to this chat (HTML; split into several when too long).
+    pub async fn say(&self, text: impl Into<String>) -> HandlerResult {
+        self.tg()
+            .send(self.chat, Priority::Reply, &text.into(), Extras::default())
+            .await?;
+        Ok(())
+    }
+
+    /// A message with a keyboard (on its last part, when it is split).
+    pub async fn say_with(&self, text: impl Into<String>, markup: impl Into<ReplyMarkup>) -> HandlerResult {
+        self.tg()
+            .send(self.chat, Priority::Reply, &text.into(), Extras::markup(markup))
+            .await?;
+        Ok(())
+    }
+
+    /// The dialogue's next state, written with the mark that this update was handled: a step
+    /// offered again after a crash is not answered twice (the state is stored before the
+    /// question that expects the answer is sent).
+    pub async fn set(&self, state: impl Into<State>) -> HandlerResult {
+        let json = serde_json::to_string(&state.into()).map_err(StoreError::from)?;
+        self.end(DialogueAfter::Set(json)).await
+    }
+
+    /// Nothing in progress any more (written with the handled mark, as `set`).
+    pub async fn reset(&self) -> HandlerResult {
+        self.end(DialogueAfter::Clear).await
+    }
+
+    async fn end(&self, dialogue: DialogueAfter) -> HandlerResult {
+        let mut f = self.finish(Vec::new());
+        f.dialogue = dialogue;
+        self.store().finish(&f, self.now()).await?;
+        self.marked.store(true, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// The dialogue's state as stored now (a step may have changed it).
+    pub async fn stored_state(&self) -> Result<State, super::HandlerError> {
+        Ok(self
+            .store()
+            .dialogue_state(self.chat.0)
+            .await?
+            .map(|s| State::from_stored(&s))
+            .unwrap_or_default())
+    }
+
+    pub fn outbox_written(&self) {
+        self.deps.outbox_wake.notify_one();
+    }
+
+    /// The end of this update, to be written in the same transaction as what it did: the
+    /// dialogue cleared, the update marked handled, `replies` queued to arrive exactly once
+    /// (sent by `send_committed` right after the commit).
+    pub fn finish(&self, replies: Vec<OutboxMessage>) -> Finish {
+        Finish {
+            update_id: self.update_id,
+            chat_id: self.chat.0,
+            dialogue: DialogueAfter::Clear,
+            rate_keys: Vec::new(),
+            replies,
+        }
+    }
+
+    /// A reply to this chat as a queued message (HTML), with rows of buttons (their locale
+    /// keys and what they do).
+    pub fn queued(&self, text: String, rows: &[&[(&str, Cb)]]) -> OutboxMessage {
+        OutboxMessage::Telegram {
+            chat_id: self.chat.0,
+            text,
+            button: None,
+            keyboard: rows
+                .iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|(key, cb)| Button {
+                            text: self.t(key),
+                            data: cb.encode(),
+                        })
+                        .collect()
+                })
+                .collect(),
+            reply_to: None,
+        }
+    }
+
+    /// Sends the replies committed with this update, in order. One that does not go now is
+    /// left to the outbox worker (it is already queued), never lost and never sent twice.
+    pub async fn send_committed(&self, rows: &[i64]) -> HandlerResult {
+        crate::failpoint::hit(crate::failpoint::AFTER_COMMIT);
+        self.outbox_written();
+        for &row in rows {
+            let Some(r) = self.store().outbox_pending_row(row).await? else {
+                continue;
+            };
+            let Ok(OutboxMessage::Telegram {
+                chat_id,
+                text,
+                button,
+                keyboard,
+                reply_to,
+            }) = r.message()
+            else {
+                continue;
+            };
+            let p = Push {
+                row,
+                chat_id,
+                text: &text,
+                keyboard: push::keyboard(button.as_ref(), &keyboard),
+                reply_to,
+            };
+            match push::deliver(self.tg(), self.store(), Priority::Reply, &p).await {
+                Ok(()) => self.store().outbox_done(row, self.now()).await?,
+                Err(e) => {
+                    tracing::warn!(error = %e, row, "a committed reply is left to the outbox");
+                    self.store().outbox_retry(row, self.now(), &e.to_string()).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn reload_session(&mut self) -> HandlerResult {
+        self.session = self.store().session(self.chat.0).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,236 @@
+//! «Добавить прибор»: resource, serial, model, place, address, zones, capacity, the next
+//! verification and the readings at installation — a form on the step engine.
+
+use super::list::{show_card, show_list};
+use super::state::MetersState;
+use crate::bot::ctx::Ctx;
+use crate::bot::deps::HandlerError;
+use crate::bot::form::{self, Choice, EditStyle, Field, Form, FormData, Input, Summary};
+use crate::bot::outcome::Outcome;
+use crate::bot::state::State;
+use crate::bot::texts;
+use crate::bot::ui::{self, esc};
+use crate::domain::meters::{Capacity, Resource, parse_date, parse_serial, parse_short_text};
+use crate::domain::quantity::Quantity;
+use crate::i18n::t;
+use crate::policy::MAX_ACTIVE_METERS;
+use crate::store::meters::{AddMeter as Added, NewMeter};
+
+type Result<T> = std::result::Result<T, HandlerError>;
+
+pub struct AddMeter;
+
+pub async fn begin(ctx: &mut Ctx) -> Result<Outcome> {
+    let Some(user) = ctx.user() else {
+        return Ok(Outcome::Home(None));
+    };
+    if ctx.store().active_meter_count(user.id).await? >= MAX_ACTIVE_METERS {
+        ctx.say(ctx.tf("meters.too_many", &[("max", &MAX_ACTIVE_METERS.to_string())]))
+            .await?;
+        return show_list(ctx).await;
+    }
+    form::go(ctx, &AddMeter, FormData::default()).await
+}
+
+fn resource(data: &FormData) -> Option<Resource> {
+    data.get("resource").and_then(Resource::from_str_opt)
+}
+
+fn zones(data: &FormData) -> u8 {
+    data.get("zones").and_then(|z| z.parse().ok()).unwrap_or(1)
+}
+
+fn capacity(data: &FormData) -> Option<Capacity> {
+    data.get("capacity").and_then(Capacity::parse)
+}
+
+/// A reading at installation, stored exactly (thousandths).
+fn initial(data: &FormData, zone: u8) -> Option<Quantity> {
+    data.get(&format!("initial_{zone}"))
+        .and_then(|v| v.parse().ok())
+        .map(Quantity)
+}
+
+/// The meter as entered, when everything is there.
+fn new_meter(data: &FormData) -> Option<NewMeter> {
+    let z = zones(data);
+    let initial = (1..=z).map(|i| initial(data, i)).collect::<Option<Vec<_>>>()?;
+    Some(NewMeter {
+        resource: Some(resource(data)?),
+        serial: Some(data.get("serial")?.to_owned()),
+        model: data.get("model").map(str::to_owned),
+        model_skipped: data.get("model").is_none(),
+        place: Some(data.get("place")?.to_owned()),
+        address: Some(data.get("address")?.to_owned()),
+        zones: Some(z),
+        capacity: Some(capacity(data)?),
+        next_verification: Some(chrono::NaiveDate::parse_from_str(data.get("verification")?, "%Y-%m-%d").ok()?),
+        initial,
+    })
+}
+
+fn short(loc: &'static str, max: usize) -> form::Parser {
+    Box::new(move |t| parse_short_text(t, max).ok_or_else(|| crate::i18n::t(loc, "add.text_bad")))
+}
+
+impl Form for AddMeter {
+    fn state(&self, data: FormData) -> State {
+        MetersState::Add(data).into()
+    }
+
+    async fn fields(&self, ctx: &Ctx, data: &FormData) -> Result<Vec<Field>> {
+        let loc = ctx.loc;
+        let today = ctx.today();
+        let r = resource(data).unwrap_or(Resource::Electricity);
+        let zones = zones(data);
+        let cap = capacity(data).unwrap_or(r.default_capacity());
+        let resources = Resource::ALL
+            .into_iter()
+            .map(|r| Choice::new(r.as_str(), format!("{} {}", r.icon(), t(loc, ui::resource_key(r)))))
+            .collect();
+        let zone_options = (1..=3u8)
+            .map(|z| Choice::new(z.to_string(), t(loc, &format!("add.zones.{z}"))))
+            .collect();
+        let capacities = r
+            .capacity_choices()
+            .into_iter()
+            .map(|c| Choice::new(format!("{}+{}", c.int_digits, c.frac_digits), c.label()))
+            .collect();
+        let mut fields = vec![
+            Field::new(
+                "resource",
+                ctx.t("add.resource_q"),
+                Input::Choice {
+                    options: resources,
+                    typed: None,
+                },
+            ),
+            Field::text(
+                "serial",
+                ctx.t("add.serial_q"),
+                Box::new(move |t| parse_serial(t).ok_or_else(|| crate::i18n::t(loc, "add.serial_bad"))),
+            ),
+            Field::text("model", ctx.t("add.model_q"), short(loc, 100)).optional(),
+            Field::text("place", ctx.t("add.place_q"), short(loc, 100)),
+            Field::text("address", ctx.t("add.address_q"), short(loc, 300)),
+            Field::new(
+                "zones",
+                ctx.t("add.zones_q"),
+                Input::Choice {
+                    options: zone_options,
+                    typed: None,
+                },
+            )
+            .when(r.max_zones() > 1),
+            Field::new(
+                "capacity",
+                ctx.tf("add.capacity_q", &[("default", &r.default_capacity().label())]),
+                Input::Choice {
+                    options: capacities,
+                    typed: Some(Box::new(move |t| {
+                        Capacity::parse(t)
+                            .map(|c| format!("{}+{}", c.int_digits, c.frac_digits))
+                            .ok_or_else(|| crate::i18n::t(loc, "add.capacity_bad"))
+                    })),
+                },
+            ),
+            Field::text(
+                "verification",
+                ctx.t("add.verification_q"),
+                Box::new(move |t| match parse_date(t, today) {
+                    Some(d) if d < today => Err(crate::i18n::t(loc, "add.verification_past")),
+                    Some(d) => Ok(d.format("%Y-%m-%d").to_string()),
+                    None => Err(crate::i18n::t(loc, "common.date_bad")),
+                }),
+            ),
+        ];
+        for (zone, key) in [(1u8, "initial_1"), (2, "initial_2"), (3, "initial_3")] {
+            let question = ctx.tf(
+                "add.initial_q",
+                &[
+                    ("zone", &ui::zone_label(loc, i64::from(zones), i64::from(zone))),
+                    ("unit", &ui::unit(loc, r)),
+                ],
+            );
+            let parse: form::Parser = Box::new(move |t| {
+                cap.parse_value(t)
+                    .map(|q| q.0.to_string())
+                    .map_err(|e| texts::quantity_error(loc, e))
+            });
+            fields.push(Field::text(key, question, parse).when(zone <= zones));
+        }
+        Ok(fields)
+    }
+
+    async fn summary(&self, ctx: &Ctx, data: &FormData) -> Result<Summary> {
+        let loc = ctx.loc;
+        let r = resource(data).unwrap_or(Resource::Electricity);
+        let z = zones(data);
+        let initial = (1..=z)
+            .filter_map(|i| initial(data, i).map(|v| (i, v)))
+            .map(|(i, v)| {
+                let label = ui::zone_label(loc, i64::from(z), i64::from(i));
+                if label.is_empty() {
+                    v.display()
+                } else {
+                    format!("{label}: {v}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let verification = data
+            .get("verification")
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .map(|d| d.format("%d.%m.%Y").to_string())
+            .unwrap_or_default();
+        let text = ctx.tf(
+            "add.summary",
+            &[
+                ("resource", &format!("{} {}", r.icon(), ctx.t(ui::resource_key(r)))),
+                ("serial", &form::shown(data, "serial")),
+                ("model", &form::shown(data, "model")),
+                ("place", &form::shown(data, "place")),
+                ("address", &form::shown(data, "address")),
+                ("zones", &z.to_string()),
+                ("capacity", &capacity(data).map(Capacity::label).unwrap_or_default()),
+                ("verification", &verification),
+                ("initial", &esc(&initial)),
+            ],
+        );
+        Ok(Summary {
+            text,
+            send: "add.save",
+            edit: EditStyle::None,
+            back: true,
+        })
+    }
+
+    async fn submit(&self, ctx: &mut Ctx, data: FormData) -> Result<Outcome> {
+        let Some(user) = ctx.user() else {
+            return Ok(Outcome::Home(None));
+        };
+        let Some(meter) = new_meter(&data) else {
+            return form::go(ctx, self, data).await;
+        };
+        if ctx.store().active_meter_count(user.id).await? >= MAX_ACTIVE_METERS {
+            ctx.reset().await?;
+            ctx.say(ctx.tf("meters.too_many", &[("max", &MAX_ACTIVE_METERS.to_string())]))
+                .await?;
+            return show_list(ctx).await;
+        }
+        let period = ctx.deps.config.readings_window().period_for(ctx.today());
+        let finish = ctx.finish(vec![]);
+        match ctx
+            .store()
+            .add_meter(user.id, &meter, period, ctx.now(), Some(&finish))
+            .await?
+        {
+            Added::Added(id) => {
+                // The menu gains «Передать показания» with the first meter.
+                ui::with_menu(ctx, ctx.t("add.saved")).await?;
+                show_card(ctx, id).await
+            }
+            Added::DuplicateSerial => form::ask_again(ctx, self, data, "serial", &ctx.t("add.duplicate")).await,
+        }
+    }
+}

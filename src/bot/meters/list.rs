@@ -1,0 +1,162 @@
+//! The list of meters, a meter's card, and «Передать показания» from the menu.
+
+use crate::bot::ctx::Ctx;
+use crate::bot::deps::HandlerError;
+use crate::bot::outcome::Outcome;
+use crate::bot::ui::{self, esc};
+use crate::callback::Cb;
+use crate::domain::meters::{self, Verification};
+use crate::store::meters::{LastValue, Meter};
+use teloxide::types::InlineKeyboardButton;
+
+type Result<T> = std::result::Result<T, HandlerError>;
+
+/// The caller's meter with this id (none for someone else's or an archived one).
+pub async fn owned(ctx: &Ctx, meter_id: i64) -> Result<Option<Meter>> {
+    let Some(user) = ctx.user() else {
+        return Ok(None);
+    };
+    Ok(ctx.store().meter(user.id, meter_id).await?)
+}
+
+/// Someone else's (or an archived) meter id: refused, nothing changes, the list is shown.
+pub async fn not_found(ctx: &Ctx) -> Result<Outcome> {
+    ctx.reset().await?;
+    ctx.say(ctx.t("meters.not_found")).await?;
+    show_list(ctx).await
+}
+
+fn verification_mark(ctx: &Ctx, m: &Meter) -> &'static str {
+    match meters::verification(m.next_verification, ctx.today()) {
+        Verification::Expired => " ⛔",
+        Verification::DueSoon => " ⚠️",
+        Verification::Valid => "",
+    }
+}
+
+fn last_line(ctx: &Ctx, m: &Meter, last: &[LastValue]) -> String {
+    let mine: Vec<_> = last.iter().filter(|l| l.meter_id == m.id).collect();
+    let Some(first) = mine.first() else {
+        return String::new();
+    };
+    let values = mine
+        .iter()
+        .map(|l| {
+            let z = ui::zone_label(ctx.loc, m.zones, l.zone);
+            if z.is_empty() {
+                l.value.display()
+            } else {
+                format!("{} {}", z.split(' ').next().unwrap_or(""), l.value)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" / ");
+    format!("{values} ({})", first.at.format("%d.%m.%Y"))
+}
+
+pub async fn show_list(ctx: &Ctx) -> Result<Outcome> {
+    let Some(user) = ctx.user() else {
+        return Ok(Outcome::Home(None));
+    };
+    let list = ctx.store().meters_of(user.id).await?;
+    if list.is_empty() {
+        let kb = ui::inline(vec![ui::row(ctx.loc, "meters.add", Cb::AddMeter)]);
+        ctx.say_with(ctx.t("meters.empty"), kb).await?;
+        return Ok(Outcome::Done);
+    }
+    let last = ctx.store().last_values(user.id).await?;
+    let mut text = format!("<b>{}</b>\n", ctx.t("menu.meters"));
+    let mut rows = Vec::new();
+    for m in &list {
+        text.push_str(&format!(
+            "\n{} {} · {}{}\n    {}",
+            m.resource.icon(),
+            esc(&m.serial),
+            esc(&m.place),
+            verification_mark(ctx, m),
+            esc(&last_line(ctx, m, &last)),
+        ));
+        rows.push(vec![InlineKeyboardButton::callback(
+            ui::meter_label(m),
+            Cb::Meter(m.id).encode(),
+        )]);
+    }
+    text.push_str(&format!("\n\n{}", ctx.t("meters.legend")));
+    rows.push(ui::row(ctx.loc, "meters.add", Cb::AddMeter));
+    ctx.say_with(text, ui::inline(rows)).await?;
+    Ok(Outcome::Done)
+}
+
+pub async fn show_card(ctx: &Ctx, meter_id: i64) -> Result<Outcome> {
+    let (Some(user), Some(m)) = (ctx.user(), owned(ctx, meter_id).await?) else {
+        return not_found(ctx).await;
+    };
+    let r = m.resource;
+    let last = ctx.store().last_values(user.id).await?;
+    let verif = match meters::verification(m.next_verification, ctx.today()) {
+        Verification::Expired => ctx.t("meters.verif_expired"),
+        Verification::DueSoon => ctx.t("meters.verif_soon"),
+        Verification::Valid => String::new(),
+    };
+    let mut text = ctx.tf(
+        "meters.card",
+        &[
+            ("icon", r.icon()),
+            ("resource", &ctx.t(ui::resource_key(r))),
+            ("serial", &esc(&m.serial)),
+            ("model", &esc(m.model.as_deref().unwrap_or("—"))),
+            ("place", &esc(&m.place)),
+            ("address", &esc(&m.address)),
+            ("zones", &m.zones.to_string()),
+            ("capacity", &m.capacity().label()),
+            ("verification", &m.next_verification.format("%d.%m.%Y").to_string()),
+            ("verif_note", &verif),
+        ],
+    );
+    text.push_str(&format!("\n\n<b>{}</b>", ctx.t("meters.last_readings")));
+    for l in last.iter().filter(|l| l.meter_id == m.id) {
+        let z = ui::zone_label(ctx.loc, m.zones, l.zone);
+        let z = if z.is_empty() { String::new() } else { format!("{z}: ") };
+        text.push_str(&format!(
+            "\n{z}{} {} ({})",
+            l.value,
+            ui::unit(ctx.loc, r),
+            l.at.format("%d.%m.%Y")
+        ));
+    }
+    let requests = ctx.store().meter_requests(m.id).await?;
+    if !requests.is_empty() {
+        text.push_str(&format!("\n\n<b>{}</b>", ctx.t("meters.requests")));
+        for q in &requests {
+            let mut status = ctx.t(&format!("req_status.{}", q.status));
+            if let Some(d) = q.scheduled_for {
+                status.push_str(&format!(" {}", d.format("%d.%m.%Y")));
+            }
+            // The utility's word on it (the reason of a rejection, a comment).
+            if let Some(note) = &q.status_note {
+                status.push_str(&format!(" ({})", esc(note)));
+            }
+            text.push_str(&format!(
+                "\n{} — {}: {}",
+                esc(&q.number),
+                ctx.t(&format!("req_kind.{}", q.kind)),
+                status
+            ));
+        }
+    }
+    let (id, loc) = (m.id, ctx.loc);
+    let kb = ui::inline(vec![
+        ui::row(loc, "meters.send", Cb::Read(id)),
+        ui::row(loc, "meters.history", Cb::History(id, 0)),
+        ui::row(loc, "meters.req_taking", Cb::ReqTaking(id)),
+        ui::row(loc, "meters.req_commission", Cb::ReqCommission(id)),
+        ui::row(loc, "meters.req_replace", Cb::ReqReplace(id)),
+        vec![
+            ui::button(loc, "meters.edit", Cb::MeterEdit(id)),
+            ui::button(loc, "meters.delete", Cb::MeterDelete(id)),
+        ],
+        ui::row(loc, "meters.to_list", Cb::Meters),
+    ]);
+    ctx.say_with(text, kb).await?;
+    Ok(Outcome::Done)
+}

@@ -1,0 +1,365 @@
+//! «Передать показания»: a value per zone, checked against the last one (lower is refused,
+//! unless it passed zero), a confirmation for a second reading in the period or an abnormal
+//! consumption, then saved with its reply in one transaction. And the photo of the meter.
+
+use super::list::{not_found, owned, show_list};
+use super::state::{MetersState, Reading};
+use crate::bot::ctx::Ctx;
+use crate::bot::deps::HandlerError;
+use crate::bot::outcome::Outcome;
+use crate::bot::texts;
+use crate::bot::ui::{self, esc};
+use crate::callback::Cb;
+use crate::domain::meters::{self, Monotonic, Period, Verification, compare, is_abnormal};
+use crate::domain::quantity::Quantity;
+use crate::store::meters::Meter;
+use teloxide::types::{InlineKeyboardButton, Message};
+
+type Result<T> = std::result::Result<T, HandlerError>;
+
+/// «Передать показания» from the menu: one meter goes straight to it, several ask which.
+pub async fn send_readings(ctx: &mut Ctx) -> Result<Outcome> {
+    let Some(user) = ctx.user() else {
+        return Ok(Outcome::Home(None));
+    };
+    let list = ctx.store().meters_of(user.id).await?;
+    match list.as_slice() {
+        [] => show_list(ctx).await,
+        [one] => start(ctx, one.id).await,
+        many => {
+            let mut rows: Vec<_> = many
+                .iter()
+                .map(|m| {
+                    vec![InlineKeyboardButton::callback(
+                        ui::meter_label(m),
+                        Cb::Read(m.id).encode(),
+                    )]
+                })
+                .collect();
+            rows.push(ui::nav_row(ctx.loc, false));
+            ctx.say_with(ctx.t("meters.which"), ui::inline(rows)).await?;
+            Ok(Outcome::Done)
+        }
+    }
+}
+
+/// The billing period a reading sent today counts for.
+fn current_period(ctx: &Ctx) -> Period {
+    ctx.deps.config.readings_window().period_for(ctx.today())
+}
+
+pub async fn start(ctx: &Ctx, meter_id: i64) -> Result<Outcome> {
+    let Some(m) = owned(ctx, meter_id).await? else {
+        return not_found(ctx).await;
+    };
+    if meters::verification(m.next_verification, ctx.today()) == Verification::Expired {
+        ctx.reset().await?;
+        let kb = ui::inline(vec![
+            ui::row(ctx.loc, "meters.req_replace", Cb::ReqReplace(m.id)),
+            ui::row(ctx.loc, "meters.to_card", Cb::Meter(m.id)),
+        ]);
+        let text = ctx.tf(
+            "reading.verification_expired",
+            &[("date", &m.next_verification.format("%d.%m.%Y").to_string())],
+        );
+        ctx.say_with(text, kb).await?;
+        return Ok(Outcome::Done);
+    }
+    let r = Reading {
+        meter_id,
+        ..Default::default()
+    };
+    ctx.set(MetersState::Reading(r.clone())).await?;
+    ask(ctx, &m, &r).await
+}
+
+pub async fn prompt(ctx: &Ctx, r: &Reading) -> Result<Outcome> {
+    match owned(ctx, r.meter_id).await? {
+        Some(m) if r.confirming => confirm_prompt(ctx, &m, r).await,
+        Some(m) => ask(ctx, &m, r).await,
+        None => not_found(ctx).await,
+    }
+}
+
+async fn ask(ctx: &Ctx, m: &Meter, r: &Reading) -> Result<Outcome> {
+    let base = ctx.store().base_values(m.id, current_period(ctx)).await?;
+    ask_with(ctx, m, r, &base).await
+}
+
+/// The question for the next zone (or the rollover question), with the base values at hand.
+async fn ask_with(ctx: &Ctx, m: &Meter, r: &Reading, base: &[Option<Quantity>]) -> Result<Outcome> {
+    let zone = r.values.len() as i64 + 1;
+    let last = base.get(zone as usize - 1).copied().flatten();
+    if let Some(v) = r.pending {
+        let kb = ui::inline(vec![
+            ui::row(ctx.loc, "reading.rollover_yes", Cb::Yes),
+            ui::row(ctx.loc, "reading.rollover_no", Cb::No),
+        ]);
+        let text = ctx.tf(
+            "reading.rollover_q",
+            &[("value", &v.display()), ("last", &last.unwrap_or_default().display())],
+        );
+        ctx.say_with(text, kb).await?;
+        return Ok(Outcome::Done);
+    }
+    let z = ui::zone_label(ctx.loc, m.zones, zone);
+    let last = match last {
+        Some(v) => ctx.tf("reading.last", &[("value", &v.display())]),
+        None => String::new(),
+    };
+    let text = ctx.tf(
+        "reading.q",
+        &[
+            ("serial", &esc(&m.serial)),
+            ("zone", &if z.is_empty() { String::new() } else { format!(" {z}") }),
+            ("unit", &ui::unit(ctx.loc, m.resource)),
+            ("last", &last),
+        ],
+    );
+    ctx.say_with(text, ui::nav(ctx.loc, zone > 1)).await?;
+    Ok(Outcome::Done)
+}
+
+pub async fn on_message(ctx: &Ctx, msg: &Message, mut r: Reading) -> Result<Outcome> {
+    let Some(m) = owned(ctx, r.meter_id).await? else {
+        return not_found(ctx).await;
+    };
+    if r.pending.is_some() || r.confirming {
+        ctx.say(ctx.t("common.use_buttons")).await?;
+        return prompt(ctx, &r).await;
+    }
+    let Some(text) = msg.text() else {
+        ctx.say(ctx.t("reading.number_expected")).await?;
+        return ask(ctx, &m, &r).await;
+    };
+    let value = match m.capacity().parse_value(text) {
+        Ok(v) => v,
+        Err(e) => {
+            ctx.say(texts::quantity_error(ctx.loc, e)).await?;
+            return ask(ctx, &m, &r).await;
+        }
+    };
+    let base = ctx.store().base_values(m.id, current_period(ctx)).await?;
+    match compare(value, base.get(r.values.len()).copied().flatten(), m.capacity()) {
+        Monotonic::Ok { .. } => {
+            r.values.push(value);
+            r.rollover.push(false);
+            after_value(ctx, &m, r, &base).await
+        }
+        Monotonic::MaybeRollover { .. } => {
+            r.pending = Some(value);
+            ctx.set(MetersState::Reading(r.clone())).await?;
+            ask_with(ctx, &m, &r, &base).await
+        }
+        Monotonic::Lower { last } => {
+            ctx.say(ctx.tf("reading.lower", &[("last", &last.display())])).await?;
+            ask_with(ctx, &m, &r, &base).await
+        }
+    }
+}
+
+/// A zone's value was accepted: the next zone, or the checks that need a confirmation, or
+/// save. `base` is what `base_values` gave for this meter and period.
+async fn after_value(ctx: &Ctx, m: &Meter, mut r: Reading, base: &[Option<Quantity>]) -> Result<Outcome> {
+    r.pending = None;
+    r.confirming = false;
+    if (r.values.len() as i64) < m.zones {
+        ctx.set(MetersState::Reading(r.clone())).await?;
+        return ask_with(ctx, m, &r, base).await;
+    }
+    let checks = checks(ctx, m, &r, base).await?;
+    if checks.is_empty() {
+        return save(ctx, m, r, base).await;
+    }
+    r.confirming = true;
+    ctx.set(MetersState::Reading(r)).await?;
+    warn(ctx, &checks).await
+}
+
+/// What needs the person's confirmation: a period that already has a reading, and
+/// consumption more than three times the average.
+async fn checks(ctx: &Ctx, m: &Meter, r: &Reading, base: &[Option<Quantity>]) -> Result<Vec<String>> {
+    let period = current_period(ctx);
+    let u = ui::unit(ctx.loc, m.resource);
+    let mut replaces = false;
+    let mut anomalies = Vec::new();
+    for (i, v) in r.values.iter().enumerate() {
+        let last = base.get(i).copied().flatten();
+        // Zone 1's history also tells whether this period already has a reading (all zones
+        // are saved together); other zones' only matter with a value to compare with.
+        if i > 0 && last.is_none() {
+            continue;
+        }
+        let history = ctx.store().zone_history(m, i as i64 + 1).await?;
+        if i == 0 {
+            replaces = history.iter().any(|h| h.period == period.key());
+        }
+        let Some(last) = last else {
+            continue;
+        };
+        let consumption = consumed(m, last, *v, r.rollover.get(i).copied().unwrap_or(false));
+        let earlier: Vec<Quantity> = history
+            .into_iter()
+            .filter(|h| h.period != period.key())
+            .filter_map(|h| h.consumption)
+            .collect();
+        if is_abnormal(consumption, &earlier) {
+            let avg = Quantity(earlier.iter().map(|q| q.0).sum::<i64>() / earlier.len() as i64);
+            let z = ui::zone_label(ctx.loc, m.zones, i as i64 + 1);
+            anomalies.push(ctx.tf(
+                "reading.anomaly_warn",
+                &[
+                    ("zone", &z),
+                    ("consumption", &format!("{consumption} {u}")),
+                    ("average", &format!("{avg} {u}")),
+                ],
+            ));
+        }
+    }
+    let mut out = Vec::new();
+    if replaces {
+        out.push(ctx.tf("reading.replace_warn", &[("period", &period.label())]));
+    }
+    out.extend(anomalies);
+    Ok(out)
+}
+
+/// What was used since `last` (through zero when it rolled over).
+fn consumed(m: &Meter, last: Quantity, now: Quantity, rollover: bool) -> Quantity {
+    if rollover {
+        (m.capacity().limit() - last) + now
+    } else {
+        now - last
+    }
+}
+
+async fn confirm_prompt(ctx: &Ctx, m: &Meter, r: &Reading) -> Result<Outcome> {
+    let base = ctx.store().base_values(m.id, current_period(ctx)).await?;
+    let checks = checks(ctx, m, r, &base).await?;
+    warn(ctx, &checks).await
+}
+
+/// The warnings that need a «Подтвердить», and the buttons.
+async fn warn(ctx: &Ctx, checks: &[String]) -> Result<Outcome> {
+    let kb = ui::inline(vec![
+        ui::row(ctx.loc, "reading.confirm", Cb::Yes),
+        ui::row(ctx.loc, "reading.retype", Cb::No),
+        ui::nav_row(ctx.loc, false),
+    ]);
+    let text = format!("{}\n\n{}", checks.join("\n\n"), ctx.t("reading.confirm_q"));
+    ctx.say_with(text, kb).await?;
+    Ok(Outcome::Done)
+}
+
+async fn save(ctx: &Ctx, m: &Meter, r: Reading, base: &[Option<Quantity>]) -> Result<Outcome> {
+    let window = ctx.deps.config.readings_window();
+    let today = ctx.today();
+    let period = window.period_for(today);
+    let pairs: Vec<(Quantity, bool)> = r.values.iter().copied().zip(r.rollover.iter().copied()).collect();
+    let u = ui::unit(ctx.loc, m.resource);
+    let mut lines = Vec::new();
+    for (i, (v, roll)) in pairs.iter().enumerate() {
+        let z = ui::zone_label(ctx.loc, m.zones, i as i64 + 1);
+        let z = if z.is_empty() { String::new() } else { format!("{z}: ") };
+        let c = base
+            .get(i)
+            .copied()
+            .flatten()
+            .map(|last| consumed(m, last, *v, *roll))
+            .map(|c| ctx.tf("reading.consumption", &[("value", &format!("{c} {u}"))]))
+            .unwrap_or_default();
+        lines.push(format!("{z}{v} {u}{c}"));
+    }
+    let mut text = ctx.tf(
+        "reading.accepted",
+        &[("values", &lines.join("\n")), ("period", &period.label())],
+    );
+    if !window.contains(today) {
+        text.push_str("\n\n");
+        text.push_str(&ctx.tf(
+            "reading.outside_window",
+            &[
+                ("first", &window.first_day.to_string()),
+                ("last", &window.last_day.to_string()),
+                ("period", &period.label()),
+            ],
+        ));
+    }
+    let reply = ctx.queued(
+        text,
+        &[
+            &[("reading.add_photo", Cb::ReadingPhoto(m.id))],
+            &[("meters.to_card", Cb::Meter(m.id))],
+        ],
+    );
+    let finish = ctx.finish(vec![reply]);
+    let saved = ctx
+        .store()
+        .save_reading(m.id, period, &pairs, ctx.now(), Some(&finish))
+        .await?;
+    ctx.send_committed(&saved.replies).await?;
+    Ok(Outcome::Done)
+}
+
+pub async fn on_callback(ctx: &Ctx, cb: Cb, mut r: Reading) -> Result<Outcome> {
+    let Some(m) = owned(ctx, r.meter_id).await? else {
+        return not_found(ctx).await;
+    };
+    let base = ctx.store().base_values(m.id, current_period(ctx)).await?;
+    match cb {
+        Cb::Yes if r.pending.is_some() => {
+            r.values.push(r.pending.unwrap_or_default());
+            r.rollover.push(true);
+            after_value(ctx, &m, r, &base).await
+        }
+        Cb::No if r.pending.is_some() => {
+            r.pending = None;
+            ctx.set(MetersState::Reading(r.clone())).await?;
+            ask_with(ctx, &m, &r, &base).await
+        }
+        Cb::Yes if r.confirming => save(ctx, &m, r, &base).await,
+        Cb::No if r.confirming => start(ctx, m.id).await,
+        Cb::Back if !r.values.is_empty() && !r.confirming && r.pending.is_none() => {
+            r.values.pop();
+            r.rollover.pop();
+            ctx.set(MetersState::Reading(r.clone())).await?;
+            ask_with(ctx, &m, &r, &base).await
+        }
+        _ => Ok(Outcome::Stale),
+    }
+}
+
+// ---------------------------------------------------------------- the photo
+
+pub async fn photo_begin(ctx: &Ctx, meter_id: i64) -> Result<Outcome> {
+    let Some(m) = owned(ctx, meter_id).await? else {
+        return not_found(ctx).await;
+    };
+    ctx.set(MetersState::Photo { meter_id: m.id }).await?;
+    photo_prompt(ctx).await
+}
+
+pub async fn photo_prompt(ctx: &Ctx) -> Result<Outcome> {
+    ctx.say_with(ctx.t("reading.photo_q"), ui::nav(ctx.loc, false)).await?;
+    Ok(Outcome::Done)
+}
+
+pub async fn photo(ctx: &Ctx, msg: &Message, meter_id: i64) -> Result<Outcome> {
+    let Some(user) = ctx.user() else {
+        return Ok(Outcome::Home(None));
+    };
+    let Some(p) = msg.photo().and_then(|p| p.iter().max_by_key(|p| p.width * p.height)) else {
+        ctx.say(ctx.t("reading.photo_expected")).await?;
+        return photo_prompt(ctx).await;
+    };
+    if !ctx
+        .store()
+        .attach_reading_photo(user.id, meter_id, &p.file.id.0)
+        .await?
+    {
+        return not_found(ctx).await;
+    }
+    ctx.reset().await?;
+    ctx.say(ctx.t("reading.photo_saved")).await?;
+    super::list::show_card(ctx, meter_id).await
+}

@@ -1,0 +1,103 @@
+//! The profile card and what it offers directly: the edit menu, reminders, signing out.
+
+use crate::bot::ctx::Ctx;
+use crate::bot::deps::HandlerError;
+use crate::bot::outcome::Outcome;
+use crate::bot::ui::{self, esc};
+use crate::callback::Cb;
+use crate::domain::ApplicantKind;
+use crate::domain::items::Reminder;
+use teloxide::types::{InlineKeyboardButton, KeyboardRemove};
+
+type Result<T> = std::result::Result<T, HandlerError>;
+
+pub async fn show(ctx: &Ctx) -> Result<Outcome> {
+    let Some(acc) = ctx.user() else {
+        return Ok(Outcome::Home(None));
+    };
+    let kind = acc.kind;
+    let no_phone = ctx.t("profile.no_phone");
+    let text = ctx.tf(
+        "profile.card",
+        &[
+            ("kind", &ui::kind_label(ctx.loc, kind)),
+            ("login_name", &ui::login_name(ctx.loc, kind)),
+            ("login", &crate::domain::ids::mask_digits(acc.login())),
+            ("name", &esc(acc.name.as_deref().unwrap_or_default())),
+            ("email", &esc(acc.email())),
+            ("phone", &esc(acc.phone.as_deref().unwrap_or(&no_phone))),
+            ("since", &acc.created_at.format("%d.%m.%Y").to_string()),
+        ],
+    );
+    let loc = ctx.loc;
+    let kb = ui::inline(vec![
+        ui::row(loc, "profile.edit", Cb::ProfileEdit),
+        ui::row(loc, "profile.password", Cb::ChangePassword),
+        ui::row(loc, "profile.language", Cb::ChooseLanguage),
+        ui::row(loc, "profile.logout", Cb::Logout),
+        ui::row(loc, "profile.reminders", Cb::Reminders),
+        ui::row(loc, "profile.delete", Cb::Delete),
+    ]);
+    ctx.say_with(text, kb).await?;
+    Ok(Outcome::Done)
+}
+
+/// «Редактировать профиль»: which field.
+pub async fn edit_menu(ctx: &Ctx) -> Result<Outcome> {
+    let Some(acc) = ctx.user() else {
+        return Ok(Outcome::Stale);
+    };
+    let name_key = if acc.kind == ApplicantKind::Legal {
+        "profile.field_org"
+    } else {
+        "profile.field_name"
+    };
+    let loc = ctx.loc;
+    let kb = ui::inline(vec![
+        ui::row(loc, name_key, Cb::EditName),
+        ui::row(loc, "profile.field_phone", Cb::EditPhone),
+        ui::row(loc, "profile.field_email", Cb::EditEmail),
+        ui::row(loc, "common.back", Cb::Profile),
+    ]);
+    ctx.say_with(ctx.t("profile.edit_q"), kb).await?;
+    Ok(Outcome::Done)
+}
+
+/// «Напоминания»: each reminder with its state; a press turns it on or off.
+pub async fn reminders(ctx: &Ctx) -> Result<Outcome> {
+    let Some(acc) = ctx.user() else {
+        return Ok(Outcome::Stale);
+    };
+    let (readings, verification) = ctx.store().reminder_settings(acc.id).await?;
+    let label = |key: &str, on: bool| {
+        let state = ctx.t(if on { "profile.on" } else { "profile.off" });
+        format!("{}: {state}", ctx.t(key))
+    };
+    let kb = ui::inline(vec![
+        vec![InlineKeyboardButton::callback(
+            label("profile.remind_readings", readings),
+            Cb::ToggleReminder(Reminder::Readings).encode(),
+        )],
+        vec![InlineKeyboardButton::callback(
+            label("profile.remind_verification", verification),
+            Cb::ToggleReminder(Reminder::Verification).encode(),
+        )],
+        ui::row(ctx.loc, "common.back", Cb::Profile),
+    ]);
+    ctx.say_with(ctx.t("profile.reminders_q"), kb).await?;
+    Ok(Outcome::Done)
+}
+
+pub async fn toggle_reminder(ctx: &Ctx, which: Reminder) -> Result<Outcome> {
+    let Some(acc) = ctx.user() else {
+        return Ok(Outcome::Stale);
+    };
+    ctx.store().toggle_reminder(acc.id, which).await?;
+    reminders(ctx).await
+}
+
+pub async fn logout(ctx: &mut Ctx) -> Result<Outcome> {
+    ctx.store().sign_out(ctx.chat.0).await?;
+    ctx.say_with(ctx.t("profile.logged_out"), KeyboardRemove::new()).await?;
+    Ok(Outcome::Home(None))
+}

@@ -1,0 +1,126 @@
+//! An item's card: its fields, the whole conversation with its files, and what can be done
+//! with it now («Дополнить», «Вопрос решён», «Не решено»).
+
+use crate::bot::ctx::Ctx;
+use crate::bot::deps::HandlerError;
+use crate::bot::files;
+use crate::bot::outcome::Outcome;
+use crate::bot::ui::{self, esc};
+use crate::callback::Cb;
+use crate::domain::items::Author;
+use crate::domain::tickets::TicketSection;
+use crate::store::tickets::Ticket;
+use teloxide::types::InlineKeyboardButton;
+
+type Result<T> = std::result::Result<T, HandlerError>;
+
+/// The caller's ticket with this id (none for someone else's).
+pub async fn owned(ctx: &Ctx, ticket_id: i64) -> Result<Option<Ticket>> {
+    let Some(user) = ctx.user() else { return Ok(None) };
+    Ok(ctx.store().ticket(user.id, ticket_id).await?)
+}
+
+pub async fn not_found(ctx: &Ctx) -> Result<Outcome> {
+    ctx.say(ctx.t("ticket.not_found")).await?;
+    Ok(Outcome::Done)
+}
+
+pub async fn show(ctx: &Ctx, ticket_id: i64) -> Result<Outcome> {
+    let Some(tk) = owned(ctx, ticket_id).await? else {
+        return not_found(ctx).await;
+    };
+    let mut text = ctx.tf(
+        "ticket.card",
+        &[
+            ("kind", &ctx.t(&format!("ticket.kind.{}", tk.kind))),
+            ("number", &esc(&tk.number)),
+            ("topic", &esc(&tk.topic)),
+            ("status", &ctx.t(&format!("ticket.status.{}", tk.status))),
+            ("created", &ctx.date(tk.created_at)),
+            ("deadline", &ctx.date(tk.deadline)),
+        ],
+    );
+    text.push_str(&crate::desk::field_lines(ctx.loc, &tk.fields()));
+    let messages = ctx.store().ticket_messages(tk.id).await?;
+    let files = ctx.store().ticket_files(tk.id).await?;
+    let mut rows = Vec::new();
+    for m in &messages {
+        let who = match m.author {
+            Author::Operator => ctx.t("ticket.from_utility"),
+            Author::User => ctx.t("ticket.from_you"),
+        };
+        text.push_str(&format!("\n\n<b>{who}</b>, {}", ctx.date(m.created_at)));
+        if let Some(body) = &m.text {
+            text.push_str(&format!("\n{}", esc(body)));
+        }
+        for f in files.iter().filter(|f| f.owner_id == m.id) {
+            let name = f.name.clone().unwrap_or_else(|| ctx.t("ticket.file"));
+            text.push_str(&format!("\n📎 {}", esc(&name)));
+            rows.push(vec![InlineKeyboardButton::callback(
+                format!("📎 {name}"),
+                Cb::File(f.id).encode(),
+            )]);
+        }
+    }
+    // Telegram's limit for one message; the beginning of a very long conversation is cut.
+    if text.chars().count() > 4000 {
+        let tail: String = text
+            .chars()
+            .rev()
+            .take(3900)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        text = format!("…{tail}");
+    }
+    if tk.status.is_open() {
+        rows.push(ui::row(ctx.loc, "ticket.add", Cb::TicketAdd(tk.id)));
+        rows.push(ui::row(ctx.loc, "ticket.close", Cb::TicketClose(tk.id)));
+    }
+    if tk.status.can_reopen() {
+        rows.push(ui::row(ctx.loc, "ticket.reopen", Cb::TicketReopen(tk.id)));
+    }
+    rows.push(ui::row(
+        ctx.loc,
+        "ticket.to_list",
+        Cb::TicketList(TicketSection::of(tk.kind), 0),
+    ));
+    if tk.unread_for_user {
+        ctx.store().mark_ticket_read(tk.id).await?;
+    }
+    ctx.say_with(text, ui::inline(rows)).await?;
+    Ok(Outcome::Done)
+}
+
+/// «Вопрос решён».
+pub async fn close(ctx: &Ctx, ticket_id: i64) -> Result<Outcome> {
+    let Some(user) = ctx.user() else {
+        return Ok(Outcome::Home(None));
+    };
+    let finish = ctx.finish(vec![]);
+    if !ctx
+        .store()
+        .close_ticket(user.id, ticket_id, ctx.now(), Some(&finish))
+        .await?
+    {
+        return not_found(ctx).await;
+    }
+    ctx.outbox_written();
+    ctx.say(ctx.t("ticket.closed")).await?;
+    show(ctx, ticket_id).await
+}
+
+/// A file of the caller's ticket: by its Telegram id, or from the stored copy.
+pub async fn send_file(ctx: &Ctx, attachment_id: i64) -> Result<Outcome> {
+    let Some(user) = ctx.user() else {
+        return Ok(Outcome::Home(None));
+    };
+    match ctx.store().ticket_file(user.id, attachment_id).await? {
+        Some(f) => {
+            files::send_attachment(ctx, f).await?;
+            Ok(Outcome::Done)
+        }
+        None => not_found(ctx).await,
+    }
+}

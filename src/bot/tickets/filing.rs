@@ -1,0 +1,326 @@
+//! Filing an appeal, a complaint, a request or a document request: a form on the step engine
+//! whose fields depend on the kind (and on whether the person has meters).
+
+use super::state::TicketsState;
+use crate::bot::ctx::Ctx;
+use crate::bot::deps::HandlerError;
+use crate::bot::form::{self, Choice, EditStyle, Field, Form, FormData, Input, Summary};
+use crate::bot::outcome::Outcome;
+use crate::bot::state::State;
+use crate::bot::texts;
+use crate::bot::ui::{self, esc};
+use crate::callback::Cb;
+use crate::domain::meters::parse_short_text;
+use crate::domain::tickets::{self, TicketKind};
+use crate::i18n::plural;
+use crate::policy::{TICKET_FILES, TICKET_TYPES, TICKETS_PER_DAY};
+use crate::store::tickets::NewTicket;
+use chrono::Duration;
+
+type Result<T> = std::result::Result<T, HandlerError>;
+
+const DOC_TYPES: [&str; 7] = [
+    "contract",
+    "tc_act",
+    "tech_conditions",
+    "meter_act",
+    "reconciliation",
+    "invoice",
+    "other",
+];
+
+pub struct TicketForm {
+    pub kind: TicketKind,
+}
+
+fn rate_key(account_id: i64) -> String {
+    format!("ticket:{account_id}")
+}
+
+async fn too_many(ctx: &Ctx, account_id: i64) -> Result<bool> {
+    let n = ctx
+        .store()
+        .rate_count(&rate_key(account_id), ctx.now(), Duration::days(1))
+        .await?;
+    Ok(n >= TICKETS_PER_DAY)
+}
+
+pub async fn begin(ctx: &mut Ctx, kind: TicketKind) -> Result<Outcome> {
+    let Some(user) = ctx.user() else {
+        return Ok(Outcome::Home(None));
+    };
+    if too_many(ctx, user.id).await? {
+        ctx.say(ctx.tf("ticket.too_many", &[("max", &TICKETS_PER_DAY.to_string())]))
+            .await?;
+        return Ok(Outcome::Done);
+    }
+    form::go(ctx, &TicketForm { kind }, FormData::default()).await
+}
+
+/// The topics offered for a kind: from configuration when set there, else the defaults.
+fn topics(ctx: &Ctx, kind: TicketKind) -> Vec<String> {
+    let (configured, group, keys): (&Option<String>, &str, &[&str]) = match kind {
+        TicketKind::Request => (
+            &ctx.deps.config.request_topics,
+            "request",
+            &["tariffs", "reconciliation", "certificates", "other"],
+        ),
+        _ => (
+            &ctx.deps.config.appeal_topics,
+            "appeal",
+            &["quality", "charges", "meters", "outages", "connection", "other"],
+        ),
+    };
+    match configured {
+        Some(list) => list
+            .split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        None => keys.iter().map(|k| ctx.t(&format!("topic.{group}.{k}"))).collect(),
+    }
+}
+
+fn deadline_days(ctx: &Ctx, kind: TicketKind) -> i64 {
+    let c = &ctx.deps.config;
+    i64::from(match kind {
+        TicketKind::Appeal => c.appeal_answer_days,
+        TicketKind::Complaint => c.complaint_answer_days,
+        TicketKind::Request => c.request_answer_days,
+        TicketKind::Document => c.document_answer_days,
+    })
+}
+
+fn short(loc: &'static str) -> form::Parser {
+    Box::new(move |t| parse_short_text(t, 1000).ok_or_else(|| texts::too_long(loc, 1000)))
+}
+
+/// The requested document as it is sent: the chosen type's name, or what was typed for
+/// «другое».
+fn doc_type(ctx: &Ctx, data: &FormData) -> Option<String> {
+    match data.get("doc_type")? {
+        "other" => data.get("doc_type_other").map(str::to_owned),
+        d => Some(ctx.t(&format!("doc.{d}"))),
+    }
+}
+
+impl Form for TicketForm {
+    fn state(&self, form: FormData) -> State {
+        TicketsState::New { kind: self.kind, form }.into()
+    }
+
+    fn title(&self, ctx: &Ctx) -> Option<String> {
+        Some(ctx.t(&format!("ticket.new.{}", self.kind)))
+    }
+
+    async fn fields(&self, ctx: &Ctx, data: &FormData) -> Result<Vec<Field>> {
+        use TicketKind::*;
+        let (loc, kind) = (ctx.loc, self.kind);
+        let meters = match ctx.user() {
+            Some(u) => ctx.store().meters_of(u.id).await?,
+            None => vec![],
+        };
+        let local_now = ctx.deps.config.local(ctx.now());
+        let email = ctx
+            .user()
+            .map(|u| crate::domain::person::mask_email(u.email()))
+            .unwrap_or_default();
+        let topic = Field::new(
+            "topic",
+            ctx.t("ticket.topic_q"),
+            Input::Choice {
+                options: topics(ctx, kind)
+                    .into_iter()
+                    .map(|t| Choice::new(t.clone(), t))
+                    .collect(),
+                typed: None,
+            },
+        );
+        let text = Field::text(
+            "text",
+            ctx.tf("ticket.text_q", &[("max", &tickets::MAX_TEXT.to_string())]),
+            Box::new(move |t| tickets::parse_text(t).map_err(|e| texts::text_error(loc, e))),
+        );
+        let address = Field::text("address", ctx.t("ticket.address_q"), short(loc)).optional();
+        // No meters: the question about one is not asked.
+        let has_meters = !meters.is_empty();
+        let meter = Field::new(
+            "meter",
+            ctx.t("ticket.meter_q"),
+            Input::Choice {
+                options: meters
+                    .iter()
+                    .map(|m| Choice::new(m.id.to_string(), ui::meter_label(m)))
+                    .collect(),
+                typed: None,
+            },
+        )
+        .optional()
+        .when(has_meters);
+        let violation = Field::text(
+            "violation_at",
+            ctx.t("ticket.violation_q"),
+            Box::new(move |t| {
+                tickets::parse_moment(t, local_now)
+                    .map(|at| at.format("%d.%m.%Y %H:%M").to_string())
+                    .ok_or_else(|| crate::i18n::t(loc, "ticket.violation_bad"))
+            }),
+        );
+        let files = Field::new(
+            "files",
+            ctx.t("ticket.files_q"),
+            Input::Files {
+                allowed: TICKET_TYPES,
+                max: TICKET_FILES,
+            },
+        );
+        let email_copy = Field::new(
+            "email_copy",
+            ctx.tf("ticket.email_q", &[("email", &esc(&email))]),
+            Input::YesNo {
+                yes: ctx.t("ticket.email_yes"),
+                no: ctx.t("ticket.email_no"),
+            },
+        );
+        Ok(match kind {
+            Appeal => vec![topic, text, address, meter, files, email_copy],
+            Complaint => vec![topic, text, address, meter, violation, files, email_copy],
+            Request => vec![topic, text, files, email_copy],
+            Document => vec![
+                Field::new(
+                    "doc_type",
+                    ctx.t("ticket.doc_type_q"),
+                    Input::Choice {
+                        options: DOC_TYPES
+                            .iter()
+                            .map(|d| Choice::new(*d, ctx.t(&format!("doc.{d}"))))
+                            .collect(),
+                        typed: None,
+                    },
+                ),
+                Field::text("doc_type_other", ctx.t("ticket.doc_type_other_q"), short(loc))
+                    .when(data.get("doc_type") == Some("other")),
+                Field::text(
+                    "period",
+                    ctx.t("ticket.period_q"),
+                    Box::new(move |t| match tickets::parse_month_range(t) {
+                        Some(((y1, m1), (y2, m2))) if (y1, m1) == (y2, m2) => Ok(format!("{m1:02}.{y1}")),
+                        Some(((y1, m1), (y2, m2))) => Ok(format!("{m1:02}.{y1}–{m2:02}.{y2}")),
+                        None => Err(crate::i18n::t(loc, "ticket.period_bad")),
+                    }),
+                )
+                .optional(),
+                Field::text("comment", ctx.t("ticket.comment_q"), short(loc)).optional(),
+            ],
+        })
+    }
+
+    async fn summary(&self, ctx: &Ctx, data: &FormData) -> Result<Summary> {
+        let meter = meter_label(ctx, data).await?;
+        let mut lines = Vec::new();
+        let mut add = |key: &str, v: Option<String>| {
+            if let Some(v) = v {
+                lines.push(format!("{}: {}", ctx.t(key), esc(&v)));
+            }
+        };
+        let value = |k: &str| data.get(k).map(str::to_owned);
+        add("ticket.f.topic", value("topic"));
+        add("ticket.f.doc_type", doc_type(ctx, data));
+        add("ticket.f.period", value("period"));
+        add("ticket.f.address", value("address"));
+        add("ticket.f.meter", meter);
+        add("ticket.f.violation_at", value("violation_at"));
+        add("ticket.f.comment", value("comment"));
+        add("ticket.f.text", value("text"));
+        if self.kind != TicketKind::Document {
+            lines.push(format!(
+                "{}: {}",
+                ctx.t("ticket.f.files"),
+                plural(ctx.loc, "plural.files", data.files.len() as u64)
+            ));
+            let copy = if data.get("email_copy") == Some("yes") {
+                "ticket.email_yes"
+            } else {
+                "ticket.email_no"
+            };
+            lines.push(format!("{}: {}", ctx.t("ticket.f.email"), ctx.t(copy)));
+        }
+        let title = self.title(ctx).unwrap_or_default();
+        Ok(Summary {
+            text: format!("<b>{title}</b>\n\n{}\n\n{}", ctx.t("ticket.summary"), lines.join("\n")),
+            send: "req.send",
+            edit: EditStyle::None,
+            back: true,
+        })
+    }
+
+    async fn submit(&self, ctx: &mut Ctx, data: FormData) -> Result<Outcome> {
+        let Some(user) = ctx.user() else {
+            return Ok(Outcome::Home(None));
+        };
+        let kind = self.kind;
+        if too_many(ctx, user.id).await? {
+            ctx.reset().await?;
+            ctx.say(ctx.tf("ticket.too_many", &[("max", &TICKETS_PER_DAY.to_string())]))
+                .await?;
+            return Ok(Outcome::Done);
+        }
+        let doc = doc_type(ctx, &data);
+        let topic = data.get("topic").map(str::to_owned).or(doc.clone()).unwrap_or_default();
+        let meter_id: Option<i64> = data.get("meter").and_then(|m| m.parse().ok());
+        let fields = serde_json::json!({
+            "address": data.get("address"),
+            "meter_id": meter_id,
+            "meter": meter_label(ctx, &data).await?,
+            "violation_at": data.get("violation_at"),
+            "doc_type": doc,
+            "period": data.get("period"),
+            "comment": data.get("comment"),
+        });
+        let deadline = ctx.now() + Duration::days(deadline_days(ctx, kind));
+        let new = NewTicket {
+            account_id: user.id,
+            kind,
+            topic: &topic,
+            fields: &fields,
+            text: data.get("text"),
+            files: &data.files,
+            email_copy: data.get("email_copy") == Some("yes"),
+            deadline,
+        };
+        let local_deadline = ctx.date(deadline);
+        let key = rate_key(user.id);
+        let finish = |id: i64, number: &str| {
+            let text = ctx.tf(
+                "ticket.sent",
+                &[
+                    ("kind", &ctx.t(&format!("ticket.kind.{kind}"))),
+                    ("number", &esc(number)),
+                    ("deadline", &local_deadline),
+                ],
+            );
+            let open = format!("ticket.open_this.{kind}");
+            let mut f = ctx.finish(vec![ctx.queued(text, &[&[(&open, Cb::Ticket(id))]])]);
+            f.rate_keys.push(key.clone());
+            f
+        };
+        let filed = ctx.store().create_ticket(&new, ctx.now(), Some(&finish)).await?;
+        ctx.send_committed(&filed.replies).await?;
+        // The section appears in the menu with the first item of its kind.
+        ui::with_menu(ctx, ctx.t("menu.title")).await?;
+        Ok(Outcome::Done)
+    }
+}
+
+/// The chosen meter as the ticket names it («EL-1001 кухня»), if it is still the caller's.
+async fn meter_label(ctx: &Ctx, data: &FormData) -> Result<Option<String>> {
+    let (Some(user), Some(id)) = (ctx.user(), data.get("meter").and_then(|m| m.parse().ok())) else {
+        return Ok(None);
+    };
+    Ok(ctx
+        .store()
+        .meter(user.id, id)
+        .await?
+        .map(|m| format!("{} {}", m.serial, m.place)))
+}

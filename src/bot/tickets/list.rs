@@ -1,0 +1,103 @@
+//! The lists of the menu's sections: «Обращения и жалобы», «Запросы», «Документы» (with the
+//! documents delivered on them and on connection applications).
+
+use crate::bot::ctx::Ctx;
+use crate::bot::deps::HandlerError;
+use crate::bot::outcome::Outcome;
+use crate::bot::ui::{self, esc};
+use crate::callback::Cb;
+use crate::domain::items::Author;
+use crate::domain::menu::Section;
+use crate::domain::tickets::{TicketKind, TicketSection};
+use teloxide::types::InlineKeyboardButton;
+
+type Result<T> = std::result::Result<T, HandlerError>;
+
+const PER_PAGE: i64 = 8;
+
+/// A section of the main menu that lists tickets.
+pub async fn show_section(ctx: &Ctx, section: Section) -> Result<Outcome> {
+    let section = match section {
+        Section::Requests => TicketSection::Requests,
+        Section::Documents => TicketSection::Documents,
+        _ => TicketSection::Appeals,
+    };
+    show(ctx, section, 0).await
+}
+
+pub async fn show(ctx: &Ctx, section: TicketSection, page: u8) -> Result<Outcome> {
+    let Some(user) = ctx.user() else {
+        return Ok(Outcome::Home(None));
+    };
+    let (items, more) = ctx
+        .store()
+        .tickets_of(user.id, section.kinds(), i64::from(page), PER_PAGE)
+        .await?;
+    let title = ctx.t(match section {
+        TicketSection::Appeals => "menu.tickets",
+        TicketSection::Requests => "menu.requests",
+        TicketSection::Documents => "menu.documents",
+    });
+    let mut text = format!("<b>{title}</b>");
+    if items.is_empty() {
+        text.push_str(&format!("\n\n{}", ctx.t("ticket.empty")));
+    }
+    let mut rows = Vec::new();
+    for tk in &items {
+        let unread = if tk.unread_for_user { "🔔 " } else { "" };
+        text.push_str(&format!(
+            "\n\n{unread}<b>{}</b> · {} · {}\n{} — {}",
+            esc(&tk.number),
+            ctx.date(tk.created_at),
+            ctx.t(&format!("ticket.kind.{}", tk.kind)),
+            esc(&tk.topic),
+            ctx.t(&format!("ticket.status.{}", tk.status)),
+        ));
+        rows.push(vec![InlineKeyboardButton::callback(
+            format!("{unread}{} · {}", tk.number, tk.topic),
+            Cb::Ticket(tk.id).encode(),
+        )]);
+        if tk.kind == TicketKind::Document {
+            let messages = ctx.store().ticket_messages(tk.id).await?;
+            for f in ctx.store().ticket_files(tk.id).await? {
+                let from_operator = messages
+                    .iter()
+                    .any(|m| m.id == f.owner_id && m.author == Author::Operator);
+                if from_operator {
+                    let name = f.name.clone().unwrap_or_else(|| ctx.t("ticket.file"));
+                    rows.push(vec![InlineKeyboardButton::callback(
+                        format!("📄 {name}"),
+                        Cb::File(f.id).encode(),
+                    )]);
+                }
+            }
+        }
+    }
+    // Documents issued on connection applications are delivered documents too.
+    if section == TicketSection::Documents && page == 0 {
+        let issued = ctx.store().issued_documents(user.id).await?;
+        if !issued.is_empty() {
+            text.push_str(&format!("\n\n<b>{}</b>", ctx.t("ticket.issued_on_connection")));
+        }
+        for (number, f) in issued {
+            let name = f.name.clone().unwrap_or_else(|| ctx.t("ticket.file"));
+            text.push_str(&format!("\n{} — {}", esc(&number), esc(&name)));
+            rows.push(vec![InlineKeyboardButton::callback(
+                format!("📄 {name}"),
+                Cb::ConnFile(f.id).encode(),
+            )]);
+        }
+    }
+    let mut nav = Vec::new();
+    if page > 0 {
+        nav.push(ui::button(ctx.loc, "history.newer", Cb::TicketList(section, page - 1)));
+    }
+    if more {
+        nav.push(ui::button(ctx.loc, "history.older", Cb::TicketList(section, page + 1)));
+    }
+    if !nav.is_empty() {
+        rows.push(nav);
+    }
+    ctx.say_with(text, ui::inline(rows)).await?;
+    Ok(Outcome::Done)
+}

@@ -1,0 +1,163 @@
+//! What every section shows the same way: keyboards (every question carries its way out,
+//! «Назад» and «Отмена»), the main menu, and the names of kinds, resources and zones.
+
+use super::ctx::Ctx;
+use super::deps::HandlerResult;
+use crate::callback::{Cb, Lang};
+use crate::domain::ApplicantKind;
+use crate::domain::menu::{Section, menu_sections};
+use crate::domain::meters::Resource;
+use crate::i18n::t;
+use teloxide::types::{ButtonRequest, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, KeyboardMarkup};
+
+pub use crate::telegram::esc;
+
+pub fn button(loc: &str, key: &str, cb: Cb) -> InlineKeyboardButton {
+    InlineKeyboardButton::callback(t(loc, key), cb.encode())
+}
+
+/// A row of one button.
+pub fn row(loc: &str, key: &str, cb: Cb) -> Vec<InlineKeyboardButton> {
+    vec![button(loc, key, cb)]
+}
+
+pub fn inline(rows: Vec<Vec<InlineKeyboardButton>>) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(rows)
+}
+
+/// «Назад» (when there is a step to go back to) and «Отмена».
+pub fn nav_row(loc: &str, back: bool) -> Vec<InlineKeyboardButton> {
+    let mut row = Vec::new();
+    if back {
+        row.push(button(loc, "common.back", Cb::Back));
+    }
+    row.push(button(loc, "common.cancel", Cb::Cancel));
+    row
+}
+
+pub fn nav(loc: &str, back: bool) -> InlineKeyboardMarkup {
+    inline(vec![nav_row(loc, back)])
+}
+
+pub fn language_row() -> Vec<InlineKeyboardButton> {
+    vec![
+        InlineKeyboardButton::callback("Русский", Cb::Lang(Lang::Ru).encode()),
+        InlineKeyboardButton::callback("English", Cb::Lang(Lang::En).encode()),
+    ]
+}
+
+/// «Отправить код ещё раз» and «Начать регистрацию заново», under an unconfirmed account's
+/// messages.
+pub fn pending(loc: &str) -> InlineKeyboardMarkup {
+    inline(vec![
+        row(loc, "confirm.resend", Cb::Resend),
+        row(loc, "confirm.restart", Cb::RestartRegistration),
+    ])
+}
+
+pub fn section_key(s: Section) -> &'static str {
+    match s {
+        Section::Services => "menu.services",
+        Section::Profile => "menu.profile",
+        Section::Meters => "menu.meters",
+        Section::SendReadings => "menu.send_readings",
+        Section::Connection => "menu.connection",
+        Section::Tickets => "menu.tickets",
+        Section::Requests => "menu.requests",
+        Section::Documents => "menu.documents",
+    }
+}
+
+/// Which menu section a typed text names, in either language (an old keyboard may be in the
+/// other one).
+pub fn section_of(text: &str) -> Option<Section> {
+    Section::ALL.into_iter().find(|s| {
+        crate::i18n::LOCALES
+            .iter()
+            .any(|l| t(l, section_key(*s)) == text.trim())
+    })
+}
+
+/// The main menu as a reply keyboard, two buttons a row.
+pub fn main_menu(loc: &str, sections: &[Section]) -> KeyboardMarkup {
+    let rows = sections
+        .chunks(2)
+        .map(|pair| {
+            pair.iter()
+                .map(|s| KeyboardButton::new(t(loc, section_key(*s))))
+                .collect()
+        })
+        .collect::<Vec<Vec<_>>>();
+    KeyboardMarkup::new(rows).resize_keyboard().persistent()
+}
+
+/// A message with the main menu keyboard brought up to date (sections appear with their
+/// first item). Only for a signed-in chat; otherwise the message goes without it.
+pub async fn with_menu(ctx: &Ctx, text: impl Into<String>) -> HandlerResult {
+    let Some(user) = ctx.user() else {
+        return ctx.say(text).await;
+    };
+    let counts = ctx.store().item_counts(user.id).await?;
+    ctx.say_with(text, main_menu(ctx.loc, &menu_sections(counts))).await
+}
+
+/// «Отправить мой номер» and «Отмена» as a reply keyboard.
+pub fn share_phone(loc: &str) -> KeyboardMarkup {
+    KeyboardMarkup::new(vec![
+        vec![KeyboardButton::new(t(loc, "profile.phone_button")).request(ButtonRequest::Contact)],
+        vec![KeyboardButton::new(t(loc, "common.cancel"))],
+    ])
+    .resize_keyboard()
+    .one_time_keyboard()
+}
+
+/// Whether a typed text is «Отмена» (from a reply keyboard), in either language.
+pub fn is_cancel(text: &str) -> bool {
+    crate::i18n::LOCALES
+        .iter()
+        .any(|l| t(l, "common.cancel") == text.trim())
+}
+
+pub fn kind_key(kind: ApplicantKind) -> &'static str {
+    match kind {
+        ApplicantKind::Individual => "kind.individual",
+        ApplicantKind::Entrepreneur => "kind.entrepreneur",
+        ApplicantKind::Legal => "kind.legal",
+    }
+}
+
+pub fn kind_label(loc: &str, kind: ApplicantKind) -> String {
+    t(loc, kind_key(kind))
+}
+
+/// The login's name by kind: СНИЛС, ОГРНИП, ОГРН.
+pub fn login_name(loc: &str, kind: ApplicantKind) -> String {
+    crate::desk::login_name(loc, kind)
+}
+
+pub fn resource_key(r: Resource) -> &'static str {
+    match r {
+        Resource::Electricity => "resource.electricity",
+        Resource::ColdWater => "resource.cold_water",
+        Resource::HotWater => "resource.hot_water",
+        Resource::Heat => "resource.heat",
+    }
+}
+
+pub fn unit(loc: &str, r: Resource) -> String {
+    t(loc, &format!("unit.{}", r.as_str()))
+}
+
+/// «T1 (день)» and so on, by the number of zones; empty for a single-zone meter.
+pub fn zone_label(loc: &str, zones: i64, zone: i64) -> String {
+    match zones {
+        2 => t(loc, &format!("zone.two.t{zone}")),
+        3 => t(loc, &format!("zone.three.t{zone}")),
+        _ => String::new(),
+    }
+}
+
+/// A meter as a button names it: «⚡ EL-1001 · кухня».
+pub fn meter_label(m: &crate::store::meters::Meter) -> String {
+    format!("{} {} · {}", m.resource.icon(), m.serial, m.place)
+}

@@ -1,0 +1,141 @@
+//! Erasure of an account's personal data: deletion (withdrawal of consent) and the back
+//! office releasing a disputed login. What identifies someone is removed or blanked; what the
+//! utility must keep stays, without identity.
+
+use super::accounts::login_key;
+use super::outbox::{self, OutboxMessage};
+use super::{Result, Store};
+use chrono::{DateTime, Utc};
+use sqlx::AssertSqlSafe;
+
+impl Store {
+    /// Withdrawal of consent: every identifying value of the account erased (see `erase`),
+    /// consent marked withdrawn, every chat signed out and told (`notices`), its dialogues
+    /// dropped — in one transaction. The row stays, without identity, so the kept records (item
+    /// numbers, statuses, dates, readings by meter) keep their owner id.
+    pub async fn delete_account(&self, account_id: i64, notices: &[OutboxMessage], now: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        erase(&mut tx, account_id, now).await?;
+        sqlx::query("UPDATE consents SET withdrawn_at = ? WHERE account_id = ? AND withdrawn_at IS NULL")
+            .bind(now)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        for n in notices {
+            outbox::enqueue(&mut tx, n, now).await?;
+        }
+        tx.commit().await?;
+        self.purge_freed_pages().await;
+        Ok(())
+    }
+
+    /// Copies of erased pages left in the write-ahead log go with a checkpoint (`secure_delete`
+    /// already zeroes them in the database file). Best effort: a reader holding the log keeps
+    /// its pages until the next checkpoint.
+    pub async fn purge_freed_pages(&self) {
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await {
+            tracing::warn!(error = %e, "checkpoint after an erasure failed");
+        }
+    }
+
+    /// The back office frees a login that someone else holds: the holder's account loses its
+    /// identity as on deletion, its chats are signed out and told; the release is audited.
+    /// Returns false when no confirmed account holds the login.
+    pub async fn release_login(
+        &self,
+        login: &str,
+        reason: &str,
+        notices: impl FnOnce(&[(i64, Option<String>)]) -> Vec<OutboxMessage>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let Some(acc) = self.confirmed_by_login(login).await? else {
+            return Ok(false);
+        };
+        let chats = self.chats_of(acc.id).await?;
+        let mut tx = self.pool.begin().await?;
+        erase(&mut tx, acc.id, now).await?;
+        sqlx::query("INSERT INTO account_audit (at, action, login, account_id, reason) VALUES (?, 'release', ?, ?, ?)")
+            .bind(now)
+            .bind(login)
+            .bind(acc.id)
+            .bind(reason)
+            .execute(&mut *tx)
+            .await?;
+        for n in notices(&chats) {
+            outbox::enqueue(&mut tx, &n, now).await?;
+        }
+        tx.commit().await?;
+        self.purge_freed_pages().await;
+        Ok(true)
+    }
+}
+
+/// Every identifying value of an account, in every table, removed or blanked: the account's
+/// login, name, e-mail, phone and password; what its items say (texts, addresses, fields,
+/// passport data, the applicant's copy, names of objects), their files, drafts, meters'
+/// addresses and places, photos of readings, codes, letters and messages waiting or kept in
+/// the outbox, and the dialogues of its chats, which are signed out. Kept without identity:
+/// item numbers, kinds, statuses and their dates, meters (resource, serial, capacity,
+/// verification date) with their readings, consents with their dates.
+async fn erase(conn: &mut sqlx::SqliteConnection, account_id: i64, now: DateTime<Utc>) -> Result<()> {
+    const STEPS: &[&str] = &[
+        // Letters to any address the account had, and messages to its chats: blanked.
+        "UPDATE outbox SET payload = '{}', last_error = NULL,
+                status = CASE status WHEN 'pending' THEN 'failed' ELSE status END,
+                done_at = COALESCE(done_at, ?2)
+         WHERE (channel = 'email' AND json_extract(payload, '$.to') IN
+                  (SELECT email FROM accounts WHERE id = ?1 UNION SELECT email FROM email_codes WHERE account_id = ?1))
+            OR (channel = 'telegram' AND json_extract(payload, '$.chat_id') IN
+                  (SELECT chat_id FROM chats WHERE account_id = ?1))",
+        "DELETE FROM email_codes WHERE account_id = ?1",
+        // Tickets: texts, fields, files.
+        "DELETE FROM attachments WHERE owner_kind = 'ticket_message' AND owner_id IN
+           (SELECT m.id FROM ticket_messages m JOIN tickets t ON t.id = m.ticket_id WHERE t.account_id = ?1)",
+        "UPDATE ticket_messages SET text = NULL WHERE ticket_id IN (SELECT id FROM tickets WHERE account_id = ?1)",
+        "UPDATE ticket_status_history SET note = NULL WHERE ticket_id IN (SELECT id FROM tickets WHERE account_id = ?1)",
+        "UPDATE tickets SET topic = '', fields = '{}' WHERE account_id = ?1",
+        // Connection applications: the applicant's copy, the form, additions, notes, files, drafts.
+        "DELETE FROM attachments WHERE (owner_kind IN ('connection', 'connection_issued') AND owner_id IN
+             (SELECT id FROM connection_applications WHERE account_id = ?1))
+           OR (owner_kind = 'connection_addition' AND owner_id IN
+             (SELECT d.id FROM connection_additions d JOIN connection_applications a ON a.id = d.application_id
+              WHERE a.account_id = ?1))",
+        "UPDATE connection_additions SET text = NULL WHERE application_id IN
+           (SELECT id FROM connection_applications WHERE account_id = ?1)",
+        "UPDATE connection_status_history SET note = NULL WHERE application_id IN
+           (SELECT id FROM connection_applications WHERE account_id = ?1)",
+        "UPDATE connection_applications SET object_name = '', fields = '{}', applicant = '{}' WHERE account_id = ?1",
+        "DELETE FROM connection_drafts WHERE account_id = ?1",
+        // Meters: where they are; requests' details and files; photos of readings.
+        "DELETE FROM attachments WHERE owner_kind = 'meter_request' AND owner_id IN
+           (SELECT id FROM meter_requests WHERE account_id = ?1)",
+        "UPDATE meter_requests SET details = '{}', status_note = NULL WHERE account_id = ?1",
+        "UPDATE readings SET photo_file_id = NULL WHERE meter_id IN (SELECT id FROM meters WHERE account_id = ?1)",
+        "UPDATE meters SET address = '', place = '', model = NULL, archived_at = COALESCE(archived_at, ?2)
+         WHERE account_id = ?1",
+        // Its chats: dialogues dropped, signed out.
+        "DELETE FROM dialogues WHERE chat_id IN (SELECT chat_id FROM chats WHERE account_id = ?1)",
+        "UPDATE chats SET account_id = NULL, linked_at = NULL WHERE account_id = ?1",
+        "UPDATE accounts SET status = 'deleted', login = NULL, name = NULL, email = NULL, phone = NULL,
+                password_hash = NULL, failed_logins = 0, locked_until = NULL, deleted_at = ?2
+         WHERE id = ?1",
+    ];
+    let (login,): (Option<String>,) = sqlx::query_as("SELECT login FROM accounts WHERE id = ?")
+        .bind(account_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    if let Some(login) = login {
+        // The lock-out counters of the login (keyed by its hash).
+        sqlx::query("DELETE FROM rate_events WHERE key LIKE ?")
+            .bind(format!("pw:{}:%", login_key(&login)))
+            .execute(&mut *conn)
+            .await?;
+    }
+    for step in STEPS {
+        let uses_now = step.contains("?2");
+        let q = sqlx::query(AssertSqlSafe(*step)).bind(account_id);
+        let q = if uses_now { q.bind(now) } else { q };
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
