@@ -70,8 +70,9 @@ pub enum Cb {
     ConnKind(ConnKind),
     ConnResume(ConnKind),
     ConnRestart(ConnKind),
-    /// An option of the question asked (by its place in the list).
-    Opt(u8),
+    /// An option of a question (by its place in the list), with the question's tag: a button
+    /// of another question, even with the same place, is not taken as this one's answer.
+    Opt(u16, u8),
     /// «Изменить» a field from a summary (by its place in the form).
     FormEdit(u8),
     /// «Исправить» on a summary: the list of fields.
@@ -224,7 +225,7 @@ fn encode_param(cb: Cb) -> Option<String> {
         Cb::ConnKind(k) => format!("c:k:{}", index_of(&ConnKind::ALL, &k)),
         Cb::ConnResume(k) => format!("c:resume:{}", index_of(&ConnKind::ALL, &k)),
         Cb::ConnRestart(k) => format!("c:restart:{}", index_of(&ConnKind::ALL, &k)),
-        Cb::Opt(i) => format!("c:o:{i}"),
+        Cb::Opt(q, i) => format!("o:{q}:{i}"),
         Cb::FormEdit(i) => format!("e:{i}"),
         Cb::ConnGroup(k, p) => format!("c:l:{}:{p}", index_of(&ConnKind::ALL, &k)),
         Cb::ConnApp(id) => format!("c:a:{id}"),
@@ -262,7 +263,7 @@ fn decode_param(data: &str) -> Option<Cb> {
         ["c", "k", _] => Cb::ConnKind(conn_kind(2)?),
         ["c", "resume", _] => Cb::ConnResume(conn_kind(2)?),
         ["c", "restart", _] => Cb::ConnRestart(conn_kind(2)?),
-        ["c", "o", _] => Cb::Opt(small(2)?),
+        ["o", _, _] => Cb::Opt(u16::try_from(n(1)?).ok()?, small(2)?),
         ["e", _] => Cb::FormEdit(small(1)?),
         ["c", "l", _, _] => Cb::ConnGroup(conn_kind(2)?, small(3)?),
         ["c", "a", _] => Cb::ConnApp(n(2)?),
@@ -280,7 +281,7 @@ impl Cb {
     pub fn is_step(self) -> bool {
         matches!(
             self,
-            Cb::Back | Cb::Skip | Cb::Save | Cb::Done | Cb::Yes | Cb::No | Cb::Opt(_) | Cb::FormEdit(_) | Cb::FormFix
+            Cb::Back | Cb::Skip | Cb::Save | Cb::Done | Cb::Yes | Cb::No | Cb::Opt(..) | Cb::FormEdit(_) | Cb::FormFix
         )
     }
 
@@ -338,7 +339,7 @@ mod tests {
             Cb::ConnKind(ConnKind::Heat),
             Cb::ConnResume(ConnKind::Water),
             Cb::ConnRestart(ConnKind::Electricity),
-            Cb::Opt(4),
+            Cb::Opt(65_535, 4),
             Cb::FormEdit(200),
             Cb::ConnGroup(ConnKind::Water, 3),
             Cb::ConnApp(big),

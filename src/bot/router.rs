@@ -188,7 +188,7 @@ fn owner(cb: &Cb) -> Option<Area> {
         }
         NewConn | ConnKind(_) | ConnResume(_) | ConnRestart(_) | ConnGroup(..) | ConnApp(_) | ConnAdd(_)
         | ConnFile(_) => Area::Connection,
-        Lang(_) | ChooseLanguage | Cancel | Menu | Back | Skip | Save | Done | Yes | No | Opt(_) | FormEdit(_)
+        Lang(_) | ChooseLanguage | Cancel | Menu | Back | Skip | Save | Done | Yes | No | Opt(..) | FormEdit(_)
         | FormFix | Desk(..) => return None,
     })
 }

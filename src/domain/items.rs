@@ -132,6 +132,16 @@ text_enum! {
 }
 
 text_enum! {
+    /// Where a reading comes from.
+    ReadingSource {
+        /// The reading at installation, entered with the meter.
+        Install => "install",
+        /// Sent by the consumer.
+        User => "user",
+    }
+}
+
+text_enum! {
     /// Who wrote a message of a ticket.
     Author {
         User => "user",
@@ -263,6 +273,23 @@ mod tests {
         for a in Author::ALL {
             assert_eq!(Author::from_str_opt(a.as_str()), Some(*a));
         }
+        for t in DeskTarget::ALL {
+            assert_eq!(DeskTarget::from_str_opt(t.as_str()), Some(*t));
+            assert_eq!(t.item().map(DeskTarget::from), t.item().map(|_| *t));
+        }
+        for k in ItemKind::ALL {
+            assert_eq!(ItemKind::from_code(k.code()), Some(*k));
+            assert_eq!(DeskTarget::from(*k).item(), Some(*k));
+        }
+        for o in FileOwner::ALL {
+            assert_eq!(FileOwner::from_str_opt(o.as_str()), Some(*o));
+        }
+        for r in Reminder::ALL {
+            assert_eq!(Reminder::from_str_opt(r.as_str()), Some(*r));
+        }
+        for r in ReadingSource::ALL {
+            assert_eq!(ReadingSource::from_str_opt(r.as_str()), Some(*r));
+        }
         for s in MeterRequestStatus::ALL {
             assert_eq!(MeterRequestStatus::from_str_opt(s.as_str()), Some(*s));
         }
@@ -288,5 +315,31 @@ mod tests {
         assert_eq!(ItemKind::from_str_opt("tickets"), None);
         assert_eq!(DeskAction::from_code("st-nonsense"), None);
         assert_eq!(ConnStatus::from_str_opt(""), None);
+    }
+
+    /// Read from the database, a known name becomes its value and an unknown one an error.
+    #[tokio::test]
+    async fn a_stored_name_this_version_does_not_know_is_an_error() {
+        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+        let (s,): (ConnStatus,) = sqlx::query_as("SELECT 'documents_issued'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(s, ConnStatus::DocumentsIssued);
+        let (k,): (crate::domain::tickets::TicketKind,) =
+            sqlx::query_as("SELECT 'complaint'").fetch_one(&pool).await.unwrap();
+        assert_eq!(k, crate::domain::tickets::TicketKind::Complaint);
+        assert!(
+            sqlx::query_as::<_, (ConnStatus,)>("SELECT 'archived'")
+                .fetch_one(&pool)
+                .await
+                .is_err()
+        );
+        assert!(
+            sqlx::query_as::<_, (crate::domain::tickets::TicketStatus,)>("SELECT 'nonsense'")
+                .fetch_one(&pool)
+                .await
+                .is_err()
+        );
     }
 }

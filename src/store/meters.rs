@@ -4,7 +4,7 @@
 use super::finish::{self, Filed, Finish, FinishFor};
 use super::outbox::{self, OutboxMessage};
 use super::{Result, Store, is_unique_violation};
-use crate::domain::items::{DeskEvent, DeskTarget, FileOwner, MeterRequestKind, MeterRequestStatus};
+use crate::domain::items::{DeskEvent, DeskTarget, FileOwner, MeterRequestKind, MeterRequestStatus, ReadingSource};
 use crate::domain::meters::{Capacity, Period, Resource};
 use crate::domain::quantity::Quantity;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -302,7 +302,7 @@ impl Store {
 
     /// A zone's accepted readings, newest first, with the consumption of each.
     pub async fn zone_history(&self, meter: &Meter, zone: i64) -> Result<Vec<HistoryRow>> {
-        let rows: Vec<(String, i64, String, bool, DateTime<Utc>)> = sqlx::query_as(
+        let rows: Vec<(String, i64, ReadingSource, bool, DateTime<Utc>)> = sqlx::query_as(
             "SELECT period, value_milli, source, rollover, submitted_at FROM readings
              WHERE meter_id = ? AND zone = ? AND replaced_at IS NULL ORDER BY submitted_at, id",
         )
@@ -315,7 +315,7 @@ impl Store {
         let mut prev: Option<Quantity> = None;
         for (period, v, source, rollover, at) in rows {
             let value = Quantity(v);
-            if source == "user" {
+            if source == ReadingSource::User {
                 let consumption = prev.map(|p| if rollover { (limit - p) + value } else { value - p });
                 out.push(HistoryRow {
                     period,

@@ -105,7 +105,7 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .last_insert_rowid();
-        let msg = insert_message(&mut tx, id, "user", None, t.text, now).await?;
+        let msg = insert_message(&mut tx, id, Author::User, None, t.text, now).await?;
         insert_attachments(&mut tx, FileOwner::TicketMessage, msg, t.files, now).await?;
         history(&mut tx, id, TicketStatus::New, None, now).await?;
         let out = OutboxMessage::Operator {
@@ -215,17 +215,17 @@ impl Store {
     ) -> Result<Option<Vec<i64>>> {
         let UserMessage { text, files, reopen } = *m;
         let mut tx = self.pool.begin().await?;
-        let found: Option<(String,)> = sqlx::query_as("SELECT status FROM tickets WHERE id = ? AND account_id = ?")
-            .bind(ticket_id)
-            .bind(account_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let found: Option<(TicketStatus,)> =
+            sqlx::query_as("SELECT status FROM tickets WHERE id = ? AND account_id = ?")
+                .bind(ticket_id)
+                .bind(account_id)
+                .fetch_optional(&mut *tx)
+                .await?;
         let Some((status,)) = found else { return Ok(None) };
-        let status = TicketStatus::from_str_opt(&status).unwrap_or(TicketStatus::New);
         if (reopen && !status.can_reopen()) || (!reopen && !status.is_open()) {
             return Ok(None);
         }
-        let msg = insert_message(&mut tx, ticket_id, "user", None, text, now).await?;
+        let msg = insert_message(&mut tx, ticket_id, Author::User, None, text, now).await?;
         insert_attachments(&mut tx, FileOwner::TicketMessage, msg, files, now).await?;
         if reopen {
             set_status(&mut tx, ticket_id, TicketStatus::Reopened, text, now).await?;
@@ -298,7 +298,7 @@ impl Store {
             .bind(ticket_id)
             .execute(&mut *tx)
             .await?;
-        let msg = insert_message(&mut tx, ticket_id, "operator", Some(operator_id), text, now).await?;
+        let msg = insert_message(&mut tx, ticket_id, Author::Operator, Some(operator_id), text, now).await?;
         for f in files {
             insert_attachments(
                 &mut tx,
@@ -328,7 +328,7 @@ impl Store {
 async fn insert_message(
     conn: &mut sqlx::SqliteConnection,
     ticket_id: i64,
-    author: &str,
+    author: Author,
     operator_id: Option<i64>,
     text: Option<&str>,
     now: DateTime<Utc>,

@@ -168,12 +168,13 @@ async fn ask_with<F: Form>(ctx: &Ctx, form: &F, data: &FormData, fields: &[Field
     let back = !data.done.is_empty() || data.editing.is_some();
     let mut rows: Vec<Vec<InlineKeyboardButton>> = Vec::new();
     let mut question = field.question.clone();
+    let tag = field.tag();
     match &field.input {
         Input::Choice { options, .. } => {
             for (i, o) in options.iter().enumerate() {
                 rows.push(vec![InlineKeyboardButton::callback(
                     o.label.clone(),
-                    Cb::Opt(i as u8).encode(),
+                    Cb::Opt(tag, i as u8).encode(),
                 )]);
             }
         }
@@ -186,7 +187,7 @@ async fn ask_with<F: Form>(ctx: &Ctx, form: &F, data: &FormData, fields: &[Field
                 };
                 rows.push(vec![InlineKeyboardButton::callback(
                     format!("{mark}{}", o.label),
-                    Cb::Opt(i as u8).encode(),
+                    Cb::Opt(tag, i as u8).encode(),
                 )]);
             }
             if !data.pending.is_empty() {
@@ -194,8 +195,8 @@ async fn ask_with<F: Form>(ctx: &Ctx, form: &F, data: &FormData, fields: &[Field
             }
         }
         Input::YesNo { yes, no } => rows.push(vec![
-            InlineKeyboardButton::callback(yes.clone(), Cb::Yes.encode()),
-            InlineKeyboardButton::callback(no.clone(), Cb::No.encode()),
+            InlineKeyboardButton::callback(yes.clone(), Cb::Opt(tag, 0).encode()),
+            InlineKeyboardButton::callback(no.clone(), Cb::Opt(tag, 1).encode()),
         ]),
         Input::Entries(_) if !data.pending.is_empty() => {
             let so_far = ctx.tf("conn.stages_so_far", &[("n", &data.pending.len().to_string())]);
@@ -428,7 +429,9 @@ pub async fn on_callback<F: Form>(ctx: &mut Ctx, form: &F, mut data: FormData, c
                 form.back_out(ctx).await
             }
         }
-        (Cb::Opt(i), Step::Field(f)) => {
+        // An option of another question (an old message) is not an answer to this one.
+        (Cb::Opt(tag, _), Step::Field(f)) if tag != f.tag() => Ok(Outcome::Stale),
+        (Cb::Opt(_, i), Step::Field(f)) => {
             let key = f.key;
             match &f.input {
                 Input::Choice { options, .. } => match options.get(usize::from(i)) {
@@ -450,6 +453,10 @@ pub async fn on_callback<F: Form>(ctx: &mut Ctx, form: &F, mut data: FormData, c
                     }
                     None => Ok(Outcome::Stale),
                 },
+                Input::YesNo { .. } if i < 2 => {
+                    let v = if i == 0 { "yes" } else { "no" };
+                    answer(ctx, form, data, key, Some(v.to_owned())).await
+                }
                 _ => Ok(Outcome::Stale),
             }
         }
@@ -468,11 +475,6 @@ pub async fn on_callback<F: Form>(ctx: &mut Ctx, form: &F, mut data: FormData, c
                 _ => return Ok(Outcome::Stale),
             };
             answer(ctx, form, data, key, Some(value)).await
-        }
-        (Cb::Yes | Cb::No, Step::Field(f)) if matches!(f.input, Input::YesNo { .. }) => {
-            let key = f.key;
-            let v = if cb == Cb::Yes { "yes" } else { "no" };
-            answer(ctx, form, data, key, Some(v.to_owned())).await
         }
         (Cb::Skip, Step::Field(f)) if f.optional => {
             let key = f.key;

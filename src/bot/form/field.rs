@@ -59,6 +59,34 @@ pub enum Input {
     },
 }
 
+impl Field {
+    /// A short tag of the question, carried by its option buttons: the field and its options
+    /// (the same question asked again keeps its tag; another question almost never shares it).
+    pub(super) fn tag(&self) -> u16 {
+        // FNV-1a, folded to 16 bits: stable across builds and restarts (old keyboards).
+        let mut h: u32 = 0x811c_9dc5;
+        let mut eat = |bytes: &[u8]| {
+            for b in bytes {
+                h ^= u32::from(*b);
+                h = h.wrapping_mul(0x0100_0193);
+            }
+            h ^= 0xff;
+            h = h.wrapping_mul(0x0100_0193);
+        };
+        eat(self.key.as_bytes());
+        match &self.input {
+            Input::Choice { options, .. } | Input::Multi(options) => {
+                for o in options {
+                    eat(o.key.as_bytes());
+                }
+            }
+            Input::YesNo { .. } => eat(b"yes/no"),
+            _ => {}
+        }
+        ((h >> 16) ^ (h & 0xffff)) as u16
+    }
+}
+
 impl Input {
     pub(super) fn by_buttons(&self) -> bool {
         matches!(

@@ -7,6 +7,7 @@ mod profile;
 mod registration;
 mod reminders;
 mod restart;
+mod sections;
 pub mod tickets;
 
 use crate::helpers::{Client, TestApp, ru};

@@ -1,0 +1,72 @@
+//! The router between sections: a button of another section leaves the form in progress and
+//! opens what it names; a step's button from an old question is refused and the current
+//! question asked again; a form's steps, back and skip across a condition.
+
+use super::{IVANOV, register_confirmed};
+use crate::helpers::{TestApp, ru};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_sections_button_leaves_the_form_and_an_old_step_button_is_refused() {
+    let app = TestApp::spawn().await;
+    let mut c = app.user(12_001);
+    register_confirmed(&app, &mut c, &IVANOV).await;
+    c.send(&ru("menu.services"));
+    let hub = c.expect_key("services.title").await;
+    c.press(&hub, &ru("meters.add"));
+    let resource_q = c.expect_key("add.resource_q").await;
+
+    // «Подать обращение» from the hub, with the meter form open: the appeal starts.
+    c.press(&hub, &ru("ticket.new.appeal"));
+    c.expect_key("ticket.topic_q").await;
+
+    // The meter form's option from its old question means nothing now.
+    let option = resource_q.inline_buttons()[0].0.clone();
+    c.press(&resource_q, &option);
+    c.expect_key("common.stale_button").await;
+    let again = c.expect_key("ticket.topic_q").await;
+    assert!(
+        again.text.contains(&ru("ticket.new.appeal")),
+        "the appeal's question is asked again: {}",
+        again.text
+    );
+    // And «Отмена» leaves it.
+    c.press(&again, &ru("common.cancel"));
+    c.expect_key("common.cancelled").await;
+    c.expect_key("menu.title").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_that_does_not_apply_is_not_asked_and_back_skips_it_too() {
+    let app = TestApp::spawn().await;
+    let mut c = app.user(12_002);
+    register_confirmed(&app, &mut c, &IVANOV).await;
+    c.send(&ru("menu.meters"));
+    let list = c.expect_buttons().await;
+    c.press(&list, &ru("meters.add"));
+    let q = c.expect_key("add.resource_q").await;
+    let water = q
+        .inline_buttons()
+        .into_iter()
+        .find(|b| b.0.ends_with(&ru("resource.cold_water")))
+        .unwrap()
+        .0;
+    c.press(&q, &water);
+    c.expect_key("add.serial_q").await;
+    c.send("CW-77");
+    let model = c.expect_key("add.model_q").await;
+    c.press(&model, &ru("common.skip"));
+    c.expect_key("add.place_q").await;
+    c.send("ванная");
+    c.expect_key("add.address_q").await;
+    c.send("ул. Речная, 1");
+    // A water meter has one zone: the capacity comes next.
+    let cap = c.expect(&crate::helpers::ru_head("add.capacity_q")).await;
+    // «Назад» goes to the address, not to a question about zones.
+    c.press(&cap, &ru("common.back"));
+    let address = c.expect_key("add.address_q").await;
+    // And back twice more: the place, then the model that was skipped.
+    c.press(&address, &ru("common.back"));
+    let place = c.expect_key("add.place_q").await;
+    c.press(&place, &ru("common.back"));
+    c.expect_key("add.model_q").await;
+}
