@@ -17,8 +17,12 @@ use std::time::{Duration, Instant};
 use tgmock::{Event, MockBotApi, TgUser};
 use tokio::process::{Child, Command};
 
-fn spawn(bin: &str, api: &MockBotApi, db: &str, dir: &std::path::Path) -> Child {
+/// `limits`: whether the bot keeps Telegram's sending limits itself (`TELEGRAM_LIMITS`). Off
+/// where the server has none and the bot's own capacity is measured; on for the broadcast,
+/// against a server that enforces them.
+fn spawn(bin: &str, api: &MockBotApi, db: &str, dir: &std::path::Path, limits: bool) -> Child {
     Command::new(bin)
+        .env("TELEGRAM_LIMITS", if limits { "on" } else { "off" })
         .env("TELOXIDE_TOKEN", "1:BENCH")
         .env("TELOXIDE_API_URL", api.url())
         .env("DATABASE_URL", db)
@@ -191,7 +195,7 @@ fn main() {
             common::seed(&store, accounts, 2, 3000).await;
         }
         let api = Arc::new(MockBotApi::start().await);
-        let mut bot = spawn(env!("CARGO_BIN_EXE_kabinet"), &api, &db, dir.path());
+        let mut bot = spawn(env!("CARGO_BIN_EXE_kabinet"), &api, &db, dir.path(), false);
         wait_ready(&api).await;
         let closed = closed_loop(&api, 0..consumers, concurrency, &menu).await;
         let paced_load = paced(&api, consumers..2 * consumers, rate, &menu).await;
@@ -206,7 +210,7 @@ fn main() {
 
         // The bare echo bot, same server, same shape.
         let echo_api = Arc::new(MockBotApi::start().await);
-        let mut echo = spawn(env!("CARGO_BIN_EXE_echo-baseline"), &echo_api, &db, dir.path());
+        let mut echo = spawn(env!("CARGO_BIN_EXE_echo-baseline"), &echo_api, &db, dir.path(), false);
         wait_ready(&echo_api).await;
         let echo_run = echo_load(&echo_api, closed.updates, concurrency).await;
         echo.kill().await.unwrap();
@@ -221,7 +225,7 @@ fn main() {
         let bapi = Arc::new(MockBotApi::start().await);
         bapi.enforce_limits(true);
         let started = Instant::now();
-        let mut b = spawn(env!("CARGO_BIN_EXE_kabinet"), &bapi, &bdb, bdir.path());
+        let mut b = spawn(env!("CARGO_BIN_EXE_kabinet"), &bapi, &bdb, bdir.path(), true);
         wait_ready(&bapi).await;
         let deadline = Instant::now() + Duration::from_secs(3600);
         let mut first: Option<Instant> = None;

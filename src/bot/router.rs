@@ -152,6 +152,20 @@ async fn route_message(ctx: &mut Ctx, msg: &Message) -> HandlerResult {
         let outcome = command(ctx, text).await?;
         return act(ctx, outcome).await;
     }
+    // A main-menu button pressed in the middle of something: the person wants that section,
+    // not to answer the question with the button's text.
+    if ctx.user().is_some()
+        && ctx.state.area().is_some()
+        && let Some(section) = msg.text().and_then(ui::section_of)
+    {
+        let notice = if ctx.state.keeps_draft() {
+            ctx.tf("common.left_draft_saved", &[("section", &ctx.t("menu.connection"))])
+        } else {
+            ctx.t("common.left_unfinished")
+        };
+        ctx.say(notice).await?;
+        return act(ctx, Outcome::Open(section)).await;
+    }
     let state = ctx.state.clone();
     if state.area().is_some_and(Area::needs_user) && ctx.user().is_none() {
         // Signed out meanwhile (another chat changed the password, the account was deleted).
@@ -281,6 +295,11 @@ async fn act(ctx: &mut Ctx, mut outcome: Outcome) -> HandlerResult {
     for _ in 0..4 {
         outcome = match outcome {
             Outcome::Done => return Ok(()),
+            // With nothing in progress there is no step to continue: the menu.
+            Outcome::Stale if ctx.stored_state().await? == State::Idle => {
+                ctx.say(ctx.t("common.old_button")).await?;
+                home(ctx).await?
+            }
             Outcome::Stale => {
                 ctx.say(ctx.t("common.stale_button")).await?;
                 reprompt(ctx).await?

@@ -56,6 +56,11 @@ impl State {
         }
     }
 
+    /// What is in progress is kept as a draft when the person leaves it.
+    pub fn keeps_draft(&self) -> bool {
+        matches!(self, State::Connection(ConnState::Form { .. }))
+    }
+
     /// The next message is a password: it is taken as typed (even when it starts with «/»)
     /// and deleted from the chat.
     pub fn wants_secret(&self) -> bool {

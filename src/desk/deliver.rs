@@ -299,11 +299,11 @@ impl Desk<'_> {
     }
 }
 
-/// What a status choice is called on its button.
 /// How a chosen action is named to the operators (a status by its name).
 pub fn action_label(loc: &str, action: DeskAction) -> String {
     match action {
         DeskAction::Take => i18n::t(loc, "desk.take"),
+        DeskAction::Release => i18n::t(loc, "desk.release"),
         DeskAction::Close => i18n::t(loc, "desk.close"),
         DeskAction::Schedule => i18n::t(loc, "desk.schedule"),
         DeskAction::Done => i18n::t(loc, "desk.done"),

@@ -97,8 +97,9 @@ async fn consumer_line(store: &Store, loc: &str, account_id: i64) -> Result<Stri
 }
 
 /// «Взял в работу: Мария», when someone took the item.
-async fn taken_line(store: &Store, loc: &str, item: ItemRef) -> Result<String, StoreError> {
-    let Some((_, _, Some(op))) = store.card(item).await? else {
+/// Who has the item (the card's line), if anybody.
+async fn taken_line(store: &Store, loc: &str, taken_by: Option<i64>) -> Result<String, StoreError> {
+    let Some(op) = taken_by else {
         return Ok(String::new());
     };
     let name = store
@@ -120,8 +121,14 @@ fn status_line(loc: &str, status: String) -> String {
 /// The card of an item as the operators see it.
 pub async fn card(store: &Store, config: &Config, item: ItemRef) -> Result<Option<Card>, StoreError> {
     let loc = config.default_locale.as_str();
-    let taken = taken_line(store, loc, item).await?;
+    let taken_by = store.card(item).await?.and_then(|(_, _, op)| op);
+    let taken = taken_line(store, loc, taken_by).await?;
     let k = item.kind;
+    // «Взять в работу» while nobody has it, then «Передать другому».
+    let take = |id| match taken_by {
+        None => btn(loc, "desk.take", Cb::Desk(k, id, DeskAction::Take)),
+        Some(_) => btn(loc, "desk.release", Cb::Desk(k, id, DeskAction::Release)),
+    };
     match item.kind {
         ItemKind::Ticket => {
             let Some(t) = store.ticket_by_id(item.id).await? else {
@@ -148,7 +155,7 @@ pub async fn card(store: &Store, config: &Config, item: ItemRef) -> Result<Optio
             );
             let mut rows = vec![];
             if t.status.is_open() {
-                rows.push(btn(loc, "desk.take", Cb::Desk(k, t.id, DeskAction::Take)));
+                rows.push(take(t.id));
                 rows.push(btn(loc, "desk.close", Cb::Desk(k, t.id, DeskAction::Close)));
             }
             let first_id = messages.first().map(|m| m.id);
@@ -195,7 +202,7 @@ pub async fn card(store: &Store, config: &Config, item: ItemRef) -> Result<Optio
             footer.push_str(&taken);
             let mut rows = vec![];
             if q.status.is_open() {
-                rows.push(btn(loc, "desk.take", Cb::Desk(k, q.id, DeskAction::Take)));
+                rows.push(take(q.id));
                 rows.push(btn(loc, "desk.schedule", Cb::Desk(k, q.id, DeskAction::Schedule)));
                 rows.push(vec![
                     InlineKeyboardButton::callback(
@@ -246,7 +253,7 @@ pub async fn card(store: &Store, config: &Config, item: ItemRef) -> Result<Optio
             );
             let mut rows = vec![];
             if !app.status.is_final() {
-                rows.push(btn(loc, "desk.take", Cb::Desk(k, app.id, DeskAction::Take)));
+                rows.push(take(app.id));
                 for status in ConnStatus::SET_BY_DESK {
                     rows.push(vec![InlineKeyboardButton::callback(
                         i18n::t(loc, &format!("conn.status.{status}")),

@@ -205,6 +205,8 @@ impl ConnStatus {
 pub enum DeskAction {
     /// «Взять в работу».
     Take,
+    /// «Передать другому»: the item is nobody's again.
+    Release,
     /// A ticket: «Закрыть».
     Close,
     /// A meter request: «Назначить дату» (the date comes with the reply).
@@ -222,6 +224,7 @@ impl DeskAction {
     pub fn code(self) -> String {
         match self {
             Self::Take => "t".into(),
+            Self::Release => "l".into(),
             Self::Close => "c".into(),
             Self::Schedule => "s".into(),
             Self::Done => "d".into(),
@@ -233,6 +236,7 @@ impl DeskAction {
     pub fn from_code(code: &str) -> Option<Self> {
         Some(match code {
             "t" => Self::Take,
+            "l" => Self::Release,
             "c" => Self::Close,
             "s" => Self::Schedule,
             "d" => Self::Done,
@@ -304,6 +308,7 @@ mod tests {
         }
         for a in [
             DeskAction::Take,
+            DeskAction::Release,
             DeskAction::Close,
             DeskAction::Schedule,
             DeskAction::Done,

@@ -165,9 +165,22 @@ impl Store {
         )
     }
 
-    pub async fn take_card(&self, item: ItemRef, operator_id: i64) -> Result<()> {
-        sqlx::query("UPDATE desk_cards SET taken_by = ? WHERE item_kind = ? AND item_id = ?")
-            .bind(operator_id)
+    /// Takes the item for the operator if nobody has it; false when it was taken already (a
+    /// second press, or another operator was quicker).
+    pub async fn take_card(&self, item: ItemRef, operator_id: i64) -> Result<bool> {
+        let done =
+            sqlx::query("UPDATE desk_cards SET taken_by = ? WHERE item_kind = ? AND item_id = ? AND taken_by IS NULL")
+                .bind(operator_id)
+                .bind(item.kind.as_str())
+                .bind(item.id)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// «Передать другому»: nobody has the item now, any operator may take it.
+    pub async fn release_card(&self, item: ItemRef) -> Result<()> {
+        sqlx::query("UPDATE desk_cards SET taken_by = NULL WHERE item_kind = ? AND item_id = ?")
             .bind(item.kind.as_str())
             .bind(item.id)
             .execute(&self.pool)

@@ -41,8 +41,11 @@ async fn group_callback(q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
     let op = q.from.id.0 as i64;
     let answer = act(&deps, &c, item, op, action).await?;
     match &answer {
-        None => tg.answer_callback(&q.id, Some(&i18n::t(&loc, "desk.ok")), false).await,
-        Some(text) => {
+        Answer::Done => tg.answer_callback(&q.id, Some(&i18n::t(&loc, "desk.ok")), false).await,
+        Answer::Only(text) => {
+            tg.answer_callback(&q.id, Some(text), true).await;
+        }
+        Answer::Next(text) => {
             tg.answer_callback(&q.id, Some(text), false).await;
             // The instruction also goes to the group, as a reply to the card, so it is not
             // missed.
@@ -56,30 +59,37 @@ async fn group_callback(q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
     Ok(())
 }
 
-/// Does what the button says; returns the instruction for the operator's next reply, if the
-/// action waits for one.
-async fn act(
-    deps: &Deps,
-    c: &Card,
-    item: ItemRef,
-    op: i64,
-    action: DeskAction,
-) -> Result<Option<String>, HandlerError> {
+/// What the operator who pressed is told.
+enum Answer {
+    /// «Готово».
+    Done,
+    /// What the next reply to the card does (shown, and posted under the card).
+    Next(String),
+    /// Only to the operator who pressed (nothing changed).
+    Only(String),
+}
+
+/// Does what the button says and says what the operator is told.
+async fn act(deps: &Deps, c: &Card, item: ItemRef, op: i64, action: DeskAction) -> Result<Answer, HandlerError> {
     let loc = deps.config.default_locale.as_str();
     let now = deps.clock.now();
     match (item.kind, action) {
         (_, DeskAction::Take) => {
-            deps.store.take_card(item, op).await?;
+            // A second press (or a colleague's) changes nothing and tells the consumer nothing.
+            if !deps.store.take_card(item, op).await? {
+                return Ok(Answer::Only(i18n::t(loc, "desk.already_taken")));
+            }
             if item.kind == ItemKind::Ticket {
                 ticket_status(deps, c, item.id, TicketStatus::InProgress, "desk.push.in_progress").await?;
             }
         }
+        (_, DeskAction::Release) => deps.store.release_card(item).await?,
         (ItemKind::Ticket, DeskAction::Close) => {
             ticket_status(deps, c, item.id, TicketStatus::Closed, "desk.push.closed").await?;
         }
         (ItemKind::MeterRequest, DeskAction::Schedule) => {
             deps.store.set_pending(op, item, action, now).await?;
-            return Ok(Some(i18n::t(loc, "desk.reply_with_date")));
+            return Ok(Answer::Next(i18n::t(loc, "desk.reply_with_date")));
         }
         (ItemKind::MeterRequest, DeskAction::Done | DeskAction::Reject) => {
             let (status, key) = if action == DeskAction::Done {
@@ -105,12 +115,16 @@ async fn act(
         (ItemKind::Connection, DeskAction::Status(status)) => {
             deps.store.set_pending(op, item, action, now).await?;
             let status = i18n::t(loc, &format!("conn.status.{status}"));
-            return Ok(Some(i18n::tf(loc, "desk.reply_with_comment", &[("status", &status)])));
+            return Ok(Answer::Next(i18n::tf(
+                loc,
+                "desk.reply_with_comment",
+                &[("status", &status)],
+            )));
         }
         // A button that does not belong to this kind of card: nothing to do.
         _ => {}
     }
-    Ok(None)
+    Ok(Answer::Done)
 }
 
 pub(super) async fn meter_of(deps: &Deps, request_id: i64) -> Result<i64, HandlerError> {

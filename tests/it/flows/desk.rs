@@ -71,8 +71,34 @@ async fn appeal_card_answer_push_and_follow_up() {
     // The operator takes it: the card shows who, the consumer is told.
     let op = TgUser::new(OPERATOR, "Мария");
     group.press(&op, &card, &ru("desk.take"));
-    group.expect("в работу: Мария").await;
+    let taken = group.expect("в работу: Мария").await;
     c.expect("взято в работу").await;
+    // Once taken, the button hands it over instead; the old card's «Взять в работу» pressed
+    // again is answered to the operator alone, and the consumer hears nothing more.
+    let labels: Vec<String> = taken.inline_buttons().into_iter().map(|b| b.0).collect();
+    assert!(
+        labels.contains(&ru("desk.release")) && !labels.contains(&ru("desk.take")),
+        "{labels:?}"
+    );
+    group.press(&op, &card, &ru("desk.take"));
+    let already = ru("desk.already_taken");
+    app.api
+        .wait_event(
+            0,
+            crate::helpers::WAIT,
+            |e| matches!(e, tgmock::Event::CallbackAnswered { text: Some(t), show_alert: true, .. } if *t == already),
+        )
+        .await
+        .expect("the operator is told it is taken already");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM outbox WHERE channel = 'telegram' AND payload LIKE '%взято в работу%'"
+        )
+        .await,
+        1,
+        "one push for one taking"
+    );
 
     // The answer: a reply to the card's attachment works as well as to the card.
     group.reply(&op, &photo, "Тариф вырос с 1 июля.");

@@ -226,7 +226,7 @@ async fn double_press_of_all_correct_creates_one_account() {
     c.press(&summary, &ru("reg.ok"));
     c.press(&summary, &ru("reg.ok"));
     c.expect("Почти готово").await;
-    c.expect_key("common.stale_button").await;
+    c.expect_key("common.old_button").await;
     c.expect_key("confirm.reminder").await;
     assert_eq!(account_rows(&app).await.len(), 1);
     let mut seen = Vec::new();
@@ -376,11 +376,11 @@ async fn old_buttons_and_unknown_data_get_a_hint() {
     c.send("/start");
     let welcome = c.expect_key("start.welcome").await;
     c.press_data(&welcome, "no-such-button");
-    c.expect_key("common.stale_button").await;
+    c.expect_key("common.old_button").await;
     c.expect_key("start.welcome").await;
     // A profile button from an old message while signed out.
     c.press_data(&welcome, "p:del:y");
-    c.expect_key("common.stale_button").await;
+    c.expect_key("common.old_button").await;
     c.expect_key("start.welcome").await;
     c.send("/nonsense");
     c.expect_key("common.unknown_command").await;

@@ -70,3 +70,44 @@ async fn a_question_that_does_not_apply_is_not_asked_and_back_skips_it_too() {
     c.press(&place, &ru("common.back"));
     c.expect_key("add.model_q").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_main_menu_button_in_a_dialogue_opens_its_section_and_is_never_an_answer() {
+    let app = TestApp::spawn().await;
+    let mut c = app.user(12_003);
+    register_confirmed(&app, &mut c, &IVANOV).await;
+    // A connection application: the menu's «Приборы учета» at a text step.
+    c.send(&ru("menu.services"));
+    let hub = c.expect_key("services.title").await;
+    c.press(&hub, &ru("conn.new"));
+    let q = c.expect_key("conn.choose_kind").await;
+    c.press(&q, &ru("conn.kind.water"));
+    c.expect(&crate::helpers::ru_head("conn.q.object_name")).await;
+    c.send("Баня");
+    c.expect(&crate::helpers::ru_head("conn.q.address")).await;
+    c.send(&ru("menu.meters"));
+    c.expect(&crate::helpers::ru_head("common.left_draft_saved")).await;
+    c.expect_key("meters.empty").await;
+    // The draft kept what was typed, and not the button's text.
+    let (draft,): (String,) = sqlx::query_as("SELECT form FROM connection_drafts")
+        .fetch_one(&app.store().await.pool)
+        .await
+        .unwrap();
+    assert!(draft.contains("Баня") && !draft.contains(&ru("menu.meters")), "{draft}");
+
+    // An appeal's text step: «Профиль» opens the profile, the appeal is dropped.
+    c.send(&ru("menu.services"));
+    let hub = c.expect_key("services.title").await;
+    c.press(&hub, &ru("ticket.new.appeal"));
+    let topic = c.expect_key("ticket.topic_q").await;
+    c.press(&topic, &ru("topic.appeal.other"));
+    c.expect(&crate::helpers::ru_head("ticket.text_q")).await;
+    c.send(&ru("menu.profile"));
+    c.expect_key("common.left_unfinished").await;
+    c.expect(IVANOV.email).await;
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM tickets")
+        .fetch_one(&app.store().await.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+}
