@@ -39,14 +39,13 @@ pub struct Config {
     #[arg(long, env = "PRIVACY_POLICY_VERSION", default_value = "1", global = true)]
     pub privacy_policy_version: String,
 
-    /// The utility's name, in greetings and letters.
-    #[arg(
-        long,
-        env = "ORG_NAME",
-        default_value = "Ресурсоснабжающая организация",
-        global = true
-    )]
-    pub org_name: String,
+    /// The utility's name, in greetings and letters. Unset: the welcome says «личный кабинет
+    /// потребителя» alone and letters are signed with that.
+    #[arg(long, env = "ORG_NAME", global = true)]
+    pub org_name: Option<String>,
+    /// The name in English texts (`ORG_NAME` there when unset).
+    #[arg(long, env = "ORG_NAME_EN", global = true)]
+    pub org_name_en: Option<String>,
 
     /// «Полезная информация»: phone.
     #[arg(long, env = "ORG_PHONE", global = true)]
@@ -151,6 +150,19 @@ pub struct Config {
 }
 
 impl Config {
+    /// The utility's name as configured for this language, if it is.
+    pub fn org_named(&self, loc: &str) -> Option<&str> {
+        let en = if loc == "en" { self.org_name_en.as_deref() } else { None };
+        en.or(self.org_name.as_deref()).map(str::trim).filter(|s| !s.is_empty())
+    }
+
+    /// What signs a letter: the name as configured, else «Личный кабинет потребителя».
+    pub fn org_signature(&self, loc: &str) -> String {
+        self.org_named(loc)
+            .map(str::to_owned)
+            .unwrap_or_else(|| crate::i18n::t(loc, "org.unnamed"))
+    }
+
     /// A moment in the utility's time zone.
     pub fn local(&self, at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
         (at + chrono::Duration::hours(i64::from(self.utc_offset_hours))).naive_utc()
@@ -260,5 +272,19 @@ mod tests {
         assert!(parse_schedule("a,1").unwrap_err().contains("OUTBOX_RETRY_SECONDS"));
         assert!(parse_db_url("postgres://x").unwrap_err().contains("DATABASE_URL"));
         assert!(parse_locale("de").unwrap_err().contains("DEFAULT_LOCALE"));
+    }
+
+    #[test]
+    fn an_unset_name_is_not_shown_and_english_texts_take_the_english_one() {
+        let mut c = Config::from_flags(["--telegram-token", "1:T"]).unwrap();
+        c.org_name = None;
+        c.org_name_en = None;
+        assert_eq!(c.org_named("ru"), None);
+        assert_eq!(c.org_signature("ru"), crate::i18n::t("ru", "org.unnamed"));
+        c.org_name = Some("АО «Энерго»".into());
+        assert_eq!(c.org_named("en"), Some("АО «Энерго»"), "the only name there is");
+        c.org_name_en = Some("Energo JSC".into());
+        assert_eq!(c.org_named("en"), Some("Energo JSC"));
+        assert_eq!(c.org_named("ru"), Some("АО «Энерго»"));
     }
 }

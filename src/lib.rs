@@ -19,6 +19,7 @@ pub mod policy;
 pub mod sandbox;
 pub mod store;
 pub mod telegram;
+pub mod wording;
 pub mod worker;
 
 use anyhow::Context;

@@ -23,7 +23,8 @@ pub fn letter(ctx: &Ctx, purpose: Purpose, to: &str, name: &str, issued: &Issued
         .as_ref()
         .map(|t| format!("https://t.me/{}?start={t}", ctx.deps.bot_username))
         .unwrap_or_default();
-    let org = ctx.deps.config.org_name.as_str();
+    let org = ctx.deps.config.org_signature(ctx.loc);
+    let org = org.as_str();
     let args = [
         ("name", name),
         ("code", issued.code.as_str()),

@@ -12,7 +12,11 @@ use teloxide::prelude::*;
 type Result<T> = std::result::Result<T, HandlerError>;
 
 pub async fn welcome(ctx: &Ctx) -> HandlerResult {
-    let text = ctx.tf("start.welcome", &[("org", &esc(&ctx.deps.config.org_name))]);
+    let org = ctx.deps.config.org_named(ctx.loc);
+    let org = org
+        .map(|o| ctx.tf("start.welcome_org", &[("org", &esc(o))]))
+        .unwrap_or_default();
+    let text = ctx.tf("start.welcome", &[("org", &org)]);
     let kb = ui::inline(vec![
         ui::row(ctx.loc, "start.register", Cb::Register),
         ui::row(ctx.loc, "start.login", Cb::Login),
@@ -71,7 +75,10 @@ pub async fn services(ctx: &Ctx) -> Result<Outcome> {
 /// «Полезная информация»: the utility's contacts, as configured.
 async fn useful_info(ctx: &Ctx) -> Result<Outcome> {
     let c = &ctx.deps.config;
-    let mut text = format!("<b>{}</b>\n{}", ctx.t("info.title"), esc(&c.org_name));
+    let mut text = format!("<b>{}</b>", ctx.t("info.title"));
+    if let Some(org) = c.org_named(ctx.loc) {
+        text.push_str(&format!("\n{}", esc(org)));
+    }
     let fields = [
         ("info.phone", &c.org_phone),
         ("info.email", &c.org_email),

@@ -71,10 +71,13 @@ pub fn section_key(s: Section) -> &'static str {
 /// Which menu section a typed text names, in either language (an old keyboard may be in the
 /// other one).
 pub fn section_of(text: &str) -> Option<Section> {
+    // «е» for «ё»: a keyboard sent before a spelling change still opens its section.
+    let plain = |s: &str| s.trim().replace('ё', "е");
+    let text = plain(text);
     Section::ALL.into_iter().find(|s| {
         crate::i18n::LOCALES
             .iter()
-            .any(|l| t(l, section_key(*s)) == text.trim())
+            .any(|l| plain(&t(l, section_key(*s))) == text)
     })
 }
 
@@ -155,6 +158,12 @@ pub fn zone_label(loc: &str, zones: i64, zone: i64) -> String {
         3 => t(loc, &format!("zone.three.t{zone}")),
         _ => String::new(),
     }
+}
+
+/// The zone after a word, with its space: « T1 (день)»; empty for a single-zone meter.
+pub fn zone_suffix(loc: &str, zones: i64, zone: i64) -> String {
+    let z = zone_label(loc, zones, zone);
+    if z.is_empty() { z } else { format!(" {z}") }
 }
 
 /// A meter as a button names it: «⚡ EL-1001 · кухня».

@@ -6,7 +6,6 @@ pub mod deliver;
 
 use crate::callback::Cb;
 use crate::config::Config;
-use crate::domain::connection::ConnKind;
 use crate::domain::items::{ConnStatus, DeskAction, FileOwner};
 use crate::i18n;
 use crate::store::desk::{ItemKind, ItemRef};
@@ -14,6 +13,7 @@ use crate::store::outbox::{Button, OutboxMessage};
 use crate::store::tickets::Attachment;
 use crate::store::{Store, StoreError};
 use crate::telegram::{TEXT_LIMIT, esc, split};
+use crate::wording;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 /// A status button waits this long for the operator's reply; after it, the choice lapses.
@@ -118,8 +118,13 @@ fn status_line(loc: &str, status: String) -> String {
     i18n::tf(loc, "desk.status", &[("status", &status)])
 }
 
-/// The card of an item as the operators see it.
+/// The card of an item as the operators see it (the passport number masked).
 pub async fn card(store: &Store, config: &Config, item: ItemRef) -> Result<Option<Card>, StoreError> {
+    card_for(store, config, item, false).await
+}
+
+/// The card; with `reveal`, the passport number in full (`/item <number> passport`).
+pub async fn card_for(store: &Store, config: &Config, item: ItemRef, reveal: bool) -> Result<Option<Card>, StoreError> {
     let loc = config.default_locale.as_str();
     let taken_by = store.card(item).await?.and_then(|(_, _, op)| op);
     let taken = taken_line(store, loc, taken_by).await?;
@@ -150,7 +155,7 @@ pub async fn card(store: &Store, config: &Config, item: ItemRef) -> Result<Optio
             }
             let footer = format!(
                 "{}\n{}{taken}",
-                status_line(loc, i18n::t(loc, &format!("ticket.status.{}", t.status))),
+                status_line(loc, i18n::t(loc, &t.status.label_key(t.kind))),
                 i18n::tf(loc, "desk.deadline", &[("date", &config.local_date(t.deadline))])
             );
             let mut rows = vec![];
@@ -237,15 +242,17 @@ pub async fn card(store: &Store, config: &Config, item: ItemRef) -> Result<Optio
                 esc(&app.number),
                 consumer_line(store, loc, account_id).await?,
             );
+            // In words, as the consumer's summary reads (no `new`, `yes`, ISO dates).
             for f in kind.fields() {
                 if let Some(v) = values.get(f.key) {
-                    let label = if f.key == "object_name" && kind == ConnKind::Electricity {
-                        i18n::t(loc, "conn.f.object_name_eu")
-                    } else {
-                        i18n::t(loc, &format!("conn.f.{}", f.key))
-                    };
-                    body.push_str(&format!("\n{label}: {}", esc(v)));
+                    let label = wording::label(loc, kind, f.key);
+                    let value = wording::conn_card_value(loc, f, v, reveal);
+                    body.push_str(&format!("\n{label}: {}", esc(&value)));
                 }
+            }
+            if !reveal && values.contains_key("passport") {
+                let hint = i18n::tf(loc, "desk.passport_hint", &[("number", &esc(&app.number))]);
+                body.push_str(&format!("\n{hint}"));
             }
             let footer = format!(
                 "{}{taken}",
@@ -298,6 +305,7 @@ fn request_details(loc: &str, details: &str) -> String {
             (_, serde_json::Value::Null) => continue,
             ("time_of_day", serde_json::Value::String(v)) => i18n::t(loc, &format!("tod.{v}")),
             ("reason", serde_json::Value::String(v)) => i18n::t(loc, &format!("reason.{v}")),
+            ("install_date", serde_json::Value::String(v)) => wording::date_text(v),
             (_, serde_json::Value::String(v)) => v.clone(),
             (_, serde_json::Value::Array(a)) if a.is_empty() => continue,
             (_, serde_json::Value::Array(a)) => a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(", "),

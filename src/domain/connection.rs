@@ -97,6 +97,8 @@ pub enum When {
     InstalmentAllowed,
     /// The water service is chosen.
     Service(&'static str),
+    /// Something is connected already: not for a new connection.
+    Existing,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,7 +153,7 @@ static ELECTRICITY: &[Field] = &[
     f("reason", Input::Choice(REASONS)),
     f("object_name", TEXT),
     f("address", TEXT),
-    f("cadastral", Input::Cadastral),
+    opt("cadastral", Input::Cadastral),
     f(
         "power_new",
         Input::Decimal {
@@ -159,12 +161,13 @@ static ELECTRICITY: &[Field] = &[
             allow_zero: false,
         },
     ),
-    f(
+    when(
         "power_existing",
         Input::Decimal {
             max: 100_000,
             allow_zero: true,
         },
+        When::Existing,
     ),
     f("household", Input::YesNo),
     when("voltage", Input::Choice(VOLTAGES), When::FullForm),
@@ -182,7 +185,7 @@ static ELECTRICITY: &[Field] = &[
 static WATER: &[Field] = &[
     f("object_name", TEXT),
     f("address", TEXT),
-    f("cadastral", Input::Cadastral),
+    opt("cadastral", Input::Cadastral),
     f("services", Input::Multi(SERVICES)),
     when(
         "load_cold_water",
@@ -217,7 +220,7 @@ static WATER: &[Field] = &[
 static HEAT: &[Field] = &[
     f("object_name", TEXT),
     f("address", TEXT),
-    f("cadastral", Input::Cadastral),
+    opt("cadastral", Input::Cadastral),
     f(
         "heat_heating",
         Input::Decimal {
@@ -376,6 +379,7 @@ pub fn applies(field: &Field, applicant: ApplicantKind, values: &Values) -> bool
         When::FullForm => !is_short_form(applicant, values),
         When::InstalmentAllowed => total_kw(values) <= Quantity::from_int(INSTALMENT_KW),
         When::Service(s) => values.get("services").is_some_and(|v| v.split(',').any(|x| x == s)),
+        When::Existing => values.get("reason").map(String::as_str) != Some("new"),
     }
 }
 

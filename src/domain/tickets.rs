@@ -55,6 +55,12 @@ pub enum TicketStatus {
 }
 
 impl TicketStatus {
+    /// The locale key of the status as said of an item of this kind (the word agrees with it:
+    /// «новое обращение», «новая жалоба», «новый запрос»).
+    pub fn label_key(self, kind: TicketKind) -> String {
+        format!("ticket.status.{kind}.{self}")
+    }
+
     pub const ALL: [TicketStatus; 5] = [
         Self::New,
         Self::InProgress,

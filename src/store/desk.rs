@@ -34,6 +34,8 @@ pub use crate::domain::items::ItemKind;
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct QueueRow {
     pub kind: ItemKind,
+    /// The kind within: a ticket's (`appeal`…), a meter request's, a connection's resource.
+    pub sub: String,
     pub id: i64,
     pub number: String,
     pub status: String,
@@ -237,13 +239,13 @@ impl Store {
     pub async fn queue(&self, limit: i64) -> Result<Vec<QueueRow>> {
         Ok(sqlx::query_as(
             "SELECT * FROM (
-                SELECT 'ticket' AS kind, id, number, status, created_at, deadline FROM tickets
+                SELECT 'ticket' AS kind, kind AS sub, id, number, status, created_at, deadline FROM tickets
                  WHERE status IN ('new', 'in_progress', 'reopened')
                 UNION ALL
-                SELECT 'meter_request', id, number, status, created_at, NULL FROM meter_requests
+                SELECT 'meter_request', kind, id, number, status, created_at, NULL FROM meter_requests
                  WHERE status IN ('submitted', 'scheduled')
                 UNION ALL
-                SELECT 'connection', id, number, status, created_at, NULL FROM connection_applications
+                SELECT 'connection', kind, id, number, status, created_at, NULL FROM connection_applications
                  WHERE status IN ('submitted', 'under_review', 'returned')
              ) ORDER BY created_at LIMIT ?",
         )

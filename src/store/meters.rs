@@ -300,6 +300,27 @@ impl Store {
         Ok(out)
     }
 
+    /// What the consumer already sent for `period`, by zone (empty when nothing was).
+    pub async fn period_values(&self, meter_id: i64, period: Period) -> Result<Vec<Option<Quantity>>> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT zone, value_milli FROM readings
+             WHERE meter_id = ? AND period = ? AND source = 'user' AND replaced_at IS NULL",
+        )
+        .bind(meter_id)
+        .bind(period.key())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::new();
+        for (zone, v) in rows {
+            let i = (zone.max(1) - 1) as usize;
+            if out.len() <= i {
+                out.resize(i + 1, None);
+            }
+            out[i] = Some(Quantity(v));
+        }
+        Ok(out)
+    }
+
     /// A zone's accepted readings, newest first, with the consumption of each.
     pub async fn zone_history(&self, meter: &Meter, zone: i64) -> Result<Vec<HistoryRow>> {
         let rows: Vec<(String, i64, ReadingSource, bool, DateTime<Utc>)> = sqlx::query_as(

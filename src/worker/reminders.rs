@@ -34,7 +34,7 @@ pub async fn run_once(store: &Store, config: &Config, clock: &Clock) -> crate::s
                     loc,
                     "reminder.readings",
                     &[
-                        ("period", &period.label()),
+                        ("period", &crate::wording::period(loc, period)),
                         ("meters", &crate::telegram::esc(&serials.join(", "))),
                         ("last", &window.last_day.to_string()),
                     ],

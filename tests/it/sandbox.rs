@@ -197,6 +197,13 @@ async fn a_newcomer_registers_files_an_appeal_and_the_operator_answers_in_the_br
     page.expect("consumer", "Здравствуйте").await;
     page.press("consumer", &ru("start.register")).await;
     page.expect("consumer", "Шаг 1 из 6").await;
+    // The policy is a link on the page too.
+    page.c
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#consumer a[href^='https://example.org/privacy']"))
+        .await
+        .expect("the consent's policy link");
     page.press("consumer", &ru("reg.consent_yes")).await;
     page.expect("consumer", "Шаг 2 из 6").await;
     page.press("consumer", &ru("kind.individual")).await;
@@ -237,7 +244,7 @@ async fn a_newcomer_registers_files_an_appeal_and_the_operator_answers_in_the_br
     page.press("consumer", &ru("topic.appeal.charges")).await;
     page.expect("consumer", "Опишите вопрос").await;
     page.type_in("consumer", "Почему вырос счёт за ноябрь?").await;
-    page.expect("consumer", "Адрес, к которому").await;
+    page.expect("consumer", &ru("ticket.address_q")).await;
     page.press("consumer", &ru("common.skip")).await;
     page.expect("consumer", "Приложите фото").await;
     // A photo through the page's 📎: the file chooser's input takes a path.

@@ -133,7 +133,11 @@ fn field_problem(loc: &str, input: conn::Input, e: FieldError) -> String {
             ),
             _ => t(loc, "conn.err.number"),
         },
-        FieldError::Date => t(loc, "common.date_bad"),
+        // «завтра» only where a date ahead is asked.
+        FieldError::Date => match input {
+            conn::Input::Date { future: false } => t(loc, "common.date_bad_past"),
+            _ => t(loc, "common.date_bad"),
+        },
         FieldError::DatePast => t(loc, "req.date_past"),
         FieldError::DateFuture => t(loc, "conn.err.date_future"),
         FieldError::Passport => t(loc, "conn.err.passport"),
@@ -181,6 +185,12 @@ impl Form for ConnForm {
 
     fn title(&self, ctx: &Ctx) -> Option<String> {
         Some(ctx.t(&format!("conn.kind.{}", self.kind)))
+    }
+
+    /// «Шаг 4 из 17»: a long form, and the count follows the answers (a household up to
+    /// 15 kW has fewer steps).
+    fn numbered(&self) -> bool {
+        true
     }
 
     async fn fields(&self, ctx: &Ctx, data: &FormData) -> Result<Vec<Field>> {
@@ -238,7 +248,7 @@ impl Form for ConnForm {
             text,
             send: "req.send",
             edit: EditStyle::Inline,
-            back: false,
+            back: true,
         })
     }
 

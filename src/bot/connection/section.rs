@@ -29,7 +29,7 @@ pub async fn show_section(ctx: &Ctx) -> Result<Outcome> {
             let text = format!("{} ({n})", ctx.t(&format!("conn.group.{k}")));
             vec![InlineKeyboardButton::callback(text, Cb::ConnGroup(k, 0).encode())]
         })
-        .chain([ui::row(ctx.loc, "conn.new", Cb::NewConn)])
+        .chain([ui::row(ctx.loc, "conn.new_again", Cb::NewConn)])
         .collect();
     ctx.say_with(ctx.t("conn.section"), ui::inline(rows)).await?;
     Ok(Outcome::Done)

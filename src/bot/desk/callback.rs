@@ -136,13 +136,17 @@ pub(super) async fn meter_of(deps: &Deps, request_id: i64) -> Result<i64, Handle
         .unwrap_or_default())
 }
 
-/// A ticket's status set by the desk, with the consumer told in the same transaction.
+/// A ticket's status set by the desk, with the consumer told in the same transaction (the
+/// push's words agree with the ticket's kind: `push_key.{kind}`).
 async fn ticket_status(deps: &Deps, c: &Card, id: i64, status: TicketStatus, push_key: &str) -> HandlerResult {
+    let Some(ticket) = deps.store.ticket_by_id(id).await? else {
+        return Ok(());
+    };
     let n = notices(
         &deps.store,
         &deps.config,
         c.account_id,
-        push_key,
+        &format!("{push_key}.{}", ticket.kind),
         &c.number,
         None,
         Cb::Ticket(id),

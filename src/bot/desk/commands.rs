@@ -2,7 +2,7 @@
 
 use crate::bot::ctx::Ctx;
 use crate::bot::deps::HandlerError;
-use crate::desk::card;
+use crate::desk::card_for;
 use crate::domain::items::ItemKind;
 use crate::i18n;
 use crate::telegram::esc;
@@ -29,14 +29,19 @@ pub async fn command(ctx: &Ctx, name: &str, arg: &str) -> Result<bool, HandlerEr
                 } else {
                     ""
                 };
-                let status = match r.kind {
-                    ItemKind::Ticket => format!("ticket.status.{}", r.status),
-                    ItemKind::MeterRequest => format!("req_status.{}", r.status),
-                    ItemKind::Connection => format!("conn.status.{}", r.status),
+                // Its kind and status in words, the status agreeing with the kind.
+                let (kind, status) = match r.kind {
+                    ItemKind::Ticket => (
+                        format!("ticket.kind.{}", r.sub),
+                        format!("ticket.status.{}.{}", r.sub, r.status),
+                    ),
+                    ItemKind::MeterRequest => (format!("req_kind.{}", r.sub), format!("req_status.{}", r.status)),
+                    ItemKind::Connection => (format!("conn.kind.{}", r.sub), format!("conn.status.{}", r.status)),
                 };
                 text.push_str(&format!(
-                    "\n{overdue}{} · {} · {}",
+                    "\n{overdue}{} · {} · {} · {}",
                     esc(&r.number),
+                    i18n::t(loc, &kind),
                     config.local_date(r.created_at),
                     i18n::t(loc, &status)
                 ));
@@ -44,8 +49,21 @@ pub async fn command(ctx: &Ctx, name: &str, arg: &str) -> Result<bool, HandlerEr
             ctx.say(text).await?;
         }
         "item" => {
-            let found = match ctx.store().item_by_number(arg.trim()).await? {
-                Some(item) => card(ctx.store(), config, item).await?,
+            // `/item <number> паспорт`: the card with the passport number in full; who asked
+            // is logged (the number of the item, no personal data).
+            let mut words = arg.split_whitespace();
+            let number = words.next().unwrap_or_default();
+            let reveal = words.next().is_some_and(|w| {
+                let w = w.to_lowercase();
+                w == "паспорт" || w == "passport"
+            });
+            let found = match ctx.store().item_by_number(number).await? {
+                Some(item) => {
+                    if reveal {
+                        tracing::info!(operator = ctx.chat.0, number, "passport shown to an operator");
+                    }
+                    card_for(ctx.store(), config, item, reveal).await?
+                }
                 None => None,
             };
             match found {

@@ -13,6 +13,7 @@ use crate::store::desk::ItemRef;
 use crate::store::meters::FileRef;
 use crate::store::outbox::OutboxMessage;
 use crate::store::tickets::DeliveredFile;
+use crate::wording;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use teloxide::prelude::*;
@@ -165,17 +166,34 @@ impl Reply<'_> {
             && let Some(acc) = deps.store.account(t.account_id).await?
             && let Some(to) = acc.email.clone()
         {
+            let text = self.text.unwrap_or("");
+            let org = deps.config.org_signature(loc);
+            // By name; and the operator's own greeting is not preceded by a second one.
+            let greeting = if wording::starts_with_greeting(text) {
+                String::new()
+            } else {
+                let name = acc.name.as_deref().map(|n| wording::addressed(acc.kind, n));
+                match name {
+                    Some(name) => i18n::tf(loc, "desk.mail.hello_name", &[("name", &name)]),
+                    None => i18n::t(loc, "desk.mail.hello"),
+                }
+            };
             let mut body = i18n::tf(
                 loc,
                 "desk.mail.body",
-                &[("number", &t.number), ("text", self.text.unwrap_or(""))],
+                &[
+                    ("hello", &greeting),
+                    ("number", &t.number),
+                    ("text", text),
+                    ("org", &org),
+                ],
             );
             if !self.files.is_empty() {
                 body.push_str(&format!("\n\n{}", i18n::t(loc, "desk.mail.files")));
             }
             n.push(OutboxMessage::Email {
                 to,
-                subject: i18n::tf(loc, "desk.mail.subject", &[("number", &t.number)]),
+                subject: i18n::tf(loc, "desk.mail.subject", &[("number", &t.number), ("org", &org)]),
                 body,
             });
         }

@@ -78,7 +78,7 @@ pub(super) fn record(fields: &[Field], data: &mut FormData, key: &str, value: Op
 
 /// «Назад»: closes the list of fields, leaves a change from the summary, drops the options
 /// being collected, or undoes the last answer. False when there is nothing to go back to.
-pub(super) fn back(fields: &[Field], data: &mut FormData) -> bool {
+pub(super) fn back(data: &mut FormData) -> bool {
     if data.picking {
         data.picking = false;
     } else if data.editing.take().is_some() || !data.pending.is_empty() {
@@ -87,13 +87,8 @@ pub(super) fn back(fields: &[Field], data: &mut FormData) -> bool {
         let Some(last) = data.done.pop() else {
             return false;
         };
+        // Files attached stay: the files step shows them again, with «Готово».
         data.values.remove(&last);
-        if fields
-            .iter()
-            .any(|f| f.key == last && matches!(f.input, Input::Files { .. }))
-        {
-            data.files.clear();
-        }
     }
     true
 }
@@ -423,7 +418,7 @@ pub async fn on_callback<F: Form>(ctx: &mut Ctx, form: &F, mut data: FormData, c
     let step = current(&fields, &data);
     match (cb, step) {
         (Cb::Back, _) => {
-            if back(&fields, &mut data) {
+            if back(&mut data) {
                 go(ctx, form, data).await
             } else {
                 form.back_out(ctx).await

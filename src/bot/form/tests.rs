@@ -64,16 +64,13 @@ fn answers_of_fields_that_stop_applying_are_dropped() {
 fn back_undoes_the_last_answer_and_then_leaves() {
     let fields = vec![field("a"), field("b"), field("c")];
     let mut d = data(&["a", "b"]);
-    assert!(back(&fields, &mut d));
+    assert!(back(&mut d));
     assert_eq!(asked(&fields, &d), Some("b"));
     assert_eq!(d.get("b"), None, "the undone answer is forgotten");
     assert_eq!(d.get("a"), Some("v"), "the one before is kept");
-    assert!(back(&fields, &mut d));
+    assert!(back(&mut d));
     assert_eq!(asked(&fields, &d), Some("a"));
-    assert!(
-        !back(&fields, &mut d),
-        "nothing before the first question: the form is left"
-    );
+    assert!(!back(&mut d), "nothing before the first question: the form is left");
 }
 
 #[test]
@@ -81,12 +78,12 @@ fn back_first_drops_options_being_collected_and_a_change_in_progress() {
     let fields = vec![field("a"), field("b")];
     let mut d = data(&["a"]);
     d.pending = vec!["x".into()];
-    assert!(back(&fields, &mut d));
+    assert!(back(&mut d));
     assert!(d.pending.is_empty());
     assert_eq!(d.done, vec!["a"], "the answers stay");
     let mut d = data(&["a", "b"]);
     d.editing = Some("a".into());
-    assert!(back(&fields, &mut d));
+    assert!(back(&mut d));
     assert_eq!(asked(&fields, &d), None, "back to the summary, not to the step before");
     assert_eq!(d.get("a"), Some("v"));
 }
@@ -99,7 +96,7 @@ fn a_skipped_field_counts_as_answered_without_a_value() {
     assert_eq!(asked(&fields, &d), Some("b"));
     assert_eq!(d.get("a"), None);
     // «Назад» from b asks a again.
-    assert!(back(&fields, &mut d));
+    assert!(back(&mut d));
     assert_eq!(asked(&fields, &d), Some("a"));
 }
 
@@ -152,4 +149,18 @@ fn old_connection_drafts_read_their_order_as_the_answers_done() {
         .expect("an old draft reads");
     assert_eq!(d.done, vec!["a"]);
     assert_eq!(d.get("a"), Some("1"));
+}
+
+#[test]
+fn back_to_the_files_step_keeps_the_files_attached() {
+    let mut d = data(&["a", "files"]);
+    d.files.push(crate::store::meters::FileRef {
+        file_id: "F".into(),
+        file_unique_id: "U".into(),
+        name: Some("plan.pdf".into()),
+        mime: Some("application/pdf".into()),
+        size: Some(10),
+    });
+    assert!(back(&mut d));
+    assert_eq!(d.files.len(), 1, "«Назад» from the summary loses no file");
 }

@@ -94,7 +94,7 @@ impl Form for AddMeter {
         let capacities = r
             .capacity_choices()
             .into_iter()
-            .map(|c| Choice::new(format!("{}+{}", c.int_digits, c.frac_digits), c.label()))
+            .map(|c| Choice::new(c.label(), crate::wording::capacity(loc, c)))
             .collect();
         let mut fields = vec![
             Field::new(
@@ -124,7 +124,10 @@ impl Form for AddMeter {
             .when(r.max_zones() > 1),
             Field::new(
                 "capacity",
-                ctx.tf("add.capacity_q", &[("default", &r.default_capacity().label())]),
+                ctx.tf(
+                    "add.capacity_q",
+                    &[("default", &crate::wording::capacity(loc, r.default_capacity()))],
+                ),
                 Input::Choice {
                     options: capacities,
                     typed: Some(Box::new(move |t| {
@@ -148,7 +151,7 @@ impl Form for AddMeter {
             let question = ctx.tf(
                 "add.initial_q",
                 &[
-                    ("zone", &ui::zone_label(loc, i64::from(zones), i64::from(zone))),
+                    ("zone", &ui::zone_suffix(loc, i64::from(zones), i64::from(zone))),
                     ("unit", &ui::unit(loc, r)),
                 ],
             );
@@ -192,7 +195,12 @@ impl Form for AddMeter {
                 ("place", &form::shown(data, "place")),
                 ("address", &form::shown(data, "address")),
                 ("zones", &z.to_string()),
-                ("capacity", &capacity(data).map(Capacity::label).unwrap_or_default()),
+                (
+                    "capacity",
+                    &capacity(data)
+                        .map(|c| crate::wording::capacity(ctx.loc, c))
+                        .unwrap_or_default(),
+                ),
                 ("verification", &verification),
                 ("initial", &esc(&initial)),
             ],

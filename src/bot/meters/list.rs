@@ -108,7 +108,7 @@ pub async fn show_card(ctx: &Ctx, meter_id: i64) -> Result<Outcome> {
             ("place", &esc(&m.place)),
             ("address", &esc(&m.address)),
             ("zones", &m.zones.to_string()),
-            ("capacity", &m.capacity().label()),
+            ("capacity", &crate::wording::capacity(ctx.loc, m.capacity())),
             ("verification", &m.next_verification.format("%d.%m.%Y").to_string()),
             ("verif_note", &verif),
         ],

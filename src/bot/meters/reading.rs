@@ -2,7 +2,7 @@
 //! unless it passed zero), a confirmation for a second reading in the period or an abnormal
 //! consumption, then saved with its reply in one transaction. And the photo of the meter.
 
-use super::list::{not_found, owned, show_list};
+use super::list::{not_found, owned, show_card, show_list};
 use super::state::{MetersState, Reading};
 use crate::bot::ctx::Ctx;
 use crate::bot::deps::HandlerError;
@@ -13,6 +13,8 @@ use crate::callback::Cb;
 use crate::domain::meters::{self, Monotonic, Period, Verification, compare, is_abnormal};
 use crate::domain::quantity::Quantity;
 use crate::store::meters::Meter;
+use crate::wording;
+use chrono::Datelike;
 use teloxide::types::{InlineKeyboardButton, Message};
 
 type Result<T> = std::result::Result<T, HandlerError>;
@@ -70,6 +72,17 @@ pub async fn start(ctx: &Ctx, meter_id: i64) -> Result<Outcome> {
         ..Default::default()
     };
     ctx.set(MetersState::Reading(r.clone())).await?;
+    // Sent already for this period: what is there comes first, so the person knows.
+    let period = current_period(ctx);
+    let sent = ctx.store().period_values(m.id, period).await?;
+    if sent.iter().any(Option::is_some) {
+        let values = zone_values(ctx, &m, &sent);
+        let text = ctx.tf(
+            "reading.already_sent",
+            &[("period", &wording::period(ctx.loc, period)), ("values", &values)],
+        );
+        ctx.say(text).await?;
+    }
     ask(ctx, &m, &r).await
 }
 
@@ -102,7 +115,7 @@ async fn ask_with(ctx: &Ctx, m: &Meter, r: &Reading, base: &[Option<Quantity>]) 
         ctx.say_with(text, kb).await?;
         return Ok(Outcome::Done);
     }
-    let z = ui::zone_label(ctx.loc, m.zones, zone);
+    let z = ui::zone_suffix(ctx.loc, m.zones, zone);
     let last = match last {
         Some(v) => ctx.tf("reading.last", &[("value", &v.display())]),
         None => String::new(),
@@ -111,12 +124,13 @@ async fn ask_with(ctx: &Ctx, m: &Meter, r: &Reading, base: &[Option<Quantity>]) 
         "reading.q",
         &[
             ("serial", &esc(&m.serial)),
-            ("zone", &if z.is_empty() { String::new() } else { format!(" {z}") }),
+            ("zone", &z),
             ("unit", &ui::unit(ctx.loc, m.resource)),
             ("last", &last),
         ],
     );
-    ctx.say_with(text, ui::nav(ctx.loc, zone > 1)).await?;
+    // «Назад» on the first zone goes back to the meter's card.
+    ctx.say_with(text, ui::nav(ctx.loc, true)).await?;
     Ok(Outcome::Done)
 }
 
@@ -205,7 +219,7 @@ async fn checks(ctx: &Ctx, m: &Meter, r: &Reading, base: &[Option<Quantity>]) ->
             .collect();
         if is_abnormal(consumption, &earlier) {
             let avg = Quantity(earlier.iter().map(|q| q.0).sum::<i64>() / earlier.len() as i64);
-            let z = ui::zone_label(ctx.loc, m.zones, i as i64 + 1);
+            let z = ui::zone_suffix(ctx.loc, m.zones, i as i64 + 1);
             anomalies.push(ctx.tf(
                 "reading.anomaly_warn",
                 &[
@@ -218,10 +232,52 @@ async fn checks(ctx: &Ctx, m: &Meter, r: &Reading, base: &[Option<Quantity>]) ->
     }
     let mut out = Vec::new();
     if replaces {
-        out.push(ctx.tf("reading.replace_warn", &[("period", &period.label())]));
+        let old = ctx.store().period_values(m.id, period).await?;
+        let lines: Vec<String> = r
+            .values
+            .iter()
+            .enumerate()
+            .map(|(i, new)| {
+                let z = ui::zone_label(ctx.loc, m.zones, i as i64 + 1);
+                let z = if z.is_empty() { String::new() } else { format!("{z}: ") };
+                let was = old
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "—".into());
+                format!("{z}{was} → {new} {u}")
+            })
+            .collect();
+        out.push(ctx.tf(
+            "reading.replace_warn",
+            &[
+                ("period", &wording::period(ctx.loc, period)),
+                ("changes", &lines.join("\n")),
+            ],
+        ));
     }
     out.extend(anomalies);
     Ok(out)
+}
+
+/// «T1 12400,2 кВт·ч, T2 4500 кВт·ч» (one zone: the value alone).
+fn zone_values(ctx: &Ctx, m: &Meter, values: &[Option<Quantity>]) -> String {
+    let u = ui::unit(ctx.loc, m.resource);
+    values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| {
+            let v = (*v)?;
+            let z = ui::zone_label(ctx.loc, m.zones, i as i64 + 1);
+            Some(if z.is_empty() {
+                format!("{v} {u}")
+            } else {
+                format!("{z} {v} {u}")
+            })
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// What was used since `last` (through zero when it rolled over).
@@ -272,16 +328,26 @@ async fn save(ctx: &Ctx, m: &Meter, r: Reading, base: &[Option<Quantity>]) -> Re
     }
     let mut text = ctx.tf(
         "reading.accepted",
-        &[("values", &lines.join("\n")), ("period", &period.label())],
+        &[
+            ("values", &lines.join("\n")),
+            ("period", &wording::period(ctx.loc, period)),
+        ],
     );
+    // Said only when true: before the window the reading counts for this month, after it for
+    // the next.
     if !window.contains(today) {
+        let key = if today.day() < window.first_day {
+            "reading.before_window"
+        } else {
+            "reading.after_window"
+        };
         text.push_str("\n\n");
         text.push_str(&ctx.tf(
-            "reading.outside_window",
+            key,
             &[
                 ("first", &window.first_day.to_string()),
                 ("last", &window.last_day.to_string()),
-                ("period", &period.label()),
+                ("period", &wording::period(ctx.loc, period)),
             ],
         ));
     }
@@ -324,6 +390,10 @@ pub async fn on_callback(ctx: &Ctx, cb: Cb, mut r: Reading) -> Result<Outcome> {
             r.rollover.pop();
             ctx.set(MetersState::Reading(r.clone())).await?;
             ask_with(ctx, &m, &r, &base).await
+        }
+        Cb::Back if !r.confirming && r.pending.is_none() => {
+            ctx.reset().await?;
+            show_card(ctx, m.id).await
         }
         _ => Ok(Outcome::Stale),
     }

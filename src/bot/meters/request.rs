@@ -173,7 +173,7 @@ impl Form for RequestForm {
                         Box::new(move |t| match parse_date(t, today) {
                             Some(d) if d > today => Err(crate::i18n::t(loc, "req.install_future")),
                             Some(d) => Ok(d.format("%Y-%m-%d").to_string()),
-                            None => Err(crate::i18n::t(loc, "common.date_bad")),
+                            None => Err(crate::i18n::t(loc, "common.date_bad_past")),
                         }),
                     ),
                     Field::text("installer", ctx.t("req.installer_q"), text_of(loc, 200, "add.text_bad")),
@@ -184,7 +184,7 @@ impl Form for RequestForm {
                     let question = ctx.tf(
                         "req.readings_q",
                         &[
-                            ("zone", &ui::zone_label(loc, m.zones, zone)),
+                            ("zone", &ui::zone_suffix(loc, m.zones, zone)),
                             ("unit", &ui::unit(loc, m.resource)),
                         ],
                     );

@@ -68,8 +68,9 @@ fn email_changed_letter(ctx: &Ctx, old: &str, new: &str) -> OutboxMessage {
         .cloned()
         .collect::<Vec<_>>()
         .join(", ");
+    let org = c.org_signature(ctx.loc);
     let args = [
-        ("org", c.org_name.as_str()),
+        ("org", org.as_str()),
         ("email", &mask_email(new)),
         ("contacts", contacts.as_str()),
     ];

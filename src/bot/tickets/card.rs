@@ -35,7 +35,7 @@ pub async fn show(ctx: &Ctx, ticket_id: i64) -> Result<Outcome> {
             ("kind", &ctx.t(&format!("ticket.kind.{}", tk.kind))),
             ("number", &esc(&tk.number)),
             ("topic", &esc(&tk.topic)),
-            ("status", &ctx.t(&format!("ticket.status.{}", tk.status))),
+            ("status", &ctx.t(&tk.status.label_key(tk.kind))),
             ("created", &ctx.date(tk.created_at)),
             ("deadline", &ctx.date(tk.deadline)),
         ],

@@ -293,12 +293,8 @@ impl Form for TicketForm {
         let key = rate_key(user.id);
         let finish = |id: i64, number: &str| {
             let text = ctx.tf(
-                "ticket.sent",
-                &[
-                    ("kind", &ctx.t(&format!("ticket.kind.{kind}"))),
-                    ("number", &esc(number)),
-                    ("deadline", &local_deadline),
-                ],
+                &format!("ticket.sent.{kind}"),
+                &[("number", &esc(number)), ("deadline", &local_deadline)],
             );
             let open = format!("ticket.open_this.{kind}");
             let mut f = ctx.finish(vec![ctx.queued(text, &[&[(&open, Cb::Ticket(id))]])]);
@@ -313,7 +309,7 @@ impl Form for TicketForm {
     }
 }
 
-/// The chosen meter as the ticket names it («EL-1001 кухня»), if it is still the caller's.
+/// The chosen meter as the ticket names it («EL-1001 · кухня»), if it is still the caller's.
 async fn meter_label(ctx: &Ctx, data: &FormData) -> Result<Option<String>> {
     let (Some(user), Some(id)) = (ctx.user(), data.get("meter").and_then(|m| m.parse().ok())) else {
         return Ok(None);
@@ -322,5 +318,5 @@ async fn meter_label(ctx: &Ctx, data: &FormData) -> Result<Option<String>> {
         .store()
         .meter(user.id, id)
         .await?
-        .map(|m| format!("{} {}", m.serial, m.place)))
+        .map(|m| format!("{} · {}", m.serial, m.place)))
 }

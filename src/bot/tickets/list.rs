@@ -51,7 +51,7 @@ pub async fn show(ctx: &Ctx, section: TicketSection, page: u8) -> Result<Outcome
             ctx.date(tk.created_at),
             ctx.t(&format!("ticket.kind.{}", tk.kind)),
             esc(&tk.topic),
-            ctx.t(&format!("ticket.status.{}", tk.status)),
+            ctx.t(&tk.status.label_key(tk.kind)),
         ));
         rows.push(vec![InlineKeyboardButton::callback(
             format!("{unread}{} · {}", tk.number, tk.topic),

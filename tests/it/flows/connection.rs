@@ -51,7 +51,8 @@ async fn electricity_full_form_with_refusals_edit_and_attachments() {
     );
 
     let first = open_form(&mut c, "electricity").await;
-    c.press(&first, &ru("conn.opt.reason.new"));
+    // An increase: what is connected already is asked too.
+    c.press(&first, &ru("conn.opt.reason.increase"));
     answer(&mut c, "object_name_eu", "Мастерская на участке 7").await;
     answer(&mut c, "address", "д. Берёзовка, ул. Полевая, 7").await;
     answer(&mut c, "cadastral", "50-20-0010203-156").await;
@@ -155,19 +156,29 @@ async fn household_up_to_15_kw_gets_the_short_form() {
 /// A household's electricity application up to 15 kW, the short form, with this passport.
 pub async fn file_household_application(c: &mut Client, passport: &str) {
     let first = open_form(c, "electricity").await;
+    assert!(
+        first.text.contains(&format!("\n\n{}1 ", ru_head("common.step"))),
+        "numbered: {}",
+        first.text
+    );
     c.press(&first, &ru("conn.opt.reason.new"));
     answer(c, "object_name_eu", "Дом").await;
     answer(c, "address", "адрес").await;
-    answer(c, "cadastral", "50:20:010203:15").await;
+    // The cadastral number may wait.
+    let cadastral = c.expect(&ru_head("conn.q.cadastral")).await;
+    c.press(&cadastral, &ru("common.skip"));
     answer(c, "power_new", "15").await;
-    answer(c, "power_existing", "0").await;
+    // A new connection: nothing connected before, so that is not asked.
     yes_no(c, "household", true).await;
     // No voltage, category, load or stages: instalments come next.
     yes_no(c, "instalment", false).await;
     answer(c, "supplier", "АО «Энергосбыт»").await;
     answer(c, "passport", passport).await;
     answer(c, "passport_issued_by", "ОВД").await;
-    answer(c, "passport_date", "01.02.2015").await;
+    // A date in the past is asked: the hint does not suggest «завтра».
+    answer(c, "passport_date", "давно").await;
+    c.expect_key("common.date_bad_past").await;
+    c.send("01.02.2015");
     let files = c.expect("Приложите документы").await;
     c.press(&files, &ru("common.skip"));
     let summary = c.expect("Проверьте заявку").await;
@@ -306,7 +317,6 @@ async fn issued_documents_status_history_and_other_users() {
     answer(&mut c, "address", "адрес").await;
     answer(&mut c, "cadastral", "50:20:010203:15").await;
     answer(&mut c, "power_new", "5").await;
-    answer(&mut c, "power_existing", "0").await;
     yes_no(&mut c, "household", true).await;
     yes_no(&mut c, "instalment", false).await;
     answer(&mut c, "supplier", "АО «Энергосбыт»").await;

@@ -123,6 +123,10 @@ async fn appeal_card_answer_push_and_follow_up() {
     app.mail_to("ivanov@example.ru", &mut seen).await;
     let copy = app.mail_to("ivanov@example.ru", &mut seen).await;
     assert!(copy.contains("Тариф вырос с 1 июля"), "{copy}");
+    // By name, once, signed by the utility.
+    assert!(copy.starts_with("Здравствуйте, Иван Иванович!"), "{copy}");
+    assert_eq!(copy.matches("Здравствуйте").count(), 1, "{copy}");
+    assert!(copy.contains("АО «Тестэнерго»"), "{copy}");
 
     // The consumer follows up: it appears as a reply under the card.
     c.press(&push, &ru("ticket.open"));
@@ -607,4 +611,34 @@ async fn a_status_choice_left_without_a_reply_lapses_and_the_group_is_told() {
         count(&app, "SELECT COUNT(*) FROM meter_requests WHERE status = 'scheduled'").await,
         0
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_card_reads_in_words_with_the_passport_masked() {
+    let app = desk_app().await;
+    let mut group = Group::new(&app);
+    let mut c = app.user(11_901);
+    register_confirmed(&app, &mut c, &IVANOV).await;
+    super::connection::file_household_application(&mut c, "4510 123456").await;
+    let card = group.expect_card(&app, "ТП-Э-2026-000001").await;
+    for readable in [
+        ru("conn.opt.reason.new"),
+        ru("conn.yes"),
+        ru("conn.no"),
+        "01.02.2015".to_owned(),
+        "••••••3456".to_owned(),
+    ] {
+        assert!(card.text.contains(&readable), "«{readable}» on the card: {}", card.text);
+    }
+    for raw in [": new", ": yes", ": no", "2015-02-01", "123456"] {
+        assert!(!card.text.contains(raw), "«{raw}» on the card: {}", card.text);
+    }
+    // In full only on request, in the operator's own chat.
+    let mut op = app.user(OPERATOR);
+    op.send("/item ТП-Э-2026-000001");
+    let masked = op.expect("ТП-Э-2026-000001").await;
+    assert!(!masked.text.contains("4510"), "{}", masked.text);
+    op.send("/item ТП-Э-2026-000001 паспорт");
+    let full = op.expect("4510 123456").await;
+    assert!(full.text.contains(&ru("conn.opt.reason.new")), "{}", full.text);
 }

@@ -52,11 +52,11 @@ pub async fn add_meter(c: &mut Client, m: &NewMeter<'_>) -> tgmock::BotMessage {
         c.press(&q, &ru(z));
     }
     let cap = c.expect(&ru_head("add.capacity_q")).await;
-    c.press(&cap, m.capacity);
+    c.press(&cap, &capacity_button(m.capacity));
     c.expect_key("add.verification_q").await;
     c.send("01.06.2035");
     for v in m.initial {
-        c.expect("Показание при установке").await;
+        c.expect("показание при установке").await;
         c.send(v);
     }
     let summary = c.expect("Проверьте данные прибора").await;
@@ -159,9 +159,9 @@ async fn a_meter_of_each_resource_is_added_and_listed() {
     c.send("ванная");
     c.send("адрес");
     let cap = c.expect(&ru_head("add.capacity_q")).await;
-    c.press(&cap, "5+3");
+    c.press(&cap, &capacity_button("5+3"));
     c.send("01.01.2030");
-    c.expect("Показание при установке").await;
+    c.expect("показание при установке").await;
     c.send("1");
     let s = c.expect("Проверьте данные прибора").await;
     c.press(&s, &ru("add.save"));
@@ -312,11 +312,15 @@ async fn abnormal_consumption_and_a_second_reading_in_a_period_are_confirmed() {
     c.send("1180");
     c.expect("Показания приняты").await;
 
-    // The same period again: confirmed, it replaces the first, and both stay in the table.
+    // The same period again: what was sent is shown first; confirmed, it replaces the first,
+    // and both stay in the table.
     c.send(&ru("menu.send_readings"));
+    let sent = c.expect(&crate::helpers::ru_head("reading.already_sent")).await;
+    assert!(sent.text.contains("1180 кВт·ч"), "{}", sent.text);
     c.expect("Введите показание").await;
     c.send("1190");
-    let q = c.expect("показания уже переданы").await;
+    let q = c.expect(&crate::helpers::ru_head("reading.replace_warn")).await;
+    assert!(q.text.contains("1180 → 1190 кВт·ч"), "old → new: {}", q.text);
     c.press(&q, &ru("reading.confirm"));
     let ok = c.expect("Показания приняты").await;
     assert!(
@@ -405,7 +409,7 @@ async fn the_three_requests_with_attachments() {
     c.send("ООО «Монтаж»");
     c.expect_key("req.seal_q").await;
     c.send("ПЛ-778899");
-    c.expect("Показание при установке").await;
+    c.expect("показание при установке").await;
     c.send("1000");
     c.expect_key("req.date_q").await;
     c.send("послезавтра");
@@ -462,7 +466,7 @@ async fn the_three_requests_with_attachments() {
     c.press(&sent, &ru("meters.to_card"));
     let card = c.expect("Заявки").await;
     assert!(
-        card.text.contains("замена ПУ: подана") && card.text.contains("снятие показаний: подана"),
+        card.text.contains("замена прибора учёта: подана") && card.text.contains("снятие показаний: подана"),
         "{}",
         card.text
     );
@@ -564,9 +568,9 @@ async fn adding_a_meter_continues_after_a_restart() {
     c.send("ванная");
     c.send("адрес 1");
     let cap = c.expect(&ru_head("add.capacity_q")).await;
-    c.press(&cap, "5+3");
+    c.press(&cap, &capacity_button("5+3"));
     c.send("01.01.2031");
-    c.expect("Показание при установке").await;
+    c.expect("показание при установке").await;
     c.send("3,5");
     let s = c.expect("Проверьте данные прибора").await;
     assert!(s.text.contains("W-777") && s.text.contains("СВ-15"), "{}", s.text);
@@ -625,4 +629,9 @@ async fn limits_on_meters_and_requests() {
     let list = c.expect(&ru("meters.legend")).await;
     c.press(&list, &ru("meters.add"));
     c.expect("Можно добавить не больше 50").await;
+}
+
+/// The capacity's button as it reads («6 цифр до запятой и 1 после» for «6+1»).
+fn capacity_button(c: &str) -> String {
+    kabinet::wording::capacity("ru", kabinet::domain::meters::Capacity::parse(c).unwrap())
 }

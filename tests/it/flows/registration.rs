@@ -211,7 +211,12 @@ async fn refusing_consent_ends_politely_and_saves_nothing() {
     let welcome = c.expect_key("start.welcome").await;
     c.press(&welcome, &ru("start.register"));
     let consent = c.expect_key("reg.consent").await;
-    assert!(consent.text.contains("https://example.org/privacy"));
+    // The policy is a link, not a bare address.
+    assert!(
+        consent.text.contains("<a href=\"https://example.org/privacy\">"),
+        "{}",
+        consent.text
+    );
     c.press(&consent, &ru("reg.consent_no"));
     c.expect_key("reg.consent_refused").await;
     c.expect_key("start.welcome").await;

@@ -100,7 +100,7 @@ async fn reading_reminders_once_per_period_and_only_to_those_who_need_them() {
     // Delivered by the outbox worker (here after a restart, which also must not repeat it).
     app.stop().await;
     app.start().await;
-    let reminder = forgetful.expect("передайте показания за период 12.2026").await;
+    let reminder = forgetful.expect("передайте показания за декабрь 2026 г.").await;
     assert!(
         reminder.text.contains("EL-1001") && reminder.text.contains("EL-2002"),
         "{}",

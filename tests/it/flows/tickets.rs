@@ -162,7 +162,7 @@ async fn complaint_request_and_document_request() {
     let s = c.expect("Время нарушения").await;
     assert!(s.text.contains("21:15"));
     c.press(&s, &ru("req.send"));
-    c.expect("Жалоба Ж-2026-000001 зарегистрировано").await;
+    c.expect("Жалоба Ж-2026-000001 зарегистрирована").await;
 
     start_ticket(&mut c, "ticket.new.request").await;
     let q = c.expect_key("ticket.topic_q").await;
@@ -223,7 +223,7 @@ async fn the_card_shows_the_conversation_and_follow_up_close_reopen_work() {
     c.send(&ru("menu.tickets"));
     let list = c.expect("О-2026-000001").await;
     assert!(
-        list.text.contains("🔔") && list.text.contains(&ru("ticket.status.answered")),
+        list.text.contains("🔔") && list.text.contains(&ru("ticket.status.appeal.answered")),
         "{}",
         list.text
     );
@@ -257,7 +257,7 @@ async fn the_card_shows_the_conversation_and_follow_up_close_reopen_work() {
     // «Вопрос решён», then «Не решено» with a comment.
     c.press(&card, &ru("ticket.close"));
     c.expect_key("ticket.closed").await;
-    let closed = c.expect(&ru("ticket.status.closed")).await;
+    let closed = c.expect(&ru("ticket.status.appeal.closed")).await;
     assert!(!closed.inline_buttons().iter().any(|b| b.0 == ru("ticket.add")));
     c.press(&closed, &ru("ticket.reopen"));
     let q = c.expect_key("ticket.reopen_q").await;
@@ -269,7 +269,7 @@ async fn the_card_shows_the_conversation_and_follow_up_close_reopen_work() {
     let ready = c.expect("текст ✓").await;
     c.press(&ready, &ru("req.send"));
     c.expect_key("ticket.reopened").await;
-    c.expect(&ru("ticket.status.reopened")).await;
+    c.expect(&ru("ticket.status.appeal.reopened")).await;
     let _ = q;
 
     assert_eq!(count(&app, "SELECT COUNT(*) FROM ticket_messages").await, 4);

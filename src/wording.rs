@@ -1,0 +1,159 @@
+//! How stored values read in words, for the consumer's screens and the operators' cards alike
+//! (the bot and the desk both use it; it knows no Telegram).
+
+use crate::domain::connection::{self as conn, ConnKind};
+use crate::domain::ids::mask_digits;
+use crate::domain::meters::Period;
+use crate::i18n::{t, tf};
+use chrono::NaiveDate;
+
+/// How a letter addresses a person: an individual by first name and patronymic («Иван
+/// Иванович» of «Иванов Иван Иванович»), anyone else by the name as registered.
+pub fn addressed(kind: crate::domain::ApplicantKind, name: &str) -> String {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    if kind == crate::domain::ApplicantKind::Individual && words.len() >= 2 {
+        words[1..].join(" ")
+    } else {
+        name.trim().to_owned()
+    }
+}
+
+/// Whether a text opens with a greeting of its own («Здравствуйте, …», «Добрый день»).
+pub fn starts_with_greeting(text: &str) -> bool {
+    let head = text.trim_start().to_lowercase();
+    [
+        "здравствуй",
+        "добрый день",
+        "добрый вечер",
+        "доброе утро",
+        "доброго",
+        "привет",
+        "уважаем",
+        "hello",
+        "good ",
+        "dear ",
+    ]
+    .iter()
+    .any(|g| head.starts_with(g))
+}
+
+/// A meter's capacity in words: «6 цифр до запятой и 1 после» (for «6+1»).
+pub fn capacity(loc: &str, c: crate::domain::meters::Capacity) -> String {
+    let int = crate::i18n::plural(loc, "plural.digits", u64::from(c.int_digits));
+    if c.frac_digits == 0 {
+        return tf(loc, "capacity.whole", &[("int", &int)]);
+    }
+    tf(
+        loc,
+        "capacity.words",
+        &[("int", &int), ("frac", &c.frac_digits.to_string())],
+    )
+}
+
+/// A billing period in words: «ноябрь 2026 г.» («за ноябрь 2026 г.»), «November 2026».
+pub fn period(loc: &str, p: Period) -> String {
+    let month = t(loc, &format!("period.month.m{}", p.month));
+    tf(loc, "period.words", &[("month", &month), ("year", &p.year.to_string())])
+}
+
+/// The label of a field in this form: «Наименование ЭУ» for electricity.
+pub fn label(loc: &str, kind: ConnKind, key: &str) -> String {
+    if key == "object_name" && kind == ConnKind::Electricity {
+        return t(loc, "conn.f.object_name_eu");
+    }
+    t(loc, &format!("conn.f.{key}"))
+}
+
+pub fn question(loc: &str, kind: ConnKind, key: &str) -> String {
+    if key == "object_name" && kind == ConnKind::Electricity {
+        return t(loc, "conn.q.object_name_eu");
+    }
+    t(loc, &format!("conn.q.{key}"))
+}
+
+/// A stored value as the person reads it.
+pub fn display(loc: &str, field: &conn::Field, value: &str) -> String {
+    match field.input {
+        conn::Input::Choice(_) => t(loc, &format!("conn.opt.{}.{}", field.key, value.replace('.', "_"))),
+        conn::Input::Multi(_) => value
+            .split(',')
+            .map(|v| t(loc, &format!("conn.opt.{}.{v}", field.key)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        conn::Input::YesNo => t(loc, if value == "yes" { "conn.yes" } else { "conn.no" }),
+        conn::Input::Date { .. } => date_text(value),
+        conn::Input::Stages => value
+            .split('|')
+            .enumerate()
+            .map(|(i, s)| {
+                let p: Vec<&str> = s.split(';').collect();
+                crate::i18n::tf(
+                    loc,
+                    "conn.stage_line",
+                    &[
+                        ("n", &(i + 1).to_string()),
+                        ("design", &date_text(p.first().unwrap_or(&""))),
+                        ("commission", &date_text(p.get(1).unwrap_or(&""))),
+                        ("kw", p.get(2).unwrap_or(&"")),
+                    ],
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        _ => value.to_owned(),
+    }
+}
+
+pub fn date_text(v: &str) -> String {
+    NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .map(|d| d.format("%d.%m.%Y").to_string())
+        .unwrap_or_else(|_| v.to_owned())
+}
+
+/// A connection field's value on an operators' card: as the consumer reads it, with the
+/// passport number masked like the login unless `reveal` (the operator asked for it).
+pub fn conn_card_value(loc: &str, field: &conn::Field, value: &str, reveal: bool) -> String {
+    if field.input == conn::Input::Passport && !reveal {
+        let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+        return mask_digits(&digits);
+    }
+    display(loc, field, value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_period_reads_as_a_month_and_a_year() {
+        let p = Period { year: 2026, month: 11 };
+        assert_eq!(period("ru", p), "ноябрь 2026 г.");
+        assert_eq!(period("en", p), "November 2026");
+        assert_eq!(period("ru", Period { year: 2027, month: 1 }), "январь 2027 г.");
+    }
+
+    #[test]
+    fn letters_greet_by_name_once() {
+        use crate::domain::ApplicantKind;
+        assert_eq!(
+            addressed(ApplicantKind::Individual, "Иванов Иван Иванович"),
+            "Иван Иванович"
+        );
+        assert_eq!(addressed(ApplicantKind::Legal, "ООО «Ромашка»"), "ООО «Ромашка»");
+        assert!(starts_with_greeting("Здравствуйте, Иван Иванович! Тариф вырос."));
+        assert!(starts_with_greeting("  Добрый день. Ответ ниже."));
+        assert!(!starts_with_greeting("Тариф вырос с 1 июля."));
+    }
+
+    #[test]
+    fn a_capacity_reads_in_words() {
+        let c = |s| crate::domain::meters::Capacity::parse(s).unwrap();
+        assert_eq!(capacity("ru", c("6+1")), "6 цифр до запятой и 1 после");
+        assert_eq!(capacity("ru", c("4+3")), "4 цифры до запятой и 3 после");
+        assert_eq!(capacity("ru", c("5+0")), "5 цифр, без дробной части");
+        assert_eq!(
+            capacity("en", c("6+1")),
+            "6 digits before the decimal point and 1 after"
+        );
+    }
+}
