@@ -194,9 +194,8 @@ fn owner(cb: &Cb) -> Option<Area> {
         Profile | ProfileEdit | EditName | EditPhone | EditEmail | ResendEmailCode | ChangePassword | Logout
         | Delete | Reminders | ToggleReminder(_) => Area::Profile,
         Meters | AddMeter | ChooseMeter | Meter(_) | Read(_) | History(..) | ReqTaking(_) | ReqCommission(_)
-        | ReqReplace(_) | MeterEdit(_) | MeterEditField(..) | MeterDelete(_) | MeterDeleteYes(_) | ReadingPhoto(_) => {
-            Area::Meters
-        }
+        | ReqReplace(_) | ReqVerify(_) | MeterFile(_) | MeterEdit(_) | MeterEditField(..) | MeterDelete(_)
+        | MeterDeleteYes(_) | ReadingPhoto(_) => Area::Meters,
         NewTicket(_) | TicketList(..) | Ticket(_) | TicketAdd(_) | TicketClose(_) | TicketReopen(_) | File(_) => {
             Area::Tickets
         }

@@ -89,6 +89,8 @@ text_enum! {
         ConnectionAddition => "connection_addition",
         /// What the utility issued on an application.
         ConnectionIssued => "connection_issued",
+        /// The verification certificate that closed a «Заявка на поверку».
+        Verification => "meter_verification",
     }
 }
 
@@ -154,6 +156,8 @@ text_enum! {
         ReadingTaking => "reading_taking",
         Commissioning => "commissioning",
         Replacement => "replacement",
+        /// «Заявка на поверку»: closed by the certificate and the next verification date.
+        Verification => "verification",
     }
 }
 
@@ -250,6 +254,7 @@ impl DeskAction {
         match self {
             Self::Status(s) => s.as_str().to_owned(),
             Self::Schedule => "schedule".into(),
+            Self::Done => "done".into(),
             other => other.code(),
         }
     }
@@ -257,6 +262,7 @@ impl DeskAction {
     pub fn from_pending(name: &str) -> Option<Self> {
         match name {
             "schedule" => Some(Self::Schedule),
+            "done" => Some(Self::Done),
             other => ConnStatus::from_str_opt(other).map(Self::Status),
         }
     }
@@ -317,6 +323,7 @@ mod tests {
             assert_eq!(DeskAction::from_code(&a.code()), Some(a));
         }
         assert_eq!(DeskAction::from_pending("schedule"), Some(DeskAction::Schedule));
+        assert_eq!(DeskAction::from_pending("done"), Some(DeskAction::Done));
         assert_eq!(ItemKind::from_str_opt("tickets"), None);
         assert_eq!(DeskAction::from_code("st-nonsense"), None);
         assert_eq!(ConnStatus::from_str_opt(""), None);

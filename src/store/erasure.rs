@@ -107,7 +107,7 @@ async fn erase(conn: &mut sqlx::SqliteConnection, account_id: i64, now: DateTime
         "UPDATE connection_applications SET object_name = '', fields = '{}', applicant = '{}' WHERE account_id = ?1",
         "DELETE FROM connection_drafts WHERE account_id = ?1",
         // Meters: where they are; requests' details and files; photos of readings.
-        "DELETE FROM attachments WHERE owner_kind = 'meter_request' AND owner_id IN
+        "DELETE FROM attachments WHERE owner_kind IN ('meter_request', 'meter_verification') AND owner_id IN
            (SELECT id FROM meter_requests WHERE account_id = ?1)",
         "UPDATE meter_requests SET details = '{}', status_note = NULL WHERE account_id = ?1",
         "UPDATE readings SET photo_file_id = NULL WHERE meter_id IN (SELECT id FROM meters WHERE account_id = ?1)",

@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod prune;
 pub mod reminders;
 pub mod tickets;
+pub mod verification;
 
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

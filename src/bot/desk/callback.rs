@@ -5,7 +5,7 @@ use super::{desk, tell_group};
 use crate::bot::deps::{Deps, HandlerError, HandlerResult};
 use crate::callback::Cb;
 use crate::desk::{Card, card, notices};
-use crate::domain::items::{DeskAction, ItemKind, MeterRequestStatus};
+use crate::domain::items::{DeskAction, ItemKind, MeterRequestKind, MeterRequestStatus};
 use crate::domain::tickets::TicketStatus;
 use crate::i18n;
 use crate::store::desk::ItemRef;
@@ -90,6 +90,14 @@ async fn act(deps: &Deps, c: &Card, item: ItemRef, op: i64, action: DeskAction) 
         (ItemKind::MeterRequest, DeskAction::Schedule) => {
             deps.store.set_pending(op, item, action, now).await?;
             return Ok(Answer::Next(i18n::t(loc, "desk.reply_with_date")));
+        }
+        // A verification is done by its certificate: the operator's reply brings it.
+        (ItemKind::MeterRequest, DeskAction::Done)
+            if deps.store.meter_request_by_id(item.id).await?.map(|r| r.kind)
+                == Some(MeterRequestKind::Verification) =>
+        {
+            deps.store.set_pending(op, item, action, now).await?;
+            return Ok(Answer::Next(i18n::t(loc, "desk.reply_with_certificate")));
         }
         (ItemKind::MeterRequest, DeskAction::Done | DeskAction::Reject) => {
             let (status, key) = if action == DeskAction::Done {

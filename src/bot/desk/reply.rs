@@ -236,6 +236,9 @@ impl Reply<'_> {
                 .await?;
             return Ok("desk.sent");
         }
+        if pending == Some(DeskAction::Done) {
+            return self.verified(deps, meter).await;
+        }
         let Some(status) = deps.store.meter_request_by_id(id).await?.map(|r| r.status) else {
             return Ok("desk.no_item");
         };
@@ -251,6 +254,42 @@ impl Reply<'_> {
         .await?;
         deps.store
             .set_meter_request_status(id, status, None, self.text, &n, self.now)
+            .await?;
+        Ok("desk.sent")
+    }
+
+    /// The reply after «Выполнено» on a verification request: the certificate (a file) with
+    /// the next verification date in its caption closes it; anything less is asked again.
+    async fn verified(&self, deps: &Deps, meter: i64) -> Result<&'static str, HandlerError> {
+        let loc = deps.config.default_locale.as_str();
+        let today = deps.config.today(self.now);
+        let date = self
+            .text
+            .and_then(|t| {
+                t.split_whitespace()
+                    .find_map(|w| crate::domain::meters::parse_date(w, today))
+            })
+            .filter(|d| *d > today);
+        let (Some(date), false) = (date, self.files.is_empty()) else {
+            deps.store
+                .set_pending(self.op, self.item, DeskAction::Done, self.now)
+                .await?;
+            return Ok("desk.certificate_needed");
+        };
+        let shown = date.format("%d.%m.%Y").to_string();
+        let detail = i18n::tf(loc, "desk.verified_detail", &[("date", &shown)]);
+        let n = notices(
+            &deps.store,
+            &deps.config,
+            self.c.account_id,
+            "desk.push.verified",
+            &self.c.number,
+            Some(&detail),
+            Cb::Meter(meter),
+        )
+        .await?;
+        deps.store
+            .complete_verification(self.item.id, date, self.files, &n, self.now)
             .await?;
         Ok("desk.sent")
     }

@@ -141,7 +141,8 @@ impl Form for AddMeter {
                 "verification",
                 ctx.t("add.verification_q"),
                 Box::new(move |t| match parse_date(t, today) {
-                    Some(d) if d < today => Err(crate::i18n::t(loc, "add.verification_past")),
+                    // A lapsed date is taken as it is: the meter is added and marked, and its
+                    // readings wait for a new date or a request (never a false future date).
                     Some(d) => Ok(d.format("%Y-%m-%d").to_string()),
                     None => Err(crate::i18n::t(loc, "common.date_bad")),
                 }),
@@ -181,10 +182,17 @@ impl Form for AddMeter {
             })
             .collect::<Vec<_>>()
             .join(", ");
+        let today = ctx.today();
         let verification = data
             .get("verification")
             .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-            .map(|d| d.format("%d.%m.%Y").to_string())
+            .map(|d| {
+                let mut v = d.format("%d.%m.%Y").to_string();
+                if d < today {
+                    v.push_str(&format!(" — {}", ctx.t("add.verification_lapsed")));
+                }
+                v
+            })
             .unwrap_or_default();
         let text = ctx.tf(
             "add.summary",

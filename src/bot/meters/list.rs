@@ -145,18 +145,37 @@ pub async fn show_card(ctx: &Ctx, meter_id: i64) -> Result<Outcome> {
         }
     }
     let (id, loc) = (m.id, ctx.loc);
-    let kb = ui::inline(vec![
+    let mut rows = vec![
         ui::row(loc, "meters.send", Cb::Read(id)),
         ui::row(loc, "meters.history", Cb::History(id, 0)),
         ui::row(loc, "meters.req_taking", Cb::ReqTaking(id)),
         ui::row(loc, "meters.req_commission", Cb::ReqCommission(id)),
         ui::row(loc, "meters.req_replace", Cb::ReqReplace(id)),
-        vec![
-            ui::button(loc, "meters.edit", Cb::MeterEdit(id)),
-            ui::button(loc, "meters.delete", Cb::MeterDelete(id)),
-        ],
-        ui::row(loc, "meters.to_list", Cb::Meters),
+        ui::row(loc, "meters.req_verify", Cb::ReqVerify(id)),
+    ];
+    if let Some(file) = ctx.store().latest_certificate(id).await? {
+        rows.push(ui::row(loc, "meters.certificate", Cb::MeterFile(file)));
+    }
+    rows.push(vec![
+        ui::button(loc, "meters.edit", Cb::MeterEdit(id)),
+        ui::button(loc, "meters.delete", Cb::MeterDelete(id)),
     ]);
+    rows.push(ui::row(loc, "meters.to_list", Cb::Meters));
+    let kb = ui::inline(rows);
     ctx.say_with(text, kb).await?;
     Ok(Outcome::Done)
+}
+
+/// «Свидетельство о поверке»: the file, if it is of one of the caller's meters.
+pub async fn send_certificate(ctx: &Ctx, attachment_id: i64) -> Result<Outcome> {
+    let Some(user) = ctx.user() else {
+        return Ok(Outcome::Home(None));
+    };
+    match ctx.store().certificate(user.id, attachment_id).await? {
+        Some(f) => {
+            crate::bot::files::send_attachment(ctx, f).await?;
+            Ok(Outcome::Done)
+        }
+        None => not_found(ctx).await,
+    }
 }

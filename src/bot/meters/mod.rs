@@ -55,6 +55,8 @@ pub async fn on_callback(ctx: &mut Ctx, cb: Cb, state: Option<MetersState>) -> R
         Cb::ReqTaking(id) => return request::begin(ctx, id, MeterRequestKind::ReadingTaking).await,
         Cb::ReqCommission(id) => return request::begin(ctx, id, MeterRequestKind::Commissioning).await,
         Cb::ReqReplace(id) => return request::begin(ctx, id, MeterRequestKind::Replacement).await,
+        Cb::ReqVerify(id) => return request::begin(ctx, id, MeterRequestKind::Verification).await,
+        Cb::MeterFile(id) => return list::send_certificate(ctx, id).await,
         Cb::MeterEdit(id) => return edit::menu(ctx, id).await,
         Cb::MeterEditField(id, field) => return edit::begin(ctx, id, field).await,
         Cb::MeterDelete(id) => return edit::delete_question(ctx, id).await,

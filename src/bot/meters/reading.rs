@@ -54,10 +54,20 @@ pub async fn start(ctx: &Ctx, meter_id: i64) -> Result<Outcome> {
     let Some(m) = owned(ctx, meter_id).await? else {
         return not_found(ctx).await;
     };
-    if meters::verification(m.next_verification, ctx.today()) == Verification::Expired {
+    // A lapsed verification: no readings until a new date is entered or a request to verify
+    // or replace the meter is filed.
+    if meters::verification(m.next_verification, ctx.today()) == Verification::Expired
+        && !ctx.store().has_open_verification_request(m.id).await?
+    {
         ctx.reset().await?;
         let kb = ui::inline(vec![
+            ui::row(ctx.loc, "meters.req_verify", Cb::ReqVerify(m.id)),
             ui::row(ctx.loc, "meters.req_replace", Cb::ReqReplace(m.id)),
+            ui::row(
+                ctx.loc,
+                "reading.new_verification_date",
+                Cb::MeterEditField(m.id, crate::callback::MeterField::Verification),
+            ),
             ui::row(ctx.loc, "meters.to_card", Cb::Meter(m.id)),
         ]);
         let text = ctx.tf(

@@ -1,6 +1,6 @@
-//! The three requests on a meter as forms on the step engine: reading taking (a date, a time
-//! of day, a comment), commissioning (installation, installer, seal, readings, a date, a time,
-//! papers) and replacement (the reason, a date, a comment).
+//! The requests on a meter as forms on the step engine: reading taking and verification (a
+//! date, a time of day, a comment), commissioning (installation, installer, seal, readings, a
+//! date, a time, papers) and replacement (the reason, a date, a comment).
 
 use super::list::{not_found, owned, show_card};
 use super::state::MetersState;
@@ -146,7 +146,7 @@ impl Form for RequestForm {
         );
         let comment = Field::text("comment", ctx.t("req.comment_q"), text_of(loc, 1000, "")).optional();
         Ok(match self.kind {
-            ReadingTaking => vec![date, tod, comment],
+            ReadingTaking | Verification => vec![date, tod, comment],
             Replacement => vec![
                 Field::new(
                     "reason",

@@ -642,3 +642,64 @@ async fn a_connection_card_reads_in_words_with_the_passport_masked() {
     let full = op.expect("4510 123456").await;
     assert!(full.text.contains(&ru("conn.opt.reason.new")), "{}", full.text);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lapsed_meter_is_added_and_its_verification_request_closes_with_the_certificate() {
+    let app = desk_app().await;
+    let mut group = Group::new(&app);
+    let mut c = app.user(12_301);
+    register_confirmed(&app, &mut c, &IVANOV).await;
+    // A verification that lapsed is taken as it is, and marked.
+    let card_u = super::meters::add_meter_verified(&mut c, &super::meters::FLAT_ELECTRIC, "01.01.2020").await;
+    assert!(card_u.text.contains(&ru("meters.verif_expired")), "{}", card_u.text);
+    // Readings wait: the refusal offers the verification request and a new date.
+    c.press(&card_u, &ru("meters.send"));
+    let refusal = c.expect(&ru_head("reading.verification_expired")).await;
+    let labels: Vec<String> = refusal.inline_buttons().into_iter().map(|b| b.0).collect();
+    assert!(labels.contains(&ru("reading.new_verification_date")), "{labels:?}");
+    c.press(&refusal, &ru("meters.req_verify"));
+    c.expect_key("req.date_q").await;
+    c.send("завтра");
+    let tod = c.expect_key("req.tod_q").await;
+    c.press(&tod, &ru("tod.morning"));
+    let q = c.expect_key("req.comment_q").await;
+    c.press(&q, &ru("common.skip"));
+    let s = c.expect(&ru_head("req.title.verification")).await;
+    c.press(&s, &ru("req.send"));
+    let sent = c.expect("Заявка ПУ-").await;
+    // With the request filed, readings are taken.
+    c.press(&sent, &ru("meters.to_card"));
+    let card_u = c.expect("Заводской номер").await;
+    c.press(&card_u, &ru("meters.send"));
+    c.expect("Введите показание").await;
+    c.send("1100");
+    c.expect("Показания приняты").await;
+
+    // The operator: «Выполнено» waits for the certificate and the next date.
+    let card = group.expect_card(&app, "ПУ-2026-000001").await;
+    let op = TgUser::new(OPERATOR, "Мария");
+    group.press(&op, &card, &ru("desk.done"));
+    group.expect(&ru("desk.reply_with_certificate")).await;
+    group.reply(&op, &card, "Готово");
+    group.expect(&ru("desk.certificate_needed")).await;
+    group.reply_with_document(&op, &card, "svid.pdf", "Следующая поверка 01.06.2034");
+    group.expect(&ru("desk.sent")).await;
+    let push = c.expect(&ru_head("desk.push.verified")).await;
+    assert!(push.text.contains("01.06.2034"), "{}", push.text);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM meters m JOIN meter_requests q ON q.meter_id = m.id
+             WHERE m.next_verification = '2034-06-01' AND q.status = 'done' AND q.kind = 'verification'"
+        )
+        .await,
+        1
+    );
+    // The certificate is on the meter's card.
+    c.press(&push, &ru("ticket.open"));
+    let card_u = c.expect("Заводской номер").await;
+    assert!(!card_u.text.contains(&ru("meters.verif_expired")), "{}", card_u.text);
+    c.press(&card_u, &ru("meters.certificate"));
+    let doc = c.expect_document().await;
+    assert!(doc.document.as_deref().is_some_and(|d| d.starts_with("BQop")));
+}

@@ -35,6 +35,11 @@ async fn choose_resource(c: &mut Client, resource_key: &str) {
 
 /// Adds a meter through the dialogue; returns its card.
 pub async fn add_meter(c: &mut Client, m: &NewMeter<'_>) -> tgmock::BotMessage {
+    add_meter_verified(c, m, "01.06.2035").await
+}
+
+/// Adds a meter whose next verification is `verification`; returns its card.
+pub async fn add_meter_verified(c: &mut Client, m: &NewMeter<'_>, verification: &str) -> tgmock::BotMessage {
     c.send(&ru("menu.meters"));
     let list = c.expect_buttons().await;
     c.press(&list, &ru("meters.add"));
@@ -54,7 +59,7 @@ pub async fn add_meter(c: &mut Client, m: &NewMeter<'_>) -> tgmock::BotMessage {
     let cap = c.expect(&ru_head("add.capacity_q")).await;
     c.press(&cap, &capacity_button(m.capacity));
     c.expect_key("add.verification_q").await;
-    c.send("01.06.2035");
+    c.send(verification);
     for v in m.initial {
         c.expect("показание при установке").await;
         c.send(v);
