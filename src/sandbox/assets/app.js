@@ -3,6 +3,7 @@
 'use strict';
 
 const S = {
+  loadedAt: Date.now(),  // toasts from before the page was (re)loaded are not shown again
   config: null,
   chats: new Map(),      // chat id -> { items: [{id, out, entry, edited}], keyboard, kbHidden, unseen }
   current: null,         // the consumer chat shown in the left pane
@@ -90,14 +91,15 @@ function bubble(item, chatId, pane) {
   }
   if (entry.file) {
     const href = '/api/files/' + encodeURIComponent(entry.file.id);
-    if (entry.file.image) b.append(el('a', { href: href + '?inline=true', target: '_blank' }, el('img', { class: 'photo', src: href + '?inline=true', alt: entry.file.name })));
+    if (entry.file.image) b.append(el('a', { href: href + '?inline=true', target: '_blank' }, el('img', { class: 'photo', src: href + '?inline=true', alt: entry.file.name, onload: () => toBottom(pane) })));
     b.append(el('div', { class: 'file' }, '📄', el('a', { href, download: entry.file.name }, entry.file.name)));
   }
   if (entry.contact) b.append(el('div', { class: 'text' }, '📞 ' + entry.contact));
   if (entry.text) b.append(richText(entry));
   b.append(el('span', { class: 'meta' }, (item.edited ? 'изменено ' : '') + hhmm(entry.at)));
-  const m = el('div', { class: 'msg' + (item.out ? ' out' : ''), 'data-id': item.id }, b);
   const rows = entry.markup && entry.markup.inline_keyboard;
+  // Buttons under a short message keep a readable width.
+  const m = el('div', { class: 'msg' + (item.out ? ' out' : '') + (rows && rows.length ? ' with-kb' : ''), 'data-id': item.id }, b);
   if (rows && rows.length) {
     const kb = el('div', { class: 'inline-kb' });
     for (const row of rows) {
@@ -116,14 +118,37 @@ function bubble(item, chatId, pane) {
   return m;
 }
 
+// A chat follows its newest message while the reader is at the bottom (as after a reload):
+// after new messages, after the reply keyboard changes the height, after a picture loads.
+function following(pane) {
+  return pane.dataset.follow !== 'no';
+}
+function toBottom(pane) {
+  if (!following(pane)) return;
+  const box = $('.messages', pane);
+  box.scrollTop = box.scrollHeight;
+}
+function watchScroll(pane) {
+  const box = $('.messages', pane);
+  box.addEventListener('scroll', () => {
+    // Only the reader's own scrolling up stops following; reaching the bottom resumes it.
+    const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+    pane.dataset.follow = atBottom ? 'yes' : 'no';
+  });
+  new ResizeObserver(() => toBottom(pane)).observe(box);
+}
+
 function renderChat(pane, chatId) {
   const box = $('.messages', pane);
-  const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+  if (chat(chatId).scrollNext) pane.dataset.follow = 'yes';
+  const keep = following(pane);
   box.replaceChildren(...chat(chatId).items.map((i) => bubble(i, chatId, pane)));
   if (!box.children.length) box.append(el('p', { class: 'empty' }, chatId < 0 ? 'Здесь появятся карточки заявок и обращений.' : 'Напишите /start, чтобы начать.'));
-  if (atBottom || chat(chatId).scrollNext) box.scrollTop = box.scrollHeight;
   chat(chatId).scrollNext = false;
+  // The keyboard first: it takes height from the messages, and then the scroll is right.
   if (pane.id === 'consumer') renderKeyboard();
+  pane.dataset.follow = keep ? 'yes' : 'no';
+  toBottom(pane);
 }
 
 function renderKeyboard() {
@@ -231,6 +256,7 @@ function apply(entries) {
       c.items = c.items.filter((x) => x.id !== e.id);
       if (S.replyTo === e.id && e.chat < 0) stopReply();
     } else if (e.kind === 'toast') {
+      if (e.at < S.loadedAt - 2000) continue;
       const pane = e.chat < 0 ? $('#group') : (e.chat === S.current ? $('#consumer') : null);
       if (pane) showToast(pane, e.text, e.alert);
       continue;
@@ -310,7 +336,7 @@ async function main() {
   wireComposer(consumer, () => S.current, () => null);
   wireComposer(group, () => S.config.group.id, () => S.replyTo);
   $('.cancel-reply', group).addEventListener('click', stopReply);
-  $('.kb-toggle', consumer).addEventListener('click', () => { const c = chat(S.current); c.kbHidden = !c.kbHidden; renderKeyboard(); });
+  $('.kb-toggle', consumer).addEventListener('click', () => { const c = chat(S.current); c.kbHidden = !c.kbHidden; renderKeyboard(); toBottom(consumer); });
   $('.menu-button', consumer).addEventListener('click', () => {
     const box = $('.commands', consumer);
     if (!box.hidden) { box.hidden = true; return; }
@@ -321,6 +347,8 @@ async function main() {
     }, el('b', {}, '/' + c.command), c.description)));
     box.hidden = false;
   });
+  watchScroll(consumer);
+  watchScroll(group);
   renderChat(consumer, S.current);
   renderChat(group, S.config.group.id);
   renderWho();
