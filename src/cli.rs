@@ -21,6 +21,7 @@ pub async fn export_readings(store: &Store, period: &str, out: impl Write) -> an
         "zone",
         "value",
         "submitted_at",
+        "meter_status",
     ])?;
     for r in &rows {
         w.write_record([
@@ -31,6 +32,8 @@ pub async fn export_readings(store: &Store, period: &str, out: impl Write) -> an
             &r.zone.to_string(),
             &Quantity(r.value_milli).display().replace(',', "."),
             &r.submitted_at.to_rfc3339(),
+            // «на проверке»: the operators have not accepted the meter yet.
+            r.review.as_str(),
         ])?;
     }
     w.flush()?;

@@ -170,3 +170,16 @@ pub fn zone_suffix(loc: &str, zones: i64, zone: i64) -> String {
 pub fn meter_label(m: &crate::store::meters::Meter) -> String {
     format!("{} {} · {}", m.resource.icon(), m.serial, m.place)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_menu_label_opens_its_section_with_or_without_yo() {
+        assert_eq!(section_of(&t("ru", "menu.meters")), Some(Section::Meters));
+        // A keyboard sent before «учёта» was spelt with ё still works.
+        assert_eq!(section_of(" Приборы учета "), Some(Section::Meters));
+        assert_eq!(section_of("Приборы"), None);
+    }
+}

@@ -6,7 +6,7 @@ pub mod deliver;
 
 use crate::callback::Cb;
 use crate::config::Config;
-use crate::domain::items::{ConnStatus, DeskAction, FileOwner};
+use crate::domain::items::{ConnStatus, DeskAction, FileOwner, MeterReview};
 use crate::i18n;
 use crate::store::desk::{ItemKind, ItemRef};
 use crate::store::outbox::{Button, OutboxMessage};
@@ -282,6 +282,46 @@ pub async fn card_for(store: &Store, config: &Config, item: ItemRef, reveal: boo
                 files,
                 account_id,
                 number: app.number,
+            }))
+        }
+        ItemKind::Meter => {
+            let Some(m) = store.meter_for_desk(item.id).await? else {
+                return Ok(None);
+            };
+            let mut verification = m.next_verification.format("%d.%m.%Y").to_string();
+            if m.next_verification < config.today(chrono::Utc::now()) {
+                verification.push_str(&format!(" ⛔ {}", i18n::t(loc, "desk.verification_lapsed")));
+            }
+            let body = format!(
+                "🆕 <b>{} {}</b>\n{}\n{}: {}\n{}: {}\n{}: {}\n{}: {}",
+                i18n::t(loc, "desk.new_meter"),
+                esc(&m.serial),
+                consumer_line(store, loc, m.account_id).await?,
+                i18n::t(loc, "desk.resource"),
+                i18n::t(loc, &format!("resource.{}", m.resource.as_str())),
+                i18n::t(loc, "ticket.f.address"),
+                esc(&m.address),
+                i18n::t(loc, "desk.place"),
+                esc(&m.place),
+                i18n::t(loc, "desk.verification"),
+                verification,
+            );
+            let footer = format!(
+                "{}{taken}",
+                status_line(loc, i18n::t(loc, &format!("review.{}", m.review)))
+            );
+            let mut rows = vec![];
+            if m.review == MeterReview::Pending {
+                rows.push(take(m.id));
+                rows.push(btn(loc, "desk.accept_meter", Cb::Desk(k, m.id, DeskAction::Done)));
+            }
+            Ok(Some(Card {
+                body,
+                footer,
+                keyboard: InlineKeyboardMarkup::new(rows),
+                files: Vec::new(),
+                account_id: m.account_id,
+                number: m.serial,
             }))
         }
     }

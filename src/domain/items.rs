@@ -43,6 +43,17 @@ text_enum! {
         Ticket => "ticket",
         MeterRequest => "meter_request",
         Connection => "connection",
+        /// A meter a consumer added, to be accepted.
+        Meter => "meter",
+    }
+}
+
+text_enum! {
+    /// A meter's standing with the utility: added by the consumer and not yet accepted by an
+    /// operator (readings are taken meanwhile, marked in the export), or accepted.
+    MeterReview {
+        Pending => "pending",
+        Accepted => "accepted",
     }
 }
 
@@ -52,6 +63,7 @@ text_enum! {
         Ticket => "ticket",
         MeterRequest => "meter_request",
         Connection => "connection",
+        Meter => "meter",
         Dispute => "dispute",
     }
 }
@@ -63,6 +75,7 @@ impl DeskTarget {
             Self::Ticket => Some(ItemKind::Ticket),
             Self::MeterRequest => Some(ItemKind::MeterRequest),
             Self::Connection => Some(ItemKind::Connection),
+            Self::Meter => Some(ItemKind::Meter),
             Self::Dispute => None,
         }
     }
@@ -74,6 +87,7 @@ impl From<ItemKind> for DeskTarget {
             ItemKind::Ticket => Self::Ticket,
             ItemKind::MeterRequest => Self::MeterRequest,
             ItemKind::Connection => Self::Connection,
+            ItemKind::Meter => Self::Meter,
         }
     }
 }
@@ -109,6 +123,7 @@ impl ItemKind {
             Self::Ticket => "t",
             Self::MeterRequest => "m",
             Self::Connection => "c",
+            Self::Meter => "p",
         }
     }
 

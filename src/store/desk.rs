@@ -62,6 +62,8 @@ pub struct ExportRow {
     pub zone: i64,
     pub value_milli: i64,
     pub submitted_at: DateTime<Utc>,
+    /// A meter not yet accepted by the operators: its readings are marked.
+    pub review: crate::domain::items::MeterReview,
 }
 
 impl Store {
@@ -247,6 +249,9 @@ impl Store {
                 UNION ALL
                 SELECT 'connection', kind, id, number, status, created_at, NULL FROM connection_applications
                  WHERE status IN ('submitted', 'under_review', 'returned')
+                UNION ALL
+                SELECT 'meter', resource, id, serial, review, created_at, NULL FROM meters
+                 WHERE review = 'pending' AND archived_at IS NULL
              ) ORDER BY created_at LIMIT ?",
         )
         .bind(limit)
@@ -303,7 +308,7 @@ impl Store {
     /// The accepted readings of a billing period, one row per meter and zone.
     pub async fn export_readings(&self, period: &str) -> Result<Vec<ExportRow>> {
         Ok(sqlx::query_as(
-            "SELECT a.login, a.name, m.serial, m.resource, r.zone, r.value_milli, r.submitted_at
+            "SELECT a.login, a.name, m.serial, m.resource, r.zone, r.value_milli, r.submitted_at, m.review
              FROM readings r JOIN meters m ON m.id = r.meter_id JOIN accounts a ON a.id = m.account_id
              WHERE r.period = ? AND r.source = 'user' AND r.replaced_at IS NULL
              ORDER BY a.login, m.serial, r.zone",

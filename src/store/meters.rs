@@ -25,6 +25,7 @@ pub struct Meter {
     pub frac_digits: i64,
     pub next_verification: NaiveDate,
     pub created_at: DateTime<Utc>,
+    pub review: crate::domain::items::MeterReview,
 }
 
 impl Meter {
@@ -36,8 +37,8 @@ impl Meter {
     }
 }
 
-const METER_COLUMNS: &str = "id, account_id, resource, serial, model, place, address, zones, int_digits, \
-     frac_digits, next_verification, created_at";
+pub(super) const METER_COLUMNS: &str = "id, account_id, resource, serial, model, place, address, zones, int_digits, \
+     frac_digits, next_verification, created_at, review";
 
 /// A meter as the user entered it, with its readings at installation (one per zone).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -193,8 +194,8 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO meters (account_id, resource, serial, model, place, address, zones, int_digits,
-                                 frac_digits, next_verification, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 frac_digits, next_verification, created_at, review)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
         )
         .bind(account_id)
         .bind(resource.as_str())
@@ -227,6 +228,13 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        // The operators check it: its card goes to their group.
+        let card = super::outbox::OutboxMessage::Operator {
+            item: DeskTarget::Meter,
+            id,
+            event: DeskEvent::New,
+        };
+        super::outbox::enqueue(&mut tx, &card, now).await?;
         finish::write(finish, &mut tx, now).await?;
         tx.commit().await?;
         Ok(AddMeter::Added(id))

@@ -14,6 +14,7 @@ pub mod meters;
 pub mod outbox;
 pub mod prune;
 pub mod reminders;
+pub mod review;
 pub mod tickets;
 pub mod verification;
 

@@ -106,6 +106,8 @@ async fn readings_export_for_the_billing_system() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("k.db").display());
     let store = seeded(&db).await;
+    // The operators accepted W-2; E-1 is still being checked.
+    assert!(store.accept_meter(2, &[], chrono::Utc::now()).await.unwrap());
     let out = dir.path().join("november.csv");
     ok(&kabinet(
         &db,
@@ -130,6 +132,9 @@ async fn readings_export_for_the_billing_system() {
     for (row, want) in rows.iter().zip(expected) {
         assert_eq!(&row[..6], want.as_slice(), "{csv}");
     }
+    // A meter not yet accepted is marked.
+    let status: Vec<&str> = rows.iter().map(|r| r[7].as_str()).collect();
+    assert_eq!(status, ["meter_status", "pending", "pending", "accepted"], "{csv}");
     // To standard output too; a malformed period is refused with the reason.
     assert!(ok(&kabinet(&db, &["export", "readings", "--period", "2026-12"])).contains("13"));
     let bad = kabinet(&db, &["export", "readings", "--period", "ноябрь"]);

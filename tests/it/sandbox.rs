@@ -238,8 +238,24 @@ async fn a_newcomer_registers_files_an_appeal_and_the_operator_answers_in_the_br
     page.type_in("consumer", &code).await;
     page.expect("consumer", &ru("confirm.done")).await;
 
-    // An appeal: the reply keyboard, then inline buttons.
+    // The page reads like Telegram: the menu keyboard takes a modest share of the 950-px
+    // window, the chat stays at its newest message after the keyboard came, timestamps sit
+    // inside their bubbles.
+    page.expect("consumer", &ru("menu.title")).await;
+    page.until("(k => !k.hidden && k.getBoundingClientRect().height < window.innerHeight * 0.3)(document.querySelector('#consumer .keyboard'))")
+        .await;
+    page.until(AT_BOTTOM_CONSUMER).await;
+    page.until(
+        "[...document.querySelectorAll('.bubble')].every(b => (m => !m || m.getBoundingClientRect().bottom <= b.getBoundingClientRect().bottom + 0.5)(b.querySelector('.meta')))",
+    )
+    .await;
+
+    // An appeal: the reply keyboard, then inline buttons; those under the short «Интерактивные
+    // сервисы» keep a readable width.
     page.key(&ru("menu.services")).await;
+    page.expect("consumer", &ru("services.title")).await;
+    page.until("[...document.querySelectorAll('#consumer .msg.with-kb .inline-kb')].every(k => k.getBoundingClientRect().width >= 280)")
+        .await;
     page.press("consumer", &ru("ticket.new.appeal")).await;
     page.press("consumer", &ru("topic.appeal.charges")).await;
     page.expect("consumer", "Опишите вопрос").await;
@@ -295,6 +311,33 @@ async fn a_newcomer_registers_files_an_appeal_and_the_operator_answers_in_the_br
     page.expect("consumer", &ru("common.saved")).await;
     page.expect("consumer", "+79000001001").await;
 
+    // A reload: the history comes back at its newest message (pictures loaded), and the
+    // notices of pressed buttons are not shown again.
+    page.c.refresh().await.unwrap();
+    page.c
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#status[data-state=live]"))
+        .await
+        .expect("the page reconnects");
+    page.expect("consumer", "+79000001001").await;
+    page.until("[...document.querySelectorAll('#group img.photo')].every(i => i.complete && i.naturalWidth === 1)")
+        .await;
+    page.until(AT_BOTTOM_CONSUMER).await;
+    page.until("(b => b.scrollHeight - b.scrollTop - b.clientHeight < 2)(document.querySelector('#group .messages'))")
+        .await;
+    assert_eq!(
+        page.c
+            .execute(
+                "return [...document.querySelectorAll('.toast')].every(t => t.hidden)",
+                vec![]
+            )
+            .await
+            .unwrap(),
+        serde_json::json!(true),
+        "no toast replayed after a reload"
+    );
+
     let png = page.c.screenshot().await.unwrap();
     assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
     let target = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -306,6 +349,10 @@ async fn a_newcomer_registers_files_an_appeal_and_the_operator_answers_in_the_br
     page.c.close().await.unwrap();
     sandbox.stop().await.unwrap();
 }
+
+/// The consumer's chat shows its newest message.
+const AT_BOTTOM_CONSUMER: &str =
+    "(b => b.scrollHeight - b.scrollTop - b.clientHeight < 2)(document.querySelector('#consumer .messages'))";
 
 /// One HTTP/1.1 exchange over a fresh connection: status, head, body.
 /// A request as the page makes it: to its own address, POSTs with its own origin.

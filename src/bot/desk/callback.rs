@@ -120,6 +120,21 @@ async fn act(deps: &Deps, c: &Card, item: ItemRef, op: i64, action: DeskAction) 
                 .set_meter_request_status(item.id, status, None, None, &n, now)
                 .await?;
         }
+        (ItemKind::Meter, DeskAction::Done) => {
+            let n = notices(
+                &deps.store,
+                &deps.config,
+                c.account_id,
+                "desk.push.meter_accepted",
+                &c.number,
+                None,
+                Cb::Meter(item.id),
+            )
+            .await?;
+            if !deps.store.accept_meter(item.id, &n, now).await? {
+                return Ok(Answer::Only(i18n::t(loc, "desk.meter_accepted_already")));
+            }
+        }
         (ItemKind::Connection, DeskAction::Status(status)) => {
             deps.store.set_pending(op, item, action, now).await?;
             let status = i18n::t(loc, &format!("conn.status.{status}"));

@@ -37,6 +37,7 @@ pub async fn command(ctx: &Ctx, name: &str, arg: &str) -> Result<bool, HandlerEr
                     ),
                     ItemKind::MeterRequest => (format!("req_kind.{}", r.sub), format!("req_status.{}", r.status)),
                     ItemKind::Connection => (format!("conn.kind.{}", r.sub), format!("conn.status.{}", r.status)),
+                    ItemKind::Meter => ("desk.new_meter".to_owned(), format!("review.{}", r.status)),
                 };
                 text.push_str(&format!(
                     "\n{overdue}{} · {} · {} · {}",

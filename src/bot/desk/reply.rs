@@ -129,6 +129,7 @@ async fn answer(deps: &Deps, msg: &Message, item: ItemRef, op: i64) -> HandlerRe
         ItemKind::Ticket => reply.to_ticket(deps).await?,
         ItemKind::MeterRequest => reply.to_meter_request(deps, pending).await?,
         ItemKind::Connection => reply.to_application(deps, pending).await?,
+        ItemKind::Meter => reply.to_meter(deps).await?,
     };
     tell_group(deps, msg.chat.id, msg.id, &i18n::t(&loc, confirmation), Some(item)).await?;
     desk(deps, msg.chat.id).refresh_card(item).await?;
@@ -291,6 +292,22 @@ impl Reply<'_> {
         deps.store
             .complete_verification(self.item.id, date, self.files, &n, self.now)
             .await?;
+        Ok("desk.sent")
+    }
+
+    /// A reply on a new meter's card: the operators' question or remark, to the consumer.
+    async fn to_meter(&self, deps: &Deps) -> Result<&'static str, HandlerError> {
+        let n = notices(
+            &deps.store,
+            &deps.config,
+            self.c.account_id,
+            "desk.push.meter_comment",
+            &self.c.number,
+            self.text,
+            Cb::Meter(self.item.id),
+        )
+        .await?;
+        deps.store.tell_about_meter(&n, self.now).await?;
         Ok("desk.sent")
     }
 

@@ -5,6 +5,7 @@ use crate::bot::deps::HandlerError;
 use crate::bot::outcome::Outcome;
 use crate::bot::ui::{self, esc};
 use crate::callback::Cb;
+use crate::domain::items::MeterReview;
 use crate::domain::meters::{self, Verification};
 use crate::store::meters::{LastValue, Meter};
 use teloxide::types::InlineKeyboardButton;
@@ -113,6 +114,9 @@ pub async fn show_card(ctx: &Ctx, meter_id: i64) -> Result<Outcome> {
             ("verif_note", &verif),
         ],
     );
+    if m.review == MeterReview::Pending {
+        text.push_str(&ctx.t("meters.under_review"));
+    }
     text.push_str(&format!("\n\n<b>{}</b>", ctx.t("meters.last_readings")));
     for l in last.iter().filter(|l| l.meter_id == m.id) {
         let z = ui::zone_label(ctx.loc, m.zones, l.zone);

@@ -466,7 +466,10 @@ async fn the_three_requests_with_attachments() {
             .fetch_one(&store.pool)
             .await
             .unwrap();
-    assert_eq!(queued, 3, "each request waits for the operators' desk");
+    assert_eq!(
+        queued, 4,
+        "each request waits for the operators' desk, and the new meter's card"
+    );
     // The card lists them with their status.
     c.press(&sent, &ru("meters.to_card"));
     let card = c.expect("Заявки").await;

@@ -2,6 +2,7 @@ mod accounts;
 pub mod connection;
 mod desk;
 mod login;
+mod meter_review;
 pub mod meters;
 mod profile;
 mod registration;

@@ -111,3 +111,37 @@ async fn a_main_menu_button_in_a_dialogue_opens_its_section_and_is_never_an_answ
         .unwrap();
     assert_eq!(n, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn back_on_the_first_readings_step_returns_to_the_card_and_zones_read_apart() {
+    let app = TestApp::spawn().await;
+    let mut c = app.user(12_004);
+    register_confirmed(&app, &mut c, &IVANOV).await;
+    let two_zones = super::meters::NewMeter {
+        serial: "EL-2002",
+        zones: Some("add.zones.2"),
+        initial: &["100", "50"],
+        ..super::meters::FLAT_ELECTRIC
+    };
+    let card = super::meters::add_meter(&mut c, &two_zones).await;
+    // The zone is a word of its own: «… при установке T1 (день), …».
+    let initial: Vec<String> = app
+        .api
+        .events_for(c.id())
+        .iter()
+        .filter_map(|e| match e {
+            tgmock::Event::Sent(m) if m.text.contains("при установке") => Some(m.text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        initial
+            .iter()
+            .any(|t| t.contains(&format!("при установке {}", ru("zone.two.t1")))),
+        "{initial:?}"
+    );
+    c.press(&card, &ru("meters.send"));
+    let q = c.expect("Введите показание").await;
+    c.press(&q, &ru("common.back"));
+    c.expect("Заводской номер: EL-2002").await;
+}
