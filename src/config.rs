@@ -147,6 +147,11 @@ pub struct Config {
     /// has no limits (tests).
     #[arg(long, env = "TELEGRAM_LIMITS", default_value = "on", value_parser = ["on", "off"], global = true)]
     pub telegram_limits: String,
+
+    /// Log lines as text, or as one JSON object a line for log collectors (`json`): each line
+    /// of a handled update carries its `update` id and `chat`.
+    #[arg(long, env = "LOG_FORMAT", default_value = "text", value_parser = ["text", "json"], global = true)]
+    pub log_format: String,
 }
 
 impl Config {

@@ -4,6 +4,7 @@ rust_i18n::i18n!("locales", fallback = "ru");
 
 pub mod bot;
 pub mod callback;
+pub mod check;
 pub mod cli;
 pub mod clock;
 pub mod config;

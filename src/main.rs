@@ -58,6 +58,14 @@ enum Command {
         #[arg(long)]
         fresh: bool,
     },
+    /// Verify the configuration without starting: the token (getMe), the database (opens,
+    /// migrations, writable), e-mail (SMTP connects and greets; no letter unless asked), the
+    /// operators' group (the bot is in it and may post). Exit code 1 on any ✗.
+    Check {
+        /// Also send a test letter to this address.
+        #[arg(long, value_name = "ADDRESS")]
+        send_test_mail: Option<String>,
+    },
     /// Apply database migrations and exit.
     Migrate,
     /// The utility's operators: who may answer in the operators' group.
@@ -130,12 +138,16 @@ fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
     // Logs go to standard error: standard output carries exports.
-    tracing_subscriber::fmt()
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into());
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .init();
+        .with_env_filter(filter);
+    if cli.config.log_format == "json" {
+        // The update's span (its id, the chat) on every line, flattened for collectors.
+        logs.json().with_current_span(true).with_span_list(false).init();
+    } else {
+        logs.init();
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -220,6 +232,11 @@ fn main() -> ExitCode {
                 let store = kabinet::store::Store::connect(&cli.config.database_url).await?;
                 store.backup(&file.display().to_string()).await?;
                 eprintln!("backup written to {}", file.display());
+                Ok(())
+            }
+            Command::Check { send_test_mail } => {
+                let ok = kabinet::check::run(&cli.config, send_test_mail.as_deref(), std::io::stdout().lock()).await?;
+                anyhow::ensure!(ok, "some checks failed (✗ above)");
                 Ok(())
             }
             Command::Migrate => {

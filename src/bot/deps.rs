@@ -8,6 +8,7 @@ use crate::telegram::{SendError, Telegram};
 use std::sync::Arc;
 use teloxide::types::Update;
 use tokio::sync::Notify;
+use tracing::Instrument;
 
 pub struct Deps {
     pub store: Store,
@@ -44,12 +45,18 @@ pub async fn once(
     handle: impl std::future::Future<Output = Result<bool, HandlerError>>,
 ) -> HandlerResult {
     let id = i64::from(update.id.0);
-    if id <= deps.handled_before_start && deps.store.update_processed(id).await? {
-        tracing::info!(update = id, "already handled");
-        return Ok(());
+    // Every line logged while the update is handled carries its id and chat.
+    let span = tracing::info_span!("update", update = id, chat = update.chat().map(|c| c.id.0));
+    async move {
+        if id <= deps.handled_before_start && deps.store.update_processed(id).await? {
+            tracing::info!("already handled");
+            return Ok(());
+        }
+        if !handle.await? {
+            deps.store.mark_update_processed(id, deps.clock.now()).await?;
+        }
+        Ok(())
     }
-    if !handle.await? {
-        deps.store.mark_update_processed(id, deps.clock.now()).await?;
-    }
-    Ok(())
+    .instrument(span)
+    .await
 }

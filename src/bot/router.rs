@@ -15,7 +15,6 @@ use std::sync::Arc;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
 use teloxide::types::{BotCommand, KeyboardRemove};
-use tracing::Instrument;
 
 pub fn schema() -> UpdateHandler<HandlerError> {
     dptree::entry()
@@ -93,42 +92,35 @@ async fn on_callback(update: Update, q: CallbackQuery, deps: Arc<Deps>) -> Handl
 }
 
 async fn on_message_inner(update_id: i64, msg: Message, deps: Arc<Deps>) -> Result<bool, HandlerError> {
-    let span = tracing::info_span!("message", chat = msg.chat.id.0, msg = msg.id.0);
-    async move {
-        let lang = msg.from.as_ref().and_then(|u| u.language_code.clone());
-        let mut ctx = context(update_id, deps, msg.chat.id, lang.as_deref()).await?;
-        if let Err(e) = route_message(&mut ctx, &msg).await {
-            apologise(&ctx, &e).await;
-        }
-        Ok(ctx.marked.into_inner())
+    // Logged within the update's span (`once`): its id and chat are on every line.
+    let lang = msg.from.as_ref().and_then(|u| u.language_code.clone());
+    let mut ctx = context(update_id, deps, msg.chat.id, lang.as_deref()).await?;
+    if let Err(e) = route_message(&mut ctx, &msg).await {
+        apologise(&ctx, &e).await;
     }
-    .instrument(span)
-    .await
+    tracing::debug!("message handled");
+    Ok(ctx.marked.into_inner())
 }
 
 async fn on_callback_inner(update_id: i64, q: CallbackQuery, deps: Arc<Deps>) -> Result<bool, HandlerError> {
     let Some(chat) = q.message.as_ref().map(|m| m.chat().id) else {
         return Ok(false);
     };
-    let span = tracing::info_span!("callback", chat = chat.0);
     // In a private chat only its owner can press its buttons; anything else is forged.
     let private = q.message.as_ref().is_some_and(|m| m.chat().is_private());
     if private && chat.0 != q.from.id.0 as i64 {
         tracing::warn!(from = q.from.id.0, "callback from someone else's private chat ignored");
         return Ok(false);
     }
-    async move {
-        let mut ctx = context(update_id, deps, chat, q.from.language_code.as_deref()).await?;
-        // Stop the button's spinner first; a refusal, if any, comes as a message.
-        ctx.tg().answer_callback(&q.id, None, false).await;
-        let cb = q.data.as_deref().and_then(Cb::decode);
-        if let Err(e) = route_callback(&mut ctx, cb).await {
-            apologise(&ctx, &e).await;
-        }
-        Ok(ctx.marked.into_inner())
+    let mut ctx = context(update_id, deps, chat, q.from.language_code.as_deref()).await?;
+    // Stop the button's spinner first; a refusal, if any, comes as a message.
+    ctx.tg().answer_callback(&q.id, None, false).await;
+    let cb = q.data.as_deref().and_then(Cb::decode);
+    if let Err(e) = route_callback(&mut ctx, cb).await {
+        apologise(&ctx, &e).await;
     }
-    .instrument(span)
-    .await
+    tracing::debug!("button handled");
+    Ok(ctx.marked.into_inner())
 }
 
 /// A command even where a password is expected: the menu's own commands, bare (all shorter

@@ -415,3 +415,34 @@ async fn a_meter_added_and_a_reading_sent() {
     c.send("1234,5");
     c.expect("Показания приняты").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_name_the_update_and_the_chat_on_each_line() {
+    let mut e = E2e::start(&[
+        ("LOG_TO_FILE", "1"),
+        ("LOG_FORMAT", "json"),
+        ("RUST_LOG", "info,kabinet=debug,sqlx=warn"),
+    ])
+    .await;
+    let mut c = e.user(20_301);
+    c.send("/start");
+    c.expect_key("start.welcome").await;
+    let (_, clean) = e.sigterm().await;
+    assert!(clean);
+    let log = std::fs::read_to_string(e.log_path()).unwrap();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|err| panic!("not JSON ({err}): {l}")))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["level"].is_string() && l["timestamp"].is_string())
+    );
+    let handled = lines
+        .iter()
+        .find(|l| l["fields"]["message"] == "message handled")
+        .unwrap_or_else(|| panic!("no line of the handled update in:\n{log}"));
+    assert_eq!(handled["span"]["chat"], 20_301, "{handled}");
+    assert!(handled["span"]["update"].as_i64().is_some(), "{handled}");
+}

@@ -1,6 +1,7 @@
 //! One integration test binary: flows through the real dispatcher schema, over HTTP to a local
 //! Bot API server, on real SQLite files with the real migrations.
 
+mod check;
 mod cli;
 mod delivery;
 mod e2e;

@@ -142,6 +142,8 @@ pub(crate) struct Inner {
     pub(crate) answered: HashSet<String>,
     /// Messages people sent (chat, message), which the bot may delete once.
     pub(crate) incoming: HashSet<(i64, i64)>,
+    /// Groups the server knows (`getChat`), with the bot's status in each (`getChatMember`).
+    pub(crate) groups: std::collections::HashMap<i64, (String, String)>,
 }
 
 /// How much a long-running server (the sandbox) remembers; tests keep everything.
@@ -396,6 +398,18 @@ impl MockBotApi {
     /// names the seconds until the call would pass.
     pub fn enforce_limits(&self, on: bool) {
         self.shared.faults.lock().unwrap().enforce_limits = on;
+    }
+
+    /// A group the bot was added to, with its title and the bot's status in it (`member`,
+    /// `administrator`, `restricted` — which may not post —, `left`, `kicked`). Others are
+    /// «chat not found» to `getChat` and `getChatMember`, as Telegram answers.
+    pub fn add_group(&self, chat_id: i64, title: &str, bot_status: &str) {
+        self.shared
+            .inner
+            .lock()
+            .unwrap()
+            .groups
+            .insert(chat_id, (title.to_owned(), bot_status.to_owned()));
     }
 
     /// How many calls were answered 429 for going over the limits.

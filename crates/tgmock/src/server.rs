@@ -84,6 +84,7 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<S
             "supports_inline_queries": false, "can_connect_to_business": false, "has_main_web_app": false
         })),
         "deletewebhook" | "setmycommands" => ok(json!(true)),
+        "getchat" | "getchatmember" => group_info(&shared, &lower, chat_id, &params),
         "answercallbackquery" => answer_callback(&shared, &params),
         "getwebhookinfo" => ok(json!({ "url": "", "has_custom_certificate": false, "pending_update_count": 0 })),
         "getupdates" => get_updates(&shared, &params).await,
@@ -320,4 +321,42 @@ async fn get_updates(shared: &Shared, params: &Value) -> Response {
         }
         let _ = tokio::time::timeout_at(deadline, notified).await;
     }
+}
+
+/// `getChat` / `getChatMember` of a group the server knows; Telegram's refusal otherwise.
+fn group_info(shared: &Shared, method: &str, chat_id: i64, params: &Value) -> Response {
+    let Some((title, status)) = shared.inner.lock().unwrap().groups.get(&chat_id).cloned() else {
+        return rules::bad_request("chat not found");
+    };
+    if method == "getchat" {
+        return ok(json!({
+            "id": chat_id, "type": "supergroup", "title": title,
+            "accent_color_id": 0, "max_reaction_count": 11,
+            "accepted_gift_types": { "unlimited_gifts": false, "limited_gifts": false, "unique_gifts": false, "premium_subscription": false }
+        }));
+    }
+    if params["user_id"].as_i64() != Some(crate::BOT_ID) {
+        return rules::bad_request("user not found");
+    }
+    let user = json!({ "id": crate::BOT_ID, "is_bot": true, "first_name": "Kabinet", "username": crate::BOT_USERNAME });
+    let member = match status.as_str() {
+        "restricted" => json!({
+            "user": user, "status": "restricted", "until_date": 0, "is_member": true,
+            "can_send_messages": false, "can_send_audios": false, "can_send_documents": false,
+            "can_send_photos": false, "can_send_videos": false, "can_send_video_notes": false,
+            "can_send_voice_notes": false, "can_send_polls": false, "can_send_other_messages": false,
+            "can_add_web_page_previews": false, "can_change_info": false, "can_invite_users": false,
+            "can_pin_messages": false, "can_manage_topics": false
+        }),
+        "administrator" => json!({
+            "user": user, "status": "administrator", "can_be_edited": false, "is_anonymous": false,
+            "can_manage_chat": true, "can_delete_messages": true, "can_manage_video_chats": false,
+            "can_restrict_members": false, "can_promote_members": false, "can_change_info": false,
+            "can_invite_users": true, "can_post_stories": false, "can_edit_stories": false,
+            "can_delete_stories": false, "can_pin_messages": true
+        }),
+        "kicked" => json!({ "user": user, "status": "kicked", "until_date": 0 }),
+        other => json!({ "user": user, "status": other }),
+    };
+    ok(member)
 }
