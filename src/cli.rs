@@ -127,6 +127,64 @@ pub fn cell(value: &str) -> String {
     }
 }
 
+/// `kabinet restore <file>`: the database replaced by a backup (`kabinet backup`'s copy or a
+/// scheduled `.db.gz`), only while no bot runs on it; the database it replaces is kept beside it.
+pub async fn restore(
+    config: &crate::config::Config,
+    file: &std::path::Path,
+) -> anyhow::Result<Option<std::path::PathBuf>> {
+    use crate::store::health::{lock_database, lock_path};
+    let url = &config.database_url;
+    anyhow::ensure!(file.exists(), "{} does not exist", file.display());
+    let _lock = lock_database(url)
+        .map_err(|e| anyhow::anyhow!("{e}: stop the bot first (e.g. systemctl stop kabinet), then restore"))?;
+    let db = lock_path(url)
+        .and_then(|l| {
+            l.to_str()
+                .map(|s| std::path::PathBuf::from(s.trim_end_matches(".lock")))
+        })
+        .context("DATABASE_URL is not a database file")?;
+    let mut staged = db.clone().into_os_string();
+    staged.push(".restoring");
+    let staged = std::path::PathBuf::from(staged);
+    let (from, to) = (file.to_owned(), staged.clone());
+    tokio::task::spawn_blocking(move || crate::worker::backup::unpack(&from, &to)).await??;
+    // The copy must be a whole, readable database of a version this binary knows.
+    {
+        let copy = Store::connect_existing(&format!("sqlite://{}", staged.display())).await?;
+        anyhow::ensure!(
+            copy.intact().await.unwrap_or(false),
+            "{} is not an intact SQLite database",
+            file.display()
+        );
+        let m = copy.migration_state().await?;
+        anyhow::ensure!(
+            m.unknown == 0,
+            "the backup was made by a newer version of kabinet: restore it with that version"
+        );
+        copy.pool.close().await;
+    }
+    let mut kept = None;
+    if db.exists() {
+        let current = Store::connect_existing(url).await?;
+        current.checkpoint().await?;
+        current.pool.close().await;
+        let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+        let mut name = db.clone().into_os_string();
+        name.push(format!(".before-restore-{stamp}"));
+        let before = std::path::PathBuf::from(name);
+        std::fs::rename(&db, &before)?;
+        kept = Some(before);
+    }
+    for ext in ["-wal", "-shm"] {
+        let mut side = db.clone().into_os_string();
+        side.push(ext);
+        let _ = std::fs::remove_file(std::path::PathBuf::from(side));
+    }
+    std::fs::rename(&staged, &db)?;
+    Ok(kept)
+}
+
 #[cfg(test)]
 mod tests {
     use super::cell;

@@ -148,6 +148,18 @@ pub struct Config {
     #[arg(long, env = "TELEGRAM_LIMITS", default_value = "on", value_parser = ["on", "off"], global = true)]
     pub telegram_limits: String,
 
+    /// A folder for scheduled backups (consistent online copies, gzip-compressed). Unset: no
+    /// scheduled backups (`kabinet backup` still works).
+    #[arg(long, env = "BACKUP_DIR", global = true)]
+    pub backup_dir: Option<PathBuf>,
+    /// Hours between scheduled backups (fractions allowed); one is taken at start when the
+    /// newest is older than this.
+    #[arg(long, env = "BACKUP_EVERY_HOURS", default_value_t = 24.0, global = true)]
+    pub backup_every_hours: f64,
+    /// How many scheduled backups to keep (the oldest go first).
+    #[arg(long, env = "BACKUP_KEEP", default_value_t = 14, global = true)]
+    pub backup_keep: usize,
+
     /// Log lines as text, or as one JSON object a line for log collectors (`json`): each line
     /// of a handled update carries its `update` id and `chat`.
     #[arg(long, env = "LOG_FORMAT", default_value = "text", value_parser = ["text", "json"], global = true)]

@@ -99,6 +99,9 @@ impl Application {
     /// Polls for updates until `shutdown` resolves, then lets in-flight updates finish and
     /// stops the outbox worker.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        // Held while the bot runs: `kabinet restore` refuses to replace this database meanwhile.
+        let _lock = store::health::lock_database(&self.config.database_url)
+            .with_context(|| format!("DATABASE_URL={}", self.config.database_url))?;
         let wake = Arc::new(Notify::new());
         let stop_tx = self.stopping.clone();
         let stop_rx = stop_tx.subscribe();
@@ -135,6 +138,17 @@ impl Application {
             }
             .run(stop_rx.clone()),
         );
+        let backups = self.config.backup_dir.clone().map(|dir| {
+            let every = std::time::Duration::from_secs_f64(self.config.backup_every_hours.max(0.0001) * 3600.0);
+            tokio::spawn(worker::backup::run(
+                self.store.clone(),
+                self.clock.clone(),
+                dir,
+                every,
+                self.config.backup_keep,
+                stop_rx.clone(),
+            ))
+        });
         let stop_rx_listener = stop_rx.clone();
         let worker = tokio::spawn(worker.run(stop_rx));
 
@@ -191,6 +205,9 @@ impl Application {
         let _ = worker.await;
         let _ = reminders.await;
         let _ = maintenance.await;
+        if let Some(b) = backups {
+            let _ = b.await;
+        }
         tracing::info!("stopped");
         Ok(())
     }

@@ -88,6 +88,9 @@ enum Command {
         /// Where to write the copy; must not exist yet.
         file: std::path::PathBuf,
     },
+    /// Replace the database by a backup (a `kabinet backup` copy or a scheduled .db.gz).
+    /// Refuses while the bot runs on it; the replaced database is kept beside it.
+    Restore { file: std::path::PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -237,6 +240,17 @@ fn main() -> ExitCode {
             Command::Check { send_test_mail } => {
                 let ok = kabinet::check::run(&cli.config, send_test_mail.as_deref(), std::io::stdout().lock()).await?;
                 anyhow::ensure!(ok, "some checks failed (✗ above)");
+                Ok(())
+            }
+            Command::Restore { file } => {
+                match kabinet::cli::restore(&cli.config, &file).await? {
+                    Some(kept) => eprintln!(
+                        "restored from {}; the database it replaced is kept as {}",
+                        file.display(),
+                        kept.display()
+                    ),
+                    None => eprintln!("restored from {}", file.display()),
+                }
                 Ok(())
             }
             Command::Migrate => {

@@ -15,7 +15,58 @@ pub struct MigrationState {
     pub applied: usize,
 }
 
+/// The lock file beside a database file, held by the running bot (`kabinet restore` will not
+/// replace a database in use). None for an in-memory database.
+pub fn lock_path(url: &str) -> Option<std::path::PathBuf> {
+    let opts = SqliteConnectOptions::from_str(url).ok()?;
+    let file = opts.get_filename();
+    if file.as_os_str().is_empty() || file.to_string_lossy().contains(":memory:") {
+        return None;
+    }
+    let mut name = file.as_os_str().to_owned();
+    name.push(".lock");
+    Some(std::path::PathBuf::from(name))
+}
+
+/// Takes the database's lock for as long as the returned file lives; an error when another
+/// process holds it.
+pub fn lock_database(url: &str) -> std::io::Result<Option<std::fs::File>> {
+    let Some(path) = lock_path(url) else {
+        return Ok(None);
+    };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Err(std::io::Error::new(
+            std::io::ErrorKind::WouldBlock,
+            format!(
+                "{} is locked: a kabinet process is running on this database",
+                path.display()
+            ),
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
+}
+
 impl Store {
+    /// `PRAGMA integrity_check` says «ok».
+    pub async fn intact(&self) -> Result<bool> {
+        let (answer,): (String,) = sqlx::query_as("PRAGMA integrity_check").fetch_one(&self.pool).await?;
+        Ok(answer == "ok")
+    }
+
+    /// Folds the write-ahead log into the file (before the file is moved).
+    pub async fn checkpoint(&self) -> Result<()> {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Opens an existing database file only (an error if there is none), without migrating.
     pub async fn connect_existing(url: &str) -> Result<Self> {
         let opts = SqliteConnectOptions::from_str(url)?.create_if_missing(false);

@@ -1,5 +1,6 @@
-//! Background work: the outbox delivery worker.
+//! Background work: the outbox delivery, reminders, housekeeping and scheduled backups.
 
+pub mod backup;
 pub mod maintenance;
 pub mod outbox;
 pub mod reminders;

@@ -446,3 +446,70 @@ async fn json_logs_name_the_update_and_the_chat_on_each_line() {
     assert_eq!(handled["span"]["chat"], 20_301, "{handled}");
     assert!(handled["span"]["update"].as_i64().is_some(), "{handled}");
 }
+
+/// `kabinet <args>` on this database, as the back office runs it.
+async fn back_office(e: &E2e, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_kabinet"))
+        .args(["--database-url", &e.db_url()])
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .env_remove("BACKUP_DIR")
+        .output()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduled_backups_and_a_restore_that_waits_for_the_bot_to_stop() {
+    let mut e = E2e::prepare(&[]).await;
+    let dir = e.dir.path().join("backups");
+    e.set_env("BACKUP_DIR", Some(dir.to_str().unwrap()));
+    e.set_env("BACKUP_KEEP", Some("3"));
+    e.spawn();
+    let mut c = e.user(20_501);
+    c.send("/start");
+    c.expect_key("start.welcome").await;
+    // The first backup is taken at start (none was there), compressed.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let backup = loop {
+        if let Some(b) = kabinet::worker::backup::backups_in(&dir).pop() {
+            break b;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no backup in {}", dir.display());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(&std::fs::read(&backup).unwrap()[..2], &[0x1f, 0x8b], "gzip");
+
+    // A change after it; a restore while the bot runs is refused and changes nothing.
+    assert!(back_office(&e, &["operator", "add", "555"]).await.status.success());
+    let refused = back_office(&e, &["restore", backup.to_str().unwrap()]).await;
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("stop the bot first"));
+
+    // Stopped: the restore puts the backup in place and keeps what it replaced.
+    let (_, clean) = e.sigterm().await;
+    assert!(clean);
+    let restored = back_office(&e, &["restore", backup.to_str().unwrap()]).await;
+    assert!(
+        restored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restored.stderr)
+    );
+    let list = back_office(&e, &["operator", "list"]).await;
+    assert!(
+        !String::from_utf8_lossy(&list.stdout).contains("555"),
+        "the later change is gone"
+    );
+    assert!(
+        std::fs::read_dir(e.dir.path()).unwrap().any(|f| f
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains(".before-restore-")),
+        "the replaced database is kept"
+    );
+    // And the bot runs on it.
+    e.spawn();
+    c.send("/menu");
+    c.expect_key("start.welcome").await;
+}
