@@ -148,6 +148,11 @@ pub struct Config {
     #[arg(long, env = "TELEGRAM_LIMITS", default_value = "on", value_parser = ["on", "off"], global = true)]
     pub telegram_limits: String,
 
+    /// Where to serve /healthz, /readyz and /metrics (Prometheus), e.g. 127.0.0.1:9090. Unset:
+    /// not served. Keep it on loopback or a private network.
+    #[arg(long, env = "METRICS_LISTEN", global = true)]
+    pub metrics_listen: Option<std::net::SocketAddr>,
+
     /// A folder for scheduled backups (consistent online copies, gzip-compressed). Unset: no
     /// scheduled backups (`kabinet backup` still works).
     #[arg(long, env = "BACKUP_DIR", global = true)]

@@ -14,6 +14,7 @@ pub mod failpoint;
 pub mod i18n;
 pub mod listener;
 pub mod mail;
+pub mod metrics;
 pub mod password;
 pub mod policy;
 #[cfg(feature = "sandbox")]
@@ -149,6 +150,17 @@ impl Application {
                 stop_rx.clone(),
             ))
         });
+        let health = self.config.metrics_listen.map(|addr| {
+            let mut stop = stop_rx.clone();
+            let served = metrics::serve(addr, self.store.clone(), self.bot.clone(), async move {
+                let _ = stop.wait_for(|s| *s).await;
+            });
+            tokio::spawn(async move {
+                if let Err(e) = served.await {
+                    tracing::error!(error = %e, %addr, "health and metrics not served (METRICS_LISTEN)");
+                }
+            })
+        });
         let stop_rx_listener = stop_rx.clone();
         let worker = tokio::spawn(worker.run(stop_rx));
 
@@ -207,6 +219,9 @@ impl Application {
         let _ = maintenance.await;
         if let Some(b) = backups {
             let _ = b.await;
+        }
+        if let Some(h) = health {
+            let _ = h.await;
         }
         tracing::info!("stopped");
         Ok(())

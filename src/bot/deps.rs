@@ -47,7 +47,13 @@ pub async fn once(
     let id = i64::from(update.id.0);
     // Every line logged while the update is handled carries its id and chat.
     let span = tracing::info_span!("update", update = id, chat = update.chat().map(|c| c.id.0));
-    async move {
+    let kind = match &update.kind {
+        teloxide::types::UpdateKind::Message(_) => "message",
+        teloxide::types::UpdateKind::CallbackQuery(_) => "callback",
+        _ => "other",
+    };
+    let started = std::time::Instant::now();
+    let result = async move {
         if id <= deps.handled_before_start && deps.store.update_processed(id).await? {
             tracing::info!("already handled");
             return Ok(());
@@ -58,5 +64,12 @@ pub async fn once(
         Ok(())
     }
     .instrument(span)
-    .await
+    .await;
+    let m = crate::metrics::get();
+    m.update(kind);
+    m.handler_seconds.observe(started.elapsed().as_secs_f64());
+    if result.is_err() {
+        m.errors.inc();
+    }
+    result
 }

@@ -78,6 +78,7 @@ async fn context(update_id: i64, deps: Arc<Deps>, chat: ChatId, lang: Option<&st
 /// Every failure ends in a sentence for the person, not in silence.
 async fn apologise(ctx: &Ctx, e: &HandlerError) {
     tracing::error!(error = %e, "update failed");
+    crate::metrics::get().errors.inc();
     let _ = ctx.say(ctx.t("common.error")).await;
 }
 

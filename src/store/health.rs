@@ -111,3 +111,27 @@ impl Store {
         Ok(())
     }
 }
+
+/// The outbox of one channel, for /metrics.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxHealth {
+    pub channel: String,
+    pub pending: i64,
+    pub failed: i64,
+    /// When the oldest pending row was queued.
+    pub oldest: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Store {
+    pub async fn outbox_health(&self) -> Result<Vec<OutboxHealth>> {
+        Ok(sqlx::query_as(
+            "SELECT channel,
+                    SUM(status = 'pending') AS pending,
+                    SUM(status = 'failed') AS failed,
+                    MIN(CASE WHEN status = 'pending' THEN created_at END) AS oldest
+             FROM outbox WHERE status != 'done' GROUP BY channel",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}

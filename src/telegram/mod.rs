@@ -365,7 +365,12 @@ impl Telegram {
             if limited {
                 self.wait_turn(chat, priority).await?;
             }
-            let error = match make().await {
+            let answer = make().await;
+            // An answer of Telegram's own (not a network failure): the Bot API is reachable.
+            if !matches!(&answer, Err(RequestError::Network(_) | RequestError::Io(_))) {
+                crate::metrics::get().bot_api_answered();
+            }
+            let error = match answer {
                 Ok(v) => {
                     if limited {
                         c.sent.fetch_add(1, Ordering::Relaxed);
@@ -377,6 +382,10 @@ impl Telegram {
             match error {
                 Err(retry_after) => {
                     c.too_many_requests.fetch_add(1, Ordering::Relaxed);
+                    crate::metrics::get().telegram_429.inc();
+                    crate::metrics::get()
+                        .telegram_429_wait_seconds
+                        .inc_by(retry_after.as_secs_f64());
                     self.inner.limiter.freeze(chat.0, retry_after);
                     tracing::warn!(chat = chat.0, method, ?retry_after, "429 from Telegram: waiting");
                     waited += retry_after;

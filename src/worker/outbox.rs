@@ -152,14 +152,18 @@ impl OutboxWorker {
     /// (stopping).
     async fn deliver(&self, row: OutboxRow) -> crate::store::Result<bool> {
         let outcome = match row.message() {
-            Ok(OutboxMessage::Email { to, subject, body }) => match self.mailer.send(&to, &subject, &body).await {
-                Ok(()) => Outcome::Done,
-                Err(crate::mail::MailError::Address(_)) => Outcome::Permanent("bad address".into()),
-                Err(e) => Outcome::Retry {
-                    after_secs: 0,
-                    error: e.to_string(),
-                },
-            },
+            Ok(OutboxMessage::Email { to, subject, body }) => {
+                let sent = self.mailer.send(&to, &subject, &body).await;
+                crate::metrics::get().email(sent.is_ok());
+                match sent {
+                    Ok(()) => Outcome::Done,
+                    Err(crate::mail::MailError::Address(_)) => Outcome::Permanent("bad address".into()),
+                    Err(e) => Outcome::Retry {
+                        after_secs: 0,
+                        error: e.to_string(),
+                    },
+                }
+            }
             Ok(OutboxMessage::Telegram {
                 chat_id,
                 text,

@@ -95,6 +95,7 @@ pub async fn run_once(store: &Store, config: &Config, clock: &Clock) -> crate::s
         queued += messages.len();
         store.record_reminders("verification", &sent, &messages, now).await?;
     }
+    crate::metrics::get().reminders.inc_by(queued as u64);
     Ok(queued)
 }
 

@@ -513,3 +513,72 @@ async fn scheduled_backups_and_a_restore_that_waits_for_the_bot_to_stop() {
     c.send("/menu");
     c.expect_key("start.welcome").await;
 }
+
+/// One plain HTTP/1.1 GET: (status, body).
+async fn http_get(addr: &str, path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).await.unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// The value of a sample line `name{labels} value` (0 when absent).
+fn sample(metrics: &str, line_start: &str) -> f64 {
+    metrics
+        .lines()
+        .find(|l| l.starts_with(line_start))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_and_metrics_follow_what_the_bot_does() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let e = E2e::start(&[("METRICS_LISTEN", &addr)]).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while tokio::net::TcpStream::connect(&addr).await.is_err() {
+        assert!(tokio::time::Instant::now() < deadline, "nothing listens on {addr}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(http_get(&addr, "/healthz").await.0, 200);
+    let (_, before) = http_get(&addr, "/metrics").await;
+
+    // A registration: updates handled, a letter sent.
+    let mut c = e.user(20_601);
+    register(&e, &mut c).await;
+    let (status, ready) = http_get(&addr, "/readyz").await;
+    assert_eq!(status, 200, "{ready}");
+    let (status, after) = http_get(&addr, "/metrics").await;
+    assert_eq!(status, 200);
+    let updates = "kabinet_updates_total{kind=\"message\"}";
+    assert!(sample(&after, updates) > sample(&before, updates), "{after}");
+    let callbacks = "kabinet_updates_total{kind=\"callback\"}";
+    assert!(sample(&after, callbacks) >= 1.0, "{after}");
+    assert!(sample(&after, "kabinet_handler_seconds_count") >= 3.0, "{after}");
+    // The confirmation letter went out (the outbox delivers it within a moment).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let (_, m) = http_get(&addr, "/metrics").await;
+        if sample(&m, "kabinet_emails_total{result=\"sent\"}") >= 1.0 {
+            assert!(m.contains("kabinet_open_items{kind=\"ticket\"} 0"), "{m}");
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no e-mail counted: {m}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
