@@ -4,6 +4,7 @@
 mod check;
 mod cli;
 mod delivery;
+mod deploy;
 mod e2e;
 pub mod flows;
 mod helpers;
