@@ -36,7 +36,7 @@ fn the_dockerfile_builds_with_the_pinned_rust_and_runs_unprivileged_with_a_healt
     );
     assert!(docker.contains("cargo build --release --locked"));
     assert!(docker.contains("FROM debian:bookworm-slim"));
-    let user = docker.lines().filter_map(|l| l.strip_prefix("USER ")).last().unwrap();
+    let user = docker.lines().rev().find_map(|l| l.strip_prefix("USER ")).unwrap();
     assert!(user != "root" && user != "0", "runs as {user}");
     assert!(docker.contains("VOLUME [\"/data\"]"));
     assert!(docker.contains("HEALTHCHECK") && docker.contains("/healthz"));
