@@ -148,6 +148,18 @@ pub struct Config {
     #[arg(long, env = "TELEGRAM_LIMITS", default_value = "on", value_parser = ["on", "off"], global = true)]
     pub telegram_limits: String,
 
+    /// Receive updates by webhook at this public https URL (behind a reverse proxy that ends
+    /// TLS), e.g. https://bot.example.ru/tg. Unset: long polling (and any webhook is removed).
+    #[arg(long, env = "WEBHOOK_URL", global = true)]
+    pub webhook_url: Option<url::Url>,
+    /// Where the webhook server listens (the proxy's upstream), e.g. 127.0.0.1:8443.
+    #[arg(long = "listen", env = "WEBHOOK_LISTEN", global = true)]
+    pub webhook_listen: Option<std::net::SocketAddr>,
+    /// The secret Telegram sends with each webhook request (1–256 of A-Z, a-z, 0-9, _ and -).
+    /// Unset: a random one at each start.
+    #[arg(long, env = "WEBHOOK_SECRET", hide_env_values = true, global = true)]
+    pub webhook_secret: Option<String>,
+
     /// Where to serve /healthz, /readyz and /metrics (Prometheus), e.g. 127.0.0.1:9090. Unset:
     /// not served. Keep it on loopback or a private network.
     #[arg(long, env = "METRICS_LISTEN", global = true)]

@@ -21,6 +21,7 @@ pub mod policy;
 pub mod sandbox;
 pub mod store;
 pub mod telegram;
+pub mod webhook;
 pub mod wording;
 pub mod worker;
 
@@ -200,11 +201,27 @@ impl Application {
             // workers stop between deliveries; what is not sent stays queued.
             let _ = stop_workers.send(true);
         });
+        let webhook = match (&self.config.webhook_url, self.config.webhook_listen) {
+            (None, _) => None,
+            (Some(_), None) => {
+                anyhow::bail!("WEBHOOK_URL needs WEBHOOK_LISTEN (--listen): where the proxy passes the requests")
+            }
+            (Some(url), Some(listen)) => Some(listener::Webhook {
+                url: url.clone(),
+                listen,
+                secret: self
+                    .config
+                    .webhook_secret
+                    .clone()
+                    .unwrap_or_else(webhook::random_secret),
+            }),
+        };
         let updates = listener::listener(
             self.bot.clone(),
             self.store.clone(),
             self.clock.clone(),
             stop_rx_listener,
+            webhook,
         )
         .await?;
         dispatcher

@@ -1,10 +1,13 @@
-//! Updates from Telegram by long polling, each kept in the inbox before Telegram is told it
-//! arrived. teloxide's polling confirms a batch (the next `getUpdates` offset) while its
-//! updates are still being handled; kept first, an update the process took but never finished
-//! (a crash) is handled after the restart instead of being lost.
+//! Updates from Telegram by long polling or by webhook, each kept in the inbox before Telegram
+//! is told it arrived. teloxide's polling confirms a batch (the next `getUpdates` offset) while
+//! its updates are still being handled; a webhook request is answered 200 only after its update
+//! is kept. Kept first, an update the process took but never finished (a crash) is handled
+//! after the restart instead of being lost.
 
 use crate::clock::Clock;
 use crate::store::Store;
+pub use crate::webhook::Webhook;
+use crate::webhook::keep;
 use futures::StreamExt;
 use std::time::Duration;
 use teloxide::RequestError;
@@ -13,28 +16,22 @@ use teloxide::stop::StopToken;
 use teloxide::update_listeners::{AsUpdateStream, Polling, StatefulListener, UpdateListener};
 use tokio::sync::watch;
 
+/// Where updates come from.
+enum Source {
+    Polling(Box<Polling<Bot>>),
+    /// Updates the webhook server kept, and a stop token for teloxide (the stream ends with
+    /// `stopping` anyway).
+    Webhook(tokio::sync::mpsc::UnboundedReceiver<Update>, StopToken),
+}
+
 struct State {
-    polling: Polling<Bot>,
+    source: Source,
     /// Kept but never handled before this start: handled first.
     replay: Vec<Update>,
     store: Store,
     clock: Clock,
     /// Turns true when the process stops: the stream ends (what was taken is still handled).
     stopping: watch::Receiver<bool>,
-}
-
-/// Keeps an update in the inbox; a failure is logged (the update is still handled).
-async fn keep(store: &Store, clock: &Clock, update: &Update) {
-    let kept = match serde_json::to_string(update) {
-        Ok(json) => store
-            .inbox_received(i64::from(update.id.0), &json, clock.now())
-            .await
-            .map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
-    };
-    if let Err(e) = kept {
-        tracing::error!(error = %e, update = update.id.0, "an update could not be kept in the inbox");
-    }
 }
 
 /// The updates left unhandled by the last run, then long polling, until `stopping` turns true.
@@ -45,6 +42,7 @@ pub async fn listener(
     store: Store,
     clock: Clock,
     stopping: watch::Receiver<bool>,
+    webhook: Option<Webhook>,
 ) -> anyhow::Result<impl UpdateListener<Err = RequestError>> {
     let mut replay = Vec::new();
     for (id, json) in store.inbox_unhandled().await? {
@@ -59,43 +57,69 @@ pub async fn listener(
             "handling updates the last run took but did not finish"
         );
     }
-    let polling = Polling::builder(bot)
-        .timeout(Duration::from_secs(10))
-        .delete_webhook()
-        .await
-        .build();
+    let source = match webhook {
+        None => Source::Polling(Box::new(
+            // Polling removes a webhook a webhook-mode run left set.
+            Polling::builder(bot)
+                .timeout(Duration::from_secs(10))
+                .delete_webhook()
+                .await
+                .build(),
+        )),
+        Some(hook) => {
+            let rx = crate::webhook::start(&bot, &hook, store.clone(), clock.clone(), stopping.clone()).await?;
+            Source::Webhook(rx, teloxide::stop::mk_stop_token().0)
+        }
+    };
     let state = State {
-        polling,
+        source,
         replay,
         store,
         clock,
         stopping,
     };
     Ok(StatefulListener::new(state, updates, |st: &mut State| -> StopToken {
-        st.polling.stop_token()
+        match &mut st.source {
+            Source::Polling(p) => p.stop_token(),
+            Source::Webhook(_, token) => token.clone(),
+        }
     }))
 }
 
 /// The kept updates first, then what polling brings, each kept as it comes. Stopping ends
 /// polling, never a keeping in progress: a database call dropped half-way can lose the pool's
 /// one connection.
-fn updates(st: &mut State) -> impl futures::Stream<Item = Result<Update, RequestError>> + Send + '_ {
-    let replay = std::mem::take(&mut st.replay);
+fn updates(st: &mut State) -> futures::stream::BoxStream<'_, Result<Update, RequestError>> {
+    let replay = futures::stream::iter(std::mem::take(&mut st.replay).into_iter().map(Ok));
     let store = st.store.clone();
     let clock = st.clock.clone();
     let mut stopping = st.stopping.clone();
-    let polled = st.polling.as_stream().take_until(async move {
+    let stopped = async move {
         let _ = stopping.wait_for(|s| *s).await;
-    });
-    let live = polled.then(move |r: Result<Update, RequestError>| {
-        let store = store.clone();
-        let clock = clock.clone();
-        async move {
-            if let Ok(u) = &r {
-                keep(&store, &clock, u).await;
-            }
-            r
+    };
+    match &mut st.source {
+        Source::Polling(polling) => {
+            let live = polling
+                .as_stream()
+                .take_until(stopped)
+                .then(move |r: Result<Update, RequestError>| {
+                    let store = store.clone();
+                    let clock = clock.clone();
+                    async move {
+                        if let Ok(u) = &r {
+                            keep(&store, &clock, u).await;
+                        }
+                        r
+                    }
+                });
+            replay.chain(live).boxed()
         }
-    });
-    futures::stream::iter(replay.into_iter().map(Ok)).chain(live)
+        // Kept by the webhook server before it answered Telegram.
+        Source::Webhook(rx, _) => {
+            let live = futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
+                .map(Ok)
+                .take_until(stopped);
+            replay.chain(live).boxed()
+        }
+    }
 }

@@ -242,8 +242,66 @@ async fn dropped_connections_to_the_bot_api_are_survived() {
 async fn an_appeal_answered_in_the_operators_group_reaches_the_consumer() {
     let group_id = GROUP.to_string();
     let e = E2e::start(&[("OPERATOR_CHAT_ID", &group_id)]).await;
+    appeal_answered(&e).await;
+}
+
+/// The same main scenario with updates by webhook: Telegram (tgmock) posts each update with
+/// the secret token; a request without it is refused; back in polling mode the webhook goes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_main_scenario_by_webhook() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let url = format!("http://{listen}/tg");
+    let group_id = GROUP.to_string();
+    let mut e = E2e::start(&[
+        ("OPERATOR_CHAT_ID", &group_id),
+        ("WEBHOOK_URL", &url),
+        ("WEBHOOK_LISTEN", &listen),
+        ("WEBHOOK_SECRET", "s3cret-token"),
+    ])
+    .await;
+    appeal_answered(&e).await;
+    assert_eq!(e.api.webhook_url().as_deref(), Some(url.as_str()));
+    assert!(
+        e.api.calls("getUpdates").is_empty(),
+        "no polling while the webhook is set"
+    );
+    let set = e.api.calls("setWebhook");
+    assert_eq!(set[0]["secret_token"], "s3cret-token");
+    // Sent as a form field or JSON: either way, pending updates are kept.
+    assert_eq!(set[0]["drop_pending_updates"].to_string().trim_matches('"'), "false");
+    // A request that does not carry the secret: 401, nothing handled.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let body = r#"{"update_id":999999,"message":{"message_id":1,"date":0,"chat":{"id":1,"type":"private","first_name":"X"},"from":{"id":1,"is_bot":false,"first_name":"X"},"text":"/start"}}"#;
+    let mut s = tokio::net::TcpStream::connect(&listen).await.unwrap();
+    let req = format!(
+        "POST /tg HTTP/1.1\r\nHost: {listen}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    assert!(e.api.events_for(1).is_empty());
+    // Back to polling: the webhook is removed and updates come by getUpdates again.
+    let (_, clean) = e.sigterm().await;
+    assert!(clean);
+    e.set_env("WEBHOOK_URL", None);
+    e.set_env("WEBHOOK_LISTEN", None);
+    e.spawn();
+    let mut c = e.user(20_402);
+    c.send("/start");
+    c.expect_key("start.welcome").await;
+    assert_eq!(e.api.webhook_url(), None);
+}
+
+async fn appeal_answered(e: &E2e) {
     let mut c = e.user(20_401);
-    let letter = register(&e, &mut c).await;
+    let letter = register(e, &mut c).await;
     c.send(&code_in(&letter));
     c.expect_key("confirm.done").await;
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_kabinet"))

@@ -11,6 +11,7 @@ pub mod html;
 mod persona;
 mod rules;
 mod server;
+mod webhook;
 
 pub use axum::body::Bytes;
 pub use persona::TgUser;
@@ -144,6 +145,8 @@ pub(crate) struct Inner {
     pub(crate) incoming: HashSet<(i64, i64)>,
     /// Groups the server knows (`getChat`), with the bot's status in each (`getChatMember`).
     pub(crate) groups: std::collections::HashMap<i64, (String, String)>,
+    /// Set by `setWebhook`: updates are posted there, `getUpdates` refused.
+    pub(crate) webhook: Option<webhook::Hook>,
 }
 
 /// How much a long-running server (the sandbox) remembers; tests keep everything.
@@ -178,11 +181,13 @@ pub struct MockBotApi {
     shared: Arc<Shared>,
     port: u16,
     task: tokio::task::JoinHandle<()>,
+    hook_task: tokio::task::JoinHandle<()>,
 }
 
 impl Drop for MockBotApi {
     fn drop(&mut self) {
         self.task.abort();
+        self.hook_task.abort();
     }
 }
 
@@ -218,7 +223,13 @@ impl MockBotApi {
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Self { shared, port, task }
+        let hook_task = tokio::spawn(webhook::deliver(shared.clone()));
+        Self {
+            shared,
+            port,
+            task,
+            hook_task,
+        }
     }
 
     /// The address to give teloxide (`Bot::set_api_url`) or the binary (`TELOXIDE_API_URL`).
@@ -410,6 +421,17 @@ impl MockBotApi {
             .unwrap()
             .groups
             .insert(chat_id, (title.to_owned(), bot_status.to_owned()));
+    }
+
+    /// The webhook the bot set (its URL), if any.
+    pub fn webhook_url(&self) -> Option<String> {
+        self.shared
+            .inner
+            .lock()
+            .unwrap()
+            .webhook
+            .as_ref()
+            .map(|h| h.url.clone())
     }
 
     /// How many calls were answered 429 for going over the limits.

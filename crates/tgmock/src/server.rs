@@ -83,10 +83,29 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<S
             "can_join_groups": true, "can_read_all_group_messages": false,
             "supports_inline_queries": false, "can_connect_to_business": false, "has_main_web_app": false
         })),
-        "deletewebhook" | "setmycommands" => ok(json!(true)),
+        "setmycommands" => ok(json!(true)),
+        "setwebhook" => {
+            let url = params["url"].as_str().unwrap_or_default().to_owned();
+            let secret = params["secret_token"].as_str().map(str::to_owned);
+            shared.inner.lock().unwrap().webhook = Some(crate::webhook::Hook { url, secret });
+            shared.new_update.notify_waiters();
+            ok(json!(true))
+        }
+        "deletewebhook" => {
+            shared.inner.lock().unwrap().webhook = None;
+            ok(json!(true))
+        }
         "getchat" | "getchatmember" => group_info(&shared, &lower, chat_id, &params),
         "answercallbackquery" => answer_callback(&shared, &params),
-        "getwebhookinfo" => ok(json!({ "url": "", "has_custom_certificate": false, "pending_update_count": 0 })),
+        "getwebhookinfo" => {
+            let inner = shared.inner.lock().unwrap();
+            let url = inner.webhook.as_ref().map(|h| h.url.clone()).unwrap_or_default();
+            ok(json!({ "url": url, "has_custom_certificate": false, "pending_update_count": inner.updates.len() }))
+        }
+        "getupdates" if shared.inner.lock().unwrap().webhook.is_some() => rules::error(
+            409,
+            "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+        ),
         "getupdates" => get_updates(&shared, &params).await,
         "sendmessage" => {
             let m = BotMessage {
