@@ -4,7 +4,7 @@
 use super::finish::{self, Filed, Finish, FinishFor};
 use super::meters::{FileRef, insert_attachments, next_number};
 use super::outbox::{self, OutboxMessage};
-use super::tickets::{Attachment, DeliveredFile};
+use super::tickets::{Attachment, DeliveredFile, insert_delivered};
 use super::{Result, Store};
 use crate::domain::connection::ConnKind;
 use crate::domain::items::{ConnStatus, DeskEvent, DeskTarget, FileOwner};
@@ -281,22 +281,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         status_row(&mut tx, id, status, note, now).await?;
-        for f in issued {
-            insert_attachments(
-                &mut tx,
-                FileOwner::ConnectionIssued,
-                id,
-                std::slice::from_ref(&f.file),
-                now,
-            )
-            .await?;
-            if let Some(bytes) = f.content {
-                sqlx::query("UPDATE attachments SET content = ? WHERE id = last_insert_rowid()")
-                    .bind(bytes)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        }
+        insert_delivered(&mut tx, FileOwner::ConnectionIssued, id, issued, now).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -70,6 +70,26 @@ pub struct DeliveredFile<'a> {
     pub content: Option<&'a [u8]>,
 }
 
+/// Files the desk delivered, kept for `owner` with their bytes when it has them.
+pub(super) async fn insert_delivered(
+    conn: &mut sqlx::SqliteConnection,
+    owner: FileOwner,
+    owner_id: i64,
+    files: &[DeliveredFile<'_>],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for f in files {
+        insert_attachments(&mut *conn, owner, owner_id, std::slice::from_ref(&f.file), now).await?;
+        if let Some(bytes) = f.content {
+            sqlx::query("UPDATE attachments SET content = ? WHERE id = last_insert_rowid()")
+                .bind(bytes)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// What the person adds to a ticket: «Дополнить», or «Не решено» (`reopen`).
 #[derive(Debug, Clone, Copy)]
 pub struct UserMessage<'a> {
@@ -299,22 +319,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let msg = insert_message(&mut tx, ticket_id, Author::Operator, Some(operator_id), text, now).await?;
-        for f in files {
-            insert_attachments(
-                &mut tx,
-                FileOwner::TicketMessage,
-                msg,
-                std::slice::from_ref(&f.file),
-                now,
-            )
-            .await?;
-            if let Some(bytes) = f.content {
-                sqlx::query("UPDATE attachments SET content = ? WHERE id = last_insert_rowid()")
-                    .bind(bytes)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        }
+        insert_delivered(&mut tx, FileOwner::TicketMessage, msg, files, now).await?;
         set_status(&mut tx, ticket_id, TicketStatus::Answered, None, now).await?;
         sqlx::query("UPDATE tickets SET unread_for_user = 1 WHERE id = ?")
             .bind(ticket_id)

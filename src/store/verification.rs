@@ -1,9 +1,8 @@
 //! A meter's verification: «Заявка на поверку» closed by the certificate and the next date,
 //! and whether readings may be taken from a meter whose verification has lapsed.
 
-use super::meters::insert_attachments;
 use super::outbox::{self, OutboxMessage};
-use super::tickets::{Attachment, DeliveredFile};
+use super::tickets::{Attachment, DeliveredFile, insert_delivered};
 use super::{Result, Store};
 use crate::domain::items::{FileOwner, MeterRequestKind, MeterRequestStatus};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -49,22 +48,7 @@ impl Store {
         .bind(request_id)
         .execute(&mut *tx)
         .await?;
-        for f in certificate {
-            insert_attachments(
-                &mut tx,
-                FileOwner::Verification,
-                request_id,
-                std::slice::from_ref(&f.file),
-                now,
-            )
-            .await?;
-            if let Some(bytes) = f.content {
-                sqlx::query("UPDATE attachments SET content = ? WHERE id = last_insert_rowid()")
-                    .bind(bytes)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        }
+        insert_delivered(&mut tx, FileOwner::Verification, request_id, certificate, now).await?;
         for n in notices {
             outbox::enqueue(&mut tx, n, now).await?;
         }

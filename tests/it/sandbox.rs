@@ -313,6 +313,9 @@ async fn a_newcomer_registers_files_an_appeal_and_the_operator_answers_in_the_br
 
     // A reload: the history comes back at its newest message (pictures loaded), and the
     // notices of pressed buttons are not shown again.
+    // «Взять в работу» showed its notice in the group before the reload.
+    page.until("Number(document.querySelector('#group .toast').dataset.shown || 0) >= 1")
+        .await;
     page.c.refresh().await.unwrap();
     page.c
         .wait()
@@ -329,7 +332,7 @@ async fn a_newcomer_registers_files_an_appeal_and_the_operator_answers_in_the_br
     assert_eq!(
         page.c
             .execute(
-                "return [...document.querySelectorAll('.toast')].every(t => t.hidden)",
+                "return [...document.querySelectorAll('.toast')].every(t => !t.dataset.shown)",
                 vec![]
             )
             .await

@@ -196,6 +196,8 @@ function showToast(pane, text, alert) {
   t.className = 'toast' + (alert ? ' alert' : '');
   t.replaceChildren(text);
   t.hidden = false;
+  // How many this page has shown (a reload starts from none): the browser test reads it.
+  t.dataset.shown = String(Number(t.dataset.shown || 0) + 1);
   clearTimeout(t._timer);
   if (alert) t.append(el('button', { type: 'button', onclick: () => { t.hidden = true; } }, 'OK'));
   else t._timer = setTimeout(() => { t.hidden = true; }, 2500);
