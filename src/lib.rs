@@ -53,6 +53,10 @@ impl Application {
             config.readings_first_day <= config.readings_last_day,
             "READINGS_FIRST_DAY must not be after READINGS_LAST_DAY"
         );
+        anyhow::ensure!(
+            config.webhook_url.is_none() || config.webhook_listen.is_some(),
+            "WEBHOOK_URL needs WEBHOOK_LISTEN (--listen): where the proxy passes the requests"
+        );
         let token =
             config.telegram_token.clone().filter(|t| !t.trim().is_empty()).context(
                 "TELOXIDE_TOKEN is not set: get a token from @BotFather and put it in .env or the environment",
@@ -201,11 +205,8 @@ impl Application {
             // workers stop between deliveries; what is not sent stays queued.
             let _ = stop_workers.send(true);
         });
+        // Checked in `build`: a webhook URL comes with its listen address.
         let webhook = match (&self.config.webhook_url, self.config.webhook_listen) {
-            (None, _) => None,
-            (Some(_), None) => {
-                anyhow::bail!("WEBHOOK_URL needs WEBHOOK_LISTEN (--listen): where the proxy passes the requests")
-            }
             (Some(url), Some(listen)) => Some(listener::Webhook {
                 url: url.clone(),
                 listen,
@@ -215,6 +216,7 @@ impl Application {
                     .clone()
                     .unwrap_or_else(webhook::random_secret),
             }),
+            _ => None,
         };
         let updates = listener::listener(
             self.bot.clone(),
