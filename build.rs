@@ -1,4 +1,6 @@
-// The locale files are compiled into the binary by rust-i18n: rebuild when they change.
+// Compiled into the binary: the locale files (rust-i18n) and the migrations (`sqlx::migrate!`).
+// A change to either rebuilds the crate.
 fn main() {
     println!("cargo:rerun-if-changed=locales");
+    println!("cargo:rerun-if-changed=migrations");
 }

@@ -1,15 +1,20 @@
 //! The whole thing as production runs it: the `kabinet` binary as a separate process, the
 //! local Bot API server, SQLite on disk. `cargo bench --bench e2e -- [--accounts 10000]
-//! [--consumers 300] [--concurrency 20] [--rate 200] [--broadcast 1000]`.
+//! [--consumers 300] [--concurrency 20] [--rate 200] [--broadcast 10000] [--region 1000000]`.
 //!
 //! Measures: updates/s and p50/p95/p99 from the moment an update is offered to the bot's
-//! answer, closed-loop and paced at `--rate`; the same closed-loop load against a bare teloxide
-//! echo bot (the ratio); peak RSS of the bot; database size per 1,000 accounts; a reminder
-//! broadcast to `--broadcast` consumers against a server that enforces Telegram's limits
-//! (messages/s, 429 answers). Prints a table and writes target/bench-e2e.json.
+//! answer, closed-loop and paced at `--rate`; the same closed-loop load against the idiomatic
+//! peer (teloxide's Dialogue in its SqliteStorage, `benches/peer`, built here) and a bare
+//! teloxide echo bot; CPU time per update and SQL statements per update; peak RSS; database
+//! size per 1,000 accounts; a reminder broadcast to `--broadcast` consumers and a burst of 100
+//! /start against a server that enforces Telegram's limits. With `--region N` only the region:
+//! N accounts, 2 meters each, a year of readings seeded through SQL, then the paced load, peak
+//! RSS, `kabinet export readings` and `kabinet backup` on it. Prints a table and merges its
+//! figures into target/bench-e2e.json.
 
 mod common;
 
+use chrono::Datelike;
 use common::{CHAT_BASE, arg, percentile};
 use kabinet::store::Store;
 use std::sync::Arc;
@@ -19,13 +24,21 @@ use tokio::process::{Child, Command};
 
 /// `limits`: whether the bot keeps Telegram's sending limits itself (`TELEGRAM_LIMITS`). Off
 /// where the server has none and the bot's own capacity is measured; on for the broadcast,
-/// against a server that enforces them.
-fn spawn(bin: &str, api: &MockBotApi, db: &str, dir: &std::path::Path, limits: bool) -> Child {
-    Command::new(bin)
-        .env("TELEGRAM_LIMITS", if limits { "on" } else { "off" })
+/// against a server that enforces them. `log`: RUST_LOG for the bot, its stderr into `log_to`.
+fn spawn_logged(
+    bin: &str,
+    api: &MockBotApi,
+    db: &str,
+    dir: &std::path::Path,
+    limits: bool,
+    log: Option<(&str, &std::path::Path)>,
+) -> Child {
+    let mut cmd = Command::new(bin);
+    cmd.env("TELEGRAM_LIMITS", if limits { "on" } else { "off" })
         .env("TELOXIDE_TOKEN", "1:BENCH")
         .env("TELOXIDE_API_URL", api.url())
         .env("DATABASE_URL", db)
+        .env("PEER_DB", db.trim_start_matches("sqlite://"))
         .env("MAIL_DIR", dir.join("mail"))
         // BENCH_BOT_LOG=sqlx::query=debug shows every statement the bot runs.
         .env(
@@ -33,9 +46,42 @@ fn spawn(bin: &str, api: &MockBotApi, db: &str, dir: &std::path::Path, limits: b
             std::env::var("BENCH_BOT_LOG").unwrap_or_else(|_| "error".into()),
         )
         .current_dir(dir)
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn")
+        .kill_on_drop(true);
+    if let Some((filter, file)) = log {
+        cmd.env("RUST_LOG", filter)
+            .stderr(std::fs::File::create(file).expect("log file"));
+    }
+    cmd.spawn().expect("spawn")
+}
+
+fn spawn(bin: &str, api: &MockBotApi, db: &str, dir: &std::path::Path, limits: bool) -> Child {
+    spawn_logged(bin, api, db, dir, limits, None)
+}
+
+/// Builds the idiomatic peer (its own cargo project, `benches/peer`) and returns its binary.
+fn build_peer() -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let target = root.join("target/peer");
+    let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--release", "--locked", "--quiet", "--manifest-path"])
+        .arg(root.join("benches/peer/Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target)
+        .status()
+        .expect("cargo build of benches/peer");
+    assert!(status.success(), "benches/peer did not build");
+    target.join("release/peer-bot")
+}
+
+/// CPU time (user + system, all threads) a process has used so far, in seconds.
+fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command's closing parenthesis; utime and stime are the 14th and 15th.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+    // Field 3 (the state) is f[0]. Linux counts in ticks of 1/100 s (USER_HZ).
+    (tick(11) + tick(12)) / 100.0
 }
 
 /// Peak resident memory of a process, in MiB (VmHWM).
@@ -118,7 +164,7 @@ impl Load {
 }
 
 /// Closed loop: `concurrency` consumers at a time, each as fast as the answers come.
-async fn closed_loop(api: &Arc<MockBotApi>, users: std::ops::Range<i64>, concurrency: usize, menu: &str) -> Load {
+async fn closed_loop(api: &Arc<MockBotApi>, users: Vec<i64>, concurrency: usize, menu: &str) -> Load {
     let sem = Arc::new(tokio::sync::Semaphore::new(concurrency));
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -133,7 +179,7 @@ async fn closed_loop(api: &Arc<MockBotApi>, users: std::ops::Range<i64>, concurr
 }
 
 /// Open loop: a new consumer starts every 3/rate seconds, so updates arrive at about `rate`/s.
-async fn paced(api: &Arc<MockBotApi>, users: std::ops::Range<i64>, rate: usize, menu: &str) -> Load {
+async fn paced(api: &Arc<MockBotApi>, users: Vec<i64>, rate: usize, menu: &str) -> Load {
     let started = Instant::now();
     let every = Duration::from_secs_f64(3.0 / rate as f64);
     let mut tick = tokio::time::interval(every);
@@ -173,21 +219,189 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
+/// A burst of 100 /start from new chats at once: seconds until every chat has its answer.
+async fn burst(api: &MockBotApi, chats: i64) -> f64 {
+    let from = api.event_count();
+    let started = Instant::now();
+    for c in 0..chats {
+        let user = TgUser::new(90_000_000 + c, "Burst");
+        api.push_update(user.text(api.next_message_id(), "/start"));
+    }
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let answered: std::collections::HashSet<i64> = api.events()[from..]
+            .iter()
+            .filter_map(|e| match e {
+                Event::Sent(m) if m.chat_id >= 90_000_000 => Some(m.chat_id),
+                _ => None,
+            })
+            .collect();
+        if answered.len() as i64 >= chats {
+            return started.elapsed().as_secs_f64();
+        }
+        assert!(Instant::now() < deadline, "the burst was not answered");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+fn db_bytes(path: &std::path::Path) -> u64 {
+    ["", "-wal", "-shm"]
+        .iter()
+        .filter_map(|s| std::fs::metadata(format!("{}{s}", path.display())).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn pcts(l: &Load) -> String {
+    format!(
+        "{:.1}/{:.1}/{:.1}",
+        ms(percentile(&l.latencies, 0.5)),
+        ms(percentile(&l.latencies, 0.95)),
+        ms(percentile(&l.latencies, 0.99))
+    )
+}
+
+fn row(name: &str, v: String) {
+    println!("{name:<46} {v:>14}");
+}
+
+/// Merges `figures` into target/bench-e2e.json (the region and the rest are separate runs).
+fn write_json(figures: serde_json::Value) {
+    println!("{figures}");
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-e2e.json");
+    let mut all: serde_json::Map<String, serde_json::Value> = std::fs::read_to_string(&out)
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default();
+    if let serde_json::Value::Object(f) = figures {
+        all.extend(f);
+    }
+    let _ = std::fs::write(&out, serde_json::to_string_pretty(&all).unwrap());
+}
+
+/// Runs a `kabinet` subcommand to the end; its wall time in seconds.
+fn timed_cli(db: &str, dir: &std::path::Path, args: &[&str]) -> f64 {
+    let started = Instant::now();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kabinet"))
+        .env("DATABASE_URL", db)
+        .env("MAIL_DIR", dir.join("mail"))
+        .env("RUST_LOG", "error")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("kabinet");
+    assert!(
+        out.status.success(),
+        "kabinet {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    started.elapsed().as_secs_f64()
+}
+
+/// `--region N`: the paced load, RSS, the export and the backup on a region's database.
+async fn region(accounts: i64, consumers: i64, rate: usize, menu: &str) {
+    let dir = tempfile::tempdir_in(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target")).unwrap();
+    let db_path = dir.path().join("region.db");
+    let db = format!("sqlite://{}", db_path.display());
+    let seeding = {
+        let store = Store::open(&db).await.unwrap();
+        let took = common::seed_region(&store, accounts, 2).await;
+        store.pool.close().await;
+        took
+    };
+    println!(
+        "seeded {accounts} accounts, {} meters, {} readings in {:.0} s",
+        accounts * 2,
+        accounts * 24,
+        seeding.as_secs_f64()
+    );
+    let size = db_bytes(&db_path);
+    let api = Arc::new(MockBotApi::start().await);
+    let mut bot = spawn(env!("CARGO_BIN_EXE_kabinet"), &api, &db, dir.path(), false);
+    wait_ready(&api).await;
+    // Consumers spread over the whole region, so each one's pages are cold.
+    let users: Vec<i64> = (0..consumers).map(|i| i * (accounts / consumers)).collect();
+    let load = paced(&api, users, rate, menu).await;
+    let rss = peak_rss_mib(bot.id().unwrap());
+    bot.kill().await.unwrap();
+    let last_month = (chrono::Utc::now().date_naive().with_day(1).unwrap() - chrono::Months::new(1))
+        .format("%Y-%m")
+        .to_string();
+    let export_file = dir.path().join("export.csv");
+    let export_s = timed_cli(
+        &db,
+        dir.path(),
+        &[
+            "export",
+            "readings",
+            "--period",
+            &last_month,
+            "--out",
+            &export_file.display().to_string(),
+        ],
+    );
+    let exported = std::fs::read_to_string(&export_file)
+        .map(|s| s.lines().count() - 1)
+        .unwrap_or(0);
+    let backup_file = dir.path().join("backup.db");
+    let backup_s = timed_cli(&db, dir.path(), &["backup", &backup_file.display().to_string()]);
+    let per_1000 = size as f64 / (accounts as f64 / 1000.0) / 1024.0 / 1024.0;
+
+    println!(
+        "kabinet, a region: {accounts} accounts, {} meters, {} readings",
+        accounts * 2,
+        accounts * 24
+    );
+    row("seeding through SQL, s", format!("{:.0}", seeding.as_secs_f64()));
+    row("database, GiB", format!("{:.2}", size as f64 / (1u64 << 30) as f64));
+    row("database per 1,000 accounts, MiB", format!("{per_1000:.2}"));
+    row(
+        &format!("paced at {rate}/s: updates/s"),
+        format!("{:.1}", load.per_sec()),
+    );
+    row(&format!("paced at {rate}/s: p50 / p95 / p99, ms"), pcts(&load));
+    row("peak RSS of the bot, MiB", format!("{rss:.1}"));
+    row(
+        &format!("export readings {last_month} ({exported} rows), s"),
+        format!("{export_s:.1}"),
+    );
+    row("backup (VACUUM INTO), s", format!("{backup_s:.1}"));
+    write_json(serde_json::json!({
+        "region_accounts": accounts, "region_seed_s": seeding.as_secs_f64(),
+        "region_db_gib": size as f64 / (1u64 << 30) as f64, "region_db_mib_per_1000_accounts": per_1000,
+        "region_paced_rate": rate, "region_paced_updates_per_s": load.per_sec(),
+        "region_paced_p50_ms": ms(percentile(&load.latencies, 0.5)),
+        "region_paced_p99_ms": ms(percentile(&load.latencies, 0.99)),
+        "region_peak_rss_mib": rss, "region_export_s": export_s, "region_export_rows": exported,
+        "region_backup_s": backup_s,
+    }));
+}
+
 fn main() {
     let accounts = arg("--accounts", 10_000) as i64;
-    let consumers = (arg("--consumers", 300) as i64).min(accounts / 2);
+    let consumers = (arg("--consumers", 300) as i64).min(accounts / 4);
     let concurrency = arg("--concurrency", 20);
     let rate = arg("--rate", 200);
-    let broadcast = arg("--broadcast", 1000) as i64;
+    let broadcast = arg("--broadcast", 10_000) as i64;
+    let region_size = arg("--region", 0) as i64;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
+    let menu = kabinet::i18n::t("ru", "menu.send_readings");
+    if region_size > 0 {
+        return rt.block_on(region(region_size, 2 * consumers, rate, &menu));
+    }
+    let peer_bin = build_peer();
     rt.block_on(async move {
         let dir = tempfile::tempdir().unwrap();
         let db_path = dir.path().join("bench.db");
         let db = format!("sqlite://{}", db_path.display());
-        let menu = kabinet::i18n::t("ru", "menu.send_readings");
+        let users = |from: i64| (from * consumers..(from + 1) * consumers).collect::<Vec<_>>();
 
         // Kabinet: the reading flow, closed loop then paced.
         {
@@ -197,25 +411,60 @@ fn main() {
         let api = Arc::new(MockBotApi::start().await);
         let mut bot = spawn(env!("CARGO_BIN_EXE_kabinet"), &api, &db, dir.path(), false);
         wait_ready(&api).await;
-        let closed = closed_loop(&api, 0..consumers, concurrency, &menu).await;
-        let paced_load = paced(&api, consumers..2 * consumers, rate, &menu).await;
+        let cpu0 = cpu_secs(bot.id().unwrap());
+        let closed = closed_loop(&api, users(0), concurrency, &menu).await;
+        let cpu_per_update = (cpu_secs(bot.id().unwrap()) - cpu0) / closed.updates as f64;
+        let paced_load = paced(&api, users(1), rate, &menu).await;
         let rss = peak_rss_mib(bot.id().unwrap());
         bot.kill().await.unwrap();
-        let db_bytes = ["", "-wal", "-shm"]
-            .iter()
-            .filter_map(|s| std::fs::metadata(format!("{}{s}", db_path.display())).ok())
-            .map(|m| m.len())
-            .sum::<u64>();
-        let db_per_1000 = db_bytes as f64 / (accounts as f64 / 1000.0) / 1024.0 / 1024.0;
+        let db_per_1000 = db_bytes(&db_path) as f64 / (accounts as f64 / 1000.0) / 1024.0 / 1024.0;
+
+        // The statements: the same flow once more with sqlx's log of each one.
+        let log = dir.path().join("statements.log");
+        let api = Arc::new(MockBotApi::start().await);
+        let mut bot = spawn_logged(
+            env!("CARGO_BIN_EXE_kabinet"),
+            &api,
+            &db,
+            dir.path(),
+            false,
+            Some(("error,sqlx::query=debug", &log)),
+        );
+        wait_ready(&api).await;
+        let before = std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .matches("sqlx::query")
+            .count();
+        let counted = closed_loop(&api, users(2)[..50].to_vec(), concurrency, &menu).await;
+        bot.kill().await.unwrap();
+        let statements = std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .matches("sqlx::query")
+            .count()
+            - before;
+        let statements_per_update = statements as f64 / counted.updates as f64;
+
+        // The idiomatic peer, same server, same load.
+        let pdir = tempfile::tempdir().unwrap();
+        let pdb = format!("sqlite://{}", pdir.path().join("peer.db").display());
+        let papi = Arc::new(MockBotApi::start().await);
+        let mut peer = spawn(peer_bin.to_str().unwrap(), &papi, &pdb, pdir.path(), false);
+        wait_ready(&papi).await;
+        let cpu0 = cpu_secs(peer.id().unwrap());
+        let peer_run = closed_loop(&papi, users(0), concurrency, &menu).await;
+        let peer_cpu = (cpu_secs(peer.id().unwrap()) - cpu0) / peer_run.updates as f64;
+        peer.kill().await.unwrap();
 
         // The bare echo bot, same server, same shape.
         let echo_api = Arc::new(MockBotApi::start().await);
         let mut echo = spawn(env!("CARGO_BIN_EXE_echo-baseline"), &echo_api, &db, dir.path(), false);
         wait_ready(&echo_api).await;
+        let cpu0 = cpu_secs(echo.id().unwrap());
         let echo_run = echo_load(&echo_api, closed.updates, concurrency).await;
+        let echo_cpu = (cpu_secs(echo.id().unwrap()) - cpu0) / echo_run.updates as f64;
         echo.kill().await.unwrap();
 
-        // A reminder broadcast against Telegram's limits.
+        // A reminder broadcast against Telegram's limits, then a burst of 100 /start.
         let bdir = tempfile::tempdir().unwrap();
         let bdb = format!("sqlite://{}", bdir.path().join("b.db").display());
         {
@@ -241,41 +490,43 @@ fn main() {
             if sent as i64 >= broadcast || Instant::now() > deadline {
                 break;
             }
-            tokio::time::sleep(Duration::from_millis(200)).await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let broadcast_secs = first.map(|f| f.elapsed()).unwrap_or(started.elapsed()).as_secs_f64();
-        let broadcast_rate = broadcast as f64 / broadcast_secs.max(0.001);
+        // The first message and the last are `broadcast - 1` sending intervals apart.
+        let broadcast_rate = (broadcast - 1) as f64 / broadcast_secs.max(0.001);
         let too_many = bapi.too_many_requests();
+        // The server's buckets refill for a second, then the burst.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let burst_s = burst(&bapi, 100).await;
+        let burst_429 = bapi.too_many_requests() - too_many;
         b.kill().await.unwrap();
 
         let ratio = closed.per_sec() / echo_run.per_sec();
-        println!("kabinet end-to-end benchmark ({accounts} accounts, 2 meters each)");
-        println!("{:<42} {:>12}", "measure", "value");
-        let row = |name: &str, v: String| println!("{name:<42} {v:>12}");
+        let ratio_peer = closed.per_sec() / peer_run.per_sec();
+        println!("kabinet end-to-end benchmark ({accounts} accounts, 2 meters each, {concurrency} at once)");
+        row("measure", "value".into());
         row("closed loop: updates/s", format!("{:.1}", closed.per_sec()));
+        row("closed loop: p50 / p95 / p99, ms", pcts(&closed));
         row(
-            "closed loop: p50 / p95 / p99, ms",
-            format!(
-                "{:.1}/{:.1}/{:.1}",
-                ms(percentile(&closed.latencies, 0.5)),
-                ms(percentile(&closed.latencies, 0.95)),
-                ms(percentile(&closed.latencies, 0.99))
-            ),
+            "closed loop: CPU per update, ms",
+            format!("{:.2}", cpu_per_update * 1e3),
         );
+        row("SQL statements per update", format!("{statements_per_update:.1}"));
         row(
             &format!("paced at {rate}/s: updates/s"),
             format!("{:.1}", paced_load.per_sec()),
         );
+        row(&format!("paced at {rate}/s: p50 / p95 / p99, ms"), pcts(&paced_load));
         row(
-            &format!("paced at {rate}/s: p50 / p95 / p99, ms"),
-            format!(
-                "{:.1}/{:.1}/{:.1}",
-                ms(percentile(&paced_load.latencies, 0.5)),
-                ms(percentile(&paced_load.latencies, 0.95)),
-                ms(percentile(&paced_load.latencies, 0.99))
-            ),
+            "peer (teloxide Dialogue + SqliteStorage): upd/s",
+            format!("{:.1}", peer_run.per_sec()),
         );
+        row("peer: p50 / p95 / p99, ms", pcts(&peer_run));
+        row("peer: CPU per update, ms", format!("{:.2}", peer_cpu * 1e3));
+        row("ratio kabinet / peer", format!("{ratio_peer:.2}"));
         row("echo bot: updates/s", format!("{:.1}", echo_run.per_sec()));
+        row("echo bot: CPU per update, ms", format!("{:.2}", echo_cpu * 1e3));
         row("ratio kabinet / echo", format!("{ratio:.2}"));
         row("peak RSS of the bot, MiB", format!("{rss:.1}"));
         row("database per 1,000 accounts, MiB", format!("{db_per_1000:.2}"));
@@ -284,22 +535,27 @@ fn main() {
             format!("{broadcast_rate:.1}"),
         );
         row("broadcast: 429 answers", format!("{too_many}"));
-        let json = serde_json::json!({
+        row("burst of 100 /start answered, s (floor 3.33)", format!("{burst_s:.2}"));
+        row("burst: 429 answers", format!("{burst_429}"));
+        write_json(serde_json::json!({
             "accounts": accounts, "concurrency": concurrency,
             "closed_updates_per_s": closed.per_sec(),
             "closed_p50_ms": ms(percentile(&closed.latencies, 0.5)),
             "closed_p95_ms": ms(percentile(&closed.latencies, 0.95)),
             "closed_p99_ms": ms(percentile(&closed.latencies, 0.99)),
+            "cpu_ms_per_update": cpu_per_update * 1e3, "statements_per_update": statements_per_update,
             "paced_rate": rate, "paced_updates_per_s": paced_load.per_sec(),
             "paced_p50_ms": ms(percentile(&paced_load.latencies, 0.5)),
             "paced_p95_ms": ms(percentile(&paced_load.latencies, 0.95)),
             "paced_p99_ms": ms(percentile(&paced_load.latencies, 0.99)),
-            "echo_updates_per_s": echo_run.per_sec(), "ratio": ratio,
+            "peer_updates_per_s": peer_run.per_sec(),
+            "peer_p50_ms": ms(percentile(&peer_run.latencies, 0.5)),
+            "peer_p99_ms": ms(percentile(&peer_run.latencies, 0.99)),
+            "peer_cpu_ms_per_update": peer_cpu * 1e3, "ratio_peer": ratio_peer,
+            "echo_updates_per_s": echo_run.per_sec(), "echo_cpu_ms_per_update": echo_cpu * 1e3, "ratio": ratio,
             "peak_rss_mib": rss, "db_mib_per_1000_accounts": db_per_1000,
             "broadcast": broadcast, "broadcast_per_s": broadcast_rate, "broadcast_429": too_many,
-        });
-        println!("{json}");
-        let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-e2e.json");
-        let _ = std::fs::write(&out, serde_json::to_string_pretty(&json).unwrap());
+            "burst100_s": burst_s, "burst100_429": burst_429,
+        }));
     });
 }

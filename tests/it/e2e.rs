@@ -299,7 +299,8 @@ async fn the_main_scenario_by_webhook() {
     assert_eq!(e.api.webhook_url(), None);
 }
 
-async fn appeal_answered(e: &E2e) {
+/// Registration, an appeal, its card in the group, the operator's (900001) answer, the push.
+pub async fn appeal_answered(e: &E2e) -> Client {
     let mut c = e.user(20_401);
     let letter = register(e, &mut c).await;
     c.send(&code_in(&letter));
@@ -345,6 +346,7 @@ async fn appeal_answered(e: &E2e) {
     let op = TgUser::new(900_001, "Мария");
     group.reply(&op, &card, "Заменили провод на вводе.");
     c.expect("Заменили провод").await;
+    c
 }
 
 /// Accounts signed in from chats `first..first+n`, each with a meter due for verification in

@@ -9,6 +9,7 @@ mod e2e;
 pub mod flows;
 mod helpers;
 mod outbox;
+mod plans;
 #[cfg(feature = "sandbox")]
 mod sandbox;
 pub mod smtp;

@@ -1,0 +1,213 @@
+//! No statement the bot runs while people use it scans a whole table: the black-box binary
+//! logs every SQL statement (sqlx's `sqlx::query` events as JSON), and `EXPLAIN QUERY PLAN`
+//! of each one, on the same database, must reach its rows through an index. At a region's size
+//! (millions of readings) a full scan in the reading flow, the menu, the lists or the desk is
+//! seconds per update.
+
+use crate::e2e::E2e;
+use crate::helpers::{GROUP, Group, ru};
+use std::collections::BTreeSet;
+use tgmock::TgUser;
+
+/// Tables that stay a handful of rows by design, where a scan is the plan SQLite should pick:
+/// the migrations' list and the operators.
+const SMALL_TABLES: &[&str] = &["_sqlx_migrations", "operators"];
+
+/// The statements in a JSON log, as run (sqlx puts a short one in `summary` alone).
+fn statements(log: &str) -> BTreeSet<String> {
+    log.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l["target"] == "sqlx::query")
+        .map(|l| {
+            let full = l["fields"]["db.statement"].as_str().unwrap_or_default().trim();
+            let sql = if full.is_empty() {
+                l["fields"]["summary"].as_str().unwrap_or_default()
+            } else {
+                full
+            };
+            sql.split_whitespace().collect::<Vec<_>>().join(" ")
+        })
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// The full scans in `sql`'s plan: `SCAN <table or its alias>` of a real table, unless
+/// through a partial index (those hold only the few rows a worker looks for).
+fn full_scans(sql: &str, plan: &[String], tables: &BTreeSet<String>, partial: &BTreeSet<String>) -> Vec<String> {
+    let words: Vec<&str> = sql
+        .split(|c: char| c.is_whitespace() || ",()".contains(c))
+        .filter(|w| !w.is_empty())
+        .collect();
+    // `FROM readings r`, `JOIN meters AS m`: the alias's table.
+    let table_of = |name: &str| -> Option<String> {
+        if tables.contains(name) {
+            return Some(name.to_owned());
+        }
+        (0..words.len()).find_map(|i| {
+            let next = |k: usize| words.get(i + k).copied().unwrap_or_default();
+            let aliased = next(1) == name || (next(1).eq_ignore_ascii_case("AS") && next(2) == name);
+            (tables.contains(words[i]) && aliased).then(|| words[i].to_owned())
+        })
+    };
+    plan.iter()
+        .filter(|d| {
+            let Some(rest) = d.strip_prefix("SCAN ") else {
+                return false;
+            };
+            let mut it = rest.split_whitespace();
+            let Some(table) = it.next().and_then(table_of) else {
+                return false;
+            };
+            let index = rest.split("INDEX ").nth(1).and_then(|r| r.split_whitespace().next());
+            !SMALL_TABLES.contains(&table.as_str()) && !index.is_some_and(|i| partial.contains(i))
+        })
+        .cloned()
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_statement_of_the_reading_flow_menu_lists_or_desk_scans_a_table() {
+    let group_id = GROUP.to_string();
+    let mut e = E2e::prepare(&[
+        ("OPERATOR_CHAT_ID", &group_id),
+        ("LOG_TO_FILE", "1"),
+        ("LOG_FORMAT", "json"),
+        ("RUST_LOG", "warn,sqlx::query=debug"),
+    ])
+    .await;
+    // The migrations first, by themselves: what is logged is then the running bot's.
+    let migrated = std::process::Command::new(env!("CARGO_BIN_EXE_kabinet"))
+        .args(["--database-url", &e.db_url(), "migrate"])
+        .env("RUST_LOG", "warn")
+        .status()
+        .unwrap();
+    assert!(migrated.success());
+    e.spawn();
+    // Registration, an appeal, its card in the group, the operator's answer, the push.
+    let mut c = crate::e2e::appeal_answered(&e).await;
+    // A meter, a reading, the lists.
+    c.send(&ru("menu.meters"));
+    c.expect_key("meters.empty").await;
+    crate::flows::add_meter_for_e2e(&mut c).await;
+    c.send(&ru("menu.send_readings"));
+    c.expect("Введите показание").await;
+    c.send("1234,5");
+    c.expect("Показания приняты").await;
+    c.send(&ru("menu.meters"));
+    let list = c.expect("EL-1001").await;
+    let (_, card) = list
+        .inline_buttons()
+        .into_iter()
+        .find(|(t, _)| t.contains("EL-1001"))
+        .unwrap();
+    c.press_data(&list, &card);
+    let card = c.expect("Заводской номер").await;
+    c.press(&card, &ru("meters.history"));
+    c.expect("История показаний").await;
+    c.send(&ru("menu.tickets"));
+    let list = c.expect("О-2026-000001").await;
+    let (_, item) = list
+        .inline_buttons()
+        .into_iter()
+        .find(|(t, _)| t.contains("О-2026-000001"))
+        .unwrap();
+    c.press_data(&list, &item);
+    c.expect("Заменили провод").await;
+    c.send(&ru("menu.profile"));
+    c.expect("Профиль").await;
+    // The operator's desk: the queue and an item.
+    let mut op = crate::helpers::Client::new(e.api.clone(), TgUser::new(900_001, "Мария"));
+    op.send("/queue");
+    op.expect("EL-1001").await;
+    op.send("/item О-2026-000001");
+    op.expect("Мигает свет").await;
+    let mut group = Group {
+        api: e.api.clone(),
+        cursor: 0,
+        query: 0,
+    };
+    group.expect("О-2026-000001").await;
+
+    let log = std::fs::read_to_string(e.log_path()).unwrap();
+    let all = statements(&log);
+    assert!(all.len() > 40, "the log names the statements: {} of them", all.len());
+    let store = kabinet::store::Store::connect(&e.db_url()).await.unwrap();
+    let tables: BTreeSet<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .fetch_all(&store.pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    let partial: BTreeSet<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '% WHERE %'")
+            .fetch_all(&store.pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+    let mut scans = Vec::new();
+    let mut explained = 0;
+    for sql in &all {
+        let head = sql.split_whitespace().next().unwrap_or_default().to_uppercase();
+        if [
+            "BEGIN",
+            "COMMIT",
+            "ROLLBACK",
+            "PRAGMA",
+            "VACUUM",
+            "SAVEPOINT",
+            "RELEASE",
+        ]
+        .contains(&head.as_str())
+        {
+            continue;
+        }
+        let plan: Vec<String> = sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
+            .fetch_all(&store.pool)
+            .await
+            .map(|rows: Vec<(i64, i64, i64, String)>| rows.into_iter().map(|r| r.3).collect())
+            .unwrap_or_else(|err| panic!("EXPLAIN QUERY PLAN {sql}: {err}"));
+        explained += 1;
+        let found = full_scans(sql, &plan, &tables, &partial);
+        if !found.is_empty() {
+            scans.push(format!("{sql}\n    {}", found.join("\n    ")));
+        }
+    }
+    assert!(explained > 30, "{explained} statements explained");
+    assert!(scans.is_empty(), "full scans:\n{}", scans.join("\n\n"));
+}
+
+#[test]
+fn a_full_scan_is_found_under_its_alias_and_a_partial_index_is_not_one() {
+    let tables: BTreeSet<String> = ["readings", "operators", "inbox"].map(String::from).into();
+    let partial: BTreeSet<String> = ["inbox_unhandled"].map(String::from).into();
+    let scans = |sql: &str, d: &str| full_scans(sql, &[d.to_owned()], &tables, &partial).len();
+    assert_eq!(scans("SELECT * FROM readings", "SCAN readings"), 1);
+    assert_eq!(scans("SELECT * FROM readings r", "SCAN r"), 1, "under an alias");
+    assert_eq!(scans("SELECT * FROM readings AS r", "SCAN r"), 1);
+    assert_eq!(
+        scans(
+            "SELECT * FROM readings ORDER BY period",
+            "SCAN readings USING INDEX readings_period"
+        ),
+        1,
+        "the whole of an index is a full scan too"
+    );
+    assert_eq!(
+        scans(
+            "SELECT * FROM readings WHERE meter_id = ?",
+            "SEARCH readings USING INDEX readings_meter (meter_id=?)"
+        ),
+        0
+    );
+    assert_eq!(scans("SELECT * FROM operators", "SCAN operators"), 0, "a small table");
+    assert_eq!(
+        scans(
+            "SELECT * FROM inbox WHERE handled_at IS NULL",
+            "SCAN inbox USING INDEX inbox_unhandled"
+        ),
+        0
+    );
+    assert_eq!(scans("WITH n AS (SELECT 1) SELECT * FROM n", "SCAN n"), 0, "a CTE");
+    assert_eq!(scans("SELECT 1", "SCAN CONSTANT ROW"), 0);
+}
