@@ -5,14 +5,15 @@ use crate::domain::meters::Period;
 use crate::domain::quantity::Quantity;
 use crate::store::Store;
 use anyhow::Context;
+use futures::TryStreamExt;
 use std::io::Write;
 
 /// The accepted readings of a billing period as UTF-8 CSV with a header, one row per meter
 /// and zone, values with a decimal point (for billing systems).
 pub async fn export_readings(store: &Store, period: &str, out: impl Write) -> anyhow::Result<usize> {
     let period = Period::parse_key(period).context("--period must be a month as YYYY-MM, e.g. 2026-11")?;
-    let rows = store.export_readings(&period.key()).await?;
-    let mut w = csv::Writer::from_writer(out);
+    let mut rows = store.export_readings(period.key());
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(out));
     w.write_record([
         "login",
         "name",
@@ -23,7 +24,9 @@ pub async fn export_readings(store: &Store, period: &str, out: impl Write) -> an
         "submitted_at",
         "meter_status",
     ])?;
-    for r in &rows {
+    let mut n = 0;
+    while let Some(r) = rows.try_next().await? {
+        n += 1;
         w.write_record([
             &cell(r.login.as_deref().unwrap_or_default()),
             &cell(r.name.as_deref().unwrap_or_default()),
@@ -37,7 +40,7 @@ pub async fn export_readings(store: &Store, period: &str, out: impl Write) -> an
         ])?;
     }
     w.flush()?;
-    Ok(rows.len())
+    Ok(n)
 }
 
 /// `kabinet account show <login>`: what the back office needs to check a dispute.

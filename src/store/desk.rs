@@ -305,17 +305,20 @@ impl Store {
         })
     }
 
-    /// The accepted readings of a billing period, one row per meter and zone.
-    pub async fn export_readings(&self, period: &str) -> Result<Vec<ExportRow>> {
-        Ok(sqlx::query_as(
+    /// The accepted readings of a billing period, one row per meter and zone, as they are read
+    /// (a region's period is millions of rows: none is held longer than it takes to write it).
+    pub fn export_readings(
+        &self,
+        period: String,
+    ) -> futures::stream::BoxStream<'_, std::result::Result<ExportRow, sqlx::Error>> {
+        sqlx::query_as(
             "SELECT a.login, a.name, m.serial, m.resource, r.zone, r.value_milli, r.submitted_at, m.review
              FROM readings r JOIN meters m ON m.id = r.meter_id JOIN accounts a ON a.id = m.account_id
              WHERE r.period = ? AND r.source = 'user' AND r.replaced_at IS NULL
              ORDER BY a.login, m.serial, r.zone",
         )
         .bind(period)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch(&self.pool)
     }
 
     /// A consistent copy of the database while it is in use.

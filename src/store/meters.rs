@@ -162,6 +162,16 @@ pub struct SavedReading {
     pub replies: Vec<i64>,
 }
 
+/// A meter's values for a new reading of a period, by zone (index 0 is zone 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadingValues {
+    /// The last accepted values the new one is compared with: not the consumer's own readings
+    /// of that same period (those it would replace).
+    pub base: Vec<Option<Quantity>>,
+    /// What the consumer already sent for the period (empty when nothing was).
+    pub sent: Vec<Option<Quantity>>,
+}
+
 impl Store {
     pub async fn active_meter_count(&self, account_id: i64) -> Result<i64> {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM meters WHERE account_id = ? AND archived_at IS NULL")
@@ -284,49 +294,44 @@ impl Store {
             .collect())
     }
 
-    /// The values a new reading of `period` is compared with: the last accepted ones that are
-    /// not the consumer's own readings of that same period (those it would replace).
-    pub async fn base_values(&self, meter_id: i64, period: Period) -> Result<Vec<Option<Quantity>>> {
-        let rows: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT zone, value_milli FROM (
-                SELECT zone, value_milli,
-                       ROW_NUMBER() OVER (PARTITION BY zone ORDER BY submitted_at DESC, id DESC) AS rn
-                FROM readings
-                WHERE meter_id = ? AND replaced_at IS NULL AND NOT (source = 'user' AND period = ?)
-             ) WHERE rn = 1",
+    /// A meter's values for a reading of `period`, in one query on the meter's own readings
+    /// (the `readings_meter` index, whatever the size of the table).
+    pub async fn reading_values(&self, meter_id: i64, period: Period) -> Result<ReadingValues> {
+        let rows: Vec<(i64, i64, bool)> = sqlx::query_as(
+            "SELECT zone, value_milli, source = 'user' AND period = ? FROM readings
+             WHERE meter_id = ? AND replaced_at IS NULL ORDER BY zone, submitted_at DESC, id DESC",
         )
-        .bind(meter_id)
         .bind(period.key())
+        .bind(meter_id)
         .fetch_all(&self.pool)
         .await?;
-        let mut out = vec![None; 3];
-        for (zone, v) in rows {
-            if let Some(slot) = out.get_mut(zone as usize - 1) {
-                *slot = Some(Quantity(v));
+        let mut out = ReadingValues {
+            base: vec![None; 3],
+            sent: Vec::new(),
+        };
+        // Newest first within a zone: the first of each kind is the one that counts.
+        for (zone, v, this_period) in rows {
+            let i = (zone.clamp(1, 3) - 1) as usize;
+            if this_period {
+                if out.sent.len() <= i {
+                    out.sent.resize(i + 1, None);
+                }
+                out.sent[i].get_or_insert(Quantity(v));
+            } else {
+                out.base[i].get_or_insert(Quantity(v));
             }
         }
         Ok(out)
     }
 
-    /// What the consumer already sent for `period`, by zone (empty when nothing was).
+    /// See `ReadingValues::base`.
+    pub async fn base_values(&self, meter_id: i64, period: Period) -> Result<Vec<Option<Quantity>>> {
+        Ok(self.reading_values(meter_id, period).await?.base)
+    }
+
+    /// See `ReadingValues::sent`.
     pub async fn period_values(&self, meter_id: i64, period: Period) -> Result<Vec<Option<Quantity>>> {
-        let rows: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT zone, value_milli FROM readings
-             WHERE meter_id = ? AND period = ? AND source = 'user' AND replaced_at IS NULL",
-        )
-        .bind(meter_id)
-        .bind(period.key())
-        .fetch_all(&self.pool)
-        .await?;
-        let mut out = Vec::new();
-        for (zone, v) in rows {
-            let i = (zone.max(1) - 1) as usize;
-            if out.len() <= i {
-                out.resize(i + 1, None);
-            }
-            out[i] = Some(Quantity(v));
-        }
-        Ok(out)
+        Ok(self.reading_values(meter_id, period).await?.sent)
     }
 
     /// A zone's accepted readings, newest first, with the consumption of each.

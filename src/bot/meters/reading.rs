@@ -84,16 +84,16 @@ pub async fn start(ctx: &Ctx, meter_id: i64) -> Result<Outcome> {
     ctx.set(MetersState::Reading(r.clone())).await?;
     // Sent already for this period: what is there comes first, so the person knows.
     let period = current_period(ctx);
-    let sent = ctx.store().period_values(m.id, period).await?;
-    if sent.iter().any(Option::is_some) {
-        let values = zone_values(ctx, &m, &sent);
+    let values = ctx.store().reading_values(m.id, period).await?;
+    if values.sent.iter().any(Option::is_some) {
+        let sent = zone_values(ctx, &m, &values.sent);
         let text = ctx.tf(
             "reading.already_sent",
-            &[("period", &wording::period(ctx.loc, period)), ("values", &values)],
+            &[("period", &wording::period(ctx.loc, period)), ("values", &sent)],
         );
         ctx.say(text).await?;
     }
-    ask(ctx, &m, &r).await
+    ask_with(ctx, &m, &r, &values.base).await
 }
 
 pub async fn prompt(ctx: &Ctx, r: &Reading) -> Result<Outcome> {
@@ -373,7 +373,8 @@ async fn save(ctx: &Ctx, m: &Meter, r: Reading, base: &[Option<Quantity>]) -> Re
         .store()
         .save_reading(m.id, period, &pairs, ctx.now(), Some(&finish))
         .await?;
-    ctx.send_committed(&saved.replies).await?;
+    // Saving a reading queues nothing but its confirmation.
+    ctx.send_replies(&saved.replies).await?;
     Ok(Outcome::Done)
 }
 
