@@ -211,3 +211,77 @@ fn a_full_scan_is_found_under_its_alias_and_a_partial_index_is_not_one() {
     assert_eq!(scans("WITH n AS (SELECT 1) SELECT * FROM n", "SCAN n"), 0, "a CTE");
     assert_eq!(scans("SELECT 1", "SCAN CONSTANT ROW"), 0);
 }
+
+/// The reading flow's one query on a meter's readings: the base a new value is compared with
+/// skips the consumer's own reading of the period (which it would replace), and what was sent
+/// this period is the latest one, zone by zone.
+#[tokio::test]
+async fn reading_values_of_a_period_in_one_query() {
+    use kabinet::domain::meters::Period;
+    use kabinet::domain::quantity::Quantity;
+    let dir = tempfile::tempdir().unwrap();
+    let store = kabinet::store::Store::open(&format!("sqlite://{}", dir.path().join("k.db").display()))
+        .await
+        .unwrap();
+    let at = |d: u32| {
+        chrono::NaiveDate::from_ymd_opt(2026, 11, d)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap()
+            .and_utc()
+    };
+    let account = sqlx::query(
+        "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at)
+         VALUES ('individual', '11223344595', 'Иванов Иван', 'i@example.ru', 'x', 'confirmed', ?)",
+    )
+    .bind(at(1))
+    .execute(&store.pool)
+    .await
+    .unwrap()
+    .last_insert_rowid();
+    let meter = sqlx::query(
+        "INSERT INTO meters (account_id, resource, serial, place, address, zones, int_digits, frac_digits, next_verification, created_at)
+         VALUES (?, 'electricity', 'EL-1', 'кухня', 'адрес', 2, 6, 1, '2030-01-01', ?)",
+    )
+    .bind(account)
+    .bind(at(1))
+    .execute(&store.pool)
+    .await
+    .unwrap()
+    .last_insert_rowid();
+    let october = Period { year: 2026, month: 10 };
+    let november = Period { year: 2026, month: 11 };
+    let q = |v: i64| Quantity(v * 1000);
+    store
+        .save_reading(meter, october, &[(q(100), false), (q(50), false)], at(2), None)
+        .await
+        .unwrap();
+    let before = store.reading_values(meter, november).await.unwrap();
+    assert_eq!(before.base[..2], [Some(q(100)), Some(q(50))]);
+    assert!(before.sent.is_empty(), "nothing sent for November yet");
+    store
+        .save_reading(meter, november, &[(q(110), false), (q(55), false)], at(20), None)
+        .await
+        .unwrap();
+    store
+        .save_reading(meter, november, &[(q(120), false), (q(60), false)], at(21), None)
+        .await
+        .unwrap();
+    let after = store.reading_values(meter, november).await.unwrap();
+    assert_eq!(
+        after.base[..2],
+        [Some(q(100)), Some(q(50))],
+        "not the readings it would replace"
+    );
+    assert_eq!(
+        after.sent,
+        [Some(q(120)), Some(q(60))],
+        "the latest, not the replaced one"
+    );
+    // For the next period, November's reading is the base.
+    let december = store
+        .reading_values(meter, Period { year: 2026, month: 12 })
+        .await
+        .unwrap();
+    assert_eq!(december.base[..2], [Some(q(120)), Some(q(60))]);
+}
