@@ -103,6 +103,7 @@ pub async fn step(
 /// consumers signed in from chats CHAT_BASE.., `meters` electricity meters each, and a year of
 /// readings per meter (the installation twelve months ago, then one a month up to last month,
 /// 15 units a month, so the bench's «1100» is an ordinary next value). Returns how long it took.
+#[allow(dead_code)] // the e2e bench's; `readings` shares this module
 pub async fn seed_region(store: &Store, accounts: i64, meters: i64) -> Duration {
     use chrono::{Datelike, SecondsFormat};
     let started = Instant::now();

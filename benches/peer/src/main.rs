@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use teloxide::{
-    dispatching::dialogue::{self, serializer::Json, SqliteStorage},
+    dispatching::dialogue::{self, SqliteStorage, serializer::Json},
     prelude::*,
     types::{InlineKeyboardButton, InlineKeyboardMarkup},
 };
@@ -60,8 +60,7 @@ async fn main() {
 
 async fn menu(bot: Bot, dialogue: MyDialogue, msg: Message) -> HandlerResult {
     if msg.text() == Some("Передать показания") {
-        let keyboard = InlineKeyboardMarkup::new([["EL-1", "EL-2"]
-            .map(|m| InlineKeyboardButton::callback(m, m))]);
+        let keyboard = InlineKeyboardMarkup::new([["EL-1", "EL-2"].map(|m| InlineKeyboardButton::callback(m, m))]);
         bot.send_message(msg.chat.id, "Для какого прибора?")
             .reply_markup(keyboard)
             .await?;
@@ -81,13 +80,7 @@ async fn meter(bot: Bot, dialogue: MyDialogue, q: CallbackQuery) -> HandlerResul
     Ok(())
 }
 
-async fn value(
-    bot: Bot,
-    dialogue: MyDialogue,
-    meter: String,
-    msg: Message,
-    pool: sqlx::SqlitePool,
-) -> HandlerResult {
+async fn value(bot: Bot, dialogue: MyDialogue, meter: String, msg: Message, pool: sqlx::SqlitePool) -> HandlerResult {
     sqlx::query("INSERT INTO readings (chat_id, meter, value) VALUES (?, ?, ?)")
         .bind(msg.chat.id.0)
         .bind(meter)
