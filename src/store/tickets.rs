@@ -172,15 +172,6 @@ impl Store {
         Ok((rows, more))
     }
 
-    pub async fn ticket_counts(&self, account_id: i64) -> Result<Vec<(TicketKind, i64)>> {
-        Ok(
-            sqlx::query_as("SELECT kind, COUNT(*) FROM tickets WHERE account_id = ? GROUP BY kind")
-                .bind(account_id)
-                .fetch_all(&self.pool)
-                .await?,
-        )
-    }
-
     pub async fn ticket_messages(&self, ticket_id: i64) -> Result<Vec<TicketMessage>> {
         Ok(
             sqlx::query_as("SELECT id, author, text, created_at FROM ticket_messages WHERE ticket_id = ? ORDER BY id")

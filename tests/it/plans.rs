@@ -212,11 +212,11 @@ fn a_full_scan_is_found_under_its_alias_and_a_partial_index_is_not_one() {
     assert_eq!(scans("SELECT 1", "SCAN CONSTANT ROW"), 0);
 }
 
-/// The reading flow's one query on a meter's readings: the base a new value is compared with
-/// skips the consumer's own reading of the period (which it would replace), and what was sent
-/// this period is the latest one, zone by zone.
+/// The menu's counts in one query; the reading flow's one query on a meter's readings: the
+/// base a new value is compared with skips the consumer's own reading of the period (which it
+/// would replace), and what was sent this period is the latest one, zone by zone.
 #[tokio::test]
-async fn reading_values_of_a_period_in_one_query() {
+async fn reading_values_and_the_menu_counts_in_one_query_each() {
     use kabinet::domain::meters::Period;
     use kabinet::domain::quantity::Quantity;
     let dir = tempfile::tempdir().unwrap();
@@ -249,6 +249,47 @@ async fn reading_values_of_a_period_in_one_query() {
     .await
     .unwrap()
     .last_insert_rowid();
+    // The menu's counts, in one query: a section shows once it has something.
+    let empty = store.item_counts(account).await.unwrap();
+    assert_eq!(
+        (
+            empty.meters,
+            empty.tickets,
+            empty.requests,
+            empty.documents,
+            empty.connection
+        ),
+        (1, 0, 0, 0, 0)
+    );
+    for (i, kind) in ["appeal", "complaint", "request", "document", "document"]
+        .iter()
+        .enumerate()
+    {
+        sqlx::query(
+            "INSERT INTO tickets (number, kind, account_id, topic, deadline, created_at, updated_at)
+             VALUES (?, ?, ?, 'тема', '2026-12-01', ?, ?)",
+        )
+        .bind(format!("N-{i}"))
+        .bind(kind)
+        .bind(account)
+        .bind(at(1))
+        .bind(at(1))
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    }
+    let counts = store.item_counts(account).await.unwrap();
+    assert_eq!(
+        (
+            counts.meters,
+            counts.tickets,
+            counts.requests,
+            counts.documents,
+            counts.connection
+        ),
+        (1, 2, 1, 2, 0),
+        "appeals with complaints, requests, document requests"
+    );
     let october = Period { year: 2026, month: 10 };
     let november = Period { year: 2026, month: 11 };
     let q = |v: i64| Quantity(v * 1000);
