@@ -115,6 +115,13 @@ async fn no_statement_of_the_reading_flow_menu_lists_or_desk_scans_a_table() {
     c.expect("Заменили провод").await;
     c.send(&ru("menu.profile"));
     c.expect("Профиль").await;
+    // The other lists, empty ones too.
+    c.send(&ru("menu.requests"));
+    c.expect_key("ticket.empty").await;
+    c.send(&ru("menu.documents"));
+    c.expect_key("ticket.empty").await;
+    c.send(&ru("menu.connection"));
+    c.expect_key("conn.section").await;
     // The operator's desk: the queue and an item.
     let mut op = crate::helpers::Client::new(e.api.clone(), TgUser::new(900_001, "Мария"));
     op.send("/queue");
