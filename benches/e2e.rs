@@ -355,8 +355,30 @@ async fn region(accounts: i64, consumers: i64, rate: usize, menu: &str) {
     };
     let users: Vec<i64> = (0..consumers).map(|i| i * step + shift).collect();
     let load = paced(&api, users, rate, menu).await;
+    // The same load again while `kabinet backup` copies the database beside the running bot
+    // (as the scheduled backup does): other consumers, the copy into the temporary folder.
+    let backup_started = Instant::now();
+    let during_file = dir.path().join("during.db");
+    let mut copy = Command::new(env!("CARGO_BIN_EXE_kabinet"))
+        .env("DATABASE_URL", &db)
+        .env("RUST_LOG", "error")
+        .args(["backup", &during_file.display().to_string()])
+        .kill_on_drop(true)
+        .spawn()
+        .expect("kabinet backup");
+    // Three times as many, so the load goes on past the copy and the writeback after it.
+    let users: Vec<i64> = (1..=3)
+        .flat_map(|k| (0..consumers).map(move |i| i * step + (shift + k * step / 4) % step))
+        .collect();
+    let during = paced(&api, users, rate, menu).await;
+    let copied = copy.wait().await.expect("backup").success();
+    let during_s = backup_started.elapsed().as_secs_f64();
+    assert!(copied, "kabinet backup during the load failed");
     let rss = peak_rss_mib(bot.id().unwrap());
     bot.kill().await.unwrap();
+    let _ = std::fs::remove_file(&during_file);
+    let flushed = std::process::Command::new("sync").status();
+    assert!(flushed.is_ok_and(|s| s.success()), "sync");
     let last_month = (chrono::Utc::now().date_naive().with_day(1).unwrap() - chrono::Months::new(1))
         .format("%Y-%m")
         .to_string();
@@ -395,6 +417,10 @@ async fn region(accounts: i64, consumers: i64, rate: usize, menu: &str) {
         format!("{:.1}", load.per_sec()),
     );
     row(&format!("paced at {rate}/s: p50 / p95 / p99, ms"), pcts(&load));
+    row(
+        &format!("paced at {rate}/s during a {during_s:.0}-s backup: p50/p95/p99, ms"),
+        pcts(&during),
+    );
     row("peak RSS of the bot, MiB", format!("{rss:.1}"));
     row(
         &format!("export readings {last_month} ({exported} rows), s"),
@@ -407,6 +433,8 @@ async fn region(accounts: i64, consumers: i64, rate: usize, menu: &str) {
         "region_paced_rate": rate, "region_paced_updates_per_s": load.per_sec(),
         "region_paced_p50_ms": ms(percentile(&load.latencies, 0.5)),
         "region_paced_p99_ms": ms(percentile(&load.latencies, 0.99)),
+        "region_paced_during_backup_p50_ms": ms(percentile(&during.latencies, 0.5)),
+        "region_paced_during_backup_p99_ms": ms(percentile(&during.latencies, 0.99)),
         "region_peak_rss_mib": rss, "region_export_s": export_s, "region_export_rows": exported,
         "region_backup_s": backup_s,
     }));

@@ -144,6 +144,11 @@ impl Application {
             }
             .run(stop_rx.clone()),
         );
+        let checkpoints = tokio::spawn(worker::checkpoint::run(
+            self.store.clone(),
+            std::time::Duration::from_secs(1),
+            stop_rx.clone(),
+        ));
         let backups = self.config.backup_dir.clone().map(|dir| {
             let every = std::time::Duration::from_secs_f64(self.config.backup_every_hours.max(0.0001) * 3600.0);
             tokio::spawn(worker::backup::run(
@@ -236,6 +241,7 @@ impl Application {
         let _ = worker.await;
         let _ = reminders.await;
         let _ = maintenance.await;
+        let _ = checkpoints.await;
         if let Some(b) = backups {
             let _ = b.await;
         }

@@ -321,9 +321,13 @@ impl Store {
         .fetch(&self.pool)
     }
 
-    /// A consistent copy of the database while it is in use.
+    /// A consistent copy of the database while it is in use, on a connection of its own: the
+    /// copy of a region's database takes tens of seconds, and the pool's one connection goes on
+    /// serving updates meanwhile (a reader does not block the writer in WAL mode).
     pub async fn backup(&self, path: &str) -> Result<()> {
-        sqlx::query("VACUUM INTO ?").bind(path).execute(&self.pool).await?;
+        let mut conn = self.side_connection().await?;
+        sqlx::query("VACUUM INTO ?").bind(path).execute(&mut conn).await?;
+        sqlx::Connection::close(conn).await?;
         Ok(())
     }
 }

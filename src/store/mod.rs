@@ -65,7 +65,12 @@ impl Store {
             .busy_timeout(Duration::from_secs(10))
             // Every statement is prepared once and kept: the bot has about 180, more than
             // sqlx's default cache of 100, and one evicted is prepared again on its next use.
-            .statement_cache_capacity(512);
+            .statement_cache_capacity(512)
+            // No checkpoint inside a commit: the bot runs them on a connection of their own
+            // (`worker::checkpoint`); a short-lived command's log is checkpointed as it closes.
+            .pragma("wal_autocheckpoint", "0")
+            // The log shrinks back to this after a checkpoint (a backup's minute can grow it).
+            .pragma("journal_size_limit", "67108864");
         let file = opts.get_filename();
         if let Some(dir) = Path::new(file).parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
@@ -82,6 +87,13 @@ impl Store {
             pool,
             desk_mapped: Default::default(),
         })
+    }
+
+    /// A connection beside the pool, with the same settings: for work that takes long and must
+    /// not hold the pool's one connection (WAL checkpoints, the backup's copy).
+    pub async fn side_connection(&self) -> Result<sqlx::SqliteConnection> {
+        use sqlx::ConnectOptions;
+        Ok(self.pool.connect_options().connect().await?)
     }
 
     pub async fn migrate(&self) -> Result<()> {

@@ -1,6 +1,8 @@
-//! Background work: the outbox delivery, reminders, housekeeping and scheduled backups.
+//! Background work: the outbox delivery, reminders, housekeeping, WAL checkpoints and
+//! scheduled backups.
 
 pub mod backup;
+pub mod checkpoint;
 pub mod maintenance;
 pub mod outbox;
 pub mod reminders;
