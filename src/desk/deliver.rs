@@ -76,7 +76,7 @@ impl Desk<'_> {
             // Posted before cards were recorded piece by piece: complete as it is.
             return Ok(Some(MessageId(message as i32)));
         }
-        let Some(c) = card(self.store, self.config, item).await? else {
+        let Some(c) = card(self.store, self.config, self.clock.now(), item).await? else {
             return Ok(None);
         };
         let parts = c.parts();
@@ -168,9 +168,10 @@ impl Desk<'_> {
 
     /// Brings the card's last message (footer and buttons) up to date.
     pub async fn refresh_card(&self, item: ItemRef) -> Result<(), DeskError> {
-        let (Some((chat, message, _)), Some(c)) =
-            (self.store.card(item).await?, card(self.store, self.config, item).await?)
-        else {
+        let (Some((chat, message, _)), Some(c)) = (
+            self.store.card(item).await?,
+            card(self.store, self.config, self.clock.now(), item).await?,
+        ) else {
             return Ok(());
         };
         edit_card(self.tg, ChatId(chat), MessageId(message as i32), &c).await?;
@@ -273,7 +274,7 @@ impl Desk<'_> {
         for (_, item, action) in &lapsed {
             let (Some((_, card_msg, _)), Some(c)) = (
                 self.store.card(*item).await?,
-                card(self.store, self.config, *item).await?,
+                card(self.store, self.config, self.clock.now(), *item).await?,
             ) else {
                 continue;
             };

@@ -118,13 +118,25 @@ fn status_line(loc: &str, status: String) -> String {
     i18n::tf(loc, "desk.status", &[("status", &status)])
 }
 
-/// The card of an item as the operators see it (the passport number masked).
-pub async fn card(store: &Store, config: &Config, item: ItemRef) -> Result<Option<Card>, StoreError> {
-    card_for(store, config, item, false).await
+/// The card of an item as the operators see it (the passport number masked) at `now` (a
+/// lapsed verification is marked).
+pub async fn card(
+    store: &Store,
+    config: &Config,
+    now: chrono::DateTime<chrono::Utc>,
+    item: ItemRef,
+) -> Result<Option<Card>, StoreError> {
+    card_for(store, config, now, item, false).await
 }
 
 /// The card; with `reveal`, the passport number in full (`/item <number> passport`).
-pub async fn card_for(store: &Store, config: &Config, item: ItemRef, reveal: bool) -> Result<Option<Card>, StoreError> {
+pub async fn card_for(
+    store: &Store,
+    config: &Config,
+    now: chrono::DateTime<chrono::Utc>,
+    item: ItemRef,
+    reveal: bool,
+) -> Result<Option<Card>, StoreError> {
     let loc = config.default_locale.as_str();
     let taken_by = store.card(item).await?.and_then(|(_, _, op)| op);
     let taken = taken_line(store, loc, taken_by).await?;
@@ -289,7 +301,7 @@ pub async fn card_for(store: &Store, config: &Config, item: ItemRef, reveal: boo
                 return Ok(None);
             };
             let mut verification = m.next_verification.format("%d.%m.%Y").to_string();
-            if m.next_verification < config.today(chrono::Utc::now()) {
+            if m.next_verification < config.today(now) {
                 verification.push_str(&format!(" ⛔ {}", i18n::t(loc, "desk.verification_lapsed")));
             }
             let body = format!(

@@ -34,7 +34,7 @@ async fn group_callback(q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
         return Ok(());
     };
     let item = ItemRef { kind, id };
-    let Some(c) = card(&deps.store, &deps.config, item).await? else {
+    let Some(c) = card(&deps.store, &deps.config, deps.clock.now(), item).await? else {
         tg.answer_callback(&q.id, None, false).await;
         return Ok(());
     };

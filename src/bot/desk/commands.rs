@@ -63,7 +63,7 @@ pub async fn command(ctx: &Ctx, name: &str, arg: &str) -> Result<bool, HandlerEr
                     if reveal {
                         tracing::info!(operator = ctx.chat.0, number, "passport shown to an operator");
                     }
-                    card_for(ctx.store(), config, item, reveal).await?
+                    card_for(ctx.store(), config, ctx.now(), item, reveal).await?
                 }
                 None => None,
             };

@@ -99,7 +99,7 @@ async fn answer(deps: &Deps, msg: &Message, item: ItemRef, op: i64) -> HandlerRe
     let now = deps.clock.now();
     let text = msg.text().or(msg.caption()).map(str::to_owned);
     let file = reply_file(deps, msg).await;
-    let Some(c) = card(&deps.store, &deps.config, item).await? else {
+    let Some(c) = card(&deps.store, &deps.config, deps.clock.now(), item).await? else {
         return Ok(());
     };
     let pending = match deps.store.take_pending(op, item).await? {

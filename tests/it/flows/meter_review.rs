@@ -34,9 +34,14 @@ async fn a_new_meter_is_checked_and_accepted_by_an_operator() {
     let queue = op.expect("EL-1001").await;
     assert!(queue.text.contains(&ru("review.pending")), "{}", queue.text);
 
+    assert!(!card.text.contains(&ru("desk.verification_lapsed")), "{}", card.text);
+
+    // Years later by the bot's clock the card, drawn again, marks the lapsed verification.
+    app.clock.advance(chrono::Duration::days(365 * 30));
     let who = TgUser::new(OPERATOR, "Пётр");
     group.press(&who, &card, &ru("desk.accept_meter"));
     c.expect(&ru_head("desk.push.meter_accepted")).await;
+    group.expect(&ru("desk.verification_lapsed")).await;
     let (review,): (String,) = sqlx::query_as("SELECT review FROM meters")
         .fetch_one(&app.store().await.pool)
         .await
