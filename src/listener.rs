@@ -106,6 +106,7 @@ fn updates(st: &mut State) -> futures::stream::BoxStream<'_, Result<Update, Requ
                     let store = store.clone();
                     let clock = clock.clone();
                     async move {
+                        // Polling cannot leave one for later: handled even if not kept.
                         if let Ok(u) = &r {
                             keep(&store, &clock, u).await;
                         }

@@ -20,8 +20,8 @@ pub struct Webhook {
     pub secret: String,
 }
 
-/// Keeps an update in the inbox; a failure is logged (the update is still handled).
-pub async fn keep(store: &Store, clock: &Clock, update: &Update) {
+/// Keeps an update in the inbox; false (and logged) when it could not be.
+pub async fn keep(store: &Store, clock: &Clock, update: &Update) -> bool {
     let kept = match serde_json::to_string(update) {
         Ok(json) => store
             .inbox_received(i64::from(update.id.0), &json, clock.now())
@@ -29,9 +29,10 @@ pub async fn keep(store: &Store, clock: &Clock, update: &Update) {
             .map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
     };
-    if let Err(e) = kept {
+    if let Err(e) = &kept {
         tracing::error!(error = %e, update = update.id.0, "an update could not be kept in the inbox");
     }
+    kept.is_ok()
 }
 
 struct Served {
@@ -94,7 +95,8 @@ pub async fn start(
 
 /// Compares in time that does not depend on where the strings differ.
 fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    a.ct_eq(b).into()
 }
 
 async fn receive(State(s): State<Arc<Served>>, headers: HeaderMap, body: String) -> StatusCode {
@@ -110,8 +112,9 @@ async fn receive(State(s): State<Arc<Served>>, headers: HeaderMap, body: String)
         return StatusCode::UNAUTHORIZED;
     }
     match serde_json::from_str::<Update>(&body) {
+        // Not kept: not taken either; Telegram posts it again shortly.
+        Ok(update) if !keep(&s.store, &s.clock, &update).await => return StatusCode::SERVICE_UNAVAILABLE,
         Ok(update) => {
-            keep(&s.store, &s.clock, &update).await;
             // The dispatcher is gone only when stopping: the update is kept for the next start.
             let _ = s.tx.send(update);
         }
@@ -132,5 +135,41 @@ mod tests {
         assert_eq!(s.len(), 32);
         assert!(s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-'));
         assert_ne!(s, random_secret());
+    }
+
+    /// An update that cannot be kept is not taken: 503 (Telegram posts it again), nothing
+    /// handed to the dispatcher; once the database takes it, 200 and handed on.
+    #[tokio::test]
+    async fn an_update_not_kept_is_refused_and_taken_when_posted_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&format!("sqlite://{}", dir.path().join("k.db").display()))
+            .await
+            .unwrap();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let served = Arc::new(Served {
+            secret: "s3cret".into(),
+            store: store.clone(),
+            clock: Clock::default(),
+            tx,
+        });
+        let mut headers = HeaderMap::new();
+        headers.insert("x-telegram-bot-api-secret-token", "s3cret".parse().unwrap());
+        let body = r#"{"update_id":7,"message":{"message_id":1,"date":0,"chat":{"id":1,"type":"private","first_name":"X"},"from":{"id":1,"is_bot":false,"first_name":"X"},"text":"/start"}}"#;
+        // The pool's one connection refuses writes.
+        sqlx::query("PRAGMA query_only = ON")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        let refused = receive(State(served.clone()), headers.clone(), body.into()).await;
+        assert_eq!(refused, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(rx.try_recv().is_err(), "not handed to the dispatcher");
+        sqlx::query("PRAGMA query_only = OFF")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        let taken = receive(State(served), headers, body.into()).await;
+        assert_eq!(taken, StatusCode::OK);
+        assert_eq!(rx.try_recv().map(|u| u.id.0).ok(), Some(7));
+        assert_eq!(store.inbox_unhandled().await.unwrap().len(), 1, "kept before the 200");
     }
 }
