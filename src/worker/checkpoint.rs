@@ -9,21 +9,29 @@ use crate::store::Store;
 use std::time::Duration;
 use tokio::sync::watch;
 
+/// Checkpoints every `every` until stopped. Commits never checkpoint (`wal_autocheckpoint` is
+/// off), so a connection that fails is opened again at the next tick rather than given up.
 pub async fn run(store: Store, every: Duration, mut stop: watch::Receiver<bool>) {
-    let mut conn = match store.side_connection().await {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!(error = %e, "checkpoints: no connection; SQLite checkpoints when the bot stops");
-            return;
-        }
-    };
+    let mut conn = None;
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
             _ = stop.changed() => return,
         }
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&mut conn).await {
+        if conn.is_none() {
+            match store.side_connection().await {
+                Ok(c) => conn = Some(c),
+                Err(e) => {
+                    tracing::error!(error = %e, "checkpoints: no connection; tried again shortly");
+                    continue;
+                }
+            }
+        }
+        if let Some(c) = conn.as_mut()
+            && let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(c).await
+        {
             tracing::warn!(error = %e, "checkpoint failed; tried again shortly");
+            conn = None;
         }
     }
 }

@@ -95,23 +95,13 @@ async fn no_statement_of_the_reading_flow_menu_lists_or_desk_scans_a_table() {
     c.expect("Показания приняты").await;
     c.send(&ru("menu.meters"));
     let list = c.expect("EL-1001").await;
-    let (_, card) = list
-        .inline_buttons()
-        .into_iter()
-        .find(|(t, _)| t.contains("EL-1001"))
-        .unwrap();
-    c.press_data(&list, &card);
+    c.press_containing(&list, "EL-1001");
     let card = c.expect("Заводской номер").await;
     c.press(&card, &ru("meters.history"));
     c.expect("История показаний").await;
     c.send(&ru("menu.tickets"));
     let list = c.expect("О-2026-000001").await;
-    let (_, item) = list
-        .inline_buttons()
-        .into_iter()
-        .find(|(t, _)| t.contains("О-2026-000001"))
-        .unwrap();
-    c.press_data(&list, &item);
+    c.press_containing(&list, "О-2026-000001");
     c.expect("Заменили провод").await;
     c.send(&ru("menu.profile"));
     c.expect("Профиль").await;
@@ -366,4 +356,43 @@ async fn a_backup_and_a_checkpoint_do_not_wait_for_the_pool() {
         .await
         .unwrap();
     assert_eq!(n, 0);
+}
+
+/// Commits never checkpoint (`wal_autocheckpoint` is off): the checkpoint worker copies the
+/// log into the database file on its own connection.
+#[tokio::test]
+async fn the_checkpoint_worker_moves_the_log_into_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("k.db");
+    let store = kabinet::store::Store::open(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    let in_file = || {
+        let bytes = std::fs::read(&file).unwrap();
+        bytes.windows(17).any(|w| w == b"CHECKPOINT-MARKER")
+    };
+    // More commits than the 1,000 pages after which SQLite would checkpoint by itself.
+    for i in 0..1500 {
+        sqlx::query(
+            "INSERT INTO operators (telegram_id, name, added_at) VALUES (?, 'CHECKPOINT-MARKER', '2026-11-28')",
+        )
+        .bind(i)
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    }
+    assert!(!in_file(), "a commit checkpointed by itself");
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(kabinet::worker::checkpoint::run(
+        store.clone(),
+        std::time::Duration::from_millis(20),
+        stopped,
+    ));
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !in_file() {
+        assert!(tokio::time::Instant::now() < deadline, "no checkpoint within 10 s");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    stop.send(true).unwrap();
+    worker.await.unwrap();
 }
