@@ -510,9 +510,10 @@ impl Store {
         };
         let by_kind: std::collections::BTreeMap<String, i64> = serde_json::from_str(&tickets)?;
         for (kind, n) in by_kind {
-            let Some(kind) = TicketKind::from_str_opt(&kind) else {
-                continue;
-            };
+            let kind = TicketKind::from_str_opt(&kind).ok_or(super::StoreError::Unknown {
+                what: "ticket kind",
+                value: kind,
+            })?;
             match TicketSection::of(kind) {
                 TicketSection::Appeals => counts.tickets += n,
                 TicketSection::Requests => counts.requests += n,
