@@ -244,10 +244,7 @@ async fn burst(api: &MockBotApi, chats: i64) -> f64 {
 /// 64 MiB between checkpoints; that is not the data's size).
 async fn db_bytes(path: &std::path::Path) -> u64 {
     let store = Store::connect(&format!("sqlite://{}", path.display())).await.unwrap();
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-        .execute(&store.pool)
-        .await
-        .unwrap();
+    store.checkpoint().await.unwrap();
     store.pool.close().await;
     ["", "-wal", "-shm"]
         .iter()

@@ -159,10 +159,8 @@ pub async fn seed_region(store: &Store, accounts: i64, meters: i64) -> Duration 
         sqlx::query(sqlx::AssertSqlSafe(s)).execute(&mut *tx).await.unwrap();
     }
     tx.commit().await.unwrap();
+    drop(conn);
     // No ANALYZE: the bot's query plans are measured as a database grown in production has them.
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
+    store.checkpoint().await.unwrap();
     started.elapsed()
 }

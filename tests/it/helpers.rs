@@ -337,6 +337,24 @@ impl Client {
         self.press_data(msg, &data);
     }
 
+    /// Presses the inline button whose label contains `part` (a meter's or an item's, whose
+    /// label carries more than its number).
+    pub fn press_containing(&mut self, msg: &BotMessage, part: &str) {
+        let data = msg
+            .inline_buttons()
+            .into_iter()
+            .find(|(t, _)| t.contains(part))
+            .unwrap_or_else(|| {
+                panic!(
+                    "no button with «{part}» under «{}»: {:?}",
+                    msg.text,
+                    msg.inline_buttons()
+                )
+            })
+            .1;
+        self.press_data(msg, &data);
+    }
+
     pub fn press_data(&mut self, msg: &BotMessage, data: &str) {
         self.app_query += 1;
         self.api
