@@ -18,10 +18,12 @@ WORKDIR /data
 ENV DATABASE_URL=sqlite:///data/kabinet.db \
     MAIL_DIR=/data/mail \
     BACKUP_DIR=/data/backups \
-    METRICS_LISTEN=0.0.0.0:9090 \
+    METRICS_LISTEN=127.0.0.1:9090 \
     LOG_FORMAT=json
 VOLUME ["/data"]
-EXPOSE 9090 8443
+# /metrics and /readyz answer on the container's loopback only (the HEALTHCHECK reaches them
+# there); to scrape from a private network, set METRICS_LISTEN=0.0.0.0:9090 and publish it there.
+EXPOSE 8443
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD curl -fsS http://127.0.0.1:9090/healthz || exit 1
 ENTRYPOINT ["/usr/local/bin/kabinet"]

@@ -1,6 +1,7 @@
 //! The whole thing as production runs it: the `kabinet` binary as a separate process, the
 //! local Bot API server, SQLite on disk. `cargo bench --bench e2e -- [--accounts 10000]
-//! [--consumers 300] [--concurrency 20] [--rate 200] [--broadcast 10000] [--region 1000000]`.
+//! [--consumers 300] [--concurrency 20] [--rate 200] [--broadcast 10000] [--region 1000000]
+//! [--flood 150]`.
 //!
 //! Measures: updates/s and p50/p95/p99 from the moment an update is offered to the bot's
 //! answer, closed-loop and paced at `--rate`; the same closed-loop load against the idiomatic
@@ -9,7 +10,8 @@
 //! size per 1,000 accounts; a reminder broadcast to `--broadcast` consumers and a burst of 100
 //! /start against a server that enforces Telegram's limits. With `--region N` only the region:
 //! N accounts, 2 meters each, a year of readings seeded through SQL, then the paced load, peak
-//! RSS, `kabinet export readings` and `kabinet backup` on it. Prints a table and merges its
+//! RSS, `kabinet export readings` and `kabinet backup` on it. With `--flood N` only a flood of
+//! N messages in one chat and the time another chat's /start waits behind it. Prints a table and merges its
 //! figures into target/bench-e2e.json.
 
 mod common;
@@ -240,6 +242,61 @@ async fn burst(api: &MockBotApi, chats: i64) -> f64 {
     }
 }
 
+/// One chat sends `messages` at once; then another person's /start: seconds until that
+/// person has the answer (the target: under 2), and whether the flooder heard it was too much.
+async fn flood(api: &MockBotApi, messages: usize) -> (f64, bool) {
+    let flooder = TgUser::new(91_000_001, "Flood");
+    for i in 0..messages {
+        api.push_update(flooder.text(api.next_message_id(), &format!("flood {i}")));
+    }
+    let other = TgUser::new(91_000_002, "Other");
+    let started = Instant::now();
+    let from = api.event_count();
+    api.push_update(other.text(api.next_message_id(), "/start"));
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while !api.events()[from..]
+        .iter()
+        .any(|e| matches!(e, Event::Sent(m) if m.chat_id == other.id))
+    {
+        assert!(Instant::now() < deadline, "the other chat was never answered");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let took = started.elapsed().as_secs_f64();
+    let told = kabinet::i18n::t("ru", "common.flood");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let heard = loop {
+        let heard = api
+            .events_for(flooder.id)
+            .iter()
+            .any(|e| matches!(e, Event::Sent(m) if m.text == told));
+        if heard || Instant::now() > deadline {
+            break heard;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    (took, heard)
+}
+
+/// `--flood`: only the flood, against a server that enforces Telegram's limits.
+async fn flood_only(messages: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("f.db").display());
+    let api = Arc::new(MockBotApi::start().await);
+    api.enforce_limits(true);
+    let mut bot = spawn(env!("CARGO_BIN_EXE_kabinet"), &api, &db, dir.path(), true);
+    wait_ready(&api).await;
+    let (took, heard) = flood(&api, messages).await;
+    bot.kill().await.unwrap();
+    println!("kabinet flood benchmark");
+    row("measure", "value".into());
+    row(
+        &format!("/start behind a flood of {messages} in another chat, s (target < 2)"),
+        format!("{took:.3}"),
+    );
+    row("the flooder was told", format!("{heard}"));
+    write_json(serde_json::json!({ "flood_messages": messages, "flood_other_start_s": took }));
+}
+
 /// The database's size with its log checkpointed into it (the bot keeps a log file of up to
 /// 64 MiB between checkpoints; that is not the data's size).
 async fn db_bytes(path: &std::path::Path) -> u64 {
@@ -455,6 +512,7 @@ fn main() {
     let rate = arg("--rate", 200);
     let broadcast = arg("--broadcast", 10_000) as i64;
     let region_size = arg("--region", 0) as i64;
+    let flood_messages = arg("--flood", 0);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -462,6 +520,9 @@ fn main() {
     let menu = kabinet::i18n::t("ru", "menu.send_readings");
     if region_size > 0 {
         return rt.block_on(region(region_size, 2 * consumers, rate, &menu));
+    }
+    if flood_messages > 0 {
+        return rt.block_on(flood_only(flood_messages));
     }
     let peer_bin = build_peer();
     rt.block_on(async move {
@@ -569,6 +630,8 @@ fn main() {
         tokio::time::sleep(Duration::from_secs(2)).await;
         let burst_s = burst(&bapi, 100).await;
         let burst_429 = bapi.too_many_requests() - too_many;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let (flood_s, _) = flood(&bapi, 150).await;
         b.kill().await.unwrap();
 
         let ratio = closed.per_sec() / echo_run.per_sec();
@@ -606,6 +669,10 @@ fn main() {
         row("broadcast: 429 answers", format!("{too_many}"));
         row("burst of 100 /start answered, s (floor 2.33)", format!("{burst_s:.2}"));
         row("burst: 429 answers", format!("{burst_429}"));
+        row(
+            "/start behind a flood of 150 in another chat, s",
+            format!("{flood_s:.3}"),
+        );
         write_json(serde_json::json!({
             "accounts": accounts, "concurrency": concurrency,
             "closed_updates_per_s": closed.per_sec(),
@@ -624,7 +691,7 @@ fn main() {
             "echo_updates_per_s": echo_run.per_sec(), "echo_cpu_ms_per_update": echo_cpu * 1e3, "ratio": ratio,
             "peak_rss_mib": rss, "db_mib_per_1000_accounts": db_per_1000,
             "broadcast": broadcast, "broadcast_per_s": broadcast_rate, "broadcast_429": too_many,
-            "burst100_s": burst_s, "burst100_429": burst_429,
+            "burst100_s": burst_s, "burst100_429": burst_429, "flood_other_start_s": flood_s,
         }));
     });
 }

@@ -4,7 +4,9 @@
 use clap::Args;
 use std::path::PathBuf;
 
-#[derive(Debug, Clone, Args)]
+/// `Debug` is written by hand below: the token, the SMTP URL (with its password) and the
+/// webhook's secret never reach a log through `?config`.
+#[derive(Clone, Args)]
 pub struct Config {
     /// Bot token from @BotFather. Required by `run`.
     #[arg(long, env = "TELOXIDE_TOKEN", hide_env_values = true, global = true)]
@@ -148,6 +150,15 @@ pub struct Config {
     #[arg(long, env = "TELEGRAM_LIMITS", default_value = "on", value_parser = ["on", "off"], global = true)]
     pub telegram_limits: String,
 
+    /// Updates a chat may send at once (an album, a few quick presses) before the bot stops
+    /// handling its excess and says so once; then CHAT_UPDATES_PER_MINUTE. The operators'
+    /// group gets three times both.
+    #[arg(long, env = "CHAT_UPDATES_BURST", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub chat_updates_burst: u32,
+    /// Updates a chat may send a minute, sustained (people send a few).
+    #[arg(long, env = "CHAT_UPDATES_PER_MINUTE", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub chat_updates_per_minute: u32,
+
     /// Receive updates by webhook at this public https URL (behind a reverse proxy that ends
     /// TLS), e.g. https://bot.example.ru/tg. Unset: long polling (and any webhook is removed).
     #[arg(long, env = "WEBHOOK_URL", global = true)]
@@ -157,7 +168,7 @@ pub struct Config {
     pub webhook_listen: Option<std::net::SocketAddr>,
     /// The secret Telegram sends with each webhook request (1–256 of A-Z, a-z, 0-9, _ and -).
     /// Unset: a random one at each start.
-    #[arg(long, env = "WEBHOOK_SECRET", hide_env_values = true, global = true)]
+    #[arg(long, env = "WEBHOOK_SECRET", hide_env_values = true, value_parser = parse_webhook_secret, global = true)]
     pub webhook_secret: Option<String>,
 
     /// Where to serve /healthz, /readyz and /metrics (Prometheus), e.g. 127.0.0.1:9090. Unset:
@@ -218,6 +229,19 @@ impl Config {
             - chrono::Duration::hours(i64::from(self.utc_offset_hours))
     }
 
+    /// The door's limits (`CHAT_UPDATES_BURST`, `CHAT_UPDATES_PER_MINUTE`).
+    pub fn door_limits(&self) -> crate::door::DoorLimits {
+        let burst = f64::from(self.chat_updates_burst);
+        let per_sec = f64::from(self.chat_updates_per_minute) / 60.0;
+        crate::door::DoorLimits {
+            chat_burst: burst,
+            chat_per_sec: per_sec,
+            group_burst: burst * 3.0,
+            group_per_sec: per_sec * 3.0,
+            ..Default::default()
+        }
+    }
+
     /// The sending limits `TELEGRAM_LIMITS` asks for.
     pub fn send_limits(&self) -> crate::telegram::Limits {
         match self.telegram_limits.as_str() {
@@ -265,6 +289,17 @@ fn parse_url(name: &'static str) -> impl Fn(&str) -> Result<url::Url, String> + 
     move |s| url::Url::parse(s).map_err(|e| format!("{name} is not a valid URL ({e})"))
 }
 
+/// Telegram's rule for `secret_token`: 1–256 of A-Z, a-z, 0-9, _ and -. An empty value would
+/// accept requests that carry no secret at all.
+fn parse_webhook_secret(s: &str) -> Result<String, String> {
+    let ok = (1..=256).contains(&s.len()) && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-');
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err("WEBHOOK_SECRET must be 1 to 256 of A-Z, a-z, 0-9, _ and - (leave it unset for a random one)".into())
+    }
+}
+
 fn parse_db_url(s: &str) -> Result<String, String> {
     if s.starts_with("sqlite:") {
         Ok(s.to_owned())
@@ -295,6 +330,26 @@ fn parse_schedule(s: &str) -> Result<Schedule, String> {
     }
 }
 
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |o: &Option<String>| o.as_ref().map(|_| "<hidden>");
+        f.debug_struct("Config")
+            .field("telegram_token", &hidden(&self.telegram_token))
+            .field("telegram_api_url", &self.telegram_api_url)
+            .field("database_url", &self.database_url)
+            .field("smtp_url", &hidden(&self.smtp_url))
+            .field("mail_dir", &self.mail_dir)
+            .field("operator_chat_id", &self.operator_chat_id)
+            .field("telegram_limits", &self.telegram_limits)
+            .field("webhook_url", &self.webhook_url)
+            .field("webhook_listen", &self.webhook_listen)
+            .field("webhook_secret", &hidden(&self.webhook_secret))
+            .field("metrics_listen", &self.metrics_listen)
+            .field("backup_dir", &self.backup_dir)
+            .finish_non_exhaustive()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,5 +375,30 @@ mod tests {
         c.org_name_en = Some("Energo JSC".into());
         assert_eq!(c.org_named("en"), Some("Energo JSC"));
         assert_eq!(c.org_named("ru"), Some("АО «Энерго»"));
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug_and_a_webhook_secret_follows_telegrams_rule() {
+        let c = Config::from_flags([
+            "--telegram-token",
+            "123:SECRET-TOKEN",
+            "--smtp-url",
+            "smtp://u:PASSWORD@host",
+            "--webhook-secret",
+            "Hook_Secret-1",
+        ])
+        .unwrap();
+        let shown = format!("{c:?}");
+        for secret in ["SECRET-TOKEN", "PASSWORD", "Hook_Secret-1"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("<hidden>"));
+        for bad in ["", "with space", "ключ", &"a".repeat(257)] {
+            let refused = Config::from_flags(["--webhook-secret", bad])
+                .err()
+                .map(|e| e.to_string());
+            assert!(refused.is_some_and(|e| e.contains("WEBHOOK_SECRET")), "{bad:?}");
+        }
+        assert!(Config::from_flags(["--webhook-secret", &"a".repeat(256)]).is_ok());
     }
 }

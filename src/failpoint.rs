@@ -9,6 +9,10 @@ pub const BEFORE_COMMIT: &str = "finish.before_commit";
 /// Right after it committed, before its replies are sent.
 pub const AFTER_COMMIT: &str = "finish.after_commit";
 
+/// Right after an update whose secret was taken out was kept in the inbox (before it is
+/// handled).
+pub const SECRET_KEPT: &str = "inbox.secret_kept";
+
 pub fn hit(name: &str) {
     static ARMED: OnceLock<Option<String>> = OnceLock::new();
     if ARMED.get_or_init(|| std::env::var("KABINET_FAILPOINT").ok()).as_deref() == Some(name) {

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod desk;
 pub mod domain;
+pub mod door;
 pub mod failpoint;
 pub mod i18n;
 pub mod listener;
@@ -183,8 +184,14 @@ impl Application {
             bot_username: self.bot_username.clone(),
             handled_before_start: self.store.last_received_update().await?,
         });
-        let mut dispatcher = Dispatcher::builder(self.bot.clone(), bot::schema())
-            .dependencies(dptree::deps![deps])
+        let door = door::Door::new(self.config.door_limits());
+        // Every update holds its ticket from the door while it is handled.
+        let schema = dptree::entry()
+            .map(|u: Update, door: Arc<door::Door>| door.ticket(u.id.0))
+            .chain(bot::schema());
+        let mut dispatcher = Dispatcher::builder(self.bot.clone(), schema)
+            .dependencies(dptree::deps![deps, door.clone()])
+            .worker_queue_size(door::WORKER_QUEUE)
             // Updates no branch takes are handled too (by doing nothing): mark them, so the
             // inbox does not offer them again after a restart.
             .default_handler({
@@ -223,20 +230,29 @@ impl Application {
             }),
             _ => None,
         };
-        let updates = listener::listener(
-            self.bot.clone(),
-            self.store.clone(),
-            self.clock.clone(),
-            stop_rx_listener,
-            webhook,
-        )
-        .await?;
+        let gate = listener::Gate {
+            door,
+            group: self.config.operator_chat_id,
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            tg: self.tg.clone(),
+            default_locale: self.config.default_locale.clone(),
+        };
+        let updates = listener::listener(self.bot.clone(), gate, stop_rx_listener, webhook).await?;
         dispatcher
             .dispatch_with_listener(
                 updates,
                 LoggingErrorHandler::with_custom_text("an error from the update listener"),
             )
             .await;
+        // What the handlers said is still on its way: let it go out (what a chat has waiting
+        // past this is dropped; committed replies stay in the outbox).
+        if !self.tg.lanes_idle(std::time::Duration::from_secs(20)).await {
+            tracing::warn!(
+                waiting = self.tg.lanes_waiting(),
+                "stopped with messages still waiting to be sent"
+            );
+        }
         let _ = stop_tx.send(true);
         let _ = worker.await;
         let _ = reminders.await;

@@ -7,7 +7,7 @@
 use crate::clock::Clock;
 use crate::store::Store;
 pub use crate::webhook::Webhook;
-use crate::webhook::keep;
+use crate::webhook::{Kept, keep};
 use futures::StreamExt;
 use std::time::Duration;
 use teloxide::RequestError;
@@ -24,12 +24,55 @@ enum Source {
     Webhook(tokio::sync::mpsc::UnboundedReceiver<Update>, StopToken),
 }
 
+/// What an update passes before the dispatcher: the door, and what a shed one needs.
+pub struct Gate {
+    pub door: std::sync::Arc<crate::door::Door>,
+    /// The operators' group.
+    pub group: Option<i64>,
+    pub store: Store,
+    pub clock: Clock,
+    pub tg: crate::telegram::Telegram,
+    pub default_locale: String,
+}
+
+impl Gate {
+    /// Whether `u` goes on to the dispatcher. One that does not is marked handled (it is not
+    /// offered again) and counted; its chat is told once per flood.
+    fn pass(&self, u: &Update) -> bool {
+        use crate::door::Verdict;
+        let Some(chat) = u.chat() else { return true };
+        let Verdict::Shed { reason, tell } = self.door.admit(u.id.0, chat.id.0, Some(chat.id.0) == self.group) else {
+            return true;
+        };
+        crate::metrics::get().shed(reason);
+        if tell {
+            tracing::warn!(
+                chat = chat.id.0,
+                reason,
+                "a chat is over its rate: its excess is not handled"
+            );
+            if chat.is_private() {
+                let lang = u.from().and_then(|f| f.language_code.as_deref());
+                let loc = crate::i18n::pick_locale(None, lang, &self.default_locale);
+                let text = crate::i18n::t(loc, "common.flood");
+                self.tg.queue_send(chat.id, text, Default::default());
+            }
+        }
+        let (store, now, id) = (self.store.clone(), self.clock.now(), i64::from(u.id.0));
+        tokio::spawn(async move {
+            if let Err(e) = store.mark_update_processed(id, now).await {
+                tracing::error!(error = %e, "could not mark a shed update");
+            }
+        });
+        false
+    }
+}
+
 struct State {
     source: Source,
     /// Kept but never handled before this start: handled first.
     replay: Vec<Update>,
-    store: Store,
-    clock: Clock,
+    gate: std::sync::Arc<Gate>,
     /// Turns true when the process stops: the stream ends (what was taken is still handled).
     stopping: watch::Receiver<bool>,
 }
@@ -39,11 +82,11 @@ struct State {
 /// shutdown asked for while the dispatcher is still starting.)
 pub async fn listener(
     bot: Bot,
-    store: Store,
-    clock: Clock,
+    gate: Gate,
     stopping: watch::Receiver<bool>,
     webhook: Option<Webhook>,
 ) -> anyhow::Result<impl UpdateListener<Err = RequestError>> {
+    let (store, clock) = (gate.store.clone(), gate.clock.clone());
     let mut replay = Vec::new();
     for (id, json) in store.inbox_unhandled().await? {
         match serde_json::from_str::<Update>(&json) {
@@ -74,8 +117,7 @@ pub async fn listener(
     let state = State {
         source,
         replay,
-        store,
-        clock,
+        gate: std::sync::Arc::new(gate),
         stopping,
     };
     Ok(StatefulListener::new(state, updates, |st: &mut State| -> StopToken {
@@ -91,8 +133,8 @@ pub async fn listener(
 /// one connection.
 fn updates(st: &mut State) -> futures::stream::BoxStream<'_, Result<Update, RequestError>> {
     let replay = futures::stream::iter(std::mem::take(&mut st.replay).into_iter().map(Ok));
-    let store = st.store.clone();
-    let clock = st.clock.clone();
+    let gate = st.gate.clone();
+    let (store, clock) = (gate.store.clone(), gate.clock.clone());
     let mut stopping = st.stopping.clone();
     let stopped = async move {
         let _ = stopping.wait_for(|s| *s).await;
@@ -102,22 +144,28 @@ fn updates(st: &mut State) -> futures::stream::BoxStream<'_, Result<Update, Requ
             let live = polling
                 .as_stream()
                 .take_until(stopped)
-                .then(move |r: Result<Update, RequestError>| {
+                .filter_map(move |r: Result<Update, RequestError>| {
                     let store = store.clone();
                     let clock = clock.clone();
                     async move {
-                        // Polling cannot leave one for later: handled even if not kept.
-                        if let Ok(u) = &r {
-                            keep(&store, &clock, u).await;
+                        // Polling cannot leave one for later: handled even if not kept. One
+                        // the inbox has seen (replayed above, handled or in the works) is not
+                        // taken again.
+                        if let Ok(u) = &r
+                            && keep(&store, &clock, u).await == Kept::Seen
+                        {
+                            return None;
                         }
-                        r
+                        Some(r)
                     }
-                });
+                })
+                .filter(move |r| std::future::ready(r.as_ref().map_or(true, |u| gate.pass(u))));
             replay.chain(live).boxed()
         }
         // Kept by the webhook server before it answered Telegram.
         Source::Webhook(rx, _) => {
             let live = futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
+                .filter(move |u| std::future::ready(gate.pass(u)))
                 .map(Ok)
                 .take_until(stopped);
             replay.chain(live).boxed()

@@ -27,6 +27,9 @@ pub struct Metrics {
     pub telegram_429_wait_seconds: Counter<f64, std::sync::atomic::AtomicU64>,
     pub emails: Family<Labels, Counter>,
     pub reminders: Counter,
+    /// Updates not handled, by why: a chat over its rate («rate»), too many of a chat's
+    /// updates in the works («backlog»), posted again by Telegram («repeated»).
+    pub shed: Family<Labels, Counter>,
     outbox_pending: Family<Labels, Gauge>,
     outbox_failed: Family<Labels, Gauge>,
     outbox_oldest_seconds: Family<Labels, Gauge>,
@@ -53,6 +56,7 @@ impl Metrics {
             telegram_429_wait_seconds: Counter::default(),
             emails: Family::default(),
             reminders: Counter::default(),
+            shed: Family::default(),
             outbox_pending: Family::default(),
             outbox_failed: Family::default(),
             outbox_oldest_seconds: Family::default(),
@@ -77,6 +81,11 @@ impl Metrics {
         );
         r.register("emails", "Letters by result (sent, failed)", m.emails.clone());
         r.register("reminders", "Reminders queued", m.reminders.clone());
+        r.register(
+            "updates_shed",
+            "Updates not handled, by reason (rate, backlog, repeated)",
+            m.shed.clone(),
+        );
         r.register(
             "outbox_pending",
             "Outbox rows waiting, by channel",
@@ -107,6 +116,10 @@ impl Metrics {
 
     pub fn update(&self, kind: &str) {
         self.updates.get_or_create(&vec![("kind".into(), kind.into())]).inc();
+    }
+
+    pub fn shed(&self, reason: &str) {
+        self.shed.get_or_create(&vec![("reason".into(), reason.into())]).inc();
     }
 
     pub fn email(&self, ok: bool) {

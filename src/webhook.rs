@@ -13,26 +13,97 @@ use teloxide::types::AllowedUpdate;
 use tokio::sync::{mpsc, watch};
 
 /// The webhook mode: Telegram posts to `url`, which the reverse proxy passes to `listen`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Webhook {
     pub url: url::Url,
     pub listen: std::net::SocketAddr,
     pub secret: String,
 }
 
-/// Keeps an update in the inbox; false (and logged) when it could not be.
-pub async fn keep(store: &Store, clock: &Clock, update: &Update) -> bool {
-    let kept = match serde_json::to_string(update) {
-        Ok(json) => store
+/// Without the secret.
+impl std::fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Webhook")
+            .field("url", &self.url)
+            .field("listen", &self.listen)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What became of an update offered to the inbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kept {
+    /// First seen now: kept, to be handled.
+    New,
+    /// Seen before (Telegram posted it again, or polling offered one the inbox replayed):
+    /// handled already or being handled; not dispatched again.
+    Seen,
+    /// The database did not take it (logged).
+    Failed,
+}
+
+/// What a message that carried a secret says in the inbox instead: the handler of an update
+/// read back from there (after a crash) asks for the secret again.
+pub const REDACTED: &str = "\u{2063}[redacted]";
+
+/// Keeps an update in the inbox. A text typed where the chat's dialogue expects a password is
+/// replaced by [`REDACTED`] first: the secret never reaches the database file, its log or a
+/// backup (the handler still gets the update as it came).
+pub async fn keep(store: &Store, clock: &Clock, update: &Update) -> Kept {
+    let kept = match payload(store, update).await {
+        Ok((json, redacted)) => store
             .inbox_received(i64::from(update.id.0), &json, clock.now())
             .await
+            .map(|new| (new, redacted))
             .map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(e),
     };
-    if let Err(e) = &kept {
-        tracing::error!(error = %e, update = update.id.0, "an update could not be kept in the inbox");
+    match kept {
+        Ok((true, redacted)) => {
+            if redacted {
+                crate::failpoint::hit(crate::failpoint::SECRET_KEPT);
+            }
+            Kept::New
+        }
+        Ok((false, _)) => {
+            tracing::info!(update = update.id.0, "an update seen before: not handled again");
+            crate::metrics::get().shed("repeated");
+            Kept::Seen
+        }
+        Err(e) => {
+            tracing::error!(error = %e, update = update.id.0, "an update could not be kept in the inbox");
+            Kept::Failed
+        }
     }
-    kept.is_ok()
+}
+
+/// The update as JSON for the inbox, and whether a secret was taken out of it.
+async fn payload(store: &Store, update: &Update) -> Result<(String, bool), String> {
+    use teloxide::types::{MediaKind, MessageKind, UpdateKind};
+    let secret_text = match &update.kind {
+        UpdateKind::Message(m) if m.chat.is_private() && m.text().is_some() => store
+            .dialogue_state(m.chat.id.0)
+            .await
+            .map_err(|e| e.to_string())?
+            .is_some_and(|s| crate::bot::state::State::from_stored(&s).wants_secret()),
+        _ => false,
+    };
+    if !secret_text {
+        return serde_json::to_string(update)
+            .map(|j| (j, false))
+            .map_err(|e| e.to_string());
+    }
+    let mut redacted = update.clone();
+    if let UpdateKind::Message(m) = &mut redacted.kind
+        && let MessageKind::Common(c) = &mut m.kind
+        && let MediaKind::Text(t) = &mut c.media_kind
+    {
+        t.text = REDACTED.to_owned();
+        t.entities.clear();
+    }
+    serde_json::to_string(&redacted)
+        .map(|j| (j, true))
+        .map_err(|e| e.to_string())
 }
 
 struct Served {
@@ -112,12 +183,16 @@ async fn receive(State(s): State<Arc<Served>>, headers: HeaderMap, body: String)
         return StatusCode::UNAUTHORIZED;
     }
     match serde_json::from_str::<Update>(&body) {
-        // Not kept: not taken either; Telegram posts it again shortly.
-        Ok(update) if !keep(&s.store, &s.clock, &update).await => return StatusCode::SERVICE_UNAVAILABLE,
-        Ok(update) => {
-            // The dispatcher is gone only when stopping: the update is kept for the next start.
-            let _ = s.tx.send(update);
-        }
+        Ok(update) => match keep(&s.store, &s.clock, &update).await {
+            // Not kept: not taken either; Telegram posts it again shortly.
+            Kept::Failed => return StatusCode::SERVICE_UNAVAILABLE,
+            // Posted again (Telegram missed our 200): taken once already.
+            Kept::Seen => {}
+            Kept::New => {
+                // The dispatcher is gone only when stopping: the update is kept for the next start.
+                let _ = s.tx.send(update);
+            }
+        },
         Err(e) => tracing::error!(error = %e, "a webhook update does not read; skipped"),
     }
     StatusCode::OK

@@ -75,19 +75,16 @@ impl Ctx {
             .filter(|a| a.status == AccountStatus::Pending)
     }
 
-    /// A message to this chat (HTML; split into several when too long).
+    /// A message to this chat (HTML; split into several when too long), handed to the
+    /// chat's lane: it leaves after what was said before it, and the handler does not wait.
     pub async fn say(&self, text: impl Into<String>) -> HandlerResult {
-        self.tg()
-            .send(self.chat, Priority::Reply, &text.into(), Extras::default())
-            .await?;
+        self.tg().queue_send(self.chat, text.into(), Extras::default());
         Ok(())
     }
 
     /// A message with a keyboard (on its last part, when it is split).
     pub async fn say_with(&self, text: impl Into<String>, markup: impl Into<ReplyMarkup>) -> HandlerResult {
-        self.tg()
-            .send(self.chat, Priority::Reply, &text.into(), Extras::markup(markup))
-            .await?;
+        self.tg().queue_send(self.chat, text.into(), Extras::markup(markup));
         Ok(())
     }
 
@@ -161,64 +158,95 @@ impl Ctx {
         }
     }
 
-    /// Sends the replies committed with this update, in order. One that does not go now is
-    /// left to the outbox worker (it is already queued), never lost and never sent twice.
+    /// Sends the replies committed with this update, in order, through the chat's lane. One
+    /// that does not go is left to the outbox worker (it is already queued), never lost and
+    /// never sent twice.
     pub async fn send_committed(&self, rows: &[i64]) -> HandlerResult {
         // The transaction may have queued more than the replies (a card for the operators'
         // group, a letter): the outbox worker takes those.
         self.outbox_written();
-        self.deliver_committed(rows).await?;
+        self.deliver_committed(rows, false);
         Ok(())
     }
 
     /// As `send_committed`, for a transaction that queued nothing but these replies: the
     /// outbox worker is woken only for one that did not go now (saves its two queries).
     pub async fn send_replies(&self, rows: &[i64]) -> HandlerResult {
-        if !self.deliver_committed(rows).await? {
-            self.outbox_written();
-        }
+        self.deliver_committed(rows, true);
         Ok(())
     }
 
-    /// Sends committed replies in order; false when one was left to the outbox worker.
-    async fn deliver_committed(&self, rows: &[i64]) -> Result<bool, super::HandlerError> {
+    /// Hands committed replies to the chat's lane; `wake` the outbox worker when one is left
+    /// to it.
+    fn deliver_committed(&self, rows: &[i64], wake: bool) {
         crate::failpoint::hit(crate::failpoint::AFTER_COMMIT);
-        let mut all_sent = true;
-        for &row in rows {
-            let Some(r) = self.store().outbox_pending_row(row).await? else {
-                continue;
-            };
-            let Ok(OutboxMessage::Telegram {
-                chat_id,
-                text,
-                button,
-                keyboard,
-                reply_to,
-            }) = r.message()
-            else {
-                continue;
-            };
-            let p = Push {
-                row,
-                chat_id,
-                text: &text,
-                keyboard: push::keyboard(button.as_ref(), &keyboard),
-                reply_to,
-            };
-            match push::deliver(self.tg(), self.store(), Priority::Reply, &p).await {
-                Ok(()) => self.store().outbox_done(row, self.now()).await?,
+        let rows = rows.to_vec();
+        let (store, tg, clock) = (self.store().clone(), self.tg().clone(), self.deps.clock.clone());
+        let outbox = self.deps.outbox_wake.clone();
+        self.tg().queue(self.chat, async move {
+            match deliver_rows(&store, &tg, &clock, &rows).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    if wake {
+                        outbox.notify_one();
+                    }
+                }
                 Err(e) => {
-                    tracing::warn!(error = %e, row, "a committed reply is left to the outbox");
-                    self.store().outbox_retry(row, self.now(), &e.to_string()).await?;
-                    all_sent = false;
+                    tracing::error!(error = %e, "committed replies are left to the outbox");
+                    outbox.notify_one();
                 }
             }
-        }
-        Ok(all_sent)
+        });
     }
 
     pub async fn reload_session(&mut self) -> HandlerResult {
         self.session = self.store().session(self.chat.0).await?;
         Ok(())
     }
+}
+
+/// Sends committed replies in order; false when one was left to the outbox worker.
+async fn deliver_rows(
+    store: &crate::store::Store,
+    tg: &Telegram,
+    clock: &crate::clock::Clock,
+    rows: &[i64],
+) -> Result<bool, StoreError> {
+    let mut all_sent = true;
+    for &row in rows {
+        // Waiting in the lane may outlast the reply's lease: then the outbox worker sends it.
+        let now = clock.now();
+        let Some(r) = store
+            .outbox_leased_row(row, now, now + crate::store::finish::REPLY_LEASE)
+            .await?
+        else {
+            continue;
+        };
+        let Ok(OutboxMessage::Telegram {
+            chat_id,
+            text,
+            button,
+            keyboard,
+            reply_to,
+        }) = r.message()
+        else {
+            continue;
+        };
+        let p = Push {
+            row,
+            chat_id,
+            text: &text,
+            keyboard: push::keyboard(button.as_ref(), &keyboard),
+            reply_to,
+        };
+        match push::deliver(tg, store, Priority::Reply, &p).await {
+            Ok(()) => store.outbox_done(row, clock.now()).await?,
+            Err(e) => {
+                tracing::warn!(error = %e, row, "a committed reply is left to the outbox");
+                store.outbox_retry(row, clock.now(), &e.to_string()).await?;
+                all_sent = false;
+            }
+        }
+    }
+    Ok(all_sent)
 }

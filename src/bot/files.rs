@@ -76,39 +76,50 @@ pub fn problem_text(ctx: &Ctx, p: FileProblem) -> String {
 }
 
 /// Sends a stored file to the chat by its Telegram id; if Telegram refuses the id (another
-/// bot token, an expired id), from the bytes kept with it; else says it is unavailable.
+/// bot token, an expired id), from the bytes kept with it; else says it is unavailable. Goes
+/// through the chat's lane, after what was said before.
 pub async fn send_attachment(ctx: &Ctx, f: crate::store::tickets::Attachment) -> HandlerResult {
     use crate::telegram::{Extras, FileSource, OutFile, Priority, SendError};
-    let tg = ctx.tg();
-    let by_id = OutFile {
-        source: FileSource::Id(f.file_id.clone()),
-        photo: false,
-    };
-    match (
-        tg.send_file(ctx.chat, Priority::Reply, &by_id, None, Extras::default())
-            .await,
-        f.content,
-    ) {
-        (Ok(_), _) => Ok(()),
-        (Err(SendError::Refused(e)), Some(bytes)) => {
-            tracing::warn!(error = %e, "file id refused; sending the stored copy");
-            let copy = OutFile {
-                source: FileSource::Bytes {
-                    bytes,
-                    name: f.name.unwrap_or_else(|| "document".into()),
-                },
-                photo: false,
-            };
-            tg.send_file(ctx.chat, Priority::Reply, &copy, None, Extras::default())
-                .await?;
-            Ok(())
+    let tg = ctx.tg().clone();
+    let chat = ctx.chat;
+    let unavailable = ctx.t("ticket.file_unavailable");
+    ctx.tg().queue(chat, async move {
+        let by_id = OutFile {
+            source: FileSource::Id(f.file_id.clone()),
+            photo: false,
+        };
+        let result = match (
+            tg.send_file(chat, Priority::Reply, &by_id, None, Extras::default())
+                .await,
+            f.content,
+        ) {
+            (Ok(_), _) => Ok(()),
+            (Err(SendError::Refused(e)), Some(bytes)) => {
+                tracing::warn!(error = %e, "file id refused; sending the stored copy");
+                let copy = OutFile {
+                    source: FileSource::Bytes {
+                        bytes,
+                        name: f.name.unwrap_or_else(|| "document".into()),
+                    },
+                    photo: false,
+                };
+                tg.send_file(chat, Priority::Reply, &copy, None, Extras::default())
+                    .await
+                    .map(|_| ())
+            }
+            (Err(SendError::Refused(e)), None) => {
+                tracing::warn!(error = %e, "file id refused and no stored copy");
+                tg.send(chat, Priority::Reply, &unavailable, Extras::default())
+                    .await
+                    .map(|_| ())
+            }
+            (Err(e), _) => Err(e),
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "a file was not sent");
         }
-        (Err(SendError::Refused(e)), None) => {
-            tracing::warn!(error = %e, "file id refused and no stored copy");
-            ctx.say(ctx.t("ticket.file_unavailable")).await
-        }
-        (Err(e), _) => Err(e.into()),
-    }
+    });
+    Ok(())
 }
 
 /// What a message being composed does with each message and how it asks.

@@ -126,9 +126,13 @@ pub async fn verify(password: String, hash: String) -> Result<bool, HandlerError
         .map_err(|e| HandlerError::Hash(e.to_string()))
 }
 
-/// Deletes a message that carried a password; failing that is logged, not fatal.
+/// Deletes a message that carried a password (through the chat's lane); failing that is
+/// logged, not fatal.
 pub async fn delete_secret(ctx: &Ctx, msg: &Message) {
-    if let Err(e) = ctx.tg().delete(ctx.chat, msg.id).await {
-        tracing::warn!(error = %e, "could not delete a message with a password");
-    }
+    let (tg, chat, id) = (ctx.tg().clone(), ctx.chat, msg.id);
+    ctx.tg().queue(chat, async move {
+        if let Err(e) = tg.delete(chat, id).await {
+            tracing::warn!(error = %e, "could not delete a message with a password");
+        }
+    });
 }

@@ -43,9 +43,25 @@ pub fn schema() -> UpdateHandler<HandlerError> {
         )
         .branch(
             Update::filter_callback_query()
-                .filter(|q: CallbackQuery| q.message.is_some())
+                .filter(|q: CallbackQuery| q.message.as_ref().is_some_and(|m| m.chat().is_private()))
                 .endpoint(on_callback),
         )
+        // A button under a message in any other chat (a group the desk moved away from, a
+        // message Telegram no longer shows us): its spinner is stopped, nothing else.
+        .branch(Update::filter_callback_query().endpoint(on_foreign_callback))
+}
+
+async fn on_foreign_callback(update: Update, q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
+    let d = deps.clone();
+    once(&d, &update, async move {
+        tracing::info!(
+            from = q.from.id.0,
+            "a button outside the private chats and the desk: only answered"
+        );
+        deps.tg.answer_callback(&q.id, None, false);
+        Ok(false)
+    })
+    .await
 }
 
 /// The command menu in both languages (Telegram shows the one matching the client).
@@ -115,7 +131,7 @@ async fn on_callback_inner(update_id: i64, q: CallbackQuery, deps: Arc<Deps>) ->
     }
     let mut ctx = context(update_id, deps, chat, q.from.language_code.as_deref()).await?;
     // Stop the button's spinner first; a refusal, if any, comes as a message.
-    ctx.tg().answer_callback(&q.id, None, false).await;
+    ctx.tg().answer_callback(&q.id, None, false);
     let cb = q.data.as_deref().and_then(Cb::decode);
     if let Err(e) = route_callback(&mut ctx, cb).await {
         apologise(&ctx, &e).await;
@@ -138,6 +154,13 @@ fn command_where_secret(text: &str) -> bool {
 }
 
 async fn route_message(ctx: &mut Ctx, msg: &Message) -> HandlerResult {
+    // A password read back from the inbox after a crash: it was never written there, so it is
+    // asked for again (and the message that carried it goes from the chat).
+    if msg.text() == Some(crate::webhook::REDACTED) {
+        super::password::delete_secret(ctx, msg).await;
+        ctx.say(ctx.t("auth.secret_again")).await?;
+        return act(ctx, Outcome::Reprompt).await;
+    }
     if let Some(text) = msg.text()
         && text.starts_with('/')
         && (!ctx.state.wants_secret() || command_where_secret(text))

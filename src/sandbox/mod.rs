@@ -217,6 +217,7 @@ impl Sandbox {
         config.database_url = options.database_url.clone();
         config.smtp_url = Some(format!("smtp://{}", sink.address()));
         config.operator_chat_id = Some(GROUP_CHAT_ID);
+        sandboxed(&mut config);
 
         let app = crate::Application::build(config, Default::default()).await?;
         app.store()
@@ -336,6 +337,17 @@ fn remove_database(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What the sandbox takes from the production settings (`.env`) is only what shapes the
+/// conversation: never production's backups (their folder would get sandbox copies and lose
+/// its oldest real ones), its metrics address or its webhook.
+fn sandboxed(config: &mut Config) {
+    config.backup_dir = None;
+    config.metrics_listen = None;
+    config.webhook_url = None;
+    config.webhook_listen = None;
+    config.webhook_secret = None;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -352,5 +364,25 @@ mod tests {
         let tail = log.after((LOG_ENTRIES + 5) as u64);
         assert_eq!(tail.len(), 5);
         assert_eq!(tail[0]["seq"], json!(LOG_ENTRIES + 6));
+    }
+
+    #[test]
+    fn the_sandbox_takes_no_production_backups_metrics_or_webhook() {
+        let mut c = Config::from_flags([
+            "--backup-dir",
+            "/srv/backups",
+            "--metrics-listen",
+            "0.0.0.0:9090",
+            "--webhook-url",
+            "https://bot.example.ru/tg",
+            "--listen",
+            "127.0.0.1:8443",
+            "--webhook-secret",
+            "s3cret",
+        ])
+        .unwrap();
+        sandboxed(&mut c);
+        assert!(c.backup_dir.is_none() && c.metrics_listen.is_none());
+        assert!(c.webhook_url.is_none() && c.webhook_listen.is_none() && c.webhook_secret.is_none());
     }
 }

@@ -38,15 +38,16 @@ impl Store {
         mark_handled(&mut conn, update_id, now).await
     }
 
-    /// An update as it arrives, kept until it is handled.
-    pub async fn inbox_received(&self, update_id: i64, payload: &str, now: DateTime<Utc>) -> super::Result<()> {
-        sqlx::query("INSERT OR IGNORE INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?)")
+    /// An update as it arrives, kept until it is handled; false when it was seen before
+    /// (kept or handled already: Telegram posted it again).
+    pub async fn inbox_received(&self, update_id: i64, payload: &str, now: DateTime<Utc>) -> super::Result<bool> {
+        let done = sqlx::query("INSERT OR IGNORE INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?)")
             .bind(update_id)
             .bind(payload)
             .bind(now)
             .execute(&self.pool)
             .await?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     /// Updates received but never handled (the process stopped in between), oldest first.

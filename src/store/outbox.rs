@@ -112,14 +112,24 @@ impl Store {
         Ok(())
     }
 
-    /// One row, while it is pending.
-    pub async fn outbox_pending_row(&self, id: i64) -> Result<Option<OutboxRow>> {
-        Ok(
-            sqlx::query_as("SELECT id, payload, attempts FROM outbox WHERE id = ? AND status = 'pending'")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?,
+    /// A reply row still under the lease its handler took: the lease is renewed to `until`
+    /// and the row returned. None once the lease ran out (the outbox worker has it then) or
+    /// the row is no longer pending.
+    pub async fn outbox_leased_row(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Option<OutboxRow>> {
+        Ok(sqlx::query_as(
+            "UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND status = 'pending' AND next_attempt_at > ?
+             RETURNING id, payload, attempts",
         )
+        .bind(until)
+        .bind(id)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     /// Rows due now; those for the operators' desk only when `with_desk` (a group is set).

@@ -5,10 +5,14 @@
 //! of messages within a chat, splits texts that are too long, and takes 400/403 as final
 //! (logged with the reason and counted). The plain teloxide `Bot` stays inside this module.
 
+mod error;
+pub mod lanes;
 pub mod limiter;
 pub mod push;
 pub mod split;
 
+pub use error::SendError;
+use error::classify;
 pub use limiter::{Limits, Priority};
 pub use split::{CAPTION_LIMIT, TEXT_LIMIT};
 
@@ -18,73 +22,18 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use teloxide::RequestError;
 use teloxide::net::Download;
 use teloxide::payloads::setters::*;
 use teloxide::prelude::*;
 use teloxide::types::{
     BotCommand, CallbackQueryId, ChatId, FileId, InputFile, MessageId, ParseMode, ReplyMarkup, ReplyParameters,
 };
-use teloxide::{ApiError, RequestError};
 use tokio::sync::watch;
 
 /// Escapes text someone typed before it goes into an HTML message.
 pub fn esc(s: &str) -> String {
     teloxide::utils::html::escape(s)
-}
-
-/// Why a send did not happen.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum SendError {
-    /// Telegram refused the request itself (400): sending it again changes nothing.
-    #[error("refused by Telegram: {0}")]
-    Refused(String),
-    /// The chat cannot be reached (the person blocked the bot, the chat is gone): 403.
-    #[error("chat unreachable: {0}")]
-    Unreachable(String),
-    /// Server or network errors, retried as far as the priority allows.
-    #[error("Telegram or the network failed: {0}")]
-    Transient(String),
-    /// 429 with a wait longer than a bulk send holds its place for.
-    #[error("Telegram asks to wait {0:?}")]
-    RetryAfter(Duration),
-    /// The process is stopping: a bulk send waiting for its turn gave it up.
-    #[error("stopping")]
-    Stopped,
-}
-
-impl SendError {
-    /// Final: sending the same again will fail the same way.
-    pub fn is_permanent(&self) -> bool {
-        matches!(self, Self::Refused(_) | Self::Unreachable(_))
-    }
-}
-
-/// How a Bot API error is taken. teloxide loses the HTTP status, so the description says it:
-/// Telegram's 4xx descriptions start with their status text.
-fn classify(e: RequestError) -> Result<SendError, Duration> {
-    match e {
-        RequestError::RetryAfter(s) => Err(s.duration()),
-        RequestError::Api(
-            ApiError::BotBlocked
-            | ApiError::UserDeactivated
-            | ApiError::ChatNotFound
-            | ApiError::BotKicked
-            | ApiError::BotKickedFromSupergroup
-            | ApiError::CantInitiateConversation
-            | ApiError::GroupDeactivated,
-        ) => Ok(SendError::Unreachable(e.to_string())),
-        RequestError::Api(ApiError::Unknown(text))
-            if !["Bad Request", "Forbidden", "Unauthorized", "Conflict", "Not Found"]
-                .iter()
-                .any(|p| text.starts_with(p)) =>
-        {
-            Ok(SendError::Transient(text))
-        }
-        RequestError::Api(ApiError::Unknown(text)) if text.starts_with("Forbidden") => Ok(SendError::Unreachable(text)),
-        RequestError::Api(api) => Ok(SendError::Refused(api.to_string())),
-        RequestError::MigrateToChatId(c) => Ok(SendError::Refused(format!("group migrated to {c}"))),
-        other => Ok(SendError::Transient(other.to_string())),
-    }
 }
 
 /// Figures since start: what was sent and what Telegram pushed back.
@@ -130,6 +79,7 @@ struct Inner {
     counters: Counters,
     store: Option<Store>,
     stopping: watch::Receiver<bool>,
+    lanes: lanes::Lanes,
 }
 
 /// The sending path (cheap to clone).
@@ -185,6 +135,7 @@ impl Telegram {
                 counters: Counters::default(),
                 store,
                 stopping,
+                lanes: Default::default(),
             }),
         }
     }
@@ -292,22 +243,27 @@ impl Telegram {
     }
 
     /// Stops a button's spinner, with a short notice (cut to Telegram's 200 characters) or an
-    /// alert. A query too old to answer is logged, not an error.
-    pub async fn answer_callback(&self, id: &CallbackQueryId, text: Option<&str>, alert: bool) {
-        let bot = &self.inner.bot;
+    /// alert. Answered on its own task, outside the chat's lane: the spinner stops at once
+    /// whatever the chat has queued. A query too old to answer is logged, not an error.
+    pub fn answer_callback(&self, id: &CallbackQueryId, text: Option<&str>, alert: bool) {
+        let tg = self.clone();
+        let id = id.clone();
         let text = text.map(|t| split::truncate(t, 200));
-        let result = self
-            .call(ChatId(0), Priority::Reply, false, "answerCallbackQuery", || {
-                let mut req = bot.answer_callback_query(id.clone());
-                if let Some(t) = text.clone() {
-                    req = req.text(t).show_alert(alert);
-                }
-                async move { req.await.map(|_| ()) }
-            })
-            .await;
-        if let Err(e) = result {
-            tracing::info!(error = %e, "callback query not answered");
-        }
+        tokio::spawn(async move {
+            let bot = &tg.inner.bot;
+            let result = tg
+                .call(ChatId(0), Priority::Reply, false, "answerCallbackQuery", || {
+                    let mut req = bot.answer_callback_query(id.clone());
+                    if let Some(t) = text.clone() {
+                        req = req.text(t).show_alert(alert);
+                    }
+                    async move { req.await.map(|_| ()) }
+                })
+                .await;
+            if let Err(e) = result {
+                tracing::info!(error = %e, "callback query not answered");
+            }
+        });
     }
 
     pub async fn delete(&self, chat: ChatId, message: MessageId) -> Result<(), SendError> {

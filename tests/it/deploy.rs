@@ -49,7 +49,8 @@ fn the_dockerfile_builds_with_the_pinned_rust_and_runs_unprivileged_with_a_healt
     {
         assert!(known.contains(&name), "{name} is not a setting of kabinet");
     }
-    assert!(docker.contains("METRICS_LISTEN=") && docker.contains("DATABASE_URL=sqlite:///data/"));
+    assert!(docker.contains("METRICS_LISTEN=127.0.0.1:") && docker.contains("DATABASE_URL=sqlite:///data/"));
+    assert!(!docker.contains("EXPOSE 9090"), "the image keeps /metrics on loopback");
 }
 
 #[test]

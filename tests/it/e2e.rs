@@ -68,6 +68,8 @@ impl E2e {
             .env("SMTP_URL", format!("smtp://127.0.0.1:{}", self.smtp_port))
             .env("OUTBOX_RETRY_SECONDS", "1")
             .env("TELEGRAM_LIMITS", "off")
+            // Tests send far faster than people; the flood tests set the door's own limits.
+            .env("CHAT_UPDATES_BURST", "100000")
             .env("RUST_LOG", "warn")
             .current_dir(self.dir.path())
             .kill_on_drop(true);
@@ -575,7 +577,7 @@ async fn scheduled_backups_and_a_restore_that_waits_for_the_bot_to_stop() {
 }
 
 /// One plain HTTP/1.1 GET: (status, body).
-async fn http_get(addr: &str, path: &str) -> (u16, String) {
+pub async fn http_get(addr: &str, path: &str) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
     let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
@@ -592,7 +594,7 @@ async fn http_get(addr: &str, path: &str) -> (u16, String) {
 }
 
 /// The value of a sample line `name{labels} value` (0 when absent).
-fn sample(metrics: &str, line_start: &str) -> f64 {
+pub fn sample(metrics: &str, line_start: &str) -> f64 {
     metrics
         .lines()
         .find(|l| l.starts_with(line_start))

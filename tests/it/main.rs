@@ -13,3 +13,4 @@ mod plans;
 #[cfg(feature = "sandbox")]
 mod sandbox;
 pub mod smtp;
+mod trust;

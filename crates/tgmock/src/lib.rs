@@ -394,6 +394,18 @@ impl MockBotApi {
         });
     }
 
+    /// The next `n` updates posted to the webhook are posted once more after the bot answered
+    /// 200, as Telegram does when it did not see the answer in time (a proxy's timeout, a
+    /// connection dropped after the response): the same update, the same `update_id`.
+    pub fn repost_next(&self, n: usize) {
+        self.shared.faults.lock().unwrap().webhook_reposts += n;
+    }
+
+    /// Updates posted to the webhook a second time so far (see `repost_next`).
+    pub fn reposted(&self) -> usize {
+        self.shared.faults.lock().unwrap().webhook_reposted
+    }
+
     /// The next sending call is refused with 429 and this `retry_after`.
     pub fn retry_after_next(&self, secs: u32) {
         self.shared.faults.lock().unwrap().retry_after_next = Some(secs);

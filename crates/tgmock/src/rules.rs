@@ -72,6 +72,9 @@ pub(crate) struct Faults {
     overall: Bucket,
     per_chat: HashMap<i64, Bucket>,
     pub too_many_requests: usize,
+    /// Webhook updates still to be posted twice, and those that were.
+    pub webhook_reposts: usize,
+    pub webhook_reposted: usize,
 }
 
 impl Default for Faults {
@@ -87,6 +90,8 @@ impl Default for Faults {
             overall: Bucket::new(30.0, 30.0, Instant::now()),
             per_chat: Default::default(),
             too_many_requests: 0,
+            webhook_reposts: 0,
+            webhook_reposted: 0,
         }
     }
 }

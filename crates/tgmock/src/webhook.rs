@@ -35,6 +35,15 @@ pub(crate) async fn deliver(shared: Arc<Shared>) {
         };
         match post(&hook, &update).await {
             Some(200) => {
+                // Telegram did not see the 200: it posts the same update again.
+                {
+                    let mut f = shared.faults.lock().unwrap();
+                    if f.webhook_reposts > 0 {
+                        f.webhook_reposts -= 1;
+                        f.webhook_reposted += 1;
+                        continue;
+                    }
+                }
                 let mut inner = shared.inner.lock().unwrap();
                 if inner.updates.front().is_some_and(|(front, _)| *front == id) {
                     inner.updates.pop_front();

@@ -25,28 +25,27 @@ async fn group_callback(q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
     };
     let tg = &deps.tg;
     if deps.store.operator(q.from.id.0 as i64).await?.is_none() {
-        tg.answer_callback(&q.id, Some(&i18n::t(&loc, "desk.operators_only")), true)
-            .await;
+        tg.answer_callback(&q.id, Some(&i18n::t(&loc, "desk.operators_only")), true);
         return Ok(());
     }
     let Some(Cb::Desk(kind, id, action)) = q.data.as_deref().and_then(Cb::decode) else {
-        tg.answer_callback(&q.id, None, false).await;
+        tg.answer_callback(&q.id, None, false);
         return Ok(());
     };
     let item = ItemRef { kind, id };
     let Some(c) = card(&deps.store, &deps.config, deps.clock.now(), item).await? else {
-        tg.answer_callback(&q.id, None, false).await;
+        tg.answer_callback(&q.id, None, false);
         return Ok(());
     };
     let op = q.from.id.0 as i64;
     let answer = act(&deps, &c, item, op, action).await?;
     match &answer {
-        Answer::Done => tg.answer_callback(&q.id, Some(&i18n::t(&loc, "desk.ok")), false).await,
+        Answer::Done => tg.answer_callback(&q.id, Some(&i18n::t(&loc, "desk.ok")), false),
         Answer::Only(text) => {
-            tg.answer_callback(&q.id, Some(text), true).await;
+            tg.answer_callback(&q.id, Some(text), true);
         }
         Answer::Next(text) => {
-            tg.answer_callback(&q.id, Some(text), false).await;
+            tg.answer_callback(&q.id, Some(text), false);
             // The instruction also goes to the group, as a reply to the card, so it is not
             // missed.
             if let Some((_, card_msg, _)) = deps.store.card(item).await? {

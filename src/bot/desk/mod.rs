@@ -41,16 +41,28 @@ fn desk(deps: &Deps, group: ChatId) -> Desk<'_> {
 }
 
 /// A short message in the group as a reply to `to`; it belongs to `item` when given (a reply
-/// to it answers the item).
+/// to it answers the item). Goes through the group's lane: the handler does not wait for the
+/// group's 20 messages a minute.
 async fn tell_group(deps: &Deps, group: ChatId, to: MessageId, text: &str, item: Option<ItemRef>) -> HandlerResult {
-    let sent = deps
-        .tg
-        .send(group, Priority::Reply, text, Extras::default().reply_to(to))
-        .await?;
-    if let Some(item) = item {
-        for m in sent {
-            deps.store.map_desk_message(group.0, i64::from(m.0), item).await?;
+    let (tg, store, text) = (deps.tg.clone(), deps.store.clone(), text.to_owned());
+    deps.tg.queue(group, async move {
+        let sent = match tg
+            .send(group, Priority::Reply, &text, Extras::default().reply_to(to))
+            .await
+        {
+            Ok(sent) => sent,
+            Err(e) => {
+                tracing::warn!(error = %e, "a notice to the operators' group was not sent");
+                return;
+            }
+        };
+        if let Some(item) = item {
+            for m in sent {
+                if let Err(e) = store.map_desk_message(group.0, i64::from(m.0), item).await {
+                    tracing::error!(error = %e, "a notice in the group was not tied to its item");
+                }
+            }
         }
-    }
+    });
     Ok(())
 }

@@ -1,0 +1,59 @@
+//! What can go wrong with a send, and how each Bot API error is taken.
+
+use std::time::Duration;
+use teloxide::{ApiError, RequestError};
+
+/// Why a send did not happen.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SendError {
+    /// Telegram refused the request itself (400): sending it again changes nothing.
+    #[error("refused by Telegram: {0}")]
+    Refused(String),
+    /// The chat cannot be reached (the person blocked the bot, the chat is gone): 403.
+    #[error("chat unreachable: {0}")]
+    Unreachable(String),
+    /// Server or network errors, retried as far as the priority allows.
+    #[error("Telegram or the network failed: {0}")]
+    Transient(String),
+    /// 429 with a wait longer than a bulk send holds its place for.
+    #[error("Telegram asks to wait {0:?}")]
+    RetryAfter(Duration),
+    /// The process is stopping: a bulk send waiting for its turn gave it up.
+    #[error("stopping")]
+    Stopped,
+}
+
+impl SendError {
+    /// Final: sending the same again will fail the same way.
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, Self::Refused(_) | Self::Unreachable(_))
+    }
+}
+
+/// How a Bot API error is taken. teloxide loses the HTTP status, so the description says it:
+/// Telegram's 4xx descriptions start with their status text.
+pub(super) fn classify(e: RequestError) -> Result<SendError, Duration> {
+    match e {
+        RequestError::RetryAfter(s) => Err(s.duration()),
+        RequestError::Api(
+            ApiError::BotBlocked
+            | ApiError::UserDeactivated
+            | ApiError::ChatNotFound
+            | ApiError::BotKicked
+            | ApiError::BotKickedFromSupergroup
+            | ApiError::CantInitiateConversation
+            | ApiError::GroupDeactivated,
+        ) => Ok(SendError::Unreachable(e.to_string())),
+        RequestError::Api(ApiError::Unknown(text))
+            if !["Bad Request", "Forbidden", "Unauthorized", "Conflict", "Not Found"]
+                .iter()
+                .any(|p| text.starts_with(p)) =>
+        {
+            Ok(SendError::Transient(text))
+        }
+        RequestError::Api(ApiError::Unknown(text)) if text.starts_with("Forbidden") => Ok(SendError::Unreachable(text)),
+        RequestError::Api(api) => Ok(SendError::Refused(api.to_string())),
+        RequestError::MigrateToChatId(c) => Ok(SendError::Refused(format!("group migrated to {c}"))),
+        other => Ok(SendError::Transient(other.to_string())),
+    }
+}

@@ -1,0 +1,282 @@
+//! Black-box: the `kabinet` binary against people and a Telegram that do not behave: one chat
+//! that floods, the operators' group replying faster than it may be written to, Telegram
+//! posting an update twice, the process killed with a password in flight.
+
+use crate::e2e::{E2e, appeal_answered, http_get, sample};
+use crate::helpers::{GROUP, Group, ru, ru_head};
+use std::time::{Duration, Instant};
+use tgmock::{Event, TgUser};
+
+fn free_addr() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("127.0.0.1:{port}")
+}
+
+async fn wait_listening(addr: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while tokio::net::TcpStream::connect(addr).await.is_err() {
+        assert!(tokio::time::Instant::now() < deadline, "nothing listens on {addr}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Messages in `chat` whose text contains `needle`.
+fn count(e: &E2e, chat: i64, needle: &str) -> usize {
+    e.api
+        .events_for(chat)
+        .iter()
+        .filter(|ev| matches!(ev, Event::Sent(m) if m.text.contains(needle)))
+        .count()
+}
+
+/// Telegram's limits on both sides and the door's defaults (the helpers raise them for the
+/// other tests, which drive the bot faster than people).
+fn limited(metrics: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("TELEGRAM_LIMITS", "on".into()),
+        ("CHAT_UPDATES_BURST", "20".into()),
+        ("METRICS_LISTEN", metrics.into()),
+    ]
+}
+
+/// One chat sends 150 messages at once; another person's /start meanwhile is answered in
+/// under two seconds. The flooder is told once; what was shed is counted by reason.
+async fn flood_then_start(e: &E2e, metrics: &str) {
+    let flooder = TgUser::new(31_001, "Flood");
+    for i in 0..150 {
+        e.api
+            .push_update(flooder.text(e.api.next_message_id(), &format!("спам {i}")));
+    }
+    let mut other = e.user(31_002);
+    let started = Instant::now();
+    other.send("/start");
+    other.expect_key("start.welcome").await;
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(2),
+        "another chat waited {took:?} behind a flood"
+    );
+    // The flooder hears once that it sends too much.
+    let flood = ru("common.flood");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while count(e, flooder.id, &flood) == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the flooder was never told");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(count(e, flooder.id, &flood), 1, "told once");
+    let (_, m) = http_get(metrics, "/metrics").await;
+    let shed = sample(&m, "kabinet_updates_shed_total{reason=\"rate\"}");
+    assert!(shed >= 100.0, "shed {shed}: {m}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooding_chat_delays_no_other_chat() {
+    let metrics = free_addr();
+    let env = limited(&metrics);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let e = E2e::start(&env).await;
+    e.api.enforce_limits(true);
+    wait_listening(&metrics).await;
+    flood_then_start(&e, &metrics).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooding_chat_delays_no_other_chat_by_webhook() {
+    let metrics = free_addr();
+    let listen = free_addr();
+    let url = format!("http://{listen}/tg");
+    let mut env = limited(&metrics);
+    env.extend([("WEBHOOK_URL", url), ("WEBHOOK_LISTEN", listen)]);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let e = E2e::start(&env).await;
+    e.api.enforce_limits(true);
+    wait_listening(&metrics).await;
+    flood_then_start(&e, &metrics).await;
+}
+
+/// The operators reply sixty times at once to a card: the group may be written to 20 times
+/// a minute, yet a consumer's /start meanwhile is answered in under two seconds, and every
+/// reply is taken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_operators_group_delays_no_consumer() {
+    let metrics = free_addr();
+    let mut env = limited(&metrics);
+    env.push(("OPERATOR_CHAT_ID", GROUP.to_string()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let e = E2e::start(&env).await;
+    e.api.enforce_limits(true);
+    wait_listening(&metrics).await;
+    appeal_answered(&e).await;
+    let mut group = Group::new_for(e.api.clone());
+    let card = group.expect("О-2026-000001").await;
+    let op = TgUser::new(900_001, "Мария");
+    for i in 0..60 {
+        group.reply(&op, &card, &format!("Уточнение {i}"));
+    }
+    let mut other = e.user(31_102);
+    let started = Instant::now();
+    other.send("/start");
+    other.expect_key("start.welcome").await;
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(2),
+        "a consumer waited {took:?} behind the group"
+    );
+    // Every reply was taken (stored for the consumer), none shed.
+    let store = kabinet::store::Store::open(&e.db_url()).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM ticket_messages WHERE author = 'operator'")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        if n == 61 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{n} of 61 replies taken");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (_, m) = http_get(&metrics, "/metrics").await;
+    assert!(!m.contains("kabinet_updates_shed_total{reason=\"rate\"}"), "{m}");
+}
+
+/// Telegram posts an operator's reply twice (it missed the 200): the consumer gets it once
+/// and it is stored once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_posted_twice_by_webhook_is_handled_once() {
+    let listen = free_addr();
+    let url = format!("http://{listen}/tg");
+    let group_id = GROUP.to_string();
+    let e = E2e::start(&[
+        ("OPERATOR_CHAT_ID", &group_id),
+        ("WEBHOOK_URL", &url),
+        ("WEBHOOK_LISTEN", &listen),
+    ])
+    .await;
+    let mut c = appeal_answered(&e).await;
+    let mut group = Group::new_for(e.api.clone());
+    let card = group.expect("О-2026-000001").await;
+    let op = TgUser::new(900_001, "Мария");
+    e.api.repost_next(1);
+    group.reply(&op, &card, "Повторно присланный ответ");
+    c.expect("Повторно присланный ответ").await;
+    // A later reply from the same group is handled after the repost would have been.
+    group.reply(&op, &card, "Следующий ответ");
+    c.expect("Следующий ответ").await;
+    assert_eq!(e.api.reposted(), 1, "Telegram posted the update twice");
+    assert_eq!(count(&e, c.id(), "Повторно присланный ответ"), 1, "one push");
+    let store = kabinet::store::Store::open(&e.db_url()).await.unwrap();
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM ticket_messages WHERE text = 'Повторно присланный ответ'")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 1, "stored once");
+}
+
+/// Whether any of the database's files holds `needle`.
+fn files_holding(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
+    ["kabinet.db", "kabinet.db-wal", "kabinet.db-shm"]
+        .iter()
+        .filter(|f| {
+            std::fs::read(dir.join(f))
+                .map(|bytes| bytes.windows(needle.len()).any(|w| w == needle))
+                .unwrap_or(false)
+        })
+        .map(|f| f.to_string())
+        .collect()
+}
+
+/// The process is killed (SIGKILL at a crash point) right after the update with a password
+/// was kept: no database file holds the password; after the restart the person is asked for
+/// it again, the message that carried it is deleted, and the registration goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_typed_password_never_reaches_the_disk_even_when_killed() {
+    const SECRET: &str = "Zebra-Quartz-7731";
+    let mut e = E2e::start(&[("KABINET_FAILPOINT", "inbox.secret_kept")]).await;
+    let mut c = e.user(31_301);
+    crate::flows::open_registration(&mut c, "kind.individual").await;
+    c.send("112-233-445 95");
+    c.expect("Шаг 4 из 6").await;
+    c.send("Иванов Иван Иванович");
+    c.expect_key("reg.email_q").await;
+    c.send("ivanov@example.ru");
+    c.expect_key("reg.password_q").await;
+    let typed = c.send(SECRET);
+    assert!(!e.wait_exit().await, "the crash point aborted the process");
+    let held = files_holding(e.dir.path(), SECRET.as_bytes());
+    assert!(held.is_empty(), "the password is in {held:?}");
+
+    e.set_env("KABINET_FAILPOINT", None);
+    e.spawn();
+    c.expect_key("auth.secret_again").await;
+    c.expect_key("reg.password_q").await;
+    c.expect_deleted(typed).await;
+    let first = c.send(SECRET);
+    c.expect_key("reg.password_repeat_q").await;
+    c.expect_deleted(first).await;
+    c.send(SECRET);
+    let summary = c.expect_key("reg.summary").await;
+    c.press(&summary, &ru("reg.ok"));
+    c.expect(&ru_head("reg.sent")).await;
+    let held = files_holding(e.dir.path(), SECRET.as_bytes());
+    assert!(held.is_empty(), "the password is in {held:?}");
+}
+
+impl Group {
+    pub fn new_for(api: std::sync::Arc<tgmock::MockBotApi>) -> Self {
+        Self {
+            api,
+            cursor: 0,
+            query: 0,
+        }
+    }
+}
+
+/// A button pressed under a bot message in a group that is not the desk (the old group after
+/// a move): its spinner stops; nothing is posted there and no chat is made of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_button_in_a_foreign_group_is_only_answered() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let someone = TgUser::new(900_077, "Кто-то");
+    let id = app.api.push_update(serde_json::json!({ "callback_query": {
+        "id": "foreign-1",
+        "from": someone.user_json(),
+        "message": {
+            "message_id": 5, "date": chrono::Utc::now().timestamp(),
+            "chat": { "id": -100_999, "type": "supergroup", "title": "Старая группа" },
+            "from": { "id": 123456, "is_bot": true, "first_name": "Kabinet" },
+            "text": "карточка"
+        },
+        "chat_instance": "ci-foreign",
+        "data": "dk:t:1:take",
+    }}));
+    let answered = app
+        .api
+        .wait_event(
+            0,
+            crate::helpers::WAIT,
+            |e| matches!(e, Event::CallbackAnswered { query_id, .. } if query_id == "foreign-1"),
+        )
+        .await;
+    assert!(answered.is_some(), "the spinner was not stopped");
+    let store = app.store().await;
+    let deadline = tokio::time::Instant::now() + crate::helpers::WAIT;
+    while !store.update_processed(id).await.unwrap() {
+        assert!(tokio::time::Instant::now() < deadline, "never marked handled");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        app.api.events_for(-100_999).is_empty(),
+        "{:?}",
+        app.api.events_for(-100_999)
+    );
+    let (chats,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM chats WHERE chat_id = -100999")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    assert_eq!(chats, 0);
+}
