@@ -185,9 +185,25 @@ async fn group(config: &Config, me: Option<&(Bot, UserId)>, lines: &mut Vec<Line
         lines.push(bad(WHAT, "not checked: the token does not work"));
         return;
     };
-    let chat = ChatId(chat);
+    // Telegram may have made it a supergroup (a new id) since OPERATOR_CHAT_ID was set: the
+    // bot follows it (recorded in the database); the setting should too.
+    let moved = match Store::connect_existing(&config.database_url).await {
+        Ok(store) => store.chat_now(chat).await.ok().filter(|now| *now != chat),
+        Err(_) => None,
+    };
+    let note = moved
+        .map(|now| format!(" (OPERATOR_CHAT_ID={chat} became the supergroup {now}: the bot uses the new id; set OPERATOR_CHAT_ID={now})"))
+        .unwrap_or_default();
+    let chat = ChatId(moved.unwrap_or(chat));
     let title = match bot.get_chat(chat).await {
         Ok(c) => c.title().unwrap_or_default().to_owned(),
+        Err(teloxide::RequestError::MigrateToChatId(to)) => {
+            lines.push(bad(
+                WHAT,
+                format!("the group became the supergroup {to}: set OPERATOR_CHAT_ID={to} (the bot moves there by itself at its next card)"),
+            ));
+            return;
+        }
         Err(e) => {
             lines.push(bad(
                 WHAT,
@@ -198,10 +214,10 @@ async fn group(config: &Config, me: Option<&(Bot, UserId)>, lines: &mut Vec<Line
     };
     match bot.get_chat_member(chat, *bot_id).await.map(|m| m.kind) {
         Ok(ChatMemberKind::Owner(_) | ChatMemberKind::Administrator(_) | ChatMemberKind::Member(_)) => {
-            lines.push(good(WHAT, format!("«{title}»: the bot is a member and can post")))
+            lines.push(good(WHAT, format!("«{title}»: the bot is a member and can post{note}")))
         }
         Ok(ChatMemberKind::Restricted(r)) if r.can_send_messages && r.is_member => {
-            lines.push(good(WHAT, format!("«{title}»: the bot is a member and can post")))
+            lines.push(good(WHAT, format!("«{title}»: the bot is a member and can post{note}")))
         }
         Ok(ChatMemberKind::Restricted(_)) => lines.push(bad(
             WHAT,

@@ -112,14 +112,12 @@ impl Application {
         let wake = Arc::new(Notify::new());
         let stop_tx = self.stopping.clone();
         let stop_rx = stop_tx.subscribe();
-        if self.config.operator_chat_id.is_none() {
-            tracing::warn!("OPERATOR_CHAT_ID is not set: new items wait in the outbox until it is");
-        }
+        let group = Arc::new(desk::group::DeskGroup::new(self.desk_group_now().await?));
         let worker = worker::outbox::OutboxWorker {
             store: self.store.clone(),
             tg: self.tg.clone(),
             config: self.config.clone(),
-            operator_chat: self.config.operator_chat_id.map(ChatId),
+            group: group.clone(),
             mailer: self.mailer.clone(),
             clock: self.clock.clone(),
             schedule: self.config.outbox_retry_seconds.clone(),
@@ -140,6 +138,7 @@ impl Application {
                 tg: self.tg.clone(),
                 config: self.config.clone(),
                 clock: self.clock.clone(),
+                group: group.clone(),
                 every: std::time::Duration::from_secs(self.config.maintenance_interval_seconds.max(1)),
                 retention: Default::default(),
             }
@@ -182,6 +181,7 @@ impl Application {
             clock: self.clock.clone(),
             outbox_wake: wake,
             bot_username: self.bot_username.clone(),
+            group: group.clone(),
             handled_before_start: self.store.last_received_update().await?,
         });
         let door = door::Door::new(self.config.door_limits());
@@ -232,7 +232,7 @@ impl Application {
         };
         let gate = listener::Gate {
             door,
-            group: self.config.operator_chat_id,
+            group: group.clone(),
             store: self.store.clone(),
             clock: self.clock.clone(),
             tg: self.tg.clone(),
@@ -266,6 +266,26 @@ impl Application {
         }
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+impl Application {
+    /// The operators' group's id now: `OPERATOR_CHAT_ID`, or the supergroup Telegram moved it
+    /// to (said at start: the setting should follow).
+    async fn desk_group_now(&self) -> anyhow::Result<Option<i64>> {
+        let Some(configured) = self.config.operator_chat_id else {
+            tracing::warn!("OPERATOR_CHAT_ID is not set: new items wait in the outbox until it is");
+            return Ok(None);
+        };
+        let now = self.store.chat_now(configured).await?;
+        if now != configured {
+            tracing::warn!(
+                configured,
+                now,
+                "the operators' group became a supergroup: the bot uses its new id; set OPERATOR_CHAT_ID={now}"
+            );
+        }
+        Ok(Some(now))
     }
 }
 

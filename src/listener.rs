@@ -28,7 +28,7 @@ enum Source {
 pub struct Gate {
     pub door: std::sync::Arc<crate::door::Door>,
     /// The operators' group.
-    pub group: Option<i64>,
+    pub group: std::sync::Arc<crate::desk::group::DeskGroup>,
     pub store: Store,
     pub clock: Clock,
     pub tg: crate::telegram::Telegram,
@@ -41,7 +41,7 @@ impl Gate {
     fn pass(&self, u: &Update) -> bool {
         use crate::door::Verdict;
         let Some(chat) = u.chat() else { return true };
-        let Verdict::Shed { reason, tell } = self.door.admit(u.id.0, chat.id.0, Some(chat.id.0) == self.group) else {
+        let Verdict::Shed { reason, tell } = self.door.admit(u.id.0, chat.id.0, self.group.is(chat.id)) else {
             return true;
         };
         crate::metrics::get().shed(reason);
@@ -51,7 +51,7 @@ impl Gate {
                 reason,
                 "a chat is over its rate: its excess is not handled"
             );
-            if chat.is_private() {
+            if chat.is_private() || self.group.is(chat.id) {
                 let lang = u.from().and_then(|f| f.language_code.as_deref());
                 let loc = crate::i18n::pick_locale(None, lang, &self.default_locale);
                 let text = crate::i18n::t(loc, "common.flood");
@@ -105,6 +105,7 @@ pub async fn listener(
             // Polling removes a webhook a webhook-mode run left set.
             Polling::builder(bot)
                 .timeout(Duration::from_secs(10))
+                .allowed_updates(crate::webhook::ALLOWED_UPDATES.to_vec())
                 .delete_webhook()
                 .await
                 .build(),

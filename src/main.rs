@@ -83,6 +83,11 @@ enum Command {
         #[command(subcommand)]
         action: AccountCmd,
     },
+    /// The queue of what the bot still has to send (pushes, letters, the desk's cards).
+    Outbox {
+        #[command(subcommand)]
+        action: OutboxCmd,
+    },
     /// A consistent copy of the database (VACUUM INTO), safe while the bot runs.
     Backup {
         /// Where to write the copy; must not exist yet.
@@ -118,6 +123,18 @@ enum AccountCmd {
         /// Why (kept in the audit trail).
         #[arg(long)]
         reason: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum OutboxCmd {
+    /// Put the rows that were given up on (failed) back in the queue, from their first
+    /// attempt: after the cause is mended (the bot let back into the group, a chat unblocked).
+    /// A running bot sends them within seconds.
+    Requeue {
+        /// Only this channel: telegram (pushes), operator (the desk's cards and events), email.
+        #[arg(long, value_parser = ["telegram", "operator", "email"])]
+        channel: Option<String>,
     },
 }
 
@@ -228,6 +245,14 @@ fn main() -> ExitCode {
                         println!("login released; its chats are signed out and will be told");
                     }
                 }
+                Ok(())
+            }
+            Command::Outbox {
+                action: OutboxCmd::Requeue { channel },
+            } => {
+                let store = kabinet::store::Store::open(&cli.config.database_url).await?;
+                let n = store.outbox_requeue(channel.as_deref(), chrono::Utc::now()).await?;
+                println!("{n} rows back in the queue");
                 Ok(())
             }
             Command::Backup { file } => {

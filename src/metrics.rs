@@ -37,6 +37,10 @@ pub struct Metrics {
     overdue_items: Gauge,
     /// Unix seconds of the last answer from the Bot API (any call).
     bot_api_ok_at: AtomicI64,
+    /// 1 while the bot can post to the operators' group, 0 while it cannot.
+    desk_postable: Gauge,
+    /// Why it cannot, for /readyz.
+    desk_blocked: std::sync::Mutex<Option<String>>,
     registry: Registry,
 }
 
@@ -63,6 +67,8 @@ impl Metrics {
             open_items: Family::default(),
             overdue_items: Gauge::default(),
             bot_api_ok_at: AtomicI64::new(0),
+            desk_postable: Gauge::default(),
+            desk_blocked: Default::default(),
             registry: Registry::with_prefix("kabinet"),
         };
         let r = &mut m.registry;
@@ -81,6 +87,11 @@ impl Metrics {
         );
         r.register("emails", "Letters by result (sent, failed)", m.emails.clone());
         r.register("reminders", "Reminders queued", m.reminders.clone());
+        r.register(
+            "desk_group_postable",
+            "1 while the bot can post to the operators' group, 0 while cards wait for it",
+            m.desk_postable.clone(),
+        );
         r.register(
             "updates_shed",
             "Updates not handled, by reason (rate, backlog, repeated)",
@@ -116,6 +127,12 @@ impl Metrics {
 
     pub fn update(&self, kind: &str) {
         self.updates.get_or_create(&vec![("kind".into(), kind.into())]).inc();
+    }
+
+    /// Whether the bot can post to the operators' group (`reason` when it cannot).
+    pub fn desk_group(&self, configured: bool, reason: Option<String>) {
+        self.desk_postable.set(i64::from(configured && reason.is_none()));
+        *self.desk_blocked.lock().expect("metrics lock") = reason;
     }
 
     pub fn shed(&self, reason: &str) {
@@ -221,6 +238,11 @@ async fn ready(State(s): State<Arc<Served>>) -> impl IntoResponse {
         } else {
             wrong.push("no answer from the Bot API in the last minute".into());
         }
+    }
+    if let Some(why) = get().desk_blocked.lock().expect("metrics lock").clone() {
+        wrong.push(format!(
+            "the bot cannot post to the operators' group ({why}): cards wait"
+        ));
     }
     if wrong.is_empty() {
         (StatusCode::OK, "ready\n".to_owned())

@@ -156,13 +156,21 @@ pub async fn start(
     });
     bot.set_webhook(hook.url.clone())
         .secret_token(hook.secret.clone())
-        .allowed_updates(vec![AllowedUpdate::Message, AllowedUpdate::CallbackQuery])
+        .allowed_updates(ALLOWED_UPDATES.to_vec())
         .drop_pending_updates(false)
         .await
         .context("setWebhook failed: check WEBHOOK_URL (https, a port Telegram allows: 443, 80, 88, 8443)")?;
     tracing::info!(url = %hook.url, listen = %hook.listen, "receiving updates by webhook");
     Ok(rx)
 }
+
+/// The updates the bot asks for, by webhook and by polling: its own membership
+/// (`my_chat_member`) tells it when it is removed from the operators' group and let back.
+pub const ALLOWED_UPDATES: [AllowedUpdate; 3] = [
+    AllowedUpdate::Message,
+    AllowedUpdate::CallbackQuery,
+    AllowedUpdate::MyChatMember,
+];
 
 /// Compares in time that does not depend on where the strings differ.
 fn same(a: &[u8], b: &[u8]) -> bool {

@@ -18,6 +18,14 @@ use teloxide::types::{BotCommand, KeyboardRemove};
 
 pub fn schema() -> UpdateHandler<HandlerError> {
     dptree::entry()
+        // The operators' group changing under the bot: a move to a supergroup, the bot removed
+        // or let back.
+        .branch(
+            Update::filter_message()
+                .filter(|m: Message| m.migrate_to_chat_id().is_some() || m.migrate_from_chat_id().is_some())
+                .endpoint(desk::on_migration),
+        )
+        .branch(Update::filter_my_chat_member().endpoint(desk::on_my_chat_member))
         // The operators' group: replies to cards and the cards' buttons.
         .branch(
             Update::filter_message()

@@ -3,6 +3,7 @@
 //! is in [`deliver`]; the group's replies and buttons are handled in `bot::desk`.
 
 pub mod deliver;
+pub mod group;
 
 use crate::callback::Cb;
 use crate::config::Config;

@@ -9,6 +9,7 @@ pub mod dialogue;
 pub mod disputes;
 pub mod erasure;
 pub mod finish;
+pub mod groups;
 pub mod health;
 pub mod limits;
 pub mod meters;

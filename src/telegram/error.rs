@@ -12,6 +12,9 @@ pub enum SendError {
     /// The chat cannot be reached (the person blocked the bot, the chat is gone): 403.
     #[error("chat unreachable: {0}")]
     Unreachable(String),
+    /// The group became a supergroup with this id (400 with `migrate_to_chat_id`).
+    #[error("the group became a supergroup: {0}")]
+    Migrated(i64),
     /// Server or network errors, retried as far as the priority allows.
     #[error("Telegram or the network failed: {0}")]
     Transient(String),
@@ -26,7 +29,16 @@ pub enum SendError {
 impl SendError {
     /// Final: sending the same again will fail the same way.
     pub fn is_permanent(&self) -> bool {
-        matches!(self, Self::Refused(_) | Self::Unreachable(_))
+        matches!(self, Self::Refused(_) | Self::Unreachable(_) | Self::Migrated(_))
+    }
+
+    /// The bot is not in the chat or may not write there: a group can let it back.
+    pub fn not_allowed(&self) -> bool {
+        match self {
+            Self::Unreachable(_) => true,
+            Self::Refused(e) => e.contains("not enough rights") || e.contains("have no rights"),
+            _ => false,
+        }
     }
 }
 
@@ -53,7 +65,7 @@ pub(super) fn classify(e: RequestError) -> Result<SendError, Duration> {
         }
         RequestError::Api(ApiError::Unknown(text)) if text.starts_with("Forbidden") => Ok(SendError::Unreachable(text)),
         RequestError::Api(api) => Ok(SendError::Refused(api.to_string())),
-        RequestError::MigrateToChatId(c) => Ok(SendError::Refused(format!("group migrated to {c}"))),
+        RequestError::MigrateToChatId(c) => Ok(SendError::Migrated(c.0)),
         other => Ok(SendError::Transient(other.to_string())),
     }
 }

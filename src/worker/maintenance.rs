@@ -10,7 +10,6 @@ use crate::store::prune::Retention;
 use crate::telegram::Telegram;
 use std::sync::Arc;
 use std::time::Duration;
-use teloxide::types::ChatId;
 use tokio::sync::watch;
 
 /// Pruning runs at most this often (lapsing runs every tick).
@@ -21,6 +20,8 @@ pub struct Maintenance {
     pub tg: Telegram,
     pub config: Arc<Config>,
     pub clock: Clock,
+    /// The operators' group as it is now.
+    pub group: Arc<crate::desk::group::DeskGroup>,
     pub every: Duration,
     pub retention: Retention,
 }
@@ -28,7 +29,7 @@ pub struct Maintenance {
 impl Maintenance {
     /// One round: lapse what waited too long; prune when due. Returns whether it pruned.
     pub async fn tick(&self, last_prune: &mut Option<chrono::DateTime<chrono::Utc>>) -> bool {
-        if let Some(group) = self.config.operator_chat_id.map(ChatId) {
+        if let Some(group) = self.group.chat() {
             let desk = Desk {
                 tg: &self.tg,
                 store: &self.store,

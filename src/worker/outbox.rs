@@ -17,15 +17,15 @@ use crate::telegram::{Priority, SendError, Telegram};
 use chrono::Duration;
 use futures::StreamExt;
 use std::sync::Arc;
-use teloxide::types::ChatId;
 use tokio::sync::{Notify, watch};
 
 pub struct OutboxWorker {
     pub store: Store,
     pub tg: Telegram,
     pub config: Arc<crate::config::Config>,
-    /// The operators' group; without it, rows for the desk wait.
-    pub operator_chat: Option<ChatId>,
+    /// The operators' group (its id now, and whether the bot may post there); without one,
+    /// or while the bot cannot post, rows for the desk wait.
+    pub group: Arc<crate::desk::group::DeskGroup>,
     pub mailer: Mailer,
     pub clock: Clock,
     pub schedule: Schedule,
@@ -40,6 +40,12 @@ enum Outcome {
         error: String,
     },
     Permanent(String),
+    /// Waits for its chat (the operators' group the bot cannot post to now), no attempt
+    /// counted: it never fails for that.
+    Postpone {
+        after_secs: u64,
+        error: String,
+    },
     /// Stopping: the row stays as it is, for the next start.
     Left,
 }
@@ -97,7 +103,7 @@ impl OutboxWorker {
     /// another process wrote (the back office's commands) go out soon.
     async fn until_next_due(&self) -> std::time::Duration {
         let max = std::time::Duration::from_secs(5);
-        match self.store.outbox_next_due(self.operator_chat.is_some()).await {
+        match self.store.outbox_next_due(self.group.chat().is_some()).await {
             Ok(Some(at)) => (at - self.clock.now()).to_std().unwrap_or_default().min(max),
             _ => max,
         }
@@ -111,7 +117,7 @@ impl OutboxWorker {
             }
             let rows = self
                 .store
-                .outbox_due(self.clock.now(), 200, self.operator_chat.is_some())
+                .outbox_due(self.clock.now(), 200, self.group.chat().is_some())
                 .await?;
             if rows.is_empty() {
                 return Ok(());
@@ -185,9 +191,17 @@ impl OutboxWorker {
                 }
             }
             Ok(OutboxMessage::Operator { item, id, event }) => {
-                let Some(group) = self.operator_chat else {
+                let Some(group) = self.group.chat() else {
                     return Ok(true);
                 };
+                // While the bot cannot post there, one row a while tries (a probe); the others
+                // wait without a call.
+                if !self.group.may_try() {
+                    let why = self.group.blocked().unwrap_or_default();
+                    let next = self.clock.now() + Duration::seconds(crate::desk::group::PROBE_EVERY.as_secs() as i64);
+                    self.store.outbox_postpone(row.id, next, &why).await?;
+                    return Ok(true);
+                }
                 let desk = Desk {
                     tg: &self.tg,
                     store: &self.store,
@@ -200,7 +214,27 @@ impl OutboxWorker {
                     Some(kind) => desk.deliver(row.id, ItemRef { kind, id }, event).await,
                 };
                 match delivered {
-                    Ok(()) => Outcome::Done,
+                    Ok(()) => {
+                        if self.group.unblock() {
+                            self.store.outbox_desk_due_now(self.clock.now()).await?;
+                        }
+                        Outcome::Done
+                    }
+                    Err(DeskError::Send(SendError::Migrated(to))) => {
+                        self.store.record_chat_migration(group.0, to, self.clock.now()).await?;
+                        self.group.moved_to(to);
+                        Outcome::Postpone {
+                            after_secs: 0,
+                            error: format!("the group became the supergroup {to}"),
+                        }
+                    }
+                    Err(DeskError::Send(e)) if e.not_allowed() => {
+                        self.group.block(&e.to_string());
+                        Outcome::Postpone {
+                            after_secs: crate::desk::group::PROBE_EVERY.as_secs(),
+                            error: e.to_string(),
+                        }
+                    }
                     Err(DeskError::Send(e)) => e.into(),
                     Err(DeskError::Store(e)) => store_failure(e),
                 }
@@ -216,6 +250,10 @@ impl OutboxWorker {
                 error: redact(&error),
             },
             Outcome::Permanent(error) => Outcome::Permanent(redact(&error)),
+            Outcome::Postpone { after_secs, error } => Outcome::Postpone {
+                after_secs,
+                error: redact(&error),
+            },
             other => other,
         };
         match outcome {
@@ -224,6 +262,12 @@ impl OutboxWorker {
             Outcome::Permanent(error) => {
                 tracing::warn!(id = row.id, %error, "outbox: gave up");
                 self.store.outbox_failed(row.id, now, &error).await?
+            }
+            Outcome::Postpone { after_secs, error } => {
+                let wait = i64::try_from(after_secs).unwrap_or(i64::MAX / 1000);
+                self.store
+                    .outbox_postpone(row.id, now + Duration::seconds(wait), &error)
+                    .await?
             }
             Outcome::Retry { .. } if row.attempts + 1 >= self.max_attempts => {
                 self.store.outbox_failed(row.id, now, "too many attempts").await?

@@ -304,7 +304,20 @@ async fn the_main_scenario_by_webhook() {
 /// Registration, an appeal, its card in the group, the operator's (900001) answer, the push.
 pub async fn appeal_answered(e: &E2e) -> Client {
     let mut c = e.user(20_401);
-    let letter = register(e, &mut c).await;
+    appeal_filed(e, &mut c).await;
+    let mut group = Group::new_for(e.api.clone());
+    let card = group.expect("О-2026-000001").await;
+    // Answered the moment the card shows: the bot waits for the card to be recorded.
+    let op = TgUser::new(900_001, "Мария");
+    group.reply(&op, &card, "Заменили провод на вводе.");
+    c.expect("Заменили провод").await;
+    c
+}
+
+/// A consumer registers, the operator 900001 is added, the consumer files an appeal
+/// (О-2026-000001 when it is the first).
+pub async fn appeal_filed(e: &E2e, c: &mut Client) {
+    let letter = register(e, c).await;
     c.send(&code_in(&letter));
     c.expect_key("confirm.done").await;
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_kabinet"))
@@ -321,7 +334,11 @@ pub async fn appeal_answered(e: &E2e) -> Client {
         .output()
         .unwrap();
     assert!(out.status.success());
+    file_appeal(c).await;
+}
 
+/// A signed-in consumer files an appeal about the quality of supply.
+pub async fn file_appeal(c: &mut Client) {
     c.send(&ru("menu.services"));
     let hub = c.expect_key("services.title").await;
     c.press(&hub, &ru("ticket.new.appeal"));
@@ -337,18 +354,6 @@ pub async fn appeal_answered(e: &E2e) -> Client {
     let s = c.expect("Проверьте перед отправкой").await;
     c.press(&s, &ru("req.send"));
     c.expect("зарегистрировано").await;
-
-    let mut group = Group {
-        api: e.api.clone(),
-        cursor: 0,
-        query: 0,
-    };
-    let card = group.expect("О-2026-000001").await;
-    // Answered the moment the card shows: the bot waits for the card to be recorded.
-    let op = TgUser::new(900_001, "Мария");
-    group.reply(&op, &card, "Заменили провод на вводе.");
-    c.expect("Заменили провод").await;
-    c
 }
 
 /// Accounts signed in from chats `first..first+n`, each with a meter due for verification in

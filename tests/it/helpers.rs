@@ -439,14 +439,21 @@ pub struct Group {
     pub api: Arc<MockBotApi>,
     pub cursor: usize,
     pub query: i64,
+    /// The group's chat id ([`GROUP`] unless Telegram moved it).
+    pub chat: i64,
 }
 
 impl Group {
     pub fn new(app: &TestApp) -> Self {
+        Self::new_for(app.api.clone())
+    }
+
+    pub fn new_for(api: Arc<MockBotApi>) -> Self {
         Self {
-            api: app.api.clone(),
+            api,
             cursor: 0,
             query: 0,
+            chat: GROUP,
         }
     }
 
@@ -455,7 +462,7 @@ impl Group {
         next(
             &self.api,
             &mut self.cursor,
-            GROUP,
+            self.chat,
             &format!("group message containing «{needle}»"),
             |m, _| m.text.contains(needle),
         )
@@ -470,7 +477,7 @@ impl Group {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
             let found: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM desk_cards WHERE chat_id = ? AND message_id = ?")
-                .bind(GROUP)
+                .bind(self.chat)
                 .bind(card.message_id)
                 .fetch_optional(&store.pool)
                 .await
@@ -485,16 +492,20 @@ impl Group {
 
     /// The next file the bot sent to the group.
     pub async fn expect_file(&mut self) -> BotMessage {
-        next(&self.api, &mut self.cursor, GROUP, "file in the group", |m, edited| {
-            !edited && m.document.is_some()
-        })
+        next(
+            &self.api,
+            &mut self.cursor,
+            self.chat,
+            "file in the group",
+            |m, edited| !edited && m.document.is_some(),
+        )
         .await
     }
 
     pub fn reply(&self, who: &TgUser, to: &BotMessage, text: &str) {
         let id = self.api.next_message_id();
         self.api
-            .push_update(who.in_group(GROUP, id, Some(to), serde_json::json!({ "text": text })));
+            .push_update(who.in_group(self.chat, id, Some(to), serde_json::json!({ "text": text })));
     }
 
     pub fn reply_with_document(&self, who: &TgUser, to: &BotMessage, name: &str, caption: &str) {
@@ -503,7 +514,7 @@ impl Group {
             "caption": caption,
             "document": { "file_id": format!("BQop{id}"), "file_unique_id": format!("uop{id}"), "file_name": name, "mime_type": "application/pdf", "file_size": 1000 }
         });
-        self.api.push_update(who.in_group(GROUP, id, Some(to), content));
+        self.api.push_update(who.in_group(self.chat, id, Some(to), content));
     }
 
     pub fn press(&mut self, who: &TgUser, msg: &BotMessage, label: &str) {

@@ -118,11 +118,7 @@ async fn no_statement_of_the_reading_flow_menu_lists_or_desk_scans_a_table() {
     op.expect("EL-1001").await;
     op.send("/item О-2026-000001");
     op.expect("Мигает свет").await;
-    let mut group = Group {
-        api: e.api.clone(),
-        cursor: 0,
-        query: 0,
-    };
+    let mut group = Group::new_for(e.api.clone());
     group.expect("О-2026-000001").await;
 
     let log = std::fs::read_to_string(e.log_path()).unwrap();

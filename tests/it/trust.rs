@@ -226,16 +226,6 @@ async fn a_typed_password_never_reaches_the_disk_even_when_killed() {
     assert!(held.is_empty(), "the password is in {held:?}");
 }
 
-impl Group {
-    pub fn new_for(api: std::sync::Arc<tgmock::MockBotApi>) -> Self {
-        Self {
-            api,
-            cursor: 0,
-            query: 0,
-        }
-    }
-}
-
 /// A button pressed under a bot message in a group that is not the desk (the old group after
 /// a move): its spinner stops; nothing is posted there and no chat is made of it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -279,4 +269,166 @@ async fn a_button_in_a_foreign_group_is_only_answered() {
         .await
         .unwrap();
     assert_eq!(chats, 0);
+}
+
+/// The bot's log so far.
+fn log_of(e: &E2e) -> String {
+    std::fs::read_to_string(e.log_path()).unwrap_or_default()
+}
+
+/// The group becomes a supergroup under the bot: its first card is answered 400 with
+/// `migrate_to_chat_id`; the bot moves to the new id at once and posts there; replies from the
+/// new group reach the consumer; after a restart with OPERATOR_CHAT_ID still the old id, it
+/// stays on the new one, says so at start and in `kabinet check`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operators_group_becomes_a_supergroup_and_nothing_is_lost() {
+    const OLD: i64 = -4_000_001;
+    const NEW: i64 = -1_004_000_001;
+    let old = OLD.to_string();
+    let mut e = E2e::start(&[("OPERATOR_CHAT_ID", &old), ("LOG_TO_FILE", "1")]).await;
+    e.api.add_group(OLD, "Операторы", "member");
+    e.api.migrate_group(OLD, NEW);
+    let mut c = e.user(31_401);
+    crate::e2e::appeal_filed(&e, &mut c).await;
+    let mut group = crate::helpers::Group::new_for(e.api.clone());
+    group.chat = NEW;
+    let card = group.expect("О-2026-000001").await;
+    let op = TgUser::new(900_001, "Мария");
+    group.reply(&op, &card, "Ответ из новой группы");
+    c.expect("Ответ из новой группы").await;
+    let store = kabinet::store::Store::open(&e.db_url()).await.unwrap();
+    let (failed,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE status = 'failed'")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    assert_eq!(failed, 0, "nothing given up because of the group");
+
+    let (_, clean) = e.sigterm().await;
+    assert!(clean);
+    e.spawn();
+    crate::e2e::file_appeal(&mut c).await;
+    group.expect("О-2026-000002").await;
+    let to_old = e
+        .api
+        .calls("sendMessage")
+        .iter()
+        .filter(|call| call["chat_id"].as_i64() == Some(OLD))
+        .count();
+    assert_eq!(to_old, 1, "only the first card tried the old id");
+    let log = log_of(&e);
+    assert!(log.contains(&format!("set OPERATOR_CHAT_ID={NEW}")), "{log}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kabinet"))
+        .arg("check")
+        .env_clear()
+        .env("TELOXIDE_TOKEN", "42:E2E")
+        .env("TELOXIDE_API_URL", e.api.url())
+        .env("DATABASE_URL", e.db_url())
+        .env("OPERATOR_CHAT_ID", &old)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.lines()
+            .any(|l| l.starts_with("✓ Operators' group") && l.contains(&format!("set OPERATOR_CHAT_ID={NEW}"))),
+        "{said}"
+    );
+}
+
+/// The bot is removed from the operators' group for a while: cards wait (never failed), the
+/// log, /readyz and a metric say so; let back, what waited is posted. A row an older version
+/// gave up on comes back with `kabinet outbox requeue`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removed_from_the_group_the_cards_wait_and_go_when_it_is_back() {
+    let metrics = free_addr();
+    let group_id = GROUP.to_string();
+    let e = E2e::start(&[
+        ("OPERATOR_CHAT_ID", &group_id),
+        ("METRICS_LISTEN", &metrics),
+        ("LOG_TO_FILE", "1"),
+    ])
+    .await;
+    wait_listening(&metrics).await;
+    let admin = TgUser::new(900_099, "Админ");
+    e.api.add_group(GROUP, "Операторы", "member");
+    e.api.set_bot_in_group(GROUP, "kicked", &admin);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let (status, body) = http_get(&metrics, "/readyz").await;
+        if status == 503 && body.contains("operators' group") {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "/readyz: {status} {body}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (_, m) = http_get(&metrics, "/metrics").await;
+    assert_eq!(sample(&m, "kabinet_desk_group_postable"), 0.0, "{m}");
+    assert!(log_of(&e).contains("cannot post to the operators' group"));
+
+    let mut c = e.user(31_501);
+    crate::e2e::appeal_filed(&e, &mut c).await;
+    // The card's row waits: tried, not counted, not failed.
+    let store = kabinet::store::Store::open(&e.db_url()).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let card_row = loop {
+        let row: Option<(i64, String, i64)> = sqlx::query_as(
+            "SELECT id, status, attempts FROM outbox WHERE channel = 'operator' AND last_error IS NOT NULL",
+        )
+        .fetch_optional(&store.pool)
+        .await
+        .unwrap();
+        if let Some(r) = row {
+            break r;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the card's row was never looked at"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!((card_row.1.as_str(), card_row.2), ("pending", 0));
+    // A row an older version gave up on.
+    sqlx::query(
+        "INSERT INTO outbox (channel, payload, status, attempts, next_attempt_at, created_at, done_at, last_error)
+         SELECT channel, payload, 'failed', 50, next_attempt_at, created_at, created_at, 'group migrated'
+         FROM outbox WHERE id = ?",
+    )
+    .bind(card_row.0)
+    .execute(&store.pool)
+    .await
+    .unwrap();
+    assert!(e.api.events_for(GROUP).is_empty(), "nothing posted while removed");
+
+    e.api.set_bot_in_group(GROUP, "member", &admin);
+    let mut group = crate::helpers::Group::new_for(e.api.clone());
+    group.expect("О-2026-000001").await;
+    let (status, body) = http_get(&metrics, "/readyz").await;
+    assert_eq!(status, 200, "{body}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kabinet"))
+        .args([
+            "--database-url",
+            &e.db_url(),
+            "outbox",
+            "requeue",
+            "--channel",
+            "operator",
+        ])
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("1 rows"));
+    // Delivered again (a card already posted is not posted twice: the row just ends done).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let (left,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE status <> 'done'")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        if left == 0 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{left} rows not delivered");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(count(&e, GROUP, "О-2026-000001"), 1, "the card once");
 }

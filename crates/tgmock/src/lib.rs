@@ -147,6 +147,8 @@ pub(crate) struct Inner {
     pub(crate) groups: std::collections::HashMap<i64, (String, String)>,
     /// Set by `setWebhook`: updates are posted there, `getUpdates` refused.
     pub(crate) webhook: Option<webhook::Hook>,
+    /// The kinds of update the bot asked for (`allowed_updates`), if it did.
+    pub(crate) allowed: Option<Vec<String>>,
 }
 
 /// How much a long-running server (the sandbox) remembers; tests keep everything.
@@ -433,6 +435,71 @@ impl MockBotApi {
             .unwrap()
             .groups
             .insert(chat_id, (title.to_owned(), bot_status.to_owned()));
+    }
+
+    /// The group becomes a supergroup with the id `to`, as Telegram does it: every call about
+    /// the old id is answered 400 with `migrate_to_chat_id`. (The service messages that tell
+    /// the bot come with `migration_messages`.)
+    pub fn migrate_group(&self, from: i64, to: i64) {
+        {
+            let mut inner = self.shared.inner.lock().unwrap();
+            let known = inner.groups.get(&from).cloned();
+            let (title, status) = known.unwrap_or_else(|| ("Группа".into(), "member".into()));
+            inner.groups.insert(to, (title, status));
+        }
+        self.shared.faults.lock().unwrap().migrated.insert(from, to);
+    }
+
+    /// The service messages of a migration, as the bot gets them: `migrate_to_chat_id` in the
+    /// old group, `migrate_from_chat_id` in the new one.
+    pub fn migration_messages(&self, from: i64, to: i64, by: &TgUser) {
+        let now = now_unix();
+        let (m1, m2) = (self.next_message_id(), self.next_message_id());
+        self.push_update(json!({ "message": {
+            "message_id": m1, "date": now, "from": by.user_json(),
+            "chat": { "id": from, "type": "group", "title": "Группа" },
+            "migrate_to_chat_id": to,
+        }}));
+        self.push_update(json!({ "message": {
+            "message_id": m2, "date": now, "from": by.user_json(),
+            "chat": { "id": to, "type": "supergroup", "title": "Группа" },
+            "migrate_from_chat_id": from,
+        }}));
+    }
+
+    /// An admin `by` removes the bot from the group (`kicked`) or lets it back (`member`): the
+    /// bot gets `my_chat_member`; while removed, every call about the group is 403.
+    pub fn set_bot_in_group(&self, chat_id: i64, status: &str, by: &TgUser) {
+        let old = {
+            let mut f = self.shared.faults.lock().unwrap();
+            let was_kicked = f.kicked.contains(&chat_id);
+            if status == "kicked" || status == "left" {
+                f.kicked.insert(chat_id);
+            } else {
+                f.kicked.remove(&chat_id);
+            }
+            if was_kicked { "kicked" } else { "member" }
+        };
+        if let Some(g) = self.shared.inner.lock().unwrap().groups.get_mut(&chat_id) {
+            g.1 = status.to_owned();
+        }
+        let bot = json!({ "id": BOT_ID, "is_bot": true, "first_name": "Kabinet", "username": BOT_USERNAME });
+        let member = |status: &str| match status {
+            "kicked" => json!({ "user": bot, "status": "kicked", "until_date": 0 }),
+            s => json!({ "user": bot, "status": s }),
+        };
+        let kind = if chat_id <= -1_000_000_000_000 {
+            "supergroup"
+        } else {
+            "group"
+        };
+        self.push_update(json!({ "my_chat_member": {
+            "chat": { "id": chat_id, "type": kind, "title": "Группа" },
+            "from": by.user_json(),
+            "date": now_unix(),
+            "old_chat_member": member(old),
+            "new_chat_member": member(status),
+        }}));
     }
 
     /// The webhook the bot set (its URL), if any.

@@ -75,6 +75,10 @@ pub(crate) struct Faults {
     /// Webhook updates still to be posted twice, and those that were.
     pub webhook_reposts: usize,
     pub webhook_reposted: usize,
+    /// Groups turned into supergroups: the old id and the new.
+    pub migrated: HashMap<i64, i64>,
+    /// Groups the bot was removed from.
+    pub kicked: HashSet<i64>,
 }
 
 impl Default for Faults {
@@ -92,6 +96,8 @@ impl Default for Faults {
             too_many_requests: 0,
             webhook_reposts: 0,
             webhook_reposted: 0,
+            migrated: Default::default(),
+            kicked: Default::default(),
         }
     }
 }
@@ -108,6 +114,34 @@ impl Faults {
         let status = plan.status;
         self.fail_calls.retain(|f| f.times > 0);
         Some(status)
+    }
+
+    /// What Telegram answers any call about a group that changed under the bot: a group
+    /// upgraded to a supergroup names its new id (400 with `migrate_to_chat_id`); a group the
+    /// bot was removed from is 403.
+    pub fn group_refusal(&self, chat_id: i64) -> Option<Response> {
+        if let Some(to) = self.migrated.get(&chat_id) {
+            return Some(
+                (
+                    StatusCode::BAD_REQUEST,
+                    axum::Json(json!({
+                        "ok": false, "error_code": 400,
+                        "description": "Bad Request: group chat was upgraded to a supergroup chat",
+                        "parameters": { "migrate_to_chat_id": to }
+                    })),
+                )
+                    .into_response(),
+            );
+        }
+        if self.kicked.contains(&chat_id) {
+            let kind = if chat_id <= -1_000_000_000_000 {
+                "supergroup"
+            } else {
+                "group"
+            };
+            return Some(error(403, &format!("Forbidden: bot was kicked from the {kind} chat")));
+        }
+        None
     }
 
     /// A fault the test asked for, or a 429 for going over the limits; None lets a sending

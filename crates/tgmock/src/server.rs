@@ -73,6 +73,12 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<S
     if let Err(refusal) = check(&lower, &params) {
         return rules::bad_request(&refusal);
     }
+    if chat_id < 0
+        && lower != "getupdates"
+        && let Some(refusal) = shared.faults.lock().unwrap().group_refusal(chat_id)
+    {
+        return refusal;
+    }
     let sending = lower.starts_with("send") || lower.starts_with("copy") || lower.starts_with("forward");
     if sending && let Some(refusal) = shared.faults.lock().unwrap().sending(chat_id) {
         return refusal;
@@ -87,7 +93,10 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<S
         "setwebhook" => {
             let url = params["url"].as_str().unwrap_or_default().to_owned();
             let secret = params["secret_token"].as_str().map(str::to_owned);
-            shared.inner.lock().unwrap().webhook = Some(crate::webhook::Hook { url, secret });
+            let mut inner = shared.inner.lock().unwrap();
+            set_allowed(&mut inner, &params);
+            inner.webhook = Some(crate::webhook::Hook { url, secret });
+            drop(inner);
             shared.new_update.notify_waiters();
             ok(json!(true))
         }
@@ -317,6 +326,35 @@ fn media_group(shared: &Shared, chat_id: i64, params: &Value) -> Response {
     ok(Value::Array(out))
 }
 
+/// `allowed_updates` as given (a JSON array, or one sent as a form field's string); unsent
+/// keeps the last setting, as Telegram does.
+fn set_allowed(inner: &mut crate::Inner, params: &Value) {
+    let list = match &params["allowed_updates"] {
+        Value::Array(a) => Some(a.clone()),
+        Value::String(s) => serde_json::from_str::<Vec<Value>>(s).ok(),
+        _ => None,
+    };
+    if let Some(list) = list {
+        let kinds: Vec<String> = list.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect();
+        inner.allowed = Some(kinds);
+    }
+}
+
+/// Whether Telegram delivers `update` to a bot that asked for `allowed` (an empty list, or none
+/// asked: everything but `chat_member` and reactions).
+pub(crate) fn is_allowed(allowed: Option<&[String]>, update: &Value) -> bool {
+    let Some(kind) = update.as_object().and_then(|o| o.keys().find(|k| *k != "update_id")) else {
+        return true;
+    };
+    match allowed {
+        Some(list) if !list.is_empty() => list.iter().any(|a| a == kind),
+        _ => !matches!(
+            kind.as_str(),
+            "chat_member" | "message_reaction" | "message_reaction_count"
+        ),
+    }
+}
+
 async fn get_updates(shared: &Shared, params: &Value) -> Response {
     let offset = params.get("offset").and_then(Value::as_i64).unwrap_or(0);
     let limit = params.get("limit").and_then(Value::as_u64).unwrap_or(100).clamp(1, 100) as usize;
@@ -329,10 +367,14 @@ async fn get_updates(shared: &Shared, params: &Value) -> Response {
         notified.as_mut().enable();
         let batch: Vec<Value> = {
             let mut inner = shared.inner.lock().unwrap();
+            set_allowed(&mut inner, params);
             // An offset confirms every update before it: Telegram forgets them.
             while inner.updates.front().is_some_and(|(id, _)| *id < offset) {
                 inner.updates.pop_front();
             }
+            // Kinds the bot did not ask for are never delivered.
+            let allowed = inner.allowed.clone();
+            inner.updates.retain(|(_, u)| is_allowed(allowed.as_deref(), u));
             inner.updates.iter().take(limit).map(|(_, u)| u.clone()).collect()
         };
         if !batch.is_empty() || tokio::time::Instant::now() >= deadline {

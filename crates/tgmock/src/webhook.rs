@@ -23,7 +23,11 @@ pub(crate) async fn deliver(shared: Arc<Shared>) {
         tokio::pin!(notified);
         notified.as_mut().enable();
         let next = {
-            let inner = shared.inner.lock().unwrap();
+            let mut inner = shared.inner.lock().unwrap();
+            let allowed = inner.allowed.clone();
+            inner
+                .updates
+                .retain(|(_, u)| crate::server::is_allowed(allowed.as_deref(), u));
             match (&inner.webhook, inner.updates.front()) {
                 (Some(hook), Some((id, update))) => Some((hook.clone(), *id, update.clone())),
                 _ => None,

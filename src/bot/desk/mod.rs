@@ -15,10 +15,11 @@ use crate::bot::deps::{Deps, HandlerError, HandlerResult};
 use crate::desk::deliver::{Desk, DeskError};
 use crate::store::desk::ItemRef;
 use crate::telegram::{Extras, Priority};
-use teloxide::types::{ChatId, MessageId};
+use std::sync::Arc;
+use teloxide::types::{ChatId, ChatMemberUpdated, Message, MessageId, Update};
 
 pub fn is_desk_group(deps: &Deps, chat: ChatId) -> bool {
-    deps.config.operator_chat_id == Some(chat.0)
+    deps.group.is(chat)
 }
 
 impl From<DeskError> for HandlerError {
@@ -65,4 +66,56 @@ async fn tell_group(deps: &Deps, group: ChatId, to: MessageId, text: &str, item:
         }
     });
     Ok(())
+}
+
+/// Telegram tells the bot its own membership changed. In the operators' group: removed or not
+/// allowed to write, the cards wait (and the log, /readyz and the metrics say so); back, what
+/// waited goes out at once.
+pub async fn on_my_chat_member(update: Update, m: ChatMemberUpdated, deps: Arc<Deps>) -> HandlerResult {
+    let d = deps.clone();
+    crate::bot::deps::once(&d, &update, async move {
+        if !deps.group.is(m.chat.id) {
+            return Ok(false);
+        }
+        use teloxide::types::ChatMemberKind as K;
+        let can_post = match &m.new_chat_member.kind {
+            K::Owner(_) | K::Administrator(_) | K::Member(_) => true,
+            K::Restricted(r) => r.is_member && r.can_send_messages,
+            K::Left | K::Banned(_) => false,
+        };
+        if can_post {
+            deps.group.unblock();
+            deps.store.outbox_desk_due_now(deps.clock.now()).await?;
+            deps.outbox_wake.notify_one();
+        } else {
+            let why = match &m.new_chat_member.kind {
+                K::Restricted(_) => "the bot may not write in the group",
+                _ => "the bot was removed from the group",
+            };
+            deps.group.block(why);
+        }
+        Ok(false)
+    })
+    .await
+}
+
+/// The group became a supergroup: Telegram says so in the old group (`migrate_to_chat_id`) and
+/// in the new one (`migrate_from_chat_id`). The bot moves to the new id at once.
+pub async fn on_migration(update: Update, msg: Message, deps: Arc<Deps>) -> HandlerResult {
+    let d = deps.clone();
+    crate::bot::deps::once(&d, &update, async move {
+        let (from, to) = match (msg.migrate_to_chat_id(), msg.migrate_from_chat_id()) {
+            (Some(to), _) => (msg.chat.id, *to),
+            (_, Some(from)) => (*from, msg.chat.id),
+            _ => return Ok(false),
+        };
+        if deps.group.is(from) {
+            deps.store.record_chat_migration(from.0, to.0, deps.clock.now()).await?;
+            deps.group.moved_to(to.0);
+            deps.store.outbox_desk_due_now(deps.clock.now()).await?;
+            deps.outbox_wake.notify_one();
+        }
+        Ok(false)
+    })
+    .await
 }
