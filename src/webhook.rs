@@ -165,9 +165,11 @@ pub async fn start(
 }
 
 /// The updates the bot asks for, by webhook and by polling: its own membership
-/// (`my_chat_member`) tells it when it is removed from the operators' group and let back.
-pub const ALLOWED_UPDATES: [AllowedUpdate; 3] = [
+/// (`my_chat_member`) tells it when it is removed from the operators' group and let back;
+/// edits tell an operator that a corrected reply does not reach the consumer.
+pub const ALLOWED_UPDATES: [AllowedUpdate; 4] = [
     AllowedUpdate::Message,
+    AllowedUpdate::EditedMessage,
     AllowedUpdate::CallbackQuery,
     AllowedUpdate::MyChatMember,
 ];

@@ -33,6 +33,11 @@ pub fn schema() -> UpdateHandler<HandlerError> {
                 .endpoint(desk::on_group_message),
         )
         .branch(
+            Update::filter_edited_message()
+                .filter(|m: Message, deps: Arc<Deps>| desk::is_desk_group(&deps, m.chat.id))
+                .endpoint(desk::on_group_edit),
+        )
+        .branch(
             Update::filter_callback_query()
                 .filter(|q: CallbackQuery, deps: Arc<Deps>| {
                     q.message

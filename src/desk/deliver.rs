@@ -36,7 +36,18 @@ fn is_photo(f: &Attachment) -> bool {
 impl Desk<'_> {
     /// Delivers the outbox row `row` of an item: its card (what is missing of it), then the
     /// event, unless the event is the item's arrival itself.
-    pub async fn deliver(&self, row: i64, item: ItemRef, event: DeskEvent) -> Result<(), DeskError> {
+    /// `about` is the consumer's message or addition the event was raised for (the latest when
+    /// `None`, as rows written before it was kept).
+    pub async fn deliver(
+        &self,
+        row: i64,
+        item: ItemRef,
+        event: DeskEvent,
+        about: Option<i64>,
+    ) -> Result<(), DeskError> {
+        if event == DeskEvent::Erased {
+            return self.erase_shown(item).await;
+        }
         let Some(card_msg) = self.ensure_card(item).await? else {
             return Ok(());
         };
@@ -44,7 +55,7 @@ impl Desk<'_> {
             return Ok(());
         }
         let loc = self.config.default_locale.as_str();
-        let text = self.event_text(item, event).await?;
+        let (about, text) = self.event_text(item, event, about).await?;
         let message = i18n::tf(loc, &format!("desk.event.{event}"), &[("text", &esc(&text))]);
         let base = format!("ev:{row}");
         let mut turn = self.tg.turn(self.group, Priority::Bulk).await;
@@ -58,12 +69,38 @@ impl Desk<'_> {
             )
             .await?;
         }
-        for f in self.event_files(item, event).await? {
+        for f in self.event_files(item, event, about).await? {
             self.piece_file(&mut turn, &format!("{base}:f{}", f.id), &f, card_msg, item)
                 .await?;
         }
         drop(turn);
         self.refresh_card(item).await
+    }
+
+    /// The consumer's data were erased: every message the group was shown of the item says so
+    /// instead, and the files posted there are deleted (a file cannot be edited into a text).
+    async fn erase_shown(&self, item: ItemRef) -> Result<(), DeskError> {
+        let loc = self.config.default_locale.as_str();
+        let note = i18n::t(loc, "desk.erased");
+        for (chat, message) in self.store.desk_messages_of(item).await? {
+            let (chat, message) = (ChatId(chat), MessageId(message as i32));
+            match self.tg.edit(chat, message, &note, None).await {
+                Ok(()) => {}
+                Err(SendError::Refused(e)) if e.contains("no text in the message") => {
+                    match self.tg.delete(chat, message).await {
+                        Ok(()) => {}
+                        Err(SendError::Refused(e)) => {
+                            tracing::error!(error = %e, "a file about an erased account could not be deleted from the group: make the bot an admin that may delete messages, and delete it by hand")
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                // Deleted by someone in the group already.
+                Err(SendError::Refused(e)) if e.contains("not found") => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
     }
 
     /// Posts whatever of the item's card Telegram has not accepted yet; returns the card's
@@ -178,8 +215,14 @@ impl Desk<'_> {
         Ok(())
     }
 
-    /// The latest thing the consumer wrote (for follow-ups, reopenings, additions).
-    async fn event_text(&self, item: ItemRef, event: DeskEvent) -> Result<String, StoreError> {
+    /// What the consumer wrote that the event is about (`about`, else the latest: for
+    /// follow-ups, reopenings, additions), with its id.
+    async fn event_text(
+        &self,
+        item: ItemRef,
+        event: DeskEvent,
+        about: Option<i64>,
+    ) -> Result<(Option<i64>, String), StoreError> {
         match item.kind {
             ItemKind::Ticket if event != DeskEvent::Closed => Ok(self
                 .store
@@ -187,40 +230,45 @@ impl Desk<'_> {
                 .await?
                 .into_iter()
                 .rev()
-                .find(|m| m.author == Author::User)
-                .and_then(|m| m.text)
+                .find(|m| m.author == Author::User && about.is_none_or(|a| a == m.id))
+                .map(|m| (Some(m.id), m.text.unwrap_or_default()))
                 .unwrap_or_default()),
-            ItemKind::Connection => Ok(self.store.last_addition_text(item.id).await?.unwrap_or_default()),
-            _ => Ok(String::new()),
+            ItemKind::Connection => Ok(self
+                .store
+                .addition_text(item.id, about)
+                .await?
+                .map(|(id, text)| (Some(id), text.unwrap_or_default()))
+                .unwrap_or_default()),
+            _ => Ok((None, String::new())),
         }
     }
 
-    async fn event_files(&self, item: ItemRef, event: DeskEvent) -> Result<Vec<Attachment>, StoreError> {
+    /// The files that came with what the event is about (see `event_text`).
+    async fn event_files(
+        &self,
+        item: ItemRef,
+        event: DeskEvent,
+        about: Option<i64>,
+    ) -> Result<Vec<Attachment>, StoreError> {
+        let Some(about) = about else {
+            return Ok(vec![]);
+        };
         match item.kind {
-            ItemKind::Ticket if event != DeskEvent::Closed => {
-                let messages = self.store.ticket_messages(item.id).await?;
-                let last = messages.iter().rev().find(|m| m.author == Author::User).map(|m| m.id);
-                Ok(self
-                    .store
-                    .ticket_files(item.id)
-                    .await?
-                    .into_iter()
-                    .filter(|f| Some(f.owner_id) == last)
-                    .collect())
-            }
-            ItemKind::Connection => {
-                let files = self.store.application_files(item.id).await?;
-                let last = files
-                    .iter()
-                    .filter(|(k, _)| *k == FileOwner::ConnectionAddition)
-                    .map(|(_, f)| f.owner_id)
-                    .max();
-                Ok(files
-                    .into_iter()
-                    .filter(|(k, f)| *k == FileOwner::ConnectionAddition && Some(f.owner_id) == last)
-                    .map(|(_, f)| f)
-                    .collect())
-            }
+            ItemKind::Ticket if event != DeskEvent::Closed => Ok(self
+                .store
+                .ticket_files(item.id)
+                .await?
+                .into_iter()
+                .filter(|f| f.owner_id == about)
+                .collect()),
+            ItemKind::Connection => Ok(self
+                .store
+                .application_files(item.id)
+                .await?
+                .into_iter()
+                .filter(|(k, f)| *k == FileOwner::ConnectionAddition && f.owner_id == about)
+                .map(|(_, f)| f)
+                .collect()),
             _ => Ok(vec![]),
         }
     }
@@ -309,6 +357,7 @@ pub fn action_label(loc: &str, action: DeskAction) -> String {
         DeskAction::Schedule => i18n::t(loc, "desk.schedule"),
         DeskAction::Done => i18n::t(loc, "desk.done"),
         DeskAction::Reject => i18n::t(loc, "desk.reject"),
+        DeskAction::Reopen => i18n::t(loc, "desk.reopen"),
         DeskAction::Status(s) => i18n::t(loc, &format!("conn.status.{s}")),
     }
 }

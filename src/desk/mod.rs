@@ -175,6 +175,8 @@ pub async fn card_for(
             if t.status.is_open() {
                 rows.push(take(t.id));
                 rows.push(btn(loc, "desk.close", Cb::Desk(k, t.id, DeskAction::Close)));
+            } else {
+                rows.push(btn(loc, "desk.reopen", Cb::Desk(k, t.id, DeskAction::Reopen)));
             }
             let first_id = messages.first().map(|m| m.id);
             let files = store
@@ -280,6 +282,8 @@ pub async fn card_for(
                         Cb::Desk(k, app.id, DeskAction::Status(status)).encode(),
                     )]);
                 }
+            } else {
+                rows.push(btn(loc, "desk.reopen", Cb::Desk(k, app.id, DeskAction::Reopen)));
             }
             let files = store
                 .application_files(app.id)

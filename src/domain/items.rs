@@ -145,6 +145,9 @@ text_enum! {
         Closed => "closed",
         /// «Дополнить заявку».
         Addition => "addition",
+        /// The consumer's data were erased (the account deleted, the login released): what
+        /// the group was shown of the item is blanked.
+        Erased => "erased",
     }
 }
 
@@ -236,6 +239,9 @@ pub enum DeskAction {
     Reject,
     /// A connection application: this status, set with the operator's reply.
     Status(ConnStatus),
+    /// «Открыть снова»: a closed ticket or a final application is worked on again (a reply to
+    /// it is refused until then).
+    Reopen,
 }
 
 impl DeskAction {
@@ -248,6 +254,7 @@ impl DeskAction {
             Self::Schedule => "s".into(),
             Self::Done => "d".into(),
             Self::Reject => "r".into(),
+            Self::Reopen => "o".into(),
             Self::Status(s) => format!("st-{}", s.as_str()),
         }
     }
@@ -260,6 +267,7 @@ impl DeskAction {
             "s" => Self::Schedule,
             "d" => Self::Done,
             "r" => Self::Reject,
+            "o" => Self::Reopen,
             other => Self::Status(ConnStatus::from_str_opt(other.strip_prefix("st-")?)?),
         })
     }

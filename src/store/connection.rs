@@ -122,6 +122,7 @@ impl Store {
             item: DeskTarget::Connection,
             id,
             event: DeskEvent::New,
+            about: None,
         };
         outbox::enqueue(&mut tx, &out, now).await?;
         let replies = finish::write(finish.map(|f| f(id, &number)).as_ref(), &mut tx, now).await?;
@@ -253,6 +254,7 @@ impl Store {
             item: DeskTarget::Connection,
             id,
             event: DeskEvent::Addition,
+            about: Some(add),
         };
         outbox::enqueue(&mut tx, &out, now).await?;
         let replies = finish::write(finish, &mut tx, now).await?;
@@ -287,13 +289,18 @@ impl Store {
     }
 
     /// The text of the latest «Дополнить заявку», for the operators.
-    pub async fn last_addition_text(&self, id: i64) -> Result<Option<String>> {
-        let row: Option<(Option<String>,)> =
-            sqlx::query_as("SELECT text FROM connection_additions WHERE application_id = ? ORDER BY id DESC LIMIT 1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(row.and_then(|r| r.0))
+    /// The text of the addition `addition` to application `id`, or of its latest when `None`;
+    /// with the addition's id.
+    pub async fn addition_text(&self, id: i64, addition: Option<i64>) -> Result<Option<(i64, Option<String>)>> {
+        Ok(sqlx::query_as(
+            "SELECT id, text FROM connection_additions WHERE application_id = ? AND (? IS NULL OR id = ?)
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(id)
+        .bind(addition)
+        .bind(addition)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     /// Documents issued on connection applications, for «Документы».

@@ -477,3 +477,16 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Every message in the group that belongs to `item` (its card, files, events, notes).
+    pub async fn desk_messages_of(&self, item: ItemRef) -> Result<Vec<(i64, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT chat_id, message_id FROM desk_messages WHERE item_kind = ? AND item_id = ? ORDER BY message_id",
+        )
+        .bind(item.kind.as_str())
+        .bind(item.id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}

@@ -58,6 +58,7 @@ impl Store {
             item: crate::domain::items::DeskTarget::Dispute,
             id,
             event: crate::domain::items::DeskEvent::New,
+            about: None,
         };
         outbox::enqueue(&mut tx, &out, now).await?;
         let replies = finish::write(end, &mut tx, now).await?;

@@ -131,6 +131,30 @@ async fn erase(conn: &mut sqlx::SqliteConnection, account_id: i64, now: DateTime
             .execute(&mut *conn)
             .await?;
     }
+    // What the operators' group was shown of the account's items goes too (the outbox
+    // worker edits those messages and deletes the files posted there).
+    let shown: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT DISTINCT item_kind, item_id FROM desk_messages
+         WHERE (item_kind = 'ticket' AND item_id IN (SELECT id FROM tickets WHERE account_id = ?1))
+            OR (item_kind = 'connection' AND item_id IN (SELECT id FROM connection_applications WHERE account_id = ?1))
+            OR (item_kind = 'meter_request' AND item_id IN (SELECT id FROM meter_requests WHERE account_id = ?1))
+            OR (item_kind = 'meter' AND item_id IN (SELECT id FROM meters WHERE account_id = ?1))",
+    )
+    .bind(account_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (kind, id) in shown {
+        let Some(item) = crate::domain::items::DeskTarget::from_str_opt(&kind) else {
+            continue;
+        };
+        let out = OutboxMessage::Operator {
+            item,
+            id,
+            event: crate::domain::items::DeskEvent::Erased,
+            about: None,
+        };
+        outbox::enqueue(&mut *conn, &out, now).await?;
+    }
     for step in STEPS {
         let uses_now = step.contains("?2");
         let q = sqlx::query(AssertSqlSafe(*step)).bind(account_id);

@@ -243,6 +243,7 @@ impl Store {
             item: DeskTarget::Meter,
             id,
             event: DeskEvent::New,
+            about: None,
         };
         super::outbox::enqueue(&mut tx, &card, now).await?;
         finish::write(finish, &mut tx, now).await?;
@@ -493,6 +494,7 @@ impl Store {
             item: DeskTarget::MeterRequest,
             id,
             event: DeskEvent::New,
+            about: None,
         };
         outbox::enqueue(&mut tx, &msg, now).await?;
         let replies = finish::write(finish.map(|f| f(id, &number)).as_ref(), &mut tx, now).await?;

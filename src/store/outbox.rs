@@ -34,6 +34,11 @@ pub enum OutboxMessage {
         item: DeskTarget,
         id: i64,
         event: DeskEvent,
+        /// What the event was raised for: the consumer's message (`ticket_messages.id`) or
+        /// addition (`connection_additions.id`). Rows written before it was kept have none
+        /// and show the latest.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        about: Option<i64>,
     },
 }
 

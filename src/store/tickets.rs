@@ -132,6 +132,7 @@ impl Store {
             item: DeskTarget::Ticket,
             id,
             event: DeskEvent::New,
+            about: None,
         };
         outbox::enqueue(&mut tx, &out, now).await?;
         let replies = finish::write(finish.map(|f| f(id, &number)).as_ref(), &mut tx, now).await?;
@@ -252,6 +253,7 @@ impl Store {
             item: DeskTarget::Ticket,
             id: ticket_id,
             event,
+            about: Some(msg),
         };
         outbox::enqueue(&mut tx, &out, now).await?;
         let replies = finish::write(finish, &mut tx, now).await?;
@@ -282,6 +284,7 @@ impl Store {
             item: DeskTarget::Ticket,
             id: ticket_id,
             event: DeskEvent::Closed,
+            about: None,
         };
         outbox::enqueue(&mut tx, &out, now).await?;
         finish::write(finish, &mut tx, now).await?;

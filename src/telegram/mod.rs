@@ -371,6 +371,10 @@ impl Telegram {
                     tracing::info!(chat = chat.0, method, error = %e, "Telegram send failed: retrying");
                     tokio::time::sleep(*pause).await;
                 }
+                // The same text again: not a refusal (callers take it as done).
+                Ok(SendError::Refused(e)) if e.contains("message is not modified") => {
+                    return Err(SendError::Refused(e));
+                }
                 Ok(final_error) => {
                     self.refused(chat, method, &final_error).await;
                     return Err(final_error);

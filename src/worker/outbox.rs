@@ -190,7 +190,7 @@ impl OutboxWorker {
                     Err(PushError::Store(e)) => store_failure(e),
                 }
             }
-            Ok(OutboxMessage::Operator { item, id, event }) => {
+            Ok(OutboxMessage::Operator { item, id, event, about }) => {
                 let Some(group) = self.group.chat() else {
                     return Ok(true);
                 };
@@ -211,7 +211,7 @@ impl OutboxWorker {
                 };
                 let delivered = match item.item() {
                     None => desk.deliver_dispute(row.id, id).await,
-                    Some(kind) => desk.deliver(row.id, ItemRef { kind, id }, event).await,
+                    Some(kind) => desk.deliver(row.id, ItemRef { kind, id }, event, about).await,
                 };
                 match delivered {
                     Ok(()) => {

@@ -316,7 +316,7 @@ pub async fn appeal_answered(e: &E2e) -> Client {
 
 /// A consumer registers, the operator 900001 is added, the consumer files an appeal
 /// (О-2026-000001 when it is the first).
-pub async fn appeal_filed(e: &E2e, c: &mut Client) {
+pub async fn appeal_filed(e: &E2e, c: &mut Client) -> tgmock::BotMessage {
     let letter = register(e, c).await;
     c.send(&code_in(&letter));
     c.expect_key("confirm.done").await;
@@ -334,11 +334,12 @@ pub async fn appeal_filed(e: &E2e, c: &mut Client) {
         .output()
         .unwrap();
     assert!(out.status.success());
-    file_appeal(c).await;
+    file_appeal(c).await
 }
 
-/// A signed-in consumer files an appeal about the quality of supply.
-pub async fn file_appeal(c: &mut Client) {
+/// A signed-in consumer files an appeal about the quality of supply; returns the
+/// confirmation (with its «Открыть» button).
+pub async fn file_appeal(c: &mut Client) -> tgmock::BotMessage {
     c.send(&ru("menu.services"));
     let hub = c.expect_key("services.title").await;
     c.press(&hub, &ru("ticket.new.appeal"));
@@ -353,7 +354,7 @@ pub async fn file_appeal(c: &mut Client) {
     c.press(&q, &ru("ticket.email_no"));
     let s = c.expect("Проверьте перед отправкой").await;
     c.press(&s, &ru("req.send"));
-    c.expect("зарегистрировано").await;
+    c.expect("зарегистрировано").await
 }
 
 /// Accounts signed in from chats `first..first+n`, each with a meter due for verification in

@@ -432,3 +432,171 @@ async fn removed_from_the_group_the_cards_wait_and_go_when_it_is_back() {
     }
     assert_eq!(count(&e, GROUP, "О-2026-000001"), 1, "the card once");
 }
+
+/// Two additions to an appeal queued while the group could not be written to: each event in
+/// the group carries its own text, neither is shown twice nor lost (finding 4).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_desk_event_shows_the_addition_it_was_raised_for() {
+    let group_id = GROUP.to_string();
+    let e = E2e::start(&[("OPERATOR_CHAT_ID", &group_id)]).await;
+    let admin = TgUser::new(900_099, "Админ");
+    e.api.add_group(GROUP, "Операторы", "member");
+    e.api.set_bot_in_group(GROUP, "kicked", &admin);
+    let mut c = e.user(31_601);
+    let sent = crate::e2e::appeal_filed(&e, &mut c).await;
+    c.press(&sent, &ru("ticket.open_this.appeal"));
+    let mut card = c.expect("Мигает свет").await;
+    for text in ["Дополнение А", "Дополнение Б"] {
+        c.press(&card, &ru("ticket.add"));
+        c.expect_key("ticket.add_q").await;
+        c.send(text);
+        let ready = c.expect("текст ✓").await;
+        c.press(&ready, &ru("req.send"));
+        c.expect_key("ticket.added").await;
+        card = c.expect(text).await;
+    }
+    e.api.set_bot_in_group(GROUP, "member", &admin);
+    let mut group = Group::new_for(e.api.clone());
+    group.expect("О-2026-000001").await;
+    group.expect("Дополнение А").await;
+    group.expect("Дополнение Б").await;
+    assert_eq!(count(&e, GROUP, "Дополнение А"), 1);
+    assert_eq!(count(&e, GROUP, "Дополнение Б"), 1);
+}
+
+/// A consumer deletes the account: within moments every card and event message about them in
+/// the operators' group says the data were deleted, and the files posted there are gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn erasure_reaches_the_operators_group() {
+    let group_id = GROUP.to_string();
+    let e = E2e::start(&[("OPERATOR_CHAT_ID", &group_id)]).await;
+    let mut c = e.user(31_701);
+    let sent = crate::e2e::appeal_filed(&e, &mut c).await;
+    c.press(&sent, &ru("ticket.open_this.appeal"));
+    let card = c.expect("Мигает свет").await;
+    c.press(&card, &ru("ticket.add"));
+    c.expect_key("ticket.add_q").await;
+    c.send("Иванов, ул. Ленина 1");
+    c.photo();
+    let ready = c.expect("файлов: 1 файл").await;
+    c.press(&ready, &ru("req.send"));
+    c.expect_key("ticket.added").await;
+    let mut group = Group::new_for(e.api.clone());
+    group.expect("О-2026-000001").await;
+    group.expect("Ленина").await;
+    group.expect_file().await;
+
+    c.send(&ru("menu.profile"));
+    let profile = c.expect_key("profile.card").await;
+    c.press(&profile, &ru("profile.delete"));
+    c.expect_key("profile.delete_q").await;
+    c.send(crate::flows::IVANOV.password);
+    c.expect_key("profile.deleted").await;
+
+    let erased = ru("desk.erased");
+    let posted: Vec<i64> = e
+        .api
+        .events_for(GROUP)
+        .iter()
+        .filter_map(|ev| match ev {
+            Event::Sent(m) => Some(m.message_id),
+            _ => None,
+        })
+        .collect();
+    assert!(posted.len() >= 3, "card, event, file");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let left: Vec<String> = posted
+            .iter()
+            .filter_map(|id| e.api.message(GROUP, *id))
+            .filter(|m| m.text != erased)
+            .map(|m| format!("{}: {}", m.message_id, m.text))
+            .collect();
+        if left.is_empty() {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "still shown: {left:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let deleted = e
+        .api
+        .events_for(GROUP)
+        .iter()
+        .filter(|ev| matches!(ev, Event::Deleted { .. }))
+        .count();
+    assert!(deleted >= 1, "the photo was deleted from the group");
+}
+
+/// The card `id` in the group once it shows a button labelled `label`.
+async fn card_with(e: &E2e, id: i64, label: &str) -> tgmock::BotMessage {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(m) = e.api.message(GROUP, id)
+            && m.inline_buttons().iter().any(|b| b.0 == label)
+        {
+            return m;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no «{label}» on the card");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The desk's edge cases: an anonymous admin's reply, an edited reply, a reply to a closed
+/// ticket (refused until «Открыть снова»), a reply after the consumer deleted the account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_desk_says_why_a_reply_did_not_go() {
+    let group_id = GROUP.to_string();
+    let e = E2e::start(&[("OPERATOR_CHAT_ID", &group_id)]).await;
+    let mut c = appeal_answered(&e).await;
+    let mut group = Group::new_for(e.api.clone());
+    let card = group.expect("О-2026-000001").await;
+    let op = TgUser::new(900_001, "Мария");
+
+    // As the group: refused, nothing reaches the consumer.
+    e.api.push_update(TgUser::anonymous_in_group(
+        GROUP,
+        e.api.next_message_id(),
+        Some(&card),
+        serde_json::json!({ "text": "Анонимный ответ" }),
+    ));
+    group.expect(&ru("desk.anonymous")).await;
+
+    // An edited reply: the operator is told the edit does not reach the consumer.
+    let reply = op.in_group(
+        GROUP,
+        e.api.next_message_id(),
+        Some(&card),
+        serde_json::json!({ "text": "Ответ с опечткой" }),
+    );
+    e.api.push_update(reply.clone());
+    c.expect("Ответ с опечткой").await;
+    group.expect(&ru("desk.sent")).await;
+    e.api.push_update(TgUser::edited(
+        &reply,
+        serde_json::json!({ "text": "Ответ с опечаткой" }),
+    ));
+    group.expect(&ru("desk.edit_not_sent")).await;
+
+    // Closed: a reply is refused with the way to reopen; reopened, it goes.
+    group.press(&op, &card, &ru("desk.close"));
+    let closed = card_with(&e, card.message_id, &ru("desk.reopen")).await;
+    group.reply(&op, &closed, "После закрытия");
+    group.expect(&ru_head("desk.closed_item")).await;
+    group.press(&op, &closed, &ru("desk.reopen"));
+    card_with(&e, card.message_id, &ru("desk.close")).await;
+    group.reply(&op, &closed, "После открытия");
+    c.expect("После открытия").await;
+    assert_eq!(count(&e, c.id(), "Анонимный ответ"), 0);
+    assert_eq!(count(&e, c.id(), "После закрытия"), 0);
+    assert_eq!(count(&e, c.id(), "Ответ с опечаткой"), 0, "the edit did not go");
+
+    // The consumer deletes the account: a reply says so instead of «отправлено».
+    c.send(&ru("menu.profile"));
+    let profile = c.expect_key("profile.card").await;
+    c.press(&profile, &ru("profile.delete"));
+    c.expect_key("profile.delete_q").await;
+    c.send(crate::flows::IVANOV.password);
+    c.expect_key("profile.deleted").await;
+    group.reply(&op, &closed, "Вы здесь?");
+    group.expect(&ru_head("desk.account_gone")).await;
+}

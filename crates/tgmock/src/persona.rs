@@ -130,6 +130,35 @@ impl TgUser {
         json!({ "message": m })
     }
 
+    /// What an admin who writes anonymously (as the group) sends: Telegram gives it from
+    /// `GroupAnonymousBot` with the group as `sender_chat`.
+    pub fn anonymous_in_group(chat_id: i64, message_id: i64, reply_to: Option<&BotMessage>, content: Value) -> Value {
+        let anon = TgUser {
+            id: 1_087_968_824,
+            first_name: "Group".into(),
+            language_code: None,
+        };
+        let mut update = anon.in_group(chat_id, message_id, reply_to, content);
+        let m = &mut update["message"];
+        m["from"] =
+            json!({ "id": 1_087_968_824i64, "is_bot": true, "first_name": "Group", "username": "GroupAnonymousBot" });
+        m["sender_chat"] = json!({ "id": chat_id, "type": "supergroup", "title": "Operators" });
+        update
+    }
+
+    /// The same message as edited by its author: Telegram sends `edited_message` with the new
+    /// content and an `edit_date`.
+    pub fn edited(update: &Value, content: Value) -> Value {
+        let mut m = update["message"].clone();
+        if let (Some(m), Some(c)) = (m.as_object_mut(), content.as_object()) {
+            for (k, v) in c {
+                m.insert(k.clone(), v.clone());
+            }
+            m.insert("edit_date".into(), json!(now_unix()));
+        }
+        json!({ "edited_message": m })
+    }
+
     /// A press on an inline button of a message the bot sent.
     pub fn press(&self, query_id: &str, on: &BotMessage, data: &str) -> Value {
         json!({ "callback_query": {

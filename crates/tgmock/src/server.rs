@@ -227,6 +227,9 @@ fn edit(shared: &Shared, method: &str, chat_id: i64, params: &Value) -> Response
         return rules::bad_request("message to edit not found");
     };
     let before = m.clone();
+    if method == "editmessagetext" && m.document.is_some() {
+        return rules::bad_request("there is no text in the message to edit");
+    }
     if method == "editmessagetext" {
         m.text = params["text"].as_str().unwrap_or_default().to_owned();
         m.parse_mode = params["parse_mode"].as_str().map(str::to_owned);

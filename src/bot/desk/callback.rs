@@ -5,7 +5,7 @@ use super::{desk, tell_group};
 use crate::bot::deps::{Deps, HandlerError, HandlerResult};
 use crate::callback::Cb;
 use crate::desk::{Card, card, notices};
-use crate::domain::items::{DeskAction, ItemKind, MeterRequestKind, MeterRequestStatus};
+use crate::domain::items::{ConnStatus, DeskAction, ItemKind, MeterRequestKind, MeterRequestStatus};
 use crate::domain::tickets::TicketStatus;
 use crate::i18n;
 use crate::store::desk::ItemRef;
@@ -85,6 +85,30 @@ async fn act(deps: &Deps, c: &Card, item: ItemRef, op: i64, action: DeskAction) 
         (_, DeskAction::Release) => deps.store.release_card(item).await?,
         (ItemKind::Ticket, DeskAction::Close) => {
             ticket_status(deps, c, item.id, TicketStatus::Closed, "desk.push.closed").await?;
+        }
+        (ItemKind::Ticket, DeskAction::Reopen) => {
+            ticket_status(deps, c, item.id, TicketStatus::InProgress, "desk.push.in_progress").await?;
+        }
+        (ItemKind::Connection, DeskAction::Reopen) => {
+            let status = ConnStatus::UnderReview;
+            let detail = i18n::tf(
+                loc,
+                "desk.push.status",
+                &[("status", &i18n::t(loc, &format!("conn.status.{status}")))],
+            );
+            let n = notices(
+                &deps.store,
+                &deps.config,
+                c.account_id,
+                "desk.push.connection",
+                &c.number,
+                Some(&detail),
+                Cb::ConnApp(item.id),
+            )
+            .await?;
+            deps.store
+                .set_application_status(item.id, status, None, &[], &n, now)
+                .await?;
         }
         (ItemKind::MeterRequest, DeskAction::Schedule) => {
             deps.store.set_pending(op, item, action, now).await?;

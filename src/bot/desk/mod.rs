@@ -9,7 +9,7 @@ mod reply;
 
 pub use callback::on_group_callback;
 pub use commands::command;
-pub use reply::on_group_message;
+pub use reply::{on_group_edit, on_group_message};
 
 use crate::bot::deps::{Deps, HandlerError, HandlerResult};
 use crate::desk::deliver::{Desk, DeskError};

@@ -61,6 +61,11 @@ async fn group_message(msg: Message, deps: Arc<Deps>) -> HandlerResult {
     let Some(reply_to) = msg.reply_to_message() else {
         return Ok(());
     };
+    // An admin writing as the group (or a channel): nobody's name would reach the consumer.
+    if msg.sender_chat.is_some() && reply_to.from.as_ref().is_some_and(|u| u.is_bot) {
+        let loc = deps.config.default_locale.clone();
+        return tell_group(&deps, msg.chat.id, msg.id, &i18n::t(&loc, "desk.anonymous"), None).await;
+    }
     let Some(from) = msg.from.as_ref().filter(|u| !u.is_bot) else {
         return Ok(());
     };
@@ -92,6 +97,27 @@ async fn group_message(msg: Message, deps: Arc<Deps>) -> HandlerResult {
     }
 }
 
+/// An operator edited a reply to a card: the consumer has the first version and gets no
+/// other; the group is told (the correction goes as a new reply).
+pub async fn on_group_edit(update: Update, msg: Message, deps: Arc<Deps>) -> HandlerResult {
+    let d = deps.clone();
+    crate::bot::deps::once(&d, &update, async move {
+        let (Some(reply_to), Some(from)) = (msg.reply_to_message(), msg.from.as_ref()) else {
+            return Ok(false);
+        };
+        let item = deps
+            .store
+            .desk_item_waiting(msg.chat.id.0, i64::from(reply_to.id.0), std::time::Duration::ZERO)
+            .await?;
+        if item.is_some() && deps.store.operator(from.id.0 as i64).await?.is_some() {
+            let loc = deps.config.default_locale.clone();
+            tell_group(&deps, msg.chat.id, msg.id, &i18n::t(&loc, "desk.edit_not_sent"), None).await?;
+        }
+        Ok(false)
+    })
+    .await
+}
+
 /// The operator's reply to an item: text and/or a file, with the status they chose before if
 /// that choice is still fresh.
 async fn answer(deps: &Deps, msg: &Message, item: ItemRef, op: i64) -> HandlerResult {
@@ -102,6 +128,9 @@ async fn answer(deps: &Deps, msg: &Message, item: ItemRef, op: i64) -> HandlerRe
     let Some(c) = card(&deps.store, &deps.config, deps.clock.now(), item).await? else {
         return Ok(());
     };
+    if let Some(refusal) = refusal(deps, &c, item).await? {
+        return tell_group(deps, msg.chat.id, msg.id, &refusal, Some(item)).await;
+    }
     let pending = match deps.store.take_pending(op, item).await? {
         Some((action, at)) if now - at > crate::desk::PENDING_TTL => {
             let note = i18n::tf(&loc, "desk.pending_lapsed", &[("action", &action_label(&loc, action))]);
@@ -135,6 +164,52 @@ async fn answer(deps: &Deps, msg: &Message, item: ItemRef, op: i64) -> HandlerRe
     desk(deps, msg.chat.id).refresh_card(item).await?;
     deps.outbox_wake.notify_one();
     Ok(())
+}
+
+/// Why a reply cannot go to the consumer, if it cannot: the consumer deleted the account; the
+/// item is closed or final (a ticket or an application reopens with «Открыть снова»).
+async fn refusal(deps: &Deps, c: &Card, item: ItemRef) -> Result<Option<String>, HandlerError> {
+    let loc = deps.config.default_locale.as_str();
+    let gone = deps
+        .store
+        .account(c.account_id)
+        .await?
+        .is_none_or(|a| a.status == crate::store::accounts::AccountStatus::Deleted);
+    if gone {
+        return Ok(Some(i18n::t(loc, "desk.account_gone")));
+    }
+    let closed = |status: String| i18n::tf(loc, "desk.closed_item", &[("number", &c.number), ("status", &status)]);
+    Ok(match item.kind {
+        ItemKind::Ticket => deps
+            .store
+            .ticket_by_id(item.id)
+            .await?
+            .filter(|t| !t.status.is_open())
+            .map(|t| closed(i18n::t(loc, &t.status.label_key(t.kind)))),
+        ItemKind::Connection => deps
+            .store
+            .application_by_id(item.id)
+            .await?
+            .map(|(_, a)| a.status)
+            .filter(|s| s.is_final())
+            .map(|s| closed(i18n::t(loc, &format!("conn.status.{s}")))),
+        ItemKind::MeterRequest => deps
+            .store
+            .meter_request_by_id(item.id)
+            .await?
+            .filter(|r| !r.status.is_open())
+            .map(|r| {
+                i18n::tf(
+                    loc,
+                    "desk.final_request",
+                    &[
+                        ("number", &c.number),
+                        ("status", &i18n::t(loc, &format!("req_status.{}", r.status))),
+                    ],
+                )
+            }),
+        ItemKind::Meter => None,
+    })
 }
 
 /// An operator's reply about to be applied to an item.
