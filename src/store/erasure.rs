@@ -131,8 +131,19 @@ async fn erase(conn: &mut sqlx::SqliteConnection, account_id: i64, now: DateTime
             .execute(&mut *conn)
             .await?;
     }
-    // What the operators' group was shown of the account's items goes too (the outbox
-    // worker edits those messages and deletes the files posted there).
+    forget_in_group(&mut *conn, account_id, now).await?;
+    for step in STEPS {
+        let uses_now = step.contains("?2");
+        let q = sqlx::query(AssertSqlSafe(*step)).bind(account_id);
+        let q = if uses_now { q.bind(now) } else { q };
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// What the operators' group was shown of the account's items goes too: an event per item
+/// for the outbox worker, which edits those messages and deletes the files posted there.
+async fn forget_in_group(conn: &mut sqlx::SqliteConnection, account_id: i64, now: DateTime<Utc>) -> Result<()> {
     let shown: Vec<(String, i64)> = sqlx::query_as(
         "SELECT DISTINCT item_kind, item_id FROM desk_messages
          WHERE (item_kind = 'ticket' AND item_id IN (SELECT id FROM tickets WHERE account_id = ?1))
@@ -154,12 +165,6 @@ async fn erase(conn: &mut sqlx::SqliteConnection, account_id: i64, now: DateTime
             about: None,
         };
         outbox::enqueue(&mut *conn, &out, now).await?;
-    }
-    for step in STEPS {
-        let uses_now = step.contains("?2");
-        let q = sqlx::query(AssertSqlSafe(*step)).bind(account_id);
-        let q = if uses_now { q.bind(now) } else { q };
-        q.execute(&mut *conn).await?;
     }
     Ok(())
 }

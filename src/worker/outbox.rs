@@ -75,6 +75,63 @@ fn store_failure(e: crate::store::StoreError) -> Outcome {
 }
 
 impl OutboxWorker {
+    /// A card or an event for the operators' group. While the bot cannot post there, one row a
+    /// while tries (a probe) and the others wait without a call; a group that moved is
+    /// followed at once; nothing fails because of the group.
+    async fn deliver_desk(
+        &self,
+        row: &OutboxRow,
+        group: teloxide::types::ChatId,
+        item: crate::domain::items::DeskTarget,
+        id: i64,
+        event: crate::domain::items::DeskEvent,
+        about: Option<i64>,
+    ) -> crate::store::Result<Outcome> {
+        let probe = crate::desk::group::PROBE_EVERY.as_secs();
+        if !self.group.may_try() {
+            return Ok(Outcome::Postpone {
+                after_secs: probe,
+                error: self.group.blocked().unwrap_or_default(),
+            });
+        }
+        let desk = Desk {
+            tg: &self.tg,
+            store: &self.store,
+            config: &self.config,
+            clock: &self.clock,
+            group,
+        };
+        let delivered = match item.item() {
+            None => desk.deliver_dispute(row.id, id).await,
+            Some(kind) => desk.deliver(row.id, ItemRef { kind, id }, event, about).await,
+        };
+        Ok(match delivered {
+            Ok(()) => {
+                if self.group.unblock() {
+                    self.store.outbox_desk_due_now(self.clock.now()).await?;
+                }
+                Outcome::Done
+            }
+            Err(DeskError::Send(SendError::Migrated(to))) => {
+                self.store.record_chat_migration(group.0, to, self.clock.now()).await?;
+                self.group.moved_to(to);
+                Outcome::Postpone {
+                    after_secs: 0,
+                    error: format!("the group became the supergroup {to}"),
+                }
+            }
+            Err(DeskError::Send(e)) if e.not_allowed() => {
+                self.group.block(&e.to_string());
+                Outcome::Postpone {
+                    after_secs: probe,
+                    error: e.to_string(),
+                }
+            }
+            Err(DeskError::Send(e)) => e.into(),
+            Err(DeskError::Store(e)) => store_failure(e),
+        })
+    }
+
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         // Rows never tried were leased by a reply that a stopped process did not finish: due now.
         if let Err(e) = self.store.outbox_release_leases(self.clock.now()).await {
@@ -190,55 +247,10 @@ impl OutboxWorker {
                     Err(PushError::Store(e)) => store_failure(e),
                 }
             }
-            Ok(OutboxMessage::Operator { item, id, event, about }) => {
-                let Some(group) = self.group.chat() else {
-                    return Ok(true);
-                };
-                // While the bot cannot post there, one row a while tries (a probe); the others
-                // wait without a call.
-                if !self.group.may_try() {
-                    let why = self.group.blocked().unwrap_or_default();
-                    let next = self.clock.now() + Duration::seconds(crate::desk::group::PROBE_EVERY.as_secs() as i64);
-                    self.store.outbox_postpone(row.id, next, &why).await?;
-                    return Ok(true);
-                }
-                let desk = Desk {
-                    tg: &self.tg,
-                    store: &self.store,
-                    config: &self.config,
-                    clock: &self.clock,
-                    group,
-                };
-                let delivered = match item.item() {
-                    None => desk.deliver_dispute(row.id, id).await,
-                    Some(kind) => desk.deliver(row.id, ItemRef { kind, id }, event, about).await,
-                };
-                match delivered {
-                    Ok(()) => {
-                        if self.group.unblock() {
-                            self.store.outbox_desk_due_now(self.clock.now()).await?;
-                        }
-                        Outcome::Done
-                    }
-                    Err(DeskError::Send(SendError::Migrated(to))) => {
-                        self.store.record_chat_migration(group.0, to, self.clock.now()).await?;
-                        self.group.moved_to(to);
-                        Outcome::Postpone {
-                            after_secs: 0,
-                            error: format!("the group became the supergroup {to}"),
-                        }
-                    }
-                    Err(DeskError::Send(e)) if e.not_allowed() => {
-                        self.group.block(&e.to_string());
-                        Outcome::Postpone {
-                            after_secs: crate::desk::group::PROBE_EVERY.as_secs(),
-                            error: e.to_string(),
-                        }
-                    }
-                    Err(DeskError::Send(e)) => e.into(),
-                    Err(DeskError::Store(e)) => store_failure(e),
-                }
-            }
+            Ok(OutboxMessage::Operator { item, id, event, about }) => match self.group.chat() {
+                None => return Ok(true),
+                Some(group) => self.deliver_desk(&row, group, item, id, event, about).await?,
+            },
             Err(e) => Outcome::Permanent(format!("unreadable payload: {e}")),
         };
         let now = self.clock.now();

@@ -84,32 +84,9 @@ async fn act(deps: &Deps, c: &Card, item: ItemRef, op: i64, action: DeskAction) 
         }
         (_, DeskAction::Release) => deps.store.release_card(item).await?,
         (ItemKind::Ticket, DeskAction::Close) => {
-            ticket_status(deps, c, item.id, TicketStatus::Closed, "desk.push.closed").await?;
+            ticket_status(deps, c, item.id, TicketStatus::Closed, "desk.push.closed").await?
         }
-        (ItemKind::Ticket, DeskAction::Reopen) => {
-            ticket_status(deps, c, item.id, TicketStatus::InProgress, "desk.push.in_progress").await?;
-        }
-        (ItemKind::Connection, DeskAction::Reopen) => {
-            let status = ConnStatus::UnderReview;
-            let detail = i18n::tf(
-                loc,
-                "desk.push.status",
-                &[("status", &i18n::t(loc, &format!("conn.status.{status}")))],
-            );
-            let n = notices(
-                &deps.store,
-                &deps.config,
-                c.account_id,
-                "desk.push.connection",
-                &c.number,
-                Some(&detail),
-                Cb::ConnApp(item.id),
-            )
-            .await?;
-            deps.store
-                .set_application_status(item.id, status, None, &[], &n, now)
-                .await?;
-        }
+        (_, DeskAction::Reopen) => reopen(deps, c, item).await?,
         (ItemKind::MeterRequest, DeskAction::Schedule) => {
             deps.store.set_pending(op, item, action, now).await?;
             return Ok(Answer::Next(i18n::t(loc, "desk.reply_with_date")));
@@ -171,6 +148,40 @@ async fn act(deps: &Deps, c: &Card, item: ItemRef, op: i64, action: DeskAction) 
         _ => {}
     }
     Ok(Answer::Done)
+}
+
+/// «Открыть снова» on a closed ticket (in progress again) or a final application (under
+/// review again); the consumer is told.
+async fn reopen(deps: &Deps, c: &Card, item: ItemRef) -> HandlerResult {
+    let id = item.id;
+    match item.kind {
+        ItemKind::Ticket => {
+            return ticket_status(deps, c, id, TicketStatus::InProgress, "desk.push.in_progress").await;
+        }
+        ItemKind::Connection => {}
+        ItemKind::MeterRequest | ItemKind::Meter => return Ok(()),
+    }
+    let loc = deps.config.default_locale.as_str();
+    let status = ConnStatus::UnderReview;
+    let detail = i18n::tf(
+        loc,
+        "desk.push.status",
+        &[("status", &i18n::t(loc, &format!("conn.status.{status}")))],
+    );
+    let n = notices(
+        &deps.store,
+        &deps.config,
+        c.account_id,
+        "desk.push.connection",
+        &c.number,
+        Some(&detail),
+        Cb::ConnApp(id),
+    )
+    .await?;
+    deps.store
+        .set_application_status(id, status, None, &[], &n, deps.clock.now())
+        .await?;
+    Ok(())
 }
 
 pub(super) async fn meter_of(deps: &Deps, request_id: i64) -> Result<i64, HandlerError> {
