@@ -155,6 +155,9 @@ pub struct Config {
     /// group gets three times both.
     #[arg(long, env = "CHAT_UPDATES_BURST", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..), global = true)]
     pub chat_updates_burst: u32,
+    /// Letters the bot sends an hour, to all addresses together; more wait in the outbox.
+    #[arg(long, env = "MAIL_PER_HOUR", default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub mail_per_hour: u32,
     /// Updates a chat may send a minute, sustained (people send a few).
     #[arg(long, env = "CHAT_UPDATES_PER_MINUTE", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..), global = true)]
     pub chat_updates_per_minute: u32,

@@ -123,6 +123,7 @@ impl Application {
             schedule: self.config.outbox_retry_seconds.clone(),
             max_attempts: self.config.outbox_max_attempts,
             wake: wake.clone(),
+            mail_sent: Default::default(),
         };
         let reminders = tokio::spawn(worker::reminders::run(
             self.store.clone(),

@@ -20,6 +20,19 @@ pub const RESETS_PER_CHAT_PER_DAY: i64 = 10;
 pub const CODE_COOLDOWN_SECS: i64 = 60;
 /// …and six a day (the first and five resends) per account, purpose and chat.
 pub const CODES_PER_DAY: i64 = 6;
+/// Letters with a code to one address per day, from all chats together: nobody can bury a
+/// mailbox in the utility's letters.
+pub const LETTERS_PER_ADDRESS_PER_DAY: i64 = 20;
+/// Wrong passwords for one login from all chats in a day before each next try waits, the
+/// wait doubling from a minute (the owner gets past with «Забыли пароль?»).
+pub const LOGIN_FAILURES_FREE: i64 = 10;
+/// The longest such wait.
+pub const LOGIN_WAIT_MAX: Duration = Duration::hours(12);
+/// After this many wrong passwords for a login in a day, its owner is told (in every chat and
+/// by e-mail), once a day.
+pub const OWNER_TOLD_AFTER: i64 = 5;
+/// Logins checked for «уже зарегистрирован» from one chat per hour while registering.
+pub const LOGIN_CHECKS_PER_HOUR: i64 = 10;
 /// Login disputes («Это мой номер») one chat may file a day.
 pub const DISPUTES_PER_DAY: i64 = 3;
 /// The comment of a dispute, in characters.

@@ -13,6 +13,23 @@ pub enum Sent {
     Yes,
     WaitSecs(i64),
     DailyLimit,
+    /// The address had its letters for today (from whatever chats).
+    AddressLimit,
+}
+
+/// The rate key of letters to an address (hashed: no address in the table).
+pub fn address_key(to: &str) -> String {
+    let hash = crate::store::codes::hash(&format!("mail:{}", to.trim().to_lowercase()));
+    format!("mail-to:{}", &hash[..16])
+}
+
+/// Whether `to` may get another letter with a code today.
+pub async fn address_allows(ctx: &Ctx, to: &str) -> Result<bool, HandlerError> {
+    let sent = ctx
+        .store()
+        .rate_count(&address_key(to), ctx.now(), Duration::days(1))
+        .await?;
+    Ok(sent < crate::policy::LETTERS_PER_ADDRESS_PER_DAY)
 }
 
 /// The letter with the code (and the deep link, for registration).
@@ -59,9 +76,15 @@ pub async fn send(ctx: &Ctx, key: CodeFor, to: &str, name: &str) -> Result<Sent,
     if !matches!(verdict, Sent::Yes) {
         return Ok(verdict);
     }
+    if !address_allows(ctx, to).await? {
+        return Ok(Sent::AddressLimit);
+    }
     let issued = Issued::generate(key.purpose == Purpose::Register);
     let mail = letter(ctx, key.purpose, to, name, &issued);
     ctx.store().issue_code(key, to, &issued, &mail, ctx.now()).await?;
+    ctx.store()
+        .rate_add(&address_key(to), ctx.now(), Duration::days(1))
+        .await?;
     ctx.outbox_written();
     Ok(Sent::Yes)
 }
@@ -78,5 +101,6 @@ pub fn refusal(ctx: &Ctx, sent: &Sent) -> Option<String> {
             )],
         )),
         Sent::DailyLimit => Some(ctx.t("code.daily_limit")),
+        Sent::AddressLimit => Some(ctx.t("code.address_limit")),
     }
 }

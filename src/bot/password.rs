@@ -7,7 +7,11 @@
 use super::ctx::Ctx;
 use super::deps::HandlerError;
 use crate::i18n;
-use crate::policy::{CHAT_PASSWORD_FAILURES_PER_HOUR, PASSWORD_FAILURES, PASSWORD_LOCK};
+use crate::policy::{
+    CHAT_PASSWORD_FAILURES_PER_HOUR, LOGIN_FAILURES_FREE, LOGIN_WAIT_MAX, OWNER_TOLD_AFTER, PASSWORD_FAILURES,
+    PASSWORD_LOCK,
+};
+use crate::store::accounts::Account;
 use crate::store::accounts::login_key;
 use crate::store::outbox::OutboxMessage;
 use chrono::{DateTime, Duration, Utc};
@@ -33,12 +37,30 @@ fn chat_key(chat: i64) -> String {
     format!("login-fail:{chat}")
 }
 
-/// Checks `typed` as the password of `login` from this chat. `hash` is the account's (none: no
+/// Every chat's failures at one login (erased with the login's other counters).
+fn login_all_key(login: &str) -> String {
+    format!("pw:{}:all", login_key(login))
+}
+
+/// After `failures` wrong passwords for a login in a day (from any chats), the next try waits
+/// this long after the last: nothing for the first few, then a minute, doubling.
+fn login_wait(failures: i64) -> Duration {
+    let over = failures - LOGIN_FAILURES_FREE;
+    if over < 0 {
+        return Duration::zero();
+    }
+    Duration::minutes(1i64 << over.min(20)).min(LOGIN_WAIT_MAX)
+}
+
+/// Checks `typed` as the password of `login` from this chat. `owner` is the account (none: no
 /// such account — the same cost and answer as a wrong password, so logins cannot be probed).
-pub async fn check(ctx: &Ctx, login: &str, hash: Option<String>, typed: &str) -> Result<Verdict, HandlerError> {
+/// Failures count per login and chat (that chat locked out for a while), per chat (whatever
+/// the logins) and per login from every chat: past a few a day each try waits longer, and the
+/// owner is told in their chats and by e-mail.
+pub async fn check(ctx: &Ctx, login: &str, owner: Option<&Account>, typed: &str) -> Result<Verdict, HandlerError> {
     let now = ctx.now();
     let window = PASSWORD_LOCK;
-    let hour = Duration::hours(1);
+    let (hour, day) = (Duration::hours(1), Duration::days(1));
     let store = ctx.store();
     let chat = chat_key(ctx.chat.0);
     if store.rate_count(&chat, now, hour).await? >= CHAT_PASSWORD_FAILURES_PER_HOUR {
@@ -51,7 +73,12 @@ pub async fn check(ctx: &Ctx, login: &str, hash: Option<String>, typed: &str) ->
     {
         return Ok(Verdict::Locked { until });
     }
-    let right = match hash {
+    let all = login_all_key(login);
+    let (everywhere, last_anywhere) = store.rate_recent(&all, now, day).await?;
+    if let Some(until) = last_anywhere.map(|l| l + login_wait(everywhere)).filter(|u| *u > now) {
+        return Ok(Verdict::Locked { until });
+    }
+    let right = match owner.and_then(|a| a.password_hash.clone()) {
         Some(h) => verify(typed.to_owned(), h).await?,
         None => {
             let _ = self::hash(typed.to_owned()).await?;
@@ -60,14 +87,45 @@ pub async fn check(ctx: &Ctx, login: &str, hash: Option<String>, typed: &str) ->
     };
     if right {
         store.rate_clear(&pair).await?;
+        store.rate_clear(&all).await?;
         return Ok(Verdict::Right);
     }
     store.rate_add(&pair, now, window).await?;
     store.rate_add(&chat, now, hour).await?;
+    store.rate_add(&all, now, day).await?;
+    if everywhere + 1 == OWNER_TOLD_AFTER
+        && let Some(acc) = owner
+    {
+        tell_owner(ctx, acc, everywhere + 1).await?;
+    }
     if failures + 1 >= PASSWORD_FAILURES {
         return Ok(Verdict::Locked { until: now + window });
     }
+    let wait = login_wait(everywhere + 1);
+    if wait > Duration::zero() {
+        return Ok(Verdict::Locked { until: now + wait });
+    }
     Ok(Verdict::Wrong)
+}
+
+/// Someone keeps typing wrong passwords for this account: every chat of it and its address
+/// are told (nothing the guesser typed is in either).
+async fn tell_owner(ctx: &Ctx, acc: &Account, failures: i64) -> Result<(), HandlerError> {
+    let mut notices = tell_chats(ctx, acc.id, None, "auth.failed_attempts").await?;
+    if let Some(to) = acc.email.clone() {
+        let loc = ctx.deps.config.default_locale.as_str();
+        let org = ctx.deps.config.org_signature(loc);
+        let args = [("count", failures.to_string()), ("org", org)];
+        let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        notices.push(OutboxMessage::Email {
+            to,
+            subject: i18n::tf(loc, "mail.failed_logins.subject", &args),
+            body: i18n::tf(loc, "mail.failed_logins.body", &args),
+        });
+    }
+    ctx.store().tell_about_meter(&notices, ctx.now()).await?;
+    ctx.outbox_written();
+    Ok(())
 }
 
 /// «попробуйте через 15 минут»: the wait, in words.
@@ -103,8 +161,12 @@ pub async fn tell_chats(
         .collect())
 }
 
-/// A new password for the account, from this chat: every other chat is signed out and told.
+/// A new password for the account, from this chat: every other chat is signed out and told,
+/// and the login's failures from every chat are forgotten (the owner proved who they are).
 pub async fn set_password(ctx: &Ctx, account_id: i64, hash: &str) -> Result<(), HandlerError> {
+    if let Some(acc) = ctx.store().account(account_id).await? {
+        ctx.store().rate_clear(&login_all_key(acc.login())).await?;
+    }
     let notices = tell_chats(ctx, account_id, Some(ctx.chat.0), "auth.password_changed_elsewhere").await?;
     ctx.store()
         .set_password(account_id, hash, ctx.chat.0, &notices, ctx.now())

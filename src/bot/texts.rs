@@ -48,6 +48,7 @@ pub fn password_error(loc: &str, e: PasswordError) -> String {
         PasswordError::TooShort => tf(loc, "password.too_short", &[("min", &NewPassword::MIN.to_string())]),
         PasswordError::TooLong => tf(loc, "password.too_long", &[("max", &NewPassword::MAX.to_string())]),
         PasswordError::IsLogin => t(loc, "password.is_login"),
+        PasswordError::Common => t(loc, "password.common"),
     }
 }
 

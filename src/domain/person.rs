@@ -175,6 +175,22 @@ pub enum PasswordError {
     TooLong,
     #[error("equals the login")]
     IsLogin,
+    #[error("one of the commonest passwords")]
+    Common,
+}
+
+/// Among the first to be tried: one word of zxcvbn's ranked lists (the 30,000 commonest
+/// passwords, English words, names) within its first 10,000, as typed, reversed or in l33t;
+/// or guessed in under a thousand tries (a sequence, a repeat, a keyboard run).
+fn is_common(password: &str) -> bool {
+    use zxcvbn::matching::patterns::MatchPattern;
+    let estimate = zxcvbn::zxcvbn(password, &[]);
+    let whole = password.chars().count();
+    let one_word = match estimate.sequence() {
+        [only] => matches!(&only.pattern, MatchPattern::Dictionary(d) if d.rank <= 10_000) && only.j + 1 == whole,
+        _ => false,
+    };
+    one_word || estimate.score() == zxcvbn::Score::Zero
 }
 
 /// A new password that meets the rules. Never stored or logged: only its hash is.
@@ -198,6 +214,9 @@ impl NewPassword {
             if only_login_chars && digits == login.as_str() {
                 return Err(PasswordError::IsLogin);
             }
+        }
+        if is_common(input) {
+            return Err(PasswordError::Common);
         }
         Ok(Self(input.to_owned()))
     }
@@ -288,6 +307,34 @@ mod tests {
             NewPassword::parse(&"x".repeat(200), None).err(),
             Some(PasswordError::TooLong)
         );
+    }
+
+    #[test]
+    fn the_commonest_passwords_are_refused_and_ordinary_ones_are_not() {
+        for common in [
+            "password",
+            "password1",
+            "12345678",
+            "qwerty123",
+            "11111111",
+            "iloveyou",
+            "P@ssw0rd",
+            "drowssap",
+        ] {
+            assert_eq!(
+                NewPassword::parse(common, None).err(),
+                Some(PasswordError::Common),
+                "{common}"
+            );
+        }
+        for fine in [
+            "correct horse",
+            "Zebra-Quartz-7731",
+            "синий трактор 42",
+            "mango tree lamp",
+        ] {
+            assert!(NewPassword::parse(fine, None).is_ok(), "{fine}");
+        }
     }
 
     #[test]

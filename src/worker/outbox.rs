@@ -31,6 +31,8 @@ pub struct OutboxWorker {
     pub schedule: Schedule,
     pub max_attempts: i64,
     pub wake: Arc<Notify>,
+    /// Letters sent in the last hour (their times), against `MAIL_PER_HOUR`.
+    pub mail_sent: std::sync::Mutex<std::collections::VecDeque<std::time::Instant>>,
 }
 
 enum Outcome {
@@ -132,6 +134,25 @@ impl OutboxWorker {
         })
     }
 
+    /// Whether another letter may go this hour (`MAIL_PER_HOUR`, all addresses together):
+    /// over it, letters wait in the outbox instead of the utility's server sending a flood.
+    fn mail_slot(&self) -> bool {
+        let mut sent = self.mail_sent.lock().expect("mail window lock");
+        let hour = std::time::Duration::from_secs(3600);
+        while sent.front().is_some_and(|t| t.elapsed() >= hour) {
+            sent.pop_front();
+        }
+        sent.len() < self.config.mail_per_hour as usize
+    }
+
+    fn mail_slot_used<T, E>(&self, result: Result<T, E>) -> Result<T, E> {
+        self.mail_sent
+            .lock()
+            .expect("mail window lock")
+            .push_back(std::time::Instant::now());
+        result
+    }
+
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         // Rows never tried were leased by a reply that a stopped process did not finish: due now.
         if let Err(e) = self.store.outbox_release_leases(self.clock.now()).await {
@@ -215,8 +236,12 @@ impl OutboxWorker {
     /// (stopping).
     async fn deliver(&self, row: OutboxRow) -> crate::store::Result<bool> {
         let outcome = match row.message() {
+            Ok(OutboxMessage::Email { .. }) if !self.mail_slot() => Outcome::Postpone {
+                after_secs: 60,
+                error: "MAIL_PER_HOUR reached: the letter waits".into(),
+            },
             Ok(OutboxMessage::Email { to, subject, body }) => {
-                let sent = self.mailer.send(&to, &subject, &body).await;
+                let sent = self.mail_slot_used(self.mailer.send(&to, &subject, &body).await);
                 crate::metrics::get().email(sent.is_ok());
                 match sent {
                     Ok(()) => Outcome::Done,

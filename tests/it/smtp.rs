@@ -41,6 +41,15 @@ impl SmtpServer {
     }
 }
 
+impl SmtpServer {
+    /// Letters received so far.
+    pub fn count(&self) -> usize {
+        std::fs::read_dir(self.maildir.path().join("box").join("new"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    }
+}
+
 impl Drop for SmtpServer {
     fn drop(&mut self) {
         let _ = self.child.start_kill();

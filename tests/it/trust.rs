@@ -600,3 +600,67 @@ async fn the_desk_says_why_a_reply_did_not_go() {
     group.reply(&op, &closed, "Вы здесь?");
     group.expect(&ru_head("desk.account_gone")).await;
 }
+
+/// Registration up to the summary as `c`, for `login`, with e-mail `email`; the password
+/// `first` is tried before the good one.
+async fn register_as(c: &mut crate::helpers::Client, login: &str, email: &str, first: Option<&str>) {
+    crate::flows::open_registration(c, "kind.individual").await;
+    c.send(login);
+    c.expect("Шаг 4 из 6").await;
+    c.send("Иванов Иван Иванович");
+    c.expect_key("reg.email_q").await;
+    c.send(email);
+    c.expect_key("reg.password_q").await;
+    if let Some(weak) = first {
+        c.send(weak);
+        c.expect_key("password.common").await;
+    }
+    c.send("correct horse");
+    c.expect_key("reg.password_repeat_q").await;
+    c.send("correct horse");
+    let summary = c.expect_key("reg.summary").await;
+    c.press(&summary, &ru("reg.ok"));
+}
+
+/// Abuse of accounts and mail: the commonest passwords are refused; a chat cannot probe
+/// which numbers are registered without end; one address gets a bounded number of letters
+/// whatever the chats asking, and none carries the name that was typed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_and_mail_cannot_be_abused() {
+    let e = E2e::start(&[]).await;
+    let victim = "victim@example.ru";
+    let limit = kabinet::policy::LETTERS_PER_ADDRESS_PER_DAY;
+    for i in 0..limit {
+        let mut c = e.user(31_800 + i);
+        let weak = (i == 0).then_some("password1");
+        register_as(&mut c, &crate::helpers::snils(500_000_000 + i as u64), victim, weak).await;
+        c.expect(&ru_head("reg.sent")).await;
+    }
+    let mut one_more = e.user(31_899);
+    register_as(&mut one_more, &crate::helpers::snils(500_000_999), victim, None).await;
+    one_more.expect_key("code.address_limit").await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while e.smtp.count() < limit as usize {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} letters arrived",
+            e.smtp.count()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(e.smtp.count(), limit as usize, "no letter over the address's limit");
+    let (_, body) = e.smtp.letter().await;
+    assert!(!body.contains("Иванов"), "{body}");
+
+    // Probing numbers: after the hour's checks, the chat is told to wait.
+    let mut prober = e.user(31_950);
+    crate::flows::open_registration(&mut prober, "kind.individual").await;
+    for i in 0..kabinet::policy::LOGIN_CHECKS_PER_HOUR {
+        prober.send(&crate::helpers::snils(600_000_000 + i as u64));
+        let q = prober.expect("Шаг 4 из 6").await;
+        prober.press(&q, &ru("common.back"));
+        prober.expect("Шаг 3 из 6").await;
+    }
+    prober.send(&crate::helpers::snils(600_000_100));
+    prober.expect_key("reg.checks_limit").await;
+}

@@ -73,8 +73,7 @@ pub async fn on_message(ctx: &mut Ctx, msg: &Message, state: AuthState) -> Resul
 
 async fn check_password(ctx: &mut Ctx, login: &str, typed: &str) -> Result<Outcome> {
     let account = ctx.store().confirmed_by_login(login).await?;
-    let hash = account.as_ref().and_then(|a| a.password_hash.clone());
-    match password::check(ctx, login, hash, typed).await? {
+    match password::check(ctx, login, account.as_ref(), typed).await? {
         Verdict::Right => match account {
             Some(acc) => super::signed_in(ctx, acc.id).await,
             None => Ok(Outcome::Done),

@@ -145,6 +145,16 @@ impl Form for Registration {
             }
             "login" => {
                 let login = data.get("login").unwrap_or_default().to_owned();
+                // «Уже зарегистрирован» tells whether a number has an account: a chat may not
+                // check numbers without end (finding 13).
+                let key = format!("login-check:{}", ctx.chat.0);
+                let hour = chrono::Duration::hours(1);
+                if ctx.store().rate_count(&key, ctx.now(), hour).await? >= crate::policy::LOGIN_CHECKS_PER_HOUR {
+                    data.unset("login");
+                    ctx.say(ctx.t("reg.checks_limit")).await?;
+                    return Ok(Check::Stop(Outcome::Done));
+                }
+                ctx.store().rate_add(&key, ctx.now(), hour).await?;
                 if ctx.store().confirmed_by_login(&login).await?.is_some() {
                     data.set("taken_login", login);
                     login_taken(ctx, kind).await?;
@@ -220,6 +230,10 @@ impl Form for Registration {
             ctx.say(ctx.t("reg.too_many")).await?;
             return Ok(Outcome::Done);
         }
+        if !codes::address_allows(ctx, &email).await? {
+            ctx.say(ctx.t("code.address_limit")).await?;
+            return Ok(Outcome::Done);
+        }
         let issued = Issued::generate(true);
         let letter = codes::letter(ctx, Purpose::Register, &email, &name, &issued);
         let new = NewAccount {
@@ -241,6 +255,7 @@ impl Form for Registration {
         );
         let mut finish = ctx.finish(vec![sent]);
         finish.rate_keys.push(key);
+        finish.rate_keys.push(codes::address_key(&email));
         let (_, replies) = ctx
             .store()
             .register_pending(ctx.chat.0, &new, &issued, &letter, ctx.now(), Some(&finish))

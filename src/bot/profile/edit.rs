@@ -157,17 +157,15 @@ impl Form for ProfileEdit {
     /// The current password, with the lock-out of the sign-in.
     async fn verify(&self, ctx: &Ctx, _key: &str, typed: &str) -> Result<Check> {
         let acc = &self.account;
-        Ok(
-            match password::check(ctx, acc.login(), acc.password_hash.clone(), typed).await? {
-                Verdict::Right => Check::Go,
-                Verdict::Wrong => Check::Again(ctx.t("profile.pw_wrong")),
-                Verdict::Locked { until } => {
-                    let wait = password::wait_words(ctx, until);
-                    Check::Stop(Outcome::Home(Some(ctx.tf("profile.pw_locked", &[("wait", &wait)]))))
-                }
-                Verdict::ChatLimit => Check::Stop(Outcome::Home(Some(ctx.t("login.chat_limit")))),
-            },
-        )
+        Ok(match password::check(ctx, acc.login(), Some(acc), typed).await? {
+            Verdict::Right => Check::Go,
+            Verdict::Wrong => Check::Again(ctx.t("profile.pw_wrong")),
+            Verdict::Locked { until } => {
+                let wait = password::wait_words(ctx, until);
+                Check::Stop(Outcome::Home(Some(ctx.tf("profile.pw_locked", &[("wait", &wait)]))))
+            }
+            Verdict::ChatLimit => Check::Stop(Outcome::Home(Some(ctx.t("login.chat_limit")))),
+        })
     }
 
     async fn check(&self, ctx: &Ctx, key: &str, data: &mut FormData) -> Result<Check> {
