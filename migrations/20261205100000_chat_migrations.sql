@@ -5,3 +5,6 @@ CREATE TABLE chat_migrations (
     to_chat_id    INTEGER NOT NULL,
     migrated_at   TEXT NOT NULL
 );
+
+-- /stats: the median time to a first answer over a recent window, found by index.
+CREATE INDEX tickets_first_answer ON tickets (first_answer_at) WHERE first_answer_at IS NOT NULL;

@@ -167,6 +167,9 @@ pub async fn restore(
         );
         copy.pool.close().await;
     }
+    // The restored file keeps the owner and mode of the one it replaces (run as root, it must
+    // stay the bot's); with none before, it is the owner's alone.
+    let previous = std::fs::metadata(&db).ok();
     let mut kept = None;
     if db.exists() {
         let current = Store::connect_existing(url).await?;
@@ -185,6 +188,12 @@ pub async fn restore(
         let _ = std::fs::remove_file(std::path::PathBuf::from(side));
     }
     std::fs::rename(&staged, &db)?;
+    #[cfg(unix)]
+    if let Some(m) = previous {
+        use std::os::unix::fs::MetadataExt;
+        std::os::unix::fs::chown(&db, Some(m.uid()), Some(m.gid()))?;
+        std::fs::set_permissions(&db, m.permissions())?;
+    }
     Ok(kept)
 }
 

@@ -18,6 +18,7 @@ pub mod mail;
 pub mod metrics;
 pub mod password;
 pub mod policy;
+pub mod private_file;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod store;
@@ -183,6 +184,7 @@ impl Application {
             outbox_wake: wake,
             bot_username: self.bot_username.clone(),
             group: group.clone(),
+            albums: Default::default(),
             handled_before_start: self.store.last_received_update().await?,
         });
         let door = door::Door::new(self.config.door_limits());

@@ -225,7 +225,7 @@ fn main() -> ExitCode {
                 let store = kabinet::store::Store::open(&cli.config.database_url).await?;
                 let n = match out {
                     Some(path) => {
-                        let file = std::fs::File::create(&path)
+                        let file = kabinet::private_file::create(&path)
                             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
                         kabinet::cli::export_readings(&store, &period, file).await?
                     }
@@ -259,6 +259,7 @@ fn main() -> ExitCode {
                 anyhow::ensure!(!file.exists(), "{} already exists", file.display());
                 let store = kabinet::store::Store::connect(&cli.config.database_url).await?;
                 store.backup(&file.display().to_string()).await?;
+                kabinet::private_file::restrict(&file)?;
                 eprintln!("backup written to {}", file.display());
                 Ok(())
             }

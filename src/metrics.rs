@@ -154,8 +154,24 @@ impl Metrics {
         chrono::Utc::now().timestamp() - self.bot_api_ok_at.load(Ordering::Relaxed) <= 60
     }
 
-    /// The text for a scrape, with the database's figures read now.
-    async fn render(&self, store: &Store) -> Result<String, String> {
+    /// The text for a scrape, with the database's figures read now (at most every [`CACHED`]).
+    async fn render(
+        &self,
+        store: &Store,
+        counted: &tokio::sync::Mutex<Option<std::time::Instant>>,
+    ) -> Result<String, String> {
+        let mut last = counted.lock().await;
+        if last.is_none_or(|at| at.elapsed() >= CACHED) {
+            self.count_database(store).await?;
+            *last = Some(std::time::Instant::now());
+        }
+        drop(last);
+        let mut out = String::new();
+        encode(&mut out, &self.registry).map_err(|e| e.to_string())?;
+        Ok(out)
+    }
+
+    async fn count_database(&self, store: &Store) -> Result<(), String> {
         let now = chrono::Utc::now();
         for o in store.outbox_health().await.map_err(|e| e.to_string())? {
             let l = vec![("channel".to_owned(), o.channel.clone())];
@@ -164,19 +180,16 @@ impl Metrics {
             let age = o.oldest.map_or(0, |t| (now - t).num_seconds().max(0));
             self.outbox_oldest_seconds.get_or_create(&l).set(age);
         }
-        let queue = store.queue(1_000_000).await.map_err(|e| e.to_string())?;
+        let counts = store.open_counts(now).await.map_err(|e| e.to_string())?;
         self.open_items.clear();
         for kind in crate::domain::items::ItemKind::ALL {
-            let n = queue.iter().filter(|q| q.kind == *kind).count() as i64;
+            let n = counts.iter().find(|c| c.0 == kind.as_str()).map_or(0, |c| c.1);
             self.open_items
                 .get_or_create(&vec![("kind".into(), kind.as_str().into())])
                 .set(n);
         }
-        self.overdue_items
-            .set(queue.iter().filter(|q| q.deadline.is_some_and(|d| d < now)).count() as i64);
-        let mut out = String::new();
-        encode(&mut out, &self.registry).map_err(|e| e.to_string())?;
-        Ok(out)
+        self.overdue_items.set(counts.iter().map(|c| c.2).sum());
+        Ok(())
     }
 }
 
@@ -187,11 +200,18 @@ pub async fn serve(
     bot: teloxide::Bot,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // A connection of its own: a flood of scrapes queues here, never before the bot's work.
+    let store = store.beside().await.map_err(std::io::Error::other)?;
     let app = Router::new()
         .route("/healthz", routing::get(|| async { "ok\n" }))
         .route("/readyz", routing::get(ready))
         .route("/metrics", routing::get(scrape))
-        .with_state(Arc::new(Served { store, bot }));
+        .with_state(Arc::new(Served {
+            store,
+            bot,
+            counted: Default::default(),
+            db_ready: Default::default(),
+        }));
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, "health and metrics served");
     axum::serve(listener, app).with_graceful_shutdown(stop).await
@@ -200,10 +220,17 @@ pub async fn serve(
 struct Served {
     store: Store,
     bot: teloxide::Bot,
+    /// When the database's figures were last counted, and the database's own readiness: reused
+    /// for [`CACHED`], so a flood of requests costs the database one query set per period.
+    counted: tokio::sync::Mutex<Option<std::time::Instant>>,
+    db_ready: tokio::sync::Mutex<Option<(std::time::Instant, Vec<String>)>>,
 }
 
+/// How long an answer of /metrics or /readyz is reused.
+const CACHED: std::time::Duration = std::time::Duration::from_secs(2);
+
 async fn scrape(State(s): State<Arc<Served>>) -> impl IntoResponse {
-    match get().render(&s.store).await {
+    match get().render(&s.store, &s.counted).await {
         Ok(text) => (
             StatusCode::OK,
             [(
@@ -220,7 +247,27 @@ async fn scrape(State(s): State<Arc<Served>>) -> impl IntoResponse {
 /// Ready: the database writable with every migration applied, and the Bot API answered within
 /// the last minute. 503 with what is wrong otherwise.
 async fn ready(State(s): State<Arc<Served>>) -> impl IntoResponse {
-    let store = &s.store;
+    let mut wrong = {
+        let mut cached = s.db_ready.lock().await;
+        match cached.as_ref() {
+            Some((at, wrong)) if at.elapsed() < CACHED => wrong.clone(),
+            _ => {
+                let wrong = database_ready(&s.store).await;
+                *cached = Some((std::time::Instant::now(), wrong.clone()));
+                wrong
+            }
+        }
+    };
+    bot_api_and_desk_ready(&s, &mut wrong).await;
+    if wrong.is_empty() {
+        (StatusCode::OK, "ready\n".to_owned())
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, wrong.join("\n") + "\n")
+    }
+}
+
+/// What keeps the database from serving the bot, if anything.
+async fn database_ready(store: &Store) -> Vec<String> {
     let mut wrong = Vec::new();
     if let Err(e) = store.writable().await {
         wrong.push(format!("database not writable: {e}"));
@@ -230,6 +277,11 @@ async fn ready(State(s): State<Arc<Served>>) -> impl IntoResponse {
         Ok(m) => wrong.push(format!("migrations: {} pending, {} unknown", m.pending, m.unknown)),
         Err(e) => wrong.push(format!("migrations unreadable: {e}")),
     }
+    wrong
+}
+
+/// The Bot API answered lately (or answers now), and the bot can post to the operators' group.
+async fn bot_api_and_desk_ready(s: &Served, wrong: &mut Vec<String>) {
     // Quiet for a minute (no one wrote): ask the Bot API itself.
     if !get().bot_api_recent() {
         use teloxide::prelude::Requester;
@@ -239,14 +291,10 @@ async fn ready(State(s): State<Arc<Served>>) -> impl IntoResponse {
             wrong.push("no answer from the Bot API in the last minute".into());
         }
     }
-    if let Some(why) = get().desk_blocked.lock().expect("metrics lock").clone() {
+    let blocked = get().desk_blocked.lock().expect("metrics lock").clone();
+    if let Some(why) = blocked {
         wrong.push(format!(
             "the bot cannot post to the operators' group ({why}): cards wait"
         ));
-    }
-    if wrong.is_empty() {
-        (StatusCode::OK, "ready\n".to_owned())
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, wrong.join("\n") + "\n")
     }
 }

@@ -57,6 +57,11 @@ pub const FOLLOW_UPS_PER_DAY: i64 = 30;
 pub const TICKET_FILES: usize = 10;
 /// Connection applications per account per day.
 pub const CONNECTIONS_PER_DAY: i64 = 5;
+/// «Дополнить заявку» messages per account per day (each goes to the operators' group with
+/// its files).
+pub const CONNECTION_ADDITIONS_PER_DAY: i64 = 30;
+/// Entries one field of a form takes (a connection's stages): the form is not a notebook.
+pub const ENTRIES_PER_FIELD: usize = 20;
 /// Files attached to one connection application (or one addition to it).
 pub const CONNECTION_FILES: usize = 20;
 

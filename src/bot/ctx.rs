@@ -26,6 +26,8 @@ pub struct Ctx {
     pub state: State,
     /// The handled mark is written (with a dialogue change); nothing more to mark at the end.
     pub marked: AtomicBool,
+    /// The update is a part of an album: what is said is held for the album's one answer.
+    pub album: Option<super::album::Gathered>,
 }
 
 impl Ctx {
@@ -78,13 +80,20 @@ impl Ctx {
     /// A message to this chat (HTML; split into several when too long), handed to the
     /// chat's lane: it leaves after what was said before it, and the handler does not wait.
     pub async fn say(&self, text: impl Into<String>) -> HandlerResult {
-        self.tg().queue_send(self.chat, text.into(), Extras::default());
+        self.say_now(text.into(), Extras::default());
         Ok(())
+    }
+
+    fn say_now(&self, text: String, extras: Extras) {
+        match &self.album {
+            Some(album) => album.push(text, extras),
+            None => self.tg().queue_send(self.chat, text, extras),
+        }
     }
 
     /// A message with a keyboard (on its last part, when it is split).
     pub async fn say_with(&self, text: impl Into<String>, markup: impl Into<ReplyMarkup>) -> HandlerResult {
-        self.tg().queue_send(self.chat, text.into(), Extras::markup(markup));
+        self.say_now(text.into(), Extras::markup(markup));
         Ok(())
     }
 

@@ -19,6 +19,8 @@ pub struct Deps {
     /// Wakes the outbox worker after a row was written.
     pub outbox_wake: Arc<Notify>,
     pub bot_username: String,
+    /// Albums being received: one answer each.
+    pub albums: Arc<super::album::Albums>,
     /// The operators' group as it is now (Telegram may move it; the bot may be removed).
     pub group: Arc<crate::desk::group::DeskGroup>,
     /// The highest update id received before this start: only ids up to it can be offered

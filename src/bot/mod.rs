@@ -8,6 +8,7 @@
 //! Shared, not sections: `ctx`, `deps`, `outcome`, `state`, `ui`, `texts`, `files`,
 //! `password`, `codes`, `form`.
 
+pub mod album;
 pub mod auth;
 pub mod codes;
 pub mod compose;

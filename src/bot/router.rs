@@ -101,6 +101,7 @@ async fn context(update_id: i64, deps: Arc<Deps>, chat: ChatId, lang: Option<&st
         session,
         state,
         marked: Default::default(),
+        album: None,
     })
 }
 
@@ -125,8 +126,12 @@ async fn on_message_inner(update_id: i64, msg: Message, deps: Arc<Deps>) -> Resu
     // Logged within the update's span (`once`): its id and chat are on every line.
     let lang = msg.from.as_ref().and_then(|u| u.language_code.clone());
     let mut ctx = context(update_id, deps, msg.chat.id, lang.as_deref()).await?;
+    ctx.album = msg.media_group_id().map(|g| super::album::Gathered::new(&g.0));
     if let Err(e) = route_message(&mut ctx, &msg).await {
         apologise(&ctx, &e).await;
+    }
+    if let Some(album) = ctx.album.take() {
+        ctx.deps.albums.settle(ctx.tg(), ctx.chat, album);
     }
     tracing::debug!("message handled");
     Ok(ctx.marked.into_inner())

@@ -59,6 +59,12 @@ impl Name {
                 if !collapsed.chars().any(char::is_alphabetic) {
                     return Err(NameError::BadChars);
                 }
+                // A company's name is not a link (finding 3: names go into the operators' cards
+                // and letters).
+                let lower = collapsed.to_lowercase();
+                if ["://", "www.", "http:", "https:"].iter().any(|l| lower.contains(l)) {
+                    return Err(NameError::BadChars);
+                }
             }
         }
         Ok(Self(collapsed))
@@ -276,6 +282,11 @@ mod tests {
         assert!(Name::parse(legal, "АО \"Энергосбыт\" №1").is_ok());
         assert_eq!(Name::parse(legal, "12345"), Err(NameError::BadChars));
         assert_eq!(Name::parse(legal, "ООО <script>"), Err(NameError::BadChars));
+        assert_eq!(
+            Name::parse(legal, "ООО Ромашка. Оплатите долг: https://pay-energo.example/x"),
+            Err(NameError::BadChars)
+        );
+        assert_eq!(Name::parse(legal, "ООО www.pay.example"), Err(NameError::BadChars));
     }
 
     #[test]

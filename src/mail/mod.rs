@@ -75,7 +75,14 @@ impl Mailer {
                     rand::random::<u64>()
                 );
                 let tmp = dir.join(format!(".{name}.tmp"));
-                tokio::fs::write(&tmp, letter.formatted()).await?;
+                let bytes = letter.formatted();
+                let path = tmp.clone();
+                tokio::task::spawn_blocking(move || {
+                    use std::io::Write;
+                    crate::private_file::create(&path)?.write_all(&bytes)
+                })
+                .await
+                .map_err(std::io::Error::other)??;
                 tokio::fs::rename(&tmp, dir.join(format!("{name}.eml"))).await?;
             }
         }

@@ -207,12 +207,14 @@ impl Sandbox {
         }
         let api = Arc::new(MockBotApi::start().await);
         api.bound_memory(API_BOUNDS);
+        // Any page in the browser could reach this port: only the bot may drive it.
+        api.guard(SANDBOX_TOKEN);
         let log = Arc::new(Log::new());
         let sink = smtp::Sink::start(log.clone())
             .await
             .context("cannot start the sandbox's SMTP sink")?;
 
-        config.telegram_token = Some("sandbox:TOKEN".into());
+        config.telegram_token = Some(SANDBOX_TOKEN.into());
         config.telegram_api_url = Some(api.url().parse().context("the local Bot API address")?);
         config.database_url = options.database_url.clone();
         config.smtp_url = Some(format!("smtp://{}", sink.address()));
@@ -336,6 +338,9 @@ fn remove_database(url: &str) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// The sandbox bot's token: only it may call the sandbox's Bot API server.
+const SANDBOX_TOKEN: &str = "sandbox:TOKEN";
 
 /// What the sandbox takes from the production settings (`.env`) is only what shapes the
 /// conversation: never production's backups (their folder would get sandbox copies and lose

@@ -97,6 +97,18 @@ impl Store {
         Ok(self.pool.connect_options().connect().await?)
     }
 
+    /// Another store on the same database with a pool (one connection) of its own: for
+    /// readers from outside the bot (/metrics, /readyz), who must never wait for nor hold the
+    /// bot's connection.
+    pub async fn beside(&self) -> Result<Self> {
+        let opts = (*self.pool.connect_options()).clone();
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(opts).await?;
+        Ok(Self {
+            pool,
+            desk_mapped: Default::default(),
+        })
+    }
+
     pub async fn migrate(&self) -> Result<()> {
         MIGRATOR.run(&self.pool).await?;
         Ok(())

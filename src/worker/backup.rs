@@ -46,6 +46,7 @@ pub async fn take(store: &Store, dir: &Path, now: chrono::DateTime<chrono::Utc>)
     let raw = dir.join(format!(".{PREFIX}{stamp}.db.tmp"));
     let _ = std::fs::remove_file(&raw);
     store.backup(&raw.display().to_string()).await?;
+    crate::private_file::restrict(&raw)?;
     let target = dir.join(format!("{PREFIX}{stamp}{SUFFIX}"));
     let part = dir.join(format!(".{PREFIX}{stamp}{SUFFIX}.part"));
     let (from, to) = (raw.clone(), part.clone());
@@ -57,7 +58,7 @@ pub async fn take(store: &Store, dir: &Path, now: chrono::DateTime<chrono::Utc>)
 
 fn compress(from: &Path, to: &Path) -> std::io::Result<()> {
     let mut input = std::fs::File::open(from)?;
-    let out = std::fs::File::create(to)?;
+    let out = crate::private_file::create(to)?;
     let mut gz = flate2::write::GzEncoder::new(out, flate2::Compression::default());
     std::io::copy(&mut input, &mut gz)?;
     gz.finish()?.sync_all()
@@ -69,7 +70,7 @@ pub fn unpack(file: &Path, to: &Path) -> std::io::Result<()> {
     let mut head = [0u8; 2];
     let n = input.read(&mut head)?;
     let input = std::fs::File::open(file)?;
-    let mut out = std::fs::File::create(to)?;
+    let mut out = crate::private_file::create(to)?;
     if n == 2 && head == [0x1f, 0x8b] {
         std::io::copy(&mut flate2::read::GzDecoder::new(input), &mut out)?;
     } else {

@@ -664,3 +664,99 @@ async fn accounts_and_mail_cannot_be_abused() {
     prober.send(&crate::helpers::snils(600_000_100));
     prober.expect_key("reg.checks_limit").await;
 }
+
+/// Telegram's media as people send them: an album of five photos is one answer with every
+/// file attached; a 25 MB scan is refused at once with the limit; a button under a message
+/// older than 48 hours (Telegram gives no message, date 0) still works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn albums_big_files_and_old_buttons() {
+    let e = E2e::start(&[]).await;
+    let mut c = e.user(31_901);
+    let letter = crate::e2e::register(&e, &mut c).await;
+    c.send(&crate::helpers::code_in(&letter));
+    c.expect_key("menu.title").await;
+    c.send(&ru("menu.services"));
+    let hub = c.expect_key("services.title").await;
+    let appeal = hub
+        .inline_buttons()
+        .into_iter()
+        .find(|b| b.0 == ru("ticket.new.appeal"))
+        .unwrap()
+        .1;
+    // The hub's button pressed as if the hub were days old.
+    e.api.push_update(c.user.press_old("old-1", hub.message_id, &appeal));
+    let q = c.expect_key("ticket.topic_q").await;
+    assert!(
+        e.api
+            .events()
+            .iter()
+            .any(|ev| matches!(ev, Event::CallbackAnswered { query_id, .. } if query_id == "old-1")),
+        "the old button's spinner stopped"
+    );
+    c.press(&q, &ru("topic.appeal.quality"));
+    c.send("Мигает свет");
+    let q = c.expect_key("ticket.address_q").await;
+    c.press(&q, &ru("common.skip"));
+    c.expect("Приложите фото").await;
+    let first = e.api.next_message_id();
+    for _ in 1..5 {
+        e.api.next_message_id();
+    }
+    for part in c.user.album(first, 5, "album-31901") {
+        e.api.push_update(part);
+    }
+    let added = ru_head("files.added");
+    c.expect("Всего: 5 файлов").await;
+    assert_eq!(
+        count(&e, c.id(), &added),
+        1,
+        "one answer to one album: {}",
+        c.transcript()
+    );
+    c.document("scan.pdf", "application/pdf", 25 * 1024 * 1024);
+    let refused = c.expect_key("files.too_big").await;
+    assert!(refused.text.contains("20"), "{}", refused.text);
+    assert_eq!(count(&e, c.id(), &added), 1, "the big file was not taken");
+}
+
+/// One raw HTTP/1.1 POST: the status line's code.
+async fn post_raw(addr: &str, host: &str, path: &str, content_type: &str, body: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).await.unwrap();
+    answer.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+}
+
+/// The sandbox's Bot API server (guarded) answers only the bot: its own Host, its token, JSON
+/// or a form; a webhook only to this machine (finding 17).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandboxs_bot_api_answers_only_the_bot() {
+    let api = tgmock::MockBotApi::start().await;
+    api.guard("sandbox:TOKEN");
+    let addr = api.url().trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let hook = r#"{"url":"http://attacker.example/h"}"#;
+    let path = "/botsandbox:TOKEN/setWebhook";
+    // A cross-site «simple» request: a text body.
+    assert_eq!(post_raw(&addr, &addr, path, "text/plain", hook).await, 400);
+    // A name rebound to loopback: another Host.
+    assert_eq!(
+        post_raw(&addr, "evil.example", path, "application/json", hook).await,
+        403
+    );
+    // Another token.
+    assert_eq!(
+        post_raw(&addr, &addr, "/botx:Y/setWebhook", "application/json", hook).await,
+        401
+    );
+    // The right request, but the webhook points away.
+    assert_eq!(post_raw(&addr, &addr, path, "application/json", hook).await, 400);
+    assert_eq!(api.webhook_url(), None);
+    let home = r#"{"url":"http://127.0.0.1:9/h"}"#;
+    assert_eq!(post_raw(&addr, &addr, path, "application/json", home).await, 200);
+}

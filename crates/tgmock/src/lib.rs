@@ -169,7 +169,15 @@ impl Default for Bounds {
     }
 }
 
+/// What a guarded server accepts (see `MockBotApi::guard`).
+#[derive(Debug, Clone)]
+pub(crate) struct Guard {
+    pub host: String,
+    pub token: String,
+}
+
 pub(crate) struct Shared {
+    pub(crate) guard: Mutex<Option<Guard>>,
     pub(crate) faults: Mutex<Faults>,
     pub(crate) inner: Mutex<Inner>,
     pub(crate) new_update: Notify,
@@ -205,6 +213,7 @@ impl MockBotApi {
     /// bot is never held up by one.
     pub async fn start() -> Self {
         let shared = Arc::new(Shared {
+            guard: Mutex::new(None),
             faults: Mutex::new(Faults::default()),
             inner: Mutex::new(Inner {
                 next_update_id: 1,
@@ -232,6 +241,17 @@ impl MockBotApi {
             task,
             hook_task,
         }
+    }
+
+    /// Accept only requests that name this server's own address as Host, carry `token` and
+    /// send JSON or a form; refuse a webhook that points away from this machine. For a server
+    /// a browser could reach (the sandbox's): no other page, nor a name rebound to loopback,
+    /// can drive it.
+    pub fn guard(&self, token: &str) {
+        *self.shared.guard.lock().unwrap() = Some(Guard {
+            host: format!("127.0.0.1:{}", self.port),
+            token: token.to_owned(),
+        });
     }
 
     /// The address to give teloxide (`Bot::set_api_url`) or the binary (`TELOXIDE_API_URL`).

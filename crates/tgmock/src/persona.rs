@@ -83,6 +83,39 @@ impl TgUser {
         )
     }
 
+    /// Photos sent together as an album: one message each, sharing `media_group_id`, as
+    /// Telegram delivers them (one update each, one after another).
+    pub fn album(&self, first_message_id: i64, photos: usize, group: &str) -> Vec<Value> {
+        (0..photos)
+            .map(|i| {
+                let id = first_message_id + i as i64;
+                self.message(
+                    id,
+                    json!({
+                        "media_group_id": group,
+                        "photo": [{ "file_id": format!("AgACAgIAAxkBAAalbum{id}"), "file_unique_id": format!("AQADalbum{id}"), "width": 90, "height": 90, "file_size": 1000 }]
+                    }),
+                )
+            })
+            .collect()
+    }
+
+    /// A press on a button under a message older than 48 hours: Telegram no longer gives the
+    /// message, only its chat and id, with `date` 0 (an inaccessible message).
+    pub fn press_old(&self, query_id: &str, message_id: i64, data: &str) -> Value {
+        json!({ "callback_query": {
+            "id": query_id,
+            "from": self.user_json(),
+            "message": {
+                "chat": { "id": self.id, "type": "private", "first_name": self.first_name },
+                "message_id": message_id,
+                "date": 0,
+            },
+            "chat_instance": format!("ci{}", self.id),
+            "data": data,
+        }})
+    }
+
     pub fn voice(&self, message_id: i64) -> Value {
         self.message(
             message_id,

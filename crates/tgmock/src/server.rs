@@ -15,7 +15,57 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+/// With a guard (the sandbox's server, which listens where any page in the browser could reach
+/// it): a request must name this server's own address as its Host (no DNS rebinding), carry
+/// the bot's token and send JSON or a form (no cross-site «simple» request with a text body),
+/// and a webhook may only point back to this machine.
+fn guarded(guard: &crate::Guard, headers: &HeaderMap, token: &str, method: &str) -> Option<Response> {
+    let host = headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if host != guard.host {
+        return Some(rules::error(403, "Forbidden: wrong host"));
+    }
+    if token != guard.token {
+        return Some(rules::error(401, "Unauthorized"));
+    }
+    let kind = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let form = [
+        "application/json",
+        "multipart/form-data",
+        "application/x-www-form-urlencoded",
+    ];
+    if !kind.is_empty() && !form.iter().any(|f| kind.starts_with(f)) || kind.is_empty() && method != "getme" {
+        return Some(rules::bad_request("unsupported content type"));
+    }
+    None
+}
+
+/// Whether a webhook URL points back to this machine.
+pub(crate) fn loopback_url(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .unwrap_or("");
+    let host = rest.split(['/', '?']).next().unwrap_or_default();
+    let name = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    matches!(name, "127.0.0.1" | "localhost" | "[::1]")
+}
+
 pub(crate) async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<String>, req: Request) -> Response {
+    if let Some(guard) = shared.guard.lock().unwrap().clone() {
+        let (token, method) = path
+            .strip_prefix("file/bot")
+            .or_else(|| path.strip_prefix("bot"))
+            .and_then(|p| p.split_once('/'))
+            .unwrap_or_default();
+        let method = if path.starts_with("file/") { "getme" } else { method };
+        if let Some(refusal) = guarded(&guard, req.headers(), token, &method.to_ascii_lowercase()) {
+            return refusal;
+        }
+    }
     // File downloads: /file/bot<token>/<file_path>: the kept bytes, or for an id the server
     // never saw (a test's made-up one) bytes that name the file.
     if let Some(rest) = path.strip_prefix("file/bot") {
@@ -90,6 +140,11 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<S
             "supports_inline_queries": false, "can_connect_to_business": false, "has_main_web_app": false
         })),
         "setmycommands" => ok(json!(true)),
+        "setwebhook"
+            if shared.guard.lock().unwrap().is_some() && !loopback_url(params["url"].as_str().unwrap_or_default()) =>
+        {
+            rules::bad_request("bad webhook: the sandbox's server posts updates to this machine only")
+        }
         "setwebhook" => {
             let url = params["url"].as_str().unwrap_or_default().to_owned();
             let secret = params["secret_token"].as_str().map(str::to_owned);

@@ -50,7 +50,21 @@ pub async fn send(ctx: &Ctx, app_id: i64, message: Compose) -> Result<Outcome> {
     if message.is_empty() {
         return Ok(Outcome::Stale);
     }
-    let finish = ctx.finish(vec![ctx.queued(ctx.t("conn.added"), &[])]);
+    let key = format!("conn-add:{}", user.id);
+    let max = crate::policy::CONNECTION_ADDITIONS_PER_DAY;
+    if ctx
+        .store()
+        .rate_count(&key, ctx.now(), chrono::Duration::days(1))
+        .await?
+        >= max
+    {
+        ctx.reset().await?;
+        ctx.say(ctx.tf("ticket.follow_too_many", &[("max", &max.to_string())]))
+            .await?;
+        return Ok(Outcome::Done);
+    }
+    let mut finish = ctx.finish(vec![ctx.queued(ctx.t("conn.added"), &[])]);
+    finish.rate_keys.push(key);
     let added = ctx
         .store()
         .add_to_application(

@@ -137,9 +137,8 @@ pub async fn show_card(ctx: &Ctx, id: i64) -> Result<Outcome> {
         rows.push(ui::row(ctx.loc, "conn.add", Cb::ConnAdd(app.id)));
     }
     rows.push(ui::row(ctx.loc, "ticket.to_list", Cb::ConnGroup(kind, 0)));
-    if text.chars().count() > 4000 {
-        text = text.chars().take(3990).collect::<String>() + "…";
-    }
+    // Cut at Telegram's limit without breaking a tag (finding 10).
+    let text = crate::telegram::split::truncate(&text, crate::telegram::TEXT_LIMIT);
     ctx.say_with(text, ui::inline(rows)).await?;
     Ok(Outcome::Done)
 }

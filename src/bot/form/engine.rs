@@ -377,6 +377,10 @@ pub async fn on_message<F: Form>(ctx: &mut Ctx, form: &F, mut data: FormData, ms
     }
     let parsed = match &field.input {
         Input::Text(p) | Input::Choice { typed: Some(p), .. } => p(text),
+        Input::Entries(_) if data.pending.len() >= crate::policy::ENTRIES_PER_FIELD => {
+            let max = crate::policy::ENTRIES_PER_FIELD.to_string();
+            Err(ctx.tf("form.entries_too_many", &[("max", &max)]))
+        }
         Input::Entries(p) => match p(text) {
             Ok(v) => {
                 data.pending.push(v);

@@ -62,17 +62,11 @@ pub async fn show(ctx: &Ctx, ticket_id: i64) -> Result<Outcome> {
             )]);
         }
     }
-    // Telegram's limit for one message; the beginning of a very long conversation is cut.
-    if text.chars().count() > 4000 {
-        let tail: String = text
-            .chars()
-            .rev()
-            .take(3900)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        text = format!("…{tail}");
+    // Telegram's limit for one message: a very long conversation shows its end, cut between
+    // whole paragraphs, never inside a tag (finding 10).
+    if crate::telegram::split::shown_len(&text) > crate::telegram::TEXT_LIMIT {
+        let parts = crate::telegram::split::split(&text, crate::telegram::TEXT_LIMIT - 2);
+        text = format!("…\n{}", parts.last().cloned().unwrap_or_default());
     }
     if tk.status.is_open() {
         rows.push(ui::row(ctx.loc, "ticket.add", Cb::TicketAdd(tk.id)));
