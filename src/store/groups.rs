@@ -51,13 +51,7 @@ impl Store {
     /// Tried again at `next` without counting an attempt: the row waits for its chat (the
     /// operators' group the bot cannot post to), it did not fail.
     pub async fn outbox_postpone(&self, id: i64, next: DateTime<Utc>, error: &str) -> Result<()> {
-        sqlx::query("UPDATE outbox SET next_attempt_at = ?, last_error = ? WHERE id = ?")
-            .bind(next)
-            .bind(crate::domain::person::redact(error))
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        self.outbox_reschedule(id, next, error, false).await
     }
 
     /// Failed rows of `channel` (all channels when `None`) pending again from their first

@@ -180,7 +180,19 @@ impl Store {
     }
 
     pub async fn outbox_retry(&self, id: i64, next: DateTime<Utc>, error: &str) -> Result<()> {
-        sqlx::query("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?")
+        self.outbox_reschedule(id, next, error, true).await
+    }
+
+    /// Tried again at `next`, the error kept (masked); `counted` as an attempt or not.
+    pub(super) async fn outbox_reschedule(
+        &self,
+        id: i64,
+        next: DateTime<Utc>,
+        error: &str,
+        counted: bool,
+    ) -> Result<()> {
+        sqlx::query("UPDATE outbox SET attempts = attempts + ?, next_attempt_at = ?, last_error = ? WHERE id = ?")
+            .bind(i64::from(counted))
             .bind(next)
             .bind(crate::domain::person::redact(error))
             .bind(id)

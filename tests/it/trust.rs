@@ -24,6 +24,19 @@ async fn wait_listening(addr: &str) {
     }
 }
 
+/// Waits until the count `sql` gives is `want`.
+async fn wait_count(store: &kabinet::store::Store, sql: &'static str, want: i64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&store.pool).await.unwrap();
+        if n == want {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{sql}: {n}, not {want}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Messages in `chat` whose text contains `needle`.
 fn count(e: &E2e, chat: i64, needle: &str) -> usize {
     e.api
@@ -128,18 +141,12 @@ async fn a_busy_operators_group_delays_no_consumer() {
     );
     // Every reply was taken (stored for the consumer), none shed.
     let store = kabinet::store::Store::open(&e.db_url()).await.unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM ticket_messages WHERE author = 'operator'")
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
-        if n == 61 {
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{n} of 61 replies taken");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_count(
+        &store,
+        "SELECT COUNT(*) FROM ticket_messages WHERE author = 'operator'",
+        61,
+    )
+    .await;
     let (_, m) = http_get(&metrics, "/metrics").await;
     assert!(!m.contains("kabinet_updates_shed_total{reason=\"rate\"}"), "{m}");
 }
@@ -418,18 +425,7 @@ async fn removed_from_the_group_the_cards_wait_and_go_when_it_is_back() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("1 rows"));
     // Delivered again (a card already posted is not posted twice: the row just ends done).
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let (left,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE status <> 'done'")
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
-        if left == 0 {
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{left} rows not delivered");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_count(&store, "SELECT COUNT(*) FROM outbox WHERE status <> 'done'", 0).await;
     assert_eq!(count(&e, GROUP, "О-2026-000001"), 1, "the card once");
 }
 
