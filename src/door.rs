@@ -105,8 +105,8 @@ impl Door {
         });
         c.tokens = (c.tokens + now.saturating_duration_since(c.at).as_secs_f64() * rate).min(burst);
         c.at = now;
-        // Calm again (half the burst back): a new flood is told again.
-        if c.tokens >= burst / 2.0 {
+        // Calm again (half the burst back, little in the works): a new flood is told again.
+        if c.tokens >= burst / 2.0 && c.in_flight < in_flight_max / 2 {
             c.told = false;
         }
         let reason = if c.tokens < 1.0 {

@@ -45,6 +45,10 @@ impl Gate {
             return true;
         };
         crate::metrics::get().shed(reason);
+        // A shed button press still has its spinner stopped.
+        if let teloxide::types::UpdateKind::CallbackQuery(q) = &u.kind {
+            self.tg.answer_callback(&q.id, None, false);
+        }
         if tell {
             tracing::warn!(
                 chat = chat.id.0,

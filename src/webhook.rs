@@ -77,33 +77,62 @@ pub async fn keep(store: &Store, clock: &Clock, update: &Update) -> Kept {
     }
 }
 
-/// The update as JSON for the inbox, and whether a secret was taken out of it.
+/// The update as JSON for the inbox, and whether a secret was taken out of it: a private
+/// message while the chat's dialogue expects a password loses its text, caption, quote and the
+/// message it replies to; a private edit (nothing handles one) always loses its text.
 async fn payload(store: &Store, update: &Update) -> Result<(String, bool), String> {
-    use teloxide::types::{MediaKind, MessageKind, UpdateKind};
-    let secret_text = match &update.kind {
-        UpdateKind::Message(m) if m.chat.is_private() && m.text().is_some() => store
+    use teloxide::types::UpdateKind;
+    let secret = match &update.kind {
+        UpdateKind::Message(m) if m.chat.is_private() => store
             .dialogue_state(m.chat.id.0)
             .await
             .map_err(|e| e.to_string())?
             .is_some_and(|s| crate::bot::state::State::from_stored(&s).wants_secret()),
+        UpdateKind::EditedMessage(m) => m.chat.is_private(),
         _ => false,
     };
-    if !secret_text {
+    if !secret {
         return serde_json::to_string(update)
             .map(|j| (j, false))
             .map_err(|e| e.to_string());
     }
     let mut redacted = update.clone();
-    if let UpdateKind::Message(m) = &mut redacted.kind
-        && let MessageKind::Common(c) = &mut m.kind
-        && let MediaKind::Text(t) = &mut c.media_kind
-    {
-        t.text = REDACTED.to_owned();
-        t.entities.clear();
+    if let UpdateKind::Message(m) | UpdateKind::EditedMessage(m) = &mut redacted.kind {
+        redact(m);
     }
     serde_json::to_string(&redacted)
         .map(|j| (j, true))
         .map_err(|e| e.to_string())
+}
+
+/// Whatever in `m` a person typed: the text (replaced by [`REDACTED`]), a caption, a quote,
+/// the message it replies to.
+fn redact(m: &mut teloxide::types::Message) {
+    use teloxide::types::{MediaKind, MessageKind};
+    let MessageKind::Common(c) = &mut m.kind else {
+        return;
+    };
+    c.reply_to_message = None;
+    c.quote = None;
+    match &mut c.media_kind {
+        MediaKind::Text(t) => {
+            t.text = REDACTED.to_owned();
+            t.entities.clear();
+        }
+        MediaKind::Photo(p) => {
+            p.caption = None;
+            p.caption_entities.clear();
+        }
+        MediaKind::Document(d) => {
+            d.caption = None;
+            d.caption_entities.clear();
+        }
+        MediaKind::Video(v) => {
+            v.caption = None;
+            v.caption_entities.clear();
+        }
+        _ => {}
+    }
 }
 
 struct Served {

@@ -97,6 +97,13 @@ impl Desk<'_> {
                 }
                 // Deleted by someone in the group already.
                 Err(SendError::Refused(e)) if e.contains("not found") => {}
+                // In the group before its move to a supergroup: history Telegram no longer
+                // lets the bot change.
+                Err(SendError::Migrated(_)) => {
+                    tracing::error!(
+                        "a message about an erased account is in the operators' group before its move: delete it there by hand"
+                    )
+                }
                 Err(e) => return Err(e.into()),
             }
         }
@@ -211,8 +218,12 @@ impl Desk<'_> {
         ) else {
             return Ok(());
         };
-        edit_card(self.tg, ChatId(chat), MessageId(message as i32), &c).await?;
-        Ok(())
+        match edit_card(self.tg, ChatId(chat), MessageId(message as i32), &c).await {
+            // The card lives in the group before its move to a supergroup: that chat is
+            // history now and cannot be edited; the card's item goes on in the new group.
+            Err(SendError::Migrated(_)) => Ok(()),
+            other => Ok(other?),
+        }
     }
 
     /// What the consumer wrote that the event is about (`about`, else the latest: for
@@ -250,8 +261,21 @@ impl Desk<'_> {
         event: DeskEvent,
         about: Option<i64>,
     ) -> Result<Vec<Attachment>, StoreError> {
-        let Some(about) = about else {
-            return Ok(vec![]);
+        // Rows written before events named what they were about: the latest message's files.
+        let about = match (about, item.kind) {
+            (Some(a), _) => a,
+            (None, ItemKind::Ticket) => {
+                let messages = self.store.ticket_messages(item.id).await?;
+                match messages.iter().rev().find(|m| m.author == Author::User) {
+                    Some(m) => m.id,
+                    None => return Ok(vec![]),
+                }
+            }
+            (None, ItemKind::Connection) => match self.store.addition_text(item.id, None).await? {
+                Some((id, _)) => id,
+                None => return Ok(vec![]),
+            },
+            (None, _) => return Ok(vec![]),
         };
         match item.kind {
             ItemKind::Ticket if event != DeskEvent::Closed => Ok(self

@@ -9,9 +9,10 @@ use super::{Result, Store};
 use chrono::{DateTime, Duration, Utc};
 use sqlx::SqliteConnection;
 
-/// A committed reply is the handler's to send for this long; then (or at the next start) the
-/// outbox worker sends it.
-pub const REPLY_LEASE: Duration = Duration::seconds(30);
+/// A committed reply is the chat's lane's to send for this long; then (or at the next start)
+/// the outbox worker sends it. Longer than a reply may wait in its lane (a 429 is waited out
+/// for up to five minutes), so the worker never sends it ahead of what was said before it.
+pub const REPLY_LEASE: Duration = Duration::minutes(6);
 
 /// What the dialogue becomes.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -61,7 +61,13 @@ impl Lanes {
                     }
                 }
             };
-            job.await;
+            // A job that panics loses its own message, never the chat's lane.
+            if futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(job))
+                .await
+                .is_err()
+            {
+                tracing::error!(chat, "a send panicked; the chat's next messages go on");
+            }
         }
     }
 
@@ -118,6 +124,7 @@ impl super::Telegram {
         let tg = self.clone();
         self.queue(chat, async move {
             if let Err(e) = tg.send(chat, Priority::Reply, &html, extras).await {
+                crate::metrics::get().errors.inc();
                 tracing::warn!(chat = chat.0, error = %e, "a message was not sent");
             }
         });

@@ -114,7 +114,7 @@ impl OutboxWorker {
                 }
                 Outcome::Done
             }
-            Err(DeskError::Send(SendError::Migrated(to))) => {
+            Err(DeskError::Send(SendError::Migrated(to))) if to != group.0 => {
                 self.store.record_chat_migration(group.0, to, self.clock.now()).await?;
                 self.group.moved_to(to);
                 Outcome::Postpone {
@@ -122,6 +122,8 @@ impl OutboxWorker {
                     error: format!("the group became the supergroup {to}"),
                 }
             }
+            // A message of the group before its move (already followed): nothing to do there.
+            Err(DeskError::Send(SendError::Migrated(_))) => Outcome::Done,
             Err(DeskError::Send(e)) if e.not_allowed() => {
                 self.group.block(&e.to_string());
                 Outcome::Postpone {

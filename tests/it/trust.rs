@@ -756,3 +756,41 @@ async fn the_sandboxs_bot_api_answers_only_the_bot() {
     let home = r#"{"url":"http://127.0.0.1:9/h"}"#;
     assert_eq!(post_raw(&addr, &addr, path, "application/json", home).await, 200);
 }
+
+/// The group moves after a card was posted there: the item's next event goes to the new group,
+/// and the card left in the old one (history Telegram no longer lets the bot edit) is not
+/// tried again and again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_posted_before_the_move_does_not_hold_up_its_item() {
+    const OLD: i64 = -4_000_002;
+    const NEW: i64 = -1_004_000_002;
+    let old = OLD.to_string();
+    let e = E2e::start(&[("OPERATOR_CHAT_ID", &old)]).await;
+    e.api.add_group(OLD, "Операторы", "member");
+    let mut c = e.user(31_402);
+    let sent = crate::e2e::appeal_filed(&e, &mut c).await;
+    let mut before = Group::new_for(e.api.clone());
+    before.chat = OLD;
+    before.expect("О-2026-000001").await;
+    e.api.migrate_group(OLD, NEW);
+    c.press(&sent, &ru("ticket.open_this.appeal"));
+    let card = c.expect("Мигает свет").await;
+    c.press(&card, &ru("ticket.add"));
+    c.expect_key("ticket.add_q").await;
+    c.send("Дополнение после переезда");
+    let ready = c.expect("текст ✓").await;
+    c.press(&ready, &ru("req.send"));
+    c.expect_key("ticket.added").await;
+    let mut after = Group::new_for(e.api.clone());
+    after.chat = NEW;
+    after.expect("Дополнение после переезда").await;
+    let store = kabinet::store::Store::open(&e.db_url()).await.unwrap();
+    wait_count(&store, "SELECT COUNT(*) FROM outbox WHERE status <> 'done'", 0).await;
+    let edits_of_old = e
+        .api
+        .calls("editMessageText")
+        .iter()
+        .filter(|call| call["chat_id"].as_i64() == Some(OLD))
+        .count();
+    assert!(edits_of_old <= 2, "the old card was tried {edits_of_old} times");
+}

@@ -154,11 +154,25 @@ async fn act(deps: &Deps, c: &Card, item: ItemRef, op: i64, action: DeskAction) 
 /// review again); the consumer is told.
 async fn reopen(deps: &Deps, c: &Card, item: ItemRef) -> HandlerResult {
     let id = item.id;
+    // A second press, or one on an old card, finds it open already: nothing to do.
     match item.kind {
         ItemKind::Ticket => {
-            return ticket_status(deps, c, id, TicketStatus::InProgress, "desk.push.in_progress").await;
+            let closed = deps.store.ticket_by_id(id).await?.is_some_and(|t| !t.status.is_open());
+            if closed {
+                ticket_status(deps, c, id, TicketStatus::InProgress, "desk.push.in_progress").await?;
+            }
+            return Ok(());
         }
-        ItemKind::Connection => {}
+        ItemKind::Connection => {
+            let fin = deps
+                .store
+                .application_by_id(id)
+                .await?
+                .is_some_and(|(_, a)| a.status.is_final());
+            if !fin {
+                return Ok(());
+            }
+        }
         ItemKind::MeterRequest | ItemKind::Meter => return Ok(()),
     }
     let loc = deps.config.default_locale.as_str();
