@@ -123,6 +123,35 @@ impl Door {
         Verdict::Shed { reason, tell }
     }
 
+    /// An update from the inbox after a restart: not counted against the rate (it came before),
+    /// but against the chat's updates in the works, so a replayed flood never fills teloxide's
+    /// queue.
+    pub fn admit_replay(&self, update: u32, chat: i64, group: bool) -> Verdict {
+        let l = &self.limits;
+        let (burst, max) = if group {
+            (l.group_burst, l.group_in_flight)
+        } else {
+            (l.chat_burst, l.chat_in_flight)
+        };
+        let mut s = self.state.lock().expect("door lock");
+        let now = Instant::now();
+        let c = s.chats.entry(chat).or_insert(ChatDoor {
+            tokens: burst,
+            at: now,
+            in_flight: 0,
+            told: false,
+        });
+        if c.in_flight >= max {
+            return Verdict::Shed {
+                reason: "backlog",
+                tell: false,
+            };
+        }
+        c.in_flight += 1;
+        s.updates.insert(update, chat);
+        Verdict::Pass
+    }
+
     /// The update let in is handled (or dropped): its chat has room for another.
     pub fn done(&self, update: u32) {
         let mut s = self.state.lock().expect("door lock");
@@ -197,6 +226,23 @@ mod tests {
             })
             .count();
         assert_eq!(passed, 60);
+    }
+
+    #[test]
+    fn replayed_updates_count_in_the_works_but_not_against_the_rate() {
+        let door = Door::new(DoorLimits::default());
+        let max = DoorLimits::default().chat_in_flight as u32;
+        for u in 0..max {
+            assert_eq!(door.admit_replay(u, 7, false), Verdict::Pass);
+        }
+        assert!(matches!(
+            door.admit_replay(max, 7, false),
+            Verdict::Shed { reason: "backlog", .. }
+        ));
+        for u in 0..max {
+            door.done(u);
+        }
+        assert_eq!(door.admit(1000, 7, false), Verdict::Pass, "the rate was left whole");
     }
 
     #[test]

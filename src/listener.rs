@@ -38,10 +38,18 @@ pub struct Gate {
 impl Gate {
     /// Whether `u` goes on to the dispatcher. One that does not is marked handled (it is not
     /// offered again) and counted; its chat is told once per flood.
-    fn pass(&self, u: &Update) -> bool {
+    /// `replayed`: read back from the inbox after a restart (counted in the works, not against
+    /// the rate).
+    fn pass(&self, u: &Update, replayed: bool) -> bool {
         use crate::door::Verdict;
         let Some(chat) = u.chat() else { return true };
-        let Verdict::Shed { reason, tell } = self.door.admit(u.id.0, chat.id.0, self.group.is(chat.id)) else {
+        let group = self.group.is(chat.id);
+        let verdict = if replayed {
+            self.door.admit_replay(u.id.0, chat.id.0, group)
+        } else {
+            self.door.admit(u.id.0, chat.id.0, group)
+        };
+        let Verdict::Shed { reason, tell } = verdict else {
             return true;
         };
         crate::metrics::get().shed(reason);
@@ -137,8 +145,11 @@ pub async fn listener(
 /// polling, never a keeping in progress: a database call dropped half-way can lose the pool's
 /// one connection.
 fn updates(st: &mut State) -> futures::stream::BoxStream<'_, Result<Update, RequestError>> {
-    let replay = futures::stream::iter(std::mem::take(&mut st.replay).into_iter().map(Ok));
     let gate = st.gate.clone();
+    let replay_gate = gate.clone();
+    let replay = futures::stream::iter(std::mem::take(&mut st.replay))
+        .filter(move |u| std::future::ready(replay_gate.pass(u, true)))
+        .map(Ok);
     let (store, clock) = (gate.store.clone(), gate.clock.clone());
     let mut stopping = st.stopping.clone();
     let stopped = async move {
@@ -164,13 +175,13 @@ fn updates(st: &mut State) -> futures::stream::BoxStream<'_, Result<Update, Requ
                         Some(r)
                     }
                 })
-                .filter(move |r| std::future::ready(r.as_ref().map_or(true, |u| gate.pass(u))));
+                .filter(move |r| std::future::ready(r.as_ref().map_or(true, |u| gate.pass(u, false))));
             replay.chain(live).boxed()
         }
         // Kept by the webhook server before it answered Telegram.
         Source::Webhook(rx, _) => {
             let live = futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
-                .filter(move |u| std::future::ready(gate.pass(u)))
+                .filter(move |u| std::future::ready(gate.pass(u, false)))
                 .map(Ok)
                 .take_until(stopped);
             replay.chain(live).boxed()

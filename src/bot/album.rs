@@ -16,7 +16,7 @@ pub const QUIET: Duration = Duration::from_millis(800);
 /// What one update of an album would have said.
 pub struct Gathered {
     pub group: String,
-    pub said: Mutex<Vec<(String, Extras)>>,
+    pub said: Mutex<Said>,
 }
 
 impl Gathered {
@@ -32,39 +32,47 @@ impl Gathered {
     }
 }
 
-/// The albums being received, by chat and group: the newest part's number.
+/// The albums being received, by chat and group: the newest part's number, and what the parts
+/// before it said besides their last message (a refusal of one file: kept, not replaced).
 #[derive(Default)]
 pub struct Albums {
-    latest: Mutex<HashMap<(i64, String), u64>>,
+    latest: Mutex<HashMap<(i64, String), (u64, Said)>>,
 }
+
+/// Messages as they would have been sent.
+type Said = Vec<(String, Extras)>;
 
 impl Albums {
     /// `g` is what the newest part said: it goes out after [`QUIET`] unless another part of
     /// the same album comes first (then that one's answer replaces it).
     pub fn settle(self: &Arc<Self>, tg: &Telegram, chat: ChatId, g: Gathered) {
         let key = (chat.0, g.group.clone());
+        let said = g.said.into_inner().expect("album lock");
         let number = {
             let mut latest = self.latest.lock().expect("albums lock");
-            let n = latest.entry(key.clone()).or_insert(0);
+            let (n, _) = latest.entry(key.clone()).or_default();
             *n += 1;
             *n
         };
-        let said = g.said.into_inner().expect("album lock");
         let (albums, tg) = (self.clone(), tg.clone());
         tokio::spawn(async move {
             tokio::time::sleep(QUIET).await;
-            let last = {
+            let earlier = {
                 let mut latest = albums.latest.lock().expect("albums lock");
-                let last = latest.get(&key) == Some(&number);
-                if last {
-                    latest.remove(&key);
+                match latest.get_mut(&key) {
+                    Some((n, _)) if *n == number => latest.remove(&key).map(|(_, notes)| notes),
+                    // A later part came: this one's notes stay, its last message gives way.
+                    Some((_, notes)) => {
+                        let mut said = said;
+                        said.pop();
+                        notes.extend(said);
+                        return;
+                    }
+                    None => return,
                 }
-                last
             };
-            if last {
-                for (text, extras) in said {
-                    tg.queue_send(chat, text, extras);
-                }
+            for (text, extras) in earlier.unwrap_or_default().into_iter().chain(said) {
+                tg.queue_send(chat, text, extras);
             }
         });
     }
