@@ -794,3 +794,35 @@ async fn a_card_posted_before_the_move_does_not_hold_up_its_item() {
         .count();
     assert!(edits_of_old <= 2, "the old card was tried {edits_of_old} times");
 }
+
+/// A conversation far over Telegram's limit, answered again and again with answers of
+/// growing length, is opened after each: the cut before its kept end falls at every offset of
+/// the answers' bold headers, and the card must open every time (finding 10: a cut inside
+/// `<b>…</b>` left an orphan tag and Telegram refused the card).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_card_opens_wherever_it_is_cut() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let mut c = app.user(32_001);
+    crate::flows::register_confirmed(&app, &mut c, &crate::flows::IVANOV).await;
+    let sent = crate::flows::tickets::file_appeal_with(&mut c, &"а".repeat(3000), false, false).await;
+    let store = app.store().await;
+    let (ticket,): (i64,) = sqlx::query_as("SELECT id FROM tickets")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    let mut last = String::new();
+    for i in 0..50 {
+        let answer = format!("{i:02}{}", "б".repeat(20 + i));
+        store
+            .add_operator_answer(ticket, 777, Some(&answer), &[], &[], chrono::Utc::now())
+            .await
+            .unwrap();
+        c.press(&sent, &ru("ticket.open_this.appeal"));
+        last = c.expect(&answer).await.text;
+    }
+    assert!(
+        last.starts_with('…'),
+        "the last cards were cut: {}",
+        last.chars().take(40).collect::<String>()
+    );
+}
