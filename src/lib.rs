@@ -12,6 +12,7 @@ pub mod desk;
 pub mod domain;
 pub mod door;
 pub mod failpoint;
+pub mod gate;
 pub mod i18n;
 pub mod listener;
 pub mod mail;

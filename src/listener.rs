@@ -4,8 +4,7 @@
 //! is kept. Kept first, an update the process took but never finished (a crash) is handled
 //! after the restart instead of being lost.
 
-use crate::clock::Clock;
-use crate::store::Store;
+pub use crate::gate::Gate;
 pub use crate::webhook::Webhook;
 use crate::webhook::{Kept, keep};
 use futures::StreamExt;
@@ -22,62 +21,6 @@ enum Source {
     /// Updates the webhook server kept, and a stop token for teloxide (the stream ends with
     /// `stopping` anyway).
     Webhook(tokio::sync::mpsc::UnboundedReceiver<Update>, StopToken),
-}
-
-/// What an update passes before the dispatcher: the door, and what a shed one needs.
-pub struct Gate {
-    pub door: std::sync::Arc<crate::door::Door>,
-    /// The operators' group.
-    pub group: std::sync::Arc<crate::desk::group::DeskGroup>,
-    pub store: Store,
-    pub clock: Clock,
-    pub tg: crate::telegram::Telegram,
-    pub default_locale: String,
-}
-
-impl Gate {
-    /// Whether `u` goes on to the dispatcher. One that does not is marked handled (it is not
-    /// offered again) and counted; its chat is told once per flood.
-    /// `replayed`: read back from the inbox after a restart (counted in the works, not against
-    /// the rate).
-    fn pass(&self, u: &Update, replayed: bool) -> bool {
-        use crate::door::Verdict;
-        let Some(chat) = u.chat() else { return true };
-        let group = self.group.is(chat.id);
-        let verdict = if replayed {
-            self.door.admit_replay(u.id.0, chat.id.0, group)
-        } else {
-            self.door.admit(u.id.0, chat.id.0, group)
-        };
-        let Verdict::Shed { reason, tell } = verdict else {
-            return true;
-        };
-        crate::metrics::get().shed(reason);
-        // A shed button press still has its spinner stopped.
-        if let teloxide::types::UpdateKind::CallbackQuery(q) = &u.kind {
-            self.tg.answer_callback(&q.id, None, false);
-        }
-        if tell {
-            tracing::warn!(
-                chat = chat.id.0,
-                reason,
-                "a chat is over its rate: its excess is not handled"
-            );
-            if chat.is_private() || self.group.is(chat.id) {
-                let lang = u.from().and_then(|f| f.language_code.as_deref());
-                let loc = crate::i18n::pick_locale(None, lang, &self.default_locale);
-                let text = crate::i18n::t(loc, "common.flood");
-                self.tg.queue_send(chat.id, text, Default::default());
-            }
-        }
-        let (store, now, id) = (self.store.clone(), self.clock.now(), i64::from(u.id.0));
-        tokio::spawn(async move {
-            if let Err(e) = store.mark_update_processed(id, now).await {
-                tracing::error!(error = %e, "could not mark a shed update");
-            }
-        });
-        false
-    }
 }
 
 struct State {
@@ -98,9 +41,9 @@ pub async fn listener(
     stopping: watch::Receiver<bool>,
     webhook: Option<Webhook>,
 ) -> anyhow::Result<impl UpdateListener<Err = RequestError>> {
-    let (store, clock) = (gate.store.clone(), gate.clock.clone());
+    let gate = std::sync::Arc::new(gate);
     let mut replay = Vec::new();
-    for (id, json) in store.inbox_unhandled().await? {
+    for (id, json) in gate.store.inbox_unhandled().await? {
         match serde_json::from_str::<Update>(&json) {
             Ok(u) => replay.push(u),
             Err(e) => tracing::warn!(update = id, error = %e, "a kept update no longer reads; skipped"),
@@ -123,14 +66,14 @@ pub async fn listener(
                 .build(),
         )),
         Some(hook) => {
-            let rx = crate::webhook::start(&bot, &hook, store.clone(), clock.clone(), stopping.clone()).await?;
+            let rx = crate::webhook::start(&bot, &hook, gate.clone(), stopping.clone()).await?;
             Source::Webhook(rx, teloxide::stop::mk_stop_token().0)
         }
     };
     let state = State {
         source,
         replay,
-        gate: std::sync::Arc::new(gate),
+        gate,
         stopping,
     };
     Ok(StatefulListener::new(state, updates, |st: &mut State| -> StopToken {
@@ -150,7 +93,7 @@ fn updates(st: &mut State) -> futures::stream::BoxStream<'_, Result<Update, Requ
     let replay = futures::stream::iter(std::mem::take(&mut st.replay))
         .filter(move |u| std::future::ready(replay_gate.pass(u, true)))
         .map(Ok);
-    let (store, clock) = (gate.store.clone(), gate.clock.clone());
+    let (store, clock, door) = (gate.store.clone(), gate.clock.clone(), gate.door.clone());
     let mut stopping = st.stopping.clone();
     let stopped = async move {
         let _ = stopping.wait_for(|s| *s).await;
@@ -160,9 +103,10 @@ fn updates(st: &mut State) -> futures::stream::BoxStream<'_, Result<Update, Requ
             let live = polling
                 .as_stream()
                 .take_until(stopped)
+                // The door first: a flood's excess costs the database nothing.
+                .filter(move |r| std::future::ready(r.as_ref().map_or(true, |u| gate.pass(u, false))))
                 .filter_map(move |r: Result<Update, RequestError>| {
-                    let store = store.clone();
-                    let clock = clock.clone();
+                    let (store, clock, door) = (store.clone(), clock.clone(), door.clone());
                     async move {
                         // Polling cannot leave one for later: handled even if not kept. One
                         // the inbox has seen (replayed above, handled or in the works) is not
@@ -170,18 +114,17 @@ fn updates(st: &mut State) -> futures::stream::BoxStream<'_, Result<Update, Requ
                         if let Ok(u) = &r
                             && keep(&store, &clock, u).await == Kept::Seen
                         {
+                            door.done(u.id.0);
                             return None;
                         }
                         Some(r)
                     }
-                })
-                .filter(move |r| std::future::ready(r.as_ref().map_or(true, |u| gate.pass(u, false))));
+                });
             replay.chain(live).boxed()
         }
-        // Kept by the webhook server before it answered Telegram.
+        // Let in and kept by the webhook server before it answered Telegram.
         Source::Webhook(rx, _) => {
             let live = futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
-                .filter(move |u| std::future::ready(gate.pass(u, false)))
                 .map(Ok)
                 .take_until(stopped);
             replay.chain(live).boxed()

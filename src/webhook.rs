@@ -139,6 +139,8 @@ struct Served {
     secret: String,
     store: Store,
     clock: Clock,
+    /// The door: a flood's excess is answered 200 and never kept.
+    gate: Option<Arc<crate::gate::Gate>>,
     tx: mpsc::UnboundedSender<Update>,
 }
 
@@ -157,8 +159,7 @@ pub fn random_secret() -> String {
 pub async fn start(
     bot: &Bot,
     hook: &Webhook,
-    store: Store,
-    clock: Clock,
+    gate: Arc<crate::gate::Gate>,
     mut stopping: watch::Receiver<bool>,
 ) -> anyhow::Result<mpsc::UnboundedReceiver<Update>> {
     use anyhow::Context;
@@ -168,8 +169,9 @@ pub async fn start(
     let (tx, rx) = mpsc::unbounded_channel();
     let served = Arc::new(Served {
         secret: hook.secret.clone(),
-        store,
-        clock,
+        store: gate.store.clone(),
+        clock: gate.clock.clone(),
+        gate: Some(gate),
         tx,
     });
     let app = axum::Router::new()
@@ -203,6 +205,13 @@ pub const ALLOWED_UPDATES: [AllowedUpdate; 4] = [
     AllowedUpdate::MyChatMember,
 ];
 
+/// The door let `update` in but it goes no further: its place is free again.
+fn release(s: &Served, update: &Update) {
+    if let Some(g) = &s.gate {
+        g.door.done(update.id.0);
+    }
+}
+
 /// Compares in time that does not depend on where the strings differ.
 fn same(a: &[u8], b: &[u8]) -> bool {
     use subtle::ConstantTimeEq;
@@ -222,11 +231,16 @@ async fn receive(State(s): State<Arc<Served>>, headers: HeaderMap, body: String)
         return StatusCode::UNAUTHORIZED;
     }
     match serde_json::from_str::<Update>(&body) {
+        // Over its chat's rate: taken (200) and dropped, never kept.
+        Ok(update) if s.gate.as_ref().is_some_and(|g| !g.pass(&update, false)) => {}
         Ok(update) => match keep(&s.store, &s.clock, &update).await {
             // Not kept: not taken either; Telegram posts it again shortly.
-            Kept::Failed => return StatusCode::SERVICE_UNAVAILABLE,
+            Kept::Failed => {
+                release(&s, &update);
+                return StatusCode::SERVICE_UNAVAILABLE;
+            }
             // Posted again (Telegram missed our 200): taken once already.
-            Kept::Seen => {}
+            Kept::Seen => release(&s, &update),
             Kept::New => {
                 // The dispatcher is gone only when stopping: the update is kept for the next start.
                 let _ = s.tx.send(update);
@@ -264,6 +278,7 @@ mod tests {
             secret: "s3cret".into(),
             store: store.clone(),
             clock: Clock::default(),
+            gate: None,
             tx,
         });
         let mut headers = HeaderMap::new();
