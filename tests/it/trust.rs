@@ -826,3 +826,35 @@ async fn a_long_card_opens_wherever_it_is_cut() {
         last.chars().take(40).collect::<String>()
     );
 }
+
+/// An operator answers with a 25 MB scan, more than a bot may download (`getFile`: «Bad
+/// Request: file is too big»): the answer is not dropped — the consumer gets the file by its id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operators_file_too_big_to_download_still_reaches_the_consumer() {
+    let group_id = GROUP.to_string();
+    let e = E2e::start(&[("OPERATOR_CHAT_ID", &group_id)]).await;
+    let mut c = appeal_answered(&e).await;
+    let mut group = Group::new_for(e.api.clone());
+    let card = group.expect("О-2026-000001").await;
+    let op = TgUser::new(900_001, "Мария");
+    let id = e.api.next_message_id();
+    let content = serde_json::json!({
+        "caption": "Скан акта",
+        "document": { "file_id": "BQbig-scan", "file_unique_id": "ubig-scan", "file_name": "akt.pdf",
+                      "mime_type": "application/pdf", "file_size": 25 * 1024 * 1024 }
+    });
+    e.api.push_update(op.in_group(GROUP, id, Some(&card), content));
+    group.expect(&ru("desk.sent")).await;
+    let push = c.expect("Скан акта").await;
+    c.press(&push, &ru("ticket.open"));
+    let card = c.expect("akt.pdf").await;
+    c.press_containing(&card, "akt.pdf");
+    let doc = c.expect_document().await;
+    assert_eq!(doc.document.as_deref(), Some("BQbig-scan"));
+    assert!(
+        e.api
+            .calls("getFile")
+            .iter()
+            .any(|call| call["file_id"] == "BQbig-scan")
+    );
+}

@@ -143,6 +143,8 @@ pub(crate) struct Inner {
     pub(crate) answered: HashSet<String>,
     /// Messages people sent (chat, message), which the bot may delete once.
     pub(crate) incoming: HashSet<(i64, i64)>,
+    /// The sizes of files in updates (people's documents and photos), by file id.
+    pub(crate) file_sizes: std::collections::HashMap<String, u64>,
     /// Groups the server knows (`getChat`), with the bot's status in each (`getChatMember`).
     pub(crate) groups: std::collections::HashMap<i64, (String, String)>,
     /// Set by `setWebhook`: updates are posted there, `getUpdates` refused.
@@ -283,6 +285,19 @@ impl MockBotApi {
             let m = &update["message"];
             if let (Some(chat), Some(message)) = (m["chat"]["id"].as_i64(), m["message_id"].as_i64()) {
                 inner.incoming.insert((chat, message));
+            }
+            // The sizes of the files people send: `getFile` refuses what a bot may not download.
+            let sent_files = m["document"]
+                .as_object()
+                .into_iter()
+                .chain(m["photo"].as_array().into_iter().flatten().filter_map(Value::as_object));
+            for f in sent_files {
+                if let (Some(fid), Some(size)) = (
+                    f.get("file_id").and_then(Value::as_str),
+                    f.get("file_size").and_then(Value::as_u64),
+                ) {
+                    inner.file_sizes.insert(fid.to_owned(), size);
+                }
             }
             inner.updates.push_back((id, update));
             id

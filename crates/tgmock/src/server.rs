@@ -186,6 +186,18 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<S
             ok(result)
         }
         "editmessagetext" | "editmessagereplymarkup" => edit(&shared, &lower, chat_id, &params),
+        "getfile"
+            if shared
+                .inner
+                .lock()
+                .unwrap()
+                .file_sizes
+                .get(params["file_id"].as_str().unwrap_or_default())
+                .is_some_and(|size| *size > 20 * 1024 * 1024) =>
+        {
+            // Bots may download files of up to 20 MB.
+            rules::bad_request("file is too big")
+        }
         "getfile" => {
             let id = params["file_id"].as_str().unwrap_or_default().to_owned();
             let size = shared
