@@ -120,6 +120,13 @@ async fn readings_export_for_the_billing_system() {
             &out.display().to_string(),
         ],
     ));
+    // Personal data: the owner's alone, whatever the umask (finding 18).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{mode:o}");
+    }
     let csv = std::fs::read_to_string(&out).unwrap();
     let rows: Vec<Vec<String>> = csv.lines().map(|l| l.split(',').map(str::to_owned).collect()).collect();
     let expected = [
@@ -159,6 +166,12 @@ async fn backup_is_a_database_with_the_same_rows() {
     // While the original is open and in use.
     let out = kabinet(&db, &["backup", &copy.display().to_string()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "a backup is the owner's alone: {mode:o}");
+    }
     let restored = Store::connect(&format!("sqlite://{}", copy.display())).await.unwrap();
     for table in ["accounts", "meters", "readings"] {
         let q = format!("SELECT COUNT(*) FROM {table}");

@@ -547,6 +547,14 @@ async fn scheduled_backups_and_a_restore_that_waits_for_the_bot_to_stop() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(&std::fs::read(&backup).unwrap()[..2], &[0x1f, 0x8b], "gzip");
+    #[cfg(unix)]
+    let mode_of = |p: &std::path::Path| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    };
+    // A copy of everyone's data: the owner's alone (finding 18).
+    #[cfg(unix)]
+    assert_eq!(mode_of(&backup), 0o600);
 
     // A change after it; a restore while the bot runs is refused and changes nothing.
     assert!(back_office(&e, &["operator", "add", "555"]).await.status.success());
@@ -557,12 +565,18 @@ async fn scheduled_backups_and_a_restore_that_waits_for_the_bot_to_stop() {
     // Stopped: the restore puts the backup in place and keeps what it replaced.
     let (_, clean) = e.sigterm().await;
     assert!(clean);
+    let db_file = e.dir.path().join("kabinet.db");
+    #[cfg(unix)]
+    let mode_before = mode_of(&db_file);
     let restored = back_office(&e, &["restore", backup.to_str().unwrap()]).await;
     assert!(
         restored.status.success(),
         "{}",
         String::from_utf8_lossy(&restored.stderr)
     );
+    // The restored file keeps the replaced one's mode (and owner).
+    #[cfg(unix)]
+    assert_eq!(mode_of(&db_file), mode_before);
     let list = back_office(&e, &["operator", "list"]).await;
     assert!(
         !String::from_utf8_lossy(&list.stdout).contains("555"),
