@@ -52,6 +52,7 @@ pub fn letter(ctx: &Ctx, purpose: Purpose, to: &str, name: &str, issued: &Issued
         to: to.to_owned(),
         subject: tf(ctx.loc, &format!("mail.{key}.subject"), &args),
         body: tf(ctx.loc, &format!("mail.{key}.body"), &args),
+        code: true,
     }
 }
 

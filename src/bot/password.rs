@@ -129,6 +129,7 @@ async fn tell_owner(ctx: &Ctx, acc: &Account, failures: i64) -> Result<(), Handl
             to,
             subject: i18n::tf(loc, "mail.failed_logins.subject", &args),
             body: i18n::tf(loc, "mail.failed_logins.body", &args),
+            code: false,
         });
     }
     ctx.store().tell_about_meter(&notices, ctx.now()).await?;

@@ -15,6 +15,10 @@ pub enum OutboxMessage {
         to: String,
         subject: String,
         body: String,
+        /// A letter with a code someone waits for: it may use the part of `MAIL_PER_HOUR`
+        /// other letters leave free.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        code: bool,
     },
     Telegram {
         chat_id: i64,

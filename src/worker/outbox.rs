@@ -138,13 +138,17 @@ impl OutboxWorker {
 
     /// Whether another letter may go this hour (`MAIL_PER_HOUR`, all addresses together):
     /// over it, letters wait in the outbox instead of the utility's server sending a flood.
-    fn mail_slot(&self) -> bool {
+    /// A fifth of the hour's letters is kept for letters with a code (people wait for them,
+    /// and they expire in 30 minutes): other letters cannot crowd them out.
+    fn mail_slot(&self, code: bool) -> bool {
         let mut sent = self.mail_sent.lock().expect("mail window lock");
         let hour = std::time::Duration::from_secs(3600);
         while sent.front().is_some_and(|t| t.elapsed() >= hour) {
             sent.pop_front();
         }
-        sent.len() < self.config.mail_per_hour as usize
+        let cap = self.config.mail_per_hour as usize;
+        let cap = if code { cap } else { cap - cap / 5 };
+        sent.len() < cap
     }
 
     fn mail_slot_used<T, E>(&self, result: Result<T, E>) -> Result<T, E> {
@@ -238,11 +242,11 @@ impl OutboxWorker {
     /// (stopping).
     async fn deliver(&self, row: OutboxRow) -> crate::store::Result<bool> {
         let outcome = match row.message() {
-            Ok(OutboxMessage::Email { .. }) if !self.mail_slot() => Outcome::Postpone {
+            Ok(OutboxMessage::Email { code, .. }) if !self.mail_slot(code) => Outcome::Postpone {
                 after_secs: 60,
                 error: "MAIL_PER_HOUR reached: the letter waits".into(),
             },
-            Ok(OutboxMessage::Email { to, subject, body }) => {
+            Ok(OutboxMessage::Email { to, subject, body, .. }) => {
                 let sent = self.mail_slot_used(self.mailer.send(&to, &subject, &body).await);
                 crate::metrics::get().email(sent.is_ok());
                 match sent {

@@ -858,3 +858,36 @@ async fn an_operators_file_too_big_to_download_still_reaches_the_consumer() {
             .any(|call| call["file_id"] == "BQbig-scan")
     );
 }
+
+/// `MAIL_PER_HOUR`: past it, letters wait in the outbox (none is lost, none goes over).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn letters_past_the_hours_cap_wait() {
+    let e = E2e::start(&[("MAIL_PER_HOUR", "2")]).await;
+    for i in 0..3 {
+        let mut c = e.user(32_100 + i);
+        register_as(
+            &mut c,
+            &crate::helpers::snils(700_000_000 + i as u64),
+            &format!("p{i}@example.ru"),
+            None,
+        )
+        .await;
+        c.expect(&ru_head("reg.sent")).await;
+    }
+    let store = kabinet::store::Store::open(&e.db_url()).await.unwrap();
+    wait_count(
+        &store,
+        "SELECT COUNT(*) FROM outbox WHERE channel = 'email' AND status = 'pending' AND last_error LIKE 'MAIL_PER_HOUR%'",
+        1,
+    )
+    .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while e.smtp.count() < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the first two letters never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(e.smtp.count(), 2, "two letters this hour, the third waits");
+}

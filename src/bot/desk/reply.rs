@@ -271,6 +271,7 @@ impl Reply<'_> {
                 to,
                 subject: i18n::tf(loc, "desk.mail.subject", &[("number", &t.number), ("org", &org)]),
                 body,
+                code: false,
             });
         }
         deps.store

@@ -78,6 +78,7 @@ fn email_changed_letter(ctx: &Ctx, old: &str, new: &str) -> OutboxMessage {
         to: old.to_owned(),
         subject: ctx.tf("mail.email_changed.subject", &args),
         body: ctx.tf("mail.email_changed.body", &args),
+        code: false,
     }
 }
 
