@@ -46,14 +46,21 @@ fn count(e: &E2e, chat: i64, needle: &str) -> usize {
         .count()
 }
 
-/// Telegram's limits on both sides and the door's defaults (the helpers raise them for the
-/// other tests, which drive the bot faster than people).
-fn limited(metrics: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("TELEGRAM_LIMITS", "on".into()),
-        ("CHAT_UPDATES_BURST", "20".into()),
-        ("METRICS_LISTEN", metrics.into()),
-    ]
+/// The binary with Telegram's limits on both sides and the door's defaults (the helpers raise
+/// them for the other tests, which drive the bot faster than people), metrics served on
+/// `metrics`, and `more` settings.
+async fn start_limited(metrics: &str, more: &[(&str, String)]) -> E2e {
+    let mut env = vec![
+        ("TELEGRAM_LIMITS", "on".to_owned()),
+        ("CHAT_UPDATES_BURST", "20".to_owned()),
+        ("METRICS_LISTEN", metrics.to_owned()),
+    ];
+    env.extend(more.iter().cloned());
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let e = E2e::start(&env).await;
+    e.api.enforce_limits(true);
+    wait_listening(metrics).await;
+    e
 }
 
 /// One chat sends 150 messages at once; another person's /start meanwhile is answered in
@@ -89,11 +96,7 @@ async fn flood_then_start(e: &E2e, metrics: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flooding_chat_delays_no_other_chat() {
     let metrics = free_addr();
-    let env = limited(&metrics);
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let e = E2e::start(&env).await;
-    e.api.enforce_limits(true);
-    wait_listening(&metrics).await;
+    let e = start_limited(&metrics, &[]).await;
     flood_then_start(&e, &metrics).await;
 }
 
@@ -102,12 +105,7 @@ async fn a_flooding_chat_delays_no_other_chat_by_webhook() {
     let metrics = free_addr();
     let listen = free_addr();
     let url = format!("http://{listen}/tg");
-    let mut env = limited(&metrics);
-    env.extend([("WEBHOOK_URL", url), ("WEBHOOK_LISTEN", listen)]);
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let e = E2e::start(&env).await;
-    e.api.enforce_limits(true);
-    wait_listening(&metrics).await;
+    let e = start_limited(&metrics, &[("WEBHOOK_URL", url), ("WEBHOOK_LISTEN", listen)]).await;
     flood_then_start(&e, &metrics).await;
 }
 
@@ -117,12 +115,7 @@ async fn a_flooding_chat_delays_no_other_chat_by_webhook() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_busy_operators_group_delays_no_consumer() {
     let metrics = free_addr();
-    let mut env = limited(&metrics);
-    env.push(("OPERATOR_CHAT_ID", GROUP.to_string()));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let e = E2e::start(&env).await;
-    e.api.enforce_limits(true);
-    wait_listening(&metrics).await;
+    let e = start_limited(&metrics, &[("OPERATOR_CHAT_ID", GROUP.to_string())]).await;
     appeal_answered(&e).await;
     let mut group = Group::new_for(e.api.clone());
     let card = group.expect("О-2026-000001").await;
