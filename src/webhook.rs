@@ -46,26 +46,32 @@ pub enum Kept {
 /// read back from there (after a crash) asks for the secret again.
 pub const REDACTED: &str = "\u{2063}[redacted]";
 
-/// Keeps an update in the inbox. A text typed where the chat's dialogue expects a password is
-/// replaced by [`REDACTED`] first: the secret never reaches the database file, its log or a
-/// backup (the handler still gets the update as it came).
+/// Keeps an update in the inbox. A private message goes with a copy without what was typed
+/// (its text replaced by [`REDACTED`]), and the database keeps that copy while the chat's
+/// dialogue expects a password: the secret never reaches the database file, its log or a
+/// backup (the handler still gets the update as it came). A private edit is kept without its
+/// text always (nothing handles one).
 pub async fn keep(store: &Store, clock: &Clock, update: &Update) -> Kept {
-    let kept = match payload(store, update).await {
+    let kept = match payloads(update) {
         Ok((json, redacted)) => store
-            .inbox_received(i64::from(update.id.0), &json, clock.now())
+            .inbox_received(
+                i64::from(update.id.0),
+                &json,
+                redacted.as_ref().map(|(c, r)| (*c, r.as_str())),
+                clock.now(),
+            )
             .await
-            .map(|new| (new, redacted))
             .map_err(|e| e.to_string()),
         Err(e) => Err(e),
     };
     match kept {
-        Ok((true, redacted)) => {
+        Ok(Some(redacted)) => {
             if redacted {
                 crate::failpoint::hit(crate::failpoint::SECRET_KEPT);
             }
             Kept::New
         }
-        Ok((false, _)) => {
+        Ok(None) => {
             tracing::info!(update = update.id.0, "an update seen before: not handled again");
             crate::metrics::get().shed("repeated");
             Kept::Seen
@@ -77,32 +83,25 @@ pub async fn keep(store: &Store, clock: &Clock, update: &Update) -> Kept {
     }
 }
 
-/// The update as JSON for the inbox, and whether a secret was taken out of it: a private
-/// message while the chat's dialogue expects a password loses its text, caption, quote and the
-/// message it replies to; a private edit (nothing handles one) always loses its text.
-async fn payload(store: &Store, update: &Update) -> Result<(String, bool), String> {
+/// The update as JSON, and for a private message its chat and a copy without what was typed
+/// (the database chooses which to keep).
+fn payloads(update: &Update) -> Result<(String, Option<(i64, String)>), String> {
     use teloxide::types::UpdateKind;
-    let secret = match &update.kind {
-        UpdateKind::Message(m) if m.chat.is_private() => store
-            .dialogue_state(m.chat.id.0)
-            .await
-            .map_err(|e| e.to_string())?
-            .is_some_and(|s| crate::bot::state::State::from_stored(&s).wants_secret()),
-        UpdateKind::EditedMessage(m) => m.chat.is_private(),
-        _ => false,
-    };
-    if !secret {
-        return serde_json::to_string(update)
-            .map(|j| (j, false))
-            .map_err(|e| e.to_string());
-    }
+    let json = |u: &Update| serde_json::to_string(u).map_err(|e| e.to_string());
     let mut redacted = update.clone();
-    if let UpdateKind::Message(m) | UpdateKind::EditedMessage(m) = &mut redacted.kind {
-        redact(m);
+    match &mut redacted.kind {
+        // Never kept as typed.
+        UpdateKind::EditedMessage(m) if m.chat.is_private() => {
+            redact(m);
+            Ok((json(&redacted)?, None))
+        }
+        UpdateKind::Message(m) if m.chat.is_private() => {
+            let chat = m.chat.id.0;
+            redact(m);
+            Ok((json(update)?, Some((chat, json(&redacted)?))))
+        }
+        _ => Ok((json(update)?, None)),
     }
-    serde_json::to_string(&redacted)
-        .map(|j| (j, true))
-        .map_err(|e| e.to_string())
 }
 
 /// Whatever in `m` a person typed: the text (replaced by [`REDACTED`]), a caption, a quote,

@@ -101,8 +101,13 @@ impl Ctx {
     /// offered again after a crash is not answered twice (the state is stored before the
     /// question that expects the answer is sent).
     pub async fn set(&self, state: impl Into<State>) -> HandlerResult {
-        let json = serde_json::to_string(&state.into()).map_err(StoreError::from)?;
-        self.end(DialogueAfter::Set(json)).await
+        let state = state.into();
+        let json = serde_json::to_string(&state).map_err(StoreError::from)?;
+        self.end(DialogueAfter::Set {
+            state: json,
+            secret: state.wants_secret(),
+        })
+        .await
     }
 
     /// Nothing in progress any more (written with the handled mark, as `set`).

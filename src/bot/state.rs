@@ -94,6 +94,52 @@ mod tests {
     use super::*;
     use crate::bot::form::FormData;
 
+    /// The migration that added `dialogues.secret` flags the rows already there by what their
+    /// state says: every state that wants a secret matches one of its patterns, no other does.
+    #[test]
+    fn the_secret_flags_migration_knows_every_secret_state() {
+        let secret_form = FormData {
+            secret: true,
+            ..Default::default()
+        };
+        let secret: Vec<State> = vec![
+            AuthState::LoginPassword { login: "1".into() }.into(),
+            AuthState::ResetPassword {
+                account_id: 1,
+                login: "1".into(),
+            }
+            .into(),
+            AuthState::ResetPasswordRepeat {
+                account_id: 1,
+                hash: "h".into(),
+            }
+            .into(),
+            AuthState::Registration(secret_form).into(),
+        ];
+        let open: Vec<State> = vec![
+            AuthState::LoginId.into(),
+            AuthState::Registration(FormData::default()).into(),
+            State::Idle,
+        ];
+        let sql = include_str!("../../migrations/20261205110000_dialogue_secret.sql");
+        let patterns: Vec<String> = sql
+            .split("LIKE '")
+            .skip(1)
+            .map(|p| p.split('\'').next().unwrap().replace('%', ""))
+            .collect();
+        assert_eq!(patterns.len(), 3, "{patterns:?}");
+        for s in secret {
+            assert!(s.wants_secret());
+            let json = serde_json::to_string(&s).unwrap();
+            assert!(patterns.iter().any(|p| json.contains(p.as_str())), "{json}");
+        }
+        for s in open {
+            assert!(!s.wants_secret());
+            let json = serde_json::to_string(&s).unwrap();
+            assert!(!patterns.iter().any(|p| json.contains(p.as_str())), "{json}");
+        }
+    }
+
     #[test]
     fn state_round_trips_and_an_unknown_shape_is_stale() {
         let mut form = FormData::default();

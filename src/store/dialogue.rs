@@ -38,16 +38,33 @@ impl Store {
         mark_handled(&mut conn, update_id, now).await
     }
 
-    /// An update as it arrives, kept until it is handled; false when it was seen before
-    /// (kept or handled already: Telegram posted it again).
-    pub async fn inbox_received(&self, update_id: i64, payload: &str, now: DateTime<Utc>) -> super::Result<bool> {
-        let done = sqlx::query("INSERT OR IGNORE INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?)")
-            .bind(update_id)
-            .bind(payload)
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() == 1)
+    /// An update as it arrives, kept until it is handled. A private message comes with a copy
+    /// without what its person typed (`redacted`), kept instead while the chat's dialogue
+    /// expects a password: decided in the one statement, the typed text is only ever a bound
+    /// value, never a row. `None` when it was seen before (kept or handled already: Telegram
+    /// posted it again); else whether the copy without the secret was kept.
+    pub async fn inbox_received(
+        &self,
+        update_id: i64,
+        payload: &str,
+        redacted: Option<(i64, &str)>,
+        now: DateTime<Utc>,
+    ) -> super::Result<Option<bool>> {
+        let (chat, without) = redacted.map_or((None, None), |(c, r)| (Some(c), Some(r)));
+        let row: Option<(bool,)> = sqlx::query_as(
+            "INSERT OR IGNORE INTO inbox (update_id, payload, received_at)
+             SELECT ?1, CASE WHEN s.secret THEN ?3 ELSE ?2 END, ?4
+               FROM (SELECT COALESCE((SELECT secret FROM dialogues WHERE chat_id = ?5), 0) AS secret) s
+             RETURNING payload IS NOT ?2",
+        )
+        .bind(update_id)
+        .bind(payload)
+        .bind(without)
+        .bind(now)
+        .bind(chat)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(r,)| r))
     }
 
     /// Updates received but never handled (the process stopped in between), oldest first.

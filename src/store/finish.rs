@@ -19,8 +19,12 @@ pub const REPLY_LEASE: Duration = Duration::minutes(6);
 pub enum DialogueAfter {
     Keep,
     Clear,
-    /// The state, serialized.
-    Set(String),
+    /// The state, serialized, and whether it expects a password next (the inbox keeps such a
+    /// message without its text).
+    Set {
+        state: String,
+        secret: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -45,14 +49,16 @@ impl Finish {
                     .execute(&mut *conn)
                     .await?;
             }
-            DialogueAfter::Set(state) => {
+            DialogueAfter::Set { state, secret } => {
                 sqlx::query(
-                    "INSERT INTO dialogues (chat_id, state, updated_at) VALUES (?, ?, ?)
-                     ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+                    "INSERT INTO dialogues (chat_id, state, updated_at, secret) VALUES (?, ?, ?, ?)
+                     ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at,
+                                                         secret = excluded.secret",
                 )
                 .bind(self.chat_id)
                 .bind(state)
                 .bind(now)
+                .bind(secret)
                 .execute(&mut *conn)
                 .await?;
             }
