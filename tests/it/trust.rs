@@ -884,3 +884,36 @@ async fn letters_past_the_hours_cap_wait() {
     }
     assert_eq!(e.smtp.count(), 2, "two letters this hour, the third waits");
 }
+
+/// An update of a kind the bot did not ask for, created before it said so (Telegram still
+/// delivers those for a moment), is taken without harm; one created after never comes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn updates_the_bot_did_not_ask_for_are_survived() {
+    let mut e = E2e::prepare(&[]).await;
+    let post = |id: i64| {
+        serde_json::json!({ "channel_post": {
+            "message_id": id, "date": chrono::Utc::now().timestamp(),
+            "chat": { "id": -1_009_999, "type": "channel", "title": "Новости" }, "text": "пост"
+        }})
+    };
+    let before = e.api.push_update(post(1));
+    e.spawn();
+    let mut c = e.user(32_201);
+    c.send("/start");
+    c.expect_key("start.welcome").await;
+    assert!(e.api.wait_updates_confirmed(Duration::from_secs(10)).await);
+    let after = e.api.push_update(post(2));
+    c.send("/help");
+    c.expect(&ru("help.text")).await;
+    assert!(e.api.wait_updates_confirmed(Duration::from_secs(10)).await);
+    assert!(e.api.events_for(-1_009_999).is_empty(), "nothing said in the channel");
+    let store = kabinet::store::Store::open(&e.db_url()).await.unwrap();
+    assert!(
+        store.update_processed(before).await.unwrap(),
+        "the earlier post came and was taken"
+    );
+    assert!(
+        !store.update_processed(after).await.unwrap(),
+        "the later post never came"
+    );
+}

@@ -149,8 +149,10 @@ pub(crate) struct Inner {
     pub(crate) groups: std::collections::HashMap<i64, (String, String)>,
     /// Set by `setWebhook`: updates are posted there, `getUpdates` refused.
     pub(crate) webhook: Option<webhook::Hook>,
-    /// The kinds of update the bot asked for (`allowed_updates`), if it did.
+    /// The kinds of update the bot asked for (`allowed_updates`), if it did, and the first
+    /// update that setting applies to (earlier ones still come, as Telegram says).
     pub(crate) allowed: Option<Vec<String>>,
+    pub(crate) allowed_since: i64,
 }
 
 /// How much a long-running server (the sandbox) remembers; tests keep everything.

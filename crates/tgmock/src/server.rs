@@ -406,8 +406,18 @@ fn set_allowed(inner: &mut crate::Inner, params: &Value) {
     };
     if let Some(list) = list {
         let kinds: Vec<String> = list.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect();
+        // «This parameter doesn't affect updates created before the call»: those already
+        // queued still come.
+        if inner.allowed.as_ref() != Some(&kinds) {
+            inner.allowed_since = inner.next_update_id;
+        }
         inner.allowed = Some(kinds);
     }
+}
+
+/// What Telegram delivers to a bot that never asked for anything.
+pub(crate) fn inner_default(update: &Value) -> bool {
+    is_allowed(None, update)
 }
 
 /// Whether Telegram delivers `update` to a bot that asked for `allowed` (an empty list, or none
@@ -443,8 +453,10 @@ async fn get_updates(shared: &Shared, params: &Value) -> Response {
                 inner.updates.pop_front();
             }
             // Kinds the bot did not ask for are never delivered.
-            let allowed = inner.allowed.clone();
-            inner.updates.retain(|(_, u)| is_allowed(allowed.as_deref(), u));
+            let (allowed, since) = (inner.allowed.clone(), inner.allowed_since);
+            inner
+                .updates
+                .retain(|(id, u)| (*id < since && inner_default(u)) || is_allowed(allowed.as_deref(), u));
             inner.updates.iter().take(limit).map(|(_, u)| u.clone()).collect()
         };
         if !batch.is_empty() || tokio::time::Instant::now() >= deadline {

@@ -24,10 +24,10 @@ pub(crate) async fn deliver(shared: Arc<Shared>) {
         notified.as_mut().enable();
         let next = {
             let mut inner = shared.inner.lock().unwrap();
-            let allowed = inner.allowed.clone();
-            inner
-                .updates
-                .retain(|(_, u)| crate::server::is_allowed(allowed.as_deref(), u));
+            let (allowed, since) = (inner.allowed.clone(), inner.allowed_since);
+            inner.updates.retain(|(id, u)| {
+                (*id < since && crate::server::inner_default(u)) || crate::server::is_allowed(allowed.as_deref(), u)
+            });
             match (&inner.webhook, inner.updates.front()) {
                 (Some(hook), Some((id, update))) => Some((hook.clone(), *id, update.clone())),
                 _ => None,
