@@ -4,6 +4,7 @@
 //! the flood. Each chat also has a bound on its updates in the works, well under teloxide's
 //! per-chat queue: a full queue would stop the dispatcher for every chat.
 
+use crate::telegram::limiter::Bucket;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -52,8 +53,7 @@ pub enum Verdict {
 }
 
 struct ChatDoor {
-    tokens: f64,
-    at: Instant,
+    bucket: Bucket,
     in_flight: usize,
     /// Told about the flood; again only after the chat has calmed down.
     told: bool,
@@ -64,6 +64,24 @@ struct State {
     chats: HashMap<i64, ChatDoor>,
     /// Updates let in and not yet handled, with their chat.
     updates: HashMap<u32, i64>,
+}
+
+impl State {
+    /// The chat's door, a fresh one (a full bucket) for a chat not seen lately.
+    fn chat(&mut self, chat: i64, burst: f64, rate: f64, now: Instant) -> &mut ChatDoor {
+        self.chats.entry(chat).or_insert(ChatDoor {
+            bucket: Bucket::new(burst, rate, now),
+            in_flight: 0,
+            told: false,
+        })
+    }
+
+    fn let_in(&mut self, update: u32, chat: i64) {
+        if let Some(c) = self.chats.get_mut(&chat) {
+            c.in_flight += 1;
+        }
+        self.updates.insert(update, chat);
+    }
 }
 
 pub struct Door {
@@ -82,41 +100,40 @@ impl Door {
         })
     }
 
-    /// Lets update `update` from `chat` in, or not. `group` is the operators' group.
-    pub fn admit(&self, update: u32, chat: i64, group: bool) -> Verdict {
+    /// A chat's burst, rate a second and bound in the works (the group's are larger).
+    fn limits_for(&self, group: bool) -> (f64, f64, usize) {
         let l = &self.limits;
-        let (burst, rate, in_flight_max) = if group {
+        if group {
             (l.group_burst, l.group_per_sec, l.group_in_flight)
         } else {
             (l.chat_burst, l.chat_per_sec, l.chat_in_flight)
-        };
+        }
+    }
+
+    /// Lets update `update` from `chat` in, or not. `group` is the operators' group.
+    pub fn admit(&self, update: u32, chat: i64, group: bool) -> Verdict {
+        let (burst, rate, in_flight_max) = self.limits_for(group);
         let now = Instant::now();
         let mut s = self.state.lock().expect("door lock");
         if s.chats.len() > CHATS_KEPT {
             s.chats.retain(|_, c| {
-                c.in_flight > 0 || c.tokens + now.saturating_duration_since(c.at).as_secs_f64() * rate < burst
+                c.bucket.refill(now);
+                c.in_flight > 0 || !c.bucket.full()
             });
         }
-        let c = s.chats.entry(chat).or_insert(ChatDoor {
-            tokens: burst,
-            at: now,
-            in_flight: 0,
-            told: false,
-        });
-        c.tokens = (c.tokens + now.saturating_duration_since(c.at).as_secs_f64() * rate).min(burst);
-        c.at = now;
+        let c = s.chat(chat, burst, rate, now);
+        c.bucket.refill(now);
         // Calm again (half the burst back, little in the works): a new flood is told again.
-        if c.tokens >= burst / 2.0 && c.in_flight < in_flight_max / 2 {
+        if c.bucket.tokens >= burst / 2.0 && c.in_flight < in_flight_max / 2 {
             c.told = false;
         }
-        let reason = if c.tokens < 1.0 {
+        let reason = if c.bucket.tokens < 1.0 {
             "rate"
         } else if c.in_flight >= in_flight_max {
             "backlog"
         } else {
-            c.tokens -= 1.0;
-            c.in_flight += 1;
-            s.updates.insert(update, chat);
+            c.bucket.tokens -= 1.0;
+            s.let_in(update, chat);
             return Verdict::Pass;
         };
         let tell = !std::mem::replace(&mut c.told, true);
@@ -127,28 +144,15 @@ impl Door {
     /// but against the chat's updates in the works, so a replayed flood never fills teloxide's
     /// queue.
     pub fn admit_replay(&self, update: u32, chat: i64, group: bool) -> Verdict {
-        let l = &self.limits;
-        let (burst, max) = if group {
-            (l.group_burst, l.group_in_flight)
-        } else {
-            (l.chat_burst, l.chat_in_flight)
-        };
+        let (burst, rate, max) = self.limits_for(group);
         let mut s = self.state.lock().expect("door lock");
-        let now = Instant::now();
-        let c = s.chats.entry(chat).or_insert(ChatDoor {
-            tokens: burst,
-            at: now,
-            in_flight: 0,
-            told: false,
-        });
-        if c.in_flight >= max {
+        if s.chat(chat, burst, rate, Instant::now()).in_flight >= max {
             return Verdict::Shed {
                 reason: "backlog",
                 tell: false,
             };
         }
-        c.in_flight += 1;
-        s.updates.insert(update, chat);
+        s.let_in(update, chat);
         Verdict::Pass
     }
 

@@ -62,16 +62,17 @@ impl Limits {
     }
 }
 
+/// A token bucket: `cap` at once, then `rate` a second (the door uses it too).
 #[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tokens: f64,
+pub(crate) struct Bucket {
+    pub(crate) tokens: f64,
     at: Instant,
     cap: f64,
     rate: f64,
 }
 
 impl Bucket {
-    fn new(cap: f64, rate: f64, now: Instant) -> Self {
+    pub(crate) fn new(cap: f64, rate: f64, now: Instant) -> Self {
         Self {
             tokens: cap,
             at: now,
@@ -80,7 +81,7 @@ impl Bucket {
         }
     }
 
-    fn refill(&mut self, now: Instant) {
+    pub(crate) fn refill(&mut self, now: Instant) {
         let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
         self.tokens = (self.tokens + elapsed * self.rate).min(self.cap);
         self.at = now;
@@ -95,7 +96,7 @@ impl Bucket {
         }
     }
 
-    fn full(&self) -> bool {
+    pub(crate) fn full(&self) -> bool {
         self.tokens >= self.cap
     }
 }

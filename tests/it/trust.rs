@@ -63,6 +63,16 @@ async fn start_limited(metrics: &str, more: &[(&str, String)]) -> E2e {
     e
 }
 
+/// A new person's /start in `chat` is answered in under two seconds.
+async fn assert_start_answered_soon(e: &E2e, chat: i64, behind: &str) {
+    let mut other = e.user(chat);
+    let started = Instant::now();
+    other.send("/start");
+    other.expect_key("start.welcome").await;
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(2), "/start waited {took:?} {behind}");
+}
+
 /// One chat sends 150 messages at once; another person's /start meanwhile is answered in
 /// under two seconds. The flooder is told once; what was shed is counted by reason.
 async fn flood_then_start(e: &E2e, metrics: &str) {
@@ -71,15 +81,7 @@ async fn flood_then_start(e: &E2e, metrics: &str) {
         e.api
             .push_update(flooder.text(e.api.next_message_id(), &format!("спам {i}")));
     }
-    let mut other = e.user(31_002);
-    let started = Instant::now();
-    other.send("/start");
-    other.expect_key("start.welcome").await;
-    let took = started.elapsed();
-    assert!(
-        took < Duration::from_secs(2),
-        "another chat waited {took:?} behind a flood"
-    );
+    assert_start_answered_soon(e, 31_002, "behind a flood").await;
     // The flooder hears once that it sends too much.
     let flood = ru("common.flood");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
@@ -123,15 +125,7 @@ async fn a_busy_operators_group_delays_no_consumer() {
     for i in 0..60 {
         group.reply(&op, &card, &format!("Уточнение {i}"));
     }
-    let mut other = e.user(31_102);
-    let started = Instant::now();
-    other.send("/start");
-    other.expect_key("start.welcome").await;
-    let took = started.elapsed();
-    assert!(
-        took < Duration::from_secs(2),
-        "a consumer waited {took:?} behind the group"
-    );
+    assert_start_answered_soon(&e, 31_102, "behind the busy group").await;
     // Every reply was taken (stored for the consumer), none shed.
     let store = kabinet::store::Store::open(&e.db_url()).await.unwrap();
     wait_count(
