@@ -138,6 +138,26 @@ impl OutboxWorker {
 
     /// Whether another letter may go this hour (`MAIL_PER_HOUR`, all addresses together):
     /// over it, letters wait in the outbox instead of the utility's server sending a flood.
+    /// A letter, within the hour's cap (over it, it waits without an attempt counted).
+    async fn deliver_email(&self, to: &str, subject: &str, body: &str, code: bool) -> Outcome {
+        if !self.mail_slot(code) {
+            return Outcome::Postpone {
+                after_secs: 60,
+                error: "MAIL_PER_HOUR reached: the letter waits".into(),
+            };
+        }
+        let sent = self.mail_slot_used(self.mailer.send(to, subject, body).await);
+        crate::metrics::get().email(sent.is_ok());
+        match sent {
+            Ok(()) => Outcome::Done,
+            Err(crate::mail::MailError::Address(_)) => Outcome::Permanent("bad address".into()),
+            Err(e) => Outcome::Retry {
+                after_secs: 0,
+                error: e.to_string(),
+            },
+        }
+    }
+
     /// A fifth of the hour's letters is kept for letters with a code (people wait for them,
     /// and they expire in 30 minutes): other letters cannot crowd them out.
     fn mail_slot(&self, code: bool) -> bool {
@@ -242,22 +262,12 @@ impl OutboxWorker {
     /// (stopping).
     async fn deliver(&self, row: OutboxRow) -> crate::store::Result<bool> {
         let outcome = match row.message() {
-            Ok(OutboxMessage::Email { code, .. }) if !self.mail_slot(code) => Outcome::Postpone {
-                after_secs: 60,
-                error: "MAIL_PER_HOUR reached: the letter waits".into(),
-            },
-            Ok(OutboxMessage::Email { to, subject, body, .. }) => {
-                let sent = self.mail_slot_used(self.mailer.send(&to, &subject, &body).await);
-                crate::metrics::get().email(sent.is_ok());
-                match sent {
-                    Ok(()) => Outcome::Done,
-                    Err(crate::mail::MailError::Address(_)) => Outcome::Permanent("bad address".into()),
-                    Err(e) => Outcome::Retry {
-                        after_secs: 0,
-                        error: e.to_string(),
-                    },
-                }
-            }
+            Ok(OutboxMessage::Email {
+                to,
+                subject,
+                body,
+                code,
+            }) => self.deliver_email(&to, &subject, &body, code).await,
             Ok(OutboxMessage::Telegram {
                 chat_id,
                 text,
