@@ -19,6 +19,7 @@ mod common;
 use chrono::Datelike;
 use common::{CHAT_BASE, arg, percentile};
 use kabinet::store::Store;
+use kabinet::store::sql;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tgmock::{Event, MockBotApi, TgUser};
@@ -393,7 +394,7 @@ async fn region(accounts: i64, consumers: i64, rate: usize, menu: &str) {
     if reuse {
         // Telegram's update ids go on growing: the earlier runs' are handled already.
         let store = Store::connect(&db).await.unwrap();
-        let (last,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(update_id), 0) FROM inbox")
+        let (last,): (i64,) = sql::query_as("SELECT COALESCE(MAX(update_id), 0) FROM inbox")
             .fetch_one(&store.pool)
             .await
             .unwrap();

@@ -7,6 +7,7 @@
 use kabinet::clock::Clock;
 use kabinet::config::Config;
 use kabinet::store::Store;
+use kabinet::store::sql;
 use std::sync::Arc;
 use std::time::Instant;
 use tgmock::{MockBotApi, TgUser};
@@ -99,7 +100,7 @@ fn main() {
         let _ = stop.send(());
         bot.await.unwrap().unwrap();
 
-        let (accepted,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM readings WHERE source = 'user'")
+        let (accepted,): (i64,) = sql::query_as("SELECT COUNT(*) FROM readings WHERE source = 'user'")
             .fetch_one(&store.pool)
             .await
             .unwrap();

@@ -284,14 +284,14 @@ mod tests {
         headers.insert("x-telegram-bot-api-secret-token", "s3cret".parse().unwrap());
         let body = r#"{"update_id":7,"message":{"message_id":1,"date":0,"chat":{"id":1,"type":"private","first_name":"X"},"from":{"id":1,"is_bot":false,"first_name":"X"},"text":"/start"}}"#;
         // The pool's one connection refuses writes.
-        sqlx::query("PRAGMA query_only = ON")
+        crate::store::sql::query("PRAGMA query_only = ON")
             .execute(&store.pool)
             .await
             .unwrap();
         let refused = receive(State(served.clone()), headers.clone(), body.into()).await;
         assert_eq!(refused, StatusCode::SERVICE_UNAVAILABLE);
         assert!(rx.try_recv().is_err(), "not handed to the dispatcher");
-        sqlx::query("PRAGMA query_only = OFF")
+        crate::store::sql::query("PRAGMA query_only = OFF")
             .execute(&store.pool)
             .await
             .unwrap();

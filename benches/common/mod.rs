@@ -2,6 +2,7 @@
 //! offering an update and timing the bot's answer.
 
 use kabinet::store::Store;
+use kabinet::store::sql;
 use std::time::{Duration, Instant};
 use tgmock::{BotMessage, Event, MockBotApi};
 
@@ -14,45 +15,43 @@ pub async fn seed(store: &Store, accounts: i64, meters: i64, verification_in_day
     let verification = (now + chrono::Duration::days(verification_in_days)).date_naive();
     let mut tx = store.pool.begin().await.unwrap();
     for i in 0..accounts {
-        let id = sqlx::query(
+        let id: i64 = sql::query_scalar(
             "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at, confirmed_at)
-             VALUES ('individual', ?, 'Иванов Иван', 'bench@example.ru', 'x', 'confirmed', ?, ?)",
+             VALUES ('individual', $1, 'Иванов Иван', 'bench@example.ru', 'x', 'confirmed', $2, $3) RETURNING id",
         )
         .bind(format!("{:011}", 10_000_000_000 + i))
         .bind(now)
         .bind(now)
-        .execute(&mut *tx)
+        .fetch_one(&mut tx)
         .await
-        .unwrap()
-        .last_insert_rowid();
-        sqlx::query("INSERT INTO chats (chat_id, account_id, linked_at) VALUES (?, ?, ?)")
+        .unwrap();
+        sql::query("INSERT INTO chats (chat_id, account_id, linked_at) VALUES ($1, $2, $3)")
             .bind(CHAT_BASE + i)
             .bind(id)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await
             .unwrap();
         for k in 0..meters {
-            let meter = sqlx::query(
+            let meter: i64 = sql::query_scalar(
                 "INSERT INTO meters (account_id, resource, serial, place, address, zones, int_digits, frac_digits,
                                      next_verification, created_at)
-                 VALUES (?, 'electricity', ?, 'кухня', 'адрес', 1, 6, 1, ?, ?)",
+                 VALUES ($1, 'electricity', $2, 'кухня', 'адрес', 1, 6, 1, $3, $4) RETURNING id",
             )
             .bind(id)
             .bind(format!("SN-{i}-{k}"))
             .bind(verification)
             .bind(now)
-            .execute(&mut *tx)
+            .fetch_one(&mut tx)
             .await
-            .unwrap()
-            .last_insert_rowid();
-            sqlx::query(
+            .unwrap();
+            sql::query(
                 "INSERT INTO readings (meter_id, zone, value_milli, period, source, submitted_at)
-                 VALUES (?, 1, 1000000, '2026-10', 'install', ?)",
+                 VALUES ($1, 1, 1000000, '2026-10', 'install', $2)",
             )
             .bind(meter)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await
             .unwrap();
         }
@@ -110,9 +109,12 @@ pub async fn seed_region(store: &Store, accounts: i64, meters: i64) -> Duration 
     let now = chrono::Utc::now();
     let at = now.to_rfc3339_opts(SecondsFormat::AutoSi, false);
     let verification = (now + chrono::Duration::days(3000)).date_naive();
-    let mut conn = store.pool.acquire().await.unwrap();
-    for pragma in ["PRAGMA cache_size = -1000000", "PRAGMA synchronous = OFF"] {
-        sqlx::query(pragma).execute(&mut *conn).await.unwrap();
+    let sqlite = store.backend() == kabinet::store::sql::Backend::Sqlite;
+    if sqlite {
+        // The pool's one connection: the settings hold for the transaction below.
+        for pragma in ["PRAGMA cache_size = -1000000", "PRAGMA synchronous = OFF"] {
+            sql::query(pragma).execute(&store.pool).await.unwrap();
+        }
     }
     // The twelve months before this one: (k, 'YYYY-MM', a timestamp in that month).
     let months: Vec<String> = (0..12)
@@ -131,7 +133,7 @@ pub async fn seed_region(store: &Store, accounts: i64, meters: i64) -> Duration 
         format!(
             "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {accounts} - 1)
              INSERT INTO accounts (id, kind, login, name, email, password_hash, status, created_at, confirmed_at)
-             SELECT i + 1, 'individual', printf('%011d', 10000000000 + i), 'Иванов Иван', 'bench@example.ru',
+             SELECT i + 1, 'individual', CAST(10000000000 + i AS TEXT), 'Иванов Иван', 'bench@example.ru',
                     'x', 'confirmed', '{at}', '{at}' FROM n"
         ),
         format!(
@@ -154,12 +156,18 @@ pub async fn seed_region(store: &Store, accounts: i64, meters: i64) -> Duration 
             months.join(", ")
         ),
     ];
-    let mut tx = sqlx::Connection::begin(&mut *conn).await.unwrap();
+    let mut tx = store.pool.begin().await.unwrap();
     for s in statements {
-        sqlx::query(sqlx::AssertSqlSafe(s)).execute(&mut *tx).await.unwrap();
+        sql::query(s).execute(&mut tx).await.unwrap();
+    }
+    if !sqlite {
+        // The accounts came with their ids: the identity goes on after them.
+        sql::query("SELECT setval(pg_get_serial_sequence('accounts', 'id'), (SELECT MAX(id) FROM accounts))")
+            .execute(&mut tx)
+            .await
+            .unwrap();
     }
     tx.commit().await.unwrap();
-    drop(conn);
     // No ANALYZE: the bot's query plans are measured as a database grown in production has them.
     store.checkpoint().await.unwrap();
     started.elapsed()

@@ -121,7 +121,7 @@ mod tests {
             AuthState::Registration(FormData::default()).into(),
             State::Idle,
         ];
-        let sql = include_str!("../../migrations/20261205110000_dialogue_secret.sql");
+        let sql = include_str!("../../migrations/sqlite/20261205110000_dialogue_secret.sql");
         let patterns: Vec<String> = sql
             .split("LIKE '")
             .skip(1)

@@ -10,14 +10,15 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[sqlx(rename_all = "snake_case")]
 pub enum ConnKind {
     Electricity,
     Water,
     Heat,
 }
+
+crate::domain::stored_as_text!(ConnKind);
 
 impl ConnKind {
     pub const ALL: [ConnKind; 3] = [Self::Electricity, Self::Water, Self::Heat];

@@ -160,14 +160,15 @@ macro_rules! string_conversions {
 string_conversions!(Snils, Ogrn, Ogrnip);
 
 /// Who registers: the kind decides which identifier is the login and what the name field means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[sqlx(rename_all = "snake_case")]
 pub enum ApplicantKind {
     Individual,
     Entrepreneur,
     Legal,
 }
+
+crate::domain::stored_as_text!(ApplicantKind);
 
 impl ApplicantKind {
     pub const ALL: [ApplicantKind; 3] = [Self::Individual, Self::Entrepreneur, Self::Legal];

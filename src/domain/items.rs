@@ -8,9 +8,8 @@ use serde::{Deserialize, Serialize};
 macro_rules! text_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
-        #[sqlx(rename_all = "snake_case")]
         pub enum $name {
             $($(#[$vm])* $variant),+
         }
@@ -28,6 +27,8 @@ macro_rules! text_enum {
                 Self::ALL.iter().copied().find(|v| v.as_str() == s)
             }
         }
+
+        crate::domain::stored_as_text!($name);
 
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -5,15 +5,16 @@ use super::quantity::{Quantity, SCALE};
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[sqlx(rename_all = "snake_case")]
 pub enum Resource {
     Electricity,
     ColdWater,
     HotWater,
     Heat,
 }
+
+crate::domain::stored_as_text!(Resource);
 
 impl Resource {
     pub const ALL: [Resource; 4] = [Self::Electricity, Self::ColdWater, Self::HotWater, Self::Heat];

@@ -6,15 +6,16 @@ use serde::{Deserialize, Serialize};
 
 pub const MAX_TEXT: usize = 4000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[sqlx(rename_all = "snake_case")]
 pub enum TicketKind {
     Appeal,
     Complaint,
     Request,
     Document,
 }
+
+crate::domain::stored_as_text!(TicketKind);
 
 impl TicketKind {
     pub const ALL: [TicketKind; 4] = [Self::Appeal, Self::Complaint, Self::Request, Self::Document];
@@ -43,9 +44,8 @@ impl TicketKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[sqlx(rename_all = "snake_case")]
 pub enum TicketStatus {
     New,
     InProgress,
@@ -53,6 +53,8 @@ pub enum TicketStatus {
     Closed,
     Reopened,
 }
+
+crate::domain::stored_as_text!(TicketStatus);
 
 impl TicketStatus {
     /// The locale key of the status as said of an item of this kind (the word agrees with it:

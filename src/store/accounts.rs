@@ -2,12 +2,12 @@
 
 use super::codes::{self, CodeCheck, CodeFor, Issued, Purpose};
 use super::outbox::{self, OutboxMessage};
+use super::sql;
 use super::{Result, Store, is_unique_violation};
 use crate::domain::ApplicantKind;
 use crate::domain::menu::ItemCounts;
 use crate::domain::tickets::{TicketKind, TicketSection};
 use chrono::{DateTime, Utc};
-use sqlx::AssertSqlSafe;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
 #[sqlx(rename_all = "snake_case")]
@@ -139,10 +139,10 @@ impl Store {
 
     /// The chat's language, account and stored dialogue in one query: it runs on every update.
     pub async fn session_and_dialogue(&self, chat_id: i64) -> Result<(ChatSession, Option<String>)> {
-        let r: SessionRow = sqlx::query_as(
+        let r: SessionRow = sql::query_as(
             "SELECT c.locale, c.blocked_at, a.id, a.kind, a.login, a.name, a.email, a.phone, a.password_hash,
                     a.status, a.failed_logins, a.locked_until, a.created_at, a.confirmed_at, d.state AS dialogue
-             FROM (SELECT ? AS chat_id) k
+             FROM (SELECT $1 AS chat_id) k
              LEFT JOIN chats c ON c.chat_id = k.chat_id
              LEFT JOIN accounts a ON a.id = c.account_id
              LEFT JOIN dialogues d ON d.chat_id = k.chat_id",
@@ -152,7 +152,7 @@ impl Store {
         .await?;
         if r.blocked_at.is_some() {
             // They write again, so they unblocked the bot: deliveries may resume.
-            sqlx::query("UPDATE chats SET blocked_at = NULL WHERE chat_id = ?")
+            sql::query("UPDATE chats SET blocked_at = NULL WHERE chat_id = $1")
                 .bind(chat_id)
                 .execute(&self.pool)
                 .await?;
@@ -184,26 +184,26 @@ impl Store {
     }
 
     pub async fn account(&self, id: i64) -> Result<Option<Account>> {
-        Ok(sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?"
-        )))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?)
+        Ok(
+            sql::query_as(format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn confirmed_by_login(&self, login: &str) -> Result<Option<Account>> {
-        Ok(sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE login = ? AND status = 'confirmed'"
-        )))
+        Ok(sql::query_as(format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE login = $1 AND status = 'confirmed'"
+        ))
         .bind(login)
         .fetch_optional(&self.pool)
         .await?)
     }
 
     pub async fn set_locale(&self, chat_id: i64, locale: &str) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO chats (chat_id, locale) VALUES (?, ?)
+        sql::query(
+            "INSERT INTO chats (chat_id, locale) VALUES ($1, $2)
              ON CONFLICT (chat_id) DO UPDATE SET locale = excluded.locale",
         )
         .bind(chat_id)
@@ -225,16 +225,16 @@ impl Store {
         finish: Option<&super::finish::Finish>,
     ) -> Result<(i64, Vec<i64>)> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
+        sql::query(
             "DELETE FROM accounts WHERE status = 'pending'
-               AND id IN (SELECT account_id FROM chats WHERE chat_id = ?)",
+               AND id IN (SELECT account_id FROM chats WHERE chat_id = $1)",
         )
         .bind(chat_id)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
-        let id = sqlx::query(
+        let id = sql::query_scalar::<i64>(
             "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at)
-             VALUES (?, ?, ?, ?, ?, 'pending', ?)",
+             VALUES ($1, $2, $3, $4, $5, 'pending', $6) RETURNING id",
         )
         .bind(new.kind.as_str())
         .bind(new.login)
@@ -242,14 +242,13 @@ impl Store {
         .bind(new.email)
         .bind(new.password_hash)
         .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .last_insert_rowid();
-        sqlx::query("INSERT INTO consents (account_id, policy_version, given_at) VALUES (?, ?, ?)")
+        .fetch_one(&mut tx)
+        .await?;
+        sql::query("INSERT INTO consents (account_id, policy_version, given_at) VALUES ($1, $2, $3)")
             .bind(id)
             .bind(new.policy_version)
             .bind(new.consent_at)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         link(&mut tx, chat_id, id, now).await?;
         let key = CodeFor {
@@ -266,9 +265,9 @@ impl Store {
 
     /// The person gave up an unconfirmed registration: it goes, the chat is free again.
     pub async fn abandon_pending(&self, chat_id: i64) -> Result<()> {
-        sqlx::query(
+        sql::query(
             "DELETE FROM accounts WHERE status = 'pending'
-               AND id IN (SELECT account_id FROM chats WHERE chat_id = ?)",
+               AND id IN (SELECT account_id FROM chats WHERE chat_id = $1)",
         )
         .bind(chat_id)
         .execute(&self.pool)
@@ -309,14 +308,14 @@ impl Store {
     /// holds the password).
     pub async fn confirm_by_token(&self, chat_id: i64, token: &str, now: DateTime<Utc>) -> Result<TokenOutcome> {
         let mut tx = self.pool.begin().await?;
-        let row: Option<TokenRow> = sqlx::query_as(
+        let row: Option<TokenRow> = sql::query_as(
             "SELECT c.id AS code_id, c.account_id, c.token_expires_at AS expires,
                     c.token_used_at AS used, a.status
              FROM email_codes c JOIN accounts a ON a.id = c.account_id
-             WHERE c.token_hash = ? AND c.purpose = 'register'",
+             WHERE c.token_hash = $1 AND c.purpose = 'register'",
         )
         .bind(codes::hash(token))
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut tx)
         .await?;
         let Some(TokenRow {
             code_id,
@@ -334,23 +333,23 @@ impl Store {
         if status != "pending" || used.is_some() || expires.is_none_or(|e| e <= now) {
             return Ok(TokenOutcome::Invalid);
         }
-        sqlx::query(
-            "UPDATE email_codes SET token_used_at = ?, code_closed_at = COALESCE(code_closed_at, ?) WHERE id = ?",
+        sql::query(
+            "UPDATE email_codes SET token_used_at = $1, code_closed_at = COALESCE(code_closed_at, $2) WHERE id = $3",
         )
         .bind(now)
         .bind(now)
         .bind(code_id)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         match mark_confirmed(&mut tx, account_id, now).await {
             Ok(()) => {}
             Err(e) if is_unique_violation(&e) => return Ok(TokenOutcome::LoginTaken),
             Err(e) => return Err(e.into()),
         }
-        let linked: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM chats WHERE chat_id = ? AND account_id = ?")
+        let linked: Option<(i64,)> = sql::query_as("SELECT 1 FROM chats WHERE chat_id = $1 AND account_id = $2")
             .bind(chat_id)
             .bind(account_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut tx)
             .await?;
         tx.commit().await?;
         Ok(TokenOutcome::Confirmed {
@@ -363,10 +362,10 @@ impl Store {
     pub async fn sign_in(&self, chat_id: i64, account_id: i64, notice: &str, now: DateTime<Utc>) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let others: Vec<(i64,)> =
-            sqlx::query_as("SELECT chat_id FROM chats WHERE account_id = ? AND chat_id <> ? AND blocked_at IS NULL")
+            sql::query_as("SELECT chat_id FROM chats WHERE account_id = $1 AND chat_id <> $2 AND blocked_at IS NULL")
                 .bind(account_id)
                 .bind(chat_id)
-                .fetch_all(&mut *tx)
+                .fetch_all(&mut tx)
                 .await?;
         for (other,) in others {
             let msg = OutboxMessage::Telegram {
@@ -379,12 +378,12 @@ impl Store {
             outbox::enqueue(&mut tx, &msg, now).await?;
         }
         // A chat that was in the middle of an unconfirmed registration drops it.
-        sqlx::query(
+        sql::query(
             "DELETE FROM accounts WHERE status = 'pending'
-               AND id IN (SELECT account_id FROM chats WHERE chat_id = ?)",
+               AND id IN (SELECT account_id FROM chats WHERE chat_id = $1)",
         )
         .bind(chat_id)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         link(&mut tx, chat_id, account_id, now).await?;
         tx.commit().await?;
@@ -392,7 +391,7 @@ impl Store {
     }
 
     pub async fn sign_out(&self, chat_id: i64) -> Result<()> {
-        sqlx::query("UPDATE chats SET account_id = NULL, linked_at = NULL WHERE chat_id = ?")
+        sql::query("UPDATE chats SET account_id = NULL, linked_at = NULL WHERE chat_id = $1")
             .bind(chat_id)
             .execute(&self.pool)
             .await?;
@@ -410,10 +409,10 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?")
+        sql::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
             .bind(hash)
             .bind(account_id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         sign_out_all(&mut tx, account_id, Some(keep)).await?;
         for n in notices {
@@ -425,9 +424,9 @@ impl Store {
 
     /// Every account with this login (confirmed, pending), newest first.
     pub async fn accounts_by_login(&self, login: &str) -> Result<Vec<Account>> {
-        Ok(sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE login = ? ORDER BY id DESC"
-        )))
+        Ok(sql::query_as(format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE login = $1 ORDER BY id DESC"
+        ))
         .bind(login)
         .fetch_all(&self.pool)
         .await?)
@@ -436,14 +435,14 @@ impl Store {
     /// Every chat of the account that would be told something, with its language (blocked ones
     /// too: they are signed out all the same).
     pub async fn chats_of(&self, account_id: i64) -> Result<Vec<(i64, Option<String>)>> {
-        Ok(sqlx::query_as("SELECT chat_id, locale FROM chats WHERE account_id = ?")
+        Ok(sql::query_as("SELECT chat_id, locale FROM chats WHERE account_id = $1")
             .bind(account_id)
             .fetch_all(&self.pool)
             .await?)
     }
 
     pub async fn set_name(&self, account_id: i64, name: &str) -> Result<()> {
-        sqlx::query("UPDATE accounts SET name = ? WHERE id = ?")
+        sql::query("UPDATE accounts SET name = $1 WHERE id = $2")
             .bind(name)
             .bind(account_id)
             .execute(&self.pool)
@@ -452,7 +451,7 @@ impl Store {
     }
 
     pub async fn set_phone(&self, account_id: i64, phone: &str) -> Result<()> {
-        sqlx::query("UPDATE accounts SET phone = ? WHERE id = ?")
+        sql::query("UPDATE accounts SET phone = $1 WHERE id = $2")
             .bind(phone)
             .bind(account_id)
             .execute(&self.pool)
@@ -472,14 +471,14 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let check = codes::check(&mut tx, key, typed, now).await?;
         if let CodeCheck::Ok { email } = &check {
-            let (old,): (Option<String>,) = sqlx::query_as("SELECT email FROM accounts WHERE id = ?")
+            let (old,): (Option<String>,) = sql::query_as("SELECT email FROM accounts WHERE id = $1")
                 .bind(key.account_id)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut tx)
                 .await?;
-            sqlx::query("UPDATE accounts SET email = ? WHERE id = ?")
+            sql::query("UPDATE accounts SET email = $1 WHERE id = $2")
                 .bind(email)
                 .bind(key.account_id)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
             if let Some(old) = old.filter(|o| !o.eq_ignore_ascii_case(email)) {
                 outbox::enqueue(&mut tx, &to_old(&old, email), now).await?;
@@ -491,14 +490,21 @@ impl Store {
 
     /// Items per conditional menu section, in one query (the menu is shown after most steps).
     pub async fn item_counts(&self, account_id: i64) -> Result<ItemCounts> {
-        let (meters, connection, issued, tickets): (i64, i64, i64, String) = sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM meters WHERE account_id = ?1 AND archived_at IS NULL),
-                    (SELECT COUNT(*) FROM connection_applications WHERE account_id = ?1),
+        // The tickets by kind as one JSON object: the one thing the two databases spell apart.
+        let (meters, connection, issued, tickets): (i64, i64, i64, String) = sql::query_as(self.backend().pick(
+            "SELECT (SELECT COUNT(*) FROM meters WHERE account_id = $1 AND archived_at IS NULL),
+                    (SELECT COUNT(*) FROM connection_applications WHERE account_id = $1),
                     (SELECT COUNT(*) FROM attachments a JOIN connection_applications c ON c.id = a.owner_id
-                      WHERE a.owner_kind = 'connection_issued' AND c.account_id = ?1),
+                      WHERE a.owner_kind = 'connection_issued' AND c.account_id = $1),
                     (SELECT json_group_object(kind, n) FROM
-                       (SELECT kind, COUNT(*) AS n FROM tickets WHERE account_id = ?1 GROUP BY kind))",
-        )
+                       (SELECT kind, COUNT(*) AS n FROM tickets WHERE account_id = $1 GROUP BY kind) AS k)",
+            "SELECT (SELECT COUNT(*) FROM meters WHERE account_id = $1 AND archived_at IS NULL),
+                    (SELECT COUNT(*) FROM connection_applications WHERE account_id = $1),
+                    (SELECT COUNT(*) FROM attachments a JOIN connection_applications c ON c.id = a.owner_id
+                      WHERE a.owner_kind = 'connection_issued' AND c.account_id = $1),
+                    (SELECT COALESCE(json_object_agg(kind, n)::text, '{}') FROM
+                       (SELECT kind, COUNT(*) AS n FROM tickets WHERE account_id = $1 GROUP BY kind) AS k)",
+        ))
         .bind(account_id)
         .fetch_one(&self.pool)
         .await?;
@@ -525,16 +531,16 @@ impl Store {
 }
 
 /// Signs out every chat of the account (but `keep`) and drops their dialogues.
-async fn sign_out_all(conn: &mut sqlx::SqliteConnection, account_id: i64, keep: Option<i64>) -> Result<()> {
+async fn sign_out_all(conn: &mut sql::Tx, account_id: i64, keep: Option<i64>) -> Result<()> {
     let keep = keep.unwrap_or(0);
-    sqlx::query(
-        "DELETE FROM dialogues WHERE chat_id IN (SELECT chat_id FROM chats WHERE account_id = ? AND chat_id <> ?)",
+    sql::query(
+        "DELETE FROM dialogues WHERE chat_id IN (SELECT chat_id FROM chats WHERE account_id = $1 AND chat_id <> $2)",
     )
     .bind(account_id)
     .bind(keep)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE chats SET account_id = NULL, linked_at = NULL WHERE account_id = ? AND chat_id <> ?")
+    sql::query("UPDATE chats SET account_id = NULL, linked_at = NULL WHERE account_id = $1 AND chat_id <> $2")
         .bind(account_id)
         .bind(keep)
         .execute(&mut *conn)
@@ -547,8 +553,8 @@ pub fn login_key(login: &str) -> String {
     codes::hash(&format!("login:{login}"))[..16].to_owned()
 }
 
-async fn mark_confirmed(conn: &mut sqlx::SqliteConnection, account_id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
-    sqlx::query("UPDATE accounts SET status = 'confirmed', confirmed_at = ? WHERE id = ? AND status = 'pending'")
+async fn mark_confirmed(conn: &mut sql::Tx, account_id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
+    sql::query("UPDATE accounts SET status = 'confirmed', confirmed_at = $1 WHERE id = $2 AND status = 'pending'")
         .bind(now)
         .bind(account_id)
         .execute(conn)
@@ -556,9 +562,9 @@ async fn mark_confirmed(conn: &mut sqlx::SqliteConnection, account_id: i64, now:
     Ok(())
 }
 
-async fn link(conn: &mut sqlx::SqliteConnection, chat_id: i64, account_id: i64, now: DateTime<Utc>) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO chats (chat_id, account_id, linked_at) VALUES (?, ?, ?)
+async fn link(conn: &mut sql::Tx, chat_id: i64, account_id: i64, now: DateTime<Utc>) -> Result<()> {
+    sql::query(
+        "INSERT INTO chats (chat_id, account_id, linked_at) VALUES ($1, $2, $3)
          ON CONFLICT (chat_id) DO UPDATE SET account_id = excluded.account_id, linked_at = excluded.linked_at",
     )
     .bind(chat_id)
@@ -572,7 +578,7 @@ async fn link(conn: &mut sqlx::SqliteConnection, chat_id: i64, account_id: i64, 
 impl Store {
     /// The person blocked the bot: stop sending until they write again.
     pub async fn mark_chat_blocked(&self, chat_id: i64, now: DateTime<Utc>) -> Result<()> {
-        sqlx::query("UPDATE chats SET blocked_at = ? WHERE chat_id = ?")
+        sql::query("UPDATE chats SET blocked_at = $1 WHERE chat_id = $2")
             .bind(now)
             .bind(chat_id)
             .execute(&self.pool)

@@ -1,11 +1,11 @@
 //! One-time codes and deep-link tokens sent by e-mail. Stored as SHA-256 hashes only; they
 //! expire and count wrong attempts.
 
+use super::sql;
 use super::{Result, Store};
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use sha2::{Digest, Sha256};
-use sqlx::SqliteConnection;
 
 pub const CODE_TTL_MIN: i64 = 30;
 pub const TOKEN_TTL_HOURS: i64 = 24;
@@ -82,18 +82,12 @@ pub struct CodeFor {
 
 /// Stores a new code; the older ones of the same account, purpose and chat are closed and
 /// their links die with them.
-pub async fn insert(
-    conn: &mut SqliteConnection,
-    key: CodeFor,
-    email: &str,
-    issued: &Issued,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    sqlx::query(
-        "UPDATE email_codes SET code_closed_at = COALESCE(code_closed_at, ?1),
-                token_expires_at = CASE WHEN token_expires_at > ?1 THEN ?1 ELSE token_expires_at END
-         WHERE account_id = ?2 AND purpose = ?3 AND chat_id IS ?4
-           AND (code_closed_at IS NULL OR token_expires_at > ?1)",
+pub async fn insert(conn: &mut sql::Tx, key: CodeFor, email: &str, issued: &Issued, now: DateTime<Utc>) -> Result<()> {
+    sql::query(
+        "UPDATE email_codes SET code_closed_at = COALESCE(code_closed_at, $1),
+                token_expires_at = CASE WHEN token_expires_at > $1 THEN $1 ELSE token_expires_at END
+         WHERE account_id = $2 AND purpose = $3 AND chat_id IS $4
+           AND (code_closed_at IS NULL OR token_expires_at > $1)",
     )
     .bind(now)
     .bind(key.account_id)
@@ -101,10 +95,10 @@ pub async fn insert(
     .bind(key.chat_id)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
+    sql::query(
         "INSERT INTO email_codes (account_id, purpose, email, code_hash, code_expires_at,
                                   token_hash, token_expires_at, created_at, chat_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(key.account_id)
     .bind(key.purpose.as_str())
@@ -138,13 +132,13 @@ pub enum CodeCheck {
 }
 
 /// Checks a typed code inside the caller's transaction, counting the attempt.
-pub async fn check(conn: &mut SqliteConnection, key: CodeFor, typed: &str, now: DateTime<Utc>) -> Result<CodeCheck> {
+pub async fn check(conn: &mut sql::Tx, key: CodeFor, typed: &str, now: DateTime<Utc>) -> Result<CodeCheck> {
     let CodeFor {
         account_id, purpose, ..
     } = key;
-    let row: Option<(i64, String, DateTime<Utc>, i64, String)> = sqlx::query_as(
+    let row: Option<(i64, String, DateTime<Utc>, i64, String)> = sql::query_as(
         "SELECT id, code_hash, code_expires_at, attempts, email FROM email_codes
-         WHERE account_id = ? AND purpose = ? AND chat_id IS ? AND code_closed_at IS NULL
+         WHERE account_id = $1 AND purpose = $2 AND chat_id IS $3 AND code_closed_at IS NULL
          ORDER BY id DESC LIMIT 1",
     )
     .bind(account_id)
@@ -164,7 +158,7 @@ pub async fn check(conn: &mut SqliteConnection, key: CodeFor, typed: &str, now: 
         return Ok(CodeCheck::Ok { email });
     }
     let attempts = attempts + 1;
-    sqlx::query("UPDATE email_codes SET attempts = ? WHERE id = ?")
+    sql::query("UPDATE email_codes SET attempts = $1 WHERE id = $2")
         .bind(attempts)
         .bind(id)
         .execute(&mut *conn)
@@ -178,8 +172,8 @@ pub async fn check(conn: &mut SqliteConnection, key: CodeFor, typed: &str, now: 
     })
 }
 
-async fn close(conn: &mut SqliteConnection, id: i64, now: DateTime<Utc>) -> Result<()> {
-    sqlx::query("UPDATE email_codes SET code_closed_at = ? WHERE id = ?")
+async fn close(conn: &mut sql::Tx, id: i64, now: DateTime<Utc>) -> Result<()> {
+    sql::query("UPDATE email_codes SET code_closed_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id)
         .execute(conn)
@@ -196,9 +190,9 @@ pub struct SentStats {
 impl Store {
     /// Codes sent for this account and purpose to this chat's requests since `since`.
     pub async fn codes_sent_since(&self, key: CodeFor, since: DateTime<Utc>) -> Result<SentStats> {
-        let (count, last): (i64, Option<DateTime<Utc>>) = sqlx::query_as(
+        let (count, last): (i64, Option<DateTime<Utc>>) = sql::query_as(
             "SELECT COUNT(*), MAX(created_at) FROM email_codes
-             WHERE account_id = ? AND purpose = ? AND chat_id IS ? AND created_at > ?",
+             WHERE account_id = $1 AND purpose = $2 AND chat_id IS $3 AND created_at > $4",
         )
         .bind(key.account_id)
         .bind(key.purpose.as_str())

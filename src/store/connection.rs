@@ -4,6 +4,7 @@
 use super::finish::{self, Filed, Finish, FinishFor};
 use super::meters::{FileRef, insert_attachments, next_number};
 use super::outbox::{self, OutboxMessage};
+use super::sql;
 use super::tickets::{Attachment, DeliveredFile, insert_delivered};
 use super::{Result, Store};
 use crate::domain::connection::ConnKind;
@@ -56,8 +57,8 @@ impl Store {
         form: &serde_json::Value,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO connection_drafts (account_id, kind, form, updated_at) VALUES (?, ?, ?, ?)
+        sql::query(
+            "INSERT INTO connection_drafts (account_id, kind, form, updated_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (account_id, kind) DO UPDATE SET form = excluded.form, updated_at = excluded.updated_at",
         )
         .bind(account_id)
@@ -71,7 +72,7 @@ impl Store {
 
     pub async fn draft(&self, account_id: i64, kind: ConnKind) -> Result<Option<serde_json::Value>> {
         let row: Option<(String,)> =
-            sqlx::query_as("SELECT form FROM connection_drafts WHERE account_id = ? AND kind = ?")
+            sql::query_as("SELECT form FROM connection_drafts WHERE account_id = $1 AND kind = $2")
                 .bind(account_id)
                 .bind(kind.as_str())
                 .fetch_optional(&self.pool)
@@ -80,7 +81,7 @@ impl Store {
     }
 
     pub async fn delete_draft(&self, account_id: i64, kind: ConnKind) -> Result<()> {
-        sqlx::query("DELETE FROM connection_drafts WHERE account_id = ? AND kind = ?")
+        sql::query("DELETE FROM connection_drafts WHERE account_id = $1 AND kind = $2")
             .bind(account_id)
             .bind(kind.as_str())
             .execute(&self.pool)
@@ -96,9 +97,9 @@ impl Store {
     ) -> Result<Filed> {
         let mut tx = self.pool.begin().await?;
         let number = next_number(&mut tx, a.kind.prefix(), chrono::Datelike::year(&now)).await?;
-        let id = sqlx::query(
+        let id = sql::query_scalar::<i64>(
             "INSERT INTO connection_applications (number, account_id, kind, object_name, fields, applicant, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(&number)
         .bind(a.account_id)
@@ -108,15 +109,14 @@ impl Store {
         .bind(a.applicant.to_string())
         .bind(now)
         .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .last_insert_rowid();
+        .fetch_one(&mut tx)
+        .await?;
         insert_attachments(&mut tx, FileOwner::Connection, id, a.files, now).await?;
         status_row(&mut tx, id, ConnStatus::Submitted, None, now).await?;
-        sqlx::query("DELETE FROM connection_drafts WHERE account_id = ? AND kind = ?")
+        sql::query("DELETE FROM connection_drafts WHERE account_id = $1 AND kind = $2")
             .bind(a.account_id)
             .bind(a.kind.as_str())
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         let out = OutboxMessage::Operator {
             item: DeskTarget::Connection,
@@ -132,7 +132,7 @@ impl Store {
 
     pub async fn application_count(&self, account_id: i64) -> Result<Vec<(ConnKind, i64)>> {
         Ok(
-            sqlx::query_as("SELECT kind, COUNT(*) FROM connection_applications WHERE account_id = ? GROUP BY kind")
+            sql::query_as("SELECT kind, COUNT(*) FROM connection_applications WHERE account_id = $1 GROUP BY kind")
                 .bind(account_id)
                 .fetch_all(&self.pool)
                 .await?,
@@ -147,10 +147,10 @@ impl Store {
         page: i64,
         per_page: i64,
     ) -> Result<(Vec<Application>, bool)> {
-        let mut rows: Vec<Application> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {APP_COLUMNS} FROM connection_applications WHERE account_id = ? AND kind = ?
-             ORDER BY object_name, id LIMIT ? OFFSET ?"
-        )))
+        let mut rows: Vec<Application> = sql::query_as(format!(
+            "SELECT {APP_COLUMNS} FROM connection_applications WHERE account_id = $1 AND kind = $2
+             ORDER BY object_name, id LIMIT $3 OFFSET $4"
+        ))
         .bind(account_id)
         .bind(kind.as_str())
         .bind(per_page + 1)
@@ -163,9 +163,9 @@ impl Store {
     }
 
     pub async fn application(&self, account_id: i64, id: i64) -> Result<Option<Application>> {
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {APP_COLUMNS} FROM connection_applications WHERE id = ? AND account_id = ?"
-        )))
+        Ok(sql::query_as(format!(
+            "SELECT {APP_COLUMNS} FROM connection_applications WHERE id = $1 AND account_id = $2"
+        ))
         .bind(id)
         .bind(account_id)
         .fetch_optional(&self.pool)
@@ -173,8 +173,8 @@ impl Store {
     }
 
     pub async fn application_history(&self, id: i64) -> Result<Vec<(ConnStatus, Option<String>, DateTime<Utc>)>> {
-        Ok(sqlx::query_as(
-            "SELECT status, note, at FROM connection_status_history WHERE application_id = ? ORDER BY id",
+        Ok(sql::query_as(
+            "SELECT status, note, at FROM connection_status_history WHERE application_id = $1 ORDER BY id",
         )
         .bind(id)
         .fetch_all(&self.pool)
@@ -184,11 +184,11 @@ impl Store {
     /// Files of an application: what the person attached (`connection`, `connection_addition`)
     /// and what the utility issued (`connection_issued`), as (owner kind, file).
     pub async fn application_files(&self, id: i64) -> Result<Vec<(FileOwner, Attachment)>> {
-        let rows: Vec<Owned> = sqlx::query_as(
+        let rows: Vec<Owned> = sql::query_as(
             "SELECT a.owner_kind AS label, a.id, a.owner_id, a.file_id, a.name, a.mime, NULL AS content FROM attachments a
-             WHERE (a.owner_kind IN ('connection', 'connection_issued') AND a.owner_id = ?)
+             WHERE (a.owner_kind IN ('connection', 'connection_issued') AND a.owner_id = $1)
                 OR (a.owner_kind = 'connection_addition'
-                    AND a.owner_id IN (SELECT id FROM connection_additions WHERE application_id = ?))
+                    AND a.owner_id IN (SELECT id FROM connection_additions WHERE application_id = $2))
              ORDER BY a.id",
         )
         .bind(id)
@@ -200,14 +200,14 @@ impl Store {
 
     /// A file of one of the account's applications (with its stored bytes), or nothing.
     pub async fn application_file(&self, account_id: i64, attachment_id: i64) -> Result<Option<Attachment>> {
-        Ok(sqlx::query_as(
+        Ok(sql::query_as(
             "SELECT a.id, a.owner_id, a.file_id, a.name, a.mime, a.content FROM attachments a
-             WHERE a.id = ? AND (
+             WHERE a.id = $1 AND (
                (a.owner_kind IN ('connection', 'connection_issued')
-                AND a.owner_id IN (SELECT id FROM connection_applications WHERE account_id = ?))
+                AND a.owner_id IN (SELECT id FROM connection_applications WHERE account_id = $2))
                OR (a.owner_kind = 'connection_addition' AND a.owner_id IN
                    (SELECT d.id FROM connection_additions d JOIN connection_applications c ON c.id = d.application_id
-                    WHERE c.account_id = ?)))",
+                    WHERE c.account_id = $3)))",
         )
         .bind(attachment_id)
         .bind(account_id)
@@ -227,28 +227,29 @@ impl Store {
         finish: Option<&Finish>,
     ) -> Result<Option<Vec<i64>>> {
         let mut tx = self.pool.begin().await?;
-        let found: Option<(i64,)> = sqlx::query_as(
-            "SELECT 1 FROM connection_applications WHERE id = ? AND account_id = ? AND status NOT IN ('connected', 'rejected')",
+        let found: Option<(i64,)> = sql::query_as(
+            "SELECT 1 FROM connection_applications WHERE id = $1 AND account_id = $2 AND status NOT IN ('connected', 'rejected')",
         )
         .bind(id)
         .bind(account_id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut tx)
         .await?;
         if found.is_none() {
             return Ok(None);
         }
-        let add = sqlx::query("INSERT INTO connection_additions (application_id, text, created_at) VALUES (?, ?, ?)")
-            .bind(id)
-            .bind(text)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .last_insert_rowid();
+        let add = sql::query_scalar::<i64>(
+            "INSERT INTO connection_additions (application_id, text, created_at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(id)
+        .bind(text)
+        .bind(now)
+        .fetch_one(&mut tx)
+        .await?;
         insert_attachments(&mut tx, FileOwner::ConnectionAddition, add, files, now).await?;
-        sqlx::query("UPDATE connection_applications SET updated_at = ? WHERE id = ?")
+        sql::query("UPDATE connection_applications SET updated_at = $1 WHERE id = $2")
             .bind(now)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         let out = OutboxMessage::Operator {
             item: DeskTarget::Connection,
@@ -276,11 +277,11 @@ impl Store {
         for n in notices {
             outbox::enqueue(&mut tx, n, now).await?;
         }
-        sqlx::query("UPDATE connection_applications SET status = ?, updated_at = ? WHERE id = ?")
+        sql::query("UPDATE connection_applications SET status = $1, updated_at = $2 WHERE id = $3")
             .bind(status)
             .bind(now)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         status_row(&mut tx, id, status, note, now).await?;
         insert_delivered(&mut tx, FileOwner::ConnectionIssued, id, issued, now).await?;
@@ -292,8 +293,8 @@ impl Store {
     /// The text of the addition `addition` to application `id`, or of its latest when `None`;
     /// with the addition's id.
     pub async fn addition_text(&self, id: i64, addition: Option<i64>) -> Result<Option<(i64, Option<String>)>> {
-        Ok(sqlx::query_as(
-            "SELECT id, text FROM connection_additions WHERE application_id = ? AND (? IS NULL OR id = ?)
+        Ok(sql::query_as(
+            "SELECT id, text FROM connection_additions WHERE application_id = $1 AND ($2 IS NULL OR id = $3)
              ORDER BY id DESC LIMIT 1",
         )
         .bind(id)
@@ -305,10 +306,10 @@ impl Store {
 
     /// Documents issued on connection applications, for «Документы».
     pub async fn issued_documents(&self, account_id: i64) -> Result<Vec<(String, Attachment)>> {
-        let rows: Vec<Labelled> = sqlx::query_as(
+        let rows: Vec<Labelled> = sql::query_as(
             "SELECT c.number AS label, a.id, a.owner_id, a.file_id, a.name, a.mime, NULL AS content FROM attachments a
              JOIN connection_applications c ON c.id = a.owner_id
-             WHERE a.owner_kind = 'connection_issued' AND c.account_id = ? ORDER BY a.id",
+             WHERE a.owner_kind = 'connection_issued' AND c.account_id = $1 ORDER BY a.id",
         )
         .bind(account_id)
         .fetch_all(&self.pool)
@@ -318,13 +319,13 @@ impl Store {
 }
 
 async fn status_row(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sql::Tx,
     id: i64,
     status: ConnStatus,
     note: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO connection_status_history (application_id, status, note, at) VALUES (?, ?, ?, ?)")
+    sql::query("INSERT INTO connection_status_history (application_id, status, note, at) VALUES ($1, $2, $3, $4)")
         .bind(id)
         .bind(status)
         .bind(note)

@@ -2,13 +2,14 @@
 //! refused for good.
 
 use super::desk::ItemRef;
+use super::sql;
 use super::{Result, Store};
 use chrono::{DateTime, Utc};
 
 impl Store {
     /// The message a piece of a delivery became, if Telegram accepted it before.
     pub async fn piece(&self, key: &str) -> Result<Option<i64>> {
-        let row: Option<(i64,)> = sqlx::query_as("SELECT message_id FROM sent_pieces WHERE key = ?")
+        let row: Option<(i64,)> = sql::query_as("SELECT message_id FROM sent_pieces WHERE key = $1")
             .bind(key)
             .fetch_optional(&self.pool)
             .await?;
@@ -19,7 +20,7 @@ impl Store {
     /// of their keys' numbers.
     pub async fn pieces(&self, prefix: &str) -> Result<Vec<(String, i64)>> {
         Ok(
-            sqlx::query_as("SELECT key, message_id FROM sent_pieces WHERE key >= ? AND key < ? ORDER BY key")
+            sql::query_as("SELECT key, message_id FROM sent_pieces WHERE key >= $1 AND key < $2 ORDER BY key")
                 .bind(prefix)
                 .bind(format!("{prefix}\u{10FFFF}"))
                 .fetch_all(&self.pool)
@@ -38,12 +39,15 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("INSERT OR REPLACE INTO sent_pieces (key, chat_id, message_id, at) VALUES (?, ?, ?, ?)")
+        sql::query(
+            "INSERT INTO sent_pieces (key, chat_id, message_id, at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (key) DO UPDATE SET chat_id = excluded.chat_id, message_id = excluded.message_id, at = excluded.at",
+        )
             .bind(key)
             .bind(chat_id)
             .bind(message_id)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         if let Some(item) = item {
             super::desk::map_message(&mut tx, chat_id, message_id, item).await?;
@@ -56,7 +60,7 @@ impl Store {
     }
 
     pub async fn record_refusal(&self, chat_id: i64, method: &str, reason: &str, now: DateTime<Utc>) -> Result<()> {
-        sqlx::query("INSERT INTO telegram_refusals (at, chat_id, method, reason) VALUES (?, ?, ?, ?)")
+        sql::query("INSERT INTO telegram_refusals (at, chat_id, method, reason) VALUES ($1, $2, $3, $4)")
             .bind(now)
             .bind(chat_id)
             .bind(method)
@@ -68,7 +72,7 @@ impl Store {
 
     /// Telegram's refusals since `since`.
     pub async fn refusals_since(&self, since: DateTime<Utc>) -> Result<i64> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM telegram_refusals WHERE at >= ?")
+        let (n,): (i64,) = sql::query_as("SELECT COUNT(*) FROM telegram_refusals WHERE at >= $1")
             .bind(since)
             .fetch_one(&self.pool)
             .await?;

@@ -1,6 +1,7 @@
 //! The operators' desk: operators, the mapping of group messages to items, cards, pending
 //! actions, the queue and the figures of /stats; the back-office export and backup.
 
+use super::sql;
 use super::{Result, Store};
 use crate::domain::items::{DeskAction, MeterRequestKind, MeterRequestStatus};
 
@@ -68,8 +69,8 @@ pub struct ExportRow {
 
 impl Store {
     pub async fn add_operator(&self, telegram_id: i64, name: Option<&str>, now: DateTime<Utc>) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO operators (telegram_id, name, added_at) VALUES (?, ?, ?)
+        sql::query(
+            "INSERT INTO operators (telegram_id, name, added_at) VALUES ($1, $2, $3)
              ON CONFLICT (telegram_id) DO UPDATE SET name = COALESCE(excluded.name, operators.name)",
         )
         .bind(telegram_id)
@@ -81,7 +82,7 @@ impl Store {
     }
 
     pub async fn remove_operator(&self, telegram_id: i64) -> Result<bool> {
-        let r = sqlx::query("DELETE FROM operators WHERE telegram_id = ?")
+        let r = sql::query("DELETE FROM operators WHERE telegram_id = $1")
             .bind(telegram_id)
             .execute(&self.pool)
             .await?;
@@ -90,7 +91,7 @@ impl Store {
 
     pub async fn operators(&self) -> Result<Vec<Operator>> {
         Ok(
-            sqlx::query_as("SELECT telegram_id, name, added_at FROM operators ORDER BY telegram_id")
+            sql::query_as("SELECT telegram_id, name, added_at FROM operators ORDER BY telegram_id")
                 .fetch_all(&self.pool)
                 .await?,
         )
@@ -98,7 +99,7 @@ impl Store {
 
     pub async fn operator(&self, telegram_id: i64) -> Result<Option<Operator>> {
         Ok(
-            sqlx::query_as("SELECT telegram_id, name, added_at FROM operators WHERE telegram_id = ?")
+            sql::query_as("SELECT telegram_id, name, added_at FROM operators WHERE telegram_id = $1")
                 .bind(telegram_id)
                 .fetch_optional(&self.pool)
                 .await?,
@@ -106,8 +107,7 @@ impl Store {
     }
 
     pub async fn map_desk_message(&self, chat_id: i64, message_id: i64, item: ItemRef) -> Result<()> {
-        let mut conn = self.pool.acquire().await?;
-        map_message(&mut conn, chat_id, message_id, item).await?;
+        map_message(&self.pool, chat_id, message_id, item).await?;
         self.desk_mapped.notify_waiters();
         Ok(())
     }
@@ -136,7 +136,7 @@ impl Store {
 
     pub async fn desk_item(&self, chat_id: i64, message_id: i64) -> Result<Option<ItemRef>> {
         let row: Option<(String, i64)> =
-            sqlx::query_as("SELECT item_kind, item_id FROM desk_messages WHERE chat_id = ? AND message_id = ?")
+            sql::query_as("SELECT item_kind, item_id FROM desk_messages WHERE chat_id = $1 AND message_id = $2")
                 .bind(chat_id)
                 .bind(message_id)
                 .fetch_optional(&self.pool)
@@ -145,8 +145,8 @@ impl Store {
     }
 
     pub async fn save_card(&self, item: ItemRef, chat_id: i64, message_id: i64) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO desk_cards (item_kind, item_id, chat_id, message_id) VALUES (?, ?, ?, ?)
+        sql::query(
+            "INSERT INTO desk_cards (item_kind, item_id, chat_id, message_id) VALUES ($1, $2, $3, $4)
              ON CONFLICT (item_kind, item_id) DO UPDATE SET chat_id = excluded.chat_id, message_id = excluded.message_id",
         )
         .bind(item.kind.as_str())
@@ -161,7 +161,7 @@ impl Store {
     /// (chat, message, taken by) of an item's card.
     pub async fn card(&self, item: ItemRef) -> Result<Option<(i64, i64, Option<i64>)>> {
         Ok(
-            sqlx::query_as("SELECT chat_id, message_id, taken_by FROM desk_cards WHERE item_kind = ? AND item_id = ?")
+            sql::query_as("SELECT chat_id, message_id, taken_by FROM desk_cards WHERE item_kind = $1 AND item_id = $2")
                 .bind(item.kind.as_str())
                 .bind(item.id)
                 .fetch_optional(&self.pool)
@@ -172,19 +172,20 @@ impl Store {
     /// Takes the item for the operator if nobody has it; false when it was taken already (a
     /// second press, or another operator was quicker).
     pub async fn take_card(&self, item: ItemRef, operator_id: i64) -> Result<bool> {
-        let done =
-            sqlx::query("UPDATE desk_cards SET taken_by = ? WHERE item_kind = ? AND item_id = ? AND taken_by IS NULL")
-                .bind(operator_id)
-                .bind(item.kind.as_str())
-                .bind(item.id)
-                .execute(&self.pool)
-                .await?;
+        let done = sql::query(
+            "UPDATE desk_cards SET taken_by = $1 WHERE item_kind = $2 AND item_id = $3 AND taken_by IS NULL",
+        )
+        .bind(operator_id)
+        .bind(item.kind.as_str())
+        .bind(item.id)
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 
     /// «Передать другому»: nobody has the item now, any operator may take it.
     pub async fn release_card(&self, item: ItemRef) -> Result<()> {
-        sqlx::query("UPDATE desk_cards SET taken_by = NULL WHERE item_kind = ? AND item_id = ?")
+        sql::query("UPDATE desk_cards SET taken_by = NULL WHERE item_kind = $1 AND item_id = $2")
             .bind(item.kind.as_str())
             .bind(item.id)
             .execute(&self.pool)
@@ -199,8 +200,9 @@ impl Store {
         action: DeskAction,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT OR REPLACE INTO desk_pending (operator_id, item_kind, item_id, action, at) VALUES (?, ?, ?, ?, ?)",
+        sql::query(
+            "INSERT INTO desk_pending (operator_id, item_kind, item_id, action, at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (operator_id, item_kind, item_id) DO UPDATE SET action = excluded.action, at = excluded.at",
         )
         .bind(operator_id)
         .bind(item.kind.as_str())
@@ -214,8 +216,8 @@ impl Store {
 
     /// The action the operator chose for this item and when, taken (removed) as it is used.
     pub async fn take_pending(&self, operator_id: i64, item: ItemRef) -> Result<Option<(DeskAction, DateTime<Utc>)>> {
-        let row: Option<(String, DateTime<Utc>)> = sqlx::query_as(
-            "DELETE FROM desk_pending WHERE operator_id = ? AND item_kind = ? AND item_id = ? RETURNING action, at",
+        let row: Option<(String, DateTime<Utc>)> = sql::query_as(
+            "DELETE FROM desk_pending WHERE operator_id = $1 AND item_kind = $2 AND item_id = $3 RETURNING action, at",
         )
         .bind(operator_id)
         .bind(item.kind)
@@ -228,7 +230,7 @@ impl Store {
     /// Chosen actions older than `before`, removed: (operator, item, action).
     pub async fn take_expired_pending(&self, before: DateTime<Utc>) -> Result<Vec<(i64, ItemRef, DeskAction)>> {
         let rows: Vec<(i64, ItemKind, i64, String)> =
-            sqlx::query_as("DELETE FROM desk_pending WHERE at < ? RETURNING operator_id, item_kind, item_id, action")
+            sql::query_as("DELETE FROM desk_pending WHERE at < $1 RETURNING operator_id, item_kind, item_id, action")
                 .bind(before)
                 .fetch_all(&self.pool)
                 .await?;
@@ -239,7 +241,7 @@ impl Store {
 
     /// Open items of every kind, oldest first.
     pub async fn queue(&self, limit: i64) -> Result<Vec<QueueRow>> {
-        Ok(sqlx::query_as(
+        Ok(sql::query_as(
             "SELECT * FROM (
                 SELECT 'ticket' AS kind, kind AS sub, id, number, status, created_at, deadline FROM tickets
                  WHERE status IN ('new', 'in_progress', 'reopened')
@@ -252,7 +254,7 @@ impl Store {
                 UNION ALL
                 SELECT 'meter', resource, id, serial, review, created_at, NULL FROM meters
                  WHERE review = 'pending' AND archived_at IS NULL
-             ) ORDER BY created_at LIMIT ?",
+             ) ORDER BY created_at LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)
@@ -261,10 +263,10 @@ impl Store {
 
     /// The item with this number, whatever its kind.
     pub async fn item_by_number(&self, number: &str) -> Result<Option<ItemRef>> {
-        let row: Option<(String, i64)> = sqlx::query_as(
-            "SELECT 'ticket', id FROM tickets WHERE number = ?1
-             UNION ALL SELECT 'meter_request', id FROM meter_requests WHERE number = ?1
-             UNION ALL SELECT 'connection', id FROM connection_applications WHERE number = ?1 LIMIT 1",
+        let row: Option<(String, i64)> = sql::query_as(
+            "SELECT 'ticket', id FROM tickets WHERE number = $1
+             UNION ALL SELECT 'meter_request', id FROM meter_requests WHERE number = $1
+             UNION ALL SELECT 'connection', id FROM connection_applications WHERE number = $1 LIMIT 1",
         )
         .bind(number)
         .fetch_optional(&self.pool)
@@ -275,8 +277,8 @@ impl Store {
     /// Open items by kind, and how many of them are past their deadline: counted by the
     /// database, whatever their number.
     pub async fn open_counts(&self, now: DateTime<Utc>) -> Result<Vec<(String, i64, i64)>> {
-        Ok(sqlx::query_as(
-            "SELECT kind, COUNT(*), COALESCE(SUM(deadline IS NOT NULL AND deadline < ?), 0) FROM (
+        Ok(sql::query_as(
+            "SELECT kind, COUNT(*), COUNT(*) FILTER (WHERE deadline IS NOT NULL AND deadline < $1) FROM (
                 SELECT 'ticket' AS kind, deadline FROM tickets WHERE status IN ('new', 'in_progress', 'reopened')
                 UNION ALL
                 SELECT 'meter_request', NULL FROM meter_requests WHERE status IN ('submitted', 'scheduled')
@@ -285,7 +287,7 @@ impl Store {
                  WHERE status IN ('submitted', 'under_review', 'returned')
                 UNION ALL
                 SELECT 'meter', NULL FROM meters WHERE review = 'pending' AND archived_at IS NULL
-             ) GROUP BY kind",
+             ) AS open_items GROUP BY kind",
         )
         .bind(now)
         .fetch_all(&self.pool)
@@ -298,27 +300,30 @@ impl Store {
         let counts = self.open_counts(now).await?;
         let open = counts.iter().map(|c| c.1).sum();
         let overdue = counts.iter().map(|c| c.2).sum();
-        let (answered_today,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(DISTINCT ticket_id) FROM ticket_messages WHERE author = 'operator' AND created_at >= ?",
+        let (answered_today,): (i64,) = sql::query_as(
+            "SELECT COUNT(DISTINCT ticket_id) FROM ticket_messages WHERE author = 'operator' AND created_at >= $1",
         )
         .bind(day_start)
         .fetch_one(&self.pool)
         .await?;
         let since = now - chrono::Duration::days(90);
-        let median: Option<(f64,)> = sqlx::query_as(
+        let median: Option<(f64,)> = sql::query_as(self.backend().pick(
             "SELECT (julianday(first_answer_at) - julianday(created_at)) * 86400.0 AS secs FROM tickets
-             WHERE first_answer_at >= ?1 ORDER BY secs
-             LIMIT 1 OFFSET (SELECT COUNT(*) FROM tickets WHERE first_answer_at >= ?1) / 2",
-        )
+             WHERE first_answer_at >= $1 ORDER BY secs
+             LIMIT 1 OFFSET (SELECT COUNT(*) FROM tickets WHERE first_answer_at >= $1) / 2",
+            "SELECT CAST(EXTRACT(EPOCH FROM first_answer_at - created_at) AS DOUBLE PRECISION) AS secs FROM tickets
+             WHERE first_answer_at >= $1 ORDER BY secs
+             LIMIT 1 OFFSET (SELECT COUNT(*) FROM tickets WHERE first_answer_at >= $1) / 2",
+        ))
         .bind(since)
         .fetch_optional(&self.pool)
         .await?;
         let median = median.map(|(s,)| s.round() as i64);
-        let (failed,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE status = 'failed'")
+        let (failed,): (i64,) = sql::query_as("SELECT COUNT(*) FROM outbox WHERE status = 'failed'")
             .fetch_one(&self.pool)
             .await?;
         let (queued,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND channel = 'operator'")
+            sql::query_as("SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND channel = 'operator'")
                 .fetch_one(&self.pool)
                 .await?;
         Ok(Stats {
@@ -337,41 +342,44 @@ impl Store {
         &self,
         period: String,
     ) -> futures::stream::BoxStream<'_, std::result::Result<ExportRow, sqlx::Error>> {
-        sqlx::query_as(
+        sql::query_as(
             "SELECT a.login, a.name, m.serial, m.resource, r.zone, r.value_milli, r.submitted_at, m.review
              FROM readings r JOIN meters m ON m.id = r.meter_id JOIN accounts a ON a.id = m.account_id
-             WHERE r.period = ? AND r.source = 'user' AND r.replaced_at IS NULL
+             WHERE r.period = $1 AND r.source = 'user' AND r.replaced_at IS NULL
              ORDER BY a.login, m.serial, r.zone",
         )
         .bind(period)
         .fetch(&self.pool)
     }
 
-    /// A consistent copy of the database while it is in use, on a connection of its own: the
+    /// A consistent copy of an SQLite database while it is in use, on a connection of its own: the
     /// copy of a region's database takes tens of seconds, and the pool's one connection goes on
     /// serving updates meanwhile (a reader does not block the writer in WAL mode).
     pub async fn backup(&self, path: &str) -> Result<()> {
         let mut conn = self.side_connection().await?;
-        sqlx::query("VACUUM INTO ?").bind(path).execute(&mut conn).await?;
+        sql::query("VACUUM INTO $1").bind(path).execute(&mut conn).await?;
         sqlx::Connection::close(conn).await?;
         Ok(())
     }
 }
 
 /// A bot message in the operators' group belongs to this item: a reply to it answers the item.
-pub(super) async fn map_message(
-    conn: &mut sqlx::SqliteConnection,
+pub(super) async fn map_message<'c>(
+    conn: impl Into<sql::Exec<'c>>,
     chat_id: i64,
     message_id: i64,
     item: ItemRef,
 ) -> Result<()> {
-    sqlx::query("INSERT OR REPLACE INTO desk_messages (chat_id, message_id, item_kind, item_id) VALUES (?, ?, ?, ?)")
-        .bind(chat_id)
-        .bind(message_id)
-        .bind(item.kind.as_str())
-        .bind(item.id)
-        .execute(conn)
-        .await?;
+    sql::query(
+        "INSERT INTO desk_messages (chat_id, message_id, item_kind, item_id) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (chat_id, message_id) DO UPDATE SET item_kind = excluded.item_kind, item_id = excluded.item_id",
+    )
+    .bind(chat_id)
+    .bind(message_id)
+    .bind(item.kind.as_str())
+    .bind(item.id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -397,7 +405,7 @@ impl Store {
     /// language.
     pub async fn account_chats(&self, account_id: i64) -> Result<Vec<(i64, Option<String>)>> {
         Ok(
-            sqlx::query_as("SELECT chat_id, locale FROM chats WHERE account_id = ? AND blocked_at IS NULL")
+            sql::query_as("SELECT chat_id, locale FROM chats WHERE account_id = $1 AND blocked_at IS NULL")
                 .bind(account_id)
                 .fetch_all(&self.pool)
                 .await?,
@@ -405,7 +413,7 @@ impl Store {
     }
 
     pub async fn ticket_by_id(&self, id: i64) -> Result<Option<super::tickets::Ticket>> {
-        let account: Option<(i64,)> = sqlx::query_as("SELECT account_id FROM tickets WHERE id = ?")
+        let account: Option<(i64,)> = sql::query_as("SELECT account_id FROM tickets WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -416,7 +424,7 @@ impl Store {
     }
 
     pub async fn application_by_id(&self, id: i64) -> Result<Option<(i64, super::connection::Application)>> {
-        let account: Option<(i64,)> = sqlx::query_as("SELECT account_id FROM connection_applications WHERE id = ?")
+        let account: Option<(i64,)> = sql::query_as("SELECT account_id FROM connection_applications WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -427,10 +435,10 @@ impl Store {
     }
 
     pub async fn meter_request_by_id(&self, id: i64) -> Result<Option<DeskMeterRequest>> {
-        Ok(sqlx::query_as(
+        Ok(sql::query_as(
             "SELECT q.id, q.number, q.kind, q.status, q.details, q.preferred_date, q.scheduled_for, q.account_id,
                     q.meter_id, m.serial, m.resource, m.address
-             FROM meter_requests q JOIN meters m ON m.id = q.meter_id WHERE q.id = ?",
+             FROM meter_requests q JOIN meters m ON m.id = q.meter_id WHERE q.id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -438,9 +446,9 @@ impl Store {
     }
 
     pub async fn meter_request_files(&self, id: i64) -> Result<Vec<super::tickets::Attachment>> {
-        Ok(sqlx::query_as(
+        Ok(sql::query_as(
             "SELECT id, owner_id, file_id, name, mime, NULL AS content FROM attachments
-             WHERE owner_kind = 'meter_request' AND owner_id = ? ORDER BY id",
+             WHERE owner_kind = 'meter_request' AND owner_id = $1 ORDER BY id",
         )
         .bind(id)
         .fetch_all(&self.pool)
@@ -458,15 +466,15 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "UPDATE meter_requests SET status = ?, scheduled_for = COALESCE(?, scheduled_for),
-                    status_note = COALESCE(?, status_note) WHERE id = ?",
+        sql::query(
+            "UPDATE meter_requests SET status = $1, scheduled_for = COALESCE($2, scheduled_for),
+                    status_note = COALESCE($3, status_note) WHERE id = $4",
         )
         .bind(status)
         .bind(scheduled_for)
         .bind(note)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         for n in notices {
             super::outbox::enqueue(&mut tx, n, now).await?;
@@ -484,17 +492,17 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?")
+        sql::query("UPDATE tickets SET status = $1, updated_at = $2 WHERE id = $3")
             .bind(status.as_str())
             .bind(now)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
-        sqlx::query("INSERT INTO ticket_status_history (ticket_id, status, at) VALUES (?, ?, ?)")
+        sql::query("INSERT INTO ticket_status_history (ticket_id, status, at) VALUES ($1, $2, $3)")
             .bind(id)
             .bind(status.as_str())
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         for n in notices {
             super::outbox::enqueue(&mut tx, n, now).await?;
@@ -507,8 +515,8 @@ impl Store {
 impl Store {
     /// Every message in the group that belongs to `item` (its card, files, events, notes).
     pub async fn desk_messages_of(&self, item: ItemRef) -> Result<Vec<(i64, i64)>> {
-        Ok(sqlx::query_as(
-            "SELECT chat_id, message_id FROM desk_messages WHERE item_kind = ? AND item_id = ? ORDER BY message_id",
+        Ok(sql::query_as(
+            "SELECT chat_id, message_id FROM desk_messages WHERE item_kind = $1 AND item_id = $2 ORDER BY message_id",
         )
         .bind(item.kind.as_str())
         .bind(item.id)

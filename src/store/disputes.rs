@@ -3,6 +3,7 @@
 
 use super::finish::{self, Finish};
 use super::outbox::{self, OutboxMessage};
+use super::sql;
 use super::{Result, Store};
 use chrono::{DateTime, Utc};
 
@@ -39,9 +40,9 @@ impl Store {
         end: Option<&Finish>,
     ) -> Result<Vec<i64>> {
         let mut tx = self.pool.begin().await?;
-        let id = sqlx::query(
+        let id = sql::query_scalar::<i64>(
             "INSERT INTO login_disputes (login, kind, name, email, phone, comment, chat_id, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(d.login)
         .bind(d.kind)
@@ -51,9 +52,8 @@ impl Store {
         .bind(d.comment)
         .bind(d.chat_id)
         .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .last_insert_rowid();
+        .fetch_one(&mut tx)
+        .await?;
         let out = OutboxMessage::Operator {
             item: crate::domain::items::DeskTarget::Dispute,
             id,
@@ -67,19 +67,19 @@ impl Store {
     }
 
     pub async fn dispute(&self, id: i64) -> Result<Option<Dispute>> {
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM login_disputes WHERE id = ?"
-        )))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?)
+        Ok(
+            sql::query_as(format!("SELECT {COLUMNS} FROM login_disputes WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     /// The disputes about a login, newest first.
     pub async fn disputes_about(&self, login: &str) -> Result<Vec<Dispute>> {
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM login_disputes WHERE login = ? ORDER BY id DESC"
-        )))
+        Ok(sql::query_as(format!(
+            "SELECT {COLUMNS} FROM login_disputes WHERE login = $1 ORDER BY id DESC"
+        ))
         .bind(login)
         .fetch_all(&self.pool)
         .await?)

@@ -5,9 +5,9 @@
 //! twice; its confirmation waits in the outbox even if the process dies before sending it.
 
 use super::outbox::{OutboxMessage, enqueue_leased};
+use super::sql;
 use super::{Result, Store};
 use chrono::{DateTime, Duration, Utc};
-use sqlx::SqliteConnection;
 
 /// A committed reply is the chat's lane's to send for this long; then (or at the next start)
 /// the outbox worker sends it. Longer than a reply may wait in its lane (a 429 is waited out
@@ -40,18 +40,18 @@ pub struct Finish {
 
 impl Finish {
     /// Writes the update's end in `conn`'s transaction; returns the outbox rows of the replies.
-    pub(crate) async fn write(&self, conn: &mut SqliteConnection, now: DateTime<Utc>) -> Result<Vec<i64>> {
+    pub(crate) async fn write(&self, conn: &mut sql::Tx, now: DateTime<Utc>) -> Result<Vec<i64>> {
         match &self.dialogue {
             DialogueAfter::Keep => {}
             DialogueAfter::Clear => {
-                sqlx::query("DELETE FROM dialogues WHERE chat_id = ?")
+                sql::query("DELETE FROM dialogues WHERE chat_id = $1")
                     .bind(self.chat_id)
                     .execute(&mut *conn)
                     .await?;
             }
             DialogueAfter::Set { state, secret } => {
-                sqlx::query(
-                    "INSERT INTO dialogues (chat_id, state, updated_at, secret) VALUES (?, ?, ?, ?)
+                sql::query(
+                    "INSERT INTO dialogues (chat_id, state, updated_at, secret) VALUES ($1, $2, $3, $4)
                      ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at,
                                                          secret = excluded.secret",
                 )
@@ -63,9 +63,9 @@ impl Finish {
                 .await?;
             }
         }
-        super::dialogue::mark_handled(conn, self.update_id, now).await?;
+        super::dialogue::mark_handled(&mut *conn, self.update_id, now).await?;
         for key in &self.rate_keys {
-            sqlx::query("INSERT INTO rate_events (key, at) VALUES (?, ?)")
+            sql::query("INSERT INTO rate_events (key, at) VALUES ($1, $2)")
                 .bind(key)
                 .bind(now)
                 .execute(&mut *conn)
@@ -92,11 +92,7 @@ pub struct Filed {
 }
 
 /// Writes `finish`, if any, in the transaction.
-pub(crate) async fn write(
-    finish: Option<&Finish>,
-    conn: &mut SqliteConnection,
-    now: DateTime<Utc>,
-) -> Result<Vec<i64>> {
+pub(crate) async fn write(finish: Option<&Finish>, conn: &mut sql::Tx, now: DateTime<Utc>) -> Result<Vec<i64>> {
     match finish {
         Some(f) => f.write(conn, now).await,
         None => Ok(Vec::new()),

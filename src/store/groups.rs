@@ -1,14 +1,15 @@
 //! The operators' group as Telegram changed it (a migration to a supergroup), and the outbox
 //! rows that wait for it.
 
+use super::sql;
 use super::{Result, Store};
 use chrono::{DateTime, Utc};
 
 impl Store {
     /// Telegram said `from` is now `to`.
     pub async fn record_chat_migration(&self, from: i64, to: i64, now: DateTime<Utc>) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO chat_migrations (from_chat_id, to_chat_id, migrated_at) VALUES (?, ?, ?)
+        sql::query(
+            "INSERT INTO chat_migrations (from_chat_id, to_chat_id, migrated_at) VALUES ($1, $2, $3)
              ON CONFLICT (from_chat_id) DO UPDATE SET to_chat_id = excluded.to_chat_id, migrated_at = excluded.migrated_at",
         )
         .bind(from)
@@ -24,7 +25,7 @@ impl Store {
         let mut at = chat;
         // A group migrates once; a few steps cover an id set by hand to an older one.
         for _ in 0..5 {
-            let next: Option<(i64,)> = sqlx::query_as("SELECT to_chat_id FROM chat_migrations WHERE from_chat_id = ?")
+            let next: Option<(i64,)> = sql::query_as("SELECT to_chat_id FROM chat_migrations WHERE from_chat_id = $1")
                 .bind(at)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -38,8 +39,8 @@ impl Store {
 
     /// The group's rows are due now (the bot is back in the group).
     pub async fn outbox_desk_due_now(&self, now: DateTime<Utc>) -> Result<u64> {
-        Ok(sqlx::query(
-            "UPDATE outbox SET next_attempt_at = ? WHERE status = 'pending' AND channel = 'operator' AND next_attempt_at > ?",
+        Ok(sql::query(
+            "UPDATE outbox SET next_attempt_at = $1 WHERE status = 'pending' AND channel = 'operator' AND next_attempt_at > $2",
         )
         .bind(now)
         .bind(now)
@@ -57,9 +58,9 @@ impl Store {
     /// Failed rows of `channel` (all channels when `None`) pending again from their first
     /// attempt; e-mails whose letter was already erased cannot be and are left. The count.
     pub async fn outbox_requeue(&self, channel: Option<&str>, now: DateTime<Utc>) -> Result<u64> {
-        Ok(sqlx::query(
-            "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, done_at = NULL
-             WHERE status = 'failed' AND (? IS NULL OR channel = ?) AND payload <> '{}'",
+        Ok(sql::query(
+            "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, done_at = NULL
+             WHERE status = 'failed' AND ($2 IS NULL OR channel = $3) AND payload <> '{}'",
         )
         .bind(now)
         .bind(channel)

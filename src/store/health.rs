@@ -1,8 +1,10 @@
 //! What `kabinet check` asks of the database: does it exist, which migrations it has, can it
 //! be written. Nothing is created or changed.
 
-use super::{MIGRATOR, Result, Store};
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use super::sql;
+use super::sql::Backend;
+use super::{Result, Store};
+use sqlx::sqlite::SqliteConnectOptions;
 use std::str::FromStr;
 
 /// The database's migrations against the ones this binary carries.
@@ -18,6 +20,9 @@ pub struct MigrationState {
 /// The lock file beside a database file, held by the running bot (`kabinet restore` will not
 /// replace a database in use). None for an in-memory database.
 pub fn lock_path(url: &str) -> Option<std::path::PathBuf> {
+    if super::is_postgres(url) {
+        return None;
+    }
     let opts = SqliteConnectOptions::from_str(url).ok()?;
     let file = opts.get_filename();
     if file.as_os_str().is_empty() || file.to_string_lossy().contains(":memory:") {
@@ -53,43 +58,43 @@ pub fn lock_database(url: &str) -> std::io::Result<Option<std::fs::File>> {
 }
 
 impl Store {
-    /// `PRAGMA integrity_check` says «ok».
+    /// SQLite's `PRAGMA integrity_check` says «ok»; PostgreSQL checks its own pages (true).
     pub async fn intact(&self) -> Result<bool> {
-        let (answer,): (String,) = sqlx::query_as("PRAGMA integrity_check").fetch_one(&self.pool).await?;
+        if self.backend() == Backend::Postgres {
+            return Ok(true);
+        }
+        let (answer,): (String,) = sql::query_as("PRAGMA integrity_check").fetch_one(&self.pool).await?;
         Ok(answer == "ok")
     }
 
-    /// Folds the write-ahead log into the file (before the file is moved).
+    /// Folds SQLite's write-ahead log into the file (before the file is moved); nothing on
+    /// PostgreSQL.
     pub async fn checkpoint(&self) -> Result<()> {
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&self.pool)
-            .await?;
+        if self.backend() == Backend::Sqlite {
+            sql::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await?;
+        }
         Ok(())
     }
 
-    /// Opens an existing database file only (an error if there is none), without migrating.
-    pub async fn connect_existing(url: &str) -> Result<Self> {
-        let opts = SqliteConnectOptions::from_str(url)?.create_if_missing(false);
-        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(opts).await?;
-        Ok(Self {
-            pool,
-            desk_mapped: Default::default(),
-        })
-    }
-
     pub async fn migration_state(&self) -> Result<MigrationState> {
-        let (exists,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
-                .fetch_one(&self.pool)
-                .await?;
+        let (exists,): (i64,) = sql::query_as(self.backend().pick(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+            "SELECT COUNT(*) FROM information_schema.tables
+                 WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'",
+        ))
+        .fetch_one(&self.pool)
+        .await?;
         let applied: Vec<(i64,)> = if exists > 0 {
-            sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success")
+            sql::query_as("SELECT version FROM _sqlx_migrations WHERE success")
                 .fetch_all(&self.pool)
                 .await?
         } else {
             Vec::new()
         };
-        let known: Vec<i64> = MIGRATOR
+        let known: Vec<i64> = self
+            .migrator()
             .iter()
             .filter(|m| m.migration_type.is_up_migration())
             .map(|m| m.version)
@@ -104,8 +109,8 @@ impl Store {
     /// Whether a write would go through: a table created and rolled back.
     pub async fn writable(&self) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("CREATE TABLE _kabinet_check (x INTEGER)")
-            .execute(&mut *tx)
+        sql::query("CREATE TABLE _kabinet_check (x INTEGER)")
+            .execute(&mut tx)
             .await?;
         tx.rollback().await?;
         Ok(())
@@ -124,10 +129,10 @@ pub struct OutboxHealth {
 
 impl Store {
     pub async fn outbox_health(&self) -> Result<Vec<OutboxHealth>> {
-        Ok(sqlx::query_as(
+        Ok(sql::query_as(
             "SELECT channel,
-                    SUM(status = 'pending') AS pending,
-                    SUM(status = 'failed') AS failed,
+                    COUNT(*) FILTER (WHERE status = 'pending') AS pending,
+                    COUNT(*) FILTER (WHERE status = 'failed') AS failed,
                     MIN(CASE WHEN status = 'pending' THEN created_at END) AS oldest
              FROM outbox WHERE status != 'done' GROUP BY channel",
         )

@@ -1,12 +1,13 @@
 //! Counters for rate limits that outlive a restart: events per key in a sliding window.
 
+use super::sql;
 use super::{Result, Store};
 use chrono::{DateTime, Duration, Utc};
 
 impl Store {
     /// How many events of `key` happened in the last `window`.
     pub async fn rate_count(&self, key: &str, now: DateTime<Utc>, window: Duration) -> Result<i64> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM rate_events WHERE key = ? AND at > ?")
+        let (n,): (i64,) = sql::query_as("SELECT COUNT(*) FROM rate_events WHERE key = $1 AND at > $2")
             .bind(key)
             .bind(now - window)
             .fetch_one(&self.pool)
@@ -17,15 +18,15 @@ impl Store {
     /// Records an event of `key`, forgetting the ones older than `window`.
     pub async fn rate_add(&self, key: &str, now: DateTime<Utc>, window: Duration) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM rate_events WHERE key = ? AND at <= ?")
+        sql::query("DELETE FROM rate_events WHERE key = $1 AND at <= $2")
             .bind(key)
             .bind(now - window)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
-        sqlx::query("INSERT INTO rate_events (key, at) VALUES (?, ?)")
+        sql::query("INSERT INTO rate_events (key, at) VALUES ($1, $2)")
             .bind(key)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         tx.commit().await?;
         Ok(())
@@ -39,7 +40,7 @@ impl Store {
         window: Duration,
     ) -> Result<(i64, Option<DateTime<Utc>>)> {
         Ok(
-            sqlx::query_as("SELECT COUNT(*), MAX(at) FROM rate_events WHERE key = ? AND at > ?")
+            sql::query_as("SELECT COUNT(*), MAX(at) FROM rate_events WHERE key = $1 AND at > $2")
                 .bind(key)
                 .bind(now - window)
                 .fetch_one(&self.pool)
@@ -49,7 +50,7 @@ impl Store {
 
     /// Forgets the events of `key` (a right password clears the wrong ones before it).
     pub async fn rate_clear(&self, key: &str) -> Result<()> {
-        sqlx::query("DELETE FROM rate_events WHERE key = ?")
+        sql::query("DELETE FROM rate_events WHERE key = $1")
             .bind(key)
             .execute(&self.pool)
             .await?;

@@ -3,13 +3,13 @@
 
 use super::finish::{self, Filed, Finish, FinishFor};
 use super::outbox::{self, OutboxMessage};
+use super::sql;
 use super::{Result, Store, is_unique_violation};
 use crate::domain::items::{DeskEvent, DeskTarget, FileOwner, MeterRequestKind, MeterRequestStatus, ReadingSource};
 use crate::domain::meters::{Capacity, Period, Resource};
 use crate::domain::quantity::Quantity;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::SqliteConnection;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Meter {
@@ -117,10 +117,10 @@ pub enum AddMeter {
 }
 
 /// `ПУ-2026-000123`: the next number of a series, in the caller's transaction.
-pub async fn next_number(conn: &mut SqliteConnection, prefix: &str, year: i32) -> Result<String> {
+pub async fn next_number(conn: &mut sql::Tx, prefix: &str, year: i32) -> Result<String> {
     let name = format!("{prefix}-{year}");
-    let (n,): (i64,) = sqlx::query_as(
-        "INSERT INTO counters (name, value) VALUES (?, 1)
+    let (n,): (i64,) = sql::query_as(
+        "INSERT INTO counters (name, value) VALUES ($1, 1)
          ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
     )
     .bind(&name)
@@ -130,16 +130,16 @@ pub async fn next_number(conn: &mut SqliteConnection, prefix: &str, year: i32) -
 }
 
 pub async fn insert_attachments(
-    conn: &mut SqliteConnection,
+    conn: &mut sql::Tx,
     owner_kind: FileOwner,
     owner_id: i64,
     files: &[FileRef],
     now: DateTime<Utc>,
 ) -> Result<()> {
     for f in files {
-        sqlx::query(
+        sql::query(
             "INSERT INTO attachments (owner_kind, owner_id, file_id, file_unique_id, name, mime, size, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(owner_kind)
         .bind(owner_id)
@@ -174,7 +174,7 @@ pub struct ReadingValues {
 
 impl Store {
     pub async fn active_meter_count(&self, account_id: i64) -> Result<i64> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM meters WHERE account_id = ? AND archived_at IS NULL")
+        let (n,): (i64,) = sql::query_as("SELECT COUNT(*) FROM meters WHERE account_id = $1 AND archived_at IS NULL")
             .bind(account_id)
             .fetch_one(&self.pool)
             .await?;
@@ -202,10 +202,10 @@ impl Store {
             return Err(super::StoreError::Db(sqlx::Error::Protocol("incomplete meter".into())));
         };
         let mut tx = self.pool.begin().await?;
-        let inserted = sqlx::query(
+        let inserted = sql::query_scalar::<i64>(
             "INSERT INTO meters (account_id, resource, serial, model, place, address, zones, int_digits,
                                  frac_digits, next_verification, created_at, review)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending') RETURNING id",
         )
         .bind(account_id)
         .bind(resource.as_str())
@@ -218,24 +218,24 @@ impl Store {
         .bind(i64::from(cap.frac_digits))
         .bind(verif)
         .bind(now)
-        .execute(&mut *tx)
+        .fetch_one(&mut tx)
         .await;
         let id = match inserted {
-            Ok(r) => r.last_insert_rowid(),
+            Ok(id) => id,
             Err(e) if is_unique_violation(&e) => return Ok(AddMeter::DuplicateSerial),
             Err(e) => return Err(e.into()),
         };
         for (i, v) in m.initial.iter().enumerate() {
-            sqlx::query(
+            sql::query(
                 "INSERT INTO readings (meter_id, zone, value_milli, period, source, submitted_at)
-                 VALUES (?, ?, ?, ?, 'install', ?)",
+                 VALUES ($1, $2, $3, $4, 'install', $5)",
             )
             .bind(id)
             .bind(i as i64 + 1)
             .bind(v.0)
             .bind(period.key())
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         }
         // The operators check it: its card goes to their group.
@@ -252,9 +252,9 @@ impl Store {
     }
 
     pub async fn meters_of(&self, account_id: i64) -> Result<Vec<Meter>> {
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {METER_COLUMNS} FROM meters WHERE account_id = ? AND archived_at IS NULL ORDER BY id"
-        )))
+        Ok(sql::query_as(format!(
+            "SELECT {METER_COLUMNS} FROM meters WHERE account_id = $1 AND archived_at IS NULL ORDER BY id"
+        ))
         .bind(account_id)
         .fetch_all(&self.pool)
         .await?)
@@ -262,9 +262,9 @@ impl Store {
 
     /// The caller's active meter with this id, or nothing (someone else's id finds nothing).
     pub async fn meter(&self, account_id: i64, meter_id: i64) -> Result<Option<Meter>> {
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {METER_COLUMNS} FROM meters WHERE id = ? AND account_id = ? AND archived_at IS NULL"
-        )))
+        Ok(sql::query_as(format!(
+            "SELECT {METER_COLUMNS} FROM meters WHERE id = $1 AND account_id = $2 AND archived_at IS NULL"
+        ))
         .bind(meter_id)
         .bind(account_id)
         .fetch_optional(&self.pool)
@@ -273,12 +273,12 @@ impl Store {
 
     /// The last accepted value of every zone of the account's active meters.
     pub async fn last_values(&self, account_id: i64) -> Result<Vec<LastValue>> {
-        let rows: Vec<(i64, i64, i64, DateTime<Utc>)> = sqlx::query_as(
+        let rows: Vec<(i64, i64, i64, DateTime<Utc>)> = sql::query_as(
             "SELECT meter_id, zone, value_milli, submitted_at FROM (
                 SELECT r.meter_id, r.zone, r.value_milli, r.submitted_at,
                        ROW_NUMBER() OVER (PARTITION BY r.meter_id, r.zone ORDER BY r.submitted_at DESC, r.id DESC) AS rn
                 FROM readings r JOIN meters m ON m.id = r.meter_id
-                WHERE m.account_id = ? AND m.archived_at IS NULL AND r.replaced_at IS NULL
+                WHERE m.account_id = $1 AND m.archived_at IS NULL AND r.replaced_at IS NULL
              ) WHERE rn = 1 ORDER BY meter_id, zone",
         )
         .bind(account_id)
@@ -298,9 +298,9 @@ impl Store {
     /// A meter's values for a reading of `period`, in one query on the meter's own readings
     /// (the `readings_meter` index, whatever the size of the table).
     pub async fn reading_values(&self, meter_id: i64, period: Period) -> Result<ReadingValues> {
-        let rows: Vec<(i64, i64, bool)> = sqlx::query_as(
-            "SELECT zone, value_milli, source = 'user' AND period = ? FROM readings
-             WHERE meter_id = ? AND replaced_at IS NULL ORDER BY zone, submitted_at DESC, id DESC",
+        let rows: Vec<(i64, i64, bool)> = sql::query_as(
+            "SELECT zone, value_milli, source = 'user' AND period = $1 FROM readings
+             WHERE meter_id = $2 AND replaced_at IS NULL ORDER BY zone, submitted_at DESC, id DESC",
         )
         .bind(period.key())
         .bind(meter_id)
@@ -337,9 +337,9 @@ impl Store {
 
     /// A zone's accepted readings, newest first, with the consumption of each.
     pub async fn zone_history(&self, meter: &Meter, zone: i64) -> Result<Vec<HistoryRow>> {
-        let rows: Vec<(String, i64, ReadingSource, bool, DateTime<Utc>)> = sqlx::query_as(
+        let rows: Vec<(String, i64, ReadingSource, bool, DateTime<Utc>)> = sql::query_as(
             "SELECT period, value_milli, source, rollover, submitted_at FROM readings
-             WHERE meter_id = ? AND zone = ? AND replaced_at IS NULL ORDER BY submitted_at, id",
+             WHERE meter_id = $1 AND zone = $2 AND replaced_at IS NULL ORDER BY submitted_at, id",
         )
         .bind(meter.id)
         .bind(zone)
@@ -376,19 +376,19 @@ impl Store {
         finish: Option<&Finish>,
     ) -> Result<SavedReading> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "UPDATE readings SET replaced_at = ? WHERE meter_id = ? AND period = ? AND source = 'user' AND replaced_at IS NULL",
+        sql::query(
+            "UPDATE readings SET replaced_at = $1 WHERE meter_id = $2 AND period = $3 AND source = 'user' AND replaced_at IS NULL",
         )
         .bind(now)
         .bind(meter_id)
         .bind(period.key())
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         let mut ids = Vec::new();
         for (i, (v, rollover)) in values.iter().enumerate() {
-            let id = sqlx::query(
+            let id = sql::query_scalar::<i64>(
                 "INSERT INTO readings (meter_id, zone, value_milli, period, source, rollover, submitted_at)
-                 VALUES (?, ?, ?, ?, 'user', ?, ?)",
+                 VALUES ($1, $2, $3, $4, 'user', $5, $6) RETURNING id",
             )
             .bind(meter_id)
             .bind(i as i64 + 1)
@@ -396,9 +396,8 @@ impl Store {
             .bind(period.key())
             .bind(*rollover)
             .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .last_insert_rowid();
+            .fetch_one(&mut tx)
+            .await?;
             ids.push(id);
         }
         let replies = finish::write(finish, &mut tx, now).await?;
@@ -408,11 +407,11 @@ impl Store {
 
     /// Attaches a photo to the latest readings of a meter of this account.
     pub async fn attach_reading_photo(&self, account_id: i64, meter_id: i64, file_id: &str) -> Result<bool> {
-        let r = sqlx::query(
-            "UPDATE readings SET photo_file_id = ?
+        let r = sql::query(
+            "UPDATE readings SET photo_file_id = $1
              WHERE id IN (SELECT r.id FROM readings r JOIN meters m ON m.id = r.meter_id
-                          WHERE r.meter_id = ? AND m.account_id = ? AND r.source = 'user' AND r.replaced_at IS NULL
-                            AND r.submitted_at = (SELECT MAX(submitted_at) FROM readings WHERE meter_id = ? AND source = 'user'))",
+                          WHERE r.meter_id = $2 AND m.account_id = $3 AND r.source = 'user' AND r.replaced_at IS NULL
+                            AND r.submitted_at = (SELECT MAX(submitted_at) FROM readings WHERE meter_id = $4 AND source = 'user'))",
         )
         .bind(file_id)
         .bind(meter_id)
@@ -426,7 +425,7 @@ impl Store {
     /// «Удалить»: the meter leaves the list; its readings and requests stay.
     pub async fn archive_meter(&self, account_id: i64, meter_id: i64, now: DateTime<Utc>) -> Result<bool> {
         let r =
-            sqlx::query("UPDATE meters SET archived_at = ? WHERE id = ? AND account_id = ? AND archived_at IS NULL")
+            sql::query("UPDATE meters SET archived_at = $1 WHERE id = $2 AND account_id = $3 AND archived_at IS NULL")
                 .bind(now)
                 .bind(meter_id)
                 .bind(account_id)
@@ -436,19 +435,26 @@ impl Store {
     }
 
     pub async fn update_meter(&self, account_id: i64, meter_id: i64, edit: &MeterEdit) -> Result<bool> {
-        let (sql, value): (&'static str, String) = match edit {
-            MeterEdit::Model(v) => ("UPDATE meters SET model = ? WHERE id = ? AND account_id = ?", v.clone()),
-            MeterEdit::Place(v) => ("UPDATE meters SET place = ? WHERE id = ? AND account_id = ?", v.clone()),
+        use sql::Bind;
+        let (sql, value): (&'static str, sql::Arg) = match edit {
+            MeterEdit::Model(v) => (
+                "UPDATE meters SET model = $1 WHERE id = $2 AND account_id = $3",
+                v.arg(),
+            ),
+            MeterEdit::Place(v) => (
+                "UPDATE meters SET place = $1 WHERE id = $2 AND account_id = $3",
+                v.arg(),
+            ),
             MeterEdit::Address(v) => (
-                "UPDATE meters SET address = ? WHERE id = ? AND account_id = ?",
-                v.clone(),
+                "UPDATE meters SET address = $1 WHERE id = $2 AND account_id = $3",
+                v.arg(),
             ),
             MeterEdit::Verification(d) => (
-                "UPDATE meters SET next_verification = ? WHERE id = ? AND account_id = ?",
-                d.format("%Y-%m-%d").to_string(),
+                "UPDATE meters SET next_verification = $1 WHERE id = $2 AND account_id = $3",
+                d.arg(),
             ),
         };
-        let r = sqlx::query(sql)
+        let r = sql::query(sql)
             .bind(value)
             .bind(meter_id)
             .bind(account_id)
@@ -475,9 +481,9 @@ impl Store {
         } = *r;
         let mut tx = self.pool.begin().await?;
         let number = next_number(&mut tx, "ПУ", chrono::Datelike::year(&now)).await?;
-        let id = sqlx::query(
+        let id = sql::query_scalar::<i64>(
             "INSERT INTO meter_requests (number, meter_id, account_id, kind, details, preferred_date, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(&number)
         .bind(meter_id)
@@ -486,9 +492,8 @@ impl Store {
         .bind(details.to_string())
         .bind(preferred_date)
         .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .last_insert_rowid();
+        .fetch_one(&mut tx)
+        .await?;
         insert_attachments(&mut tx, FileOwner::MeterRequest, id, files, now).await?;
         let msg = OutboxMessage::Operator {
             item: DeskTarget::MeterRequest,
@@ -503,9 +508,9 @@ impl Store {
     }
 
     pub async fn meter_requests(&self, meter_id: i64) -> Result<Vec<MeterRequest>> {
-        Ok(sqlx::query_as(
+        Ok(sql::query_as(
             "SELECT id, number, kind, status, preferred_date, scheduled_for, status_note, created_at
-             FROM meter_requests WHERE meter_id = ? ORDER BY id DESC LIMIT 10",
+             FROM meter_requests WHERE meter_id = $1 ORDER BY id DESC LIMIT 10",
         )
         .bind(meter_id)
         .fetch_all(&self.pool)
@@ -513,7 +518,7 @@ impl Store {
     }
 
     pub async fn attachment_count(&self, owner_kind: &str, owner_id: i64) -> Result<i64> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM attachments WHERE owner_kind = ? AND owner_id = ?")
+        let (n,): (i64,) = sql::query_as("SELECT COUNT(*) FROM attachments WHERE owner_kind = $1 AND owner_id = $2")
             .bind(owner_kind)
             .bind(owner_id)
             .fetch_one(&self.pool)

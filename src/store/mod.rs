@@ -1,4 +1,5 @@
-//! SQLite through sqlx: one pool per process, WAL, foreign keys, migrations at start.
+//! SQLite (the embedded default: one file, one connection, WAL) or PostgreSQL (a pool),
+//! chosen by the URL; one copy of the queries for both (`sql`), migrations at start.
 
 pub mod accounts;
 pub mod codes;
@@ -20,7 +21,10 @@ pub mod review;
 pub mod tickets;
 pub mod verification;
 
-use sqlx::SqlitePool;
+pub mod sql;
+
+use sql::{Backend, Db};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::path::Path;
 use std::str::FromStr;
@@ -39,25 +43,48 @@ pub enum StoreError {
     /// A stored name this version does not know (never read as some default).
     #[error("unknown {what} {value:?} in the database")]
     Unknown { what: &'static str, value: String },
+    /// Asked of PostgreSQL what only an SQLite file has (its WAL, a copy of the file).
+    #[error("{0} is for an SQLite database; on PostgreSQL it is the database's own job")]
+    SqliteOnly(&'static str),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+/// SQLite's migrations (`migrations/sqlite`) and PostgreSQL's (`migrations/postgres`): the
+/// same schema in each database's own types, kept in step by `tests/it/schema.rs`.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+pub static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Connections a process keeps to PostgreSQL (the bot's pool; the side pool has two).
+const PG_POOL: u32 = 16;
+
+/// True for a `postgres://` (or `postgresql://`) URL; anything else is an SQLite file.
+pub fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
 
 #[derive(Clone, Debug)]
 pub struct Store {
-    pub pool: SqlitePool,
+    pub pool: Db,
     /// Told whenever a message in the operators' group is mapped to its item: a reply that
     /// comes in while its card is still being recorded waits for it (see `desk_item_waiting`).
     desk_mapped: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Store {
-    /// Opens (creating the file and its folder if needed) without migrating.
-    pub async fn connect(url: &str) -> Result<Self> {
-        let opts = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
+    fn with(pool: Db) -> Self {
+        Self {
+            pool,
+            desk_mapped: Default::default(),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.pool.backend()
+    }
+
+    fn sqlite_options(url: &str) -> Result<SqliteConnectOptions> {
+        Ok(SqliteConnectOptions::from_str(url)?
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
@@ -71,7 +98,30 @@ impl Store {
             // (`worker::checkpoint`); a short-lived command's log is checkpointed as it closes.
             .pragma("wal_autocheckpoint", "0")
             // The log shrinks back to this after a checkpoint (a backup's minute can grow it).
-            .pragma("journal_size_limit", "67108864");
+            .pragma("journal_size_limit", "67108864"))
+    }
+
+    fn pg_options(url: &str) -> Result<PgConnectOptions> {
+        Ok(PgConnectOptions::from_str(url)?
+            .statement_cache_capacity(512)
+            .application_name("kabinet"))
+    }
+
+    async fn pg_pool(url: &str, size: u32) -> Result<Db> {
+        let pool = PgPoolOptions::new()
+            .max_connections(size)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(Self::pg_options(url)?)
+            .await?;
+        Ok(Db::Postgres(pool))
+    }
+
+    /// Opens (creating an SQLite file and its folder if needed) without migrating.
+    pub async fn connect(url: &str) -> Result<Self> {
+        if is_postgres(url) {
+            return Ok(Self::with(Self::pg_pool(url, PG_POOL).await?));
+        }
+        let opts = Self::sqlite_options(url)?.create_if_missing(true);
         let file = opts.get_filename();
         if let Some(dir) = Path::new(file).parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
@@ -84,34 +134,60 @@ impl Store {
         // measured 3.6× the throughput with a quarter of the p99 (benches/readings.rs, 20
         // consumers at once). Never query `pool` while holding a transaction of it.
         let pool = SqlitePoolOptions::new().max_connections(1).connect_with(opts).await?;
-        Ok(Self {
-            pool,
-            desk_mapped: Default::default(),
-        })
+        Ok(Self::with(Db::Sqlite(pool)))
+    }
+
+    /// Opens an existing database only (an error if there is none), without migrating.
+    pub async fn connect_existing(url: &str) -> Result<Self> {
+        if is_postgres(url) {
+            return Ok(Self::with(Self::pg_pool(url, 2).await?));
+        }
+        let opts = Self::sqlite_options(url)?.create_if_missing(false);
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(opts).await?;
+        Ok(Self::with(Db::Sqlite(pool)))
     }
 
     /// A connection beside the pool, with the same settings: for work that takes long and must
-    /// not hold the pool's one connection (WAL checkpoints, the backup's copy).
+    /// not hold the pool's one connection (WAL checkpoints, the backup's copy). SQLite only.
     pub async fn side_connection(&self) -> Result<sqlx::SqliteConnection> {
         use sqlx::ConnectOptions;
-        Ok(self.pool.connect_options().connect().await?)
+        match &self.pool {
+            Db::Sqlite(p) => Ok(p.connect_options().connect().await?),
+            Db::Postgres(_) => Err(StoreError::SqliteOnly("a side connection")),
+        }
     }
 
-    /// Another store on the same database with a pool (one connection) of its own: for
-    /// readers from outside the bot (/metrics, /readyz), who must never wait for nor hold the
-    /// bot's connection.
+    /// Another store on the same database with a small pool of its own: for readers from
+    /// outside the bot (/metrics, /readyz), who must never wait for nor hold the bot's
+    /// connections.
     pub async fn beside(&self) -> Result<Self> {
-        let opts = (*self.pool.connect_options()).clone();
-        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(opts).await?;
-        Ok(Self {
-            pool,
-            desk_mapped: Default::default(),
-        })
+        let pool = match &self.pool {
+            Db::Sqlite(p) => {
+                let opts = (*p.connect_options()).clone();
+                Db::Sqlite(SqlitePoolOptions::new().max_connections(1).connect_with(opts).await?)
+            }
+            Db::Postgres(p) => {
+                let opts = (*p.connect_options()).clone();
+                Db::Postgres(PgPoolOptions::new().max_connections(2).connect_with(opts).await?)
+            }
+        };
+        Ok(Self::with(pool))
     }
 
     pub async fn migrate(&self) -> Result<()> {
-        MIGRATOR.run(&self.pool).await?;
+        match &self.pool {
+            Db::Sqlite(p) => MIGRATOR.run(p).await?,
+            Db::Postgres(p) => PG_MIGRATOR.run(p).await?,
+        }
         Ok(())
+    }
+
+    /// The migrations this binary carries for the store's database.
+    pub fn migrator(&self) -> &'static sqlx::migrate::Migrator {
+        match self.backend() {
+            Backend::Sqlite => &MIGRATOR,
+            Backend::Postgres => &PG_MIGRATOR,
+        }
     }
 
     pub async fn open(url: &str) -> Result<Self> {

@@ -2,11 +2,11 @@
 //! transaction as the change that causes them, delivered by `worker::outbox`. Telegram texts
 //! are HTML (what people typed is escaped when the text is made).
 
+use super::sql;
 use super::{Result, Store};
 use crate::domain::items::{DeskEvent, DeskTarget};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::SqliteConnection;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -75,15 +75,16 @@ impl OutboxRow {
     }
 }
 
-pub async fn enqueue(conn: &mut SqliteConnection, msg: &OutboxMessage, now: DateTime<Utc>) -> Result<i64> {
-    let id = sqlx::query("INSERT INTO outbox (channel, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?)")
-        .bind(msg.channel())
-        .bind(serde_json::to_string(msg)?)
-        .bind(now)
-        .bind(now)
-        .execute(conn)
-        .await?
-        .last_insert_rowid();
+pub async fn enqueue(conn: &mut sql::Tx, msg: &OutboxMessage, now: DateTime<Utc>) -> Result<i64> {
+    let id = sql::query_scalar::<i64>(
+        "INSERT INTO outbox (channel, payload, next_attempt_at, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(msg.channel())
+    .bind(serde_json::to_string(msg)?)
+    .bind(now)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
     Ok(id)
 }
 
@@ -91,19 +92,20 @@ pub async fn enqueue(conn: &mut SqliteConnection, msg: &OutboxMessage, now: Date
 /// that must survive a crash): not due for the worker until `until`, unless a start releases
 /// it (see `outbox_release_leases`).
 pub async fn enqueue_leased(
-    conn: &mut SqliteConnection,
+    conn: &mut sql::Tx,
     msg: &OutboxMessage,
     now: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<i64> {
-    let id = sqlx::query("INSERT INTO outbox (channel, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?)")
-        .bind(msg.channel())
-        .bind(serde_json::to_string(msg)?)
-        .bind(until)
-        .bind(now)
-        .execute(conn)
-        .await?
-        .last_insert_rowid();
+    let id = sql::query_scalar::<i64>(
+        "INSERT INTO outbox (channel, payload, next_attempt_at, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(msg.channel())
+    .bind(serde_json::to_string(msg)?)
+    .bind(until)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
     Ok(id)
 }
 
@@ -111,8 +113,8 @@ impl Store {
     /// At start: rows never tried (leased by a reply that a stopped process did not finish)
     /// are due now.
     pub async fn outbox_release_leases(&self, now: DateTime<Utc>) -> Result<()> {
-        sqlx::query(
-            "UPDATE outbox SET next_attempt_at = ? WHERE status = 'pending' AND attempts = 0 AND next_attempt_at > ?",
+        sql::query(
+            "UPDATE outbox SET next_attempt_at = $1 WHERE status = 'pending' AND attempts = 0 AND next_attempt_at > $2",
         )
         .bind(now)
         .bind(now)
@@ -130,8 +132,8 @@ impl Store {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Option<OutboxRow>> {
-        Ok(sqlx::query_as(
-            "UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND status = 'pending' AND next_attempt_at > ?
+        Ok(sql::query_as(
+            "UPDATE outbox SET next_attempt_at = $1 WHERE id = $2 AND status = 'pending' AND next_attempt_at > $3
              RETURNING id, payload, attempts",
         )
         .bind(until)
@@ -143,11 +145,11 @@ impl Store {
 
     /// Rows due now; those for the operators' desk only when `with_desk` (a group is set).
     pub async fn outbox_due(&self, now: DateTime<Utc>, limit: i64, with_desk: bool) -> Result<Vec<OutboxRow>> {
-        Ok(sqlx::query_as(
+        Ok(sql::query_as(
             "SELECT id, payload, attempts FROM outbox
-             WHERE status = 'pending' AND (channel IN ('email', 'telegram') OR (? AND channel = 'operator'))
-               AND next_attempt_at <= ?
-             ORDER BY id LIMIT ?",
+             WHERE status = 'pending' AND (channel IN ('email', 'telegram') OR ($1 AND channel = 'operator'))
+               AND next_attempt_at <= $2
+             ORDER BY id LIMIT $3",
         )
         .bind(with_desk)
         .bind(now)
@@ -158,9 +160,9 @@ impl Store {
 
     /// When the next pending row falls due, if any: the worker sleeps until then.
     pub async fn outbox_next_due(&self, with_desk: bool) -> Result<Option<DateTime<Utc>>> {
-        let row: Option<(DateTime<Utc>,)> = sqlx::query_as(
+        let row: Option<(DateTime<Utc>,)> = sql::query_as(
             "SELECT next_attempt_at FROM outbox
-             WHERE status = 'pending' AND (channel IN ('email', 'telegram') OR (? AND channel = 'operator'))
+             WHERE status = 'pending' AND (channel IN ('email', 'telegram') OR ($1 AND channel = 'operator'))
              ORDER BY next_attempt_at LIMIT 1",
         )
         .bind(with_desk)
@@ -171,10 +173,10 @@ impl Store {
 
     /// Delivered. The payload of an e-mail may hold a one-time code: it is erased once sent.
     pub async fn outbox_done(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
-        sqlx::query(
-            "UPDATE outbox SET status = 'done', done_at = ?, attempts = attempts + 1,
+        sql::query(
+            "UPDATE outbox SET status = 'done', done_at = $1, attempts = attempts + 1,
                     payload = CASE channel WHEN 'email' THEN '{}' ELSE payload END
-             WHERE id = ?",
+             WHERE id = $2",
         )
         .bind(now)
         .bind(id)
@@ -195,7 +197,7 @@ impl Store {
         error: &str,
         counted: bool,
     ) -> Result<()> {
-        sqlx::query("UPDATE outbox SET attempts = attempts + ?, next_attempt_at = ?, last_error = ? WHERE id = ?")
+        sql::query("UPDATE outbox SET attempts = attempts + $1, next_attempt_at = $2, last_error = $3 WHERE id = $4")
             .bind(i64::from(counted))
             .bind(next)
             .bind(crate::domain::person::redact(error))
@@ -206,10 +208,10 @@ impl Store {
     }
 
     pub async fn outbox_failed(&self, id: i64, now: DateTime<Utc>, error: &str) -> Result<()> {
-        sqlx::query(
-            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, done_at = ?, last_error = ?,
+        sql::query(
+            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, done_at = $1, last_error = $2,
                     payload = CASE channel WHEN 'email' THEN '{}' ELSE payload END
-             WHERE id = ?",
+             WHERE id = $3",
         )
         .bind(now)
         .bind(crate::domain::person::redact(error))

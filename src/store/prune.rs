@@ -1,5 +1,6 @@
 //! Bounded growth: what has served its purpose is removed on a schedule, by its age.
 
+use super::sql;
 use super::{Result, Store};
 use chrono::{DateTime, Duration, Utc};
 
@@ -70,37 +71,37 @@ impl Pruned {
 impl Store {
     pub async fn prune(&self, now: DateTime<Utc>, keep: &Retention) -> Result<Pruned> {
         let run = |sql: &'static str, before: DateTime<Utc>| async move {
-            Ok::<u64, super::StoreError>(sqlx::query(sql).bind(before).execute(&self.pool).await?.rows_affected())
+            Ok::<u64, super::StoreError>(sql::query(sql).bind(before).execute(&self.pool).await?.rows_affected())
         };
         let outbox_before = now - keep.outbox;
         Ok(Pruned {
             outbox: run(
-                "DELETE FROM outbox WHERE status <> 'pending' AND done_at < ?",
+                "DELETE FROM outbox WHERE status <> 'pending' AND done_at < $1",
                 outbox_before,
             )
             .await?,
             // The pieces of queued messages and events go with their rows; a card's stay with it.
             pieces: run(
-                "DELETE FROM sent_pieces WHERE (key LIKE 'out:%' OR key LIKE 'ev:%') AND at < ?",
+                "DELETE FROM sent_pieces WHERE (key LIKE 'out:%' OR key LIKE 'ev:%') AND at < $1",
                 outbox_before,
             )
             .await?,
-            handled_updates: run("DELETE FROM inbox WHERE received_at < ?", now - keep.handled_updates).await?,
-            rate_events: run("DELETE FROM rate_events WHERE at < ?", now - keep.rate_events).await?,
+            handled_updates: run("DELETE FROM inbox WHERE received_at < $1", now - keep.handled_updates).await?,
+            rate_events: run("DELETE FROM rate_events WHERE at < $1", now - keep.rate_events).await?,
             codes: run(
-                "DELETE FROM email_codes WHERE code_expires_at < ?1
-                   AND (token_expires_at IS NULL OR token_expires_at < ?1)",
+                "DELETE FROM email_codes WHERE code_expires_at < $1
+                   AND (token_expires_at IS NULL OR token_expires_at < $1)",
                 now - keep.codes,
             )
             .await?,
-            dialogues: run("DELETE FROM dialogues WHERE updated_at < ?", now - keep.idle_dialogues).await?,
+            dialogues: run("DELETE FROM dialogues WHERE updated_at < $1", now - keep.idle_dialogues).await?,
             unconfirmed: run(
-                "DELETE FROM accounts WHERE status = 'pending' AND created_at < ?",
+                "DELETE FROM accounts WHERE status = 'pending' AND created_at < $1",
                 now - keep.unconfirmed,
             )
             .await?,
-            refusals: run("DELETE FROM telegram_refusals WHERE at < ?", now - keep.refusals).await?,
-            disputes: run("DELETE FROM login_disputes WHERE created_at < ?", now - keep.disputes).await?,
+            refusals: run("DELETE FROM telegram_refusals WHERE at < $1", now - keep.refusals).await?,
+            disputes: run("DELETE FROM login_disputes WHERE created_at < $1", now - keep.disputes).await?,
         })
     }
 }

@@ -1,6 +1,7 @@
 //! Reminders: who is due one, and a record that it went (once per kind, meter and period).
 
 use super::outbox::{self, OutboxMessage};
+use super::sql;
 use super::{Result, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -16,13 +17,13 @@ impl Store {
     /// Active meters of confirmed accounts that want the reminder, with no reading for the
     /// period and no reminder sent for it yet.
     pub async fn due_reading_reminders(&self, period: &str) -> Result<Vec<DueMeter>> {
-        Ok(sqlx::query_as(
+        Ok(sql::query_as(
             "SELECT m.account_id, m.id AS meter_id, m.serial, m.next_verification
              FROM meters m JOIN accounts a ON a.id = m.account_id
-             WHERE m.archived_at IS NULL AND a.status = 'confirmed' AND a.remind_readings = 1
-               AND NOT EXISTS (SELECT 1 FROM readings r WHERE r.meter_id = m.id AND r.period = ?1
+             WHERE m.archived_at IS NULL AND a.status = 'confirmed' AND a.remind_readings
+               AND NOT EXISTS (SELECT 1 FROM readings r WHERE r.meter_id = m.id AND r.period = $1
                                AND r.source = 'user' AND r.replaced_at IS NULL)
-               AND NOT EXISTS (SELECT 1 FROM reminders_sent s WHERE s.kind = 'readings' AND s.meter_id = m.id AND s.period = ?1)
+               AND NOT EXISTS (SELECT 1 FROM reminders_sent s WHERE s.kind = 'readings' AND s.meter_id = m.id AND s.period = $1)
              ORDER BY m.account_id, m.id",
         )
         .bind(period)
@@ -32,11 +33,11 @@ impl Store {
 
     /// Meters whose verification falls between `from` and `to`, not yet reminded of it.
     pub async fn due_verification_reminders(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<DueMeter>> {
-        Ok(sqlx::query_as(
+        Ok(sql::query_as(
             "SELECT m.account_id, m.id AS meter_id, m.serial, m.next_verification
              FROM meters m JOIN accounts a ON a.id = m.account_id
-             WHERE m.archived_at IS NULL AND a.status = 'confirmed' AND a.remind_verification = 1
-               AND m.next_verification BETWEEN ? AND ?
+             WHERE m.archived_at IS NULL AND a.status = 'confirmed' AND a.remind_verification
+               AND m.next_verification BETWEEN $1 AND $2
                AND NOT EXISTS (SELECT 1 FROM reminders_sent s WHERE s.kind = 'verification' AND s.meter_id = m.id
                                AND s.period = m.next_verification)
              ORDER BY m.account_id, m.id",
@@ -57,13 +58,16 @@ impl Store {
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         for (meter_id, period) in sent {
-            sqlx::query("INSERT OR IGNORE INTO reminders_sent (kind, meter_id, period, sent_at) VALUES (?, ?, ?, ?)")
-                .bind(kind)
-                .bind(meter_id)
-                .bind(period)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            sql::query(
+                "INSERT INTO reminders_sent (kind, meter_id, period, sent_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (kind, meter_id, period) DO NOTHING",
+            )
+            .bind(kind)
+            .bind(meter_id)
+            .bind(period)
+            .bind(now)
+            .execute(&mut tx)
+            .await?;
         }
         for m in messages {
             outbox::enqueue(&mut tx, m, now).await?;
@@ -74,7 +78,7 @@ impl Store {
 
     pub async fn reminder_settings(&self, account_id: i64) -> Result<(bool, bool)> {
         Ok(
-            sqlx::query_as("SELECT remind_readings, remind_verification FROM accounts WHERE id = ?")
+            sql::query_as("SELECT remind_readings, remind_verification FROM accounts WHERE id = $1")
                 .bind(account_id)
                 .fetch_one(&self.pool)
                 .await?,
@@ -84,11 +88,11 @@ impl Store {
     /// Flips one reminder (0 readings, 1 verification); returns the new setting.
     pub async fn toggle_reminder(&self, account_id: i64, which: crate::domain::items::Reminder) -> Result<bool> {
         let sql = if which == crate::domain::items::Reminder::Readings {
-            "UPDATE accounts SET remind_readings = 1 - remind_readings WHERE id = ? RETURNING remind_readings"
+            "UPDATE accounts SET remind_readings = NOT remind_readings WHERE id = $1 RETURNING remind_readings"
         } else {
-            "UPDATE accounts SET remind_verification = 1 - remind_verification WHERE id = ? RETURNING remind_verification"
+            "UPDATE accounts SET remind_verification = NOT remind_verification WHERE id = $1 RETURNING remind_verification"
         };
-        let (v,): (bool,) = sqlx::query_as(sql).bind(account_id).fetch_one(&self.pool).await?;
+        let (v,): (bool,) = sql::query_as(sql).bind(account_id).fetch_one(&self.pool).await?;
         Ok(v)
     }
 }

@@ -2,6 +2,7 @@
 
 use super::meters::{METER_COLUMNS, Meter};
 use super::outbox::{self, OutboxMessage};
+use super::sql;
 use super::{Result, Store};
 use crate::domain::items::MeterReview;
 use chrono::{DateTime, Utc};
@@ -9,9 +10,9 @@ use chrono::{DateTime, Utc};
 impl Store {
     /// A meter as the operators' card shows it, whoever's it is (none once removed).
     pub async fn meter_for_desk(&self, id: i64) -> Result<Option<Meter>> {
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {METER_COLUMNS} FROM meters WHERE id = ? AND archived_at IS NULL"
-        )))
+        Ok(sql::query_as(format!(
+            "SELECT {METER_COLUMNS} FROM meters WHERE id = $1 AND archived_at IS NULL"
+        ))
         .bind(id)
         .fetch_optional(&self.pool)
         .await?)
@@ -21,11 +22,11 @@ impl Store {
     /// was accepted already (a second press tells nobody anything).
     pub async fn accept_meter(&self, id: i64, notices: &[OutboxMessage], now: DateTime<Utc>) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query("UPDATE meters SET review = ? WHERE id = ? AND review = ?")
+        let done = sql::query("UPDATE meters SET review = $1 WHERE id = $2 AND review = $3")
             .bind(MeterReview::Accepted)
             .bind(id)
             .bind(MeterReview::Pending)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         if done.rows_affected() == 0 {
             return Ok(false);

@@ -5,6 +5,7 @@
 use super::finish::{self, Filed, Finish, FinishFor};
 use super::meters::{FileRef, insert_attachments, next_number};
 use super::outbox::{self, OutboxMessage};
+use super::sql;
 use super::{Result, Store};
 use crate::domain::items::{Author, DeskEvent, DeskTarget, FileOwner};
 use crate::domain::tickets::{TicketKind, TicketStatus};
@@ -72,20 +73,28 @@ pub struct DeliveredFile<'a> {
 
 /// Files the desk delivered, kept for `owner` with their bytes when it has them.
 pub(super) async fn insert_delivered(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sql::Tx,
     owner: FileOwner,
     owner_id: i64,
     files: &[DeliveredFile<'_>],
     now: DateTime<Utc>,
 ) -> Result<()> {
     for f in files {
-        insert_attachments(&mut *conn, owner, owner_id, std::slice::from_ref(&f.file), now).await?;
-        if let Some(bytes) = f.content {
-            sqlx::query("UPDATE attachments SET content = ? WHERE id = last_insert_rowid()")
-                .bind(bytes)
-                .execute(&mut *conn)
-                .await?;
-        }
+        sql::query(
+            "INSERT INTO attachments (owner_kind, owner_id, file_id, file_unique_id, name, mime, size, created_at, content)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(owner)
+        .bind(owner_id)
+        .bind(&f.file.file_id)
+        .bind(&f.file.file_unique_id)
+        .bind(&f.file.name)
+        .bind(&f.file.mime)
+        .bind(f.file.size)
+        .bind(now)
+        .bind(f.content)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }
@@ -109,9 +118,9 @@ impl Store {
     ) -> Result<Filed> {
         let mut tx = self.pool.begin().await?;
         let number = next_number(&mut tx, t.kind.prefix(), chrono::Datelike::year(&now)).await?;
-        let id = sqlx::query(
+        let id = sql::query_scalar::<i64>(
             "INSERT INTO tickets (number, kind, account_id, topic, fields, email_copy, deadline, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(&number)
         .bind(t.kind.as_str())
@@ -122,9 +131,8 @@ impl Store {
         .bind(t.deadline)
         .bind(now)
         .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .last_insert_rowid();
+        .fetch_one(&mut tx)
+        .await?;
         let msg = insert_message(&mut tx, id, Author::User, None, t.text, now).await?;
         insert_attachments(&mut tx, FileOwner::TicketMessage, msg, t.files, now).await?;
         history(&mut tx, id, TicketStatus::New, None, now).await?;
@@ -141,9 +149,9 @@ impl Store {
     }
 
     pub async fn ticket(&self, account_id: i64, ticket_id: i64) -> Result<Option<Ticket>> {
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ? AND account_id = ?"
-        )))
+        Ok(sql::query_as(format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1 AND account_id = $2"
+        ))
         .bind(ticket_id)
         .bind(account_id)
         .fetch_optional(&self.pool)
@@ -158,12 +166,15 @@ impl Store {
         page: i64,
         per_page: i64,
     ) -> Result<(Vec<Ticket>, bool)> {
-        let placeholders = vec!["?"; kinds.len()].join(", ");
+        let n = kinds.len();
+        let placeholders: Vec<String> = (2..n + 2).map(|i| format!("${i}")).collect();
+        let placeholders = placeholders.join(", ");
+        let (limit, offset) = (n + 2, n + 3);
         let sql = format!(
-            "SELECT {TICKET_COLUMNS} FROM tickets WHERE account_id = ? AND kind IN ({placeholders})
-             ORDER BY id DESC LIMIT ? OFFSET ?"
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE account_id = $1 AND kind IN ({placeholders})
+             ORDER BY id DESC LIMIT ${limit} OFFSET ${offset}"
         );
-        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(account_id);
+        let mut q = sql::query_as(sql).bind(account_id);
         for k in kinds {
             q = q.bind(k.as_str());
         }
@@ -175,7 +186,7 @@ impl Store {
 
     pub async fn ticket_messages(&self, ticket_id: i64) -> Result<Vec<TicketMessage>> {
         Ok(
-            sqlx::query_as("SELECT id, author, text, created_at FROM ticket_messages WHERE ticket_id = ? ORDER BY id")
+            sql::query_as("SELECT id, author, text, created_at FROM ticket_messages WHERE ticket_id = $1 ORDER BY id")
                 .bind(ticket_id)
                 .fetch_all(&self.pool)
                 .await?,
@@ -184,10 +195,10 @@ impl Store {
 
     /// The files of a ticket's messages, by message.
     pub async fn ticket_files(&self, ticket_id: i64) -> Result<Vec<Attachment>> {
-        Ok(sqlx::query_as(
+        Ok(sql::query_as(
             "SELECT a.id, a.owner_id, a.file_id, a.name, a.mime, NULL AS content FROM attachments a
              JOIN ticket_messages m ON m.id = a.owner_id
-             WHERE a.owner_kind = 'ticket_message' AND m.ticket_id = ? ORDER BY a.id",
+             WHERE a.owner_kind = 'ticket_message' AND m.ticket_id = $1 ORDER BY a.id",
         )
         .bind(ticket_id)
         .fetch_all(&self.pool)
@@ -196,10 +207,10 @@ impl Store {
 
     /// A file of one of the account's tickets (with its stored bytes), or nothing.
     pub async fn ticket_file(&self, account_id: i64, attachment_id: i64) -> Result<Option<Attachment>> {
-        Ok(sqlx::query_as(
+        Ok(sql::query_as(
             "SELECT a.id, a.owner_id, a.file_id, a.name, a.mime, a.content FROM attachments a
              JOIN ticket_messages m ON m.id = a.owner_id JOIN tickets t ON t.id = m.ticket_id
-             WHERE a.id = ? AND a.owner_kind = 'ticket_message' AND t.account_id = ?",
+             WHERE a.id = $1 AND a.owner_kind = 'ticket_message' AND t.account_id = $2",
         )
         .bind(attachment_id)
         .bind(account_id)
@@ -208,7 +219,7 @@ impl Store {
     }
 
     pub async fn mark_ticket_read(&self, ticket_id: i64) -> Result<()> {
-        sqlx::query("UPDATE tickets SET unread_for_user = 0 WHERE id = ?")
+        sql::query("UPDATE tickets SET unread_for_user = FALSE WHERE id = $1")
             .bind(ticket_id)
             .execute(&self.pool)
             .await?;
@@ -228,10 +239,10 @@ impl Store {
         let UserMessage { text, files, reopen } = *m;
         let mut tx = self.pool.begin().await?;
         let found: Option<(TicketStatus,)> =
-            sqlx::query_as("SELECT status FROM tickets WHERE id = ? AND account_id = ?")
+            sql::query_as("SELECT status FROM tickets WHERE id = $1 AND account_id = $2")
                 .bind(ticket_id)
                 .bind(account_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
         let Some((status,)) = found else { return Ok(None) };
         if (reopen && !status.can_reopen()) || (!reopen && !status.is_open()) {
@@ -271,10 +282,10 @@ impl Store {
     ) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
         let found: Option<(i64,)> =
-            sqlx::query_as("SELECT 1 FROM tickets WHERE id = ? AND account_id = ? AND status <> 'closed'")
+            sql::query_as("SELECT 1 FROM tickets WHERE id = $1 AND account_id = $2 AND status <> 'closed'")
                 .bind(ticket_id)
                 .bind(account_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
         if found.is_none() {
             return Ok(false);
@@ -307,17 +318,17 @@ impl Store {
         for n in notices {
             outbox::enqueue(&mut tx, n, now).await?;
         }
-        sqlx::query("UPDATE tickets SET first_answer_at = COALESCE(first_answer_at, ?) WHERE id = ?")
+        sql::query("UPDATE tickets SET first_answer_at = COALESCE(first_answer_at, $1) WHERE id = $2")
             .bind(now)
             .bind(ticket_id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         let msg = insert_message(&mut tx, ticket_id, Author::Operator, Some(operator_id), text, now).await?;
         insert_delivered(&mut tx, FileOwner::TicketMessage, msg, files, now).await?;
         set_status(&mut tx, ticket_id, TicketStatus::Answered, None, now).await?;
-        sqlx::query("UPDATE tickets SET unread_for_user = 1 WHERE id = ?")
+        sql::query("UPDATE tickets SET unread_for_user = TRUE WHERE id = $1")
             .bind(ticket_id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         tx.commit().await?;
         Ok(msg)
@@ -325,34 +336,33 @@ impl Store {
 }
 
 async fn insert_message(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sql::Tx,
     ticket_id: i64,
     author: Author,
     operator_id: Option<i64>,
     text: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<i64> {
-    Ok(sqlx::query(
-        "INSERT INTO ticket_messages (ticket_id, author, operator_id, text, created_at) VALUES (?, ?, ?, ?, ?)",
+    Ok(sql::query_scalar::<i64>(
+        "INSERT INTO ticket_messages (ticket_id, author, operator_id, text, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(ticket_id)
     .bind(author)
     .bind(operator_id)
     .bind(text)
     .bind(now)
-    .execute(conn)
-    .await?
-    .last_insert_rowid())
+    .fetch_one(conn)
+    .await?)
 }
 
 async fn history(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sql::Tx,
     ticket_id: i64,
     status: TicketStatus,
     note: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO ticket_status_history (ticket_id, status, note, at) VALUES (?, ?, ?, ?)")
+    sql::query("INSERT INTO ticket_status_history (ticket_id, status, note, at) VALUES ($1, $2, $3, $4)")
         .bind(ticket_id)
         .bind(status.as_str())
         .bind(note)
@@ -362,8 +372,8 @@ async fn history(
     Ok(())
 }
 
-async fn touch(conn: &mut sqlx::SqliteConnection, ticket_id: i64, now: DateTime<Utc>) -> Result<()> {
-    sqlx::query("UPDATE tickets SET updated_at = ? WHERE id = ?")
+async fn touch(conn: &mut sql::Tx, ticket_id: i64, now: DateTime<Utc>) -> Result<()> {
+    sql::query("UPDATE tickets SET updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(ticket_id)
         .execute(conn)
@@ -372,13 +382,13 @@ async fn touch(conn: &mut sqlx::SqliteConnection, ticket_id: i64, now: DateTime<
 }
 
 async fn set_status(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sql::Tx,
     ticket_id: i64,
     status: TicketStatus,
     note: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query("UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?")
+    sql::query("UPDATE tickets SET status = $1, updated_at = $2 WHERE id = $3")
         .bind(status.as_str())
         .bind(now)
         .bind(ticket_id)

@@ -2,6 +2,7 @@
 //! and whether readings may be taken from a meter whose verification has lapsed.
 
 use super::outbox::{self, OutboxMessage};
+use super::sql;
 use super::tickets::{Attachment, DeliveredFile, insert_delivered};
 use super::{Result, Store};
 use crate::domain::items::{FileOwner, MeterRequestKind, MeterRequestStatus};
@@ -11,9 +12,9 @@ impl Store {
     /// A verification or replacement request on the meter that is still open: readings of a
     /// lapsed meter are taken meanwhile.
     pub async fn has_open_verification_request(&self, meter_id: i64) -> Result<bool> {
-        let (n,): (i64,) = sqlx::query_as(
+        let (n,): (i64,) = sql::query_as(
             "SELECT COUNT(*) FROM meter_requests
-             WHERE meter_id = ? AND kind IN (?, ?) AND status IN (?, ?)",
+             WHERE meter_id = $1 AND kind IN ($2, $3) AND status IN ($4, $5)",
         )
         .bind(meter_id)
         .bind(MeterRequestKind::Verification)
@@ -36,17 +37,17 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE meter_requests SET status = ? WHERE id = ?")
+        sql::query("UPDATE meter_requests SET status = $1 WHERE id = $2")
             .bind(MeterRequestStatus::Done)
             .bind(request_id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
-        sqlx::query(
-            "UPDATE meters SET next_verification = ? WHERE id = (SELECT meter_id FROM meter_requests WHERE id = ?)",
+        sql::query(
+            "UPDATE meters SET next_verification = $1 WHERE id = (SELECT meter_id FROM meter_requests WHERE id = $2)",
         )
         .bind(next)
         .bind(request_id)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         insert_delivered(&mut tx, FileOwner::Verification, request_id, certificate, now).await?;
         for n in notices {
@@ -58,9 +59,9 @@ impl Store {
 
     /// The newest verification certificate of the meter (its attachment id), if any.
     pub async fn latest_certificate(&self, meter_id: i64) -> Result<Option<i64>> {
-        let row: Option<(i64,)> = sqlx::query_as(
+        let row: Option<(i64,)> = sql::query_as(
             "SELECT a.id FROM attachments a JOIN meter_requests q ON q.id = a.owner_id
-             WHERE a.owner_kind = ? AND q.meter_id = ? ORDER BY a.id DESC LIMIT 1",
+             WHERE a.owner_kind = $1 AND q.meter_id = $2 ORDER BY a.id DESC LIMIT 1",
         )
         .bind(FileOwner::Verification)
         .bind(meter_id)
@@ -71,10 +72,10 @@ impl Store {
 
     /// A certificate of one of the account's meters (with its bytes), or nothing.
     pub async fn certificate(&self, account_id: i64, attachment_id: i64) -> Result<Option<Attachment>> {
-        Ok(sqlx::query_as(
+        Ok(sql::query_as(
             "SELECT a.id, a.owner_id, a.file_id, a.name, a.mime, a.content FROM attachments a
              JOIN meter_requests q ON q.id = a.owner_id
-             WHERE a.id = ? AND a.owner_kind = ? AND q.account_id = ?",
+             WHERE a.id = $1 AND a.owner_kind = $2 AND q.account_id = $3",
         )
         .bind(attachment_id)
         .bind(FileOwner::Verification)

@@ -4,6 +4,7 @@ use kabinet::domain::meters::{Period, Resource};
 use kabinet::domain::quantity::Quantity;
 use kabinet::store::Store;
 use kabinet::store::meters::NewMeter;
+use kabinet::store::sql;
 use std::process::Command;
 
 fn kabinet(db: &str, args: &[&str]) -> std::process::Output {
@@ -43,9 +44,9 @@ async fn operator_add_list_remove() {
 async fn seeded(db: &str) -> Store {
     let store = Store::open(db).await.unwrap();
     let now = chrono::Utc::now();
-    sqlx::query(
+    sql::query(
         "INSERT INTO accounts (id, kind, login, name, email, password_hash, status, created_at)
-         VALUES (1, 'individual', '11223344595', 'Иванов Иван', 'a@example.ru', 'x', 'confirmed', ?)",
+         VALUES (1, 'individual', '11223344595', 'Иванов Иван', 'a@example.ru', 'x', 'confirmed', $1)",
     )
     .bind(now)
     .execute(&store.pool)
@@ -147,7 +148,7 @@ async fn readings_export_for_the_billing_system() {
     let bad = kabinet(&db, &["export", "readings", "--period", "ноябрь"]);
     assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("YYYY-MM"));
     // A name a spreadsheet would run as a formula comes out as plain text.
-    sqlx::query("UPDATE accounts SET name = '=HYPERLINK(\"http://evil.example\",\"1\")'")
+    sql::query("UPDATE accounts SET name = '=HYPERLINK(\"http://evil.example\",\"1\")'")
         .execute(&store.pool)
         .await
         .unwrap();
@@ -175,14 +176,8 @@ async fn backup_is_a_database_with_the_same_rows() {
     let restored = Store::connect(&format!("sqlite://{}", copy.display())).await.unwrap();
     for table in ["accounts", "meters", "readings"] {
         let q = format!("SELECT COUNT(*) FROM {table}");
-        let (a,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(q.clone()))
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
-        let (b,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(q))
-            .fetch_one(&restored.pool)
-            .await
-            .unwrap();
+        let (a,): (i64,) = sql::query_as(q.clone()).fetch_one(&store.pool).await.unwrap();
+        let (b,): (i64,) = sql::query_as(q).fetch_one(&restored.pool).await.unwrap();
         assert_eq!(a, b, "{table}");
         assert!(a > 0);
     }

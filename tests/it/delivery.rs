@@ -4,6 +4,7 @@
 
 use crate::e2e::{E2e, register, seed_reminders};
 use crate::helpers::{Client, code_in, ru, snils};
+use kabinet::store::sql;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use tgmock::Event;
@@ -61,7 +62,7 @@ async fn crash_while_filing(failpoint: &str, chat: i64) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
         let (pending,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE channel = 'telegram' AND status = 'pending'")
+            sql::query_as("SELECT COUNT(*) FROM outbox WHERE channel = 'telegram' AND status = 'pending'")
                 .fetch_one(&store.pool)
                 .await
                 .unwrap();
@@ -71,7 +72,7 @@ async fn crash_while_filing(failpoint: &str, chat: i64) {
         assert!(tokio::time::Instant::now() < deadline, "a reply never left the outbox");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let (tickets,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM tickets")
+    let (tickets,): (i64,) = sql::query_as("SELECT COUNT(*) FROM tickets")
         .fetch_one(&store.pool)
         .await
         .unwrap();
@@ -264,7 +265,7 @@ async fn the_log_names_no_address_and_no_login() {
         assert!(!log.contains(secret), "the log names {secret}");
     }
     let store = kabinet::store::Store::connect(&e.db_url()).await.unwrap();
-    let errors: Vec<(Option<String>,)> = sqlx::query_as("SELECT last_error FROM outbox")
+    let errors: Vec<(Option<String>,)> = sql::query_as("SELECT last_error FROM outbox")
         .fetch_all(&store.pool)
         .await
         .unwrap();

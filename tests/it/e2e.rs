@@ -4,6 +4,7 @@
 use crate::flows::IVANOV;
 use crate::helpers::{Client, GROUP, Group, code_in, ru};
 use crate::smtp::SmtpServer;
+use kabinet::store::sql;
 use std::sync::Arc;
 use std::time::Duration;
 use tgmock::{MockBotApi, TgUser};
@@ -365,32 +366,31 @@ pub async fn seed_reminders(e: &E2e, first: i64, n: i64) {
     let due = (now + chrono::Duration::days(10)).date_naive();
     let mut tx = store.pool.begin().await.unwrap();
     for i in 0..n {
-        let id = sqlx::query(
+        let id: i64 = sql::query_scalar(
             "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at)
-             VALUES ('individual', ?, 'Иванов Иван', 'r@example.ru', 'x', 'confirmed', ?)",
+             VALUES ('individual', $1, 'Иванов Иван', 'r@example.ru', 'x', 'confirmed', $2) RETURNING id",
         )
         .bind(format!("{:011}", 20_000_000_000_i64 + first + i))
         .bind(now)
-        .execute(&mut *tx)
+        .fetch_one(&mut tx)
         .await
-        .unwrap()
-        .last_insert_rowid();
-        sqlx::query("INSERT INTO chats (chat_id, account_id, linked_at) VALUES (?, ?, ?)")
+        .unwrap();
+        sql::query("INSERT INTO chats (chat_id, account_id, linked_at) VALUES ($1, $2, $3)")
             .bind(first + i)
             .bind(id)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await
             .unwrap();
-        sqlx::query(
+        sql::query(
             "INSERT INTO meters (account_id, resource, serial, place, address, zones, int_digits, frac_digits, next_verification, created_at)
-             VALUES (?, 'cold_water', ?, 'кухня', 'адрес', 1, 5, 3, ?, ?)",
+             VALUES ($1, 'cold_water', $2, 'кухня', 'адрес', 1, 5, 3, $3, $4)",
         )
         .bind(id)
         .bind(format!("W-{i}"))
         .bind(due)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await
         .unwrap();
     }

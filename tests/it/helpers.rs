@@ -5,6 +5,7 @@ use kabinet::clock::Clock;
 use kabinet::config::Config;
 use kabinet::i18n;
 use kabinet::store::Store;
+use kabinet::store::sql;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -476,12 +477,13 @@ impl Group {
         let store = app.store().await;
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
-            let found: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM desk_cards WHERE chat_id = ? AND message_id = ?")
-                .bind(self.chat)
-                .bind(card.message_id)
-                .fetch_optional(&store.pool)
-                .await
-                .unwrap();
+            let found: Option<(i64,)> =
+                sql::query_as("SELECT 1 FROM desk_cards WHERE chat_id = $1 AND message_id = $2")
+                    .bind(self.chat)
+                    .bind(card.message_id)
+                    .fetch_optional(&store.pool)
+                    .await
+                    .unwrap();
             if found.is_some() {
                 return card;
             }

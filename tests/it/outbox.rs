@@ -2,13 +2,14 @@
 
 use crate::helpers::TestApp;
 use kabinet::store::outbox::{OutboxMessage, enqueue};
+use kabinet::store::sql;
 use std::time::Duration;
 use tgmock::Event;
 
 /// Queues messages while the bot is stopped; starting it delivers them.
 async fn queue(app: &TestApp, messages: &[(i64, &str)]) {
     let store = app.store().await;
-    let mut conn = store.pool.acquire().await.unwrap();
+    let mut conn = store.pool.begin().await.unwrap();
     for (chat, text) in messages {
         let m = OutboxMessage::Telegram {
             chat_id: *chat,
@@ -19,6 +20,7 @@ async fn queue(app: &TestApp, messages: &[(i64, &str)]) {
         };
         enqueue(&mut conn, &m, chrono::Utc::now()).await.unwrap();
     }
+    conn.commit().await.unwrap();
 }
 
 fn delivered(app: &TestApp, chat: i64, text: &str) -> usize {
@@ -34,7 +36,7 @@ async fn wait_rows_closed(app: &TestApp) -> Vec<(String, i64, Option<String>)> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
         let rows: Vec<(String, i64, Option<String>)> =
-            sqlx::query_as("SELECT status, attempts, last_error FROM outbox WHERE channel = 'telegram' ORDER BY id")
+            sql::query_as("SELECT status, attempts, last_error FROM outbox WHERE channel = 'telegram' ORDER BY id")
                 .fetch_all(&store.pool)
                 .await
                 .unwrap();
@@ -79,7 +81,7 @@ async fn a_chat_that_blocked_the_bot_is_marked_and_the_row_closed() {
     let mut app = TestApp::spawn().await;
     app.stop().await;
     let store = app.store().await;
-    sqlx::query("INSERT INTO chats (chat_id) VALUES (14201)")
+    sql::query("INSERT INTO chats (chat_id) VALUES (14201)")
         .execute(&store.pool)
         .await
         .unwrap();
@@ -89,7 +91,7 @@ async fn a_chat_that_blocked_the_bot_is_marked_and_the_row_closed() {
     let rows = wait_rows_closed(&app).await;
     assert_eq!(rows[0].0, "failed");
     assert!(rows[0].2.as_deref().is_some_and(|e| e.contains("blocked")), "{rows:?}");
-    let (blocked,): (Option<String>,) = sqlx::query_as("SELECT blocked_at FROM chats WHERE chat_id = 14201")
+    let (blocked,): (Option<String>,) = sql::query_as("SELECT blocked_at FROM chats WHERE chat_id = 14201")
         .fetch_one(&store.pool)
         .await
         .unwrap();
@@ -312,11 +314,7 @@ async fn pruning_removes_by_age_and_keeps_what_is_in_use() {
             old,
         ),
     ] {
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(at)
-            .execute(&store.pool)
-            .await
-            .unwrap();
+        sql::query(sql).bind(at).execute(&store.pool).await.unwrap();
     }
     let pruned = store.prune(now, &Retention::default()).await.unwrap();
     assert_eq!(
@@ -334,7 +332,7 @@ async fn pruning_removes_by_age_and_keeps_what_is_in_use() {
     let count = |sql: &'static str| {
         let pool = store.pool.clone();
         async move {
-            let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&pool).await.unwrap();
+            let (n,): (i64,) = sql::query_as(sql).fetch_one(&pool).await.unwrap();
             n
         }
     };

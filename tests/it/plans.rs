@@ -6,6 +6,7 @@
 
 use crate::e2e::E2e;
 use crate::helpers::{GROUP, Group, ru};
+use kabinet::store::sql;
 use std::collections::BTreeSet;
 use tgmock::TgUser;
 
@@ -125,14 +126,14 @@ async fn no_statement_of_the_reading_flow_menu_lists_or_desk_scans_a_table() {
     let all = statements(&log);
     assert!(all.len() > 40, "the log names the statements: {} of them", all.len());
     let store = kabinet::store::Store::connect(&e.db_url()).await.unwrap();
-    let tables: BTreeSet<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
+    let tables: BTreeSet<String> = sql::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
         .fetch_all(&store.pool)
         .await
         .unwrap()
         .into_iter()
         .collect();
     let partial: BTreeSet<String> =
-        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '% WHERE %'")
+        sql::query_scalar("SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '% WHERE %'")
             .fetch_all(&store.pool)
             .await
             .unwrap()
@@ -155,7 +156,7 @@ async fn no_statement_of_the_reading_flow_menu_lists_or_desk_scans_a_table() {
         {
             continue;
         }
-        let plan: Vec<String> = sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
+        let plan: Vec<String> = sql::query_as(format!("EXPLAIN QUERY PLAN {sql}"))
             .fetch_all(&store.pool)
             .await
             .map(|rows: Vec<(i64, i64, i64, String)>| rows.into_iter().map(|r| r.3).collect())
@@ -223,25 +224,23 @@ async fn reading_values_and_the_menu_counts_in_one_query_each() {
             .unwrap()
             .and_utc()
     };
-    let account = sqlx::query(
+    let account: i64 = sql::query_scalar(
         "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at)
-         VALUES ('individual', '11223344595', 'Иванов Иван', 'i@example.ru', 'x', 'confirmed', ?)",
+         VALUES ('individual', '11223344595', 'Иванов Иван', 'i@example.ru', 'x', 'confirmed', $1) RETURNING id",
     )
     .bind(at(1))
-    .execute(&store.pool)
+    .fetch_one(&store.pool)
     .await
-    .unwrap()
-    .last_insert_rowid();
-    let meter = sqlx::query(
+    .unwrap();
+    let meter: i64 = sql::query_scalar(
         "INSERT INTO meters (account_id, resource, serial, place, address, zones, int_digits, frac_digits, next_verification, created_at)
-         VALUES (?, 'electricity', 'EL-1', 'кухня', 'адрес', 2, 6, 1, '2030-01-01', ?)",
+         VALUES ($1, 'electricity', 'EL-1', 'кухня', 'адрес', 2, 6, 1, '2030-01-01', $2) RETURNING id",
     )
     .bind(account)
     .bind(at(1))
-    .execute(&store.pool)
+    .fetch_one(&store.pool)
     .await
-    .unwrap()
-    .last_insert_rowid();
+    .unwrap();
     // The menu's counts, in one query: a section shows once it has something.
     let empty = store.item_counts(account).await.unwrap();
     assert_eq!(
@@ -258,9 +257,9 @@ async fn reading_values_and_the_menu_counts_in_one_query_each() {
         .iter()
         .enumerate()
     {
-        sqlx::query(
+        sql::query(
             "INSERT INTO tickets (number, kind, account_id, topic, deadline, created_at, updated_at)
-             VALUES (?, ?, ?, 'тема', '2026-12-01', ?, ?)",
+             VALUES ($1, $2, $3, 'тема', '2026-12-01', $4, $5)",
         )
         .bind(format!("N-{i}"))
         .bind(kind)
@@ -330,15 +329,15 @@ async fn a_backup_and_a_checkpoint_do_not_wait_for_the_pool() {
         .await
         .unwrap();
     let mut held = store.pool.begin().await.unwrap();
-    sqlx::query("INSERT INTO operators (telegram_id, name, added_at) VALUES (1, 'Мария', '2026-11-28')")
-        .execute(&mut *held)
+    sql::query("INSERT INTO operators (telegram_id, name, added_at) VALUES (1, 'Мария', '2026-11-28')")
+        .execute(&mut held)
         .await
         .unwrap();
     let copy = dir.path().join("copy.db");
     let took = tokio::time::timeout(std::time::Duration::from_secs(5), store.backup(copy.to_str().unwrap())).await;
     assert!(took.is_ok_and(|r| r.is_ok()), "the backup waited for the pool");
     let mut side = store.side_connection().await.unwrap();
-    sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+    sql::query("PRAGMA wal_checkpoint(PASSIVE)")
         .execute(&mut side)
         .await
         .unwrap();
@@ -347,7 +346,7 @@ async fn a_backup_and_a_checkpoint_do_not_wait_for_the_pool() {
     let copied = kabinet::store::Store::connect(&format!("sqlite://{}", copy.display()))
         .await
         .unwrap();
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM operators")
+    let (n,): (i64,) = sql::query_as("SELECT COUNT(*) FROM operators")
         .fetch_one(&copied.pool)
         .await
         .unwrap();
@@ -369,8 +368,8 @@ async fn the_checkpoint_worker_moves_the_log_into_the_file() {
     };
     // More commits than the 1,000 pages after which SQLite would checkpoint by itself.
     for i in 0..1500 {
-        sqlx::query(
-            "INSERT INTO operators (telegram_id, name, added_at) VALUES (?, 'CHECKPOINT-MARKER', '2026-11-28')",
+        sql::query(
+            "INSERT INTO operators (telegram_id, name, added_at) VALUES ($1, 'CHECKPOINT-MARKER', '2026-11-28')",
         )
         .bind(i)
         .execute(&store.pool)

@@ -3,6 +3,7 @@
 
 use crate::flows::{IVANOV, fill_registration};
 use crate::helpers::{TestApp, code_in, parse_mail, ru};
+use kabinet::store::sql;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
@@ -100,7 +101,7 @@ async fn letter_waits_while_the_smtp_server_is_down_and_goes_when_it_is_back() {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
         let (attempts, status): (i64, String) =
-            sqlx::query_as("SELECT attempts, status FROM outbox WHERE channel = 'email'")
+            sql::query_as("SELECT attempts, status FROM outbox WHERE channel = 'email'")
                 .fetch_one(&store.pool)
                 .await
                 .unwrap();

@@ -4,6 +4,7 @@
 
 use crate::e2e::{E2e, appeal_answered, http_get, sample};
 use crate::helpers::{GROUP, Group, ru, ru_head};
+use kabinet::store::sql;
 use std::time::{Duration, Instant};
 use tgmock::{Event, TgUser};
 
@@ -28,7 +29,7 @@ async fn wait_listening(addr: &str) {
 async fn wait_count(store: &kabinet::store::Store, sql: &'static str, want: i64) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&store.pool).await.unwrap();
+        let (n,): (i64,) = sql::query_as(sql).fetch_one(&store.pool).await.unwrap();
         if n == want {
             return;
         }
@@ -164,7 +165,7 @@ async fn an_update_posted_twice_by_webhook_is_handled_once() {
     assert_eq!(e.api.reposted(), 1, "Telegram posted the update twice");
     assert_eq!(count(&e, c.id(), "Повторно присланный ответ"), 1, "one push");
     let store = kabinet::store::Store::open(&e.db_url()).await.unwrap();
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM ticket_messages WHERE text = 'Повторно присланный ответ'")
+    let (n,): (i64,) = sql::query_as("SELECT COUNT(*) FROM ticket_messages WHERE text = 'Повторно присланный ответ'")
         .fetch_one(&store.pool)
         .await
         .unwrap();
@@ -258,7 +259,7 @@ async fn a_button_in_a_foreign_group_is_only_answered() {
         "{:?}",
         app.api.events_for(-100_999)
     );
-    let (chats,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM chats WHERE chat_id = -100999")
+    let (chats,): (i64,) = sql::query_as("SELECT COUNT(*) FROM chats WHERE chat_id = -100999")
         .fetch_one(&store.pool)
         .await
         .unwrap();
@@ -291,7 +292,7 @@ async fn the_operators_group_becomes_a_supergroup_and_nothing_is_lost() {
     group.reply(&op, &card, "Ответ из новой группы");
     c.expect("Ответ из новой группы").await;
     let store = kabinet::store::Store::open(&e.db_url()).await.unwrap();
-    let (failed,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE status = 'failed'")
+    let (failed,): (i64,) = sql::query_as("SELECT COUNT(*) FROM outbox WHERE status = 'failed'")
         .fetch_one(&store.pool)
         .await
         .unwrap();
@@ -364,7 +365,7 @@ async fn removed_from_the_group_the_cards_wait_and_go_when_it_is_back() {
     let store = kabinet::store::Store::open(&e.db_url()).await.unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     let card_row = loop {
-        let row: Option<(i64, String, i64)> = sqlx::query_as(
+        let row: Option<(i64, String, i64)> = sql::query_as(
             "SELECT id, status, attempts FROM outbox WHERE channel = 'operator' AND last_error IS NOT NULL",
         )
         .fetch_optional(&store.pool)
@@ -381,10 +382,10 @@ async fn removed_from_the_group_the_cards_wait_and_go_when_it_is_back() {
     };
     assert_eq!((card_row.1.as_str(), card_row.2), ("pending", 0));
     // A row an older version gave up on.
-    sqlx::query(
+    sql::query(
         "INSERT INTO outbox (channel, payload, status, attempts, next_attempt_at, created_at, done_at, last_error)
          SELECT channel, payload, 'failed', 50, next_attempt_at, created_at, created_at, 'group migrated'
-         FROM outbox WHERE id = ?",
+         FROM outbox WHERE id = $1",
     )
     .bind(card_row.0)
     .execute(&store.pool)
@@ -793,7 +794,7 @@ async fn a_long_card_opens_wherever_it_is_cut() {
     crate::flows::register_confirmed(&app, &mut c, &crate::flows::IVANOV).await;
     let sent = crate::flows::tickets::file_appeal_with(&mut c, &"а".repeat(3000), false, false).await;
     let store = app.store().await;
-    let (ticket,): (i64,) = sqlx::query_as("SELECT id FROM tickets")
+    let (ticket,): (i64,) = sql::query_as("SELECT id FROM tickets")
         .fetch_one(&store.pool)
         .await
         .unwrap();

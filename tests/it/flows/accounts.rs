@@ -4,6 +4,7 @@
 use super::{IVANOV, open_login, register_confirmed};
 use crate::helpers::{Client, GROUP, Group, TestApp, code_in, ru, ru_head, token_in};
 use chrono::Duration;
+use kabinet::store::sql;
 
 /// Signs `c` in to IVANOV's account with `password`.
 async fn sign_in(c: &mut Client, password: &str) {
@@ -74,25 +75,22 @@ async fn a_new_password_signs_out_every_other_chat_and_tells_it() {
 /// Every text value in every table of the database, as one string.
 async fn dump(app: &TestApp) -> String {
     let store = app.store().await;
-    let tables: Vec<(String,)> = sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table'")
+    let tables: Vec<(String,)> = sql::query_as("SELECT name FROM sqlite_master WHERE type = 'table'")
         .fetch_all(&store.pool)
         .await
         .unwrap();
     let mut all = String::new();
     for (table,) in tables {
-        let cols: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT name FROM pragma_table_info('{table}')"
-        )))
-        .fetch_all(&store.pool)
-        .await
-        .unwrap();
-        for (col,) in cols {
-            let values: Vec<(Option<Vec<u8>>,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT CAST(\"{col}\" AS BLOB) FROM \"{table}\""
-            )))
+        let cols: Vec<(String,)> = sql::query_as(format!("SELECT name FROM pragma_table_info('{table}')"))
             .fetch_all(&store.pool)
             .await
             .unwrap();
+        for (col,) in cols {
+            let values: Vec<(Option<Vec<u8>>,)> =
+                sql::query_as(format!("SELECT CAST(\"{col}\" AS BLOB) FROM \"{table}\""))
+                    .fetch_all(&store.pool)
+                    .await
+                    .unwrap();
             for v in values.into_iter().filter_map(|(v,)| v) {
                 all.push_str(&format!("{table}.{col}: {}\n", String::from_utf8_lossy(&v)));
             }
@@ -157,7 +155,7 @@ async fn deletion_erases_every_identifying_value_from_the_file() {
     assert!(after.contains("readings.value_milli: 1234500"));
     // Nor in the file itself: not in free pages, not in the write-ahead log.
     let store = app.store().await;
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+    sql::query("PRAGMA wal_checkpoint(TRUNCATE)")
         .execute(&store.pool)
         .await
         .unwrap();
@@ -200,7 +198,7 @@ async fn a_stranger_guessing_from_many_chats_is_slowed_and_the_owner_told_and_ne
         }
     }
     assert!(locked >= 10, "only {locked} tries were slowed");
-    let (failures,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM rate_events WHERE key LIKE 'pw:%:all'")
+    let (failures,): (i64,) = sql::query_as("SELECT COUNT(*) FROM rate_events WHERE key LIKE 'pw:%:all'")
         .fetch_one(&app.store().await.pool)
         .await
         .unwrap();
@@ -394,7 +392,7 @@ async fn a_disputed_login_goes_to_the_operators_and_the_back_office_releases_it(
     holder.send("/menu");
     holder.expect_key("start.welcome").await;
     let store = app.store().await;
-    let (audit,): (String,) = sqlx::query_as("SELECT reason FROM account_audit WHERE action = 'release'")
+    let (audit,): (String,) = sql::query_as("SELECT reason FROM account_audit WHERE action = 'release'")
         .fetch_one(&store.pool)
         .await
         .unwrap();

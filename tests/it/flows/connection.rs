@@ -1,10 +1,11 @@
 use super::{IVANOV, Person, register_confirmed};
 use crate::helpers::{Client, TestApp, ru, ru_head};
 use kabinet::store::meters::FileRef;
+use kabinet::store::sql;
 use kabinet::store::tickets::DeliveredFile;
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
-    let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_owned()))
+    let (n,): (i64,) = sql::query_as(sql.to_owned())
         .fetch_one(&app.store().await.pool)
         .await
         .unwrap();
@@ -332,7 +333,7 @@ async fn issued_documents_status_history_and_other_users() {
     assert_eq!(open.inline_buttons()[0].0, ru("conn.open_this"));
 
     let store = app.store().await;
-    let (id,): (i64,) = sqlx::query_as("SELECT id FROM connection_applications")
+    let (id,): (i64,) = sql::query_as("SELECT id FROM connection_applications")
         .fetch_one(&store.pool)
         .await
         .unwrap();
@@ -392,7 +393,7 @@ async fn issued_documents_status_history_and_other_users() {
     .await;
     thief.send(&ru("menu.services"));
     let own = thief.expect_key("services.title").await;
-    let (file,): (i64,) = sqlx::query_as("SELECT id FROM attachments WHERE owner_kind = 'connection_issued'")
+    let (file,): (i64,) = sql::query_as("SELECT id FROM attachments WHERE owner_kind = 'connection_issued'")
         .fetch_one(&store.pool)
         .await
         .unwrap();

@@ -1,5 +1,6 @@
 use super::{IVANOV, Person, register_confirmed};
 use crate::helpers::{GROUP, Group, TestApp, ru, ru_head};
+use kabinet::store::sql;
 use tgmock::TgUser;
 
 const OPERATOR: i64 = 900_001;
@@ -15,7 +16,7 @@ async fn desk_app() -> TestApp {
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
-    let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_owned()))
+    let (n,): (i64,) = sql::query_as(sql.to_owned())
         .fetch_one(&app.store().await.pool)
         .await
         .unwrap();
@@ -234,7 +235,7 @@ async fn a_meter_request_is_scheduled_and_a_connection_gets_documents() {
 
     // A connection application: «Документы выданы» and a reply with the technical conditions.
     let store = app.store().await;
-    let (account,): (i64,) = sqlx::query_as("SELECT id FROM accounts")
+    let (account,): (i64,) = sql::query_as("SELECT id FROM accounts")
         .fetch_one(&store.pool)
         .await
         .unwrap();
@@ -484,7 +485,7 @@ async fn a_file_that_fails_is_sent_again_and_nothing_twice() {
         assert!(tokio::time::Instant::now() < deadline, "the card's row never completed");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    let (attempts,): (i64,) = sqlx::query_as("SELECT attempts FROM outbox WHERE channel = 'operator'")
+    let (attempts,): (i64,) = sql::query_as("SELECT attempts FROM outbox WHERE channel = 'operator'")
         .fetch_one(&store.pool)
         .await
         .unwrap();
@@ -526,7 +527,7 @@ async fn a_reply_to_no_item_is_explained_and_a_status_choice_lapses() {
     // A status chosen, then the reply comes 11 minutes later: the choice has lapsed, the reply
     // goes as a comment and the operator is told.
     let store = app.store().await;
-    let (account,): (i64,) = sqlx::query_as("SELECT id FROM accounts")
+    let (account,): (i64,) = sql::query_as("SELECT id FROM accounts")
         .fetch_one(&store.pool)
         .await
         .unwrap();

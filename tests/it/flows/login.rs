@@ -1,6 +1,7 @@
 use super::{IVANOV, open_login, register_confirmed};
 use crate::helpers::{TestApp, code_in, ru};
 use chrono::Duration;
+use kabinet::store::sql;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn second_telegram_account_signs_in_and_the_first_is_told() {
@@ -19,7 +20,7 @@ async fn second_telegram_account_signs_in_and_the_first_is_told() {
     first.expect_key("login.notice_other").await;
 
     let store = app.store().await;
-    let (linked,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM chats WHERE account_id IS NOT NULL")
+    let (linked,): (i64,) = sql::query_as("SELECT COUNT(*) FROM chats WHERE account_id IS NOT NULL")
         .fetch_one(&store.pool)
         .await
         .unwrap();

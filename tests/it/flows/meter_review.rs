@@ -3,6 +3,7 @@
 
 use super::{IVANOV, register_confirmed};
 use crate::helpers::{GROUP, Group, TestApp, ru, ru_head};
+use kabinet::store::sql;
 use tgmock::TgUser;
 
 const OPERATOR: i64 = 900_002;
@@ -42,7 +43,7 @@ async fn a_new_meter_is_checked_and_accepted_by_an_operator() {
     group.press(&who, &card, &ru("desk.accept_meter"));
     c.expect(&ru_head("desk.push.meter_accepted")).await;
     group.expect(&ru("desk.verification_lapsed")).await;
-    let (review,): (String,) = sqlx::query_as("SELECT review FROM meters")
+    let (review,): (String,) = sql::query_as("SELECT review FROM meters")
         .fetch_one(&app.store().await.pool)
         .await
         .unwrap();
@@ -59,7 +60,7 @@ async fn a_new_meter_is_checked_and_accepted_by_an_operator() {
         .await
         .expect("the operator is told");
     let (pushes,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE channel = 'telegram' AND payload LIKE '%EL-1001%принят%'")
+        sql::query_as("SELECT COUNT(*) FROM outbox WHERE channel = 'telegram' AND payload LIKE '%EL-1001%принят%'")
             .fetch_one(&app.store().await.pool)
             .await
             .unwrap();

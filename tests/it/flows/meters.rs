@@ -3,6 +3,7 @@ use crate::helpers::{Client, TestApp, ru, ru_head};
 use chrono::Duration;
 use kabinet::domain::meters::Period;
 use kabinet::domain::quantity::Quantity;
+use kabinet::store::sql;
 
 pub struct NewMeter<'a> {
     pub resource: &'a str,
@@ -86,7 +87,7 @@ async fn user_with_meter(app: &TestApp, id: i64, m: &NewMeter<'_>) -> (Client, t
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
-    let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_owned()))
+    let (n,): (i64,) = sql::query_as(sql.to_owned())
         .fetch_one(&app.store().await.pool)
         .await
         .unwrap();
@@ -147,7 +148,7 @@ async fn a_meter_of_each_resource_is_added_and_listed() {
         );
     }
     let (v,): (i64,) =
-        sqlx::query_as("SELECT value_milli FROM readings r JOIN meters m ON m.id = r.meter_id WHERE m.serial = 'CW-2'")
+        sql::query_as("SELECT value_milli FROM readings r JOIN meters m ON m.id = r.meter_id WHERE m.serial = 'CW-2'")
             .fetch_one(&app.store().await.pool)
             .await
             .unwrap();
@@ -267,7 +268,7 @@ async fn rollover_is_offered_near_the_limit() {
     c.press(&q, &ru("reading.rollover_yes"));
     let ok = c.expect("Показания приняты").await;
     assert!(ok.text.contains("расход 15 м³"), "{}", ok.text);
-    let (rollover,): (bool,) = sqlx::query_as("SELECT rollover FROM readings WHERE source = 'user'")
+    let (rollover,): (bool,) = sql::query_as("SELECT rollover FROM readings WHERE source = 'user'")
         .fetch_one(&app.store().await.pool)
         .await
         .unwrap();
@@ -278,7 +279,7 @@ async fn rollover_is_offered_near_the_limit() {
 async fn expired_verification_refuses_and_offers_replacement() {
     let app = TestApp::spawn().await;
     let (mut c, card) = user_with_meter(&app, 8401, &FLAT_ELECTRIC).await;
-    sqlx::query("UPDATE meters SET next_verification = '2020-01-01'")
+    sql::query("UPDATE meters SET next_verification = '2020-01-01'")
         .execute(&app.store().await.pool)
         .await
         .unwrap();
@@ -348,7 +349,7 @@ async fn history_pages_through_twelve_periods() {
     let app = TestApp::spawn().await;
     let (mut c, card) = user_with_meter(&app, 8601, &FLAT_ELECTRIC).await;
     let store = app.store().await;
-    let (meter_id,): (i64,) = sqlx::query_as("SELECT id FROM meters")
+    let (meter_id,): (i64,) = sql::query_as("SELECT id FROM meters")
         .fetch_one(&store.pool)
         .await
         .unwrap();
@@ -456,13 +457,13 @@ async fn the_three_requests_with_attachments() {
     let sent = c.expect("-000003").await;
 
     let store = app.store().await;
-    let (files,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM attachments WHERE owner_kind = 'meter_request'")
+    let (files,): (i64,) = sql::query_as("SELECT COUNT(*) FROM attachments WHERE owner_kind = 'meter_request'")
         .fetch_one(&store.pool)
         .await
         .unwrap();
     assert_eq!(files, 2);
     let (queued,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE channel = 'operator' AND status = 'pending'")
+        sql::query_as("SELECT COUNT(*) FROM outbox WHERE channel = 'operator' AND status = 'pending'")
             .fetch_one(&store.pool)
             .await
             .unwrap();
@@ -485,7 +486,7 @@ async fn another_users_meter_id_is_refused_and_nothing_changes() {
     let app = TestApp::spawn().await;
     let (_owner, owner_card) = user_with_meter(&app, 8801, &FLAT_ELECTRIC).await;
     let store = app.store().await;
-    let (meter_id,): (i64,) = sqlx::query_as("SELECT id FROM meters")
+    let (meter_id,): (i64,) = sql::query_as("SELECT id FROM meters")
         .fetch_one(&store.pool)
         .await
         .unwrap();
@@ -606,7 +607,7 @@ async fn limits_on_meters_and_requests() {
 
     // Fill up to the meter limit directly, then the dialogue refuses the next one.
     let store = app.store().await;
-    let (account_id,): (i64,) = sqlx::query_as("SELECT id FROM accounts")
+    let (account_id,): (i64,) = sql::query_as("SELECT id FROM accounts")
         .fetch_one(&store.pool)
         .await
         .unwrap();

@@ -1,5 +1,6 @@
 use super::{IVANOV, open_login, register_confirmed};
 use crate::helpers::{TestApp, code_in, ru};
+use kabinet::store::sql;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn profile_shows_masked_data_and_edits_name_and_phone() {
@@ -58,7 +59,7 @@ async fn e_mail_change_is_confirmed_before_it_replaces_the_old_one() {
     c.expect("Мы отправили код на ne***@example.ru").await;
 
     let store = app.store().await;
-    let (email,): (String,) = sqlx::query_as("SELECT email FROM accounts")
+    let (email,): (String,) = sql::query_as("SELECT email FROM accounts")
         .fetch_one(&store.pool)
         .await
         .unwrap();
@@ -71,7 +72,7 @@ async fn e_mail_change_is_confirmed_before_it_replaces_the_old_one() {
     app.mail_to("ivanov@example.ru", &mut old_seen).await;
     c.send(&code_in(&letter));
     c.expect_key("profile.email_changed").await;
-    let (email,): (String,) = sqlx::query_as("SELECT email FROM accounts")
+    let (email,): (String,) = sql::query_as("SELECT email FROM accounts")
         .fetch_one(&store.pool)
         .await
         .unwrap();
@@ -101,7 +102,7 @@ async fn password_change_needs_the_current_one() {
     c.expect_key("profile.pw_changed").await;
 
     let store = app.store().await;
-    let (hash,): (String,) = sqlx::query_as("SELECT password_hash FROM accounts")
+    let (hash,): (String,) = sql::query_as("SELECT password_hash FROM accounts")
         .fetch_one(&store.pool)
         .await
         .unwrap();
@@ -159,17 +160,17 @@ async fn sign_out_and_account_deletion() {
 
     let store = app.store().await;
     let row: (String, Option<String>, Option<String>, Option<String>, Option<String>) =
-        sqlx::query_as("SELECT status, login, name, email, password_hash FROM accounts")
+        sql::query_as("SELECT status, login, name, email, password_hash FROM accounts")
             .fetch_one(&store.pool)
             .await
             .unwrap();
     assert_eq!(row, ("deleted".into(), None, None, None, None));
-    let (withdrawn,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM consents WHERE withdrawn_at IS NOT NULL")
+    let (withdrawn,): (i64,) = sql::query_as("SELECT COUNT(*) FROM consents WHERE withdrawn_at IS NOT NULL")
         .fetch_one(&store.pool)
         .await
         .unwrap();
     assert_eq!(withdrawn, 1);
-    let (linked,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM chats WHERE account_id IS NOT NULL")
+    let (linked,): (i64,) = sql::query_as("SELECT COUNT(*) FROM chats WHERE account_id IS NOT NULL")
         .fetch_one(&store.pool)
         .await
         .unwrap();

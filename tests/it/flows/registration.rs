@@ -1,9 +1,10 @@
 use super::{IVANOV, Person, fill_from_consent, fill_registration, register_confirmed};
 use crate::helpers::{TestApp, code_in, ru, ru_head, token_in};
 use chrono::Duration;
+use kabinet::store::sql;
 
 async fn account_rows(app: &TestApp) -> Vec<(String, String, String, String)> {
-    sqlx::query_as("SELECT kind, COALESCE(login, ''), status, COALESCE(email, '') FROM accounts ORDER BY id")
+    sql::query_as("SELECT kind, COALESCE(login, ''), status, COALESCE(email, '') FROM accounts ORDER BY id")
         .fetch_all(&app.store().await.pool)
         .await
         .unwrap()
@@ -52,14 +53,14 @@ async fn individual_registers_and_confirms_with_the_code() {
         )]
     );
     let store = app.store().await;
-    let (policy, consents): (String, i64) = sqlx::query_as("SELECT policy_version, COUNT(*) FROM consents")
+    let (policy, consents): (String, i64) = sql::query_as("SELECT policy_version, COUNT(*) FROM consents")
         .fetch_one(&store.pool)
         .await
         .unwrap();
     assert_eq!((policy.as_str(), consents), ("1", 1));
     // Codes and tokens are stored hashed: the code from the letter is nowhere in the database.
     let code = code_in(&letter);
-    let (hits,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM email_codes WHERE code_hash = ? OR token_hash = ?")
+    let (hits,): (i64,) = sql::query_as("SELECT COUNT(*) FROM email_codes WHERE code_hash = $1 OR token_hash = $2")
         .bind(&code)
         .bind(token_in(&letter))
         .fetch_one(&store.pool)
@@ -67,7 +68,7 @@ async fn individual_registers_and_confirms_with_the_code() {
         .unwrap();
     assert_eq!(hits, 0);
     // The delivered letter is not kept in the outbox.
-    let (payload,): (String,) = sqlx::query_as("SELECT payload FROM outbox WHERE channel = 'email'")
+    let (payload,): (String,) = sql::query_as("SELECT payload FROM outbox WHERE channel = 'email'")
         .fetch_one(&store.pool)
         .await
         .unwrap();
@@ -410,7 +411,7 @@ async fn one_chat_cannot_send_endless_registration_letters() {
     c.expect_key("reg.too_many").await;
     // Each restart replaced the previous unconfirmed account: none is left behind.
     assert_eq!(account_rows(&app).await.len(), 0);
-    let (letters,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE channel = 'email'")
+    let (letters,): (i64,) = sql::query_as("SELECT COUNT(*) FROM outbox WHERE channel = 'email'")
         .fetch_one(&app.store().await.pool)
         .await
         .unwrap();

@@ -2,10 +2,11 @@ use super::meters::{FLAT_ELECTRIC, NewMeter, add_meter};
 use super::{IVANOV, Person, register_confirmed};
 use crate::helpers::{TestApp, ru};
 use chrono::TimeZone;
+use kabinet::store::sql;
 use kabinet::worker::reminders::run_once;
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
-    let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_owned()))
+    let (n,): (i64,) = sql::query_as(sql.to_owned())
         .fetch_one(&app.store().await.pool)
         .await
         .unwrap();
@@ -134,7 +135,7 @@ async fn verification_reminder_thirty_days_before() {
     register_confirmed(&app, &mut c, &IVANOV).await;
     add_meter(&mut c, &FLAT_ELECTRIC).await;
     let store = app.store().await;
-    sqlx::query("UPDATE meters SET next_verification = '2027-03-10'")
+    sql::query("UPDATE meters SET next_verification = '2027-03-10'")
         .execute(&store.pool)
         .await
         .unwrap();

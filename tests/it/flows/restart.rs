@@ -1,4 +1,5 @@
 use crate::helpers::TestApp;
+use kabinet::store::sql;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registration_continues_after_a_restart() {
@@ -35,7 +36,7 @@ async fn a_stored_state_that_no_longer_fits_resets_to_the_start() {
     c.expect_key("start.welcome").await;
     app.stop().await;
     let store = app.store().await;
-    sqlx::query("INSERT INTO dialogues (chat_id, state, updated_at) VALUES (?, '{\"s\":\"from_an_old_version\"}', ?)")
+    sql::query("INSERT INTO dialogues (chat_id, state, updated_at) VALUES ($1, '{\"s\":\"from_an_old_version\"}', $2)")
         .bind(6101_i64)
         .bind(chrono::Utc::now())
         .execute(&store.pool)

@@ -4,6 +4,7 @@
 
 use super::{IVANOV, register_confirmed};
 use crate::helpers::{TestApp, ru};
+use kabinet::store::sql;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_sections_button_leaves_the_form_and_an_old_step_button_is_refused() {
@@ -89,7 +90,7 @@ async fn a_main_menu_button_in_a_dialogue_opens_its_section_and_is_never_an_answ
     c.expect(&crate::helpers::ru_head("common.left_draft_saved")).await;
     c.expect_key("meters.empty").await;
     // The draft kept what was typed, and not the button's text.
-    let (draft,): (String,) = sqlx::query_as("SELECT form FROM connection_drafts")
+    let (draft,): (String,) = sql::query_as("SELECT form FROM connection_drafts")
         .fetch_one(&app.store().await.pool)
         .await
         .unwrap();
@@ -105,7 +106,7 @@ async fn a_main_menu_button_in_a_dialogue_opens_its_section_and_is_never_an_answ
     c.send(&ru("menu.profile"));
     c.expect_key("common.left_unfinished").await;
     c.expect(IVANOV.email).await;
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM tickets")
+    let (n,): (i64,) = sql::query_as("SELECT COUNT(*) FROM tickets")
         .fetch_one(&app.store().await.pool)
         .await
         .unwrap();

@@ -1,10 +1,11 @@
 use super::{IVANOV, Person, register_confirmed};
 use crate::helpers::{Client, TestApp, ru, ru_head};
 use kabinet::store::meters::FileRef;
+use kabinet::store::sql;
 use kabinet::store::tickets::DeliveredFile;
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
-    let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_owned()))
+    let (n,): (i64,) = sql::query_as(sql.to_owned())
         .fetch_one(&app.store().await.pool)
         .await
         .unwrap();
@@ -203,7 +204,7 @@ async fn the_card_shows_the_conversation_and_follow_up_close_reopen_work() {
     let mut c = user(&app, 10_201, IVANOV.login).await;
     let open = file_appeal(&mut c, "Почему счёт вырос?").await;
     let store = app.store().await;
-    let (ticket_id,): (i64,) = sqlx::query_as("SELECT id FROM tickets")
+    let (ticket_id,): (i64,) = sql::query_as("SELECT id FROM tickets")
         .fetch_one(&store.pool)
         .await
         .unwrap();
@@ -304,7 +305,7 @@ async fn delivered_documents_download_by_id_or_from_the_stored_copy() {
     c.expect("Д-2026-000001").await;
 
     let store = app.store().await;
-    let (ticket_id,): (i64,) = sqlx::query_as("SELECT id FROM tickets")
+    let (ticket_id,): (i64,) = sql::query_as("SELECT id FROM tickets")
         .fetch_one(&store.pool)
         .await
         .unwrap();
@@ -357,7 +358,7 @@ async fn another_users_ticket_and_file_ids_are_refused() {
     let mut owner = user(&app, 10_401, IVANOV.login).await;
     file_appeal(&mut owner, "Мой вопрос").await;
     let store = app.store().await;
-    let (ticket_id,): (i64,) = sqlx::query_as("SELECT id FROM tickets")
+    let (ticket_id,): (i64,) = sql::query_as("SELECT id FROM tickets")
         .fetch_one(&store.pool)
         .await
         .unwrap();
@@ -375,7 +376,7 @@ async fn another_users_ticket_and_file_ids_are_refused() {
         .add_operator_answer(ticket_id, 777, Some("ответ"), &[delivered], &[], chrono::Utc::now())
         .await
         .unwrap();
-    let (file_id,): (i64,) = sqlx::query_as("SELECT id FROM attachments")
+    let (file_id,): (i64,) = sql::query_as("SELECT id FROM attachments")
         .fetch_one(&store.pool)
         .await
         .unwrap();
