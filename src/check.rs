@@ -85,11 +85,25 @@ async fn database(config: &Config, lines: &mut Vec<Line>) {
         Err(e) => {
             lines.push(bad(
                 WHAT,
-                format!("cannot open DATABASE_URL={url} ({e}): `kabinet migrate` creates it, or fix the path"),
+                format!(
+                    "cannot open DATABASE_URL={} ({e}): `kabinet migrate` creates it, or fix the path",
+                    crate::store::shown_url(url)
+                ),
             ));
             return;
         }
     };
+    match store.server().await {
+        Ok(s) if s.standby => lines.push(bad(
+            "Database server",
+            format!(
+                "{} is a standby (read-only): point DATABASE_URL at the primary",
+                s.version
+            ),
+        )),
+        Ok(s) => lines.push(good("Database server", s.to_string())),
+        Err(e) => lines.push(bad("Database server", format!("cannot ask the server ({e})"))),
+    }
     match store.migration_state().await {
         Ok(m) if m.unknown > 0 => lines.push(bad(
             WHAT,
@@ -112,7 +126,7 @@ async fn database(config: &Config, lines: &mut Vec<Line>) {
         }
     }
     match store.writable().await {
-        Ok(()) => lines.push(good("Database writable", url.clone())),
+        Ok(()) => lines.push(good("Database writable", crate::store::shown_url(url))),
         Err(e) => lines.push(bad(
             "Database writable",
             format!("{e}: the bot's user needs write access to the file and its folder"),

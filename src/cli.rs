@@ -130,6 +130,11 @@ pub fn cell(value: &str) -> String {
     }
 }
 
+/// What `kabinet backup` and `restore` say on PostgreSQL.
+pub const POSTGRES_BACKUPS: &str = "on PostgreSQL, backups are the database's own job: pg_dump/pg_restore for \
+     a copy, WAL archiving for point-in-time recovery (README, «Production»); kabinet backup and restore \
+     are for an SQLite file";
+
 /// `kabinet restore <file>`: the database replaced by a backup (`kabinet backup`'s copy or a
 /// scheduled `.db.gz`), only while no bot runs on it; the database it replaces is kept beside it.
 pub async fn restore(
@@ -138,6 +143,7 @@ pub async fn restore(
 ) -> anyhow::Result<Option<std::path::PathBuf>> {
     use crate::store::health::{lock_database, lock_path};
     let url = &config.database_url;
+    anyhow::ensure!(!crate::store::is_postgres(url), "{POSTGRES_BACKUPS}");
     anyhow::ensure!(file.exists(), "{} does not exist", file.display());
     let _lock = lock_database(url)
         .map_err(|e| anyhow::anyhow!("{e}: stop the bot first (e.g. systemctl stop kabinet), then restore"))?;

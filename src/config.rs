@@ -304,10 +304,14 @@ fn parse_webhook_secret(s: &str) -> Result<String, String> {
 }
 
 fn parse_db_url(s: &str) -> Result<String, String> {
-    if s.starts_with("sqlite:") {
+    if s.starts_with("sqlite:") || crate::store::is_postgres(s) {
         Ok(s.to_owned())
     } else {
-        Err("DATABASE_URL must start with sqlite: (e.g. sqlite://data/kabinet.db)".into())
+        Err(
+            "DATABASE_URL must start with sqlite: or postgres:// (e.g. sqlite://data/kabinet.db, \
+             postgres://kabinet@db.example/kabinet)"
+                .into(),
+        )
     }
 }
 
@@ -339,7 +343,7 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("telegram_token", &hidden(&self.telegram_token))
             .field("telegram_api_url", &self.telegram_api_url)
-            .field("database_url", &self.database_url)
+            .field("database_url", &crate::store::shown_url(&self.database_url))
             .field("smtp_url", &hidden(&self.smtp_url))
             .field("mail_dir", &self.mail_dir)
             .field("operator_chat_id", &self.operator_chat_id)
@@ -362,7 +366,9 @@ mod tests {
         let s = parse_schedule("1, 2,5").unwrap();
         assert_eq!((s.delay(1), s.delay(2), s.delay(3), s.delay(9)), (1, 2, 5, 5));
         assert!(parse_schedule("a,1").unwrap_err().contains("OUTBOX_RETRY_SECONDS"));
-        assert!(parse_db_url("postgres://x").unwrap_err().contains("DATABASE_URL"));
+        assert!(parse_db_url("mysql://x").unwrap_err().contains("DATABASE_URL"));
+        assert!(parse_db_url("postgres://kabinet@db/kabinet").is_ok());
+        assert!(parse_db_url("sqlite://data/k.db").is_ok());
         assert!(parse_locale("de").unwrap_err().contains("DEFAULT_LOCALE"));
     }
 

@@ -64,9 +64,12 @@ impl Application {
             config.telegram_token.clone().filter(|t| !t.trim().is_empty()).context(
                 "TELOXIDE_TOKEN is not set: get a token from @BotFather and put it in .env or the environment",
             )?;
-        let store = Store::open(&config.database_url)
-            .await
-            .with_context(|| format!("cannot open the database DATABASE_URL={}", config.database_url))?;
+        let store = Store::open(&config.database_url).await.with_context(|| {
+            format!(
+                "cannot open the database DATABASE_URL={}",
+                store::shown_url(&config.database_url)
+            )
+        })?;
         let mailer = mail::Mailer::new(config.smtp_url.as_deref(), &config.mail_dir, &config.mail_from)
             .context("cannot set up e-mail (SMTP_URL / MAIL_DIR)")?;
         let mut bot = Bot::new(token);
@@ -110,7 +113,7 @@ impl Application {
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         // Held while the bot runs: `kabinet restore` refuses to replace this database meanwhile.
         let _lock = store::health::lock_database(&self.config.database_url)
-            .with_context(|| format!("DATABASE_URL={}", self.config.database_url))?;
+            .with_context(|| format!("DATABASE_URL={}", store::shown_url(&self.config.database_url)))?;
         let wake = Arc::new(Notify::new());
         let stop_tx = self.stopping.clone();
         let stop_rx = stop_tx.subscribe();
@@ -152,7 +155,12 @@ impl Application {
             std::time::Duration::from_secs(1),
             stop_rx.clone(),
         ));
-        let backups = self.config.backup_dir.clone().map(|dir| {
+        // On PostgreSQL backups are the database's own job (README, «Production»).
+        let sqlite = self.store.backend() == store::sql::Backend::Sqlite;
+        if !sqlite && self.config.backup_dir.is_some() {
+            tracing::warn!("BACKUP_DIR is for an SQLite database and is ignored on PostgreSQL");
+        }
+        let backups = self.config.backup_dir.clone().filter(|_| sqlite).map(|dir| {
             let every = std::time::Duration::from_secs_f64(self.config.backup_every_hours.max(0.0001) * 3600.0);
             tokio::spawn(worker::backup::run(
                 self.store.clone(),

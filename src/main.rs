@@ -256,6 +256,11 @@ fn main() -> ExitCode {
                 Ok(())
             }
             Command::Backup { file } => {
+                anyhow::ensure!(
+                    !kabinet::store::is_postgres(&cli.config.database_url),
+                    "{}",
+                    kabinet::cli::POSTGRES_BACKUPS
+                );
                 anyhow::ensure!(!file.exists(), "{} already exists", file.display());
                 let store = kabinet::store::Store::connect(&cli.config.database_url).await?;
                 store.backup(&file.display().to_string()).await?;
@@ -282,7 +287,7 @@ fn main() -> ExitCode {
             Command::Migrate => {
                 let store = kabinet::store::Store::connect(&cli.config.database_url).await?;
                 store.migrate().await?;
-                tracing::info!(database = %cli.config.database_url, "migrations applied");
+                tracing::info!(database = %kabinet::store::shown_url(&cli.config.database_url), "migrations applied");
                 Ok(())
             }
         }

@@ -9,8 +9,7 @@ use crate::domain::menu::ItemCounts;
 use crate::domain::tickets::{TicketKind, TicketSection};
 use chrono::{DateTime, Utc};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
-#[sqlx(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccountStatus {
     Pending,
     Confirmed,
@@ -25,7 +24,15 @@ impl AccountStatus {
             Self::Deleted => "deleted",
         }
     }
+
+    pub fn from_str_opt(s: &str) -> Option<Self> {
+        [Self::Pending, Self::Confirmed, Self::Deleted]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
 }
+
+crate::domain::stored_as_text!(AccountStatus);
 
 impl std::fmt::Display for AccountStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -142,7 +149,7 @@ impl Store {
         let r: SessionRow = sql::query_as(
             "SELECT c.locale, c.blocked_at, a.id, a.kind, a.login, a.name, a.email, a.phone, a.password_hash,
                     a.status, a.failed_logins, a.locked_until, a.created_at, a.confirmed_at, d.state AS dialogue
-             FROM (SELECT $1 AS chat_id) k
+             FROM (SELECT CAST($1 AS BIGINT) AS chat_id) k
              LEFT JOIN chats c ON c.chat_id = k.chat_id
              LEFT JOIN accounts a ON a.id = c.account_id
              LEFT JOIN dialogues d ON d.chat_id = k.chat_id",
@@ -346,7 +353,7 @@ impl Store {
             Err(e) if is_unique_violation(&e) => return Ok(TokenOutcome::LoginTaken),
             Err(e) => return Err(e.into()),
         }
-        let linked: Option<(i64,)> = sql::query_as("SELECT 1 FROM chats WHERE chat_id = $1 AND account_id = $2")
+        let linked: Option<(i32,)> = sql::query_as("SELECT 1 FROM chats WHERE chat_id = $1 AND account_id = $2")
             .bind(chat_id)
             .bind(account_id)
             .fetch_optional(&mut tx)

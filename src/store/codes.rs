@@ -86,7 +86,7 @@ pub async fn insert(conn: &mut sql::Tx, key: CodeFor, email: &str, issued: &Issu
     sql::query(
         "UPDATE email_codes SET code_closed_at = COALESCE(code_closed_at, $1),
                 token_expires_at = CASE WHEN token_expires_at > $1 THEN $1 ELSE token_expires_at END
-         WHERE account_id = $2 AND purpose = $3 AND chat_id IS $4
+         WHERE account_id = $2 AND purpose = $3 AND chat_id IS NOT DISTINCT FROM $4
            AND (code_closed_at IS NULL OR token_expires_at > $1)",
     )
     .bind(now)
@@ -138,7 +138,7 @@ pub async fn check(conn: &mut sql::Tx, key: CodeFor, typed: &str, now: DateTime<
     } = key;
     let row: Option<(i64, String, DateTime<Utc>, i64, String)> = sql::query_as(
         "SELECT id, code_hash, code_expires_at, attempts, email FROM email_codes
-         WHERE account_id = $1 AND purpose = $2 AND chat_id IS $3 AND code_closed_at IS NULL
+         WHERE account_id = $1 AND purpose = $2 AND chat_id IS NOT DISTINCT FROM $3 AND code_closed_at IS NULL
          ORDER BY id DESC LIMIT 1",
     )
     .bind(account_id)
@@ -192,7 +192,7 @@ impl Store {
     pub async fn codes_sent_since(&self, key: CodeFor, since: DateTime<Utc>) -> Result<SentStats> {
         let (count, last): (i64, Option<DateTime<Utc>>) = sql::query_as(
             "SELECT COUNT(*), MAX(created_at) FROM email_codes
-             WHERE account_id = $1 AND purpose = $2 AND chat_id IS $3 AND created_at > $4",
+             WHERE account_id = $1 AND purpose = $2 AND chat_id IS NOT DISTINCT FROM $3 AND created_at > $4",
         )
         .bind(key.account_id)
         .bind(key.purpose.as_str())

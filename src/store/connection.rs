@@ -227,7 +227,7 @@ impl Store {
         finish: Option<&Finish>,
     ) -> Result<Option<Vec<i64>>> {
         let mut tx = self.pool.begin().await?;
-        let found: Option<(i64,)> = sql::query_as(
+        let found: Option<(i32,)> = sql::query_as(
             "SELECT 1 FROM connection_applications WHERE id = $1 AND account_id = $2 AND status NOT IN ('connected', 'rejected')",
         )
         .bind(id)

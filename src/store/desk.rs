@@ -254,7 +254,7 @@ impl Store {
                 UNION ALL
                 SELECT 'meter', resource, id, serial, review, created_at, NULL FROM meters
                  WHERE review = 'pending' AND archived_at IS NULL
-             ) ORDER BY created_at LIMIT $1",
+             ) AS open_items ORDER BY created_at LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)

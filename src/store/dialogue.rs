@@ -25,7 +25,7 @@ impl Store {
     }
 
     pub async fn update_processed(&self, update_id: i64) -> super::Result<bool> {
-        let row: Option<(i64,)> = sql::query_as("SELECT 1 FROM inbox WHERE update_id = $1 AND handled_at IS NOT NULL")
+        let row: Option<(i32,)> = sql::query_as("SELECT 1 FROM inbox WHERE update_id = $1 AND handled_at IS NOT NULL")
             .bind(update_id)
             .fetch_optional(&self.pool)
             .await?;

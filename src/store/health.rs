@@ -117,6 +117,60 @@ impl Store {
     }
 }
 
+/// What the database server says of itself, for `kabinet check`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerInfo {
+    /// «SQLite 3.46.0», «PostgreSQL 15.20».
+    pub version: String,
+    /// A PostgreSQL standby: read-only, the bot cannot run on it.
+    pub standby: bool,
+    /// Standbys streaming from this primary and the longest replay lag, where the server
+    /// shows them to this user (`pg_monitor`).
+    pub replicas: Option<(i64, Option<f64>)>,
+}
+
+impl std::fmt::Display for ServerInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.version)?;
+        match self.replicas {
+            Some((0, _)) => f.write_str(", primary, no standby streaming from it"),
+            Some((n, Some(lag))) => write!(f, ", primary, {n} standby streaming, replay lag {lag:.1} s"),
+            Some((n, None)) => write!(f, ", primary, {n} standby streaming"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Store {
+    pub async fn server(&self) -> Result<ServerInfo> {
+        if self.backend() == Backend::Sqlite {
+            let (v,): (String,) = sql::query_as("SELECT sqlite_version()").fetch_one(&self.pool).await?;
+            return Ok(ServerInfo {
+                version: format!("SQLite {v}"),
+                standby: false,
+                replicas: None,
+            });
+        }
+        let (v, standby): (String, bool) =
+            sql::query_as("SELECT current_setting('server_version'), pg_is_in_recovery()")
+                .fetch_one(&self.pool)
+                .await?;
+        // Rows of other users' connections come without their lag unless this user may see them.
+        let replicas: Option<(i64, Option<f64>)> = sql::query_as(
+            "SELECT COUNT(*), CAST(MAX(EXTRACT(EPOCH FROM replay_lag)) AS DOUBLE PRECISION) FROM pg_stat_replication",
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .ok()
+        .flatten();
+        Ok(ServerInfo {
+            version: format!("PostgreSQL {v}"),
+            standby,
+            replicas,
+        })
+    }
+}
+
 /// The outbox of one channel, for /metrics.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OutboxHealth {

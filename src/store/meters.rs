@@ -121,7 +121,7 @@ pub async fn next_number(conn: &mut sql::Tx, prefix: &str, year: i32) -> Result<
     let name = format!("{prefix}-{year}");
     let (n,): (i64,) = sql::query_as(
         "INSERT INTO counters (name, value) VALUES ($1, 1)
-         ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
+         ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
     )
     .bind(&name)
     .fetch_one(&mut *conn)
@@ -279,7 +279,7 @@ impl Store {
                        ROW_NUMBER() OVER (PARTITION BY r.meter_id, r.zone ORDER BY r.submitted_at DESC, r.id DESC) AS rn
                 FROM readings r JOIN meters m ON m.id = r.meter_id
                 WHERE m.account_id = $1 AND m.archived_at IS NULL AND r.replaced_at IS NULL
-             ) WHERE rn = 1 ORDER BY meter_id, zone",
+             ) AS latest WHERE rn = 1 ORDER BY meter_id, zone",
         )
         .bind(account_id)
         .fetch_all(&self.pool)

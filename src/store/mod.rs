@@ -58,9 +58,33 @@ pub static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/p
 /// Connections a process keeps to PostgreSQL (the bot's pool; the side pool has two).
 const PG_POOL: u32 = 16;
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_postgres_password_is_never_shown() {
+        let shown = super::shown_url("postgres://kabinet:s3cret@db.example:5432/kabinet");
+        assert!(
+            !shown.contains("s3cret") && shown.contains("kabinet:***@db.example:5432/kabinet"),
+            "{shown}"
+        );
+        assert_eq!(super::shown_url("sqlite://data/k.db"), "sqlite://data/k.db");
+    }
+}
+
 /// True for a `postgres://` (or `postgresql://`) URL; anything else is an SQLite file.
 pub fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// The URL as it may be shown or logged: a PostgreSQL password replaced by `***`.
+pub fn shown_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if is_postgres(url) && u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -39,7 +39,7 @@ impl Store {
              WHERE m.archived_at IS NULL AND a.status = 'confirmed' AND a.remind_verification
                AND m.next_verification BETWEEN $1 AND $2
                AND NOT EXISTS (SELECT 1 FROM reminders_sent s WHERE s.kind = 'verification' AND s.meter_id = m.id
-                               AND s.period = m.next_verification)
+                               AND s.period = CAST(m.next_verification AS TEXT))
              ORDER BY m.account_id, m.id",
         )
         .bind(from)

@@ -241,7 +241,14 @@ use crate::domain::{
     meters::Resource,
     tickets::{TicketKind, TicketStatus},
 };
-bind_text!(ConnKind, ApplicantKind, Resource, TicketKind, TicketStatus);
+bind_text!(
+    ConnKind,
+    ApplicantKind,
+    Resource,
+    TicketKind,
+    TicketStatus,
+    super::accounts::AccountStatus
+);
 bind_text!(
     Author,
     ConnStatus,
@@ -329,8 +336,9 @@ impl Done {
 macro_rules! on_exec {
     ($exec:expr, $stmt:expr, |$sql:ident, $args:ident| $q:expr, |$query:ident, $ex:ident| $run:expr) => {{
         let Statement { sql, args } = $stmt;
+        let text = sql.clone();
         let $sql = sql_str(sql);
-        match $exec {
+        let result = match $exec {
             Exec::SqlitePool(p) => {
                 let $args = sqlite_args(args)?;
                 let $query = $q;
@@ -355,7 +363,12 @@ macro_rules! on_exec {
                 let $ex = c;
                 $run
             }
+        };
+        if let Err(e) = &result {
+            // The statement's text only: its values are bound, never part of it.
+            tracing::debug!(error = %e, sql = %text, "statement failed");
         }
+        result
     }};
 }
 
@@ -419,7 +432,7 @@ impl<T: Row> QueryAs<T> {
             ex.into(),
             self.0,
             |sql, args| sqlx::query_as_with::<_, T, _>(sql, args),
-            |q, ex| { q.fetch_one(ex).await }
+            |q, ex| q.fetch_one(ex).await
         )
     }
 
@@ -428,7 +441,7 @@ impl<T: Row> QueryAs<T> {
             ex.into(),
             self.0,
             |sql, args| sqlx::query_as_with::<_, T, _>(sql, args),
-            |q, ex| { q.fetch_optional(ex).await }
+            |q, ex| q.fetch_optional(ex).await
         )
     }
 
@@ -437,7 +450,7 @@ impl<T: Row> QueryAs<T> {
             ex.into(),
             self.0,
             |sql, args| sqlx::query_as_with::<_, T, _>(sql, args),
-            |q, ex| { q.fetch_all(ex).await }
+            |q, ex| q.fetch_all(ex).await
         )
     }
 
@@ -476,7 +489,7 @@ impl<T: Scalar> QueryScalar<T> {
             ex.into(),
             self.0,
             |sql, args| sqlx::query_scalar_with::<_, T, _>(sql, args),
-            |q, ex| { q.fetch_one(ex).await }
+            |q, ex| q.fetch_one(ex).await
         )
     }
 
@@ -485,7 +498,7 @@ impl<T: Scalar> QueryScalar<T> {
             ex.into(),
             self.0,
             |sql, args| sqlx::query_scalar_with::<_, T, _>(sql, args),
-            |q, ex| { q.fetch_optional(ex).await }
+            |q, ex| q.fetch_optional(ex).await
         )
     }
 
@@ -494,7 +507,7 @@ impl<T: Scalar> QueryScalar<T> {
             ex.into(),
             self.0,
             |sql, args| sqlx::query_scalar_with::<_, T, _>(sql, args),
-            |q, ex| { q.fetch_all(ex).await }
+            |q, ex| q.fetch_all(ex).await
         )
     }
 }

@@ -281,7 +281,7 @@ impl Store {
         finish: Option<&Finish>,
     ) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
-        let found: Option<(i64,)> =
+        let found: Option<(i32,)> =
             sql::query_as("SELECT 1 FROM tickets WHERE id = $1 AND account_id = $2 AND status <> 'closed'")
                 .bind(ticket_id)
                 .bind(account_id)

@@ -11,7 +11,11 @@ use tokio::sync::watch;
 
 /// Checkpoints every `every` until stopped. Commits never checkpoint (`wal_autocheckpoint` is
 /// off), so a connection that fails is opened again at the next tick rather than given up.
+/// On PostgreSQL there is nothing to do: its checkpoints are the server's own.
 pub async fn run(store: Store, every: Duration, mut stop: watch::Receiver<bool>) {
+    if store.backend() != crate::store::sql::Backend::Sqlite {
+        return;
+    }
     let mut conn = None;
     loop {
         tokio::select! {

@@ -34,7 +34,12 @@ async fn a_good_configuration_passes_and_each_broken_part_is_named() {
     api.add_group(GROUP, "Операторы", "member");
     let smtp = SmtpServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("k.db").display());
+    let test_db = crate::db::TestDb::new(dir.path(), "k.db").await;
+    // On PostgreSQL with a password (the tests' server trusts loopback and ignores it): the
+    // check's lines must never show it.
+    let db = test_db
+        .url
+        .replacen("postgres://postgres@", "postgres://postgres:hunter2@", 1);
     let store = Store::open(&db).await.unwrap();
     store.add_operator(42, Some("Мария"), chrono::Utc::now()).await.unwrap();
     let smtp_url = format!("smtp://127.0.0.1:{}", smtp.port);
@@ -59,8 +64,16 @@ async fn a_good_configuration_passes_and_each_broken_part_is_named() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!text.contains("hunter2"), "{text}");
+    let server = if crate::db::on_postgres() {
+        "PostgreSQL 1"
+    } else {
+        "SQLite 3."
+    };
+    assert!(line(&text, "Database server").contains(server), "{text}");
     for what in [
         "Telegram token",
+        "Database server",
         "Database",
         "Database writable",
         "Operators",

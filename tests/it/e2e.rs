@@ -13,6 +13,7 @@ use tokio::process::{Child, Command};
 pub struct E2e {
     pub api: Arc<MockBotApi>,
     pub dir: tempfile::TempDir,
+    pub db: crate::db::TestDb,
     pub smtp: SmtpServer,
     /// Where SMTP_URL points (the server may not be listening yet).
     pub smtp_port: u16,
@@ -30,9 +31,11 @@ impl E2e {
     /// Everything but the bot process: for tests that seed the database first.
     pub async fn prepare(env: &[(&str, &str)]) -> Self {
         let smtp = SmtpServer::start().await;
+        let dir = tempfile::tempdir().unwrap();
         Self {
             api: Arc::new(MockBotApi::start().await),
-            dir: tempfile::tempdir().unwrap(),
+            db: crate::db::TestDb::new(dir.path(), "kabinet.db").await,
+            dir,
             smtp_port: smtp.port,
             smtp,
             child: None,
@@ -41,7 +44,7 @@ impl E2e {
     }
 
     pub fn db_url(&self) -> String {
-        format!("sqlite://{}", self.dir.path().join("kabinet.db").display())
+        self.db.url.clone()
     }
 
     /// The process's standard error, when `LOG_TO_FILE` is among the variables: the log.
@@ -527,9 +530,39 @@ async fn back_office(e: &E2e, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// On PostgreSQL backups are the database's job: `kabinet backup` and `restore` say so and
+/// touch nothing, and BACKUP_DIR writes nothing while the bot runs on.
+async fn backups_on_postgres_are_the_databases_job(mut e: E2e, dir: std::path::PathBuf) {
+    e.spawn();
+    let mut c = e.user(20_501);
+    c.send("/start");
+    c.expect_key("start.welcome").await;
+    let copy = e.dir.path().join("copy.db");
+    for args in [
+        vec!["backup", copy.to_str().unwrap()],
+        vec!["restore", copy.to_str().unwrap()],
+    ] {
+        let out = back_office(&e, &args).await;
+        assert!(!out.status.success(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(kabinet::cli::POSTGRES_BACKUPS),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(!copy.exists() && !dir.exists());
+    c.send("/menu");
+    c.expect_key("start.welcome").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scheduled_backups_and_a_restore_that_waits_for_the_bot_to_stop() {
     let mut e = E2e::prepare(&[]).await;
+    if crate::db::on_postgres() {
+        let dir = e.dir.path().join("backups");
+        e.set_env("BACKUP_DIR", Some(dir.to_str().unwrap()));
+        return backups_on_postgres_are_the_databases_job(e, dir).await;
+    }
     let dir = e.dir.path().join("backups");
     e.set_env("BACKUP_DIR", Some(dir.to_str().unwrap()));
     e.set_env("BACKUP_KEEP", Some("3"));

@@ -45,6 +45,7 @@ struct Running {
 pub struct TestApp {
     pub api: Arc<MockBotApi>,
     pub dir: tempfile::TempDir,
+    pub db: crate::db::TestDb,
     pub clock: Clock,
     pub extra_flags: Vec<String>,
     running: Option<Running>,
@@ -58,9 +59,11 @@ impl TestApp {
 
     pub async fn spawn_with(flags: &[&str]) -> Self {
         init_logs();
+        let dir = tempfile::tempdir().expect("temp dir");
         let mut app = Self {
             api: Arc::new(MockBotApi::start().await),
-            dir: tempfile::tempdir().expect("temp dir"),
+            db: crate::db::TestDb::new(dir.path(), "kabinet.db").await,
+            dir,
             clock: Clock::default(),
             extra_flags: flags.iter().map(|s| s.to_string()).collect(),
             running: None,
@@ -71,7 +74,7 @@ impl TestApp {
     }
 
     pub fn db_url(&self) -> String {
-        format!("sqlite://{}", self.dir.path().join("kabinet.db").display())
+        self.db.url.clone()
     }
 
     pub fn mail_dir(&self) -> PathBuf {
@@ -477,7 +480,7 @@ impl Group {
         let store = app.store().await;
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
-            let found: Option<(i64,)> =
+            let found: Option<(i32,)> =
                 sql::query_as("SELECT 1 FROM desk_cards WHERE chat_id = $1 AND message_id = $2")
                     .bind(self.chat)
                     .bind(card.message_id)

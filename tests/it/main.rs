@@ -1,8 +1,9 @@
 //! One integration test binary: flows through the real dispatcher schema, over HTTP to a local
-//! Bot API server, on real SQLite files with the real migrations.
+//! Bot API server, on real SQLite files or PostgreSQL databases with the real migrations.
 
 mod check;
 mod cli;
+pub mod db;
 mod delivery;
 mod deploy;
 mod e2e;
@@ -12,5 +13,6 @@ mod outbox;
 mod plans;
 #[cfg(feature = "sandbox")]
 mod sandbox;
+mod schema;
 pub mod smtp;
 mod trust;

@@ -91,10 +91,11 @@ async fn a_chat_that_blocked_the_bot_is_marked_and_the_row_closed() {
     let rows = wait_rows_closed(&app).await;
     assert_eq!(rows[0].0, "failed");
     assert!(rows[0].2.as_deref().is_some_and(|e| e.contains("blocked")), "{rows:?}");
-    let (blocked,): (Option<String>,) = sql::query_as("SELECT blocked_at FROM chats WHERE chat_id = 14201")
-        .fetch_one(&store.pool)
-        .await
-        .unwrap();
+    let (blocked,): (Option<chrono::DateTime<chrono::Utc>>,) =
+        sql::query_as("SELECT blocked_at FROM chats WHERE chat_id = 14201")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
     assert!(blocked.is_some());
 }
 
@@ -264,53 +265,53 @@ async fn pruning_removes_by_age_and_keeps_what_is_in_use() {
     let old = now - chrono::Duration::days(40);
     for (sql, at) in [
         (
-            "INSERT INTO outbox (channel, payload, status, next_attempt_at, created_at, done_at) VALUES ('telegram', '{}', 'done', ?1, ?1, ?1)",
+            "INSERT INTO outbox (channel, payload, status, next_attempt_at, created_at, done_at) VALUES ('telegram', '{}', 'done', $1, $1, $1)",
             old,
         ),
         (
-            "INSERT INTO outbox (channel, payload, status, next_attempt_at, created_at, done_at) VALUES ('telegram', '{}', 'done', ?1, ?1, ?1)",
+            "INSERT INTO outbox (channel, payload, status, next_attempt_at, created_at, done_at) VALUES ('telegram', '{}', 'done', $1, $1, $1)",
             now,
         ),
         (
-            "INSERT INTO outbox (channel, payload, status, next_attempt_at, created_at) VALUES ('telegram', '{}', 'pending', ?1, ?1)",
+            "INSERT INTO outbox (channel, payload, status, next_attempt_at, created_at) VALUES ('telegram', '{}', 'pending', $1, $1)",
             old,
         ),
-        ("INSERT INTO rate_events (key, at) VALUES ('x', ?1)", old),
-        ("INSERT INTO rate_events (key, at) VALUES ('x', ?1)", now),
+        ("INSERT INTO rate_events (key, at) VALUES ('x', $1)", old),
+        ("INSERT INTO rate_events (key, at) VALUES ('x', $1)", now),
         (
-            "INSERT INTO inbox (update_id, received_at, handled_at) VALUES (1, ?1, ?1)",
+            "INSERT INTO inbox (update_id, received_at, handled_at) VALUES (1, $1, $1)",
             old,
         ),
         (
-            "INSERT INTO inbox (update_id, received_at, handled_at) VALUES (2, ?1, ?1)",
+            "INSERT INTO inbox (update_id, received_at, handled_at) VALUES (2, $1, $1)",
             now,
         ),
         (
-            "INSERT INTO dialogues (chat_id, state, updated_at) VALUES (1, '{}', ?1)",
+            "INSERT INTO dialogues (chat_id, state, updated_at) VALUES (1, '{}', $1)",
             old,
         ),
         (
-            "INSERT INTO dialogues (chat_id, state, updated_at) VALUES (2, '{}', ?1)",
+            "INSERT INTO dialogues (chat_id, state, updated_at) VALUES (2, '{}', $1)",
             now,
         ),
         (
-            "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at) VALUES ('individual', '1', 'a', 'a@b.ru', 'x', 'pending', ?1)",
+            "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at) VALUES ('individual', '1', 'a', 'a@b.ru', 'x', 'pending', $1)",
             old,
         ),
         (
-            "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at) VALUES ('individual', '2', 'a', 'a@b.ru', 'x', 'pending', ?1)",
+            "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at) VALUES ('individual', '2', 'a', 'a@b.ru', 'x', 'pending', $1)",
             now,
         ),
         (
-            "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at) VALUES ('individual', '3', 'a', 'a@b.ru', 'x', 'confirmed', ?1)",
+            "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at) VALUES ('individual', '3', 'a', 'a@b.ru', 'x', 'confirmed', $1)",
             old,
         ),
         (
-            "INSERT INTO sent_pieces (key, chat_id, message_id, at) VALUES ('out:1:0', 1, 1, ?1)",
+            "INSERT INTO sent_pieces (key, chat_id, message_id, at) VALUES ('out:1:0', 1, 1, $1)",
             old,
         ),
         (
-            "INSERT INTO sent_pieces (key, chat_id, message_id, at) VALUES ('card:ticket:1:t0', 1, 2, ?1)",
+            "INSERT INTO sent_pieces (key, chat_id, message_id, at) VALUES ('card:ticket:1:t0', 1, 2, $1)",
             old,
         ),
     ] {

@@ -53,7 +53,7 @@ async fn individual_registers_and_confirms_with_the_code() {
         )]
     );
     let store = app.store().await;
-    let (policy, consents): (String, i64) = sql::query_as("SELECT policy_version, COUNT(*) FROM consents")
+    let (policy, consents): (String, i64) = sql::query_as("SELECT MAX(policy_version), COUNT(*) FROM consents")
         .fetch_one(&store.pool)
         .await
         .unwrap();

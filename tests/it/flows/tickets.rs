@@ -122,7 +122,7 @@ async fn appeal_with_attachments_and_the_section_appears() {
     assert_eq!(
         count(
             &app,
-            "SELECT COUNT(*) FROM tickets WHERE kind = 'appeal' AND email_copy = 1"
+            "SELECT COUNT(*) FROM tickets WHERE kind = 'appeal' AND email_copy"
         )
         .await,
         1
@@ -236,7 +236,7 @@ async fn the_card_shows_the_conversation_and_follow_up_close_reopen_work() {
     );
     assert!(q < a, "in order");
     assert_eq!(
-        count(&app, "SELECT unread_for_user FROM tickets").await,
+        count(&app, "SELECT COUNT(*) FROM tickets WHERE unread_for_user").await,
         0,
         "read once opened"
     );

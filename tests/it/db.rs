@@ -1,0 +1,80 @@
+//! The database a test runs on: a fresh SQLite file in the test's folder or, when
+//! `KABINET_TEST_POSTGRES` names a server (`postgres://postgres@127.0.0.1:5432`), a fresh
+//! PostgreSQL database on it, dropped when the test ends. `.ci/test` runs the suite both ways.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The PostgreSQL server the suite runs on, if it runs on one.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("KABINET_TEST_POSTGRES")
+        .ok()
+        .map(|s| s.trim_end_matches('/').to_owned())
+        .filter(|s| !s.is_empty())
+}
+
+pub fn on_postgres() -> bool {
+    postgres_server().is_some()
+}
+
+pub struct TestDb {
+    pub url: String,
+    /// The server and the database's name, to drop it.
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// A database of its own: `file` in `dir` on SQLite, a new database on PostgreSQL.
+    pub async fn new(dir: &Path, file: &str) -> Self {
+        let Some(server) = postgres_server() else {
+            return Self {
+                url: format!("sqlite://{}", dir.join(file).display()),
+                postgres: None,
+            };
+        };
+        static N: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let name = format!(
+            "kabinet_test_{}_{}_{nanos}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        );
+        admin(&server, &format!("CREATE DATABASE {name}")).await;
+        Self {
+            url: format!("{server}/{name}"),
+            postgres: Some((server, name)),
+        }
+    }
+}
+
+async fn admin(server: &str, statement: &str) {
+    use sqlx::Connection;
+    let mut c = sqlx::PgConnection::connect(&format!("{server}/postgres"))
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at {server}: {e}"));
+    sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_owned()))
+        .execute(&mut c)
+        .await
+        .unwrap_or_else(|e| panic!("{statement}: {e}"));
+    let _ = c.close().await;
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((server, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime: the database goes from a thread of its own.
+        let _ = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(admin(&server, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")));
+        })
+        .join();
+    }
+}
