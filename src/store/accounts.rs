@@ -33,6 +33,7 @@ impl AccountStatus {
 }
 
 crate::domain::stored_as_text!(AccountStatus);
+sql::bind_text!(AccountStatus);
 
 impl std::fmt::Display for AccountStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -217,19 +217,21 @@ impl<T: Bind + Clone> Bind for &T {
     }
 }
 
-/// The closed sets stored as their names (`as_str`).
+/// The closed sets stored as their names (`as_str`); the store's own sets say so beside them.
 macro_rules! bind_text {
     ($($t:ty),+ $(,)?) => {$(
-        impl Bind for $t {
-            fn arg(self) -> Arg {
-                Arg::Text(Some(Cow::Borrowed(self.as_str())))
+        impl $crate::store::sql::Bind for $t {
+            fn arg(self) -> $crate::store::sql::Arg {
+                $crate::store::sql::Arg::Text(Some(std::borrow::Cow::Borrowed(self.as_str())))
             }
-            fn null() -> Arg {
-                Arg::Text(None)
+            fn null() -> $crate::store::sql::Arg {
+                $crate::store::sql::Arg::Text(None)
             }
         }
     )+};
 }
+
+pub(crate) use bind_text;
 
 use crate::domain::items::{
     Author, ConnStatus, DeskEvent, DeskTarget, FileOwner, ItemKind, MeterRequestKind, MeterRequestStatus, MeterReview,
@@ -241,14 +243,7 @@ use crate::domain::{
     meters::Resource,
     tickets::{TicketKind, TicketStatus},
 };
-bind_text!(
-    ConnKind,
-    ApplicantKind,
-    Resource,
-    TicketKind,
-    TicketStatus,
-    super::accounts::AccountStatus
-);
+bind_text!(ConnKind, ApplicantKind, Resource, TicketKind, TicketStatus);
 bind_text!(
     Author,
     ConnStatus,
