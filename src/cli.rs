@@ -130,6 +130,33 @@ pub fn cell(value: &str) -> String {
     }
 }
 
+/// `kabinet migrate-db --to postgres://…`: the SQLite database (DATABASE_URL, the bot stopped)
+/// copied into an empty PostgreSQL database; each table checked by its count and checksum.
+pub async fn migrate_db(config: &crate::config::Config, to: &str) -> anyhow::Result<Vec<crate::store::moving::Moved>> {
+    use crate::store::is_postgres;
+    let from = &config.database_url;
+    anyhow::ensure!(
+        !is_postgres(from),
+        "DATABASE_URL is PostgreSQL already: migrate-db moves an SQLite database into PostgreSQL"
+    );
+    anyhow::ensure!(is_postgres(to), "--to must be a postgres:// URL");
+    let _lock = crate::store::health::lock_database(from)
+        .map_err(|e| anyhow::anyhow!("{e}: stop the bot first (e.g. systemctl stop kabinet), then move"))?;
+    let source = Store::connect_existing(from)
+        .await
+        .with_context(|| format!("the SQLite database {from}"))?;
+    let target = Store::connect_existing(to).await.with_context(|| {
+        format!(
+            "the PostgreSQL database {} (create it first, e.g. createdb -O kabinet kabinet)",
+            crate::store::shown_url(to)
+        )
+    })?;
+    let moved = crate::store::moving::sqlite_into_postgres(&source, &target).await?;
+    source.pool.close().await;
+    target.pool.close().await;
+    Ok(moved)
+}
+
 /// What `kabinet backup` and `restore` say on PostgreSQL.
 pub const POSTGRES_BACKUPS: &str = "on PostgreSQL, backups are the database's own job: pg_dump/pg_restore for \
      a copy, WAL archiving for point-in-time recovery (README, «Production»); kabinet backup and restore \

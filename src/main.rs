@@ -68,6 +68,13 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Move house: copy this SQLite database (DATABASE_URL; stop the bot first) into an empty
+    /// PostgreSQL database, checking every table's row count and checksum.
+    MigrateDb {
+        /// The PostgreSQL database, e.g. postgres://kabinet:password@db.example.ru/kabinet.
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
     /// The utility's operators: who may answer in the operators' group.
     Operator {
         #[command(subcommand)]
@@ -282,6 +289,20 @@ fn main() -> ExitCode {
                     ),
                     None => eprintln!("restored from {}", file.display()),
                 }
+                Ok(())
+            }
+            Command::MigrateDb { to } => {
+                let moved = kabinet::cli::migrate_db(&cli.config, &to).await?;
+                for m in &moved {
+                    println!("✓ {:<28} {:>10} rows  checksum {}", m.table, m.rows, m.checksum);
+                }
+                println!(
+                    "Moved: {} tables, {} rows, each checked in PostgreSQL. Now set DATABASE_URL={} \
+                     (keep the SQLite file as the copy from before the move), remove BACKUP_DIR, and start the bot.",
+                    moved.len(),
+                    moved.iter().map(|m| m.rows).sum::<u64>(),
+                    kabinet::store::shown_url(&to)
+                );
                 Ok(())
             }
             Command::Migrate => {

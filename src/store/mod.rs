@@ -14,6 +14,7 @@ pub mod groups;
 pub mod health;
 pub mod limits;
 pub mod meters;
+pub mod moving;
 pub mod outbox;
 pub mod prune;
 pub mod reminders;

@@ -24,6 +24,20 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// An SQLite file whatever the suite runs on.
+    pub fn sqlite(dir: &Path, file: &str) -> Self {
+        Self {
+            url: format!("sqlite://{}", dir.join(file).display()),
+            postgres: None,
+        }
+    }
+
+    /// A fresh PostgreSQL database, when the suite has a server.
+    pub async fn postgres(dir: &Path) -> Option<Self> {
+        on_postgres().then_some(())?;
+        Some(Self::new(dir, "unused").await)
+    }
+
     /// A database of its own: `file` in `dir` on SQLite, a new database on PostgreSQL.
     pub async fn new(dir: &Path, file: &str) -> Self {
         let Some(server) = postgres_server() else {

@@ -58,11 +58,20 @@ impl TestApp {
     }
 
     pub async fn spawn_with(flags: &[&str]) -> Self {
+        Self::spawn_on(flags, None).await
+    }
+
+    /// On this database (`None`: the suite's, a fresh one).
+    pub async fn spawn_on(flags: &[&str], db: Option<crate::db::TestDb>) -> Self {
         init_logs();
         let dir = tempfile::tempdir().expect("temp dir");
+        let db = match db {
+            Some(db) => db,
+            None => crate::db::TestDb::new(dir.path(), "kabinet.db").await,
+        };
         let mut app = Self {
             api: Arc::new(MockBotApi::start().await),
-            db: crate::db::TestDb::new(dir.path(), "kabinet.db").await,
+            db,
             dir,
             clock: Clock::default(),
             extra_flags: flags.iter().map(|s| s.to_string()).collect(),

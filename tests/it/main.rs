@@ -9,6 +9,7 @@ mod deploy;
 mod e2e;
 pub mod flows;
 mod helpers;
+mod moving;
 mod outbox;
 mod plans;
 #[cfg(feature = "sandbox")]

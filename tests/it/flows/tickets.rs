@@ -34,7 +34,14 @@ pub async fn file_appeal_with(c: &mut Client, text: &str, photo: bool, email_cop
     c.send(text);
     let q = c.expect_key("ticket.address_q").await;
     c.press(&q, &ru("common.skip"));
-    let q = c.expect("Приложите фото").await;
+    // With meters, the form asks whether the question is about one of them.
+    let mut q = c
+        .expect_any(&["Приложите фото", "Относится ли вопрос к одному из ваших приборов"])
+        .await;
+    if !q.text.contains("Приложите фото") {
+        c.press(&q, &ru("common.skip"));
+        q = c.expect("Приложите фото").await;
+    }
     if photo {
         c.photo();
         let added = c.expect("Всего: 1 файл").await;
