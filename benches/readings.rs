@@ -1,6 +1,7 @@
-//! Reading submission through the real schema and SQLite, with 10,000 accounts and 30,000
-//! meters in the database. Run on demand: `cargo bench --bench readings` (optionally
-//! `-- --users 2000 --concurrency 50`). Prints readings accepted per second and the p50/p99
+//! Reading submission through the real schema and SQLite (or, with `-- --postgres
+//! postgres://postgres@127.0.0.1:5432`, a fresh database on that PostgreSQL server), with
+//! 10,000 accounts and 30,000 meters in the database. Run on demand: `cargo bench --bench
+//! readings` (optionally `-- --users 2000 --concurrency 50`). Prints readings accepted per second and the p50/p99
 //! time per update (from the moment the update is offered by the Bot API server to the bot's
 //! answer), as a table and as one JSON line.
 
@@ -13,7 +14,7 @@ use std::time::Instant;
 use tgmock::{MockBotApi, TgUser};
 
 mod common;
-use common::{CHAT_BASE, arg, percentile, step};
+use common::{CHAT_BASE, arg, arg_str, cpu_seconds, percentile, step};
 
 const ACCOUNTS: i64 = 10_000;
 const METERS_PER_ACCOUNT: i64 = 3;
@@ -31,7 +32,14 @@ fn main() {
         .unwrap();
     rt.block_on(async move {
         let dir = tempfile::tempdir().unwrap();
-        let db = format!("sqlite://{}", dir.path().join("bench.db").display());
+        let server = arg_str("--postgres");
+        let (db, pg_name) = match &server {
+            Some(s) => {
+                let (url, name) = common::fresh_postgres(s).await;
+                (url, Some(name))
+            }
+            None => (format!("sqlite://{}", dir.path().join("bench.db").display()), None),
+        };
         let store = Store::open(&db).await.unwrap();
         let t = Instant::now();
         seed(&store).await;
@@ -64,6 +72,7 @@ fn main() {
         }));
 
         let menu = kabinet::i18n::t("ru", "menu.send_readings");
+        let cpu_before = cpu_seconds();
         let started = Instant::now();
         let sem = Arc::new(tokio::sync::Semaphore::new(concurrency));
         let mut tasks = Vec::new();
@@ -101,6 +110,7 @@ fn main() {
             all.extend(t.await.unwrap());
         }
         let elapsed = started.elapsed();
+        let cpu_after = cpu_seconds();
         let _ = stop.send(());
         bot.await.unwrap().unwrap();
 
@@ -112,8 +122,14 @@ fn main() {
         let rps = accepted as f64 / elapsed.as_secs_f64();
         let ups = all.len() as f64 / elapsed.as_secs_f64();
         let (p50, p99, max) = (percentile(&all, 0.5), percentile(&all, 0.99), *all.last().unwrap());
+        // CPU per update: this process (the bot, the local Bot API server and the simulated
+        // consumers together) and the PostgreSQL server's processes.
+        let n = all.len() as f64;
+        let cpu_own_ms = (cpu_after.0 - cpu_before.0) * 1e3 / n;
+        let cpu_server_ms = (cpu_after.1 - cpu_before.1) * 1e3 / n;
+        let backend = store.backend().name();
         println!(
-            "reading submission through the real schema ({ACCOUNTS} accounts, {} meters)",
+            "reading submission through the real schema on {backend} ({ACCOUNTS} accounts, {} meters)",
             ACCOUNTS * METERS_PER_ACCOUNT
         );
         println!("  users            {users} ({concurrency} at a time), 3 updates each");
@@ -124,15 +140,21 @@ fn main() {
         println!("  p50 per update   {:.2?}", p50);
         println!("  p99 per update   {:.2?}", p99);
         println!("  max per update   {:.2?}", max);
+        println!("  CPU per update   {cpu_own_ms:.2} ms in this process, {cpu_server_ms:.2} ms in PostgreSQL");
         println!(
             "{}",
             serde_json::json!({
-                "bench": "readings", "accounts": ACCOUNTS, "meters": ACCOUNTS * METERS_PER_ACCOUNT,
+                "bench": "readings", "backend": backend, "accounts": ACCOUNTS, "meters": ACCOUNTS * METERS_PER_ACCOUNT,
                 "users": users, "concurrency": concurrency, "readings": accepted,
                 "readings_per_s": rps, "updates_per_s": ups,
                 "p50_ms": p50.as_secs_f64() * 1e3, "p99_ms": p99.as_secs_f64() * 1e3,
+                "cpu_ms_per_update": cpu_own_ms, "server_cpu_ms_per_update": cpu_server_ms,
             })
         );
         assert_eq!(accepted, users as i64, "every reading was saved");
+        if let (Some(server), Some(name)) = (&server, &pg_name) {
+            store.pool.close().await;
+            common::drop_postgres(server, name).await;
+        }
     });
 }

@@ -172,3 +172,70 @@ pub async fn seed_region(store: &Store, accounts: i64, meters: i64) -> Duration 
     store.checkpoint().await.unwrap();
     started.elapsed()
 }
+
+/// A string option: `--name value`.
+#[allow(dead_code)] // the readings bench's
+pub fn arg_str(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
+/// A fresh database on the PostgreSQL server at `server` (`postgres://user@host:port`),
+/// created for the run; `drop_postgres` removes it.
+#[allow(dead_code)]
+pub async fn fresh_postgres(server: &str) -> (String, String) {
+    let name = format!("kabinet_bench_{}", std::process::id());
+    admin(server, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+    admin(server, &format!("CREATE DATABASE {name}")).await;
+    (format!("{}/{name}", server.trim_end_matches('/')), name)
+}
+
+#[allow(dead_code)]
+pub async fn drop_postgres(server: &str, name: &str) {
+    admin(server, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+}
+
+async fn admin(server: &str, statement: &str) {
+    use sqlx::Connection;
+    let mut c = sqlx::PgConnection::connect(&format!("{}/postgres", server.trim_end_matches('/')))
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at {server}: {e}"));
+    sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_owned()))
+        .execute(&mut c)
+        .await
+        .unwrap_or_else(|e| panic!("{statement}: {e}"));
+    let _ = c.close().await;
+}
+
+/// CPU seconds (user + system) used so far by this process and, separately, by the machine's
+/// PostgreSQL server processes (all of them: the bench is the only client on a test server).
+#[allow(dead_code)]
+pub fn cpu_seconds() -> (f64, f64) {
+    let ticks = 100.0; // USER_HZ on Linux
+    let of = |stat: &str| -> Option<(String, f64)> {
+        let (head, rest) = stat.rsplit_once(") ")?;
+        let name = head.split_once(" (")?.1.to_owned();
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let used = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+        Some((name, used / ticks))
+    };
+    let own = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| of(&s))
+        .map_or(0.0, |(_, c)| c);
+    let mut server = 0.0;
+    if let Ok(dir) = std::fs::read_dir("/proc") {
+        for e in dir.flatten() {
+            if let Ok(s) = std::fs::read_to_string(e.path().join("stat"))
+                && let Some((name, c)) = of(&s)
+                && name == "postgres"
+            {
+                server += c;
+            }
+        }
+    }
+    (own, server)
+}
