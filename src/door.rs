@@ -156,6 +156,11 @@ impl Door {
         Verdict::Pass
     }
 
+    /// Whether the update was let in and is not done yet (queued or being handled).
+    pub fn holds(&self, update: u32) -> bool {
+        self.state.lock().expect("door lock").updates.contains_key(&update)
+    }
+
     /// The update let in is handled (or dropped): its chat has room for another.
     pub fn done(&self, update: u32) {
         let mut s = self.state.lock().expect("door lock");
@@ -189,6 +194,19 @@ impl Drop for Ticket {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn an_update_is_held_from_its_admission_until_done() {
+        let door = Door::new(DoorLimits::default());
+        assert!(!door.holds(7));
+        assert_eq!(door.admit(7, 9302, false), Verdict::Pass);
+        assert!(door.holds(7), "let in: held until done (the inbox sweep leaves it)");
+        door.done(7);
+        assert!(!door.holds(7));
+        assert_eq!(door.admit_replay(8, 9302, false), Verdict::Pass);
+        assert!(door.holds(8), "a replayed one too");
+    }
+
     use super::*;
 
     #[test]

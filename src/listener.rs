@@ -2,7 +2,9 @@
 //! is told it arrived. teloxide's polling confirms a batch (the next `getUpdates` offset) while
 //! its updates are still being handled; a webhook request is answered 200 only after its update
 //! is kept. Kept first, an update the process took but never finished (a crash) is handled
-//! after the restart instead of being lost.
+//! after the restart instead of being lost. One whose handling failed while the process went on
+//! (the database went away for a moment: a failover, a restart of the server) is taken again
+//! from the inbox by the sweep a little later.
 
 pub use crate::gate::Gate;
 pub use crate::webhook::Webhook;
@@ -14,6 +16,14 @@ use teloxide::prelude::*;
 use teloxide::stop::StopToken;
 use teloxide::update_listeners::{AsUpdateStream, Polling, StatefulListener, UpdateListener};
 use tokio::sync::watch;
+
+/// How often the inbox is looked at for updates whose handling failed.
+const SWEEP_EVERY: Duration = Duration::from_secs(10);
+/// An update kept this long ago and neither handled nor in the works has failed.
+const STALE_AFTER: Duration = Duration::from_secs(30);
+/// Times the sweep offers one update again before leaving it to the next start (a handler
+/// that fails on it every time must not be run every ten seconds forever).
+const SWEEP_TRIES: u8 = 3;
 
 /// Where updates come from.
 enum Source {
@@ -98,6 +108,11 @@ fn updates(st: &mut State) -> futures::stream::BoxStream<'_, Result<Update, Requ
     let stopped = async move {
         let _ = stopping.wait_for(|s| *s).await;
     };
+    let mut stopping = st.stopping.clone();
+    let sweep_stopped = async move {
+        let _ = stopping.wait_for(|s| *s).await;
+    };
+    let swept = sweep(gate.clone()).take_until(sweep_stopped);
     match &mut st.source {
         Source::Polling(polling) => {
             let live = polling
@@ -120,14 +135,58 @@ fn updates(st: &mut State) -> futures::stream::BoxStream<'_, Result<Update, Requ
                         Some(r)
                     }
                 });
-            replay.chain(live).boxed()
+            replay.chain(futures::stream::select(live, swept)).boxed()
         }
         // Let in and kept by the webhook server before it answered Telegram.
         Source::Webhook(rx, _) => {
             let live = futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
                 .map(Ok)
                 .take_until(stopped);
-            replay.chain(live).boxed()
+            replay.chain(futures::stream::select(live, swept)).boxed()
         }
     }
+}
+
+/// Every `SWEEP_EVERY`, the kept updates older than `STALE_AFTER` that are neither handled nor
+/// let in by the door (queued or in the works): their handling failed. Each is offered again,
+/// `SWEEP_TRIES` times at most.
+fn sweep(gate: std::sync::Arc<Gate>) -> futures::stream::BoxStream<'static, Result<Update, RequestError>> {
+    let tries: std::collections::HashMap<i64, u8> = Default::default();
+    futures::stream::unfold((gate, tries), |(gate, mut tries)| async move {
+        tokio::time::sleep(SWEEP_EVERY).await;
+        let before = gate.clock.now() - chrono::Duration::from_std(STALE_AFTER).unwrap_or_default();
+        let stale = match gate.store.inbox_stale(before).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::warn!(error = %e, "inbox sweep: the database did not answer; tried again shortly");
+                Vec::new()
+            }
+        };
+        tries.retain(|id, _| stale.iter().any(|(s, _)| s == id));
+        let mut again = Vec::new();
+        for (id, json) in stale {
+            let Ok(n) = u32::try_from(id) else { continue };
+            // Neither in the works here nor finished since it was read: the door lets an
+            // update go only after its handling ended, so this second look sees its commit.
+            if gate.door.holds(n) || gate.store.update_processed(id).await.unwrap_or(true) {
+                continue;
+            }
+            let tried = tries.entry(id).or_insert(0);
+            if *tried >= SWEEP_TRIES {
+                continue;
+            }
+            *tried += 1;
+            match serde_json::from_str::<Update>(&json) {
+                Ok(u) if gate.pass(&u, true) => {
+                    tracing::warn!(update = id, "an update whose handling failed is handled again");
+                    again.push(Ok(u));
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(update = id, error = %e, "a kept update no longer reads; skipped"),
+            }
+        }
+        Some((futures::stream::iter(again), (gate, tries)))
+    })
+    .flatten()
+    .boxed()
 }

@@ -69,6 +69,19 @@ impl Store {
         Ok(row.map(|(r,)| r))
     }
 
+    /// Updates kept before `before` and not handled yet (their handling failed, e.g. the
+    /// database went away half-way), oldest first, a hundred at most.
+    pub async fn inbox_stale(&self, before: DateTime<Utc>) -> super::Result<Vec<(i64, String)>> {
+        Ok(sql::query_as(
+            "SELECT update_id, payload FROM inbox
+             WHERE handled_at IS NULL AND payload IS NOT NULL AND received_at < $1
+             ORDER BY update_id LIMIT 100",
+        )
+        .bind(before)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Updates received but never handled (the process stopped in between), oldest first.
     pub async fn inbox_unhandled(&self) -> super::Result<Vec<(i64, String)>> {
         Ok(sql::query_as(

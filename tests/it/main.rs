@@ -7,6 +7,7 @@ pub mod db;
 mod delivery;
 mod deploy;
 mod e2e;
+mod failover;
 pub mod flows;
 mod helpers;
 mod moving;
