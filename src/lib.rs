@@ -114,6 +114,11 @@ impl Application {
         // Held while the bot runs: `kabinet restore` refuses to replace this database meanwhile.
         let _lock = store::health::lock_database(&self.config.database_url)
             .with_context(|| format!("DATABASE_URL={}", store::shown_url(&self.config.database_url)))?;
+        let _pg_lock = self
+            .store
+            .lock_postgres()
+            .await
+            .with_context(|| format!("DATABASE_URL={}", store::shown_url(&self.config.database_url)))?;
         let wake = Arc::new(Notify::new());
         let stop_tx = self.stopping.clone();
         let stop_rx = stop_tx.subscribe();

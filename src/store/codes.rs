@@ -146,7 +146,7 @@ pub async fn check(conn: &mut sql::Tx, key: CodeFor, typed: &str, now: DateTime<
     .bind(key.chat_id)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((id, stored, expires, attempts, email)) = row else {
+    let Some((id, stored, expires, _attempts, email)) = row else {
         return Ok(CodeCheck::NoCode);
     };
     if expires <= now {
@@ -154,15 +154,22 @@ pub async fn check(conn: &mut sql::Tx, key: CodeFor, typed: &str, now: DateTime<
         return Ok(CodeCheck::Expired);
     }
     if code_hash(account_id, purpose, typed) == stored {
-        close(conn, id, now).await?;
+        // Closed by this statement or by nobody: a code two requests typed at once passes once.
+        if !close(conn, id, now).await? {
+            return Ok(CodeCheck::NoCode);
+        }
         return Ok(CodeCheck::Ok { email });
     }
-    let attempts = attempts + 1;
-    sql::query("UPDATE email_codes SET attempts = $1 WHERE id = $2")
-        .bind(attempts)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    // Counted in the database: wrong codes typed at once from two chats each count.
+    let counted: Option<i64> = sql::query_scalar(
+        "UPDATE email_codes SET attempts = attempts + 1 WHERE id = $1 AND code_closed_at IS NULL RETURNING attempts",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(attempts) = counted else {
+        return Ok(CodeCheck::Exhausted);
+    };
     if attempts >= MAX_ATTEMPTS {
         close(conn, id, now).await?;
         return Ok(CodeCheck::Exhausted);
@@ -172,13 +179,14 @@ pub async fn check(conn: &mut sql::Tx, key: CodeFor, typed: &str, now: DateTime<
     })
 }
 
-async fn close(conn: &mut sql::Tx, id: i64, now: DateTime<Utc>) -> Result<()> {
-    sql::query("UPDATE email_codes SET code_closed_at = $1 WHERE id = $2")
+/// Closes the code; false when it was closed already (by a request at the same moment).
+async fn close(conn: &mut sql::Tx, id: i64, now: DateTime<Utc>) -> Result<bool> {
+    let done = sql::query("UPDATE email_codes SET code_closed_at = $1 WHERE id = $2 AND code_closed_at IS NULL")
         .bind(now)
         .bind(id)
         .execute(conn)
         .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// How many codes of this purpose went out since `since`, and when the last one did.

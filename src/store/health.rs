@@ -57,7 +57,32 @@ pub fn lock_database(url: &str) -> std::io::Result<Option<std::fs::File>> {
     }
 }
 
+/// The advisory lock a kabinet process holds on its PostgreSQL database ("kabinet" in ASCII).
+const INSTANCE_LOCK: i64 = 0x006b_6162_696e_6574;
+
 impl Store {
+    /// On PostgreSQL, the database's lock for one kabinet process, held on a connection of its
+    /// own for as long as the returned connection lives (SQLite's is its lock file, beside it).
+    /// An error when another process holds it: two would each send what the outbox holds.
+    pub async fn lock_postgres(&self) -> Result<Option<sqlx::PgConnection>> {
+        use sqlx::{ConnectOptions, Row};
+        let sql::Db::Postgres(pool) = &self.pool else {
+            return Ok(None);
+        };
+        let mut conn = pool.connect_options().connect().await?;
+        let row = sqlx::query("SELECT pg_try_advisory_lock($1)")
+            .bind(INSTANCE_LOCK)
+            .fetch_one(&mut conn)
+            .await?;
+        if !row.try_get::<bool, _>(0)? {
+            return Err(super::StoreError::InUse(
+                "the database is locked: a kabinet process is running on this database (one at a time on PostgreSQL)"
+                    .into(),
+            ));
+        }
+        Ok(Some(conn))
+    }
+
     /// SQLite's `PRAGMA integrity_check` says «ok»; PostgreSQL checks its own pages (true).
     pub async fn intact(&self) -> Result<bool> {
         if self.backend() == Backend::Postgres {

@@ -44,6 +44,9 @@ pub enum StoreError {
     /// A stored name this version does not know (never read as some default).
     #[error("unknown {what} {value:?} in the database")]
     Unknown { what: &'static str, value: String },
+    /// Another kabinet process holds the database.
+    #[error("{0}")]
+    InUse(String),
     /// Asked of PostgreSQL what only an SQLite file has (its WAL, a copy of the file).
     #[error("{0} is for an SQLite database; on PostgreSQL it is the database's own job")]
     SqliteOnly(&'static str),
@@ -69,6 +72,12 @@ mod tests {
             "{shown}"
         );
         assert_eq!(super::shown_url("sqlite://data/k.db"), "sqlite://data/k.db");
+        let shown = super::shown_url("postgres://kabinet@db/kabinet?sslmode=require&password=s3cret");
+        assert!(
+            !shown.contains("s3cret") && shown.contains("sslmode=require"),
+            "{shown}"
+        );
+        assert_eq!(super::shown_url("postgres://[broken"), "postgres://***");
     }
 }
 
@@ -79,13 +88,31 @@ pub fn is_postgres(url: &str) -> bool {
 
 /// The URL as it may be shown or logged: a PostgreSQL password replaced by `***`.
 pub fn shown_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if is_postgres(url) && u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => url.to_owned(),
+    if !is_postgres(url) {
+        return url.to_owned();
     }
+    let Ok(mut u) = url::Url::parse(url) else {
+        return "postgres://***".into();
+    };
+    if u.password().is_some() {
+        let _ = u.set_password(Some("***"));
+    }
+    // sqlx also takes `?password=…`.
+    let query: Vec<(String, String)> = u
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k.eq_ignore_ascii_case("password") {
+                "***".into()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    if !query.is_empty() {
+        u.query_pairs_mut().clear().extend_pairs(query);
+    }
+    u.to_string()
 }
 
 #[derive(Clone, Debug)]

@@ -14,6 +14,19 @@ use std::borrow::Cow;
 
 /// PostgreSQL takes at most 65,535 values in one statement.
 const VALUES_PER_INSERT: usize = 30_000;
+/// Nor a statement of a gigabyte: a batch of files' contents goes at this size.
+const BYTES_PER_INSERT: usize = 32 << 20;
+
+/// About what a row weighs in a statement.
+fn weight(row: &[Arg]) -> usize {
+    row.iter()
+        .map(|v| match v {
+            Arg::Text(Some(t)) => t.len(),
+            Arg::Bytes(Some(b)) => b.len(),
+            _ => 8,
+        })
+        .sum()
+}
 
 /// One table moved: its rows and the checksum both databases gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,6 +214,7 @@ async fn copy_table(
 ) -> Result<Moved, MoveError> {
     let mut sent = Tally::default();
     let mut batch: Vec<Vec<Arg>> = Vec::new();
+    let mut batch_bytes = 0;
     let per_insert = (VALUES_PER_INSERT / columns.len().max(1)).max(1);
     let select = format!("SELECT {} FROM \"{table}\"", quoted(columns));
     let mut rows = sqlx::query(sqlx::AssertSqlSafe(select.clone())).fetch(lite);
@@ -211,9 +225,11 @@ async fn copy_table(
             .map(|(i, c)| sqlite_value(&row, i, &c.ty))
             .collect::<sqlx::Result<Vec<_>>>()?;
         sent.add(&values);
+        batch_bytes += weight(&values);
         batch.push(values);
-        if batch.len() >= per_insert {
+        if batch.len() >= per_insert || batch_bytes >= BYTES_PER_INSERT {
             insert_batch(tx, table, columns, &mut batch).await?;
+            batch_bytes = 0;
         }
     }
     drop(rows);
@@ -262,11 +278,14 @@ pub async fn sqlite_into_postgres(source: &Store, target: &Store) -> Result<Vec<
             state.pending, state.unknown
         )));
     }
+    // No bot may start on the target while it is filled (it would refuse: this holds its lock).
+    let _lock = target.lock_postgres().await?;
     target.migrate().await?;
     let tables = tables_in_order(target).await?;
+    let mut tx = target.pool.begin().await?;
     for (table, _) in &tables {
         let (n,): (i64,) = sql::query_as(format!("SELECT COUNT(*) FROM \"{table}\""))
-            .fetch_one(&target.pool)
+            .fetch_one(&mut tx)
             .await?;
         if n > 0 {
             return Err(MoveError::Refused(format!(
@@ -274,10 +293,13 @@ pub async fn sqlite_into_postgres(source: &Store, target: &Store) -> Result<Vec<
             )));
         }
     }
-    let mut tx = target.pool.begin().await?;
     let mut moved = Vec::new();
     for (table, columns) in &tables {
-        moved.push(copy_table(lite, &mut tx, table, columns).await?);
+        let copied = copy_table(lite, &mut tx, table, columns).await.map_err(|e| match e {
+            MoveError::Db(d) => MoveError::Refused(format!("{table}: {d}; nothing was committed")),
+            other => other,
+        })?;
+        moved.push(copied);
     }
     // The identities go on after the ids copied.
     let identities: Vec<(String, String)> = sql::query_as(

@@ -31,7 +31,8 @@ impl Store {
         .await?)
     }
 
-    /// Meters whose verification falls between `from` and `to`, not yet reminded of it.
+    /// Meters whose verification falls between `from` and `to`, not yet reminded of it. (A day
+    /// cast to text is `YYYY-MM-DD` on both: sqlx opens PostgreSQL sessions with ISO dates.)
     pub async fn due_verification_reminders(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<DueMeter>> {
         Ok(sql::query_as(
             "SELECT m.account_id, m.id AS meter_id, m.serial, m.next_verification

@@ -40,3 +40,47 @@ async fn an_update_whose_handling_failed_is_handled_again_without_a_restart() {
     let stale = store.inbox_stale(chrono::Utc::now()).await.unwrap();
     assert!(stale.is_empty(), "{stale:?}");
 }
+
+/// One kabinet process a database: a second one started on it refuses, whether the database
+/// is an SQLite file (its lock file) or PostgreSQL (an advisory lock held by the first), and
+/// starts once the first has stopped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_process_on_the_same_database_refuses_to_start() {
+    let mut app = TestApp::spawn().await;
+    let mut c = app.user(9303);
+    c.send("/start");
+    c.expect_key("start.welcome").await;
+    let second = kabinet::Application::build(app.config(), app.clock.clone())
+        .await
+        .unwrap();
+    let refused = second.run(std::future::pending()).await.unwrap_err();
+    assert!(
+        format!("{refused:#}").contains("a kabinet process is running on this database"),
+        "{refused:#}"
+    );
+    // The first goes on; stopped, the database is free again.
+    c.send("/menu");
+    c.expect_key("start.welcome").await;
+    app.stop().await;
+    app.start().await;
+    c.send("/start");
+    c.expect_key("start.welcome").await;
+}
+
+/// The connection to a PostgreSQL server on another machine can be encrypted:
+/// `?sslmode=require` (or `verify-full` with the server's certificate) is honoured.
+#[tokio::test]
+async fn a_postgres_connection_asked_to_be_encrypted_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(db) = crate::db::TestDb::postgres(dir.path()).await else {
+        return;
+    };
+    let store = kabinet::store::Store::open(&format!("{}?sslmode=require", db.url))
+        .await
+        .unwrap();
+    let (encrypted,): (bool,) = sql::query_as("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    assert!(encrypted);
+}

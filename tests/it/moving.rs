@@ -93,6 +93,11 @@ async fn an_sqlite_database_moves_into_postgres_and_the_bot_goes_on_there() {
     // Again into the same database: refused, it is not empty.
     let (ok, text) = migrate_db(&app, &target.url).await;
     assert!(!ok && text.contains("not empty"), "{text}");
+    let (tickets,): (i64,) = sql::query_as("SELECT COUNT(*) FROM tickets")
+        .fetch_one(&moved.pool)
+        .await
+        .unwrap();
+    assert_eq!(tickets, 1, "a refused move changes nothing");
 
     // The bot on PostgreSQL: the consumer is still signed in, the meter and the appeal are
     // there, and what is filed next takes the next number.
