@@ -16,18 +16,6 @@ impl Store {
         Ok(row.map(|r| r.0))
     }
 
-    /// The pieces recorded under a prefix (`out:17:` → every part of outbox row 17), in order
-    /// of their keys' numbers.
-    pub async fn pieces(&self, prefix: &str) -> Result<Vec<(String, i64)>> {
-        Ok(
-            sql::query_as("SELECT key, message_id FROM sent_pieces WHERE key >= $1 AND key < $2 ORDER BY key")
-                .bind(prefix)
-                .bind(format!("{prefix}\u{10FFFF}"))
-                .fetch_all(&self.pool)
-                .await?,
-        )
-    }
-
     /// Telegram accepted a piece; with `item`, the message also belongs to that item on the
     /// desk (a reply to it answers the item). One transaction.
     pub async fn record_piece(

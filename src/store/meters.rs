@@ -366,8 +366,25 @@ impl Store {
     }
 
     /// Saves one reading per zone for a period; an earlier reading of the same period is
-    /// marked replaced (kept in the history table).
+    /// marked replaced (kept in the history table). A save of the same period committed at
+    /// the same moment (`readings_current` refuses the second) is replaced in a second try.
     pub async fn save_reading(
+        &self,
+        meter_id: i64,
+        period: Period,
+        values: &[(Quantity, bool)],
+        now: DateTime<Utc>,
+        finish: Option<&Finish>,
+    ) -> Result<SavedReading> {
+        match self.save_reading_once(meter_id, period, values, now, finish).await {
+            Err(super::StoreError::Db(e)) if is_unique_violation(&e) => {
+                self.save_reading_once(meter_id, period, values, now, finish).await
+            }
+            other => other,
+        }
+    }
+
+    async fn save_reading_once(
         &self,
         meter_id: i64,
         period: Period,

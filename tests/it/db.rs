@@ -56,12 +56,39 @@ impl TestDb {
             std::process::id(),
             N.fetch_add(1, Ordering::SeqCst)
         );
+        sweep_leftovers(&server).await;
         admin(&server, &format!("CREATE DATABASE {name}")).await;
         Self {
             url: format!("{server}/{name}"),
             postgres: Some((server, name)),
         }
     }
+}
+
+/// Databases a killed test run left behind (its process is gone): dropped, once a run.
+async fn sweep_leftovers(server: &str) {
+    static SWEPT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    SWEPT
+        .get_or_init(|| async {
+            use sqlx::Connection;
+            let Ok(mut c) = sqlx::PgConnection::connect(&format!("{server}/postgres")).await else {
+                return;
+            };
+            let names: Vec<String> =
+                sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE datname LIKE 'kabinet\\_test\\_%'")
+                    .fetch_all(&mut c)
+                    .await
+                    .unwrap_or_default();
+            let _ = c.close().await;
+            for name in names {
+                let pid = name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
+                let alive = pid.is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
+                if !alive {
+                    admin(server, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                }
+            }
+        })
+        .await;
 }
 
 async fn admin(server: &str, statement: &str) {

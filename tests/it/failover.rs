@@ -84,3 +84,64 @@ async fn a_postgres_connection_asked_to_be_encrypted_is() {
         .unwrap();
     assert!(encrypted);
 }
+
+/// Two saves of one meter's period at the same moment (two chats of one account; on
+/// PostgreSQL two connections of the pool at once) leave one current reading a zone, the
+/// later one, and both are saved: the one refused by `readings_current` replaces the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_saves_of_one_period_at_once_leave_one_current_reading() {
+    use kabinet::domain::meters::Period;
+    use kabinet::domain::quantity::Quantity;
+    let dir = tempfile::tempdir().unwrap();
+    let db = crate::db::TestDb::new(dir.path(), "k.db").await;
+    let store = kabinet::store::Store::open(&db.url).await.unwrap();
+    let now = chrono::Utc::now();
+    let account: i64 = sql::query_scalar(
+        "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at)
+         VALUES ('individual', '11223344595', 'Иванов Иван', 'i@example.ru', 'x', 'confirmed', $1) RETURNING id",
+    )
+    .bind(now)
+    .fetch_one(&store.pool)
+    .await
+    .unwrap();
+    let meter: i64 = sql::query_scalar(
+        "INSERT INTO meters (account_id, resource, serial, place, address, zones, int_digits, frac_digits, next_verification, created_at)
+         VALUES ($1, 'electricity', 'EL-1', 'кухня', 'адрес', 2, 6, 1, '2030-01-01', $2) RETURNING id",
+    )
+    .bind(account)
+    .bind(now)
+    .fetch_one(&store.pool)
+    .await
+    .unwrap();
+    let period = Period::of(now.date_naive());
+    for round in 0..20_i64 {
+        let a = [(Quantity(1000 + round), false), (Quantity(2000 + round), false)];
+        let b = [(Quantity(3000 + round), false), (Quantity(4000 + round), false)];
+        let (x, y) = tokio::join!(
+            store.save_reading(meter, period, &a, now, None),
+            store.save_reading(meter, period, &b, now, None)
+        );
+        x.unwrap();
+        y.unwrap();
+        let current: Vec<(i64, i64)> = sql::query_as(
+            "SELECT zone, COUNT(*) FROM readings WHERE meter_id = $1 AND source = 'user' AND replaced_at IS NULL
+             GROUP BY zone ORDER BY zone",
+        )
+        .bind(meter)
+        .fetch_all(&store.pool)
+        .await
+        .unwrap();
+        assert_eq!(current, vec![(1, 1), (2, 1)], "round {round}");
+    }
+    // And the index holds on its own: a second current reading of a zone is refused.
+    let twice = sql::query(
+        "INSERT INTO readings (meter_id, zone, value_milli, period, source, submitted_at)
+         VALUES ($1, 1, 5, $2, 'user', $3)",
+    )
+    .bind(meter)
+    .bind(period.key())
+    .bind(now)
+    .execute(&store.pool)
+    .await;
+    assert!(twice.is_err_and(|e| kabinet::store::is_unique_violation(&e)));
+}
