@@ -258,8 +258,20 @@ bind_text!(
     Reminder
 );
 
-fn sqlite_args(args: Vec<Arg>) -> sqlx::Result<SqliteArguments> {
-    let mut out = SqliteArguments::default();
+/// The values bound for one database's driver.
+fn arguments<DB, A>(args: Vec<Arg>) -> sqlx::Result<A>
+where
+    DB: sqlx::Database,
+    A: Arguments<Database = DB>,
+    Option<i64>: for<'q> sqlx::Encode<'q, DB> + Type<DB>,
+    Option<f64>: for<'q> sqlx::Encode<'q, DB> + Type<DB>,
+    Option<bool>: for<'q> sqlx::Encode<'q, DB> + Type<DB>,
+    Option<String>: for<'q> sqlx::Encode<'q, DB> + Type<DB>,
+    Option<Vec<u8>>: for<'q> sqlx::Encode<'q, DB> + Type<DB>,
+    Option<DateTime<Utc>>: for<'q> sqlx::Encode<'q, DB> + Type<DB>,
+    Option<NaiveDate>: for<'q> sqlx::Encode<'q, DB> + Type<DB>,
+{
+    let mut out = A::default();
     for a in args {
         let r = match a {
             Arg::I64(v) => out.add(v),
@@ -275,21 +287,12 @@ fn sqlite_args(args: Vec<Arg>) -> sqlx::Result<SqliteArguments> {
     Ok(out)
 }
 
+fn sqlite_args(args: Vec<Arg>) -> sqlx::Result<SqliteArguments> {
+    arguments(args)
+}
+
 fn pg_args(args: Vec<Arg>) -> sqlx::Result<PgArguments> {
-    let mut out = PgArguments::default();
-    for a in args {
-        let r = match a {
-            Arg::I64(v) => out.add(v),
-            Arg::F64(v) => out.add(v),
-            Arg::Bool(v) => out.add(v),
-            Arg::Text(v) => out.add(v.map(Cow::into_owned)),
-            Arg::Bytes(v) => out.add(v),
-            Arg::Time(v) => out.add(v),
-            Arg::Date(v) => out.add(v),
-        };
-        r.map_err(sqlx::Error::Encode)?;
-    }
-    Ok(out)
+    arguments(args)
 }
 
 fn sql_str(sql: Cow<'static, str>) -> sqlx::SqlStr {
@@ -331,7 +334,8 @@ impl Done {
 macro_rules! on_exec {
     ($exec:expr, $stmt:expr, |$sql:ident, $args:ident| $q:expr, |$query:ident, $ex:ident| $run:expr) => {{
         let Statement { sql, args } = $stmt;
-        let text = sql.clone();
+        // Kept for the log line of a failure only when that line would be written.
+        let text = tracing::enabled!(tracing::Level::DEBUG).then(|| sql.clone());
         let $sql = sql_str(sql);
         let result = match $exec {
             Exec::SqlitePool(p) => {
@@ -359,7 +363,7 @@ macro_rules! on_exec {
                 $run
             }
         };
-        if let Err(e) = &result {
+        if let (Err(e), Some(text)) = (&result, text) {
             // The statement's text only: its values are bound, never part of it.
             tracing::debug!(error = %e, sql = %text, "statement failed");
         }
@@ -479,30 +483,20 @@ impl<T: Scalar> QueryScalar<T> {
         self
     }
 
+    /// The statement as a query of one-column rows.
+    fn rows(self) -> QueryAs<(T,)> {
+        QueryAs(self.0, std::marker::PhantomData)
+    }
+
     pub async fn fetch_one<'c>(self, ex: impl Into<Exec<'c>>) -> sqlx::Result<T> {
-        on_exec!(
-            ex.into(),
-            self.0,
-            |sql, args| sqlx::query_scalar_with::<_, T, _>(sql, args),
-            |q, ex| q.fetch_one(ex).await
-        )
+        Ok(self.rows().fetch_one(ex).await?.0)
     }
 
     pub async fn fetch_optional<'c>(self, ex: impl Into<Exec<'c>>) -> sqlx::Result<Option<T>> {
-        on_exec!(
-            ex.into(),
-            self.0,
-            |sql, args| sqlx::query_scalar_with::<_, T, _>(sql, args),
-            |q, ex| q.fetch_optional(ex).await
-        )
+        Ok(self.rows().fetch_optional(ex).await?.map(|(v,)| v))
     }
 
     pub async fn fetch_all<'c>(self, ex: impl Into<Exec<'c>>) -> sqlx::Result<Vec<T>> {
-        on_exec!(
-            ex.into(),
-            self.0,
-            |sql, args| sqlx::query_scalar_with::<_, T, _>(sql, args),
-            |q, ex| q.fetch_all(ex).await
-        )
+        Ok(self.rows().fetch_all(ex).await?.into_iter().map(|(v,)| v).collect())
     }
 }
