@@ -153,6 +153,9 @@ pub(crate) struct Inner {
     /// update that setting applies to (earlier ones still come, as Telegram says).
     pub(crate) allowed: Option<Vec<String>>,
     pub(crate) allowed_since: i64,
+    /// Where webhook posts go in turn instead of the webhook's own host (`balance`).
+    pub(crate) backends: Vec<String>,
+    pub(crate) next_backend: usize,
 }
 
 /// How much a long-running server (the sandbox) remembers; tests keep everything.
@@ -537,6 +540,15 @@ impl MockBotApi {
             "old_chat_member": member(old),
             "new_chat_member": member(status),
         }}));
+    }
+
+    /// Webhook posts go to these `host:port`s in turn (the URL's path kept), as a load
+    /// balancer in front of several replicas passes them on; one that refuses the connection
+    /// has its update posted again to the next.
+    pub fn balance(&self, backends: Vec<String>) {
+        let mut inner = self.shared.inner.lock().unwrap();
+        inner.backends = backends;
+        inner.next_backend = 0;
     }
 
     /// The webhook the bot set (its URL), if any.

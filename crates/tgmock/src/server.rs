@@ -150,7 +150,15 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<S
             let secret = params["secret_token"].as_str().map(str::to_owned);
             let mut inner = shared.inner.lock().unwrap();
             set_allowed(&mut inner, &params);
-            inner.webhook = Some(crate::webhook::Hook { url, secret });
+            let max_connections = params["max_connections"]
+                .as_u64()
+                .or_else(|| params["max_connections"].as_str().and_then(|s| s.parse().ok()))
+                .map_or(crate::webhook::MAX_CONNECTIONS, |n| n.clamp(1, 100) as usize);
+            inner.webhook = Some(crate::webhook::Hook {
+                url,
+                secret,
+                max_connections,
+            });
             drop(inner);
             shared.new_update.notify_waiters();
             ok(json!(true))
