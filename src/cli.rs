@@ -108,6 +108,7 @@ pub async fn account_release(
                     button: None,
                     keyboard: Vec::new(),
                     reply_to: None,
+                    markup: None,
                 }
             })
             .collect()

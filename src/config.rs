@@ -299,7 +299,10 @@ fn parse_webhook_secret(s: &str) -> Result<String, String> {
     if ok {
         Ok(s.to_owned())
     } else {
-        Err("WEBHOOK_SECRET must be 1 to 256 of A-Z, a-z, 0-9, _ and - (leave it unset for a random one)".into())
+        Err(
+            "WEBHOOK_SECRET must be 1 to 256 of A-Z, a-z, 0-9, _ and - (leave it unset for one derived from the token)"
+                .into(),
+        )
     }
 }
 

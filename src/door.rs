@@ -161,6 +161,11 @@ impl Door {
         self.state.lock().expect("door lock").updates.contains_key(&update)
     }
 
+    /// Every update let in and not done yet (their leases are renewed).
+    pub fn held(&self) -> Vec<u32> {
+        self.state.lock().expect("door lock").updates.keys().copied().collect()
+    }
+
     /// The update let in is handled (or dropped): its chat has room for another.
     pub fn done(&self, update: u32) {
         let mut s = self.state.lock().expect("door lock");
@@ -201,6 +206,7 @@ mod tests {
         assert!(!door.holds(7));
         assert_eq!(door.admit(7, 9302, false), Verdict::Pass);
         assert!(door.holds(7), "let in: held until done (the inbox sweep leaves it)");
+        assert_eq!(door.held(), vec![7]);
         door.done(7);
         assert!(!door.holds(7));
         assert_eq!(door.admit_replay(8, 9302, false), Verdict::Pass);

@@ -14,6 +14,7 @@ pub mod door;
 pub mod failpoint;
 pub mod gate;
 pub mod i18n;
+pub mod leader;
 pub mod listener;
 pub mod mail;
 pub mod metrics;
@@ -35,7 +36,7 @@ use std::future::Future;
 use std::sync::Arc;
 use store::Store;
 use teloxide::prelude::*;
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 
 /// The bot with everything it needs, built once and run until told to stop.
 pub struct Application {
@@ -114,16 +115,20 @@ impl Application {
         // Held while the bot runs: `kabinet restore` refuses to replace this database meanwhile.
         let _lock = store::health::lock_database(&self.config.database_url)
             .with_context(|| format!("DATABASE_URL={}", store::shown_url(&self.config.database_url)))?;
-        let _pg_lock = self
-            .store
-            .lock_postgres()
-            .await
-            .with_context(|| format!("DATABASE_URL={}", store::shown_url(&self.config.database_url)))?;
-        let wake = Arc::new(Notify::new());
+        let wake = Arc::new(store::signals::Wake::outbox(self.store.clone()));
         let stop_tx = self.stopping.clone();
         let stop_rx = stop_tx.subscribe();
+        // On PostgreSQL several replicas may run: the leader does what must happen once.
+        let leadership = leader::start(&self.store, stop_rx.clone())
+            .await
+            .with_context(|| format!("DATABASE_URL={}", store::shown_url(&self.config.database_url)))?;
+        let leading = leadership.leader.clone();
+        let signals = {
+            let (store, stop) = (self.store.clone(), stop_rx.clone());
+            tokio::spawn(async move { store.listen(stop).await })
+        };
         let group = Arc::new(desk::group::DeskGroup::new(self.desk_group_now().await?));
-        let worker = worker::outbox::OutboxWorker {
+        let worker = Arc::new(worker::outbox::OutboxWorker {
             store: self.store.clone(),
             tg: self.tg.clone(),
             config: self.config.clone(),
@@ -134,27 +139,30 @@ impl Application {
             max_attempts: self.config.outbox_max_attempts,
             wake: wake.clone(),
             mail_sent: Default::default(),
-        };
-        let reminders = tokio::spawn(worker::reminders::run(
-            self.store.clone(),
-            self.config.clone(),
-            self.clock.clone(),
-            wake.clone(),
-            std::time::Duration::from_secs(self.config.reminder_interval_seconds),
-            stop_rx.clone(),
-        ));
-        let maintenance = tokio::spawn(
-            worker::maintenance::Maintenance {
-                store: self.store.clone(),
-                tg: self.tg.clone(),
-                config: self.config.clone(),
-                clock: self.clock.clone(),
-                group: group.clone(),
-                every: std::time::Duration::from_secs(self.config.maintenance_interval_seconds.max(1)),
-                retention: Default::default(),
-            }
-            .run(stop_rx.clone()),
-        );
+        });
+        let reminders = tokio::spawn(leader::lead(leading.clone(), stop_rx.clone(), {
+            let (store, config, clock, wake) = (
+                self.store.clone(),
+                self.config.clone(),
+                self.clock.clone(),
+                wake.clone(),
+            );
+            let every = std::time::Duration::from_secs(self.config.reminder_interval_seconds);
+            move |term| worker::reminders::run(store.clone(), config.clone(), clock.clone(), wake.clone(), every, term)
+        }));
+        let maintenance = Arc::new(worker::maintenance::Maintenance {
+            store: self.store.clone(),
+            tg: self.tg.clone(),
+            config: self.config.clone(),
+            clock: self.clock.clone(),
+            group: group.clone(),
+            every: std::time::Duration::from_secs(self.config.maintenance_interval_seconds.max(1)),
+            retention: Default::default(),
+        });
+        let maintenance = tokio::spawn(leader::lead(leading.clone(), stop_rx.clone(), move |term| {
+            let m = maintenance.clone();
+            async move { m.run(term).await }
+        }));
         let checkpoints = tokio::spawn(worker::checkpoint::run(
             self.store.clone(),
             std::time::Duration::from_secs(1),
@@ -188,7 +196,11 @@ impl Application {
             })
         });
         let stop_rx_listener = stop_rx.clone();
-        let worker = tokio::spawn(worker.run(stop_rx));
+        let worker = tokio::spawn(leader::lead(leading.clone(), stop_rx, move |term| {
+            let w = worker.clone();
+            async move { w.run(term).await }
+        }));
+        let door = door::Door::new(self.config.door_limits());
 
         let deps = Arc::new(bot::Deps {
             store: self.store.clone(),
@@ -200,8 +212,8 @@ impl Application {
             group: group.clone(),
             albums: Default::default(),
             handled_before_start: self.store.last_received_update().await?,
+            door: door.clone(),
         });
-        let door = door::Door::new(self.config.door_limits());
         // Every update holds its ticket from the door while it is handled.
         let schema = dptree::entry()
             .map(|u: Update, door: Arc<door::Door>| door.ticket(u.id.0))
@@ -239,11 +251,9 @@ impl Application {
             (Some(url), Some(listen)) => Some(listener::Webhook {
                 url: url.clone(),
                 listen,
-                secret: self
-                    .config
-                    .webhook_secret
-                    .clone()
-                    .unwrap_or_else(webhook::random_secret),
+                secret: self.config.webhook_secret.clone().unwrap_or_else(|| {
+                    webhook::secret_from_token(self.config.telegram_token.as_deref().unwrap_or_default())
+                }),
             }),
             _ => None,
         };
@@ -255,7 +265,7 @@ impl Application {
             tg: self.tg.clone(),
             default_locale: self.config.default_locale.clone(),
         };
-        let updates = listener::listener(self.bot.clone(), gate, stop_rx_listener, webhook).await?;
+        let updates = listener::listener(self.bot.clone(), gate, stop_rx_listener, webhook, leading).await?;
         dispatcher
             .dispatch_with_listener(
                 updates,
@@ -275,6 +285,10 @@ impl Application {
         let _ = reminders.await;
         let _ = maintenance.await;
         let _ = checkpoints.await;
+        let _ = signals.await;
+        if let Some(t) = leadership.task {
+            let _ = t.await;
+        }
         if let Some(b) = backups {
             let _ = b.await;
         }

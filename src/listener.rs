@@ -1,192 +1,269 @@
 //! Updates from Telegram by long polling or by webhook, each kept in the inbox before Telegram
-//! is told it arrived. teloxide's polling confirms a batch (the next `getUpdates` offset) while
-//! its updates are still being handled; a webhook request is answered 200 only after its update
-//! is kept. Kept first, an update the process took but never finished (a crash) is handled
-//! after the restart instead of being lost. One whose handling failed while the process went on
-//! (the database went away for a moment: a failover, a restart of the server) is taken again
-//! from the inbox by the sweep a little later.
+//! is told it arrived, and updates claimed from the inbox. Kept first, an update a process took
+//! but never finished (a crash, a replica killed) is handled after its lease runs out instead
+//! of being lost; one whose handling failed while the process went on (the database went away
+//! for a moment) is claimed again the same way.
+//!
+//! By webhook every replica takes what the balancer posts it and handles it. By polling only
+//! the leader polls (Telegram refuses a second poller with 409) and handles what it polls; the
+//! others handle what a replica that died left (its leases run out) and take over polling.
 
 pub use crate::gate::Gate;
+use crate::store::sql::Backend;
 pub use crate::webhook::Webhook;
 use crate::webhook::{Kept, keep};
 use futures::StreamExt;
+use std::collections::VecDeque;
 use std::time::Duration;
 use teloxide::RequestError;
 use teloxide::prelude::*;
 use teloxide::stop::StopToken;
-use teloxide::update_listeners::{AsUpdateStream, Polling, StatefulListener, UpdateListener};
+use teloxide::update_listeners::{StatefulListener, UpdateListener};
 use tokio::sync::watch;
 
-/// How often the inbox is looked at for updates whose handling failed.
-const SWEEP_EVERY: Duration = Duration::from_secs(10);
-/// An update kept this long ago and neither handled nor in the works has failed.
-const STALE_AFTER: Duration = Duration::from_secs(30);
-/// Times the sweep offers one update again before leaving it to the next start (a handler
-/// that fails on it every time must not be run every ten seconds forever).
-const SWEEP_TRIES: u8 = 3;
-
-/// Where updates come from.
-enum Source {
-    Polling(Box<Polling<Bot>>),
-    /// Updates the webhook server kept, and a stop token for teloxide (the stream ends with
-    /// `stopping` anyway).
-    Webhook(tokio::sync::mpsc::UnboundedReceiver<Update>, StopToken),
+/// How often the inbox is looked at for updates nobody handles (their leases ran out; a
+/// signal says when one stepped back behind an earlier one of its chat).
+fn claim_every(backend: Backend) -> Duration {
+    match backend {
+        Backend::Sqlite => Duration::from_secs(10),
+        Backend::Postgres => Duration::from_secs(2),
+    }
 }
+/// Updates claimed at a time.
+const CLAIM_BATCH: i64 = 32;
 
 struct State {
-    source: Source,
-    /// Kept but never handled before this start: handled first.
-    replay: Vec<Update>,
-    gate: std::sync::Arc<Gate>,
-    /// Turns true when the process stops: the stream ends (what was taken is still handled).
-    stopping: watch::Receiver<bool>,
+    stream: Option<futures::stream::BoxStream<'static, Result<Update, RequestError>>>,
 }
 
-/// The updates left unhandled by the last run, then long polling, until `stopping` turns true.
-/// (Ending the stream is how the dispatcher is stopped: teloxide's shutdown token can miss a
-/// shutdown asked for while the dispatcher is still starting.)
+/// The updates left unhandled by the last run, then what Telegram brings and what the inbox
+/// offers, until `stopping` turns true. (Ending the stream is how the dispatcher is stopped:
+/// teloxide's shutdown token can miss a shutdown asked for while it is still starting.)
 pub async fn listener(
     bot: Bot,
     gate: Gate,
     stopping: watch::Receiver<bool>,
     webhook: Option<Webhook>,
+    leader: watch::Receiver<bool>,
 ) -> anyhow::Result<impl UpdateListener<Err = RequestError>> {
     let gate = std::sync::Arc::new(gate);
-    let mut replay = Vec::new();
-    for (id, json) in gate.store.inbox_unhandled().await? {
-        match serde_json::from_str::<Update>(&json) {
-            Ok(u) => replay.push(u),
-            Err(e) => tracing::warn!(update = id, error = %e, "a kept update no longer reads; skipped"),
-        }
-    }
-    if !replay.is_empty() {
-        tracing::info!(
-            count = replay.len(),
-            "handling updates the last run took but did not finish"
-        );
-    }
-    let source = match webhook {
-        None => Source::Polling(Box::new(
-            // Polling removes a webhook a webhook-mode run left set.
-            Polling::builder(bot)
-                .timeout(Duration::from_secs(10))
-                .allowed_updates(crate::webhook::ALLOWED_UPDATES.to_vec())
-                .delete_webhook()
-                .await
-                .build(),
-        )),
+    tokio::spawn(renew(gate.clone(), stopping.clone()));
+    let live = match webhook {
+        None => polled(bot, gate.clone(), leader, stopping.clone()),
         Some(hook) => {
-            let rx = crate::webhook::start(&bot, &hook, gate.clone(), stopping.clone()).await?;
-            Source::Webhook(rx, teloxide::stop::mk_stop_token().0)
-        }
-    };
-    let state = State {
-        source,
-        replay,
-        gate,
-        stopping,
-    };
-    Ok(StatefulListener::new(state, updates, |st: &mut State| -> StopToken {
-        match &mut st.source {
-            Source::Polling(p) => p.stop_token(),
-            Source::Webhook(_, token) => token.clone(),
-        }
-    }))
-}
-
-/// The kept updates first, then what polling brings, each kept as it comes. Stopping ends
-/// polling, never a keeping in progress: a database call dropped half-way can lose the pool's
-/// one connection.
-fn updates(st: &mut State) -> futures::stream::BoxStream<'_, Result<Update, RequestError>> {
-    let gate = st.gate.clone();
-    let replay_gate = gate.clone();
-    let replay = futures::stream::iter(std::mem::take(&mut st.replay))
-        .filter(move |u| std::future::ready(replay_gate.pass(u, true)))
-        .map(Ok);
-    let (store, clock, door) = (gate.store.clone(), gate.clock.clone(), gate.door.clone());
-    let mut stopping = st.stopping.clone();
-    let stopped = async move {
-        let _ = stopping.wait_for(|s| *s).await;
-    };
-    let mut stopping = st.stopping.clone();
-    let sweep_stopped = async move {
-        let _ = stopping.wait_for(|s| *s).await;
-    };
-    let swept = sweep(gate.clone()).take_until(sweep_stopped);
-    match &mut st.source {
-        Source::Polling(polling) => {
-            let live = polling
-                .as_stream()
-                .take_until(stopped)
-                // The door first: a flood's excess costs the database nothing.
-                .filter(move |r| std::future::ready(r.as_ref().map_or(true, |u| gate.pass(u, false))))
-                .filter_map(move |r: Result<Update, RequestError>| {
-                    let (store, clock, door) = (store.clone(), clock.clone(), door.clone());
-                    async move {
-                        // Polling cannot leave one for later: handled even if not kept. One
-                        // the inbox has seen (replayed above, handled or in the works) is not
-                        // taken again.
-                        if let Ok(u) = &r
-                            && keep(&store, &clock, u).await == Kept::Seen
-                        {
-                            door.done(u.id.0);
-                            return None;
-                        }
-                        Some(r)
+            let mut rx = crate::webhook::start(&hook, gate.clone(), stopping.clone()).await?;
+            // Leading already, it is set before taking updates (a wrong URL stops the start);
+            // a replica that leads later sets it as it starts leading.
+            let leading_now = *leader.borrow();
+            if leading_now {
+                crate::webhook::set(&bot, &hook).await?;
+            }
+            let mut set_already = leading_now;
+            tokio::spawn(crate::leader::lead(leader, stopping.clone(), move |_term| {
+                let (bot, hook) = (bot.clone(), hook.clone());
+                let skip = std::mem::take(&mut set_already);
+                async move {
+                    if !skip && let Err(e) = crate::webhook::set(&bot, &hook).await {
+                        tracing::error!(error = %e, "the new leader could not set the webhook");
                     }
-                });
-            replay.chain(futures::stream::select(live, swept)).boxed()
-        }
-        // Let in and kept by the webhook server before it answered Telegram.
-        Source::Webhook(rx, _) => {
-            let live = futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
+                }
+            }));
+            let mut stop = stopping.clone();
+            let stopped = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
                 .map(Ok)
-                .take_until(stopped);
-            replay.chain(futures::stream::select(live, swept)).boxed()
+                .take_until(stopped)
+                .boxed()
         }
-    }
+    };
+    // Each source ends by itself when stopping, never in the middle of a database call (one
+    // dropped half-way can lose SQLite's one connection).
+    let stream = futures::stream::select(live, claimed(gate, stopping)).boxed();
+    Ok(StatefulListener::new(
+        State { stream: Some(stream) },
+        |st: &mut State| st.stream.take().unwrap_or_else(|| futures::stream::empty().boxed()),
+        |_: &mut State| -> StopToken { teloxide::stop::mk_stop_token().0 },
+    ))
 }
 
-/// Every `SWEEP_EVERY`, the kept updates older than `STALE_AFTER` that are neither handled nor
-/// let in by the door (queued or in the works): their handling failed. Each is offered again,
-/// `SWEEP_TRIES` times at most.
-fn sweep(gate: std::sync::Arc<Gate>) -> futures::stream::BoxStream<'static, Result<Update, RequestError>> {
-    let tries: std::collections::HashMap<i64, u8> = Default::default();
-    futures::stream::unfold((gate, tries), |(gate, mut tries)| async move {
-        tokio::time::sleep(SWEEP_EVERY).await;
-        let before = gate.clock.now() - chrono::Duration::from_std(STALE_AFTER).unwrap_or_default();
-        let stale = match gate.store.inbox_stale(before).await {
+/// The leader's long polling, each update through the door and kept before the next
+/// `getUpdates` confirms it to Telegram.
+fn polled(
+    bot: Bot,
+    gate: std::sync::Arc<Gate>,
+    leader: watch::Receiver<bool>,
+    stopping: watch::Receiver<bool>,
+) -> futures::stream::BoxStream<'static, Result<Update, RequestError>> {
+    get_updates(bot, leader, stopping)
+        .filter_map(move |u| {
+            let gate = gate.clone();
+            async move {
+                // The door first: a flood's excess costs the database nothing.
+                if !gate.pass(&u, false) {
+                    return None;
+                }
+                match keep(&gate.store, &gate.clock, &u).await {
+                    // Offered again (the last leader kept it): not taken twice.
+                    Kept::Seen => {
+                        gate.door.done(u.id.0);
+                        None
+                    }
+                    // Polling cannot leave one for later: handled here even if not kept.
+                    _ => Some(Ok(u)),
+                }
+            }
+        })
+        .boxed()
+}
+
+/// Where `get_updates` is.
+struct Poll {
+    bot: Bot,
+    leader: watch::Receiver<bool>,
+    stopping: watch::Receiver<bool>,
+    offset: i32,
+    batch: VecDeque<Update>,
+    /// This term's first `getUpdates` is done (the webhook deleted before it).
+    polling: bool,
+}
+
+/// `getUpdates` while this process leads (another replica takes over within seconds when it
+/// dies), until stopping.
+fn get_updates(
+    bot: Bot,
+    leader: watch::Receiver<bool>,
+    stopping: watch::Receiver<bool>,
+) -> impl futures::Stream<Item = Update> + Send + 'static {
+    let start = Poll {
+        bot,
+        leader,
+        stopping,
+        offset: 0,
+        batch: VecDeque::new(),
+        polling: false,
+    };
+    futures::stream::unfold(start, |mut p| async move {
+        loop {
+            // Stopping: what is left of the batch is not confirmed, so Telegram offers it again.
+            let (stopping, leading) = (*p.stopping.borrow(), *p.leader.borrow());
+            if stopping {
+                return None;
+            }
+            if let Some(u) = p.batch.pop_front() {
+                return Some((u, p));
+            }
+            if !leading {
+                p.polling = false;
+                tokio::select! {
+                    _ = p.leader.wait_for(|l| *l) => {}
+                    _ = p.stopping.wait_for(|s| *s) => return None,
+                }
+                continue;
+            }
+            if !p.polling {
+                // A webhook a webhook-mode run left set would make `getUpdates` fail.
+                if let Err(e) = p.bot.delete_webhook().await {
+                    tracing::warn!(error = %e, "deleteWebhook failed; tried again shortly");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+                p.polling = true;
+            }
+            let asked = p
+                .bot
+                .get_updates()
+                .offset(p.offset)
+                .timeout(10)
+                .allowed_updates(crate::webhook::ALLOWED_UPDATES.to_vec())
+                .send();
+            let got = tokio::select! {
+                got = asked => Some(got),
+                _ = p.leader.wait_for(|l| !*l) => None,
+                _ = p.stopping.wait_for(|s| *s) => return None,
+            };
+            match got {
+                Some(Ok(updates)) => {
+                    if let Some(last) = updates.last() {
+                        p.offset = i32::try_from(last.id.0).map_or(i32::MAX, |id| id.saturating_add(1));
+                    }
+                    p.batch.extend(updates);
+                }
+                Some(Err(e)) => {
+                    // 409: the last leader's poll is still open; it ends within its timeout.
+                    tracing::warn!(error = %e, "getUpdates failed; tried again shortly");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                None => p.polling = false,
+            }
+        }
+    })
+}
+
+/// Updates claimed from the inbox: at start on SQLite every one the last run left unhandled;
+/// then, whenever signalled and every `claim_every`, those nobody handles (whose lease ran
+/// out: their process died or their handling failed).
+fn claimed(
+    gate: std::sync::Arc<Gate>,
+    stopping: watch::Receiver<bool>,
+) -> futures::stream::BoxStream<'static, Result<Update, RequestError>> {
+    let start = (gate, stopping, true);
+    futures::stream::unfold(start, |(gate, mut stopping, first)| async move {
+        let store = gate.store.clone();
+        let backend = store.backend();
+        if !first {
+            tokio::select! {
+                _ = store.signals().inbox.notified() => {}
+                _ = tokio::time::sleep(claim_every(backend)) => {}
+                _ = stopping.wait_for(|s| *s) => return None,
+            }
+        }
+        let all = first && backend == Backend::Sqlite;
+        let rows = match store
+            .inbox_claim(gate.clock.now(), CLAIM_BATCH, all, &gate.door.held())
+            .await
+        {
             Ok(rows) => rows,
             Err(e) => {
-                tracing::warn!(error = %e, "inbox sweep: the database did not answer; tried again shortly");
+                tracing::warn!(error = %e, "inbox: the database did not answer; tried again shortly");
                 Vec::new()
             }
         };
-        tries.retain(|id, _| stale.iter().any(|(s, _)| s == id));
-        let mut again = Vec::new();
-        for (id, json) in stale {
-            let Ok(n) = u32::try_from(id) else { continue };
-            // Neither in the works here nor finished since it was read: the door lets an
-            // update go only after its handling ended, so this second look sees its commit.
-            if gate.door.holds(n) || gate.store.update_processed(id).await.unwrap_or(true) {
-                continue;
-            }
-            let tried = tries.entry(id).or_insert(0);
-            if *tried >= SWEEP_TRIES {
-                continue;
-            }
-            *tried += 1;
+        let full = rows.len() as i64 == CLAIM_BATCH;
+        let mut taken = Vec::new();
+        for (id, json) in rows {
             match serde_json::from_str::<Update>(&json) {
-                Ok(u) if gate.pass(&u, true) => {
-                    tracing::warn!(update = id, "an update whose handling failed is handled again");
-                    again.push(Ok(u));
-                }
+                Ok(u) if gate.pass(&u, true) => taken.push(Ok(u)),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(update = id, error = %e, "a kept update no longer reads; skipped"),
             }
         }
-        Some((futures::stream::iter(again), (gate, tries)))
+        if first && !taken.is_empty() && all {
+            tracing::info!(
+                count = taken.len(),
+                "handling updates the last run took but did not finish"
+            );
+        }
+        // A full batch: more may wait; looked at again at once.
+        if full {
+            store.signals().inbox.notify_one();
+        }
+        Some((futures::stream::iter(taken), (gate, stopping, first && full && all)))
     })
     .flatten()
     .boxed()
+}
+
+/// Renews the leases of the updates in the works here, until `stopping`.
+async fn renew(gate: std::sync::Arc<Gate>, mut stopping: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(crate::store::inbox::LEASE / 3) => {}
+            _ = stopping.wait_for(|s| *s) => return,
+        }
+        if let Err(e) = gate.store.inbox_renew(&gate.door.held(), gate.clock.now()).await {
+            tracing::warn!(error = %e, "inbox: leases not renewed; tried again shortly");
+        }
+    }
 }

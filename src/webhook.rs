@@ -33,7 +33,7 @@ impl std::fmt::Debug for Webhook {
 /// What became of an update offered to the inbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kept {
-    /// First seen now: kept, to be handled.
+    /// First seen now: kept (this process's), to be handled here.
     New,
     /// Seen before (Telegram posted it again, or polling offered one the inbox replayed):
     /// handled already or being handled; not dispatched again.
@@ -56,8 +56,9 @@ pub async fn keep(store: &Store, clock: &Clock, update: &Update) -> Kept {
         Ok((json, redacted)) => store
             .inbox_received(
                 i64::from(update.id.0),
+                update.chat().map(|c| c.id.0),
                 &json,
-                redacted.as_ref().map(|(c, r)| (*c, r.as_str())),
+                redacted.as_deref(),
                 clock.now(),
             )
             .await
@@ -83,9 +84,9 @@ pub async fn keep(store: &Store, clock: &Clock, update: &Update) -> Kept {
     }
 }
 
-/// The update as JSON, and for a private message its chat and a copy without what was typed
-/// (the database chooses which to keep).
-fn payloads(update: &Update) -> Result<(String, Option<(i64, String)>), String> {
+/// The update as JSON, and for a private message a copy without what was typed (the database
+/// chooses which to keep).
+fn payloads(update: &Update) -> Result<(String, Option<String>), String> {
     use teloxide::types::UpdateKind;
     let json = |u: &Update| serde_json::to_string(u).map_err(|e| e.to_string());
     let mut redacted = update.clone();
@@ -96,9 +97,8 @@ fn payloads(update: &Update) -> Result<(String, Option<(i64, String)>), String> 
             Ok((json(&redacted)?, None))
         }
         UpdateKind::Message(m) if m.chat.is_private() => {
-            let chat = m.chat.id.0;
             redact(m);
-            Ok((json(update)?, Some((chat, json(&redacted)?))))
+            Ok((json(update)?, Some(json(&redacted)?)))
         }
         _ => Ok((json(update)?, None)),
     }
@@ -143,20 +143,17 @@ struct Served {
     tx: mpsc::UnboundedSender<Update>,
 }
 
-/// A secret for `setWebhook` when none is configured: 32 of the characters Telegram allows.
-pub fn random_secret() -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
-    let mut rng = rand::thread_rng();
-    (0..32)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-        .collect()
+/// The secret for `setWebhook` when none is configured: derived from the bot's token, so every
+/// replica expects the one the leader set, and nobody without the token can work it out (64
+/// hex digits: of the characters Telegram allows).
+pub fn secret_from_token(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(format!("kabinet webhook secret\n{token}")))
 }
 
-/// Registers the webhook with Telegram and serves it until `stopping`; the updates come out of
-/// the returned channel (already kept).
+/// Serves the webhook until `stopping`; the updates come out of the returned channel (already
+/// kept). Registering it with Telegram is the leader's (`set`).
 pub async fn start(
-    bot: &Bot,
     hook: &Webhook,
     gate: Arc<crate::gate::Gate>,
     mut stopping: watch::Receiver<bool>,
@@ -184,14 +181,21 @@ pub async fn start(
             tracing::error!(error = %e, "the webhook server stopped");
         }
     });
+    tracing::info!(url = %hook.url, listen = %hook.listen, "receiving updates by webhook");
+    Ok(rx)
+}
+
+/// Registers the webhook with Telegram (the leader does, as it starts leading; a replica that
+/// stops never deletes it).
+pub async fn set(bot: &Bot, hook: &Webhook) -> anyhow::Result<()> {
+    use anyhow::Context;
     bot.set_webhook(hook.url.clone())
         .secret_token(hook.secret.clone())
         .allowed_updates(ALLOWED_UPDATES.to_vec())
         .drop_pending_updates(false)
         .await
         .context("setWebhook failed: check WEBHOOK_URL (https, a port Telegram allows: 443, 80, 88, 8443)")?;
-    tracing::info!(url = %hook.url, listen = %hook.listen, "receiving updates by webhook");
-    Ok(rx)
+    Ok(())
 }
 
 /// The updates the bot asks for, by webhook and by polling: its own membership
@@ -258,10 +262,12 @@ mod tests {
     fn secrets_compare_whole_and_are_of_telegrams_alphabet() {
         assert!(same(b"abc", b"abc"));
         assert!(!same(b"abc", b"abd") && !same(b"abc", b"ab") && !same(b"", b"a"));
-        let s = random_secret();
-        assert_eq!(s.len(), 32);
+        let s = secret_from_token("42:TOKEN");
+        assert_eq!(s.len(), 64);
         assert!(s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-'));
-        assert_ne!(s, random_secret());
+        assert_eq!(s, secret_from_token("42:TOKEN"), "every replica derives the same");
+        assert_ne!(s, secret_from_token("42:TOKEM"));
+        assert!(!s.contains("TOKEN"));
     }
 
     /// An update that cannot be kept is not taken: 503 (Telegram posts it again), nothing
@@ -298,6 +304,10 @@ mod tests {
         let taken = receive(State(served), headers, body.into()).await;
         assert_eq!(taken, StatusCode::OK);
         assert_eq!(rx.try_recv().map(|u| u.id.0).ok(), Some(7));
-        assert_eq!(store.inbox_unhandled().await.unwrap().len(), 1, "kept before the 200");
+        let (kept,): (i64,) = crate::store::sql::query_as("SELECT COUNT(*) FROM inbox WHERE handled_at IS NULL")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(kept, 1, "kept before the 200");
     }
 }

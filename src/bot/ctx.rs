@@ -15,6 +15,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use teloxide::types::{ChatId, ReplyMarkup};
 
+/// Something said in an update, in order (see `Ctx::held`).
+#[derive(Debug, Clone)]
+pub enum Said {
+    /// Said, not written yet.
+    Held(OutboxMessage),
+    /// Written with what a step did (an outbox row), to be sent.
+    Committed(i64),
+}
+
 pub struct Ctx {
     /// The update being handled: what it does is written with the mark that it was handled.
     pub update_id: i64,
@@ -28,6 +37,14 @@ pub struct Ctx {
     pub marked: AtomicBool,
     /// The update is a part of an album: what is said is held for the album's one answer.
     pub album: Option<super::album::Gathered>,
+    /// On PostgreSQL: what is said, held to be written with the update's handled mark (as
+    /// outbox rows) and sent right after, in the order said, with the replies a step committed
+    /// itself: a replica killed in between has said nothing, and its answers go out once, by
+    /// another (see `say_committed`).
+    pub held: Option<std::sync::Mutex<Vec<Said>>>,
+    /// With `held`: the dialogue's change a step asked for, written with the mark at the end
+    /// of the update (with everything said), not before what follows it.
+    pub pending: std::sync::Mutex<Option<DialogueAfter>>,
 }
 
 impl Ctx {
@@ -85,10 +102,80 @@ impl Ctx {
     }
 
     fn say_now(&self, text: String, extras: Extras) {
-        match &self.album {
-            Some(album) => album.push(text, extras),
-            None => self.tg().queue_send(self.chat, text, extras),
+        match (&self.album, &self.held) {
+            (Some(album), _) => album.push(text, extras),
+            (None, Some(held)) => held
+                .lock()
+                .expect("held replies")
+                .push(Said::Held(OutboxMessage::Telegram {
+                    chat_id: self.chat.0,
+                    text,
+                    button: None,
+                    keyboard: Vec::new(),
+                    reply_to: extras.reply_to.map(|m| i64::from(m.0)),
+                    markup: extras.markup,
+                })),
+            (None, None) => self.tg().queue_send(self.chat, text, extras),
         }
+    }
+
+    /// At the end of the update: what is held is written with the handled mark and the
+    /// dialogue's change (if a step asked for one), then everything said is sent in order.
+    /// Whether the update was marked here.
+    pub async fn say_committed(&self) -> Result<bool, super::HandlerError> {
+        let Some(held) = &self.held else { return Ok(false) };
+        let said = std::mem::take(&mut *held.lock().expect("held replies"));
+        let pending = self.pending.lock().expect("pending dialogue").take();
+        let replies: Vec<OutboxMessage> = said
+            .iter()
+            .filter_map(|s| match s {
+                Said::Held(m) => Some(m.clone()),
+                Said::Committed(_) => None,
+            })
+            .collect();
+        let mut written = Vec::new();
+        let marked = !replies.is_empty() || pending.is_some();
+        if marked {
+            let mut f = self.finish(Vec::new());
+            f.dialogue = pending.unwrap_or(DialogueAfter::Keep);
+            f.replies = replies;
+            match self.store().finish(&f, self.now()).await {
+                Ok(rows) => written = rows,
+                // Not written (the database went away): said now all the same (an apology
+                // above all), and the update is left unmarked.
+                Err(e) => {
+                    for m in said.into_iter().filter_map(|s| match s {
+                        Said::Held(m) => Some(m),
+                        Said::Committed(_) => None,
+                    }) {
+                        if let OutboxMessage::Telegram {
+                            text, markup, reply_to, ..
+                        } = m
+                        {
+                            let extras = Extras {
+                                markup,
+                                reply_to: reply_to.map(|r| teloxide::types::MessageId(r as i32)),
+                            };
+                            self.tg().queue_send(self.chat, text, extras);
+                        }
+                    }
+                    return Err(e.into());
+                }
+            }
+            self.marked.store(true, Ordering::Relaxed);
+        }
+        let mut written = written.into_iter();
+        let rows: Vec<i64> = said
+            .iter()
+            .filter_map(|s| match s {
+                Said::Held(_) => written.next(),
+                Said::Committed(row) => Some(*row),
+            })
+            .collect();
+        if !rows.is_empty() {
+            self.deliver_committed(&rows, true);
+        }
+        Ok(marked)
     }
 
     /// A message with a keyboard (on its last part, when it is split).
@@ -116,15 +203,28 @@ impl Ctx {
     }
 
     async fn end(&self, dialogue: DialogueAfter) -> HandlerResult {
+        if self.held.is_some() {
+            *self.pending.lock().expect("pending dialogue") = Some(dialogue);
+            self.marked.store(true, Ordering::Relaxed);
+            return Ok(());
+        }
         let mut f = self.finish(Vec::new());
         f.dialogue = dialogue;
-        self.store().finish(&f, self.now()).await?;
+        let rows = self.store().finish(&f, self.now()).await?;
         self.marked.store(true, Ordering::Relaxed);
+        if !rows.is_empty() {
+            self.deliver_committed(&rows, true);
+        }
         Ok(())
     }
 
     /// The dialogue's state as stored now (a step may have changed it).
     pub async fn stored_state(&self) -> Result<State, super::HandlerError> {
+        match self.pending.lock().expect("pending dialogue").clone() {
+            Some(DialogueAfter::Clear) => return Ok(State::default()),
+            Some(DialogueAfter::Set { state, .. }) => return Ok(State::from_stored(&state)),
+            Some(DialogueAfter::Keep) | None => {}
+        }
         Ok(self
             .store()
             .dialogue_state(self.chat.0)
@@ -141,6 +241,8 @@ impl Ctx {
     /// dialogue cleared, the update marked handled, `replies` queued to arrive exactly once
     /// (sent by `send_committed` right after the commit).
     pub fn finish(&self, replies: Vec<OutboxMessage>) -> Finish {
+        // A step that writes its own end supersedes a dialogue change asked for before.
+        *self.pending.lock().expect("pending dialogue") = None;
         Finish {
             update_id: self.update_id,
             chat_id: self.chat.0,
@@ -169,6 +271,7 @@ impl Ctx {
                 })
                 .collect(),
             reply_to: None,
+            markup: None,
         }
     }
 
@@ -179,14 +282,30 @@ impl Ctx {
         // The transaction may have queued more than the replies (a card for the operators'
         // group, a letter): the outbox worker takes those.
         self.outbox_written();
-        self.deliver_committed(rows, false);
+        if !self.hold_committed(rows) {
+            self.deliver_committed(rows, false);
+        }
         Ok(())
+    }
+
+    /// On PostgreSQL, committed replies wait their turn among what is said (see `held`).
+    /// Sent at once when nothing said before them is held.
+    fn hold_committed(&self, rows: &[i64]) -> bool {
+        let Some(held) = &self.held else { return false };
+        let mut said = held.lock().expect("held replies");
+        if !said.iter().any(|s| matches!(s, Said::Held(_))) {
+            return false;
+        }
+        said.extend(rows.iter().map(|r| Said::Committed(*r)));
+        true
     }
 
     /// As `send_committed`, for a transaction that queued nothing but these replies: the
     /// outbox worker is woken only for one that did not go now (saves its two queries).
     pub async fn send_replies(&self, rows: &[i64]) -> HandlerResult {
-        self.deliver_committed(rows, true);
+        if !self.hold_committed(rows) {
+            self.deliver_committed(rows, true);
+        }
         Ok(())
     }
 
@@ -242,6 +361,7 @@ async fn deliver_rows(
             button,
             keyboard,
             reply_to,
+            markup,
         }) = r.message()
         else {
             continue;
@@ -250,7 +370,7 @@ async fn deliver_rows(
             row,
             chat_id,
             text: &text,
-            keyboard: push::keyboard(button.as_ref(), &keyboard),
+            keyboard: markup.or_else(|| push::keyboard(button.as_ref(), &keyboard).map(ReplyMarkup::InlineKeyboard)),
             reply_to,
         };
         match push::deliver(tg, store, Priority::Reply, &p).await {

@@ -165,6 +165,7 @@ pub async fn tell_chats(
                 button: None,
                 keyboard: Vec::new(),
                 reply_to: None,
+                markup: None,
             }
         })
         .collect())

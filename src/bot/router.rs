@@ -93,6 +93,7 @@ async fn context(update_id: i64, deps: Arc<Deps>, chat: ChatId, lang: Option<&st
     let (session, stored) = deps.store.session_and_dialogue(chat.0).await?;
     let state = stored.as_deref().map(State::from_stored).unwrap_or_default();
     let loc = i18n::pick_locale(session.locale.as_deref(), lang, &deps.config.default_locale);
+    let deps_backend = deps.store.backend();
     Ok(Ctx {
         update_id,
         deps,
@@ -102,6 +103,8 @@ async fn context(update_id: i64, deps: Arc<Deps>, chat: ChatId, lang: Option<&st
         state,
         marked: Default::default(),
         album: None,
+        held: (deps_backend == crate::store::sql::Backend::Postgres).then(Default::default),
+        pending: Default::default(),
     })
 }
 
@@ -133,6 +136,7 @@ async fn on_message_inner(update_id: i64, msg: Message, deps: Arc<Deps>) -> Resu
     if let Some(album) = ctx.album.take() {
         ctx.deps.albums.settle(ctx.tg(), ctx.chat, album);
     }
+    ctx.say_committed().await?;
     tracing::debug!("message handled");
     Ok(ctx.marked.into_inner())
 }
@@ -154,6 +158,7 @@ async fn on_callback_inner(update_id: i64, q: CallbackQuery, deps: Arc<Deps>) ->
     if let Err(e) = route_callback(&mut ctx, cb).await {
         apologise(&ctx, &e).await;
     }
+    ctx.say_committed().await?;
     tracing::debug!("button handled");
     Ok(ctx.marked.into_inner())
 }

@@ -400,6 +400,7 @@ pub async fn notices(
             }),
             reply_to: None,
             keyboard: Vec::new(),
+            markup: None,
         });
     }
     Ok(out)

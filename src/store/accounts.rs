@@ -382,6 +382,7 @@ impl Store {
                 button: None,
                 reply_to: None,
                 keyboard: Vec::new(),
+                markup: None,
             };
             outbox::enqueue(&mut tx, &msg, now).await?;
         }

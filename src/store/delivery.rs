@@ -42,7 +42,7 @@ impl Store {
         }
         tx.commit().await?;
         if item.is_some() {
-            self.desk_mapped.notify_waiters();
+            self.signal(super::signals::Signal::Desk).await;
         }
         Ok(())
     }

@@ -108,7 +108,7 @@ impl Store {
 
     pub async fn map_desk_message(&self, chat_id: i64, message_id: i64, item: ItemRef) -> Result<()> {
         map_message(&self.pool, chat_id, message_id, item).await?;
-        self.desk_mapped.notify_waiters();
+        self.signal(super::signals::Signal::Desk).await;
         Ok(())
     }
 
@@ -122,7 +122,7 @@ impl Store {
     ) -> Result<Option<ItemRef>> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
-            let mapped = self.desk_mapped.notified();
+            let mapped = self.signals.desk.notified();
             tokio::pin!(mapped);
             mapped.as_mut().enable();
             if let Some(item) = self.desk_item(chat_id, message_id).await? {

@@ -63,7 +63,7 @@ impl Finish {
                 .await?;
             }
         }
-        super::dialogue::mark_handled(&mut *conn, self.update_id, now).await?;
+        super::inbox::mark_handled(&mut *conn, self.update_id, now).await?;
         for key in &self.rate_keys {
             sql::query("INSERT INTO rate_events (key, at) VALUES ($1, $2)")
                 .bind(key)

@@ -57,28 +57,61 @@ pub fn lock_database(url: &str) -> std::io::Result<Option<std::fs::File>> {
     }
 }
 
-/// The advisory lock a kabinet process holds on its PostgreSQL database ("kabinet" in ASCII).
+/// The advisory lock every kabinet process on a PostgreSQL database holds shared, and
+/// `kabinet migrate-db` alone ("kabinet" in ASCII).
 const INSTANCE_LOCK: i64 = 0x006b_6162_696e_6574;
+/// The leader's lock (see `leader`).
+const LEADER_LOCK: i64 = INSTANCE_LOCK + 1;
+
+/// Takes the leader lock on `conn` if nobody holds it; whether this connection holds it now.
+pub async fn try_lead(conn: &mut sqlx::PgConnection) -> Result<bool> {
+    use sqlx::Row;
+    let row = sqlx::query("SELECT pg_try_advisory_lock($1)")
+        .bind(LEADER_LOCK)
+        .fetch_one(conn)
+        .await?;
+    Ok(row.try_get::<bool, _>(0)?)
+}
+
+/// Whether `conn` still holds the leader lock: a session's advisory lock goes only with the
+/// session, so an answer from it is enough.
+pub async fn still_leading(conn: &mut sqlx::PgConnection) -> Result<bool> {
+    sqlx::query("SELECT 1").execute(conn).await?;
+    Ok(true)
+}
 
 impl Store {
-    /// On PostgreSQL, the database's lock for one kabinet process, held on a connection of its
-    /// own for as long as the returned connection lives (SQLite's is its lock file, beside it).
-    /// An error when another process holds it: two would each send what the outbox holds.
+    /// On PostgreSQL, the lock of a running kabinet process, shared by the replicas and held on
+    /// a connection of its own for as long as the returned connection lives (SQLite's is its
+    /// lock file, beside it). An error while `kabinet migrate-db` moves data into it.
     pub async fn lock_postgres(&self) -> Result<Option<sqlx::PgConnection>> {
+        self.lock_instance(true, "the database is locked: kabinet migrate-db is copying into it")
+            .await
+    }
+
+    /// On PostgreSQL, the database for this process alone (no kabinet process runs on it).
+    pub async fn lock_postgres_alone(&self) -> Result<Option<sqlx::PgConnection>> {
+        self.lock_instance(
+            false,
+            "the database is locked: a kabinet process is running on this database (stop every replica first)",
+        )
+        .await
+    }
+
+    async fn lock_instance(&self, shared: bool, refused: &str) -> Result<Option<sqlx::PgConnection>> {
         use sqlx::{ConnectOptions, Row};
         let sql::Db::Postgres(pool) = &self.pool else {
             return Ok(None);
         };
         let mut conn = pool.connect_options().connect().await?;
-        let row = sqlx::query("SELECT pg_try_advisory_lock($1)")
-            .bind(INSTANCE_LOCK)
-            .fetch_one(&mut conn)
-            .await?;
+        let take = if shared {
+            "SELECT pg_try_advisory_lock_shared($1)"
+        } else {
+            "SELECT pg_try_advisory_lock($1)"
+        };
+        let row = sqlx::query(take).bind(INSTANCE_LOCK).fetch_one(&mut conn).await?;
         if !row.try_get::<bool, _>(0)? {
-            return Err(super::StoreError::InUse(
-                "the database is locked: a kabinet process is running on this database (one at a time on PostgreSQL)"
-                    .into(),
-            ));
+            return Err(super::StoreError::InUse(refused.into()));
         }
         Ok(Some(conn))
     }

@@ -12,6 +12,7 @@ pub mod erasure;
 pub mod finish;
 pub mod groups;
 pub mod health;
+pub mod inbox;
 pub mod limits;
 pub mod meters;
 pub mod moving;
@@ -19,6 +20,7 @@ pub mod outbox;
 pub mod prune;
 pub mod reminders;
 pub mod review;
+pub mod signals;
 pub mod tickets;
 pub mod verification;
 
@@ -47,6 +49,10 @@ pub enum StoreError {
     /// Another kabinet process holds the database.
     #[error("{0}")]
     InUse(String),
+    /// Another process claimed the update while this one handled it (its lease ran out): what
+    /// this one did is rolled back, the other handles it.
+    #[error("update {0} was taken over by another process")]
+    TakenOver(i64),
     /// Asked of PostgreSQL what only an SQLite file has (its WAL, a copy of the file).
     #[error("{0} is for an SQLite database; on PostgreSQL it is the database's own job")]
     SqliteOnly(&'static str),
@@ -118,16 +124,15 @@ pub fn shown_url(url: &str) -> String {
 #[derive(Clone, Debug)]
 pub struct Store {
     pub pool: Db,
-    /// Told whenever a message in the operators' group is mapped to its item: a reply that
-    /// comes in while its card is still being recorded waits for it (see `desk_item_waiting`).
-    desk_mapped: std::sync::Arc<tokio::sync::Notify>,
+    /// Signals from this process and the others on the database (`signals`).
+    signals: std::sync::Arc<signals::Signals>,
 }
 
 impl Store {
     fn with(pool: Db) -> Self {
         Self {
             pool,
-            desk_mapped: Default::default(),
+            signals: Default::default(),
         }
     }
 
@@ -156,7 +161,8 @@ impl Store {
     fn pg_options(url: &str) -> Result<PgConnectOptions> {
         Ok(PgConnectOptions::from_str(url)?
             .statement_cache_capacity(512)
-            .application_name("kabinet"))
+            // Names the process: the leader finds replies a dead replica left (`outbox`).
+            .application_name(&format!("kabinet {}", inbox::replica())))
     }
 
     async fn pg_pool(url: &str, size: u32) -> Result<Db> {

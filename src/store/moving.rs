@@ -279,7 +279,7 @@ pub async fn sqlite_into_postgres(source: &Store, target: &Store) -> Result<Vec<
         )));
     }
     // No bot may start on the target while it is filled (it would refuse: this holds its lock).
-    let _lock = target.lock_postgres().await?;
+    let _lock = target.lock_postgres_alone().await?;
     target.migrate().await?;
     let tables = tables_in_order(target).await?;
     let mut tx = target.pool.begin().await?;

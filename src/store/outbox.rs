@@ -32,6 +32,10 @@ pub enum OutboxMessage {
         /// The message this one answers (in the operators' group: the card).
         #[serde(default)]
         reply_to: Option<i64>,
+        /// Any other keyboard (a reply keyboard: the main menu), instead of the inline ones:
+        /// a handler's answer as it was said.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        markup: Option<teloxide::types::ReplyMarkup>,
     },
     /// A new item or an addition for the operators' desk; waits until the desk takes it.
     Operator {
@@ -98,16 +102,22 @@ pub async fn enqueue_leased(
     until: DateTime<Utc>,
 ) -> Result<i64> {
     let id = sql::query_scalar::<i64>(
-        "INSERT INTO outbox (channel, payload, next_attempt_at, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO outbox (channel, payload, next_attempt_at, created_at, owner)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(msg.channel())
     .bind(serde_json::to_string(msg)?)
     .bind(until)
     .bind(now)
+    .bind(super::inbox::replica())
     .fetch_one(conn)
     .await?;
     Ok(id)
 }
+
+/// What a reply row says when the leader sends it again after its replica died while sending
+/// it: it may arrive twice.
+pub const RESENT: &str = "resent: its process stopped while sending it";
 
 impl Store {
     /// At start: rows never tried (leased by a reply that a stopped process did not finish)
@@ -120,6 +130,60 @@ impl Store {
         .bind(now)
         .execute(&self.pool)
         .await?;
+        Ok(())
+    }
+
+    /// On PostgreSQL, as a replica starts leading: rows the last leader's worker had begun
+    /// sending when it died go again, saying so (they may arrive twice).
+    pub async fn outbox_mark_interrupted(&self, now: DateTime<Utc>) -> Result<u64> {
+        if self.backend() != super::sql::Backend::Postgres {
+            return Ok(0);
+        }
+        let done = sql::query(format!(
+            "UPDATE outbox SET last_error = '{RESENT}'
+              WHERE status = 'pending' AND next_attempt_at <= $1 AND sending_at IS NOT NULL"
+        ))
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// On PostgreSQL: replies whose process is gone (no connection of it left: killed, its
+    /// machine lost) are due now, not when their lease runs out. Every kabinet connection
+    /// names its process (`application_name`).
+    pub async fn outbox_release_orphans(&self, now: DateTime<Utc>) -> Result<u64> {
+        if self.backend() != super::sql::Backend::Postgres {
+            return Ok(0);
+        }
+        const GONE: &str =
+            "owner IS NOT NULL AND owner NOT IN (SELECT substr(application_name, 9) FROM pg_stat_activity
+                                                  WHERE application_name LIKE 'kabinet %')";
+        // One whose sending had begun may have arrived already: Telegram cannot be asked, and
+        // once too many is the lesser harm than never (the row says so).
+        let done = sql::query(format!(
+            "UPDATE outbox SET next_attempt_at = $1,
+                    last_error = CASE WHEN sending_at IS NOT NULL THEN '{RESENT}' ELSE last_error END
+              WHERE status = 'pending' AND attempts = 0 AND next_attempt_at > $2 AND {GONE}"
+        ))
+        .bind(now)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// On PostgreSQL, right before a row's message leaves for Telegram: were this process to
+    /// die now, the message may have arrived when the leader sends it again (see
+    /// `outbox_release_orphans`). Nothing on SQLite (one process: a restart resends).
+    pub async fn outbox_sending(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
+        if self.backend() == super::sql::Backend::Postgres {
+            sql::query("UPDATE outbox SET sending_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+        }
         Ok(())
     }
 

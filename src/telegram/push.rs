@@ -22,7 +22,7 @@ pub struct Push<'a> {
     pub chat_id: i64,
     pub text: &'a str,
     /// Under the last part.
-    pub keyboard: Option<InlineKeyboardMarkup>,
+    pub keyboard: Option<ReplyMarkup>,
     pub reply_to: Option<i64>,
 }
 
@@ -47,15 +47,12 @@ pub async fn deliver(tg: &Telegram, store: &Store, priority: Priority, push: &Pu
         if store.piece(&key).await?.is_some() {
             continue;
         }
-        let markup = push
-            .keyboard
-            .clone()
-            .filter(|_| i == last)
-            .map(ReplyMarkup::InlineKeyboard);
+        let markup = push.keyboard.clone().filter(|_| i == last);
         let extras = Extras {
             markup,
             reply_to: push.reply_to.map(|r| MessageId(r as i32)),
         };
+        store.outbox_sending(push.row, chrono::Utc::now()).await?;
         let sent = turn.send_text(part, extras).await?;
         store
             .record_piece(&key, push.chat_id, i64::from(sent.0), None, chrono::Utc::now())

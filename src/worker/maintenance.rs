@@ -60,7 +60,7 @@ impl Maintenance {
         }
     }
 
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+    pub async fn run(&self, mut stop: watch::Receiver<bool>) {
         let mut last_prune = None;
         loop {
             self.tick(&mut last_prune).await;

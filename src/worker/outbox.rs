@@ -17,7 +17,7 @@ use crate::telegram::{Priority, SendError, Telegram};
 use chrono::Duration;
 use futures::StreamExt;
 use std::sync::Arc;
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 
 pub struct OutboxWorker {
     pub store: Store,
@@ -30,7 +30,7 @@ pub struct OutboxWorker {
     pub clock: Clock,
     pub schedule: Schedule,
     pub max_attempts: i64,
-    pub wake: Arc<Notify>,
+    pub wake: Arc<crate::store::signals::Wake>,
     /// Letters sent in the last hour (their times), against `MAIL_PER_HOUR`.
     pub mail_sent: std::sync::Mutex<std::collections::VecDeque<std::time::Instant>>,
 }
@@ -179,14 +179,31 @@ impl OutboxWorker {
         result
     }
 
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+    pub async fn run(&self, mut stop: watch::Receiver<bool>) {
         // Rows never tried were leased by a reply that a stopped process did not finish: due now.
-        if let Err(e) = self.store.outbox_release_leases(self.clock.now()).await {
+        // Not on PostgreSQL: there another replica's handler may hold the lease (alive), and a
+        // dead one's runs out by itself.
+        if self.store.backend() == crate::store::sql::Backend::Sqlite
+            && let Err(e) = self.store.outbox_release_leases(self.clock.now()).await
+        {
             tracing::error!(error = %e, "outbox: database error");
+        }
+        match self.store.outbox_mark_interrupted(self.clock.now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                rows = n,
+                "messages the last leader was sending go again (they may arrive twice)"
+            ),
+            Err(e) => tracing::error!(error = %e, "outbox: database error"),
         }
         loop {
             if *stop.borrow() {
                 return;
+            }
+            match self.store.outbox_release_orphans(self.clock.now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::warn!(rows = n, "replies a stopped replica did not send are sent now"),
+                Err(e) => tracing::error!(error = %e, "outbox: database error"),
             }
             let idle = match self.drain(&stop).await {
                 Ok(()) => self.until_next_due().await,
@@ -274,12 +291,15 @@ impl OutboxWorker {
                 button,
                 keyboard,
                 reply_to,
+                markup,
             }) => {
                 let p = Push {
                     row: row.id,
                     chat_id,
                     text: &text,
-                    keyboard: push::keyboard(button.as_ref(), &keyboard),
+                    keyboard: markup.or_else(|| {
+                        push::keyboard(button.as_ref(), &keyboard).map(teloxide::types::ReplyMarkup::InlineKeyboard)
+                    }),
                     reply_to,
                 };
                 match push::deliver(&self.tg, &self.store, Priority::Bulk, &p).await {

@@ -10,7 +10,7 @@ use crate::store::outbox::{Button, OutboxMessage};
 use chrono::{Datelike, Duration};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 
 /// Checks who is due a reminder now and queues the messages; returns how many were queued.
 pub async fn run_once(store: &Store, config: &Config, clock: &Clock) -> crate::store::Result<usize> {
@@ -49,6 +49,7 @@ pub async fn run_once(store: &Store, config: &Config, clock: &Clock) -> crate::s
                     button,
                     reply_to: None,
                     keyboard: Vec::new(),
+                    markup: None,
                 });
             }
         }
@@ -84,6 +85,7 @@ pub async fn run_once(store: &Store, config: &Config, clock: &Clock) -> crate::s
                 button,
                 reply_to: None,
                 keyboard: Vec::new(),
+                markup: None,
             });
         }
     }
@@ -104,7 +106,7 @@ pub async fn run(
     store: Store,
     config: Arc<Config>,
     clock: Clock,
-    wake: Arc<Notify>,
+    wake: Arc<crate::store::signals::Wake>,
     interval: std::time::Duration,
     mut stop: watch::Receiver<bool>,
 ) {

@@ -76,6 +76,49 @@ fn the_compose_example_keeps_metrics_on_loopback_and_data_in_a_volume() {
     assert!(volumes.iter().any(|v| v.ends_with(":/data")), "{volumes:?}");
 }
 
+/// The PostgreSQL example: the database, two replicas of one image on it (webhook on every one,
+/// metrics on loopback only) and nginx passing each update to one of them, the next one when
+/// the first is down or answers 503; the systemd drop-in starts after the database.
+#[test]
+fn the_postgres_example_runs_two_replicas_behind_nginx() {
+    let mut compose: serde_yaml::Value = serde_yaml::from_str(&read("deploy/compose.postgres.yml")).unwrap();
+    // `kabinet-2` is `kabinet-1` (a YAML merge key) with its own port.
+    compose.apply_merge().unwrap();
+    let services = compose["services"].as_mapping().unwrap();
+    let replicas: Vec<&serde_yaml::Value> = services
+        .iter()
+        .filter(|(k, _)| k.as_str().is_some_and(|k| k.starts_with("kabinet-")))
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(replicas.len(), 2);
+    for r in &replicas {
+        let env = &r["environment"];
+        assert!(env["DATABASE_URL"].as_str().unwrap().contains("postgres://"), "{env:?}");
+        assert_eq!(env["WEBHOOK_LISTEN"].as_str(), Some("0.0.0.0:8443"));
+        assert_eq!(r["image"].as_str(), Some("kabinet:latest"));
+        let ports: Vec<&str> = r["ports"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str())
+            .collect();
+        assert!(ports.iter().all(|p| p.starts_with("127.0.0.1:")), "{ports:?}");
+        assert_eq!(
+            r["depends_on"]["postgres"]["condition"].as_str(),
+            Some("service_healthy")
+        );
+    }
+    assert!(services.contains_key("postgres") && services.contains_key("nginx"));
+    let nginx = read("deploy/nginx.replicas.conf");
+    for name in ["kabinet-1:8443", "kabinet-2:8443"] {
+        assert!(nginx.contains(&format!("server {name}")), "{name}");
+    }
+    assert!(nginx.contains("proxy_next_upstream error timeout http_503"));
+    let dropin = read("deploy/kabinet-postgres.conf");
+    assert!(dropin.contains("After=postgresql.service"));
+    assert!(dropin.contains("WEBHOOK_LISTEN="));
+}
+
 #[test]
 fn the_systemd_unit_verifies_and_is_hardened() {
     let unit = read("deploy/kabinet.service");

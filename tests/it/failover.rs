@@ -36,32 +36,61 @@ async fn an_update_whose_handling_failed_is_handled_again_without_a_restart() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    // ...and so never offered again: nothing unhandled is left for the sweep.
-    let stale = store.inbox_stale(chrono::Utc::now()).await.unwrap();
-    assert!(stale.is_empty(), "{stale:?}");
+    // ...and so never offered again: nothing unhandled is left to claim.
+    let (left,): (i64,) = sql::query_as("SELECT COUNT(*) FROM inbox WHERE handled_at IS NULL")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
 }
 
-/// One kabinet process a database: a second one started on it refuses, whether the database
-/// is an SQLite file (its lock file) or PostgreSQL (an advisory lock held by the first), and
-/// starts once the first has stopped.
+/// One kabinet process an SQLite file: a second one started on it refuses (its lock file),
+/// and starts once the first has stopped. On PostgreSQL a second one is a replica: it starts
+/// and follows, and `migrate-db`'s lock (the database for one process alone) is refused while
+/// any runs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_process_on_the_same_database_refuses_to_start() {
     let mut app = TestApp::spawn().await;
     let mut c = app.user(9303);
     c.send("/start");
     c.expect_key("start.welcome").await;
+    let store = app.store().await;
     let second = kabinet::Application::build(app.config(), app.clock.clone())
         .await
         .unwrap();
-    let refused = second.run(std::future::pending()).await.unwrap_err();
-    assert!(
-        format!("{refused:#}").contains("a kabinet process is running on this database"),
-        "{refused:#}"
-    );
+    if store.backend() == sql::Backend::Postgres {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let replica = tokio::spawn(second.run(async move {
+            let _ = stopped.await;
+        }));
+        let refused = store.lock_postgres_alone().await.unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains("a kabinet process is running on this database"),
+            "{refused}"
+        );
+        c.send("/menu");
+        c.expect_key("start.welcome").await;
+        stop.send(()).unwrap();
+        replica.await.unwrap().unwrap();
+    } else {
+        let refused = second.run(std::future::pending()).await.unwrap_err();
+        assert!(
+            format!("{refused:#}").contains("a kabinet process is running on this database"),
+            "{refused:#}"
+        );
+    }
     // The first goes on; stopped, the database is free again.
     c.send("/menu");
     c.expect_key("start.welcome").await;
     app.stop().await;
+    if store.backend() == sql::Backend::Postgres {
+        assert!(
+            store.lock_postgres_alone().await.unwrap().is_some(),
+            "free once all stopped"
+        );
+    }
     app.start().await;
     c.send("/start");
     c.expect_key("start.welcome").await;

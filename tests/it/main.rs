@@ -13,6 +13,7 @@ mod helpers;
 mod moving;
 mod outbox;
 mod plans;
+mod replicas;
 #[cfg(feature = "sandbox")]
 mod sandbox;
 mod schema;

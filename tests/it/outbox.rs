@@ -17,6 +17,7 @@ async fn queue(app: &TestApp, messages: &[(i64, &str)]) {
             button: None,
             reply_to: None,
             keyboard: Vec::new(),
+            markup: None,
         };
         enqueue(&mut conn, &m, chrono::Utc::now()).await.unwrap();
     }

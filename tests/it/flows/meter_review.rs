@@ -59,11 +59,12 @@ async fn a_new_meter_is_checked_and_accepted_by_an_operator() {
         )
         .await
         .expect("the operator is told");
-    let (pushes,): (i64,) =
-        sql::query_as("SELECT COUNT(*) FROM outbox WHERE channel = 'telegram' AND payload LIKE '%EL-1001%принят%'")
-            .fetch_one(&app.store().await.pool)
-            .await
-            .unwrap();
+    let (pushes,): (i64,) = sql::query_as(
+        "SELECT COUNT(*) FROM outbox WHERE channel = 'telegram' AND payload LIKE '%EL-1001 проверен и принят%'",
+    )
+    .fetch_one(&app.store().await.pool)
+    .await
+    .unwrap();
     assert_eq!(pushes, 1);
     // The consumer's card no longer says it is being checked.
     c.send(&ru("menu.meters"));

@@ -1,0 +1,145 @@
+//! Signals between the processes on one database: "the outbox has a row", "the inbox has an
+//! update for anyone", "a card was mapped to its item". Within a process they are `Notify`s;
+//! on PostgreSQL they also go to the other processes by `NOTIFY`, which the database delivers
+//! when the sending transaction commits.
+
+use super::Store;
+use super::sql::{self, Backend};
+use tokio::sync::{Notify, watch};
+
+/// What the processes tell each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// A row was queued in the outbox: the worker (in the leader) looks now.
+    Outbox,
+    /// An update was kept for any process to claim.
+    Inbox,
+    /// A message in the operators' group was mapped to its item.
+    Desk,
+}
+
+impl Signal {
+    const ALL: [Signal; 3] = [Signal::Outbox, Signal::Inbox, Signal::Desk];
+
+    fn channel(self) -> &'static str {
+        match self {
+            Signal::Outbox => "kabinet_outbox",
+            Signal::Inbox => "kabinet_inbox",
+            Signal::Desk => "kabinet_desk",
+        }
+    }
+}
+
+/// Where a process waits for a signal.
+#[derive(Debug, Default)]
+pub struct Signals {
+    /// One worker waits: a signal while it works is kept for its next wait.
+    pub outbox: Notify,
+    pub inbox: Notify,
+    /// Every waiting reply is woken.
+    pub desk: Notify,
+}
+
+impl Signals {
+    fn local(&self, s: Signal) {
+        match s {
+            Signal::Outbox => self.outbox.notify_one(),
+            Signal::Inbox => self.inbox.notify_one(),
+            Signal::Desk => self.desk.notify_waiters(),
+        }
+    }
+}
+
+/// The statement that tells the other processes (in a transaction: when it commits).
+pub(crate) fn notify_sql(s: Signal) -> String {
+    format!("SELECT pg_notify('{}', '')", s.channel())
+}
+
+impl Store {
+    pub fn signals(&self) -> &Signals {
+        &self.signals
+    }
+
+    /// Tells this process and, on PostgreSQL, the others.
+    pub async fn signal(&self, s: Signal) {
+        self.signals.local(s);
+        if self.backend() == Backend::Postgres
+            && let Err(e) = sql::query(notify_sql(s)).execute(&self.pool).await
+        {
+            tracing::warn!(error = %e, "could not signal the other processes");
+        }
+    }
+
+    /// On PostgreSQL, passes the other processes' signals on to this one's until `stop`
+    /// (reconnecting after the database went away; everything is signalled then, since a
+    /// signal may have been missed). Nothing to do on SQLite: one process.
+    pub async fn listen(&self, mut stop: watch::Receiver<bool>) {
+        let sql::Db::Postgres(pool) = &self.pool else { return };
+        let channels = Signal::ALL.map(Signal::channel);
+        let mut listener: Option<sqlx::postgres::PgListener> = None;
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            let Some(l) = listener.as_mut() else {
+                match sqlx::postgres::PgListener::connect_with(pool).await {
+                    Ok(mut l) => match l.listen_all(channels).await {
+                        Ok(()) => {
+                            listener = Some(l);
+                            Signal::ALL.into_iter().for_each(|s| self.signals.local(s));
+                        }
+                        Err(e) => tracing::warn!(error = %e, "LISTEN failed; tried again shortly"),
+                    },
+                    Err(e) => tracing::warn!(error = %e, "LISTEN: no connection; tried again shortly"),
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                    _ = stop.changed() => return,
+                }
+                continue;
+            };
+            tokio::select! {
+                got = l.try_recv() => match got {
+                    Ok(Some(n)) => {
+                        if let Some(s) = Signal::ALL.into_iter().find(|s| s.channel() == n.channel()) {
+                            self.signals.local(s);
+                        }
+                    }
+                    // The connection was lost (it reconnects on the next call).
+                    Ok(None) => Signal::ALL.into_iter().for_each(|s| self.signals.local(s)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "LISTEN: the connection failed");
+                        listener = None;
+                    }
+                },
+                _ = stop.changed() => return,
+            }
+        }
+    }
+}
+
+/// Wakes the outbox worker, wherever it runs (in the leader: maybe another process).
+#[derive(Debug, Clone)]
+pub struct Wake {
+    store: Store,
+}
+
+impl Wake {
+    pub fn outbox(store: Store) -> Self {
+        Self { store }
+    }
+
+    /// Wakes it (the other processes a moment later, by the database).
+    pub fn notify_one(&self) {
+        self.store.signals.local(Signal::Outbox);
+        if self.store.backend() == Backend::Postgres {
+            let store = self.store.clone();
+            tokio::spawn(async move { store.signal(Signal::Outbox).await });
+        }
+    }
+
+    /// Resolves when woken (by this process or another).
+    pub fn notified(&self) -> tokio::sync::futures::Notified<'_> {
+        self.store.signals.outbox.notified()
+    }
+}
