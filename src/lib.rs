@@ -230,8 +230,12 @@ impl Application {
                     let store = store.clone();
                     let now = clock.now();
                     async move {
-                        if let Err(e) = store.mark_update_processed(i64::from(update.id.0), now).await {
+                        let id = i64::from(update.id.0);
+                        // Nothing said: the chat's next update need not wait for answers.
+                        if let Err(e) = store.mark_update_processed(id, now).await {
                             tracing::error!(error = %e, "could not mark an update handled");
+                        } else if let Err(e) = store.inbox_release(id).await {
+                            tracing::warn!(error = %e, "inbox: a lease not released (it runs out by itself)");
                         }
                     }
                 }

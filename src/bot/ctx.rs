@@ -141,6 +141,8 @@ impl Ctx {
             f.replies = replies;
             match self.store().finish(&f, self.now()).await {
                 Ok(rows) => written = rows,
+                // Another replica took the update over (this one's lease ran out): it answers.
+                Err(e @ StoreError::TakenOver(_)) => return Err(e.into()),
                 // Not written (the database went away): said now all the same (an apology
                 // above all), and the update is left unmarked.
                 Err(e) => {
@@ -203,9 +205,9 @@ impl Ctx {
     }
 
     async fn end(&self, dialogue: DialogueAfter) -> HandlerResult {
+        // Written (and the update marked) by `say_committed` at the end of the update.
         if self.held.is_some() {
             *self.pending.lock().expect("pending dialogue") = Some(dialogue);
-            self.marked.store(true, Ordering::Relaxed);
             return Ok(());
         }
         let mut f = self.finish(Vec::new());

@@ -25,6 +25,8 @@ pub fn replica() -> &'static str {
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
             .map(|h| h.trim().to_owned())
             .unwrap_or_else(|_| "host".into());
+        // Short enough for PostgreSQL's 63-byte `application_name` with its prefix.
+        let host: String = host.chars().take(24).collect();
         format!("{host}:{}:{:08x}", std::process::id(), rand::random::<u32>())
     })
 }
@@ -187,7 +189,7 @@ impl Store {
         // Earlier updates of the chat still open: unhandled, or handled elsewhere with their
         // answers maybe still on their way (leased, not released).
         let earlier: Vec<Earlier> = sql::query_as(
-            "SELECT update_id, owner, lease_until, handled_at IS NOT NULL FROM inbox
+            "SELECT update_id, owner, lease_until, handled_at IS NOT NULL, tries FROM inbox
               WHERE chat_id = $1 AND update_id < $2 AND (handled_at IS NULL OR lease_until IS NOT NULL)
               ORDER BY update_id LIMIT 50",
         )
@@ -195,12 +197,14 @@ impl Store {
         .bind(update_id)
         .fetch_all(&self.pool)
         .await?;
-        for (earlier, owner, until, handled) in earlier {
-            let elsewhere_alive = owner.as_deref().is_some_and(|o| o != replica()) && until.is_some_and(|u| u > now);
+        for (earlier, owner, until, handled, tries) in earlier {
+            let alive = until.is_some_and(|u| u > now);
+            let elsewhere_alive = owner.as_deref().is_some_and(|o| o != replica()) && alive;
             if elsewhere_alive {
                 return Ok(Turn::Wait);
             }
-            if handled {
+            // Handled, or given up (claimed as often as allowed, nobody at it): not waited for.
+            if handled || (tries >= CLAIMS && !alive) {
                 continue;
             }
             return Ok(Turn::Behind {
@@ -213,28 +217,34 @@ impl Store {
 
     /// Its answers have gone out: the chat's next update may go (see `inbox_turn`).
     pub async fn inbox_release(&self, update_id: i64) -> super::Result<()> {
-        sql::query("UPDATE inbox SET lease_until = NULL WHERE update_id = $1 AND owner = $2")
-            .bind(update_id)
-            .bind(replica())
-            .execute(&self.pool)
-            .await?;
+        sql::query(
+            "UPDATE inbox SET lease_until = NULL WHERE update_id = $1 AND owner = $2 AND handled_at IS NOT NULL",
+        )
+        .bind(update_id)
+        .bind(replica())
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
     /// This process's update steps back (see `Turn::Behind`): claimed again from `until`.
     pub async fn inbox_step_back(&self, update_id: i64, until: DateTime<Utc>) -> super::Result<()> {
-        sql::query("UPDATE inbox SET lease_until = $1 WHERE update_id = $2 AND owner = $3 AND handled_at IS NULL")
-            .bind(until)
-            .bind(update_id)
-            .bind(replica())
-            .execute(&self.pool)
-            .await?;
+        // Stepping back is no failed try: the claim that brought it here is given back.
+        sql::query(
+            "UPDATE inbox SET lease_until = $1, tries = CASE WHEN tries > 0 THEN tries - 1 ELSE 0 END
+              WHERE update_id = $2 AND owner = $3 AND handled_at IS NULL",
+        )
+        .bind(until)
+        .bind(update_id)
+        .bind(replica())
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 }
 
-/// An earlier open update of a chat: its id, owner, lease and whether it is handled.
-type Earlier = (i64, Option<String>, Option<DateTime<Utc>>, bool);
+/// An earlier open update of a chat: its id, owner, lease, whether it is handled, its claims.
+type Earlier = (i64, Option<String>, Option<DateTime<Utc>>, bool, i64);
 
 /// Update ids as an SQL list (numbers only: never a value from outside).
 fn id_list(ids: &[u32]) -> String {
