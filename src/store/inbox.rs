@@ -90,7 +90,7 @@ impl Store {
     ) -> super::Result<Option<bool>> {
         let row: Option<(bool,)> = sql::query_as(
             "INSERT INTO inbox (update_id, payload, received_at, chat_id, owner, lease_until)
-             SELECT $1, CASE WHEN s.secret THEN COALESCE($3, $2) ELSE $2 END, $4, $5, $6, $7
+             SELECT $1, CASE WHEN s.secret THEN COALESCE($3, $2) ELSE $2 END, $4, $8, $6, $7
                FROM (SELECT COALESCE((SELECT secret FROM dialogues WHERE chat_id = $5), FALSE) AS secret) s
               WHERE TRUE
              ON CONFLICT (update_id) DO NOTHING
@@ -103,6 +103,8 @@ impl Store {
         .bind(chat)
         .bind(replica())
         .bind(lease_from(now))
+        // A chat's order across processes: PostgreSQL's (SQLite's index stays empty).
+        .bind(chat.filter(|_| self.backend() == sql::Backend::Postgres))
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(|(r,)| r))
@@ -190,7 +192,8 @@ impl Store {
         // answers maybe still on their way (leased, not released).
         let earlier: Vec<Earlier> = sql::query_as(
             "SELECT update_id, owner, lease_until, handled_at IS NOT NULL, tries FROM inbox
-              WHERE chat_id = $1 AND update_id < $2 AND (handled_at IS NULL OR lease_until IS NOT NULL)
+              WHERE chat_id = $1 AND update_id < $2 AND chat_id IS NOT NULL
+                AND (handled_at IS NULL OR lease_until IS NOT NULL)
               ORDER BY update_id LIMIT 50",
         )
         .bind(chat)
