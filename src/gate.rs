@@ -56,10 +56,8 @@ impl Gate {
         }
         let (store, now, id) = (self.store.clone(), self.clock.now(), i64::from(u.id.0));
         tokio::spawn(async move {
-            if let Err(e) = store.mark_update_processed(id, now).await {
+            if let Err(e) = store.mark_update_settled(id, now).await {
                 tracing::error!(error = %e, "could not mark a shed update");
-            } else if let Err(e) = store.inbox_release(id).await {
-                tracing::warn!(error = %e, "inbox: a lease not released (it runs out by itself)");
             }
         });
         false

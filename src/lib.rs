@@ -128,78 +128,9 @@ impl Application {
             tokio::spawn(async move { store.listen(stop).await })
         };
         let group = Arc::new(desk::group::DeskGroup::new(self.desk_group_now().await?));
-        let worker = Arc::new(worker::outbox::OutboxWorker {
-            store: self.store.clone(),
-            tg: self.tg.clone(),
-            config: self.config.clone(),
-            group: group.clone(),
-            mailer: self.mailer.clone(),
-            clock: self.clock.clone(),
-            schedule: self.config.outbox_retry_seconds.clone(),
-            max_attempts: self.config.outbox_max_attempts,
-            wake: wake.clone(),
-            mail_sent: Default::default(),
-        });
-        let reminders = tokio::spawn(leader::lead(leading.clone(), stop_rx.clone(), {
-            let (store, config, clock, wake) = (
-                self.store.clone(),
-                self.config.clone(),
-                self.clock.clone(),
-                wake.clone(),
-            );
-            let every = std::time::Duration::from_secs(self.config.reminder_interval_seconds);
-            move |term| worker::reminders::run(store.clone(), config.clone(), clock.clone(), wake.clone(), every, term)
-        }));
-        let maintenance = Arc::new(worker::maintenance::Maintenance {
-            store: self.store.clone(),
-            tg: self.tg.clone(),
-            config: self.config.clone(),
-            clock: self.clock.clone(),
-            group: group.clone(),
-            every: std::time::Duration::from_secs(self.config.maintenance_interval_seconds.max(1)),
-            retention: Default::default(),
-        });
-        let maintenance = tokio::spawn(leader::lead(leading.clone(), stop_rx.clone(), move |term| {
-            let m = maintenance.clone();
-            async move { m.run(term).await }
-        }));
-        let checkpoints = tokio::spawn(worker::checkpoint::run(
-            self.store.clone(),
-            std::time::Duration::from_secs(1),
-            stop_rx.clone(),
-        ));
-        // On PostgreSQL backups are the database's own job (README, «Production»).
-        let sqlite = self.store.backend() == store::sql::Backend::Sqlite;
-        if !sqlite && self.config.backup_dir.is_some() {
-            tracing::warn!("BACKUP_DIR is for an SQLite database and is ignored on PostgreSQL");
-        }
-        let backups = self.config.backup_dir.clone().filter(|_| sqlite).map(|dir| {
-            let every = std::time::Duration::from_secs_f64(self.config.backup_every_hours.max(0.0001) * 3600.0);
-            tokio::spawn(worker::backup::run(
-                self.store.clone(),
-                self.clock.clone(),
-                dir,
-                every,
-                self.config.backup_keep,
-                stop_rx.clone(),
-            ))
-        });
-        let health = self.config.metrics_listen.map(|addr| {
-            let mut stop = stop_rx.clone();
-            let served = metrics::serve(addr, self.store.clone(), self.bot.clone(), async move {
-                let _ = stop.wait_for(|s| *s).await;
-            });
-            tokio::spawn(async move {
-                if let Err(e) = served.await {
-                    tracing::error!(error = %e, %addr, "health and metrics not served (METRICS_LISTEN)");
-                }
-            })
-        });
         let stop_rx_listener = stop_rx.clone();
-        let worker = tokio::spawn(leader::lead(leading.clone(), stop_rx, move |term| {
-            let w = worker.clone();
-            async move { w.run(term).await }
-        }));
+        let mut jobs = self.spawn_jobs(&leading, stop_rx, &group, &wake);
+        jobs.push(signals);
         let door = door::Door::new(self.config.door_limits());
 
         let deps = Arc::new(bot::Deps {
@@ -223,23 +154,7 @@ impl Application {
             .worker_queue_size(door::WORKER_QUEUE)
             // Updates no branch takes are handled too (by doing nothing): mark them, so the
             // inbox does not offer them again after a restart.
-            .default_handler({
-                let store = self.store.clone();
-                let clock = self.clock.clone();
-                move |update| {
-                    let store = store.clone();
-                    let now = clock.now();
-                    async move {
-                        let id = i64::from(update.id.0);
-                        // Nothing said: the chat's next update need not wait for answers.
-                        if let Err(e) = store.mark_update_processed(id, now).await {
-                            tracing::error!(error = %e, "could not mark an update handled");
-                        } else if let Err(e) = store.inbox_release(id).await {
-                            tracing::warn!(error = %e, "inbox: a lease not released (it runs out by itself)");
-                        }
-                    }
-                }
-            })
+            .default_handler(mark_unhandled(self.store.clone(), self.clock.clone()))
             .error_handler(LoggingErrorHandler::with_custom_text("update handler failed"))
             .build();
         let stop_workers = stop_tx.clone();
@@ -250,17 +165,7 @@ impl Application {
             // workers stop between deliveries; what is not sent stays queued.
             let _ = stop_workers.send(true);
         });
-        // Checked in `build`: a webhook URL comes with its listen address.
-        let webhook = match (&self.config.webhook_url, self.config.webhook_listen) {
-            (Some(url), Some(listen)) => Some(listener::Webhook {
-                url: url.clone(),
-                listen,
-                secret: self.config.webhook_secret.clone().unwrap_or_else(|| {
-                    webhook::secret_from_token(self.config.telegram_token.as_deref().unwrap_or_default())
-                }),
-            }),
-            _ => None,
-        };
+        let webhook = self.webhook();
         let gate = listener::Gate {
             door,
             group: group.clone(),
@@ -276,28 +181,11 @@ impl Application {
                 LoggingErrorHandler::with_custom_text("an error from the update listener"),
             )
             .await;
-        // What the handlers said is still on its way: let it go out (what a chat has waiting
-        // past this is dropped; committed replies stay in the outbox).
-        if !self.tg.lanes_idle(std::time::Duration::from_secs(20)).await {
-            tracing::warn!(
-                waiting = self.tg.lanes_waiting(),
-                "stopped with messages still waiting to be sent"
-            );
-        }
+        self.let_answers_out().await;
         let _ = stop_tx.send(true);
-        let _ = worker.await;
-        let _ = reminders.await;
-        let _ = maintenance.await;
-        let _ = checkpoints.await;
-        let _ = signals.await;
-        if let Some(t) = leadership.task {
-            let _ = t.await;
-        }
-        if let Some(b) = backups {
-            let _ = b.await;
-        }
-        if let Some(h) = health {
-            let _ = h.await;
+        jobs.extend(leadership.task);
+        for job in jobs {
+            let _ = job.await;
         }
         tracing::info!("stopped");
         Ok(())
@@ -305,6 +193,120 @@ impl Application {
 }
 
 impl Application {
+    /// What the handlers said is still on its way: let it go out (what a chat has waiting past
+    /// 20 seconds is dropped; committed replies stay in the outbox).
+    async fn let_answers_out(&self) {
+        if !self.tg.lanes_idle(std::time::Duration::from_secs(20)).await {
+            tracing::warn!(
+                waiting = self.tg.lanes_waiting(),
+                "stopped with messages still waiting to be sent"
+            );
+        }
+    }
+
+    /// The webhook mode's settings, if it is on (checked in `build`: a webhook URL comes with
+    /// its listen address).
+    fn webhook(&self) -> Option<listener::Webhook> {
+        let (Some(url), Some(listen)) = (&self.config.webhook_url, self.config.webhook_listen) else {
+            return None;
+        };
+        Some(listener::Webhook {
+            url: url.clone(),
+            listen,
+            secret: self.config.webhook_secret.clone().unwrap_or_else(|| {
+                webhook::secret_from_token(self.config.telegram_token.as_deref().unwrap_or_default())
+            }),
+        })
+    }
+
+    /// The jobs beside the dispatcher, each until `stop`: the outbox, reminders and maintenance
+    /// while this process leads; SQLite's checkpoints and backups; health and metrics.
+    fn spawn_jobs(
+        &self,
+        leading: &watch::Receiver<bool>,
+        stop_rx: watch::Receiver<bool>,
+        group: &Arc<desk::group::DeskGroup>,
+        wake: &Arc<store::signals::Wake>,
+    ) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut jobs = Vec::new();
+        let worker = Arc::new(worker::outbox::OutboxWorker {
+            store: self.store.clone(),
+            tg: self.tg.clone(),
+            config: self.config.clone(),
+            group: group.clone(),
+            mailer: self.mailer.clone(),
+            clock: self.clock.clone(),
+            schedule: self.config.outbox_retry_seconds.clone(),
+            max_attempts: self.config.outbox_max_attempts,
+            wake: wake.clone(),
+            mail_sent: Default::default(),
+        });
+        jobs.push(tokio::spawn(leader::lead(leading.clone(), stop_rx.clone(), {
+            let (store, config, clock, wake) = (
+                self.store.clone(),
+                self.config.clone(),
+                self.clock.clone(),
+                wake.clone(),
+            );
+            let every = std::time::Duration::from_secs(self.config.reminder_interval_seconds);
+            move |term| worker::reminders::run(store.clone(), config.clone(), clock.clone(), wake.clone(), every, term)
+        })));
+        let maintenance = Arc::new(worker::maintenance::Maintenance {
+            store: self.store.clone(),
+            tg: self.tg.clone(),
+            config: self.config.clone(),
+            clock: self.clock.clone(),
+            group: group.clone(),
+            every: std::time::Duration::from_secs(self.config.maintenance_interval_seconds.max(1)),
+            retention: Default::default(),
+        });
+        jobs.push(tokio::spawn(leader::lead(
+            leading.clone(),
+            stop_rx.clone(),
+            move |term| {
+                let m = maintenance.clone();
+                async move { m.run(term).await }
+            },
+        )));
+        jobs.push(tokio::spawn(worker::checkpoint::run(
+            self.store.clone(),
+            std::time::Duration::from_secs(1),
+            stop_rx.clone(),
+        )));
+        // On PostgreSQL backups are the database's own job (README, «Production»).
+        let sqlite = self.store.backend() == store::sql::Backend::Sqlite;
+        if !sqlite && self.config.backup_dir.is_some() {
+            tracing::warn!("BACKUP_DIR is for an SQLite database and is ignored on PostgreSQL");
+        }
+        jobs.extend(self.config.backup_dir.clone().filter(|_| sqlite).map(|dir| {
+            let every = std::time::Duration::from_secs_f64(self.config.backup_every_hours.max(0.0001) * 3600.0);
+            tokio::spawn(worker::backup::run(
+                self.store.clone(),
+                self.clock.clone(),
+                dir,
+                every,
+                self.config.backup_keep,
+                stop_rx.clone(),
+            ))
+        }));
+        jobs.extend(self.config.metrics_listen.map(|addr| {
+            let mut stop = stop_rx.clone();
+            let served = metrics::serve(addr, self.store.clone(), self.bot.clone(), async move {
+                let _ = stop.wait_for(|s| *s).await;
+            });
+            tokio::spawn(async move {
+                if let Err(e) = served.await {
+                    tracing::error!(error = %e, %addr, "health and metrics not served (METRICS_LISTEN)");
+                }
+            })
+        }));
+        jobs.push(tokio::spawn(leader::lead(leading.clone(), stop_rx, move |term| {
+            let w = worker.clone();
+            async move { w.run(term).await }
+        })));
+        jobs
+    }
+
     /// The operators' group's id now: `OPERATOR_CHAT_ID`, or the supergroup Telegram moved it
     /// to (said at start: the setting should follow).
     async fn desk_group_now(&self) -> anyhow::Result<Option<i64>> {
@@ -321,6 +323,22 @@ impl Application {
             );
         }
         Ok(Some(now))
+    }
+}
+
+/// The dispatcher's handler of updates no branch takes (handled by doing nothing): marked, so
+/// the inbox does not offer them again, their lease released with it (nothing was said).
+fn mark_unhandled(
+    store: Store,
+    clock: Clock,
+) -> impl Fn(Arc<Update>) -> futures::future::BoxFuture<'static, ()> + Send + Sync + 'static {
+    move |update| {
+        let (store, now) = (store.clone(), clock.now());
+        Box::pin(async move {
+            if let Err(e) = store.mark_update_settled(i64::from(update.id.0), now).await {
+                tracing::error!(error = %e, "could not mark an update handled");
+            }
+        })
     }
 }
 

@@ -74,6 +74,12 @@ impl Store {
         mark_handled(&self.pool, update_id, now).await
     }
 
+    /// As `mark_update_processed`, for an update that said nothing: its lease goes with the
+    /// mark, so the chat's next update need not wait for answers (see `inbox_release`).
+    pub async fn mark_update_settled(&self, update_id: i64, now: DateTime<Utc>) -> super::Result<()> {
+        mark(&self.pool, update_id, now, true).await
+    }
+
     /// An update as it arrives, kept until it is handled, with this process's lease on it. A
     /// private message comes with a copy without what its person typed (`redacted`), kept
     /// instead while the chat's dialogue expects a password: decided in the one statement, the
@@ -262,14 +268,26 @@ pub(crate) async fn mark_handled<'c>(
     update_id: i64,
     now: chrono::DateTime<Utc>,
 ) -> super::Result<()> {
+    mark(conn, update_id, now, false).await
+}
+
+/// `mark_handled`, the lease released with it when `release`.
+async fn mark<'c>(
+    conn: impl Into<sql::Exec<'c>>,
+    update_id: i64,
+    now: chrono::DateTime<Utc>,
+    release: bool,
+) -> super::Result<()> {
     let done = sql::query(
         "INSERT INTO inbox (update_id, received_at, handled_at) VALUES ($1, $2, $2)
-         ON CONFLICT (update_id) DO UPDATE SET handled_at = excluded.handled_at, payload = NULL
+         ON CONFLICT (update_id) DO UPDATE SET handled_at = excluded.handled_at, payload = NULL,
+                lease_until = CASE WHEN $4 THEN NULL ELSE inbox.lease_until END
           WHERE inbox.owner IS NULL OR inbox.owner = $3",
     )
     .bind(update_id)
     .bind(now)
     .bind(replica())
+    .bind(release)
     .execute(conn)
     .await?;
     if done.rows_affected() == 0 {
