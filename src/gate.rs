@@ -18,9 +18,8 @@ pub struct Gate {
 
 impl Gate {
     /// Whether `u` goes on to the dispatcher (and is kept); one that does not is counted and its
-    /// chat told once per flood. A replayed one shed is marked handled (it is in the inbox).
-    /// `replayed`: read back from the inbox after a restart (counted in the works, not against
-    /// the rate).
+    /// chat told once per flood. A replayed one shed is given back to the inbox, claimed again
+    /// later. `replayed`: claimed from the inbox (counted in the works, not against the rate).
     pub fn pass(&self, u: &Update, replayed: bool) -> bool {
         use crate::door::Verdict;
         let Some(chat) = u.chat() else { return true };
@@ -54,10 +53,13 @@ impl Gate {
         if !replayed {
             return false;
         }
-        let (store, now, id) = (self.store.clone(), self.clock.now(), i64::from(u.id.0));
+        // Claimed from the inbox while its chat has enough in the works here: not dropped (it
+        // was kept, and may be a person's answer) but given back, claimed again in a moment.
+        let (store, id) = (self.store.clone(), i64::from(u.id.0));
+        let until = self.clock.now() + chrono::Duration::seconds(1);
         tokio::spawn(async move {
-            if let Err(e) = store.mark_update_settled(id, now).await {
-                tracing::error!(error = %e, "could not mark a shed update");
+            if let Err(e) = store.inbox_step_back(id, until).await {
+                tracing::error!(error = %e, "could not give back a claimed update");
             }
         });
         false

@@ -5,8 +5,10 @@
 //! for a moment) is claimed again the same way.
 //!
 //! By webhook every replica takes what the balancer posts it and handles it. By polling only
-//! the leader polls (Telegram refuses a second poller with 409) and handles what it polls; the
-//! others handle what a replica that died left (its leases run out) and take over polling.
+//! the leader polls (Telegram refuses a second poller with 409); on PostgreSQL it keeps what it
+//! polls for any replica, and every replica (the leader too) claims updates from the inbox as
+//! they are signalled; another replica takes over polling within seconds when the leader dies.
+//! Every replica also handles what a replica that died left (its leases run out).
 
 pub use crate::gate::Gate;
 use crate::store::sql::Backend;
@@ -29,8 +31,8 @@ fn claim_every(backend: Backend) -> Duration {
         Backend::Postgres => Duration::from_secs(2),
     }
 }
-/// Updates claimed at a time.
-const CLAIM_BATCH: i64 = 32;
+/// Updates claimed at a time (small: where the leader polls, the replicas share a batch).
+const CLAIM_BATCH: i64 = 8;
 
 struct State {
     stream: Option<futures::stream::BoxStream<'static, Result<Update, RequestError>>>,
@@ -104,10 +106,18 @@ fn polled(
                 if !gate.pass(&u, false) {
                     return None;
                 }
-                match keep(&gate.store, &gate.clock, &u).await {
+                // On PostgreSQL every replica handles what the leader polls: each claims
+                // updates from the inbox (see `claimed`).
+                let offer = gate.store.backend() == Backend::Postgres;
+                match keep(&gate.store, &gate.clock, &u, offer).await {
                     // Offered again (the last leader kept it): not taken twice.
                     Kept::Seen => {
                         gate.door.done(u.id.0);
+                        None
+                    }
+                    Kept::Offered => {
+                        gate.door.done(u.id.0);
+                        gate.store.signal_soon(crate::store::signals::Signal::Inbox);
                         None
                     }
                     // Polling cannot leave one for later: handled here even if not kept.
@@ -201,9 +211,10 @@ fn get_updates(
     })
 }
 
-/// Updates claimed from the inbox: at start on SQLite every one the last run left unhandled;
-/// then, whenever signalled and every `claim_every`, those nobody handles (whose lease ran
-/// out: their process died or their handling failed).
+/// Updates claimed from the inbox: at start on SQLite every one the last run left unhandled
+/// (freed first: no other process can hold one); then, whenever signalled and every
+/// `claim_every`, those nobody handles (kept by the polling leader for any replica, or whose
+/// lease ran out: their process died or their handling failed).
 fn claimed(
     gate: std::sync::Arc<Gate>,
     stopping: watch::Receiver<bool>,
@@ -212,16 +223,21 @@ fn claimed(
     futures::stream::unfold(start, |(gate, mut stopping, first)| async move {
         let store = gate.store.clone();
         let backend = store.backend();
-        if !first {
+        if first && backend == Backend::Sqlite {
+            match store.inbox_free_all().await {
+                Ok(0) => {}
+                Ok(count) => tracing::info!(count, "handling updates the last run took but did not finish"),
+                Err(e) => tracing::warn!(error = %e, "inbox: the database did not answer; tried again shortly"),
+            }
+        } else if !first {
             tokio::select! {
                 _ = store.signals().inbox.notified() => {}
                 _ = tokio::time::sleep(claim_every(backend)) => {}
                 _ = stopping.wait_for(|s| *s) => return None,
             }
         }
-        let all = first && backend == Backend::Sqlite;
         let rows = match store
-            .inbox_claim(gate.clock.now(), CLAIM_BATCH, all, &gate.door.held())
+            .inbox_claim(gate.clock.now(), CLAIM_BATCH, &gate.door.held())
             .await
         {
             Ok(rows) => rows,
@@ -230,26 +246,25 @@ fn claimed(
                 Vec::new()
             }
         };
-        let full = rows.len() as i64 == CLAIM_BATCH;
+        // A full batch: more may wait; looked at again at once.
+        if rows.len() as i64 == CLAIM_BATCH {
+            store.signals().inbox.notify_one();
+        }
         let mut taken = Vec::new();
         for (id, json) in rows {
             match serde_json::from_str::<Update>(&json) {
                 Ok(u) if gate.pass(&u, true) => taken.push(Ok(u)),
                 Ok(_) => {}
-                Err(e) => tracing::warn!(update = id, error = %e, "a kept update no longer reads; skipped"),
+                // Never handled anywhere (no process reads it): marked, not claimed again.
+                Err(e) => {
+                    tracing::warn!(update = id, error = %e, "a kept update no longer reads; dropped");
+                    if let Err(e) = store.mark_update_settled(id, gate.clock.now()).await {
+                        tracing::warn!(update = id, error = %e, "inbox: not marked");
+                    }
+                }
             }
         }
-        if first && !taken.is_empty() && all {
-            tracing::info!(
-                count = taken.len(),
-                "handling updates the last run took but did not finish"
-            );
-        }
-        // A full batch: more may wait; looked at again at once.
-        if full {
-            store.signals().inbox.notify_one();
-        }
-        Some((futures::stream::iter(taken), (gate, stopping, first && full && all)))
+        Some((futures::stream::iter(taken), (gate, stopping, false)))
     })
     .flatten()
     .boxed()

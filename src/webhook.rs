@@ -35,6 +35,8 @@ impl std::fmt::Debug for Webhook {
 pub enum Kept {
     /// First seen now: kept (this process's), to be handled here.
     New,
+    /// First seen now: kept for any replica to claim (`keep`'s `offer`), not handled here.
+    Offered,
     /// Seen before (Telegram posted it again, or polling offered one the inbox replayed):
     /// handled already or being handled; not dispatched again.
     Seen,
@@ -51,18 +53,27 @@ pub const REDACTED: &str = "\u{2063}[redacted]";
 /// dialogue expects a password: the secret never reaches the database file, its log or a
 /// backup (the handler still gets the update as it came). A private edit is kept without its
 /// text always (nothing handles one).
-pub async fn keep(store: &Store, clock: &Clock, update: &Update) -> Kept {
+///
+/// `offer`: kept for whichever replica claims it first (polling on PostgreSQL, where the leader
+/// polls and every replica handles), when its stored copy reads back as the update itself;
+/// otherwise kept as this process's.
+pub async fn keep(store: &Store, clock: &Clock, update: &Update, offer: bool) -> Kept {
+    let mut offered = false;
     let kept = match payloads(update) {
-        Ok((json, redacted)) => store
-            .inbox_received(
-                i64::from(update.id.0),
-                update.chat().map(|c| c.id.0),
-                &json,
-                redacted.as_deref(),
-                clock.now(),
-            )
-            .await
-            .map_err(|e| e.to_string()),
+        Ok((json, redacted)) => {
+            offered = offer && reads_back(&json, update);
+            store
+                .inbox_received(
+                    i64::from(update.id.0),
+                    update.chat().map(|c| c.id.0),
+                    &json,
+                    redacted.as_deref(),
+                    clock.now(),
+                    offered,
+                )
+                .await
+                .map_err(|e| e.to_string())
+        }
         Err(e) => Err(e),
     };
     match kept {
@@ -70,7 +81,7 @@ pub async fn keep(store: &Store, clock: &Clock, update: &Update) -> Kept {
             if redacted {
                 crate::failpoint::hit(crate::failpoint::SECRET_KEPT);
             }
-            Kept::New
+            if offered { Kept::Offered } else { Kept::New }
         }
         Ok(None) => {
             tracing::info!(update = update.id.0, "an update seen before: not handled again");
@@ -102,6 +113,12 @@ fn payloads(update: &Update) -> Result<(String, Option<String>), String> {
         }
         _ => Ok((json(update)?, None)),
     }
+}
+
+/// Whether the stored copy reads back as the update itself (only such a copy is handled by
+/// another process).
+fn reads_back(json: &str, update: &Update) -> bool {
+    serde_json::from_str::<Update>(json).is_ok_and(|u| &u == update)
 }
 
 /// Whatever in `m` a person typed: the text (replaced by [`REDACTED`]), a caption, a quote,
@@ -236,7 +253,7 @@ async fn receive(State(s): State<Arc<Served>>, headers: HeaderMap, body: String)
     match serde_json::from_str::<Update>(&body) {
         // Over its chat's rate: taken (200) and dropped, never kept.
         Ok(update) if s.gate.as_ref().is_some_and(|g| !g.pass(&update, false)) => {}
-        Ok(update) => match keep(&s.store, &s.clock, &update).await {
+        Ok(update) => match keep(&s.store, &s.clock, &update, false).await {
             // Not kept: not taken either; Telegram posts it again shortly.
             Kept::Failed => {
                 release(&s, &update);
@@ -244,7 +261,7 @@ async fn receive(State(s): State<Arc<Served>>, headers: HeaderMap, body: String)
             }
             // Posted again (Telegram missed our 200): taken once already.
             Kept::Seen => release(&s, &update),
-            Kept::New => {
+            Kept::New | Kept::Offered => {
                 // The dispatcher is gone only when stopping: the update is kept for the next start.
                 let _ = s.tx.send(update);
             }
@@ -257,6 +274,61 @@ async fn receive(State(s): State<Arc<Served>>, headers: HeaderMap, body: String)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every kind of update the bot gets reads back from the inbox as it came, so another
+    /// replica (or the next start) handles it as this one would have.
+    #[test]
+    fn kept_updates_read_back_as_they_came() {
+        use tgmock::TgUser;
+        let u = TgUser::new(5, "Иван");
+        let sent = tgmock::BotMessage {
+            chat_id: 5,
+            message_id: 9,
+            text: "Выберите".into(),
+            document: None,
+            reply_to: None,
+            parse_mode: None,
+            reply_markup: Some(serde_json::json!({ "inline_keyboard": [[{ "text": "A", "callback_data": "a" }]] })),
+        };
+        let text = u.text(1, "привет");
+        let mut all = vec![
+            text.clone(),
+            u.sticker(2),
+            u.photo(3),
+            u.voice(4),
+            u.document(5, "акт.pdf", "application/pdf", 1000),
+            u.contact(6, "+79000000000", Some(5)),
+            u.press("q1", &sent, "a"),
+            u.press_old("q2", 9, "a"),
+            u.in_group(-1_005, 7, Some(&sent), serde_json::json!({ "text": "ответ" })),
+            TgUser::anonymous_in_group(-1_005, 8, Some(&sent), serde_json::json!({ "text": "ответ" })),
+            TgUser::edited(&text, serde_json::json!({ "text": "привет!" })),
+        ];
+        all.extend(u.album(10, 3, "g1"));
+        let bot = serde_json::json!({ "id": tgmock::BOT_ID, "is_bot": true, "first_name": "Kabinet", "username": "kabinet_bot" });
+        all.push(serde_json::json!({ "my_chat_member": {
+            "chat": { "id": -1_005, "type": "supergroup", "title": "Группа" },
+            "from": u.user_json(), "date": 1_700_000_000,
+            "old_chat_member": { "user": bot, "status": "member" },
+            "new_chat_member": { "user": bot, "status": "kicked", "until_date": 0 },
+        }}));
+        all.push(serde_json::json!({ "message": {
+            "message_id": 11, "date": 1_700_000_000, "from": u.user_json(),
+            "chat": { "id": -5, "type": "group", "title": "Группа" },
+            "migrate_to_chat_id": -1_005,
+        }}));
+        all.push(serde_json::json!({ "message": {
+            "message_id": 12, "date": 1_700_000_000, "from": u.user_json(),
+            "chat": { "id": -1_005, "type": "supergroup", "title": "Группа" },
+            "migrate_from_chat_id": -5,
+        }}));
+        for (n, mut raw) in all.into_iter().enumerate() {
+            raw["update_id"] = (n as i64 + 1).into();
+            let update: Update = serde_json::from_value(raw.clone()).unwrap();
+            let json = serde_json::to_string(&update).unwrap();
+            assert!(reads_back(&json, &update), "{raw}\nkept as\n{json}");
+        }
+    }
 
     #[test]
     fn secrets_compare_whole_and_are_of_telegrams_alphabet() {

@@ -80,7 +80,8 @@ impl Store {
         mark(&self.pool, update_id, now, true).await
     }
 
-    /// An update as it arrives, kept until it is handled, with this process's lease on it. A
+    /// An update as it arrives, kept until it is handled, with this process's lease on it (or,
+    /// `offered`, with none: for any process to claim). A
     /// private message comes with a copy without what its person typed (`redacted`), kept
     /// instead while the chat's dialogue expects a password: decided in the one statement, the
     /// typed text is only ever a bound value, never a row. `None` when it was seen before (kept
@@ -93,6 +94,7 @@ impl Store {
         payload: &str,
         redacted: Option<&str>,
         now: DateTime<Utc>,
+        offered: bool,
     ) -> super::Result<Option<bool>> {
         let row: Option<(bool,)> = sql::query_as(
             "INSERT INTO inbox (update_id, payload, received_at, chat_id, owner, lease_until)
@@ -107,8 +109,8 @@ impl Store {
         .bind(redacted)
         .bind(now)
         .bind(chat)
-        .bind(replica())
-        .bind(lease_from(now))
+        .bind((!offered).then(replica))
+        .bind((!offered).then(|| lease_from(now)))
         // A chat's order across processes: PostgreSQL's (SQLite's index stays empty).
         .bind(chat.filter(|_| self.backend() == sql::Backend::Postgres))
         .fetch_optional(&self.pool)
@@ -116,18 +118,23 @@ impl Store {
         Ok(row.map(|(r,)| r))
     }
 
+    /// At start on SQLite, where no other process can hold an update: every unhandled one is
+    /// free to claim again, each with its claims counted anew (a restart offers every one once
+    /// more).
+    pub async fn inbox_free_all(&self) -> super::Result<u64> {
+        let done = sql::query(
+            "UPDATE inbox SET owner = NULL, lease_until = NULL, tries = 0
+              WHERE handled_at IS NULL AND payload IS NOT NULL",
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Claims for this process up to `limit` kept updates that nobody handles: never claimed
     /// (kept by the poller for any process), or whose lease ran out (their process died, or
-    /// their handling failed). `all`: every unhandled one, leases or not (at start on SQLite,
-    /// where no other process can hold one). `held`: updates in the works here, left alone.
-    /// Oldest first.
-    pub async fn inbox_claim(
-        &self,
-        now: DateTime<Utc>,
-        limit: i64,
-        all: bool,
-        held: &[u32],
-    ) -> super::Result<Vec<(i64, String)>> {
+    /// their handling failed). `held`: updates in the works here, left alone. Oldest first.
+    pub async fn inbox_claim(&self, now: DateTime<Utc>, limit: i64, held: &[u32]) -> super::Result<Vec<(i64, String)>> {
         let skip = if held.is_empty() {
             String::new()
         } else {
@@ -139,13 +146,12 @@ impl Store {
               WHERE update_id IN (
                  SELECT update_id FROM inbox
                   WHERE handled_at IS NULL AND payload IS NOT NULL
-                    AND ($3 OR ((owner IS NULL OR lease_until < $4) AND tries < {CLAIMS})) {skip}
-                  ORDER BY update_id LIMIT $5 {lock})
+                    AND (owner IS NULL OR lease_until < $3) AND tries < {CLAIMS} {skip}
+                  ORDER BY update_id LIMIT $4 {lock})
              RETURNING update_id, payload"
         ))
         .bind(replica())
         .bind(lease_from(now))
-        .bind(all)
         .bind(now)
         .bind(limit)
         .fetch_all(&self.pool)

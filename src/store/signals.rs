@@ -38,6 +38,8 @@ pub struct Signals {
     pub inbox: Notify,
     /// Every waiting reply is woken.
     pub desk: Notify,
+    /// A `signal_soon` to the other processes is on its way, per signal.
+    on_the_way: [std::sync::atomic::AtomicBool; 3],
 }
 
 impl Signals {
@@ -68,6 +70,28 @@ impl Store {
         {
             tracing::warn!(error = %e, "could not signal the other processes");
         }
+    }
+
+    /// As `signal`, without waiting for the database: signals asked for before the last one
+    /// went out go as one (a poller keeping a batch of updates tells the others once).
+    pub fn signal_soon(&self, s: Signal) {
+        use std::sync::atomic::Ordering;
+        self.signals.local(s);
+        if self.backend() != Backend::Postgres {
+            return;
+        }
+        let i = Signal::ALL.iter().position(|x| *x == s).unwrap_or(0);
+        if self.signals.on_the_way[i].swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let store = self.clone();
+        tokio::spawn(async move {
+            // Cleared first: a signal asked for from here on goes out again after this one.
+            store.signals.on_the_way[i].store(false, Ordering::Release);
+            if let Err(e) = sql::query(notify_sql(s)).execute(&store.pool).await {
+                tracing::warn!(error = %e, "could not signal the other processes");
+            }
+        });
     }
 
     /// On PostgreSQL, passes the other processes' signals on to this one's until `stop`

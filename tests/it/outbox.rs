@@ -142,6 +142,33 @@ async fn the_mock_refuses_an_unthrottled_burst() {
     assert!(refused >= 10 && ok + refused == 100, "ok {ok}, 429 {refused}");
 }
 
+/// Two pollers at once: the newer `getUpdates` ends the older one with Telegram's 409, so a
+/// second polling process is seen, never hidden.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mock_ends_an_older_poll_when_another_starts() {
+    use teloxide::prelude::*;
+    let api = tgmock::MockBotApi::start().await;
+    let bot = Bot::new("1:T").set_api_url(api.url().parse().unwrap());
+    let first = tokio::spawn({
+        let bot = bot.clone();
+        async move { bot.get_updates().timeout(1).await }
+    });
+    // The first is waiting once the server has its call.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while api.calls("getUpdates").is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the first poll never arrived");
+        tokio::task::yield_now().await;
+    }
+    let second = bot.get_updates().timeout(0).await;
+    assert!(second.is_ok(), "{second:?}");
+    let err = first.await.unwrap().expect_err("the older poll is ended");
+    assert!(
+        err.to_string()
+            .contains("terminated by other getUpdates request; make sure that only one bot instance is running"),
+        "{err}"
+    );
+}
+
 /// The local Bot API server answers the rest of the methods in shapes teloxide reads.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn copy_forward_and_media_groups_deserialize() {

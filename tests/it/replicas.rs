@@ -37,7 +37,8 @@ struct Cluster {
     api: Arc<MockBotApi>,
     dir: tempfile::TempDir,
     db: String,
-    hook_url: String,
+    /// Webhook mode behind the balancer; `None`: polling (the leader polls, all handle).
+    hook_url: Option<String>,
 }
 
 impl Cluster {
@@ -47,7 +48,12 @@ impl Cluster {
             .append(true)
             .open(self.dir.path().join(format!("replica{n}.log")))
             .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_kabinet"))
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_kabinet"));
+        if let Some(url) = &self.hook_url {
+            cmd.env("WEBHOOK_URL", url)
+                .env("WEBHOOK_LISTEN", format!("127.0.0.1:{}", r.port));
+        }
+        let child = cmd
             .arg("run")
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -56,8 +62,6 @@ impl Cluster {
             .env("DATABASE_URL", &self.db)
             .env("MAIL_DIR", self.dir.path().join("mail"))
             .env("OPERATOR_CHAT_ID", GROUP.to_string())
-            .env("WEBHOOK_URL", &self.hook_url)
-            .env("WEBHOOK_LISTEN", format!("127.0.0.1:{}", r.port))
             .env("OUTBOX_RETRY_SECONDS", "1")
             .env("TELEGRAM_LIMITS", "off")
             .env("CHAT_UPDATES_BURST", "100000")
@@ -68,6 +72,15 @@ impl Cluster {
             .spawn()
             .expect("spawn kabinet");
         r.child = Some(child);
+    }
+
+    /// The replica that leads now, by its log (it says so when it starts leading).
+    fn leader(&self) -> Option<usize> {
+        (0..3).find(|n| {
+            let log = std::fs::read_to_string(self.dir.path().join(format!("replica{n}.log"))).unwrap_or_default();
+            log.rfind("leading: this replica polls")
+                .is_some_and(|at| !log[at..].contains("no longer leading"))
+        })
     }
 
     fn logs(&self) -> String {
@@ -247,6 +260,17 @@ fn sent_in(api: &MockBotApi, chat: i64, needle: &str) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_replicas_lose_nothing_double_nothing_and_keep_each_chats_order() {
+    three_replicas(true).await;
+}
+
+/// The same by long polling: only the leader polls (a second poller would get 409), every
+/// replica handles, and when the leader is killed another takes over polling.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_polling_replicas_share_the_work_and_take_over_polling() {
+    three_replicas(false).await;
+}
+
+async fn three_replicas(webhook: bool) {
     let dir = tempfile::tempdir().unwrap();
     let Some(db) = crate::db::TestDb::postgres(dir.path()).await else {
         return;
@@ -260,10 +284,12 @@ async fn three_replicas_lose_nothing_double_nothing_and_keep_each_chats_order() 
             child: None,
         })
         .collect();
-    api.balance(replicas.iter().map(|r| format!("127.0.0.1:{}", r.port)).collect());
+    if webhook {
+        api.balance(replicas.iter().map(|r| format!("127.0.0.1:{}", r.port)).collect());
+    }
     let cluster = Cluster {
         api: api.clone(),
-        hook_url: format!("http://127.0.0.1:{}/tg", replicas[0].port),
+        hook_url: webhook.then(|| format!("http://127.0.0.1:{}/tg", replicas[0].port)),
         db: db.url.clone(),
         dir,
     };
@@ -325,8 +351,8 @@ async fn three_replicas_lose_nothing_double_nothing_and_keep_each_chats_order() 
         })
         .collect();
 
-    // Mid-load: one replica killed outright (the first: it is likely the leader), later
-    // another stopped and started again (a rolling restart).
+    // Mid-load: the leader killed outright (the one polling, sending the outbox), later
+    // another replica stopped and started again (a rolling restart).
     let wait_done = |n: usize| {
         let done = done.clone();
         async move {
@@ -338,9 +364,11 @@ async fn three_replicas_lose_nothing_double_nothing_and_keep_each_chats_order() 
         }
     };
     wait_done(CONSUMERS as usize / 3).await;
-    replicas[0].child.take().unwrap().kill().await.unwrap();
+    let leader = cluster.leader().expect("a leader");
+    replicas[leader].child.take().unwrap().kill().await.unwrap();
     wait_done(CONSUMERS as usize * 2 / 3).await;
-    let child = replicas[1].child.take().unwrap();
+    let restarted = (leader + 1) % 3;
+    let child = replicas[restarted].child.take().unwrap();
     let pid = child.id().unwrap().to_string();
     std::process::Command::new("kill")
         .args(["-TERM", &pid])
@@ -352,7 +380,7 @@ async fn three_replicas_lose_nothing_double_nothing_and_keep_each_chats_order() 
         .expect("a replica stops on SIGTERM")
         .unwrap();
     assert!(clean.success(), "{}", cluster.logs());
-    cluster.spawn(&mut replicas[1], 1);
+    cluster.spawn(&mut replicas[restarted], restarted);
 
     for p in people {
         if let Err(e) = p.await {
@@ -434,7 +462,27 @@ async fn three_replicas_lose_nothing_double_nothing_and_keep_each_chats_order() 
     .await
     .unwrap();
     assert_eq!(out_of_order, 0, "{}", cluster.logs());
-    // The load was spread: every replica that lived through it handled updates.
     let logs = cluster.logs();
     assert!(logs.contains("leading"), "{logs}");
+    // The load was spread: updates were handled by every replica, not only the one polling
+    // (three at the start, the one started again later).
+    let (owners,): (i64,) = sql::query_as("SELECT COUNT(DISTINCT owner) FROM inbox WHERE handled_at IS NOT NULL")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    let spread: Vec<(Option<String>, i64)> =
+        sql::query_as("SELECT owner, COUNT(*) FROM inbox WHERE handled_at IS NOT NULL GROUP BY owner ORDER BY 1")
+            .fetch_all(&store.pool)
+            .await
+            .unwrap();
+    eprintln!("updates handled per replica: {spread:?}");
+    assert!(owners >= 3, "updates handled by {owners} replicas: {spread:?}\n{logs}");
+    if !webhook {
+        // Polling went on after the first leader was killed, and was never two at once.
+        assert!(logs.matches("leading").count() >= 2, "nobody took over polling\n{logs}");
+        assert!(
+            !logs.contains("terminated by other getUpdates"),
+            "two replicas polled at once\n{logs}"
+        );
+    }
 }

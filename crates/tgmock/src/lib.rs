@@ -124,6 +124,9 @@ impl BotMessage {
 #[derive(Default)]
 pub(crate) struct Inner {
     pub(crate) next_update_id: i64,
+    /// `getUpdates` calls so far: a newer one ends an older one still waiting, as Telegram
+    /// does (409 to the older).
+    pub(crate) polls: u64,
     pub(crate) updates: VecDeque<(i64, Value)>,
     pub(crate) events: VecDeque<Event>,
     /// The index of `events[0]` among every event ever recorded (older ones are forgotten

@@ -449,12 +449,25 @@ async fn get_updates(shared: &Shared, params: &Value) -> Response {
     let timeout = params.get("timeout").and_then(Value::as_u64).unwrap_or(0);
     let wait = Duration::from_secs(timeout).min(shared.max_long_poll);
     let deadline = tokio::time::Instant::now() + wait;
+    let me = {
+        let mut inner = shared.inner.lock().unwrap();
+        inner.polls += 1;
+        inner.polls
+    };
+    // An older poll still waiting is ended now.
+    shared.new_update.notify_waiters();
     loop {
         let notified = shared.new_update.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
         let batch: Vec<Value> = {
             let mut inner = shared.inner.lock().unwrap();
+            if inner.polls != me {
+                return rules::error(
+                    409,
+                    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
+                );
+            }
             set_allowed(&mut inner, params);
             // An offset confirms every update before it: Telegram forgets them.
             while inner.updates.front().is_some_and(|(id, _)| *id < offset) {
