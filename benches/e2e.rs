@@ -11,10 +11,15 @@
 //! /start against a server that enforces Telegram's limits. With `--region N` only the region:
 //! N accounts, 2 meters each, a year of readings seeded through SQL, then the paced load, peak
 //! RSS, `kabinet export readings` and `kabinet backup` on it. With `--flood N` only a flood of
-//! N messages in one chat and the time another chat's /start waits behind it. Prints a table and merges its
-//! figures into target/bench-e2e.json.
+//! N messages in one chat and the time another chat's /start waits behind it. With
+//! `--postgres postgres://user@host:port` the reading flow also runs on PostgreSQL in the same
+//! run; with `--replicas N` as well, only that flow with one process polling and 1..=N
+//! replicas behind a balancer; with `--region` as well, the region on PostgreSQL (see
+//! `e2e/postgres.rs`). Prints a table and merges its figures into target/bench-e2e.json.
 
 mod common;
+#[path = "e2e/postgres.rs"]
+mod postgres;
 
 use chrono::Datelike;
 use common::{CHAT_BASE, arg, percentile};
@@ -36,6 +41,18 @@ fn spawn_logged(
     limits: bool,
     log: Option<(&str, &std::path::Path)>,
 ) -> Child {
+    command(bin, api, db, dir, limits, log).spawn().expect("spawn")
+}
+
+/// The command `spawn_logged` spawns.
+fn command(
+    bin: &str,
+    api: &MockBotApi,
+    db: &str,
+    dir: &std::path::Path,
+    limits: bool,
+    log: Option<(&str, &std::path::Path)>,
+) -> Command {
     let mut cmd = Command::new(bin);
     cmd.env("TELEGRAM_LIMITS", if limits { "on" } else { "off" })
         .env("TELOXIDE_TOKEN", "1:BENCH")
@@ -54,7 +71,7 @@ fn spawn_logged(
         cmd.env("RUST_LOG", filter)
             .stderr(std::fs::File::create(file).expect("log file"));
     }
-    cmd.spawn().expect("spawn")
+    cmd
 }
 
 fn spawn(bin: &str, api: &MockBotApi, db: &str, dir: &std::path::Path, limits: bool) -> Child {
@@ -514,13 +531,31 @@ fn main() {
     let broadcast = arg("--broadcast", 10_000) as i64;
     let region_size = arg("--region", 0) as i64;
     let flood_messages = arg("--flood", 0);
+    let postgres = common::arg_str("--postgres");
+    let replicas = arg("--replicas", 0);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
     let menu = kabinet::i18n::t("ru", "menu.send_readings");
     if region_size > 0 {
-        return rt.block_on(region(region_size, 2 * consumers, rate, &menu));
+        return match &postgres {
+            Some(server) => rt.block_on(postgres::region(server, region_size, 2 * consumers, rate, &menu)),
+            None => rt.block_on(region(region_size, 2 * consumers, rate, &menu)),
+        };
+    }
+    if let Some(server) = &postgres
+        && replicas > 0
+    {
+        return rt.block_on(postgres::replicas(
+            server,
+            replicas,
+            accounts,
+            consumers,
+            concurrency,
+            rate,
+            &menu,
+        ));
     }
     if flood_messages > 0 {
         return rt.block_on(flood_only(flood_messages));
@@ -547,6 +582,22 @@ fn main() {
         let rss = peak_rss_mib(bot.id().unwrap());
         bot.kill().await.unwrap();
         let db_per_1000 = db_bytes(&db_path).await as f64 / (accounts as f64 / 1000.0) / 1024.0 / 1024.0;
+        // The same on PostgreSQL, in the same run.
+        let on_postgres = match &postgres {
+            Some(server) => Some(
+                postgres::flow(
+                    Some(server),
+                    accounts,
+                    0,
+                    (users(0), users(1)),
+                    concurrency,
+                    rate,
+                    &menu,
+                )
+                .await,
+            ),
+            None => None,
+        };
 
         // The statements: the same flow once more with sqlx's log of each one.
         let log = dir.path().join("statements.log");
@@ -661,6 +712,9 @@ fn main() {
         row("echo bot: updates/s", format!("{:.1}", echo_run.per_sec()));
         row("echo bot: CPU per update, ms", format!("{:.2}", echo_cpu * 1e3));
         row("ratio kabinet / echo", format!("{ratio:.2}"));
+        if let Some(f) = &on_postgres {
+            write_json(postgres::report("PostgreSQL", "pg", f, rate));
+        }
         row("peak RSS of the bot, MiB", format!("{rss:.1}"));
         row("database per 1,000 accounts, MiB", format!("{db_per_1000:.2}"));
         row(

@@ -51,7 +51,11 @@ pub async fn listener(
     let gate = std::sync::Arc::new(gate);
     tokio::spawn(renew(gate.clone(), stopping.clone()));
     let live = match webhook {
-        None => polled(bot, gate.clone(), leader, stopping.clone()),
+        None => {
+            let others = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            tokio::spawn(watch_replicas(gate.store.clone(), others.clone(), stopping.clone()));
+            polled(bot, gate.clone(), leader, others, stopping.clone())
+        }
         Some(hook) => {
             let mut rx = crate::webhook::start(&hook, gate.clone(), stopping.clone()).await?;
             // Leading already, it is set before taking updates (a wrong URL stops the start);
@@ -96,19 +100,20 @@ fn polled(
     bot: Bot,
     gate: std::sync::Arc<Gate>,
     leader: watch::Receiver<bool>,
+    others: std::sync::Arc<std::sync::atomic::AtomicBool>,
     stopping: watch::Receiver<bool>,
 ) -> futures::stream::BoxStream<'static, Result<Update, RequestError>> {
     get_updates(bot, leader, stopping)
         .filter_map(move |u| {
-            let gate = gate.clone();
+            let (gate, others) = (gate.clone(), others.clone());
             async move {
                 // The door first: a flood's excess costs the database nothing.
                 if !gate.pass(&u, false) {
                     return None;
                 }
-                // On PostgreSQL every replica handles what the leader polls: each claims
-                // updates from the inbox (see `claimed`).
-                let offer = gate.store.backend() == Backend::Postgres;
+                // With other replicas on the database every one handles what the leader
+                // polls: each claims updates from the inbox (see `claimed`).
+                let offer = others.load(std::sync::atomic::Ordering::Relaxed);
                 match keep(&gate.store, &gate.clock, &u, offer).await {
                     // Offered again (the last leader kept it): not taken twice.
                     Kept::Seen => {
@@ -126,6 +131,27 @@ fn polled(
             }
         })
         .boxed()
+}
+
+/// Every few seconds, whether other replicas share the database (see `polled`), until stopping.
+async fn watch_replicas(
+    store: crate::store::Store,
+    others: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    mut stopping: watch::Receiver<bool>,
+) {
+    if store.backend() != Backend::Postgres {
+        return;
+    }
+    loop {
+        match store.other_replicas().await {
+            Ok(o) => others.store(o, std::sync::atomic::Ordering::Relaxed),
+            Err(e) => tracing::warn!(error = %e, "could not see the other replicas; tried again shortly"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+            _ = stopping.wait_for(|s| *s) => return,
+        }
+    }
 }
 
 /// Where `get_updates` is.

@@ -81,7 +81,8 @@ pub async fn keep(store: &Store, clock: &Clock, update: &Update, offer: bool) ->
             if redacted {
                 crate::failpoint::hit(crate::failpoint::SECRET_KEPT);
             }
-            if offered { Kept::Offered } else { Kept::New }
+            // A copy without the secret is this process's to handle (it alone has the text).
+            if offered && !redacted { Kept::Offered } else { Kept::New }
         }
         Ok(None) => {
             tracing::info!(update = update.id.0, "an update seen before: not handled again");

@@ -122,9 +122,11 @@ pub async fn seed_region(store: &Store, accounts: i64, meters: i64) -> Duration 
             let first = now.date_naive().with_day(1).unwrap();
             let d = first - chrono::Months::new(12 - k);
             let ts = d.and_hms_opt(10, 0, 0).unwrap().and_utc();
+            // A typed literal on PostgreSQL (a VALUES list's text stays text there).
             format!(
-                "({k}, '{}', '{}')",
+                "({k}, '{}', {}'{}')",
                 d.format("%Y-%m"),
+                if sqlite { "" } else { "TIMESTAMPTZ " },
                 ts.to_rfc3339_opts(SecondsFormat::AutoSi, false)
             )
         })
@@ -191,6 +193,12 @@ pub async fn fresh_postgres(server: &str) -> (String, String) {
     admin(server, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
     admin(server, &format!("CREATE DATABASE {name}")).await;
     (format!("{}/{name}", server.trim_end_matches('/')), name)
+}
+
+/// An empty database `name` on the server at `server`.
+#[allow(dead_code)]
+pub async fn create_postgres(server: &str, name: &str) {
+    admin(server, &format!("CREATE DATABASE {name}")).await;
 }
 
 #[allow(dead_code)]

@@ -351,7 +351,7 @@ async fn deliver_rows(
     for &row in rows {
         // Waiting in the lane may outlast the reply's lease: then the outbox worker sends it.
         let now = clock.now();
-        let Some(r) = store
+        let Some((r, fresh)) = store
             .outbox_leased_row(row, now, now + crate::store::finish::REPLY_LEASE)
             .await?
         else {
@@ -374,8 +374,11 @@ async fn deliver_rows(
             text: &text,
             keyboard: markup.or_else(|| push::keyboard(button.as_ref(), &keyboard).map(ReplyMarkup::InlineKeyboard)),
             reply_to,
+            fresh,
         };
         match push::deliver(tg, store, Priority::Reply, &p).await {
+            // A fresh row is marked with its last piece.
+            Ok(()) if fresh => {}
             Ok(()) => store.outbox_done(row, clock.now()).await?,
             Err(e) => {
                 tracing::warn!(error = %e, row, "a committed reply is left to the outbox");

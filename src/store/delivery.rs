@@ -47,6 +47,32 @@ impl Store {
         Ok(())
     }
 
+    /// `record_piece` for the last piece of outbox row `row`, the row marked delivered in the
+    /// same transaction.
+    pub async fn record_last_piece(
+        &self,
+        key: &str,
+        chat_id: i64,
+        message_id: i64,
+        row: i64,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sql::query(
+            "INSERT INTO sent_pieces (key, chat_id, message_id, at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (key) DO UPDATE SET chat_id = excluded.chat_id, message_id = excluded.message_id, at = excluded.at",
+        )
+        .bind(key)
+        .bind(chat_id)
+        .bind(message_id)
+        .bind(now)
+        .execute(&mut tx)
+        .await?;
+        super::outbox::mark_done(&mut tx, row, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn record_refusal(&self, chat_id: i64, method: &str, reason: &str, now: DateTime<Utc>) -> Result<()> {
         sql::query("INSERT INTO telegram_refusals (at, chat_id, method, reason) VALUES ($1, $2, $3, $4)")
             .bind(now)

@@ -81,7 +81,8 @@ impl Store {
     }
 
     /// An update as it arrives, kept until it is handled, with this process's lease on it (or,
-    /// `offered`, with none: for any process to claim). A
+    /// `offered`, with none: for any process to claim — unless its secret is kept out, when only
+    /// this process has it as typed). A
     /// private message comes with a copy without what its person typed (`redacted`), kept
     /// instead while the chat's dialogue expects a password: decided in the one statement, the
     /// typed text is only ever a bound value, never a row. `None` when it was seen before (kept
@@ -96,23 +97,28 @@ impl Store {
         now: DateTime<Utc>,
         offered: bool,
     ) -> super::Result<Option<bool>> {
-        let row: Option<(bool,)> = sql::query_as(
+        // Typed where a branch of CASE is NULL (PostgreSQL would read the parameter as text).
+        let lease = self.backend().pick("$7", "CAST($7 AS TIMESTAMPTZ)");
+        let row: Option<(bool,)> = sql::query_as(format!(
             "INSERT INTO inbox (update_id, payload, received_at, chat_id, owner, lease_until)
-             SELECT $1, CASE WHEN s.secret THEN COALESCE($3, $2) ELSE $2 END, $4, $8, $6, $7
+             SELECT $1, CASE WHEN s.secret THEN COALESCE($3, $2) ELSE $2 END, $4, $8,
+                    CASE WHEN $9 AND NOT s.secret THEN NULL ELSE $6 END,
+                    CASE WHEN $9 AND NOT s.secret THEN NULL ELSE {lease} END
                FROM (SELECT COALESCE((SELECT secret FROM dialogues WHERE chat_id = $5), FALSE) AS secret) s
               WHERE TRUE
              ON CONFLICT (update_id) DO NOTHING
-             RETURNING payload IS DISTINCT FROM $2",
-        )
+             RETURNING payload IS DISTINCT FROM $2"
+        ))
         .bind(update_id)
         .bind(payload)
         .bind(redacted)
         .bind(now)
         .bind(chat)
-        .bind((!offered).then(replica))
-        .bind((!offered).then(|| lease_from(now)))
+        .bind(replica())
+        .bind(lease_from(now))
         // A chat's order across processes: PostgreSQL's (SQLite's index stays empty).
         .bind(chat.filter(|_| self.backend() == sql::Backend::Postgres))
+        .bind(offered)
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(|(r,)| r))
@@ -160,6 +166,23 @@ impl Store {
         Ok(rows)
     }
 
+    /// On PostgreSQL, whether another process of kabinet is connected to the database (each
+    /// names itself in `application_name`): the polling leader keeps updates for anyone only
+    /// then, so one process alone pays nothing for sharing.
+    pub async fn other_replicas(&self) -> super::Result<bool> {
+        if self.backend() != sql::Backend::Postgres {
+            return Ok(false);
+        }
+        let (others,): (bool,) = sql::query_as(
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+                             WHERE application_name LIKE 'kabinet %' AND application_name <> $1)",
+        )
+        .bind(format!("kabinet {}", replica()))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(others)
+    }
+
     /// Renews this process's leases on `ids` (its updates in the works).
     pub async fn inbox_renew(&self, ids: &[u32], now: DateTime<Utc>) -> super::Result<()> {
         if ids.is_empty() {
@@ -180,17 +203,30 @@ impl Store {
     /// Whether this process may handle `update_id` now (its lease is renewed meanwhile): a
     /// chat's updates go in the order Telegram numbered them, whichever process got them.
     pub async fn inbox_turn(&self, update_id: i64, now: DateTime<Utc>) -> super::Result<Turn> {
-        let mine: Option<(Option<i64>,)> = sql::query_as(
+        // One statement: the lease renewed, and the chat's first earlier update still open that
+        // this one must wait for or step back behind — in the works elsewhere (its lease
+        // alive), or unhandled and not given up (claimed fewer than CLAIMS times, or its lease
+        // alive). Handled ones whose answers are on their way elsewhere count as in the works.
+        let mine: Option<Earliest> = sql::query_as(format!(
             "UPDATE inbox SET lease_until = $1
               WHERE update_id = $2 AND owner = $3 AND handled_at IS NULL
-             RETURNING chat_id",
-        )
+             RETURNING chat_id, (
+                SELECT CAST(e.update_id AS TEXT) || ' ' || COALESCE(e.owner, '') || ' ' ||
+                       CASE WHEN e.lease_until > $4 THEN 'alive' ELSE 'out' END
+                  FROM inbox e
+                 WHERE e.chat_id = inbox.chat_id AND e.update_id < inbox.update_id AND e.chat_id IS NOT NULL
+                   AND (e.handled_at IS NULL OR e.lease_until IS NOT NULL)
+                   AND ((e.owner <> $3 AND e.lease_until > $4)
+                        OR (e.handled_at IS NULL AND (e.tries < {CLAIMS} OR e.lease_until > $4)))
+                 ORDER BY e.update_id LIMIT 1)"
+        ))
         .bind(lease_from(now))
         .bind(update_id)
         .bind(replica())
+        .bind(now)
         .fetch_optional(&self.pool)
         .await?;
-        let Some((chat,)) = mine else {
+        let Some((_, earliest)) = mine else {
             // Not kept at all (the database did not take it; polling handles it anyway), or
             // handled, or another process's now.
             let kept: Option<(i32,)> = sql::query_as("SELECT 1 FROM inbox WHERE update_id = $1")
@@ -199,35 +235,22 @@ impl Store {
                 .await?;
             return Ok(if kept.is_some() { Turn::Taken } else { Turn::Go });
         };
-        let Some(chat) = chat else { return Ok(Turn::Go) };
-        // Earlier updates of the chat still open: unhandled, or handled elsewhere with their
-        // answers maybe still on their way (leased, not released).
-        let earlier: Vec<Earlier> = sql::query_as(
-            "SELECT update_id, owner, lease_until, handled_at IS NOT NULL, tries FROM inbox
-              WHERE chat_id = $1 AND update_id < $2 AND chat_id IS NOT NULL
-                AND (handled_at IS NULL OR lease_until IS NOT NULL)
-              ORDER BY update_id LIMIT 50",
-        )
-        .bind(chat)
-        .bind(update_id)
-        .fetch_all(&self.pool)
-        .await?;
-        for (earlier, owner, until, handled, tries) in earlier {
-            let alive = until.is_some_and(|u| u > now);
-            let elsewhere_alive = owner.as_deref().is_some_and(|o| o != replica()) && alive;
-            if elsewhere_alive {
-                return Ok(Turn::Wait);
-            }
-            // Handled, or given up (claimed as often as allowed, nobody at it): not waited for.
-            if handled || (tries >= CLAIMS && !alive) {
-                continue;
-            }
-            return Ok(Turn::Behind {
-                earlier,
-                until: until.filter(|_| owner.as_deref() == Some(replica())).unwrap_or(now),
-            });
+        let Some(earliest) = earliest else { return Ok(Turn::Go) };
+        let mut parts = earliest.splitn(3, ' ');
+        let earlier: i64 = parts.next().and_then(|p| p.parse().ok()).unwrap_or_default();
+        let owner = parts.next().unwrap_or_default();
+        let alive = parts.next() == Some("alive");
+        if alive && owner != replica() {
+            return Ok(Turn::Wait);
         }
-        Ok(Turn::Go)
+        Ok(Turn::Behind {
+            earlier,
+            until: if alive && owner == replica() {
+                lease_from(now)
+            } else {
+                now
+            },
+        })
     }
 
     /// Its answers have gone out: the chat's next update may go (see `inbox_turn`).
@@ -258,8 +281,9 @@ impl Store {
     }
 }
 
-/// An earlier open update of a chat: its id, owner, lease, whether it is handled, its claims.
-type Earlier = (i64, Option<String>, Option<DateTime<Utc>>, bool, i64);
+/// `inbox_turn`'s row: the update's chat, and the first earlier update it waits for as
+/// "id owner alive|out" (one text: a scalar subquery gives one value).
+type Earliest = (Option<i64>, Option<String>);
 
 /// Update ids as an SQL list (numbers only: never a value from outside).
 fn id_list(ids: &[u32]) -> String {

@@ -188,38 +188,62 @@ impl Store {
     }
 
     /// A reply row still under the lease its handler took: the lease is renewed to `until`
-    /// and the row returned. None once the lease ran out (the outbox worker has it then) or
-    /// the row is no longer pending.
+    /// and the row returned, with whether nothing of it can have been sent yet. None once the
+    /// lease ran out (the outbox worker has it then) or the row is no longer pending. On
+    /// PostgreSQL the row is marked as being sent (`outbox_sending`) in the same statement: a
+    /// row not so marked before has no piece sent.
     pub async fn outbox_leased_row(
         &self,
         id: i64,
         now: DateTime<Utc>,
         until: DateTime<Utc>,
-    ) -> Result<Option<OutboxRow>> {
-        Ok(sql::query_as(
-            "UPDATE outbox SET next_attempt_at = $1 WHERE id = $2 AND status = 'pending' AND next_attempt_at > $3
-             RETURNING id, payload, attempts",
+    ) -> Result<Option<(OutboxRow, bool)>> {
+        let sending = (self.backend() == super::sql::Backend::Postgres).then_some(now);
+        let row: Option<(i64, String, i64, Option<bool>)> = sql::query_as(
+            "UPDATE outbox SET next_attempt_at = $1, sending_at = COALESCE(sending_at, $4)
+              WHERE id = $2 AND status = 'pending' AND next_attempt_at > $3
+             RETURNING id, payload, attempts, sending_at = $4",
         )
         .bind(until)
         .bind(id)
         .bind(now)
+        .bind(sending)
         .fetch_optional(&self.pool)
-        .await?)
+        .await?;
+        Ok(row.map(|(id, payload, attempts, fresh)| (OutboxRow { id, payload, attempts }, fresh == Some(true))))
     }
 
-    /// Rows due now; those for the operators' desk only when `with_desk` (a group is set).
+    /// Rows due now; those for the operators' desk only when `with_desk` (a group is set). On
+    /// PostgreSQL they are claimed for this process for `WORKER_LEASE` (a worker of the last
+    /// leader still finishing a row as another replica starts leading does not send it twice;
+    /// a claim of a process that died is released by `outbox_release_orphans`).
     pub async fn outbox_due(&self, now: DateTime<Utc>, limit: i64, with_desk: bool) -> Result<Vec<OutboxRow>> {
-        Ok(sql::query_as(
-            "SELECT id, payload, attempts FROM outbox
-             WHERE status = 'pending' AND (channel IN ('email', 'telegram') OR ($1 AND channel = 'operator'))
-               AND next_attempt_at <= $2
-             ORDER BY id LIMIT $3",
-        )
+        const DUE: &str = "status = 'pending' AND (channel IN ('email', 'telegram') OR ($1 AND channel = 'operator'))
+                           AND next_attempt_at <= $2";
+        if self.backend() == super::sql::Backend::Sqlite {
+            return Ok(sql::query_as(format!(
+                "SELECT id, payload, attempts FROM outbox WHERE {DUE} ORDER BY id LIMIT $3"
+            ))
+            .bind(with_desk)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?);
+        }
+        let mut rows: Vec<OutboxRow> = sql::query_as(format!(
+            "UPDATE outbox SET owner = $4, next_attempt_at = $5
+              WHERE id IN (SELECT id FROM outbox WHERE {DUE} ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+             RETURNING id, payload, attempts"
+        ))
         .bind(with_desk)
         .bind(now)
         .bind(limit)
+        .bind(super::inbox::replica())
+        .bind(now + chrono::Duration::from_std(WORKER_LEASE).unwrap_or_default())
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        rows.sort_by_key(|r| r.id);
+        Ok(rows)
     }
 
     /// When the next pending row falls due, if any: the worker sleeps until then.
@@ -237,16 +261,7 @@ impl Store {
 
     /// Delivered. The payload of an e-mail may hold a one-time code: it is erased once sent.
     pub async fn outbox_done(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
-        sql::query(
-            "UPDATE outbox SET status = 'done', done_at = $1, attempts = attempts + 1,
-                    payload = CASE channel WHEN 'email' THEN '{}' ELSE payload END
-             WHERE id = $2",
-        )
-        .bind(now)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        mark_done(&self.pool, id, now).await
     }
 
     pub async fn outbox_retry(&self, id: i64, next: DateTime<Utc>, error: &str) -> Result<()> {
@@ -284,4 +299,21 @@ impl Store {
         .await?;
         Ok(())
     }
+}
+
+/// How long the outbox worker's claim on a due row holds on PostgreSQL (see `outbox_due`).
+pub const WORKER_LEASE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Marks an outbox row delivered in `conn` (see `Store::outbox_done`).
+pub(crate) async fn mark_done<'c>(conn: impl Into<sql::Exec<'c>>, id: i64, now: DateTime<Utc>) -> Result<()> {
+    sql::query(
+        "UPDATE outbox SET status = 'done', done_at = $1, attempts = attempts + 1,
+                payload = CASE channel WHEN 'email' THEN '{}' ELSE payload END
+         WHERE id = $2",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -24,6 +24,10 @@ pub struct Push<'a> {
     /// Under the last part.
     pub keyboard: Option<ReplyMarkup>,
     pub reply_to: Option<i64>,
+    /// Nothing of it can have been sent before, and it is marked as being sent already (see
+    /// `Store::outbox_leased_row`): no piece is looked up, and the last one's record marks the
+    /// row delivered. Otherwise the caller marks it.
+    pub fresh: bool,
 }
 
 /// The inline keyboard of a queued message: its rows, else its one button.
@@ -44,7 +48,7 @@ pub async fn deliver(tg: &Telegram, store: &Store, priority: Priority, push: &Pu
     let mut turn = tg.turn(ChatId(push.chat_id), priority).await;
     for (i, part) in parts.iter().enumerate() {
         let key = format!("out:{}:{i}", push.row);
-        if store.piece(&key).await?.is_some() {
+        if !push.fresh && store.piece(&key).await?.is_some() {
             continue;
         }
         let markup = push.keyboard.clone().filter(|_| i == last);
@@ -52,11 +56,18 @@ pub async fn deliver(tg: &Telegram, store: &Store, priority: Priority, push: &Pu
             markup,
             reply_to: push.reply_to.map(|r| MessageId(r as i32)),
         };
-        store.outbox_sending(push.row, chrono::Utc::now()).await?;
+        if !push.fresh {
+            store.outbox_sending(push.row, chrono::Utc::now()).await?;
+        }
         let sent = turn.send_text(part, extras).await?;
-        store
-            .record_piece(&key, push.chat_id, i64::from(sent.0), None, chrono::Utc::now())
-            .await?;
+        let (message, now) = (i64::from(sent.0), chrono::Utc::now());
+        if push.fresh && i == last {
+            store
+                .record_last_piece(&key, push.chat_id, message, push.row, now)
+                .await?;
+        } else {
+            store.record_piece(&key, push.chat_id, message, None, now).await?;
+        }
     }
     Ok(())
 }

@@ -301,6 +301,7 @@ impl OutboxWorker {
                         push::keyboard(button.as_ref(), &keyboard).map(teloxide::types::ReplyMarkup::InlineKeyboard)
                     }),
                     reply_to,
+                    fresh: false,
                 };
                 match push::deliver(&self.tg, &self.store, Priority::Bulk, &p).await {
                     Ok(()) => Outcome::Done,
