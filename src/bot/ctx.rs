@@ -328,6 +328,10 @@ impl Ctx {
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "committed replies are left to the outbox");
+                    // Due now rather than after their lease (minutes), if the database answers.
+                    if let Err(e) = store.outbox_release_rows(&rows, clock.now()).await {
+                        tracing::warn!(error = %e, "the replies go when their lease runs out");
+                    }
                     outbox.notify_one();
                 }
             }

@@ -133,6 +133,24 @@ impl Store {
         Ok(())
     }
 
+    /// Replies a handler committed but could not send (the database failed half-way): due now
+    /// for the outbox worker instead of when their lease runs out. Those sent already are done.
+    pub async fn outbox_release_rows(&self, ids: &[i64], now: DateTime<Utc>) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        sql::query(format!(
+            "UPDATE outbox SET next_attempt_at = $1
+              WHERE id IN ({list}) AND status = 'pending' AND attempts = 0 AND next_attempt_at > $2"
+        ))
+        .bind(now)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// On PostgreSQL, as a replica starts leading: rows the last leader's worker had begun
     /// sending when it died go again, saying so (they may arrive twice).
     pub async fn outbox_mark_interrupted(&self, now: DateTime<Utc>) -> Result<u64> {

@@ -96,6 +96,9 @@ impl OutboxWorker {
                 error: self.group.blocked().unwrap_or_default(),
             });
         }
+        // On PostgreSQL: were this leader to die from here on, a card may have been posted
+        // already (see `outbox_release_orphans`); its pieces are recorded as Telegram takes them.
+        self.store.outbox_sending(row.id, self.clock.now()).await?;
         let desk = Desk {
             tg: &self.tg,
             store: &self.store,

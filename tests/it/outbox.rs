@@ -120,6 +120,56 @@ async fn two_hundred_notifications_without_a_single_429() {
     assert_eq!(app.api.too_many_requests(), 0);
 }
 
+/// Replies a handler committed but could not send (the database failed half-way through
+/// sending them) fall due at once, not when their lease of minutes runs out; a row sent
+/// already, or tried, stays as it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn committed_replies_left_unsent_fall_due_at_once() {
+    // The database alone: no worker of a running bot takes the rows meanwhile.
+    let dir = tempfile::tempdir().unwrap();
+    let db = crate::db::TestDb::new(dir.path(), "k.db").await;
+    let store = kabinet::store::Store::open(&db.url).await.unwrap();
+    let now = chrono::Utc::now();
+    let lease = now + chrono::Duration::minutes(6);
+    let m = |text: &str| OutboxMessage::Telegram {
+        chat_id: 31_500,
+        text: text.into(),
+        button: None,
+        reply_to: None,
+        keyboard: Vec::new(),
+        markup: None,
+    };
+    let mut tx = store.pool.begin().await.unwrap();
+    let unsent = kabinet::store::outbox::enqueue_leased(&mut tx, &m("a"), now, lease)
+        .await
+        .unwrap();
+    let sent = kabinet::store::outbox::enqueue_leased(&mut tx, &m("b"), now, lease)
+        .await
+        .unwrap();
+    let other = kabinet::store::outbox::enqueue_leased(&mut tx, &m("c"), now, lease)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    store.outbox_done(sent, now).await.unwrap();
+    store.outbox_release_rows(&[unsent, sent], now).await.unwrap();
+    let rows: Vec<(i64, String, chrono::DateTime<chrono::Utc>)> =
+        sql::query_as("SELECT id, status, next_attempt_at FROM outbox WHERE id IN ($1, $2, $3) ORDER BY id")
+            .bind(unsent)
+            .bind(sent)
+            .bind(other)
+            .fetch_all(&store.pool)
+            .await
+            .unwrap();
+    let due = |id: i64| {
+        rows.iter()
+            .find(|r| r.0 == id)
+            .map(|r| r.2 <= now + chrono::Duration::seconds(1))
+    };
+    assert_eq!(due(unsent), Some(true), "{rows:?}");
+    assert_eq!(rows.iter().find(|r| r.0 == sent).map(|r| r.1.as_str()), Some("done"));
+    assert_eq!(due(other), Some(false), "a row not named keeps its lease: {rows:?}");
+}
+
 /// The limits are real: without the throttle, a burst is refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_mock_refuses_an_unthrottled_burst() {
