@@ -164,160 +164,182 @@ enum ExportCmd {
 fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
-    // Logs go to standard error: standard output carries exports.
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into());
-    let logs = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(filter);
-    if cli.config.log_format == "json" {
-        // The update's span (its id, the chat) on every line, flattened for collectors.
-        logs.json().with_current_span(true).with_span_list(false).init();
-    } else {
-        logs.init();
-    }
+    init_logs(&cli.config);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
-    let result = runtime.block_on(async move {
-        match cli.command.unwrap_or(Command::Run) {
-            Command::Run => {
-                let app = kabinet::Application::build(cli.config, Default::default()).await?;
-                app.run(kabinet::shutdown_signal()).await
-            }
-            Command::Sandbox {
-                port,
-                sandbox_database_url,
-                fresh,
-            } => {
-                anyhow::ensure!(
-                    sandbox_database_url != cli.config.database_url,
-                    "SANDBOX_DATABASE_URL must not be the bot's DATABASE_URL: the sandbox keeps its own data"
-                );
-                sandbox(cli.config, port, sandbox_database_url, fresh).await
-            }
-            Command::Operator { action } => {
-                let store = kabinet::store::Store::open(&cli.config.database_url).await?;
-                match action {
-                    OperatorCmd::Add { telegram_user_id, name } => {
-                        store
-                            .add_operator(telegram_user_id, name.as_deref(), chrono::Utc::now())
-                            .await?;
-                        println!("operator {telegram_user_id} added");
-                    }
-                    OperatorCmd::List => {
-                        for o in store.operators().await? {
-                            println!(
-                                "{}\t{}\t{}",
-                                o.telegram_id,
-                                o.name.unwrap_or_default(),
-                                o.added_at.format("%Y-%m-%d")
-                            );
-                        }
-                    }
-                    OperatorCmd::Remove { telegram_user_id } => {
-                        anyhow::ensure!(
-                            store.remove_operator(telegram_user_id).await?,
-                            "{telegram_user_id} is not an operator"
-                        );
-                        println!("operator {telegram_user_id} removed");
-                    }
-                }
-                Ok(())
-            }
-            Command::Export {
-                what: ExportCmd::Readings { period, out, format },
-            } => {
-                anyhow::ensure!(format == "csv", "--format {format} is not supported; use csv");
-                let store = kabinet::store::Store::open(&cli.config.database_url).await?;
-                let n = match out {
-                    Some(path) => {
-                        let file = kabinet::private_file::create(&path)
-                            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
-                        kabinet::cli::export_readings(&store, &period, file).await?
-                    }
-                    None => kabinet::cli::export_readings(&store, &period, std::io::stdout().lock()).await?,
-                };
-                eprintln!("{n} rows exported");
-                Ok(())
-            }
-            Command::Account { action } => {
-                let store = kabinet::store::Store::open(&cli.config.database_url).await?;
-                match action {
-                    AccountCmd::Show { login } => {
-                        kabinet::cli::account_show(&store, &login, std::io::stdout().lock()).await?
-                    }
-                    AccountCmd::Release { login, reason } => {
-                        kabinet::cli::account_release(&store, &cli.config, &login, &reason).await?;
-                        println!("login released; its chats are signed out and will be told");
-                    }
-                }
-                Ok(())
-            }
-            Command::Outbox {
-                action: OutboxCmd::Requeue { channel },
-            } => {
-                let store = kabinet::store::Store::open(&cli.config.database_url).await?;
-                let n = store.outbox_requeue(channel.as_deref(), chrono::Utc::now()).await?;
-                println!("{n} rows back in the queue");
-                Ok(())
-            }
-            Command::Backup { file } => {
-                anyhow::ensure!(
-                    !kabinet::store::is_postgres(&cli.config.database_url),
-                    "{}",
-                    kabinet::cli::POSTGRES_BACKUPS
-                );
-                anyhow::ensure!(!file.exists(), "{} already exists", file.display());
-                let store = kabinet::store::Store::connect(&cli.config.database_url).await?;
-                store.backup(&file.display().to_string()).await?;
-                kabinet::private_file::restrict(&file)?;
-                eprintln!("backup written to {}", file.display());
-                Ok(())
-            }
-            Command::Check { send_test_mail } => {
-                let ok = kabinet::check::run(&cli.config, send_test_mail.as_deref(), std::io::stdout().lock()).await?;
-                anyhow::ensure!(ok, "some checks failed (✗ above)");
-                Ok(())
-            }
-            Command::Restore { file } => {
-                match kabinet::cli::restore(&cli.config, &file).await? {
-                    Some(kept) => eprintln!(
-                        "restored from {}; the database it replaced is kept as {}",
-                        file.display(),
-                        kept.display()
-                    ),
-                    None => eprintln!("restored from {}", file.display()),
-                }
-                Ok(())
-            }
-            Command::MigrateDb { to } => {
-                let moved = kabinet::cli::migrate_db(&cli.config, &to).await?;
-                for m in &moved {
-                    println!("✓ {:<28} {:>10} rows  checksum {}", m.table, m.rows, m.checksum);
-                }
-                println!(
-                    "Moved: {} tables, {} rows, each checked in PostgreSQL. Now set DATABASE_URL={} \
-                     (keep the SQLite file as the copy from before the move), remove BACKUP_DIR, and start the bot.",
-                    moved.len(),
-                    moved.iter().map(|m| m.rows).sum::<u64>(),
-                    kabinet::store::shown_url(&to)
-                );
-                Ok(())
-            }
-            Command::Migrate => {
-                let store = kabinet::store::Store::connect(&cli.config.database_url).await?;
-                store.migrate().await?;
-                tracing::info!(database = %kabinet::store::shown_url(&cli.config.database_url), "migrations applied");
-                Ok(())
-            }
-        }
-    });
-    match result {
+    match runtime.block_on(dispatch(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("kabinet: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Logs go to standard error: standard output carries exports.
+fn init_logs(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into());
+    let logs = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter);
+    if config.log_format == "json" {
+        // The update's span (its id, the chat) on every line, flattened for collectors.
+        logs.json().with_current_span(true).with_span_list(false).init();
+    } else {
+        logs.init();
+    }
+}
+
+/// Each subcommand to its function.
+async fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    let config = cli.config;
+    match cli.command.unwrap_or(Command::Run) {
+        Command::Run => {
+            let app = kabinet::Application::build(config, Default::default()).await?;
+            app.run(kabinet::shutdown_signal()).await
+        }
+        Command::Sandbox {
+            port,
+            sandbox_database_url,
+            fresh,
+        } => {
+            anyhow::ensure!(
+                sandbox_database_url != config.database_url,
+                "SANDBOX_DATABASE_URL must not be the bot's DATABASE_URL: the sandbox keeps its own data"
+            );
+            sandbox(config, port, sandbox_database_url, fresh).await
+        }
+        Command::Operator { action } => operator(&config, action).await,
+        Command::Export {
+            what: ExportCmd::Readings { period, out, format },
+        } => export_readings(&config, &period, out, &format).await,
+        Command::Account { action } => account(&config, action).await,
+        Command::Outbox {
+            action: OutboxCmd::Requeue { channel },
+        } => {
+            let store = kabinet::store::Store::open(&config.database_url).await?;
+            let n = store.outbox_requeue(channel.as_deref(), chrono::Utc::now()).await?;
+            println!("{n} rows back in the queue");
+            Ok(())
+        }
+        Command::Backup { file } => backup(&config, &file).await,
+        Command::Check { send_test_mail } => {
+            let ok = kabinet::check::run(&config, send_test_mail.as_deref(), std::io::stdout().lock()).await?;
+            anyhow::ensure!(ok, "some checks failed (✗ above)");
+            Ok(())
+        }
+        Command::Restore { file } => restore(&config, &file).await,
+        Command::MigrateDb { to } => migrate_db(&config, &to).await,
+        Command::Migrate => {
+            let store = kabinet::store::Store::connect(&config.database_url).await?;
+            store.migrate().await?;
+            tracing::info!(database = %kabinet::store::shown_url(&config.database_url), "migrations applied");
+            Ok(())
+        }
+    }
+}
+
+async fn operator(config: &Config, action: OperatorCmd) -> anyhow::Result<()> {
+    let store = kabinet::store::Store::open(&config.database_url).await?;
+    match action {
+        OperatorCmd::Add { telegram_user_id, name } => {
+            store
+                .add_operator(telegram_user_id, name.as_deref(), chrono::Utc::now())
+                .await?;
+            println!("operator {telegram_user_id} added");
+        }
+        OperatorCmd::List => {
+            for o in store.operators().await? {
+                println!(
+                    "{}\t{}\t{}",
+                    o.telegram_id,
+                    o.name.unwrap_or_default(),
+                    o.added_at.format("%Y-%m-%d")
+                );
+            }
+        }
+        OperatorCmd::Remove { telegram_user_id } => {
+            anyhow::ensure!(
+                store.remove_operator(telegram_user_id).await?,
+                "{telegram_user_id} is not an operator"
+            );
+            println!("operator {telegram_user_id} removed");
+        }
+    }
+    Ok(())
+}
+
+async fn export_readings(
+    config: &Config,
+    period: &str,
+    out: Option<std::path::PathBuf>,
+    format: &str,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(format == "csv", "--format {format} is not supported; use csv");
+    let store = kabinet::store::Store::open(&config.database_url).await?;
+    let n = match out {
+        Some(path) => {
+            let file = kabinet::private_file::create(&path)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+            kabinet::cli::export_readings(&store, period, file).await?
+        }
+        None => kabinet::cli::export_readings(&store, period, std::io::stdout().lock()).await?,
+    };
+    eprintln!("{n} rows exported");
+    Ok(())
+}
+
+async fn account(config: &Config, action: AccountCmd) -> anyhow::Result<()> {
+    let store = kabinet::store::Store::open(&config.database_url).await?;
+    match action {
+        AccountCmd::Show { login } => kabinet::cli::account_show(&store, &login, std::io::stdout().lock()).await?,
+        AccountCmd::Release { login, reason } => {
+            kabinet::cli::account_release(&store, config, &login, &reason).await?;
+            println!("login released; its chats are signed out and will be told");
+        }
+    }
+    Ok(())
+}
+
+async fn backup(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !kabinet::store::is_postgres(&config.database_url),
+        "{}",
+        kabinet::cli::POSTGRES_BACKUPS
+    );
+    anyhow::ensure!(!file.exists(), "{} already exists", file.display());
+    let store = kabinet::store::Store::connect(&config.database_url).await?;
+    store.backup(&file.display().to_string()).await?;
+    kabinet::private_file::restrict(file)?;
+    eprintln!("backup written to {}", file.display());
+    Ok(())
+}
+
+async fn restore(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
+    match kabinet::cli::restore(config, file).await? {
+        Some(kept) => eprintln!(
+            "restored from {}; the database it replaced is kept as {}",
+            file.display(),
+            kept.display()
+        ),
+        None => eprintln!("restored from {}", file.display()),
+    }
+    Ok(())
+}
+
+async fn migrate_db(config: &Config, to: &str) -> anyhow::Result<()> {
+    let moved = kabinet::cli::migrate_db(config, to).await?;
+    for m in &moved {
+        println!("✓ {:<28} {:>10} rows  checksum {}", m.table, m.rows, m.checksum);
+    }
+    println!(
+        "Moved: {} tables, {} rows, each checked in PostgreSQL. Now set DATABASE_URL={} \
+         (keep the SQLite file as the copy from before the move), remove BACKUP_DIR, and start the bot.",
+        moved.len(),
+        moved.iter().map(|m| m.rows).sum::<u64>(),
+        kabinet::store::shown_url(to)
+    );
+    Ok(())
 }

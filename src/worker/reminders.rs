@@ -14,52 +14,71 @@ use tokio::sync::watch;
 
 /// Checks who is due a reminder now and queues the messages; returns how many were queued.
 pub async fn run_once(store: &Store, config: &Config, clock: &Clock) -> crate::store::Result<usize> {
+    let queued = readings(store, config, clock).await? + verification(store, config, clock).await?;
+    crate::metrics::get().reminders.inc_by(queued as u64);
+    Ok(queued)
+}
+
+/// A message with one button, to a chat.
+fn with_button(chat_id: i64, text: String, button: Button) -> OutboxMessage {
+    OutboxMessage::Telegram {
+        chat_id,
+        text,
+        button: Some(button),
+        reply_to: None,
+        keyboard: Vec::new(),
+        markup: None,
+    }
+}
+
+/// The readings reminder, from its day to the window's end: one message a chat naming the
+/// account's meters still without this period's reading.
+async fn readings(store: &Store, config: &Config, clock: &Clock) -> crate::store::Result<usize> {
     let now = clock.now();
     let today = config.today(now);
-    let mut queued = 0;
-
     let window = config.readings_window();
-    if (config.readings_reminder_day..=window.last_day).contains(&today.day()) {
-        let period = window.period_for(today);
-        let due = store.due_reading_reminders(&period.key()).await?;
-        let mut by_account: BTreeMap<i64, Vec<String>> = BTreeMap::new();
-        for d in &due {
-            by_account.entry(d.account_id).or_default().push(d.serial.clone());
-        }
-        let mut messages = Vec::new();
-        for (account, serials) in &by_account {
-            for (chat, locale) in store.account_chats(*account).await? {
-                let loc = i18n::pick_locale(locale.as_deref(), None, &config.default_locale);
-                let text = i18n::tf(
-                    loc,
-                    "reminder.readings",
-                    &[
-                        ("period", &crate::wording::period(loc, period)),
-                        ("meters", &crate::telegram::esc(&serials.join(", "))),
-                        ("last", &window.last_day.to_string()),
-                    ],
-                );
-                let button = Some(Button {
-                    text: i18n::t(loc, "menu.send_readings"),
-                    data: Cb::ChooseMeter.encode(),
-                });
-                messages.push(OutboxMessage::Telegram {
-                    chat_id: chat,
-                    text,
-                    button,
-                    reply_to: None,
-                    keyboard: Vec::new(),
-                    markup: None,
-                });
-            }
-        }
-        let sent: Vec<(i64, String)> = due.iter().map(|d| (d.meter_id, period.key())).collect();
-        if !sent.is_empty() {
-            queued += messages.len();
-            store.record_reminders("readings", &sent, &messages, now).await?;
+    if !(config.readings_reminder_day..=window.last_day).contains(&today.day()) {
+        return Ok(0);
+    }
+    let period = window.period_for(today);
+    let due = store.due_reading_reminders(&period.key()).await?;
+    let mut by_account: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for d in &due {
+        by_account.entry(d.account_id).or_default().push(d.serial.clone());
+    }
+    let mut messages = Vec::new();
+    for (account, serials) in &by_account {
+        for (chat, locale) in store.account_chats(*account).await? {
+            let loc = i18n::pick_locale(locale.as_deref(), None, &config.default_locale);
+            let text = i18n::tf(
+                loc,
+                "reminder.readings",
+                &[
+                    ("period", &crate::wording::period(loc, period)),
+                    ("meters", &crate::telegram::esc(&serials.join(", "))),
+                    ("last", &window.last_day.to_string()),
+                ],
+            );
+            let button = Button {
+                text: i18n::t(loc, "menu.send_readings"),
+                data: Cb::ChooseMeter.encode(),
+            };
+            messages.push(with_button(chat, text, button));
         }
     }
+    let sent: Vec<(i64, String)> = due.iter().map(|d| (d.meter_id, period.key())).collect();
+    if sent.is_empty() {
+        return Ok(0);
+    }
+    store.record_reminders("readings", &sent, &messages, now).await?;
+    Ok(messages.len())
+}
 
+/// The verification reminder: a message a chat per meter whose verification is due within 30
+/// days.
+async fn verification(store: &Store, config: &Config, clock: &Clock) -> crate::store::Result<usize> {
+    let now = clock.now();
+    let today = config.today(now);
     let due = store
         .due_verification_reminders(today, today + Duration::days(30))
         .await?;
@@ -75,30 +94,22 @@ pub async fn run_once(store: &Store, config: &Config, clock: &Clock) -> crate::s
                     ("date", &d.next_verification.format("%d.%m.%Y").to_string()),
                 ],
             );
-            let button = Some(Button {
+            let button = Button {
                 text: i18n::t(loc, "meters.to_card"),
                 data: Cb::Meter(d.meter_id).encode(),
-            });
-            messages.push(OutboxMessage::Telegram {
-                chat_id: chat,
-                text,
-                button,
-                reply_to: None,
-                keyboard: Vec::new(),
-                markup: None,
-            });
+            };
+            messages.push(with_button(chat, text, button));
         }
     }
     let sent: Vec<(i64, String)> = due
         .iter()
         .map(|d| (d.meter_id, d.next_verification.format("%Y-%m-%d").to_string()))
         .collect();
-    if !sent.is_empty() {
-        queued += messages.len();
-        store.record_reminders("verification", &sent, &messages, now).await?;
+    if sent.is_empty() {
+        return Ok(0);
     }
-    crate::metrics::get().reminders.inc_by(queued as u64);
-    Ok(queued)
+    store.record_reminders("verification", &sent, &messages, now).await?;
+    Ok(messages.len())
 }
 
 /// Checks every `interval` until stopped; wakes the outbox worker when something was queued.

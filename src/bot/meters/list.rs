@@ -128,26 +128,7 @@ pub async fn show_card(ctx: &Ctx, meter_id: i64) -> Result<Outcome> {
             l.at.format("%d.%m.%Y")
         ));
     }
-    let requests = ctx.store().meter_requests(m.id).await?;
-    if !requests.is_empty() {
-        text.push_str(&format!("\n\n<b>{}</b>", ctx.t("meters.requests")));
-        for q in &requests {
-            let mut status = ctx.t(&format!("req_status.{}", q.status));
-            if let Some(d) = q.scheduled_for {
-                status.push_str(&format!(" {}", d.format("%d.%m.%Y")));
-            }
-            // The utility's word on it (the reason of a rejection, a comment).
-            if let Some(note) = &q.status_note {
-                status.push_str(&format!(" ({})", esc(note)));
-            }
-            text.push_str(&format!(
-                "\n{} — {}: {}",
-                esc(&q.number),
-                ctx.t(&format!("req_kind.{}", q.kind)),
-                status
-            ));
-        }
-    }
+    text.push_str(&requests_of(ctx, m.id).await?);
     let (id, loc) = (m.id, ctx.loc);
     let mut rows = vec![
         ui::row(loc, "meters.send", Cb::Read(id)),
@@ -168,6 +149,32 @@ pub async fn show_card(ctx: &Ctx, meter_id: i64) -> Result<Outcome> {
     let kb = ui::inline(rows);
     ctx.say_with(text, kb).await?;
     Ok(Outcome::Done)
+}
+
+/// The card's part about the meter's requests (taking, commissioning…), if it has any.
+async fn requests_of(ctx: &Ctx, meter_id: i64) -> Result<String> {
+    let requests = ctx.store().meter_requests(meter_id).await?;
+    if requests.is_empty() {
+        return Ok(String::new());
+    }
+    let mut text = format!("\n\n<b>{}</b>", ctx.t("meters.requests"));
+    for q in &requests {
+        let mut status = ctx.t(&format!("req_status.{}", q.status));
+        if let Some(d) = q.scheduled_for {
+            status.push_str(&format!(" {}", d.format("%d.%m.%Y")));
+        }
+        // The utility's word on it (the reason of a rejection, a comment).
+        if let Some(note) = &q.status_note {
+            status.push_str(&format!(" ({})", esc(note)));
+        }
+        text.push_str(&format!(
+            "\n{} — {}: {}",
+            esc(&q.number),
+            ctx.t(&format!("req_kind.{}", q.kind)),
+            status
+        ));
+    }
+    Ok(text)
 }
 
 /// «Свидетельство о поверке»: the file, if it is of one of the caller's meters.

@@ -1,0 +1,93 @@
+//! A meter request (taking, commissioning, replacement, verification): the meter, the address, the preferred date and the details.
+
+use super::super::{Card, btn, consumer_line, status_line};
+use super::Render;
+use crate::callback::Cb;
+use crate::domain::items::DeskAction;
+use crate::i18n;
+use crate::store::StoreError;
+use crate::telegram::esc;
+use crate::wording;
+use teloxide::types::InlineKeyboardButton;
+use teloxide::types::InlineKeyboardMarkup;
+
+/// The card of the meter request `id`, `None` when it is gone.
+pub async fn render(c: &Render<'_>, id: i64) -> Result<Option<Card>, StoreError> {
+    let (store, loc, k, taken) = (c.store, c.loc, c.kind, &c.taken);
+    let take = |id| c.take(id);
+    let Some(q) = store.meter_request_by_id(id).await? else {
+        return Ok(None);
+    };
+    let mut body = format!(
+        "🔧 <b>{} {}</b>\n{}\n{}: {} ({})\n{}: {}\n{}: {}",
+        i18n::t(loc, &format!("req_kind.{}", q.kind)),
+        esc(&q.number),
+        consumer_line(store, loc, q.account_id).await?,
+        i18n::t(loc, "desk.meter"),
+        esc(&q.serial),
+        i18n::t(loc, &format!("resource.{}", q.resource)),
+        i18n::t(loc, "ticket.f.address"),
+        esc(&q.address),
+        i18n::t(loc, "req.f.date"),
+        q.preferred_date.format("%d.%m.%Y"),
+    );
+    body.push_str(&request_details(loc, &q.details));
+    let mut footer = status_line(loc, i18n::t(loc, &format!("req_status.{}", q.status)));
+    if let Some(d) = q.scheduled_for {
+        footer.push_str(&format!(
+            "\n{}",
+            i18n::tf(loc, "desk.scheduled", &[("date", &d.format("%d.%m.%Y").to_string())])
+        ));
+    }
+    footer.push_str(taken);
+    let mut rows = vec![];
+    if q.status.is_open() {
+        rows.push(take(q.id));
+        rows.push(btn(loc, "desk.schedule", Cb::Desk(k, q.id, DeskAction::Schedule)));
+        rows.push(vec![
+            InlineKeyboardButton::callback(i18n::t(loc, "desk.done"), Cb::Desk(k, q.id, DeskAction::Done).encode()),
+            InlineKeyboardButton::callback(
+                i18n::t(loc, "desk.reject"),
+                Cb::Desk(k, q.id, DeskAction::Reject).encode(),
+            ),
+        ]);
+    }
+    let files = store.meter_request_files(q.id).await?;
+    Ok(Some(Card {
+        body,
+        footer,
+        keyboard: InlineKeyboardMarkup::new(rows),
+        files,
+        account_id: q.account_id,
+        number: q.number,
+    }))
+}
+
+/// A meter request's own details (time of day, reason, installer, …) as lines.
+fn request_details(loc: &str, details: &str) -> String {
+    let details: serde_json::Value = serde_json::from_str(details).unwrap_or_default();
+    let mut out = String::new();
+    for (field, label) in [
+        ("time_of_day", "req.f.tod"),
+        ("reason", "req.f.reason"),
+        ("reason_text", "req.f.reason"),
+        ("install_date", "req.f.install_date"),
+        ("installer", "req.f.installer"),
+        ("seal", "req.f.seal"),
+        ("readings", "req.f.readings"),
+        ("comment", "req.f.comment"),
+    ] {
+        let value = match (field, &details[field]) {
+            (_, serde_json::Value::Null) => continue,
+            ("time_of_day", serde_json::Value::String(v)) => i18n::t(loc, &format!("tod.{v}")),
+            ("reason", serde_json::Value::String(v)) => i18n::t(loc, &format!("reason.{v}")),
+            ("install_date", serde_json::Value::String(v)) => wording::date_text(v),
+            (_, serde_json::Value::String(v)) => v.clone(),
+            (_, serde_json::Value::Array(a)) if a.is_empty() => continue,
+            (_, serde_json::Value::Array(a)) => a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(", "),
+            (_, other) => other.to_string(),
+        };
+        out.push_str(&format!("\n{}: {}", i18n::t(loc, label), esc(&value)));
+    }
+    out
+}
