@@ -328,38 +328,10 @@ pub async fn on_message<F: Form>(ctx: &mut Ctx, form: &F, mut data: FormData, ms
     };
     let key = field.key;
     if let Input::Files { allowed, max } = field.input {
-        return match files::file_of(msg, allowed) {
-            Ok(_) if data.files.len() >= max => {
-                let text = ctx.tf("files.too_many", &[("max", &max.to_string())]);
-                refuse(ctx, form, &data, &fields, text).await
-            }
-            Ok(file) => {
-                data.files.push(file);
-                let n = data.files.len() as u64;
-                save_with(ctx, form, &mut data, &fields).await?;
-                let kb = ui::inline(vec![one(ctx, "req.files_done", Cb::Done)]);
-                let text = ctx.tf("files.added", &[("count", &plural(ctx.loc, "plural.files", n))]);
-                ctx.say_with(text, kb).await?;
-                Ok(Outcome::Done)
-            }
-            Err(p) => refuse(ctx, form, &data, &fields, files::problem_text(ctx, p)).await,
-        };
+        return on_file(ctx, form, data, &fields, msg, (allowed, max)).await;
     }
     if let Input::Phone = field.input {
-        let phone = match (msg.contact(), msg.text()) {
-            (Some(c), _) if c.user_id.is_none() || c.user_id != msg.from.as_ref().map(|u| u.id) => {
-                // Only the person's own number: a forwarded contact of someone else is refused.
-                return refuse(ctx, form, &data, &fields, ctx.t("profile.phone_not_own")).await;
-            }
-            (Some(c), _) => normalize_phone(&c.phone_number),
-            (None, Some(t)) if ui::is_cancel(t) => return Ok(Outcome::Cancelled),
-            (None, Some(t)) => normalize_phone(t),
-            (None, None) => None,
-        };
-        return match phone {
-            Some(p) => answer(ctx, form, data, key, Some(p)).await,
-            None => refuse(ctx, form, &data, &fields, ctx.t("profile.phone_bad")).await,
-        };
+        return on_phone(ctx, form, data, &fields, msg, key).await;
     }
     let text = match msg.text() {
         Some(t) if !field.input.by_buttons() => t,
@@ -413,6 +385,59 @@ pub async fn on_message<F: Form>(ctx: &mut Ctx, form: &F, mut data: FormData, ms
     match parsed {
         Ok(v) => answer(ctx, form, data, key, Some(v)).await,
         Err(problem) => refuse(ctx, form, &data, &fields, problem).await,
+    }
+}
+
+/// A file (a photo, a document) where the question takes files: added, up to `max` of the
+/// `allowed` kinds.
+async fn on_file<F: Form>(
+    ctx: &mut Ctx,
+    form: &F,
+    mut data: FormData,
+    fields: &[Field],
+    msg: &Message,
+    (allowed, max): (&'static [&'static str], usize),
+) -> Result<Outcome> {
+    match files::file_of(msg, allowed) {
+        Ok(_) if data.files.len() >= max => {
+            let text = ctx.tf("files.too_many", &[("max", &max.to_string())]);
+            refuse(ctx, form, &data, fields, text).await
+        }
+        Ok(file) => {
+            data.files.push(file);
+            let n = data.files.len() as u64;
+            save_with(ctx, form, &mut data, fields).await?;
+            let kb = ui::inline(vec![one(ctx, "req.files_done", Cb::Done)]);
+            let text = ctx.tf("files.added", &[("count", &plural(ctx.loc, "plural.files", n))]);
+            ctx.say_with(text, kb).await?;
+            Ok(Outcome::Done)
+        }
+        Err(p) => refuse(ctx, form, &data, fields, files::problem_text(ctx, p)).await,
+    }
+}
+
+/// A phone number, shared as the person's own contact or typed.
+async fn on_phone<F: Form>(
+    ctx: &mut Ctx,
+    form: &F,
+    data: FormData,
+    fields: &[Field],
+    msg: &Message,
+    key: &'static str,
+) -> Result<Outcome> {
+    let phone = match (msg.contact(), msg.text()) {
+        (Some(c), _) if c.user_id.is_none() || c.user_id != msg.from.as_ref().map(|u| u.id) => {
+            // Only the person's own number: a forwarded contact of someone else is refused.
+            return refuse(ctx, form, &data, fields, ctx.t("profile.phone_not_own")).await;
+        }
+        (Some(c), _) => normalize_phone(&c.phone_number),
+        (None, Some(t)) if ui::is_cancel(t) => return Ok(Outcome::Cancelled),
+        (None, Some(t)) => normalize_phone(t),
+        (None, None) => None,
+    };
+    match phone {
+        Some(p) => answer(ctx, form, data, key, Some(p)).await,
+        None => refuse(ctx, form, &data, fields, ctx.t("profile.phone_bad")).await,
     }
 }
 

@@ -140,6 +140,11 @@ impl Field {
         Self::new(key, question, Input::Text(parse))
     }
 
+    /// A question answered by one of `options` (buttons; nothing typed is taken).
+    pub fn choice(key: &'static str, question: impl Into<String>, options: Vec<Choice>) -> Self {
+        Self::new(key, question, Input::Choice { options, typed: None })
+    }
+
     pub fn optional(mut self) -> Self {
         self.optional = true;
         self

@@ -97,14 +97,7 @@ impl Form for AddMeter {
             .map(|c| Choice::new(c.label(), crate::wording::capacity(loc, c)))
             .collect();
         let mut fields = vec![
-            Field::new(
-                "resource",
-                ctx.t("add.resource_q"),
-                Input::Choice {
-                    options: resources,
-                    typed: None,
-                },
-            ),
+            Field::choice("resource", ctx.t("add.resource_q"), resources),
             Field::text(
                 "serial",
                 ctx.t("add.serial_q"),
@@ -113,15 +106,7 @@ impl Form for AddMeter {
             Field::text("model", ctx.t("add.model_q"), short(loc, 100)).optional(),
             Field::text("place", ctx.t("add.place_q"), short(loc, 100)),
             Field::text("address", ctx.t("add.address_q"), short(loc, 300)),
-            Field::new(
-                "zones",
-                ctx.t("add.zones_q"),
-                Input::Choice {
-                    options: zone_options,
-                    typed: None,
-                },
-            )
-            .when(r.max_zones() > 1),
+            Field::choice("zones", ctx.t("add.zones_q"), zone_options).when(r.max_zones() > 1),
             Field::new(
                 "capacity",
                 ctx.tf(

@@ -123,41 +123,26 @@ impl Form for RequestForm {
     async fn fields(&self, ctx: &Ctx, data: &FormData) -> Result<Vec<Field>> {
         use MeterRequestKind::*;
         let (loc, today, m) = (ctx.loc, ctx.today(), &self.meter);
-        let date = Field::text(
-            "date",
-            ctx.t("req.date_q"),
-            Box::new(move |t| match parse_date(t, today) {
-                Some(d) if d < today => Err(crate::i18n::t(loc, "req.date_past")),
-                Some(d) if d > today + Duration::days(90) => Err(crate::i18n::t(loc, "req.date_far")),
-                Some(d) => Ok(d.format("%Y-%m-%d").to_string()),
-                None => Err(crate::i18n::t(loc, "common.date_bad")),
-            }),
-        );
-        let tod = Field::new(
+        let date = Field::text("date", ctx.t("req.date_q"), visit_date(loc, today));
+        let tod = Field::choice(
             "time_of_day",
             ctx.t("req.tod_q"),
-            Input::Choice {
-                options: TimeOfDay::ALL
-                    .into_iter()
-                    .map(|v| Choice::new(code(v), t(loc, v.key())))
-                    .collect(),
-                typed: None,
-            },
+            TimeOfDay::ALL
+                .into_iter()
+                .map(|v| Choice::new(code(v), t(loc, v.key())))
+                .collect(),
         );
         let comment = Field::text("comment", ctx.t("req.comment_q"), text_of(loc, 1000, "")).optional();
         Ok(match self.kind {
             ReadingTaking | Verification => vec![date, tod, comment],
             Replacement => vec![
-                Field::new(
+                Field::choice(
                     "reason",
                     ctx.t("req.reason_q"),
-                    Input::Choice {
-                        options: ReplaceReason::ALL
-                            .into_iter()
-                            .map(|r| Choice::new(code(r), t(loc, r.key())))
-                            .collect(),
-                        typed: None,
-                    },
+                    ReplaceReason::ALL
+                        .into_iter()
+                        .map(|r| Choice::new(code(r), t(loc, r.key())))
+                        .collect(),
                 ),
                 Field::text("reason_text", ctx.t("req.reason_text_q"), text_of(loc, 1000, ""))
                     .when(reason(data) == Some(ReplaceReason::Other)),
@@ -166,35 +151,11 @@ impl Form for RequestForm {
             ],
             Commissioning => {
                 let mut fields = vec![
-                    Field::text(
-                        "install_date",
-                        ctx.t("req.install_date_q"),
-                        // «28.11» typed for a past date means this year, not next.
-                        Box::new(move |t| match parse_date(t, today) {
-                            Some(d) if d > today => Err(crate::i18n::t(loc, "req.install_future")),
-                            Some(d) => Ok(d.format("%Y-%m-%d").to_string()),
-                            None => Err(crate::i18n::t(loc, "common.date_bad_past")),
-                        }),
-                    ),
+                    Field::text("install_date", ctx.t("req.install_date_q"), install_date(loc, today)),
                     Field::text("installer", ctx.t("req.installer_q"), text_of(loc, 200, "add.text_bad")),
                     Field::text("seal", ctx.t("req.seal_q"), text_of(loc, 200, "add.text_bad")),
                 ];
-                let cap = m.capacity();
-                for (zone, key) in [(1, "reading_1"), (2, "reading_2"), (3, "reading_3")] {
-                    let question = ctx.tf(
-                        "req.readings_q",
-                        &[
-                            ("zone", &ui::zone_suffix(loc, m.zones, zone)),
-                            ("unit", &ui::unit(loc, m.resource)),
-                        ],
-                    );
-                    let parse: form::Parser = Box::new(move |t| {
-                        cap.parse_value(t)
-                            .map(|q| q.0.to_string())
-                            .map_err(|e| texts::quantity_error(loc, e))
-                    });
-                    fields.push(Field::text(key, question, parse).when(zone <= m.zones));
-                }
+                fields.extend(first_readings(ctx, m));
                 fields.push(date);
                 fields.push(tod);
                 fields.push(Field::new(
@@ -307,4 +268,47 @@ impl Form for RequestForm {
         ctx.send_committed(&filed.replies).await?;
         Ok(Outcome::Done)
     }
+}
+
+/// The visit's date: from today to 90 days on.
+fn visit_date(loc: &'static str, today: chrono::NaiveDate) -> form::Parser {
+    Box::new(move |t| match parse_date(t, today) {
+        Some(d) if d < today => Err(crate::i18n::t(loc, "req.date_past")),
+        Some(d) if d > today + Duration::days(90) => Err(crate::i18n::t(loc, "req.date_far")),
+        Some(d) => Ok(d.format("%Y-%m-%d").to_string()),
+        None => Err(crate::i18n::t(loc, "common.date_bad")),
+    })
+}
+
+/// The installation's date: not in the future («28.11» typed for a past date means this
+/// year, not next).
+fn install_date(loc: &'static str, today: chrono::NaiveDate) -> form::Parser {
+    Box::new(move |t| match parse_date(t, today) {
+        Some(d) if d > today => Err(crate::i18n::t(loc, "req.install_future")),
+        Some(d) => Ok(d.format("%Y-%m-%d").to_string()),
+        None => Err(crate::i18n::t(loc, "common.date_bad_past")),
+    })
+}
+
+/// The readings at commissioning, one a tariff zone of the meter.
+fn first_readings(ctx: &Ctx, m: &Meter) -> Vec<Field> {
+    let (loc, cap) = (ctx.loc, m.capacity());
+    [(1, "reading_1"), (2, "reading_2"), (3, "reading_3")]
+        .into_iter()
+        .map(|(zone, key)| {
+            let question = ctx.tf(
+                "req.readings_q",
+                &[
+                    ("zone", &ui::zone_suffix(loc, m.zones, zone)),
+                    ("unit", &ui::unit(loc, m.resource)),
+                ],
+            );
+            let parse: form::Parser = Box::new(move |t| {
+                cap.parse_value(t)
+                    .map(|q| q.0.to_string())
+                    .map_err(|e| texts::quantity_error(loc, e))
+            });
+            Field::text(key, question, parse).when(zone <= m.zones)
+        })
+        .collect()
 }

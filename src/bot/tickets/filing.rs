@@ -126,16 +126,13 @@ impl Form for TicketForm {
             .user()
             .map(|u| crate::domain::person::mask_email(u.email()))
             .unwrap_or_default();
-        let topic = Field::new(
+        let topic = Field::choice(
             "topic",
             ctx.t("ticket.topic_q"),
-            Input::Choice {
-                options: topics(ctx, kind)
-                    .into_iter()
-                    .map(|t| Choice::new(t.clone(), t))
-                    .collect(),
-                typed: None,
-            },
+            topics(ctx, kind)
+                .into_iter()
+                .map(|t| Choice::new(t.clone(), t))
+                .collect(),
         );
         let text = Field::text(
             "text",
@@ -145,28 +142,17 @@ impl Form for TicketForm {
         let address = Field::text("address", ctx.t("ticket.address_q"), short(loc)).optional();
         // No meters: the question about one is not asked.
         let has_meters = !meters.is_empty();
-        let meter = Field::new(
+        let meter = Field::choice(
             "meter",
             ctx.t("ticket.meter_q"),
-            Input::Choice {
-                options: meters
-                    .iter()
-                    .map(|m| Choice::new(m.id.to_string(), ui::meter_label(m)))
-                    .collect(),
-                typed: None,
-            },
+            meters
+                .iter()
+                .map(|m| Choice::new(m.id.to_string(), ui::meter_label(m)))
+                .collect(),
         )
         .optional()
         .when(has_meters);
-        let violation = Field::text(
-            "violation_at",
-            ctx.t("ticket.violation_q"),
-            Box::new(move |t| {
-                tickets::parse_moment(t, local_now)
-                    .map(|at| at.format("%d.%m.%Y %H:%M").to_string())
-                    .ok_or_else(|| crate::i18n::t(loc, "ticket.violation_bad"))
-            }),
-        );
+        let violation = Field::text("violation_at", ctx.t("ticket.violation_q"), moment(loc, local_now));
         let files = Field::new(
             "files",
             ctx.t("ticket.files_q"),
@@ -187,32 +173,7 @@ impl Form for TicketForm {
             Appeal => vec![topic, text, address, meter, files, email_copy],
             Complaint => vec![topic, text, address, meter, violation, files, email_copy],
             Request => vec![topic, text, files, email_copy],
-            Document => vec![
-                Field::new(
-                    "doc_type",
-                    ctx.t("ticket.doc_type_q"),
-                    Input::Choice {
-                        options: DOC_TYPES
-                            .iter()
-                            .map(|d| Choice::new(*d, ctx.t(&format!("doc.{d}"))))
-                            .collect(),
-                        typed: None,
-                    },
-                ),
-                Field::text("doc_type_other", ctx.t("ticket.doc_type_other_q"), short(loc))
-                    .when(data.get("doc_type") == Some("other")),
-                Field::text(
-                    "period",
-                    ctx.t("ticket.period_q"),
-                    Box::new(move |t| match tickets::parse_month_range(t) {
-                        Some(((y1, m1), (y2, m2))) if (y1, m1) == (y2, m2) => Ok(format!("{m1:02}.{y1}")),
-                        Some(((y1, m1), (y2, m2))) => Ok(format!("{m1:02}.{y1}–{m2:02}.{y2}")),
-                        None => Err(crate::i18n::t(loc, "ticket.period_bad")),
-                    }),
-                )
-                .optional(),
-                Field::text("comment", ctx.t("ticket.comment_q"), short(loc)).optional(),
-            ],
+            Document => document_fields(ctx, data),
         })
     }
 
@@ -319,4 +280,42 @@ async fn meter_label(ctx: &Ctx, data: &FormData) -> Result<Option<String>> {
         .meter(user.id, id)
         .await?
         .map(|m| format!("{} · {}", m.serial, m.place)))
+}
+
+/// A moment the consumer names (a violation's): in the past, to the minute.
+fn moment(loc: &'static str, local_now: chrono::NaiveDateTime) -> form::Parser {
+    Box::new(move |t| {
+        tickets::parse_moment(t, local_now)
+            .map(|at| at.format("%d.%m.%Y %H:%M").to_string())
+            .ok_or_else(|| crate::i18n::t(loc, "ticket.violation_bad"))
+    })
+}
+
+/// A document request's questions: which document, the period (a month or a range of them),
+/// a comment.
+fn document_fields(ctx: &Ctx, data: &FormData) -> Vec<Field> {
+    let loc = ctx.loc;
+    vec![
+        Field::choice(
+            "doc_type",
+            ctx.t("ticket.doc_type_q"),
+            DOC_TYPES
+                .iter()
+                .map(|d| Choice::new(*d, ctx.t(&format!("doc.{d}"))))
+                .collect(),
+        ),
+        Field::text("doc_type_other", ctx.t("ticket.doc_type_other_q"), short(loc))
+            .when(data.get("doc_type") == Some("other")),
+        Field::text(
+            "period",
+            ctx.t("ticket.period_q"),
+            Box::new(move |t| match tickets::parse_month_range(t) {
+                Some(((y1, m1), (y2, m2))) if (y1, m1) == (y2, m2) => Ok(format!("{m1:02}.{y1}")),
+                Some(((y1, m1), (y2, m2))) => Ok(format!("{m1:02}.{y1}–{m2:02}.{y2}")),
+                None => Err(crate::i18n::t(loc, "ticket.period_bad")),
+            }),
+        )
+        .optional(),
+        Field::text("comment", ctx.t("ticket.comment_q"), short(loc)).optional(),
+    ]
 }
