@@ -58,10 +58,10 @@ mod tests {
         assert_eq!(plural("en", "plural.attempts", 1), "1 attempt");
     }
 
-    /// Every key in one locale exists in the other.
-    #[test]
-    fn locales_have_the_same_keys() {
-        fn keys(v: &serde_yaml::Value, prefix: &str, out: &mut std::collections::BTreeSet<String>) {
+    /// A locale's keys: its leaves, and with `nodes` the maps above them too (a plural's key
+    /// names a map of forms).
+    fn load(locale: &str, nodes: bool) -> std::collections::BTreeSet<String> {
+        fn keys(v: &serde_yaml::Value, prefix: &str, nodes: bool, out: &mut std::collections::BTreeSet<String>) {
             if let serde_yaml::Value::Mapping(m) = v {
                 for (k, v) in m {
                     let k = k.as_str().unwrap();
@@ -71,20 +71,78 @@ mod tests {
                         format!("{prefix}.{k}")
                     };
                     if v.is_mapping() {
-                        keys(v, &full, out);
+                        if nodes {
+                            out.insert(full.clone());
+                        }
+                        keys(v, &full, nodes, out);
                     } else {
                         out.insert(full);
                     }
                 }
             }
         }
-        let load = |l: &str| {
-            let text = std::fs::read_to_string(format!("{}/locales/{l}.yml", env!("CARGO_MANIFEST_DIR"))).unwrap();
-            let mut set = Default::default();
-            keys(&serde_yaml::from_str(&text).unwrap(), "", &mut set);
-            set
-        };
-        let (ru, en) = (load("ru"), load("en"));
+        let text = std::fs::read_to_string(format!("{}/locales/{locale}.yml", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let mut set = Default::default();
+        keys(&serde_yaml::from_str(&text).unwrap(), "", nodes, &mut set);
+        set
+    }
+
+    /// Every key the code names as it is (a string literal such as "menu.send_readings" whose
+    /// first part is a section of the locales) exists in every locale: a typo is a test
+    /// failure, not a key shown to a consumer. Keys put together at run time are not seen here.
+    #[test]
+    fn every_key_the_code_names_exists_in_every_locale() {
+        fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    sources(&p, out);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    out.push(p);
+                }
+            }
+        }
+        let (ru, en) = (load("ru", true), load("en", true));
+        let sections: std::collections::BTreeSet<&str> = ru.iter().filter_map(|k| k.split('.').next()).collect();
+        let mut files = Vec::new();
+        sources(
+            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src")),
+            &mut files,
+        );
+        let (mut named, mut missing) = (0, Vec::new());
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for literal in text.split('"').skip(1).step_by(2) {
+                let is_key = literal.contains('.')
+                    && !literal.ends_with('.')
+                    && literal
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.');
+                let Some(section) = literal.split('.').next() else {
+                    continue;
+                };
+                if !is_key || !sections.contains(section) {
+                    continue;
+                }
+                named += 1;
+                for (locale, keys) in [("ru", &ru), ("en", &en)] {
+                    if !keys.contains(literal) {
+                        missing.push(format!("{literal} ({locale}, {})", f.display()));
+                    }
+                }
+            }
+        }
+        assert!(named > 300, "the code's keys are found ({named})");
+        assert!(
+            missing.is_empty(),
+            "keys the code names but a locale lacks: {missing:#?}"
+        );
+    }
+
+    /// Every key in one locale exists in the other.
+    #[test]
+    fn locales_have_the_same_keys() {
+        let (ru, en) = (load("ru", false), load("en", false));
         assert!(ru.len() > 50, "locales load");
         let only_ru: Vec<_> = ru.difference(&en).collect();
         let only_en: Vec<_> = en.difference(&ru).collect();
