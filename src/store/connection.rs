@@ -118,15 +118,15 @@ impl Store {
             .bind(a.kind.as_str())
             .execute(&mut tx)
             .await?;
-        let out = OutboxMessage::Operator {
-            item: DeskTarget::Connection,
+        let replies = finish::tell_desk_and_commit(
+            tx,
+            DeskTarget::Connection,
             id,
-            event: DeskEvent::New,
-            about: None,
-        };
-        outbox::enqueue(&mut tx, &out, now).await?;
-        let replies = finish::write(finish.map(|f| f(id, &number)).as_ref(), &mut tx, now).await?;
-        tx.commit().await?;
+            (DeskEvent::New, None),
+            finish.map(|f| f(id, &number)).as_ref(),
+            now,
+        )
+        .await?;
         Ok(Filed { id, number, replies })
     }
 
@@ -251,15 +251,15 @@ impl Store {
             .bind(id)
             .execute(&mut tx)
             .await?;
-        let out = OutboxMessage::Operator {
-            item: DeskTarget::Connection,
+        let replies = finish::tell_desk_and_commit(
+            tx,
+            DeskTarget::Connection,
             id,
-            event: DeskEvent::Addition,
-            about: Some(add),
-        };
-        outbox::enqueue(&mut tx, &out, now).await?;
-        let replies = finish::write(finish, &mut tx, now).await?;
-        tx.commit().await?;
+            (DeskEvent::Addition, Some(add)),
+            finish,
+            now,
+        )
+        .await?;
         Ok(Some(replies))
     }
 

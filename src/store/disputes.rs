@@ -2,7 +2,6 @@
 //! goes to the operators' group; the back office checks and may release the login.
 
 use super::finish::{self, Finish};
-use super::outbox::{self, OutboxMessage};
 use super::sql;
 use super::{Result, Store};
 use chrono::{DateTime, Utc};
@@ -54,16 +53,8 @@ impl Store {
         .bind(now)
         .fetch_one(&mut tx)
         .await?;
-        let out = OutboxMessage::Operator {
-            item: crate::domain::items::DeskTarget::Dispute,
-            id,
-            event: crate::domain::items::DeskEvent::New,
-            about: None,
-        };
-        outbox::enqueue(&mut tx, &out, now).await?;
-        let replies = finish::write(end, &mut tx, now).await?;
-        tx.commit().await?;
-        Ok(replies)
+        use crate::domain::items::{DeskEvent, DeskTarget};
+        finish::tell_desk_and_commit(tx, DeskTarget::Dispute, id, (DeskEvent::New, None), end, now).await
     }
 
     pub async fn dispute(&self, id: i64) -> Result<Option<Dispute>> {

@@ -109,3 +109,21 @@ impl Store {
         Ok(rows)
     }
 }
+
+/// The end every filing shares: the operators' desk told about `id` (`event`, `about` the row
+/// it concerns), what the update ends with written (`finish`), all committed with what `tx`
+/// already holds. Returns the replies to send.
+pub(crate) async fn tell_desk_and_commit(
+    mut tx: sql::Tx,
+    item: crate::domain::items::DeskTarget,
+    id: i64,
+    (event, about): (crate::domain::items::DeskEvent, Option<i64>),
+    finish: Option<&Finish>,
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>> {
+    let out = super::outbox::OutboxMessage::Operator { item, id, event, about };
+    super::outbox::enqueue(&mut tx, &out, now).await?;
+    let replies = write(finish, &mut tx, now).await?;
+    tx.commit().await?;
+    Ok(replies)
+}

@@ -136,15 +136,15 @@ impl Store {
         let msg = insert_message(&mut tx, id, Author::User, None, t.text, now).await?;
         insert_attachments(&mut tx, FileOwner::TicketMessage, msg, t.files, now).await?;
         history(&mut tx, id, TicketStatus::New, None, now).await?;
-        let out = OutboxMessage::Operator {
-            item: DeskTarget::Ticket,
+        let replies = finish::tell_desk_and_commit(
+            tx,
+            DeskTarget::Ticket,
             id,
-            event: DeskEvent::New,
-            about: None,
-        };
-        outbox::enqueue(&mut tx, &out, now).await?;
-        let replies = finish::write(finish.map(|f| f(id, &number)).as_ref(), &mut tx, now).await?;
-        tx.commit().await?;
+            (DeskEvent::New, None),
+            finish.map(|f| f(id, &number)).as_ref(),
+            now,
+        )
+        .await?;
         Ok(Filed { id, number, replies })
     }
 
@@ -260,15 +260,8 @@ impl Store {
         } else {
             DeskEvent::FollowUp
         };
-        let out = OutboxMessage::Operator {
-            item: DeskTarget::Ticket,
-            id: ticket_id,
-            event,
-            about: Some(msg),
-        };
-        outbox::enqueue(&mut tx, &out, now).await?;
-        let replies = finish::write(finish, &mut tx, now).await?;
-        tx.commit().await?;
+        let replies =
+            finish::tell_desk_and_commit(tx, DeskTarget::Ticket, ticket_id, (event, Some(msg)), finish, now).await?;
         Ok(Some(replies))
     }
 
@@ -291,15 +284,15 @@ impl Store {
             return Ok(false);
         }
         set_status(&mut tx, ticket_id, TicketStatus::Closed, None, now).await?;
-        let out = OutboxMessage::Operator {
-            item: DeskTarget::Ticket,
-            id: ticket_id,
-            event: DeskEvent::Closed,
-            about: None,
-        };
-        outbox::enqueue(&mut tx, &out, now).await?;
-        finish::write(finish, &mut tx, now).await?;
-        tx.commit().await?;
+        finish::tell_desk_and_commit(
+            tx,
+            DeskTarget::Ticket,
+            ticket_id,
+            (DeskEvent::Closed, None),
+            finish,
+            now,
+        )
+        .await?;
         Ok(true)
     }
 

@@ -25,7 +25,34 @@ impl E2e {
     pub async fn start(env: &[(&str, &str)]) -> Self {
         let mut e = Self::prepare(env).await;
         e.spawn();
+        e.wait_started().await;
         e
+    }
+
+    /// Until the process takes updates (it polls, or has set its webhook), or has ended: on a
+    /// loaded machine a start can outlast a step's wait. Says so when it took long.
+    pub async fn wait_started(&mut self) {
+        let started = tokio::time::Instant::now();
+        loop {
+            if !self.api.calls("getUpdates").is_empty() || self.api.webhook_url().is_some() {
+                break;
+            }
+            if self
+                .child
+                .as_mut()
+                .is_some_and(|c| c.try_wait().ok().flatten().is_some())
+            {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the bot did not start taking updates within 60 s"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if started.elapsed() > Duration::from_secs(5) {
+            eprintln!("the bot took {:.1?} to start taking updates", started.elapsed());
+        }
     }
 
     /// Everything but the bot process: for tests that seed the database first.
@@ -227,9 +254,11 @@ async fn sigterm_finishes_in_flight_updates_and_loses_none() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_bot_api_answers_are_survived() {
-    let e = E2e::start(&[]).await;
-    let mut c = e.user(20_301);
+    // The faults are set before the bot's first poll.
+    let mut e = E2e::prepare(&[]).await;
     e.api.garbage_next(2);
+    e.spawn();
+    let mut c = e.user(20_301);
     c.send("/start");
     c.expect_key("start.welcome").await;
     // And it carries on normally.
@@ -239,10 +268,12 @@ async fn malformed_bot_api_answers_are_survived() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropped_connections_to_the_bot_api_are_survived() {
-    let e = E2e::start(&[]).await;
-    let mut c = e.user(20_351);
+    // The faults are set before the bot's first poll.
+    let mut e = E2e::prepare(&[]).await;
     let polls = e.api.calls("getUpdates").len();
     e.api.drop_next(3);
+    e.spawn();
+    let mut c = e.user(20_351);
     c.send("/start");
     // Answered once the connection holds again, and only once.
     let welcome = c.expect_key("start.welcome").await;
