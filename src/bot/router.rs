@@ -7,7 +7,7 @@ use super::ctx::Ctx;
 use super::deps::{Deps, HandlerError, HandlerResult, once};
 use super::outcome::Outcome;
 use super::state::{Area, State};
-use super::{auth, connection, desk, home, meters, profile, tickets, ui};
+use super::{auth, connection, home, meters, operators, profile, tickets, ui};
 use crate::callback::{Cb, Lang};
 use crate::domain::menu::Section;
 use crate::i18n;
@@ -23,28 +23,28 @@ pub fn schema() -> UpdateHandler<HandlerError> {
         .branch(
             Update::filter_message()
                 .filter(|m: Message| m.migrate_to_chat_id().is_some() || m.migrate_from_chat_id().is_some())
-                .endpoint(desk::on_migration),
+                .endpoint(operators::on_migration),
         )
-        .branch(Update::filter_my_chat_member().endpoint(desk::on_my_chat_member))
+        .branch(Update::filter_my_chat_member().endpoint(operators::on_my_chat_member))
         // The operators' group: replies to cards and the cards' buttons.
         .branch(
             Update::filter_message()
-                .filter(|m: Message, deps: Arc<Deps>| desk::is_desk_group(&deps, m.chat.id))
-                .endpoint(desk::on_group_message),
+                .filter(|m: Message, deps: Arc<Deps>| operators::is_desk_group(&deps, m.chat.id))
+                .endpoint(operators::on_group_message),
         )
         .branch(
             Update::filter_edited_message()
-                .filter(|m: Message, deps: Arc<Deps>| desk::is_desk_group(&deps, m.chat.id))
-                .endpoint(desk::on_group_edit),
+                .filter(|m: Message, deps: Arc<Deps>| operators::is_desk_group(&deps, m.chat.id))
+                .endpoint(operators::on_group_edit),
         )
         .branch(
             Update::filter_callback_query()
                 .filter(|q: CallbackQuery, deps: Arc<Deps>| {
                     q.message
                         .as_ref()
-                        .is_some_and(|m| desk::is_desk_group(&deps, m.chat().id))
+                        .is_some_and(|m| operators::is_desk_group(&deps, m.chat().id))
                 })
-                .endpoint(desk::on_group_callback),
+                .endpoint(operators::on_group_callback),
         )
         // Private chats. The dialogue's state is read together with the session (see
         // `context`) rather than by teloxide's `enter_dialogue`, which reads it on its own and
@@ -318,7 +318,7 @@ async fn command(ctx: &mut Ctx, text: &str) -> Result<Outcome, HandlerError> {
             choose_language(ctx).await?;
             Ok(Outcome::Done)
         }
-        "queue" | "item" | "stats" if desk::command(ctx, name, arg).await? => Ok(Outcome::Done),
+        "queue" | "item" | "stats" if operators::command(ctx, name, arg).await? => Ok(Outcome::Done),
         _ => {
             ctx.say(ctx.t("common.unknown_command")).await?;
             Ok(Outcome::Reprompt)

@@ -1,6 +1,6 @@
 //! The operators' desk as the group sees it: an item's card (what it shows and offers) and
 //! the notices a consumer gets when the desk acts. Delivery of cards and events to the group
-//! is in [`deliver`]; the group's replies and buttons are handled in `bot::desk`.
+//! is in [`deliver`]; the group's replies and buttons are handled in `bot::operators`.
 
 mod cards;
 pub mod deliver;

@@ -35,7 +35,9 @@ pub struct OutboxWorker {
     pub mail_sent: std::sync::Mutex<std::collections::VecDeque<std::time::Instant>>,
 }
 
-enum Outcome {
+/// What became of one try at delivering an outbox row (the bot's `Outcome` is where a step
+/// leads; this is the outbox's).
+enum Attempt {
     Done,
     Retry {
         after_secs: u64,
@@ -52,16 +54,16 @@ enum Outcome {
     Left,
 }
 
-impl From<SendError> for Outcome {
+impl From<SendError> for Attempt {
     fn from(e: SendError) -> Self {
         match e {
-            SendError::Stopped => Outcome::Left,
-            SendError::RetryAfter(d) => Outcome::Retry {
+            SendError::Stopped => Attempt::Left,
+            SendError::RetryAfter(d) => Attempt::Retry {
                 after_secs: d.as_secs().max(1),
                 error: "429 retry_after".into(),
             },
-            e if e.is_permanent() => Outcome::Permanent(e.to_string()),
-            e => Outcome::Retry {
+            e if e.is_permanent() => Attempt::Permanent(e.to_string()),
+            e => Attempt::Retry {
                 after_secs: 0,
                 error: e.to_string(),
             },
@@ -69,8 +71,8 @@ impl From<SendError> for Outcome {
     }
 }
 
-fn store_failure(e: crate::store::StoreError) -> Outcome {
-    Outcome::Retry {
+fn store_failure(e: crate::store::StoreError) -> Attempt {
+    Attempt::Retry {
         after_secs: 0,
         error: format!("database: {e}"),
     }
@@ -88,10 +90,10 @@ impl OutboxWorker {
         id: i64,
         event: crate::domain::items::DeskEvent,
         about: Option<i64>,
-    ) -> crate::store::Result<Outcome> {
+    ) -> crate::store::Result<Attempt> {
         let probe = crate::desk::group::PROBE_EVERY.as_secs();
         if !self.group.may_try() {
-            return Ok(Outcome::Postpone {
+            return Ok(Attempt::Postpone {
                 after_secs: probe,
                 error: self.group.blocked().unwrap_or_default(),
             });
@@ -115,21 +117,21 @@ impl OutboxWorker {
                 if self.group.unblock() {
                     self.store.outbox_desk_due_now(self.clock.now()).await?;
                 }
-                Outcome::Done
+                Attempt::Done
             }
             Err(DeskError::Send(SendError::Migrated(to))) if to != group.0 => {
                 self.store.record_chat_migration(group.0, to, self.clock.now()).await?;
                 self.group.moved_to(to);
-                Outcome::Postpone {
+                Attempt::Postpone {
                     after_secs: 0,
                     error: format!("the group became the supergroup {to}"),
                 }
             }
             // A message of the group before its move (already followed): nothing to do there.
-            Err(DeskError::Send(SendError::Migrated(_))) => Outcome::Done,
+            Err(DeskError::Send(SendError::Migrated(_))) => Attempt::Done,
             Err(DeskError::Send(e)) if e.not_allowed() => {
                 self.group.block(&e.to_string());
-                Outcome::Postpone {
+                Attempt::Postpone {
                     after_secs: probe,
                     error: e.to_string(),
                 }
@@ -142,9 +144,9 @@ impl OutboxWorker {
     /// Whether another letter may go this hour (`MAIL_PER_HOUR`, all addresses together):
     /// over it, letters wait in the outbox instead of the utility's server sending a flood.
     /// A letter, within the hour's cap (over it, it waits without an attempt counted).
-    async fn deliver_email(&self, to: &str, subject: &str, body: &str, code: bool) -> Outcome {
+    async fn deliver_email(&self, to: &str, subject: &str, body: &str, code: bool) -> Attempt {
         if !self.mail_slot(code) {
-            return Outcome::Postpone {
+            return Attempt::Postpone {
                 after_secs: 60,
                 error: "MAIL_PER_HOUR reached: the letter waits".into(),
             };
@@ -152,9 +154,9 @@ impl OutboxWorker {
         let sent = self.mail_slot_used(self.mailer.send(to, subject, body).await);
         crate::metrics::get().email(sent.is_ok());
         match sent {
-            Ok(()) => Outcome::Done,
-            Err(crate::mail::MailError::Address(_)) => Outcome::Permanent("bad address".into()),
-            Err(e) => Outcome::Retry {
+            Ok(()) => Attempt::Done,
+            Err(crate::mail::MailError::Address(_)) => Attempt::Permanent("bad address".into()),
+            Err(e) => Attempt::Retry {
                 after_secs: 0,
                 error: e.to_string(),
             },
@@ -307,7 +309,7 @@ impl OutboxWorker {
                     fresh: false,
                 };
                 match push::deliver(&self.tg, &self.store, Priority::Bulk, &p).await {
-                    Ok(()) => Outcome::Done,
+                    Ok(()) => Attempt::Done,
                     Err(PushError::Send(e)) => e.into(),
                     Err(PushError::Store(e)) => store_failure(e),
                 }
@@ -316,40 +318,40 @@ impl OutboxWorker {
                 None => return Ok(true),
                 Some(group) => self.deliver_desk(&row, group, item, id, event, about).await?,
             },
-            Err(e) => Outcome::Permanent(format!("unreadable payload: {e}")),
+            Err(e) => Attempt::Permanent(format!("unreadable payload: {e}")),
         };
         let now = self.clock.now();
         // Errors are logged and kept: what could identify someone (an address a server names
         // in its refusal) is masked first.
         let outcome = match outcome {
-            Outcome::Retry { after_secs, error } => Outcome::Retry {
+            Attempt::Retry { after_secs, error } => Attempt::Retry {
                 after_secs,
                 error: redact(&error),
             },
-            Outcome::Permanent(error) => Outcome::Permanent(redact(&error)),
-            Outcome::Postpone { after_secs, error } => Outcome::Postpone {
+            Attempt::Permanent(error) => Attempt::Permanent(redact(&error)),
+            Attempt::Postpone { after_secs, error } => Attempt::Postpone {
                 after_secs,
                 error: redact(&error),
             },
             other => other,
         };
         match outcome {
-            Outcome::Left => return Ok(false),
-            Outcome::Done => self.store.outbox_done(row.id, now).await?,
-            Outcome::Permanent(error) => {
+            Attempt::Left => return Ok(false),
+            Attempt::Done => self.store.outbox_done(row.id, now).await?,
+            Attempt::Permanent(error) => {
                 tracing::warn!(id = row.id, %error, "outbox: gave up");
                 self.store.outbox_failed(row.id, now, &error).await?
             }
-            Outcome::Postpone { after_secs, error } => {
+            Attempt::Postpone { after_secs, error } => {
                 let wait = i64::try_from(after_secs).unwrap_or(i64::MAX / 1000);
                 self.store
                     .outbox_postpone(row.id, now + Duration::seconds(wait), &error)
                     .await?
             }
-            Outcome::Retry { .. } if row.attempts + 1 >= self.max_attempts => {
+            Attempt::Retry { .. } if row.attempts + 1 >= self.max_attempts => {
                 self.store.outbox_failed(row.id, now, "too many attempts").await?
             }
-            Outcome::Retry { after_secs, error } => {
+            Attempt::Retry { after_secs, error } => {
                 let wait = after_secs.max(self.schedule.delay(row.attempts + 1));
                 tracing::warn!(id = row.id, attempt = row.attempts + 1, wait, %error, "outbox: will retry");
                 let wait = i64::try_from(wait).unwrap_or(i64::MAX / 1000);
