@@ -124,14 +124,16 @@ impl Store {
         Ok(row.map(|(r,)| r))
     }
 
-    /// At start on SQLite, where no other process can hold an update: every unhandled one is
-    /// free to claim again, each with its claims counted anew (a restart offers every one once
-    /// more).
+    /// At start on SQLite, where no other process can hold an update: every unhandled one the
+    /// last run left is free to claim again, each with its claims counted anew (a restart
+    /// offers every one once more). Those this process kept already (polled as it started)
+    /// stay its own: freed, they would be claimed and handled a second time.
     pub async fn inbox_free_all(&self) -> super::Result<u64> {
         let done = sql::query(
             "UPDATE inbox SET owner = NULL, lease_until = NULL, tries = 0
-              WHERE handled_at IS NULL AND payload IS NOT NULL",
+              WHERE handled_at IS NULL AND payload IS NOT NULL AND (owner IS NULL OR owner <> $1)",
         )
+        .bind(replica())
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected())

@@ -174,3 +174,51 @@ async fn two_saves_of_one_period_at_once_leave_one_current_reading() {
     .await;
     assert!(twice.is_err_and(|e| kabinet::store::is_unique_violation(&e)));
 }
+
+/// At a start on SQLite the last run's unhandled updates are freed and claimed again, but one
+/// this process kept already (polled as it started) stays its own: freed, it would be claimed
+/// and handled a second time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_frees_the_last_runs_updates_but_not_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = crate::db::TestDb::new(dir.path(), "k.db").await;
+    let store = kabinet::store::Store::open(&db.url).await.unwrap();
+    if store.backend() != sql::Backend::Sqlite {
+        return;
+    }
+    let now = chrono::Utc::now();
+    let payload = |id: i64| {
+        format!(
+            r#"{{"update_id":{id},"message":{{"message_id":1,"date":1700000000,"chat":{{"id":5,"type":"private","first_name":"A"}},"text":"/start"}}}}"#
+        )
+    };
+    // The last run's, its lease still running when it died.
+    sql::query("INSERT INTO inbox (update_id, payload, received_at, owner, lease_until, tries) VALUES (1, $1, $2, 'gone:1:00000000', $3, 4)")
+        .bind(payload(1))
+        .bind(now)
+        .bind(now + chrono::Duration::seconds(10))
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    // This process's own, just polled.
+    assert_eq!(
+        store
+            .inbox_received(2, Some(5), &payload(2), None, now, false)
+            .await
+            .unwrap(),
+        Some(false)
+    );
+    assert_eq!(store.inbox_free_all().await.unwrap(), 1, "only the last run's is freed");
+    let claimed: Vec<i64> = store
+        .inbox_claim(now, 8, &[])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(
+        claimed,
+        vec![1],
+        "the last run's is claimed (its tries counted anew), this one's is not"
+    );
+}
