@@ -30,21 +30,10 @@ use std::time::{Duration, Instant};
 use tgmock::{Event, MockBotApi, TgUser};
 use tokio::process::{Child, Command};
 
-/// `limits`: whether the bot keeps Telegram's sending limits itself (`TELEGRAM_LIMITS`). Off
-/// where the server has none and the bot's own capacity is measured; on for the broadcast,
-/// against a server that enforces them. `log`: RUST_LOG for the bot, its stderr into `log_to`.
-fn spawn_logged(
-    bin: &str,
-    api: &MockBotApi,
-    db: &str,
-    dir: &std::path::Path,
-    limits: bool,
-    log: Option<(&str, &std::path::Path)>,
-) -> Child {
-    command(bin, api, db, dir, limits, log).spawn().expect("spawn")
-}
-
-/// The command `spawn_logged` spawns.
+/// The bot's command. `limits`: whether the bot keeps Telegram's sending limits itself
+/// (`TELEGRAM_LIMITS`). Off where the server has none and the bot's own capacity is measured;
+/// on for the broadcast, against a server that enforces them. `log`: RUST_LOG for the bot, its
+/// stderr into that file.
 fn command(
     bin: &str,
     api: &MockBotApi,
@@ -75,7 +64,7 @@ fn command(
 }
 
 fn spawn(bin: &str, api: &MockBotApi, db: &str, dir: &std::path::Path, limits: bool) -> Child {
-    spawn_logged(bin, api, db, dir, limits, None)
+    command(bin, api, db, dir, limits, None).spawn().expect("spawn")
 }
 
 /// Builds the idiomatic peer (its own cargo project, `benches/peer`) and returns its binary.
@@ -378,6 +367,25 @@ fn timed_cli(db: &str, dir: &std::path::Path, args: &[&str]) -> f64 {
     started.elapsed().as_secs_f64()
 }
 
+/// `kabinet export readings` of last month into `dir`: the month, the seconds it took, the
+/// rows written.
+fn export_last_month(db: &str, dir: &std::path::Path) -> (String, f64, usize) {
+    let last_month = (chrono::Utc::now().date_naive().with_day(1).unwrap() - chrono::Months::new(1))
+        .format("%Y-%m")
+        .to_string();
+    let file = dir.join("export.csv");
+    let file_arg = file.display().to_string();
+    let secs = timed_cli(
+        db,
+        dir,
+        &["export", "readings", "--period", &last_month, "--out", &file_arg],
+    );
+    let rows = std::fs::read_to_string(&file)
+        .map(|s| s.lines().count() - 1)
+        .unwrap_or(0);
+    (last_month, secs, rows)
+}
+
 /// `--region N`: the paced load, RSS, the export and the backup on a region's database.
 async fn region(accounts: i64, consumers: i64, rate: usize, menu: &str) {
     let dir = tempfile::tempdir_in(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target")).unwrap();
@@ -459,25 +467,7 @@ async fn region(accounts: i64, consumers: i64, rate: usize, menu: &str) {
     let _ = std::fs::remove_file(&during_file);
     let flushed = std::process::Command::new("sync").status();
     assert!(flushed.is_ok_and(|s| s.success()), "sync");
-    let last_month = (chrono::Utc::now().date_naive().with_day(1).unwrap() - chrono::Months::new(1))
-        .format("%Y-%m")
-        .to_string();
-    let export_file = dir.path().join("export.csv");
-    let export_s = timed_cli(
-        &db,
-        dir.path(),
-        &[
-            "export",
-            "readings",
-            "--period",
-            &last_month,
-            "--out",
-            &export_file.display().to_string(),
-        ],
-    );
-    let exported = std::fs::read_to_string(&export_file)
-        .map(|s| s.lines().count() - 1)
-        .unwrap_or(0);
+    let (last_month, export_s, exported) = export_last_month(&db, dir.path());
     let backup_file = dir.path().join("backup.db");
     let backup_s = timed_cli(&db, dir.path(), &["backup", &backup_file.display().to_string()]);
     let per_1000 = size as f64 / (accounts as f64 / 1000.0) / 1024.0 / 1024.0;
@@ -604,14 +594,16 @@ fn main() {
         let api = Arc::new(MockBotApi::start().await);
         // Telegram's update ids go on growing: the first run's are handled already.
         api.continue_from(1_000_000, 1_000_000);
-        let mut bot = spawn_logged(
+        let mut bot = command(
             env!("CARGO_BIN_EXE_kabinet"),
             &api,
             &db,
             dir.path(),
             false,
             Some(("error,sqlx::query=debug", &log)),
-        );
+        )
+        .spawn()
+        .expect("spawn");
         wait_ready(&api).await;
         let before = std::fs::read_to_string(&log)
             .unwrap_or_default()

@@ -8,6 +8,16 @@ use tgmock::{BotMessage, Event, MockBotApi};
 
 pub const CHAT_BASE: i64 = 5_000_000;
 
+/// A loopback port free now (a replica's webhook server binds it next).
+#[allow(dead_code)] // the e2e bench's and the replicas test's
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// `accounts` confirmed consumers signed in from chats CHAT_BASE.., `meters` each, with an
 /// installation reading; verification in `verification_in_days` (within 30: a reminder is due).
 pub async fn seed(store: &Store, accounts: i64, meters: i64, verification_in_days: i64) {

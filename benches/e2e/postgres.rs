@@ -15,14 +15,6 @@ pub struct Flow {
     pub server_cpu_ms: f64,
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Every replica takes connections and the leader has set the webhook.
 async fn wait_listening(api: &MockBotApi, ports: &[u16]) {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -75,7 +67,7 @@ pub async fn flow(
         bots.push(spawn(bin, &api, &db, dir.path(), false));
         wait_ready(&api).await;
     } else {
-        let ports: Vec<u16> = (0..replicas).map(|_| free_port()).collect();
+        let ports: Vec<u16> = (0..replicas).map(|_| common::free_port()).collect();
         api.balance(ports.iter().map(|p| format!("127.0.0.1:{p}")).collect());
         for p in &ports {
             let mut cmd = command(bin, &api, &db, dir.path(), false, None);
@@ -227,25 +219,7 @@ pub async fn region(server: &str, accounts: i64, consumers: i64, rate: usize, me
     let load = paced(&api, users, rate, menu).await;
     let rss = peak_rss_mib(bot.id().unwrap());
     bot.kill().await.unwrap();
-    let last_month = (chrono::Utc::now().date_naive().with_day(1).unwrap() - chrono::Months::new(1))
-        .format("%Y-%m")
-        .to_string();
-    let export_file = dir.path().join("export.csv");
-    let export_s = timed_cli(
-        &db,
-        dir.path(),
-        &[
-            "export",
-            "readings",
-            "--period",
-            &last_month,
-            "--out",
-            &export_file.display().to_string(),
-        ],
-    );
-    let exported = std::fs::read_to_string(&export_file)
-        .map(|s| s.lines().count() - 1)
-        .unwrap_or(0);
+    let (last_month, export_s, exported) = export_last_month(&db, dir.path());
     let gib = size as f64 / (1u64 << 30) as f64;
     println!(
         "kabinet on PostgreSQL, a region: {accounts} accounts, {} meters, {} readings",

@@ -27,16 +27,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sql::query(
-            "INSERT INTO sent_pieces (key, chat_id, message_id, at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (key) DO UPDATE SET chat_id = excluded.chat_id, message_id = excluded.message_id, at = excluded.at",
-        )
-            .bind(key)
-            .bind(chat_id)
-            .bind(message_id)
-            .bind(now)
-            .execute(&mut tx)
-            .await?;
+        insert_piece(&mut tx, key, chat_id, message_id, now).await?;
         if let Some(item) = item {
             super::desk::map_message(&mut tx, chat_id, message_id, item).await?;
         }
@@ -58,16 +49,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sql::query(
-            "INSERT INTO sent_pieces (key, chat_id, message_id, at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (key) DO UPDATE SET chat_id = excluded.chat_id, message_id = excluded.message_id, at = excluded.at",
-        )
-        .bind(key)
-        .bind(chat_id)
-        .bind(message_id)
-        .bind(now)
-        .execute(&mut tx)
-        .await?;
+        insert_piece(&mut tx, key, chat_id, message_id, now).await?;
         super::outbox::mark_done(&mut tx, row, now).await?;
         tx.commit().await?;
         Ok(())
@@ -92,4 +74,19 @@ impl Store {
             .await?;
         Ok(n)
     }
+}
+
+/// A piece Telegram accepted, in `tx` (again under the same key: the newer message).
+async fn insert_piece(tx: &mut sql::Tx, key: &str, chat_id: i64, message_id: i64, now: DateTime<Utc>) -> Result<()> {
+    sql::query(
+        "INSERT INTO sent_pieces (key, chat_id, message_id, at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (key) DO UPDATE SET chat_id = excluded.chat_id, message_id = excluded.message_id, at = excluded.at",
+    )
+    .bind(key)
+    .bind(chat_id)
+    .bind(message_id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }

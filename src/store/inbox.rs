@@ -205,22 +205,27 @@ impl Store {
     /// Whether this process may handle `update_id` now (its lease is renewed meanwhile): a
     /// chat's updates go in the order Telegram numbered them, whichever process got them.
     pub async fn inbox_turn(&self, update_id: i64, now: DateTime<Utc>) -> super::Result<Turn> {
-        // One statement: the lease renewed, and the chat's first earlier update still open that
-        // this one must wait for or step back behind — in the works elsewhere (its lease
-        // alive), or unhandled and not given up (claimed fewer than CLAIMS times, or its lease
-        // alive). Handled ones whose answers are on their way elsewhere count as in the works.
+        // One statement (PostgreSQL's: a data-modifying CTE; one process on SQLite needs no
+        // turns): the lease renewed, and the chat's first earlier update still open that this
+        // one must wait for or step back behind — in the works elsewhere (its lease alive), or
+        // unhandled and not given up (claimed fewer than CLAIMS times, or its lease alive).
+        // Handled ones whose answers are on their way elsewhere count as in the works.
+        if self.backend() != sql::Backend::Postgres {
+            return Ok(Turn::Go);
+        }
         let mine: Option<Earliest> = sql::query_as(format!(
-            "UPDATE inbox SET lease_until = $1
-              WHERE update_id = $2 AND owner = $3 AND handled_at IS NULL
-             RETURNING chat_id, (
-                SELECT CAST(e.update_id AS TEXT) || ' ' || COALESCE(e.owner, '') || ' ' ||
-                       CASE WHEN e.lease_until > $4 THEN 'alive' ELSE 'out' END
-                  FROM inbox e
-                 WHERE e.chat_id = inbox.chat_id AND e.update_id < inbox.update_id AND e.chat_id IS NOT NULL
-                   AND (e.handled_at IS NULL OR e.lease_until IS NOT NULL)
-                   AND ((e.owner <> $3 AND e.lease_until > $4)
-                        OR (e.handled_at IS NULL AND (e.tries < {CLAIMS} OR e.lease_until > $4)))
-                 ORDER BY e.update_id LIMIT 1)"
+            "WITH me AS (
+                UPDATE inbox SET lease_until = $1
+                 WHERE update_id = $2 AND owner = $3 AND handled_at IS NULL
+                RETURNING update_id, chat_id)
+             SELECT me.chat_id, e.update_id, e.owner, e.lease_until > $4
+               FROM me LEFT JOIN LATERAL (
+                    SELECT update_id, owner, lease_until FROM inbox e
+                     WHERE e.chat_id = me.chat_id AND e.update_id < me.update_id AND e.chat_id IS NOT NULL
+                       AND (e.handled_at IS NULL OR e.lease_until IS NOT NULL)
+                       AND ((e.owner <> $3 AND e.lease_until > $4)
+                            OR (e.handled_at IS NULL AND (e.tries < {CLAIMS} OR e.lease_until > $4)))
+                     ORDER BY e.update_id LIMIT 1) e ON TRUE"
         ))
         .bind(lease_from(now))
         .bind(update_id)
@@ -228,7 +233,7 @@ impl Store {
         .bind(now)
         .fetch_optional(&self.pool)
         .await?;
-        let Some((_, earliest)) = mine else {
+        let Some((_, earlier, owner, alive)) = mine else {
             // Not kept at all (the database did not take it; polling handles it anyway), or
             // handled, or another process's now.
             let kept: Option<(i32,)> = sql::query_as("SELECT 1 FROM inbox WHERE update_id = $1")
@@ -237,21 +242,14 @@ impl Store {
                 .await?;
             return Ok(if kept.is_some() { Turn::Taken } else { Turn::Go });
         };
-        let Some(earliest) = earliest else { return Ok(Turn::Go) };
-        let mut parts = earliest.splitn(3, ' ');
-        let earlier: i64 = parts.next().and_then(|p| p.parse().ok()).unwrap_or_default();
-        let owner = parts.next().unwrap_or_default();
-        let alive = parts.next() == Some("alive");
-        if alive && owner != replica() {
+        let Some(earlier) = earlier else { return Ok(Turn::Go) };
+        let (alive, mine) = (alive == Some(true), owner.as_deref() == Some(replica()));
+        if alive && !mine {
             return Ok(Turn::Wait);
         }
         Ok(Turn::Behind {
             earlier,
-            until: if alive && owner == replica() {
-                lease_from(now)
-            } else {
-                now
-            },
+            until: if alive && mine { lease_from(now) } else { now },
         })
     }
 
@@ -283,9 +281,9 @@ impl Store {
     }
 }
 
-/// `inbox_turn`'s row: the update's chat, and the first earlier update it waits for as
-/// "id owner alive|out" (one text: a scalar subquery gives one value).
-type Earliest = (Option<i64>, Option<String>);
+/// `inbox_turn`'s row: the update's chat, and the first earlier update it waits for (none:
+/// NULLs), its owner and whether its lease is alive.
+type Earliest = (Option<i64>, Option<i64>, Option<String>, Option<bool>);
 
 /// Update ids as an SQL list (numbers only: never a value from outside).
 fn id_list(ids: &[u32]) -> String {

@@ -20,14 +20,6 @@ const OPERATOR: i64 = 900_077;
 /// Long enough for a lease to run out and another replica to claim what a killed one held.
 const PATIENCE: Duration = Duration::from_secs(45);
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 struct Replica {
     port: u16,
     child: Option<Child>,
@@ -280,7 +272,7 @@ async fn three_replicas(webhook: bool) {
     let api = Arc::new(MockBotApi::start().await);
     let mut replicas: Vec<Replica> = (0..3)
         .map(|_| Replica {
-            port: free_port(),
+            port: bench_common::free_port(),
             child: None,
         })
         .collect();
