@@ -53,7 +53,22 @@ pub async fn account_show(store: &Store, login: &str, mut out: impl Write) -> an
     }
     for a in &accounts {
         let chats = store.chats_of(a.id).await?.len();
-        let counts = store.item_counts(a.id).await?;
+        use crate::store::{connection::CONNECTION, meters::METERS, tickets};
+        let counts = store
+            .menu_counts(
+                a.id,
+                &[
+                    METERS,
+                    tickets::APPEALS,
+                    tickets::REQUESTS,
+                    tickets::DOCUMENTS,
+                    CONNECTION,
+                ],
+            )
+            .await?;
+        let [meters, appeals, requests, documents, connection] = counts[..] else {
+            unreachable!("one count each")
+        };
         writeln!(out, "account {} · {} · {}", a.id, a.kind, a.status)?;
         writeln!(out, "  login: {}", a.login())?;
         writeln!(out, "  name: {}", a.name.as_deref().unwrap_or("—"))?;
@@ -67,7 +82,7 @@ pub async fn account_show(store: &Store, login: &str, mut out: impl Write) -> an
         writeln!(
             out,
             "  meters: {}, appeals and complaints: {}, requests: {}, documents: {}, connection applications: {}",
-            counts.meters, counts.tickets, counts.requests, counts.documents, counts.connection
+            meters, appeals, requests, documents, connection
         )?;
     }
     for d in store.disputes_about(login.as_str()).await? {

@@ -144,6 +144,7 @@ impl Application {
             albums: Default::default(),
             handled_before_start: self.store.last_received_update().await?,
             door: door.clone(),
+            menu: Arc::new(bot::sections::catalog()),
         });
         // Every update holds its ticket from the door while it is handled.
         let schema = dptree::entry()

@@ -3,7 +3,7 @@
 
 use super::deps::{Deps, HandlerResult};
 use super::state::State;
-use crate::callback::Cb;
+use crate::callback::Buttons;
 use crate::i18n;
 use crate::store::StoreError;
 use crate::store::accounts::{Account, AccountStatus, ChatSession};
@@ -191,7 +191,7 @@ impl Ctx {
     /// question that expects the answer is sent).
     pub async fn set(&self, state: impl Into<State>) -> HandlerResult {
         let state = state.into();
-        let json = serde_json::to_string(&state).map_err(StoreError::from)?;
+        let json = state.to_stored();
         self.end(DialogueAfter::Set {
             state: json,
             secret: state.wants_secret(),
@@ -254,9 +254,14 @@ impl Ctx {
         }
     }
 
+    /// A reply to this chat as a queued message (HTML), without buttons.
+    pub fn queued_text(&self, text: String) -> OutboxMessage {
+        self.queued::<crate::callback::StepCb>(text, &[])
+    }
+
     /// A reply to this chat as a queued message (HTML), with rows of buttons (their locale
     /// keys and what they do).
-    pub fn queued(&self, text: String, rows: &[&[(&str, Cb)]]) -> OutboxMessage {
+    pub fn queued<B: Buttons>(&self, text: String, rows: &[&[(&str, B)]]) -> OutboxMessage {
         OutboxMessage::Telegram {
             chat_id: self.chat.0,
             text,

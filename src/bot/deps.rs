@@ -27,6 +27,8 @@ pub struct Deps {
     pub handled_before_start: i64,
     /// Where updates are let in: one in the works here holds its place.
     pub door: Arc<crate::door::Door>,
+    /// Every section's menu entries and services (`sections::catalog`).
+    pub menu: Arc<super::menu::Catalog>,
 }
 
 #[derive(Debug, thiserror::Error)]

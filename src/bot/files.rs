@@ -4,7 +4,7 @@
 use super::ctx::Ctx;
 use super::deps::{HandlerError, HandlerResult};
 use super::ui;
-use crate::callback::Cb;
+use crate::callback::StepCb;
 use crate::policy::MAX_FILE_BYTES;
 use crate::store::meters::FileRef;
 
@@ -157,7 +157,7 @@ impl Compose {
     pub async fn prompt(&self, ctx: &Ctx, question_key: &str) -> HandlerResult {
         let mut rows = Vec::new();
         if !self.is_empty() {
-            rows.push(ui::row(ctx.loc, "req.send", Cb::Save));
+            rows.push(ui::row(ctx.loc, "req.send", StepCb::Save));
         }
         rows.push(ui::nav_row(ctx.loc, false));
         let mut question = ctx.t(question_key);

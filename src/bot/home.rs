@@ -1,15 +1,59 @@
 //! Home: the welcome for a stranger, the main menu for a signed-in person (its keyboard and
-//! what a typed section name opens), «Интерактивные сервисы» and «Полезная информация».
+//! what a typed text that is no entry gets), «Интерактивные сервисы» and «Полезная
+//! информация».
 
 use super::ctx::Ctx;
 use super::deps::{HandlerError, HandlerResult};
+use super::menu::{Entry, Shown};
 use super::outcome::Outcome;
+use super::section::{Press, Section, Stateless};
 use super::ui::{self, esc};
-use crate::callback::Cb;
-use crate::domain::tickets::TicketKind;
+use crate::callback::{AuthCb, Cb, HomeCb};
 use teloxide::prelude::*;
+use teloxide::types::InlineKeyboardButton;
 
 type Result<T> = std::result::Result<T, HandlerError>;
+
+pub struct Home;
+
+impl Section for Home {
+    type Button = HomeCb;
+    type State = Stateless;
+    const MENU: &'static [Entry] = &[Entry {
+        key: "menu.services",
+        shown: Shown::Always,
+    }];
+
+    async fn open(ctx: &mut Ctx, _entry: &'static Entry) -> Result<Outcome> {
+        services(ctx).await
+    }
+
+    /// Signed in, nothing in progress, a text that is no menu entry: the menu again.
+    async fn on_idle(ctx: &mut Ctx, _msg: &Message) -> Result<Option<Outcome>> {
+        if ctx.user().is_none() {
+            return Ok(None);
+        }
+        ctx.say(ctx.t("menu.unknown")).await?;
+        show_menu(ctx).await?;
+        Ok(Some(Outcome::Done))
+    }
+
+    async fn on_message(_: &mut Ctx, _: &Message, state: Stateless) -> Result<Outcome> {
+        match state {}
+    }
+
+    async fn on_button(ctx: &mut Ctx, press: Press<HomeCb>, _: Option<Stateless>) -> Result<Outcome> {
+        match press {
+            Press::Own(HomeCb::Services) => services(ctx).await,
+            Press::Own(HomeCb::UsefulInfo) => useful_info(ctx).await,
+            Press::Step(_) => Ok(Outcome::Stale),
+        }
+    }
+
+    async fn prompt(_: &Ctx, state: &Stateless) -> Result<Outcome> {
+        match *state {}
+    }
+}
 
 pub async fn welcome(ctx: &Ctx) -> HandlerResult {
     let org = ctx.deps.config.org_named(ctx.loc);
@@ -18,8 +62,8 @@ pub async fn welcome(ctx: &Ctx) -> HandlerResult {
         .unwrap_or_default();
     let text = ctx.tf("start.welcome", &[("org", &org)]);
     let kb = ui::inline(vec![
-        ui::row(ctx.loc, "start.register", Cb::Register),
-        ui::row(ctx.loc, "start.login", Cb::Login),
+        ui::row(ctx.loc, "start.register", AuthCb::Register),
+        ui::row(ctx.loc, "start.login", AuthCb::Login),
         ui::language_row(),
     ]);
     ctx.say_with(text, kb).await
@@ -29,44 +73,16 @@ pub async fn show_menu(ctx: &Ctx) -> HandlerResult {
     ui::with_menu(ctx, ctx.t("menu.title")).await
 }
 
-/// A message with nothing in progress, signed in: a section of the menu by its name, or the
-/// menu again.
-pub async fn on_message(ctx: &Ctx, msg: &Message) -> Result<Outcome> {
-    match msg.text().and_then(ui::section_of) {
-        Some(section) => Ok(Outcome::Open(section)),
-        None => {
-            ctx.say(ctx.t("menu.unknown")).await?;
-            show_menu(ctx).await?;
-            Ok(Outcome::Done)
+/// «Интерактивные сервисы»: everything a person can start, in one list (each section's
+/// services, as its count allows).
+pub async fn services(ctx: &Ctx) -> Result<Outcome> {
+    let mut rows = Vec::new();
+    if let Some(u) = ctx.user() {
+        for s in ctx.deps.menu.services_for(ctx.store(), u.id).await? {
+            rows.push(vec![InlineKeyboardButton::callback(ctx.t(s.key), s.data.clone())]);
         }
     }
-}
-
-pub async fn on_callback(ctx: &Ctx, cb: Cb) -> Result<Outcome> {
-    match cb {
-        Cb::Services => services(ctx).await,
-        Cb::UsefulInfo => useful_info(ctx).await,
-        _ => Ok(Outcome::Stale),
-    }
-}
-
-/// «Интерактивные сервисы»: everything a person can start, in one list.
-pub async fn services(ctx: &Ctx) -> Result<Outcome> {
-    let has_meters = match ctx.user() {
-        Some(u) => ctx.store().active_meter_count(u.id).await? > 0,
-        None => false,
-    };
-    let mut rows = Vec::new();
-    if has_meters {
-        rows.push(ui::row(ctx.loc, "menu.send_readings", Cb::ChooseMeter));
-    }
-    rows.push(ui::row(ctx.loc, "meters.add", Cb::AddMeter));
-    rows.push(ui::row(ctx.loc, "conn.new", Cb::NewConn));
-    for kind in TicketKind::ALL {
-        let key = format!("ticket.new.{}", kind.as_str());
-        rows.push(ui::row(ctx.loc, &key, Cb::NewTicket(kind)));
-    }
-    rows.push(ui::row(ctx.loc, "services.info", Cb::UsefulInfo));
+    rows.push(ui::row(ctx.loc, "services.info", HomeCb::UsefulInfo));
     rows.push(ui::row(ctx.loc, "common.to_menu", Cb::Menu));
     ctx.say_with(ctx.t("services.title"), ui::inline(rows)).await?;
     Ok(Outcome::Done)
@@ -98,7 +114,7 @@ async fn useful_info(ctx: &Ctx) -> Result<Outcome> {
         text.push_str(&format!("\n{}", ctx.t("info.none")));
     }
     let kb = ui::inline(vec![vec![
-        ui::button(ctx.loc, "common.back", Cb::Services),
+        ui::button(ctx.loc, "common.back", HomeCb::Services),
         ui::button(ctx.loc, "common.to_menu", Cb::Menu),
     ]]);
     ctx.say_with(text, kb).await?;

@@ -1,12 +1,13 @@
 //! The Telegram face. `router` takes every update of a private chat and hands it to the
 //! section that owns the state in progress or the button pressed; a section answers with an
-//! `Outcome` (stay, ask again, go home, open a menu section) and never calls another section.
-//! Guided forms run on one step engine (`form`). The operators' group is `desk`'s.
+//! `Outcome` (stay, ask again, go home, open a menu entry) and never calls another section.
+//! Guided forms run on one step engine (`form`). The operators' group is `operators`'.
 //!
-//! Sections: `home` (welcome, menu, services), `auth` (registration, confirmation, sign-in,
-//! password reset, login disputes), `profile`, `meters`, `tickets`, `connection`, `desk`.
-//! Shared, not sections: `ctx`, `deps`, `outcome`, `state`, `ui`, `texts`, `files`,
-//! `password`, `codes`, `form`.
+//! Sections (`section::Section`, listed in `sections::ALL`): `home` (welcome, menu,
+//! services), `auth` (registration, confirmation, sign-in, password reset, login disputes),
+//! `profile`, `meters`, `tickets`, `connection`. Shared, not sections: `ctx`, `deps`, `menu`,
+//! `outcome`, `state`, `ui`, `texts`, `files`, `password`, `codes`, `form`, `compose`,
+//! `album`.
 
 pub mod album;
 pub mod auth;
@@ -18,12 +19,15 @@ pub mod deps;
 pub mod files;
 pub mod form;
 pub mod home;
+pub mod menu;
 pub mod meters;
 pub mod operators;
 pub mod outcome;
 pub mod password;
 pub mod profile;
 pub mod router;
+pub mod section;
+pub mod sections;
 pub mod state;
 pub mod texts;
 pub mod tickets;

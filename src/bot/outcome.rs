@@ -1,7 +1,7 @@
 //! What a section's step asks the router to do next. Sections never show another section's
 //! screens or the home screen themselves: they say where to go, and the router goes there.
 
-use crate::domain::menu::Section;
+use super::menu::Entry;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -17,6 +17,6 @@ pub enum Outcome {
     Home(Option<String>),
     /// «Отмена»: nothing in progress, «Действие отменено.», the home screen.
     Cancelled,
-    /// A section of the main menu, opened afresh (what was in progress is left).
-    Open(Section),
+    /// An entry of the main menu, opened afresh (what was in progress is left).
+    Open(&'static Entry),
 }

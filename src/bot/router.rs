@@ -6,10 +6,10 @@
 use super::ctx::Ctx;
 use super::deps::{Deps, HandlerError, HandlerResult, once};
 use super::outcome::Outcome;
-use super::state::{Area, State};
-use super::{auth, connection, home, meters, operators, profile, tickets, ui};
-use crate::callback::{Cb, Lang};
-use crate::domain::menu::Section;
+use super::section::{Plug, Press};
+use super::state::State;
+use super::{operators, sections, ui};
+use crate::callback::{Buttons, Cb, Lang, StepCb};
 use crate::i18n;
 use std::sync::Arc;
 use teloxide::dispatching::UpdateHandler;
@@ -91,7 +91,7 @@ pub async fn register_commands(tg: &crate::telegram::Telegram) -> Result<(), cra
 
 async fn context(update_id: i64, deps: Arc<Deps>, chat: ChatId, lang: Option<&str>) -> Result<Ctx, HandlerError> {
     let (session, stored) = deps.store.session_and_dialogue(chat.0).await?;
-    let state = stored.as_deref().map(State::from_stored).unwrap_or_default();
+    let state = settle(stored.as_deref().map(State::from_stored).unwrap_or_default());
     let loc = i18n::pick_locale(session.locale.as_deref(), lang, &deps.config.default_locale);
     let deps_backend = deps.store.backend();
     Ok(Ctx {
@@ -106,6 +106,26 @@ async fn context(update_id: i64, deps: Arc<Deps>, chat: ChatId, lang: Option<&st
         held: (deps_backend == crate::store::sql::Backend::Postgres).then(Default::default),
         pending: Default::default(),
     })
+}
+
+/// A stored state checked against its section: one that no longer reads (an older
+/// version's) is `Stale`; one that does knows whether it wants a secret.
+fn settle(state: State) -> State {
+    match state {
+        State::In(mut p) => match sections::by_area(&p.area).and_then(|s| s.reads(&p.at)) {
+            Some(secret) => {
+                p.secret = secret;
+                State::In(p)
+            }
+            None => State::Stale,
+        },
+        other => other,
+    }
+}
+
+/// The section whose state is in progress.
+fn current(state: &State) -> Option<&'static dyn Plug> {
+    state.in_progress().and_then(|p| sections::by_area(&p.area))
 }
 
 /// Every failure ends in a sentence for the person, not in silence.
@@ -154,8 +174,7 @@ async fn on_callback_inner(update_id: i64, q: CallbackQuery, deps: Arc<Deps>) ->
     let mut ctx = context(update_id, deps, chat, q.from.language_code.as_deref()).await?;
     // Stop the button's spinner first; a refusal, if any, comes as a message.
     ctx.tg().answer_callback(&q.id, None, false);
-    let cb = q.data.as_deref().and_then(Cb::decode);
-    if let Err(e) = route_callback(&mut ctx, cb).await {
+    if let Err(e) = route_callback(&mut ctx, q.data.as_deref().unwrap_or_default()).await {
         apologise(&ctx, &e).await;
     }
     ctx.say_committed().await?;
@@ -194,110 +213,87 @@ async fn route_message(ctx: &mut Ctx, msg: &Message) -> HandlerResult {
     // A main-menu button pressed in the middle of something: the person wants that section,
     // not to answer the question with the button's text.
     if ctx.user().is_some()
-        && ctx.state.area().is_some()
-        && let Some(section) = msg.text().and_then(ui::section_of)
+        && let Some(p) = ctx.state.in_progress()
+        && let Some(entry) = msg.text().and_then(|t| ctx.deps.menu.entry_of(t))
     {
-        let notice = if ctx.state.keeps_draft() {
+        let draft = sections::by_area(&p.area).is_some_and(|s| s.keeps_draft(&p.at));
+        let notice = if draft {
             ctx.tf("common.left_draft_saved", &[("section", &ctx.t("menu.connection"))])
         } else {
             ctx.t("common.left_unfinished")
         };
         ctx.say(notice).await?;
-        return act(ctx, Outcome::Open(section)).await;
+        return act(ctx, Outcome::Open(entry)).await;
     }
     let state = ctx.state.clone();
-    if state.area().is_some_and(Area::needs_user) && ctx.user().is_none() {
+    let section = current(&state);
+    if section.is_some_and(|s| s.needs_user()) && ctx.user().is_none() {
         // Signed out meanwhile (another chat changed the password, the account was deleted).
         return act(ctx, Outcome::Home(None)).await;
     }
-    let outcome = match state {
-        State::Stale => return stale_state(ctx).await,
-        State::Idle if ctx.user().is_some() => home::on_message(ctx, msg).await?,
-        State::Idle => auth::on_idle_message(ctx, msg).await?,
-        State::Auth(s) => auth::on_message(ctx, msg, s).await?,
-        State::Profile(s) => profile::on_message(ctx, msg, s).await?,
-        State::Meters(s) => meters::on_message(ctx, msg, s).await?,
-        State::Tickets(s) => tickets::on_message(ctx, msg, s).await?,
-        State::Connection(s) => connection::on_message(ctx, msg, s).await?,
+    let outcome = match (state, section) {
+        (State::Stale, _) | (State::In(_), None) => return stale_state(ctx).await,
+        (State::In(p), Some(s)) => s.on_message(ctx, msg, &p.at).await?,
+        (State::Idle, _) => on_idle(ctx, msg).await?,
     };
     act(ctx, outcome).await
 }
 
-/// The section whose button it is; none for a step's buttons («Назад», «Пропустить», an
-/// option…), which belong to whatever is in progress.
-fn owner(cb: &Cb) -> Option<Area> {
-    use Cb::*;
-    Some(match cb {
-        Services | UsefulInfo => Area::Home,
-        Register | Login | Forgot | Resend | RestartRegistration | Dispute => Area::Auth,
-        Profile | ProfileEdit | EditName | EditPhone | EditEmail | ResendEmailCode | ChangePassword | Logout
-        | Delete | Reminders | ToggleReminder(_) => Area::Profile,
-        Meters | AddMeter | ChooseMeter | Meter(_) | Read(_) | History(..) | ReqTaking(_) | ReqCommission(_)
-        | ReqReplace(_) | ReqVerify(_) | MeterFile(_) | MeterEdit(_) | MeterEditField(..) | MeterDelete(_)
-        | MeterDeleteYes(_) | ReadingPhoto(_) => Area::Meters,
-        NewTicket(_) | TicketList(..) | Ticket(_) | TicketAdd(_) | TicketClose(_) | TicketReopen(_) | File(_) => {
-            Area::Tickets
+/// A message with nothing in progress: a menu entry by its label (signed in), else the first
+/// section that takes it.
+async fn on_idle(ctx: &mut Ctx, msg: &Message) -> Result<Outcome, HandlerError> {
+    if ctx.user().is_some()
+        && let Some(entry) = msg.text().and_then(|t| ctx.deps.menu.entry_of(t))
+    {
+        return Ok(Outcome::Open(entry));
+    }
+    for s in sections::ALL {
+        if let Some(outcome) = s.on_idle(ctx, msg).await? {
+            return Ok(outcome);
         }
-        NewConn | ConnKind(_) | ConnResume(_) | ConnRestart(_) | ConnGroup(..) | ConnApp(_) | ConnAdd(_)
-        | ConnFile(_) => Area::Connection,
-        Lang(_) | ChooseLanguage | Cancel | Menu | Back | Skip | Save | Done | Yes | No | Opt(..) | FormEdit(_)
-        | FormFix | Desk(..) => return None,
-    })
+    }
+    Ok(Outcome::Home(None))
 }
 
-async fn route_callback(ctx: &mut Ctx, cb: Option<Cb>) -> HandlerResult {
+async fn route_callback(ctx: &mut Ctx, data: &str) -> HandlerResult {
     if ctx.state == State::Stale {
         return stale_state(ctx).await;
     }
-    let Some(cb) = cb else {
-        return act(ctx, Outcome::Stale).await;
-    };
     // Buttons that mean the same in every state.
-    match cb {
-        Cb::Lang(lang) => return set_language(ctx, lang).await,
-        Cb::ChooseLanguage => return choose_language(ctx).await,
-        Cb::Cancel => return act(ctx, Outcome::Cancelled).await,
-        Cb::Menu => return act(ctx, Outcome::Home(None)).await,
-        _ => {}
+    match Cb::decode(data) {
+        Some(Cb::Lang(lang)) => return set_language(ctx, lang).await,
+        Some(Cb::ChooseLanguage) => return choose_language(ctx).await,
+        Some(Cb::Cancel) => return act(ctx, Outcome::Cancelled).await,
+        Some(Cb::Menu) => return act(ctx, Outcome::Home(None)).await,
+        None => {}
     }
     let state = ctx.state.clone();
-    let current = state.area();
-    // A section's own button while something of another is in progress leaves that behind;
-    // a step's button goes to what is in progress.
-    let (area, state) = match (owner(&cb), current) {
-        (Some(a), c) if c == Some(a) => (a, Some(state)),
-        (Some(a), c) => {
-            if c.is_some() {
+    let current = current(&state);
+    // A step's button goes to what is in progress; a section's own button while something
+    // of another is in progress leaves that behind.
+    let (section, press, at) = if let Some(step) = StepCb::decode(data) {
+        match current {
+            Some(c) => (c, Press::Step(step), state.in_progress().map(|p| &p.at)),
+            None => return act(ctx, Outcome::Stale).await,
+        }
+    } else if let Some(owner) = sections::by_button(data) {
+        if current.is_some_and(|c| c.area() == owner.area()) {
+            (owner, Press::Own(data), state.in_progress().map(|p| &p.at))
+        } else {
+            if current.is_some() {
                 ctx.reset().await?;
             }
-            (a, None)
+            (owner, Press::Own(data), None)
         }
-        (None, Some(c)) => (c, Some(state)),
-        (None, None) => return act(ctx, Outcome::Stale).await,
+    } else {
+        // An unknown button, or one of the desk's in a private chat.
+        return act(ctx, Outcome::Stale).await;
     };
-    if area.needs_user() && ctx.user().is_none() {
+    if section.needs_user() && ctx.user().is_none() {
         return act(ctx, Outcome::Stale).await;
     }
-    let outcome = match (area, state) {
-        (Area::Home, _) => home::on_callback(ctx, cb).await?,
-        (Area::Auth, s) => auth::on_callback(ctx, cb, s.and_then(auth_state)).await?,
-        (Area::Profile, Some(State::Profile(s))) => profile::on_callback(ctx, cb, Some(s)).await?,
-        (Area::Profile, _) => profile::on_callback(ctx, cb, None).await?,
-        (Area::Meters, Some(State::Meters(s))) => meters::on_callback(ctx, cb, Some(s)).await?,
-        (Area::Meters, _) => meters::on_callback(ctx, cb, None).await?,
-        (Area::Tickets, Some(State::Tickets(s))) => tickets::on_callback(ctx, cb, Some(s)).await?,
-        (Area::Tickets, _) => tickets::on_callback(ctx, cb, None).await?,
-        (Area::Connection, Some(State::Connection(s))) => connection::on_callback(ctx, cb, Some(s)).await?,
-        (Area::Connection, _) => connection::on_callback(ctx, cb, None).await?,
-    };
+    let outcome = section.on_button(ctx, press, at).await?;
     act(ctx, outcome).await
-}
-
-fn auth_state(s: State) -> Option<auth::state::AuthState> {
-    match s {
-        State::Auth(a) => Some(a),
-        _ => None,
-    }
 }
 
 async fn command(ctx: &mut Ctx, text: &str) -> Result<Outcome, HandlerError> {
@@ -306,7 +302,7 @@ async fn command(ctx: &mut Ctx, text: &str) -> Result<Outcome, HandlerError> {
     match name {
         "start" if !arg.trim().is_empty() => {
             ctx.reset().await?;
-            auth::confirm_token(ctx, arg.trim()).await
+            sections::start_link(ctx, arg.trim()).await
         }
         "start" | "menu" => Ok(Outcome::Home(None)),
         "cancel" => Ok(Outcome::Cancelled),
@@ -362,53 +358,39 @@ async fn act(ctx: &mut Ctx, mut outcome: Outcome) -> HandlerResult {
                 }
                 home(ctx).await?
             }
-            Outcome::Open(section) => {
+            Outcome::Open(entry) => {
                 if ctx.state != State::Idle {
                     ctx.reset().await?;
                 }
                 // What the step changed (a name, an address) shows.
                 ctx.reload_session().await?;
-                open(ctx, section).await?
+                open(ctx, entry).await?
             }
         };
     }
     Ok(())
 }
 
-/// Where a person lands with nothing in progress: the menu, the confirmation reminder or the
-/// welcome.
+/// Where a person lands with nothing in progress.
 async fn home(ctx: &Ctx) -> Result<Outcome, HandlerError> {
-    if ctx.user().is_some() {
-        home::show_menu(ctx).await?;
-    } else if ctx.pending().is_some() {
-        auth::confirm_reminder(ctx).await?;
-    } else {
-        home::welcome(ctx).await?;
-    }
+    sections::landing(ctx).await?;
     Ok(Outcome::Done)
 }
 
-async fn open(ctx: &mut Ctx, section: Section) -> Result<Outcome, HandlerError> {
-    match section {
-        Section::Services => home::services(ctx).await,
-        Section::Profile => profile::show(ctx).await,
-        Section::Meters => meters::show_list(ctx).await,
-        Section::SendReadings => meters::send_readings(ctx).await,
-        Section::Tickets | Section::Requests | Section::Documents => tickets::show_section(ctx, section).await,
-        Section::Connection => connection::show_section(ctx).await,
+async fn open(ctx: &mut Ctx, entry: &'static super::menu::Entry) -> Result<Outcome, HandlerError> {
+    match sections::by_entry(entry) {
+        Some(s) => s.open(ctx, entry).await,
+        None => Ok(Outcome::Home(None)),
     }
 }
 
 /// Asks the question of the current state again (after help, a language switch, a refusal).
 async fn reprompt(ctx: &mut Ctx) -> Result<Outcome, HandlerError> {
     // Read again: the step that answered may have changed it.
-    match ctx.stored_state().await? {
-        State::Idle | State::Stale => home(ctx).await,
-        State::Auth(s) => auth::prompt(ctx, &s).await,
-        State::Profile(s) => profile::prompt(ctx, &s).await,
-        State::Meters(s) => meters::prompt(ctx, &s).await,
-        State::Tickets(s) => tickets::prompt(ctx, &s).await,
-        State::Connection(s) => connection::prompt(ctx, &s).await,
+    let state = settle(ctx.stored_state().await?);
+    match (&state, current(&state)) {
+        (State::In(p), Some(s)) => s.prompt(ctx, &p.at).await,
+        _ => home(ctx).await,
     }
 }
 

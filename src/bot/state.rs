@@ -1,97 +1,88 @@
-//! The dialogue state: which section has something in progress, and that section's own state
-//! (only the form in progress; everything durable lives in real tables). A section is added
-//! with one variant here and one module.
+//! The dialogue's state: which section has something in progress, and that section's own
+//! state (only the form in progress; everything durable lives in real tables). Stored as
+//! `{"area": "meters", "at": {…}}`; the section named reads its own part (`section::Plug`).
 
-use super::auth::state::AuthState;
-use super::connection::state::ConnState;
-use super::meters::state::MetersState;
-use super::profile::state::ProfileState;
-use super::tickets::state::TicketsState;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "area", content = "at", rename_all = "snake_case")]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub enum State {
     /// Nothing in progress: what a message means depends on whether the chat is signed in.
     #[default]
     Idle,
     /// A stored state that no longer fits the code (written by an older version); never
     /// stored. The person is told and taken home.
-    #[serde(skip)]
     Stale,
-    Auth(AuthState),
-    Profile(ProfileState),
-    Meters(MetersState),
-    Tickets(TicketsState),
-    Connection(ConnState),
+    /// A section's state in progress.
+    In(InProgress),
 }
 
-/// The parts of the bot that own states and buttons.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Area {
-    Home,
-    Auth,
-    Profile,
-    Meters,
-    Tickets,
-    Connection,
+#[derive(Debug, Clone, PartialEq)]
+pub struct InProgress {
+    /// The section's name (`SectionState::AREA`).
+    pub area: String,
+    /// Its state, as it reads it.
+    pub at: Value,
+    /// The next message is a password (known from the section's typed state).
+    pub secret: bool,
 }
 
-impl Area {
-    /// Only for a signed-in, confirmed account.
-    pub fn needs_user(self) -> bool {
-        !matches!(self, Area::Auth)
-    }
+/// The stored shape.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    area: String,
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    at: Value,
 }
 
 impl State {
-    pub fn area(&self) -> Option<Area> {
+    pub fn in_progress(&self) -> Option<&InProgress> {
         match self {
-            State::Idle | State::Stale => None,
-            State::Auth(_) => Some(Area::Auth),
-            State::Profile(_) => Some(Area::Profile),
-            State::Meters(_) => Some(Area::Meters),
-            State::Tickets(_) => Some(Area::Tickets),
-            State::Connection(_) => Some(Area::Connection),
+            State::In(p) => Some(p),
+            _ => None,
         }
-    }
-
-    /// What is in progress is kept as a draft when the person leaves it.
-    pub fn keeps_draft(&self) -> bool {
-        matches!(self, State::Connection(ConnState::Form { .. }))
     }
 
     /// The next message is a password: it is taken as typed (even when it starts with «/»)
     /// and deleted from the chat.
     pub fn wants_secret(&self) -> bool {
-        match self {
-            State::Auth(s) => s.wants_secret(),
-            State::Profile(s) => s.wants_secret(),
-            _ => false,
+        self.in_progress().is_some_and(|p| p.secret)
+    }
+
+    /// As stored (`Stale` is never stored: it reads as nothing in progress).
+    pub fn to_stored(&self) -> String {
+        let stored = match self {
+            State::Idle | State::Stale => Stored {
+                area: "idle".into(),
+                at: Value::Null,
+            },
+            State::In(p) => Stored {
+                area: p.area.clone(),
+                at: p.at.clone(),
+            },
+        };
+        serde_json::to_string(&stored).unwrap_or_default()
+    }
+
+    /// A stored state, not yet checked against its section (the router does: one that no
+    /// longer fits becomes `Stale`).
+    pub fn from_stored(json: &str) -> Self {
+        match serde_json::from_str::<Stored>(json) {
+            Ok(s) if s.area == "idle" => State::Idle,
+            Ok(s) => State::In(InProgress {
+                area: s.area,
+                at: s.at,
+                secret: false,
+            }),
+            Err(_) => State::Stale,
         }
     }
-
-    /// A stored state; one written by an older version that no longer fits becomes `Stale`.
-    pub fn from_stored(json: &str) -> Self {
-        serde_json::from_str(json).unwrap_or(State::Stale)
-    }
 }
-
-macro_rules! into_state {
-    ($($t:ty => $v:ident),+) => {
-        $(impl From<$t> for State {
-            fn from(s: $t) -> Self {
-                State::$v(s)
-            }
-        })+
-    };
-}
-
-into_state!(AuthState => Auth, ProfileState => Profile, MetersState => Meters, TicketsState => Tickets, ConnState => Connection);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bot::auth::state::AuthState;
     use crate::bot::form::FormData;
 
     /// The migration that added `dialogues.secret` flags the rows already there by what their
@@ -130,12 +121,12 @@ mod tests {
         assert_eq!(patterns.len(), 3, "{patterns:?}");
         for s in secret {
             assert!(s.wants_secret());
-            let json = serde_json::to_string(&s).unwrap();
+            let json = s.to_stored();
             assert!(patterns.iter().any(|p| json.contains(p.as_str())), "{json}");
         }
         for s in open {
             assert!(!s.wants_secret());
-            let json = serde_json::to_string(&s).unwrap();
+            let json = s.to_stored();
             assert!(!patterns.iter().any(|p| json.contains(p.as_str())), "{json}");
         }
     }
@@ -144,8 +135,8 @@ mod tests {
     fn state_round_trips_and_an_unknown_shape_is_stale() {
         let mut form = FormData::default();
         form.set("kind", "legal");
-        let s = State::Auth(AuthState::Registration(form));
-        let json = serde_json::to_string(&s).unwrap();
+        let s: State = AuthState::Registration(form).into();
+        let json = s.to_stored();
         assert_eq!(State::from_stored(&json), s);
         assert_eq!(State::from_stored(r#"{"s":"no_such_step"}"#), State::Stale);
         // A state as the version before sub-states stored it.

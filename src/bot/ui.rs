@@ -3,21 +3,20 @@
 
 use super::ctx::Ctx;
 use super::deps::HandlerResult;
-use crate::callback::{Cb, Lang};
+use crate::callback::{AuthCb, Buttons, Cb, Lang, StepCb};
 use crate::domain::ApplicantKind;
-use crate::domain::menu::{Section, menu_sections};
 use crate::domain::meters::Resource;
 use crate::i18n::t;
 use teloxide::types::{ButtonRequest, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, KeyboardMarkup};
 
 pub use crate::telegram::esc;
 
-pub fn button(loc: &str, key: &str, cb: Cb) -> InlineKeyboardButton {
+pub fn button(loc: &str, key: &str, cb: impl Buttons) -> InlineKeyboardButton {
     InlineKeyboardButton::callback(t(loc, key), cb.encode())
 }
 
 /// A row of one button.
-pub fn row(loc: &str, key: &str, cb: Cb) -> Vec<InlineKeyboardButton> {
+pub fn row(loc: &str, key: &str, cb: impl Buttons) -> Vec<InlineKeyboardButton> {
     vec![button(loc, key, cb)]
 }
 
@@ -29,7 +28,7 @@ pub fn inline(rows: Vec<Vec<InlineKeyboardButton>>) -> InlineKeyboardMarkup {
 pub fn nav_row(loc: &str, back: bool) -> Vec<InlineKeyboardButton> {
     let mut row = Vec::new();
     if back {
-        row.push(button(loc, "common.back", Cb::Back));
+        row.push(button(loc, "common.back", StepCb::Back));
     }
     row.push(button(loc, "common.cancel", Cb::Cancel));
     row
@@ -50,48 +49,9 @@ pub fn language_row() -> Vec<InlineKeyboardButton> {
 /// messages.
 pub fn pending(loc: &str) -> InlineKeyboardMarkup {
     inline(vec![
-        row(loc, "confirm.resend", Cb::Resend),
-        row(loc, "confirm.restart", Cb::RestartRegistration),
+        row(loc, "confirm.resend", AuthCb::Resend),
+        row(loc, "confirm.restart", AuthCb::RestartRegistration),
     ])
-}
-
-pub fn section_key(s: Section) -> &'static str {
-    match s {
-        Section::Services => "menu.services",
-        Section::Profile => "menu.profile",
-        Section::Meters => "menu.meters",
-        Section::SendReadings => "menu.send_readings",
-        Section::Connection => "menu.connection",
-        Section::Tickets => "menu.tickets",
-        Section::Requests => "menu.requests",
-        Section::Documents => "menu.documents",
-    }
-}
-
-/// Which menu section a typed text names, in either language (an old keyboard may be in the
-/// other one).
-pub fn section_of(text: &str) -> Option<Section> {
-    // «е» for «ё»: a keyboard sent before a spelling change still opens its section.
-    let plain = |s: &str| s.trim().replace('ё', "е");
-    let text = plain(text);
-    Section::ALL.into_iter().find(|s| {
-        crate::i18n::LOCALES
-            .iter()
-            .any(|l| plain(&t(l, section_key(*s))) == text)
-    })
-}
-
-/// The main menu as a reply keyboard, two buttons a row.
-pub fn main_menu(loc: &str, sections: &[Section]) -> KeyboardMarkup {
-    let rows = sections
-        .chunks(2)
-        .map(|pair| {
-            pair.iter()
-                .map(|s| KeyboardButton::new(t(loc, section_key(*s))))
-                .collect()
-        })
-        .collect::<Vec<Vec<_>>>();
-    KeyboardMarkup::new(rows).resize_keyboard().persistent()
 }
 
 /// A message with the main menu keyboard brought up to date (sections appear with their
@@ -100,8 +60,8 @@ pub async fn with_menu(ctx: &Ctx, text: impl Into<String>) -> HandlerResult {
     let Some(user) = ctx.user() else {
         return ctx.say(text).await;
     };
-    let counts = ctx.store().item_counts(user.id).await?;
-    ctx.say_with(text, main_menu(ctx.loc, &menu_sections(counts))).await
+    let entries = ctx.deps.menu.entries_for(ctx.store(), user.id).await?;
+    ctx.say_with(text, super::menu::keyboard(ctx.loc, &entries)).await
 }
 
 /// «Отправить мой номер» and «Отмена» as a reply keyboard.
@@ -169,17 +129,4 @@ pub fn zone_suffix(loc: &str, zones: i64, zone: i64) -> String {
 /// A meter as a button names it: «⚡ EL-1001 · кухня».
 pub fn meter_label(m: &crate::store::meters::Meter) -> String {
     format!("{} {} · {}", m.resource.icon(), m.serial, m.place)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_menu_label_opens_its_section_with_or_without_yo() {
-        assert_eq!(section_of(&t("ru", "menu.meters")), Some(Section::Meters));
-        // A keyboard sent before «учёта» was spelt with ё still works.
-        assert_eq!(section_of(" Приборы учета "), Some(Section::Meters));
-        assert_eq!(section_of("Приборы"), None);
-    }
 }

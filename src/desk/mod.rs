@@ -6,7 +6,7 @@ mod cards;
 pub mod deliver;
 pub mod group;
 
-use crate::callback::Cb;
+use crate::callback::Buttons;
 use crate::config::Config;
 use crate::i18n;
 use crate::store::desk::{ItemKind, ItemRef};
@@ -53,7 +53,7 @@ impl Card {
     }
 }
 
-fn btn(loc: &str, key: &str, cb: Cb) -> Vec<InlineKeyboardButton> {
+fn btn(loc: &str, key: &str, cb: impl Buttons) -> Vec<InlineKeyboardButton> {
     vec![InlineKeyboardButton::callback(i18n::t(loc, key), cb.encode())]
 }
 
@@ -167,7 +167,7 @@ pub async fn notices(
     key: &str,
     number: &str,
     detail: Option<&str>,
-    open: Cb,
+    open: impl Buttons,
 ) -> Result<Vec<OutboxMessage>, StoreError> {
     let mut out = Vec::new();
     for (chat, locale) in store.account_chats(account_id).await? {

@@ -3,7 +3,6 @@
 pub mod connection;
 pub mod ids;
 pub mod items;
-pub mod menu;
 pub mod meters;
 pub mod person;
 pub mod plural;

@@ -5,8 +5,6 @@ use super::outbox::{self, OutboxMessage};
 use super::sql;
 use super::{Result, Store, is_unique_violation};
 use crate::domain::ApplicantKind;
-use crate::domain::menu::ItemCounts;
-use crate::domain::tickets::{TicketKind, TicketSection};
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -495,47 +493,6 @@ impl Store {
         }
         tx.commit().await?;
         Ok(check)
-    }
-
-    /// Items per conditional menu section, in one query (the menu is shown after most steps).
-    pub async fn item_counts(&self, account_id: i64) -> Result<ItemCounts> {
-        // The tickets by kind as one JSON object: the one thing the two databases spell apart.
-        let (meters, connection, issued, tickets): (i64, i64, i64, String) = sql::query_as(self.backend().pick(
-            "SELECT (SELECT COUNT(*) FROM meters WHERE account_id = $1 AND archived_at IS NULL),
-                    (SELECT COUNT(*) FROM connection_applications WHERE account_id = $1),
-                    (SELECT COUNT(*) FROM attachments a JOIN connection_applications c ON c.id = a.owner_id
-                      WHERE a.owner_kind = 'connection_issued' AND c.account_id = $1),
-                    (SELECT json_group_object(kind, n) FROM
-                       (SELECT kind, COUNT(*) AS n FROM tickets WHERE account_id = $1 GROUP BY kind) AS k)",
-            "SELECT (SELECT COUNT(*) FROM meters WHERE account_id = $1 AND archived_at IS NULL),
-                    (SELECT COUNT(*) FROM connection_applications WHERE account_id = $1),
-                    (SELECT COUNT(*) FROM attachments a JOIN connection_applications c ON c.id = a.owner_id
-                      WHERE a.owner_kind = 'connection_issued' AND c.account_id = $1),
-                    (SELECT COALESCE(json_object_agg(kind, n)::text, '{}') FROM
-                       (SELECT kind, COUNT(*) AS n FROM tickets WHERE account_id = $1 GROUP BY kind) AS k)",
-        ))
-        .bind(account_id)
-        .fetch_one(&self.pool)
-        .await?;
-        let mut counts = ItemCounts {
-            meters,
-            connection,
-            documents: issued,
-            ..Default::default()
-        };
-        let by_kind: std::collections::BTreeMap<String, i64> = serde_json::from_str(&tickets)?;
-        for (kind, n) in by_kind {
-            let kind = TicketKind::from_str_opt(&kind).ok_or(super::StoreError::Unknown {
-                what: "ticket kind",
-                value: kind,
-            })?;
-            match TicketSection::of(kind) {
-                TicketSection::Appeals => counts.tickets += n,
-                TicketSection::Requests => counts.requests += n,
-                TicketSection::Documents => counts.documents += n,
-            }
-        }
-        Ok(counts)
     }
 }
 

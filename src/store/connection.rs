@@ -11,6 +11,10 @@ use crate::domain::connection::ConnKind;
 use crate::domain::items::{ConnStatus, DeskEvent, DeskTarget, FileOwner};
 use chrono::{DateTime, Utc};
 
+/// Connection applications.
+pub const CONNECTION: super::menu::Count =
+    super::menu::Count("SELECT COUNT(*) FROM connection_applications WHERE account_id = $1");
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Application {
     pub id: i64,

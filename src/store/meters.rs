@@ -11,6 +11,10 @@ use crate::domain::quantity::Quantity;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+/// Meters in use.
+pub const METERS: super::menu::Count =
+    super::menu::Count("SELECT COUNT(*) FROM meters WHERE account_id = $1 AND archived_at IS NULL");
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Meter {
     pub id: i64,

@@ -14,6 +14,7 @@ pub mod groups;
 pub mod health;
 pub mod inbox;
 pub mod limits;
+pub mod menu;
 pub mod meters;
 pub mod moving;
 pub mod outbox;

@@ -11,6 +11,21 @@ use crate::domain::items::{Author, DeskEvent, DeskTarget, FileOwner};
 use crate::domain::tickets::{TicketKind, TicketStatus};
 use chrono::{DateTime, Utc};
 
+/// Appeals and complaints.
+pub const APPEALS: super::menu::Count =
+    super::menu::Count("SELECT COUNT(*) FROM tickets WHERE account_id = $1 AND kind IN ('appeal', 'complaint')");
+
+/// Requests.
+pub const REQUESTS: super::menu::Count =
+    super::menu::Count("SELECT COUNT(*) FROM tickets WHERE account_id = $1 AND kind = 'request'");
+
+/// Documents: the copies asked for and those issued on connection applications.
+pub const DOCUMENTS: super::menu::Count = super::menu::Count(
+    "SELECT (SELECT COUNT(*) FROM tickets WHERE account_id = $1 AND kind = 'document')
+          + (SELECT COUNT(*) FROM attachments a JOIN connection_applications c ON c.id = a.owner_id
+              WHERE a.owner_kind = 'connection_issued' AND c.account_id = $1)",
+);
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Ticket {
     pub id: i64,

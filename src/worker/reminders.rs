@@ -1,7 +1,7 @@
 //! Reading and verification reminders. Each goes once per meter and period (or verification
 //! date): the record and the messages are written in one transaction.
 
-use crate::callback::Cb;
+use crate::callback::{Buttons, MetersCb};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::i18n;
@@ -61,7 +61,7 @@ async fn readings(store: &Store, config: &Config, clock: &Clock) -> crate::store
             );
             let button = Button {
                 text: i18n::t(loc, "menu.send_readings"),
-                data: Cb::ChooseMeter.encode(),
+                data: MetersCb::ChooseMeter.encode(),
             };
             messages.push(with_button(chat, text, button));
         }
@@ -96,7 +96,7 @@ async fn verification(store: &Store, config: &Config, clock: &Clock) -> crate::s
             );
             let button = Button {
                 text: i18n::t(loc, "meters.to_card"),
-                data: Cb::Meter(d.meter_id).encode(),
+                data: MetersCb::Meter(d.meter_id).encode(),
             };
             messages.push(with_button(chat, text, button));
         }

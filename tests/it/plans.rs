@@ -318,17 +318,16 @@ async fn reading_values_and_the_menu_counts_in_one_query_each() {
     .await
     .unwrap();
     // The menu's counts, in one query: a section shows once it has something.
-    let empty = store.item_counts(account).await.unwrap();
-    assert_eq!(
-        (
-            empty.meters,
-            empty.tickets,
-            empty.requests,
-            empty.documents,
-            empty.connection
-        ),
-        (1, 0, 0, 0, 0)
-    );
+    use kabinet::store::{connection::CONNECTION, meters::METERS, tickets};
+    let menu = [
+        METERS,
+        tickets::APPEALS,
+        tickets::REQUESTS,
+        tickets::DOCUMENTS,
+        CONNECTION,
+    ];
+    let empty = store.menu_counts(account, &menu).await.unwrap();
+    assert_eq!(empty, vec![1, 0, 0, 0, 0]);
     for (i, kind) in ["appeal", "complaint", "request", "document", "document"]
         .iter()
         .enumerate()
@@ -346,16 +345,10 @@ async fn reading_values_and_the_menu_counts_in_one_query_each() {
         .await
         .unwrap();
     }
-    let counts = store.item_counts(account).await.unwrap();
+    let counts = store.menu_counts(account, &menu).await.unwrap();
     assert_eq!(
-        (
-            counts.meters,
-            counts.tickets,
-            counts.requests,
-            counts.documents,
-            counts.connection
-        ),
-        (1, 2, 1, 2, 0),
+        counts,
+        vec![1, 2, 1, 2, 0],
         "appeals with complaints, requests, document requests"
     );
     let october = Period { year: 2026, month: 10 };

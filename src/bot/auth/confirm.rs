@@ -7,7 +7,7 @@ use crate::bot::deps::{HandlerError, HandlerResult};
 use crate::bot::outcome::Outcome;
 use crate::bot::texts;
 use crate::bot::ui::{self, esc};
-use crate::callback::Cb;
+use crate::callback::AuthCb;
 use crate::store::accounts::{ConfirmOutcome, TokenOutcome};
 use crate::store::codes::{CodeFor, Purpose, normalize_code};
 use teloxide::types::Message;
@@ -54,10 +54,10 @@ pub async fn on_message(ctx: &mut Ctx, msg: &Message) -> Result<Outcome> {
 /// Someone else confirmed the same login first.
 async fn login_taken(ctx: &Ctx) -> Result<Outcome> {
     let kb = ui::inline(vec![
-        ui::row(ctx.loc, "start.login", Cb::Login),
-        ui::row(ctx.loc, "login.forgot", Cb::Forgot),
-        ui::row(ctx.loc, "dispute.its_mine", Cb::Dispute),
-        ui::row(ctx.loc, "confirm.restart", Cb::RestartRegistration),
+        ui::row(ctx.loc, "start.login", AuthCb::Login),
+        ui::row(ctx.loc, "login.forgot", AuthCb::Forgot),
+        ui::row(ctx.loc, "dispute.its_mine", AuthCb::Dispute),
+        ui::row(ctx.loc, "confirm.restart", AuthCb::RestartRegistration),
     ]);
     ctx.say_with(ctx.t("confirm.login_taken"), kb).await?;
     Ok(Outcome::Done)

@@ -133,7 +133,7 @@ impl Form for DisputeForm {
             comment: data.get("comment"),
             chat_id: ctx.chat.0,
         };
-        let mut finish = ctx.finish(vec![ctx.queued(ctx.t("dispute.sent"), &[])]);
+        let mut finish = ctx.finish(vec![ctx.queued_text(ctx.t("dispute.sent"))]);
         finish.rate_keys.push(key);
         let replies = ctx.store().create_dispute(&new, ctx.now(), Some(&finish)).await?;
         ctx.send_committed(&replies).await?;

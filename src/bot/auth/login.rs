@@ -7,7 +7,7 @@ use crate::bot::deps::HandlerError;
 use crate::bot::outcome::Outcome;
 use crate::bot::password::{self, Verdict};
 use crate::bot::{texts, ui};
-use crate::callback::Cb;
+use crate::callback::AuthCb;
 use crate::domain::Login;
 use teloxide::types::{KeyboardRemove, Message};
 
@@ -30,7 +30,10 @@ pub async fn prompt(ctx: &Ctx, state: &AuthState) -> Result<Outcome> {
         AuthState::LoginPassword { .. } => ("login.password_q", true),
         _ => ("login.id_q", false),
     };
-    let kb = ui::inline(vec![ui::row(loc, "login.forgot", Cb::Forgot), ui::nav_row(loc, back)]);
+    let kb = ui::inline(vec![
+        ui::row(loc, "login.forgot", AuthCb::Forgot),
+        ui::nav_row(loc, back),
+    ]);
     ctx.say_with(ctx.t(key), kb).await?;
     Ok(Outcome::Done)
 }
@@ -92,7 +95,7 @@ async fn check_password(ctx: &mut Ctx, login: &str, typed: &str) -> Result<Outco
         Verdict::Locked { until } => {
             let wait = password::wait_words(ctx, until);
             let kb = ui::inline(vec![
-                ui::row(ctx.loc, "login.forgot", Cb::Forgot),
+                ui::row(ctx.loc, "login.forgot", AuthCb::Forgot),
                 ui::nav_row(ctx.loc, false),
             ]);
             ctx.set(AuthState::LoginId).await?;

@@ -15,69 +15,95 @@ use crate::bot::ctx::Ctx;
 use crate::bot::deps::HandlerError;
 use crate::bot::form;
 use crate::bot::outcome::Outcome;
-use crate::callback::Cb;
+use crate::bot::section::{Press, Section};
+use crate::callback::{AuthCb, StepCb};
 use state::AuthState;
 use teloxide::types::Message;
 
 type Result<T> = std::result::Result<T, HandlerError>;
 
-/// A message with nothing in progress and no signed-in account: the code of an unconfirmed
-/// account, or who are you.
-pub async fn on_idle_message(ctx: &mut Ctx, msg: &Message) -> Result<Outcome> {
-    if ctx.pending().is_some() {
-        return confirm::on_message(ctx, msg).await;
-    }
-    Ok(Outcome::Home(Some(ctx.t("start.who_are_you"))))
-}
+/// The account: for a chat that is not signed in.
+pub struct Auth;
 
-pub async fn on_message(ctx: &mut Ctx, msg: &Message, state: AuthState) -> Result<Outcome> {
-    match state {
-        AuthState::Registration(data) => form::on_message(ctx, &registration::Registration, data, msg).await,
-        AuthState::Dispute { login, kind, form } => {
-            form::on_message(ctx, &dispute::DisputeForm { login, kind }, form, msg).await
+impl Section for Auth {
+    type Button = AuthCb;
+    type State = AuthState;
+    const NEEDS_USER: bool = false;
+
+    /// A message with nothing in progress and no signed-in account: the code of an
+    /// unconfirmed account, or who are you.
+    async fn on_idle(ctx: &mut Ctx, msg: &Message) -> Result<Option<Outcome>> {
+        if ctx.user().is_some() {
+            return Ok(None);
         }
-        AuthState::LoginId | AuthState::LoginPassword { .. } => login::on_message(ctx, msg, state).await,
-        _ => reset::on_message(ctx, msg, state).await,
+        if ctx.pending().is_some() {
+            return confirm::on_message(ctx, msg).await.map(Some);
+        }
+        Ok(Some(Outcome::Home(Some(ctx.t("start.who_are_you")))))
+    }
+
+    async fn on_message(ctx: &mut Ctx, msg: &Message, state: AuthState) -> Result<Outcome> {
+        match state {
+            AuthState::Registration(data) => form::on_message(ctx, &registration::Registration, data, msg).await,
+            AuthState::Dispute { login, kind, form } => {
+                form::on_message(ctx, &dispute::DisputeForm { login, kind }, form, msg).await
+            }
+            AuthState::LoginId | AuthState::LoginPassword { .. } => login::on_message(ctx, msg, state).await,
+            _ => reset::on_message(ctx, msg, state).await,
+        }
+    }
+
+    async fn on_button(ctx: &mut Ctx, press: Press<AuthCb>, state: Option<AuthState>) -> Result<Outcome> {
+        match press {
+            Press::Own(b) => on_own_button(ctx, b, state).await,
+            Press::Step(cb) => on_step(ctx, cb, state).await,
+        }
+    }
+
+    /// The current question again.
+    async fn prompt(ctx: &Ctx, state: &AuthState) -> Result<Outcome> {
+        match state {
+            AuthState::Registration(data) => form::ask(ctx, &registration::Registration, data).await,
+            AuthState::Dispute { login, kind, form } => {
+                let f = dispute::DisputeForm {
+                    login: login.clone(),
+                    kind: *kind,
+                };
+                form::ask(ctx, &f, form).await
+            }
+            AuthState::LoginId | AuthState::LoginPassword { .. } => login::prompt(ctx, state).await,
+            _ => reset::prompt(ctx, state).await,
+        }
     }
 }
 
-pub async fn on_callback(ctx: &mut Ctx, cb: Cb, state: Option<AuthState>) -> Result<Outcome> {
+async fn on_own_button(ctx: &mut Ctx, b: AuthCb, state: Option<AuthState>) -> Result<Outcome> {
     let stranger = ctx.user().is_none();
     let pending = ctx.pending().is_some();
-    match (cb, state) {
-        (Cb::Register, _) if stranger => registration::begin(ctx).await,
-        (Cb::Login, _) if stranger => login::begin(ctx).await,
-        (Cb::Forgot, _) if stranger => reset::begin(ctx).await,
-        (Cb::Resend, _) if pending => confirm::resend(ctx).await,
-        (Cb::RestartRegistration, _) if pending => {
+    match b {
+        AuthCb::Register if stranger => registration::begin(ctx).await,
+        AuthCb::Login if stranger => login::begin(ctx).await,
+        AuthCb::Forgot if stranger => reset::begin(ctx).await,
+        AuthCb::Resend if pending => confirm::resend(ctx).await,
+        AuthCb::RestartRegistration if pending => {
             ctx.store().abandon_pending(ctx.chat.0).await?;
             ctx.reload_session().await?;
             registration::begin(ctx).await
         }
-        (Cb::Dispute, state) if stranger => dispute::from(ctx, state).await,
-        (_, Some(AuthState::Registration(data))) => form::on_callback(ctx, &registration::Registration, data, cb).await,
-        (_, Some(AuthState::Dispute { login, kind, form })) => {
-            form::on_callback(ctx, &dispute::DisputeForm { login, kind }, form, cb).await
-        }
-        (Cb::Back, Some(s @ (AuthState::LoginId | AuthState::LoginPassword { .. }))) => login::back(ctx, s).await,
-        (Cb::Back, Some(s)) => reset::back(ctx, s).await,
+        AuthCb::Dispute if stranger => dispute::from(ctx, state).await,
         _ => Ok(Outcome::Stale),
     }
 }
 
-/// The current question again.
-pub async fn prompt(ctx: &Ctx, state: &AuthState) -> Result<Outcome> {
-    match state {
-        AuthState::Registration(data) => form::ask(ctx, &registration::Registration, data).await,
-        AuthState::Dispute { login, kind, form } => {
-            let f = dispute::DisputeForm {
-                login: login.clone(),
-                kind: *kind,
-            };
-            form::ask(ctx, &f, form).await
+async fn on_step(ctx: &mut Ctx, cb: StepCb, state: Option<AuthState>) -> Result<Outcome> {
+    match (cb, state) {
+        (_, Some(AuthState::Registration(data))) => form::on_callback(ctx, &registration::Registration, data, cb).await,
+        (_, Some(AuthState::Dispute { login, kind, form })) => {
+            form::on_callback(ctx, &dispute::DisputeForm { login, kind }, form, cb).await
         }
-        AuthState::LoginId | AuthState::LoginPassword { .. } => login::prompt(ctx, state).await,
-        _ => reset::prompt(ctx, state).await,
+        (StepCb::Back, Some(s @ (AuthState::LoginId | AuthState::LoginPassword { .. }))) => login::back(ctx, s).await,
+        (StepCb::Back, Some(s)) => reset::back(ctx, s).await,
+        _ => Ok(Outcome::Stale),
     }
 }
 

@@ -11,7 +11,7 @@ use crate::bot::outcome::Outcome;
 use crate::bot::state::State;
 use crate::bot::texts;
 use crate::bot::ui::{self, esc};
-use crate::callback::Cb;
+use crate::callback::AuthCb;
 use crate::domain::{ApplicantKind, Email, Login, Name, Ogrn, Ogrnip};
 use crate::policy::REGISTRATIONS_PER_DAY;
 use crate::store::accounts::NewAccount;
@@ -46,9 +46,9 @@ fn is_unusual(kind: ApplicantKind, login: &Login) -> bool {
 /// «Такой номер уже зарегистрирован»: sign in, reset the password, or dispute the login.
 async fn login_taken(ctx: &Ctx, kind: ApplicantKind) -> Result<()> {
     let kb = ui::inline(vec![
-        ui::row(ctx.loc, "start.login", Cb::Login),
-        ui::row(ctx.loc, "login.forgot", Cb::Forgot),
-        ui::row(ctx.loc, "dispute.its_mine", Cb::Dispute),
+        ui::row(ctx.loc, "start.login", AuthCb::Login),
+        ui::row(ctx.loc, "login.forgot", AuthCb::Forgot),
+        ui::row(ctx.loc, "dispute.its_mine", AuthCb::Dispute),
         ui::nav_row(ctx.loc, true),
     ]);
     let text = ctx.tf("reg.login_taken", &[("id", &ui::login_name(ctx.loc, kind))]);
@@ -249,8 +249,8 @@ impl Form for Registration {
         let sent = ctx.queued(
             ctx.tf("reg.sent", &[("email", &esc(&masked))]),
             &[
-                &[("confirm.resend", Cb::Resend)],
-                &[("confirm.restart", Cb::RestartRegistration)],
+                &[("confirm.resend", AuthCb::Resend)],
+                &[("confirm.restart", AuthCb::RestartRegistration)],
             ],
         );
         let mut finish = ctx.finish(vec![sent]);

@@ -34,9 +34,11 @@ pub enum AuthState {
     ResetPasswordRepeat { account_id: i64, hash: String },
 }
 
-impl AuthState {
+impl crate::bot::section::SectionState for AuthState {
+    const AREA: &'static str = "auth";
+
     /// The next message is a password.
-    pub fn wants_secret(&self) -> bool {
+    fn wants_secret(&self) -> bool {
         match self {
             AuthState::Registration(form) => form.secret,
             AuthState::LoginPassword { .. }

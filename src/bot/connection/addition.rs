@@ -63,7 +63,7 @@ pub async fn send(ctx: &Ctx, app_id: i64, message: Compose) -> Result<Outcome> {
             .await?;
         return Ok(Outcome::Done);
     }
-    let mut finish = ctx.finish(vec![ctx.queued(ctx.t("conn.added"), &[])]);
+    let mut finish = ctx.finish(vec![ctx.queued_text(ctx.t("conn.added"))]);
     finish.rate_keys.push(key);
     let added = ctx
         .store()

@@ -10,7 +10,7 @@ use crate::bot::form::{self, Choice, EditStyle, Field, Form, FormData, Input, Su
 use crate::bot::outcome::Outcome;
 use crate::bot::state::State;
 use crate::bot::ui::{self, esc};
-use crate::callback::Cb;
+use crate::callback::{ConnCb, StepCb};
 use crate::domain::ApplicantKind;
 use crate::domain::connection::{self as conn, ConnKind, FieldError, FormError};
 use crate::i18n::{plural, t};
@@ -35,7 +35,7 @@ pub async fn on_message(ctx: &mut Ctx, kind: ConnKind, data: FormData, msg: &Mes
     form::on_message(ctx, &form_of(ctx, kind), data, msg).await
 }
 
-pub async fn on_callback(ctx: &mut Ctx, kind: ConnKind, data: FormData, cb: Cb) -> Result<Outcome> {
+pub async fn on_callback(ctx: &mut Ctx, kind: ConnKind, data: FormData, cb: StepCb) -> Result<Outcome> {
     form::on_callback(ctx, &form_of(ctx, kind), data, cb).await
 }
 
@@ -47,7 +47,7 @@ pub async fn prompt(ctx: &Ctx, kind: ConnKind, data: &FormData) -> Result<Outcom
 pub async fn choose_kind(ctx: &Ctx) -> Result<Outcome> {
     let rows = ConnKind::ALL
         .into_iter()
-        .map(|k| ui::row(ctx.loc, &format!("conn.kind.{k}"), Cb::ConnKind(k)))
+        .map(|k| ui::row(ctx.loc, &format!("conn.kind.{k}"), ConnCb::ConnKind(k)))
         .chain([ui::nav_row(ctx.loc, false)])
         .collect();
     ctx.say_with(ctx.t("conn.choose_kind"), ui::inline(rows)).await?;
@@ -61,8 +61,8 @@ pub async fn open_kind(ctx: &mut Ctx, kind: ConnKind) -> Result<Outcome> {
     };
     if ctx.store().draft(user.id, kind).await?.is_some() {
         let kb = ui::inline(vec![
-            ui::row(ctx.loc, "conn.resume", Cb::ConnResume(kind)),
-            ui::row(ctx.loc, "conn.restart", Cb::ConnRestart(kind)),
+            ui::row(ctx.loc, "conn.resume", ConnCb::ConnResume(kind)),
+            ui::row(ctx.loc, "conn.restart", ConnCb::ConnRestart(kind)),
         ]);
         ctx.say_with(ctx.t("conn.draft_found"), kb).await?;
         return Ok(Outcome::Done);
@@ -298,7 +298,7 @@ impl Form for ConnForm {
         let key = rate_key(user.id);
         let finish = |id: i64, number: &str| {
             let text = ctx.tf("conn.sent", &[("number", &esc(number)), ("next", &esc(&note))]);
-            let mut f = ctx.finish(vec![ctx.queued(text, &[&[("conn.open_this", Cb::ConnApp(id))]])]);
+            let mut f = ctx.finish(vec![ctx.queued(text, &[&[("conn.open_this", ConnCb::ConnApp(id))]])]);
             f.rate_keys.push(key.clone());
             f
         };

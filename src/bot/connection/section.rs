@@ -7,7 +7,7 @@ use crate::bot::deps::HandlerError;
 use crate::bot::files;
 use crate::bot::outcome::Outcome;
 use crate::bot::ui::{self, esc};
-use crate::callback::Cb;
+use crate::callback::{Buttons, ConnCb};
 use crate::domain::connection::{self as conn, ConnKind};
 use crate::domain::items::FileOwner;
 use crate::store::connection::Application;
@@ -27,9 +27,9 @@ pub async fn show_section(ctx: &Ctx) -> Result<Outcome> {
         .map(|k| {
             let n = counts.iter().find(|(kind, _)| *kind == k).map(|(_, n)| *n).unwrap_or(0);
             let text = format!("{} ({n})", ctx.t(&format!("conn.group.{k}")));
-            vec![InlineKeyboardButton::callback(text, Cb::ConnGroup(k, 0).encode())]
+            vec![InlineKeyboardButton::callback(text, ConnCb::ConnGroup(k, 0).encode())]
         })
-        .chain([ui::row(ctx.loc, "conn.new_again", Cb::NewConn)])
+        .chain([ui::row(ctx.loc, "conn.new_again", ConnCb::NewConn)])
         .collect();
     ctx.say_with(ctx.t("conn.section"), ui::inline(rows)).await?;
     Ok(Outcome::Done)
@@ -57,16 +57,16 @@ pub async fn show_group(ctx: &Ctx, kind: ConnKind, page: u8) -> Result<Outcome> 
         .map(|a| {
             vec![InlineKeyboardButton::callback(
                 a.object_name.clone(),
-                Cb::ConnApp(a.id).encode(),
+                ConnCb::ConnApp(a.id).encode(),
             )]
         })
         .collect();
     let mut nav = Vec::new();
     if page > 0 {
-        nav.push(ui::button(ctx.loc, "history.newer", Cb::ConnGroup(kind, page - 1)));
+        nav.push(ui::button(ctx.loc, "history.newer", ConnCb::ConnGroup(kind, page - 1)));
     }
     if more {
-        nav.push(ui::button(ctx.loc, "history.older", Cb::ConnGroup(kind, page + 1)));
+        nav.push(ui::button(ctx.loc, "history.older", ConnCb::ConnGroup(kind, page + 1)));
     }
     if !nav.is_empty() {
         rows.push(nav);
@@ -130,13 +130,13 @@ pub async fn show_card(ctx: &Ctx, id: i64) -> Result<Outcome> {
         };
         rows.push(vec![InlineKeyboardButton::callback(
             format!("{icon} {name}"),
-            Cb::ConnFile(f.id).encode(),
+            ConnCb::ConnFile(f.id).encode(),
         )]);
     }
     if !app.status.is_final() {
-        rows.push(ui::row(ctx.loc, "conn.add", Cb::ConnAdd(app.id)));
+        rows.push(ui::row(ctx.loc, "conn.add", ConnCb::ConnAdd(app.id)));
     }
-    rows.push(ui::row(ctx.loc, "ticket.to_list", Cb::ConnGroup(kind, 0)));
+    rows.push(ui::row(ctx.loc, "ticket.to_list", ConnCb::ConnGroup(kind, 0)));
     // Cut at Telegram's limit without breaking a tag (finding 10).
     let text = crate::telegram::split::truncate(&text, crate::telegram::TEXT_LIMIT);
     ctx.say_with(text, ui::inline(rows)).await?;

@@ -9,7 +9,7 @@ use crate::bot::ctx::Ctx;
 use crate::bot::deps::HandlerError;
 use crate::bot::outcome::Outcome;
 use crate::bot::{files, password, texts, ui};
-use crate::callback::Cb;
+use crate::callback::{Buttons, StepCb};
 use crate::domain::NewPassword;
 use crate::domain::person::normalize_phone;
 use crate::i18n::plural;
@@ -150,7 +150,7 @@ pub async fn ask<F: Form>(ctx: &Ctx, form: &F, data: &FormData) -> Result<Outcom
     Ok(Outcome::Done)
 }
 
-fn one(ctx: &Ctx, key: &str, cb: Cb) -> Vec<InlineKeyboardButton> {
+fn one(ctx: &Ctx, key: &str, cb: StepCb) -> Vec<InlineKeyboardButton> {
     ui::row(ctx.loc, key, cb)
 }
 
@@ -169,7 +169,7 @@ async fn ask_with<F: Form>(ctx: &Ctx, form: &F, data: &FormData, fields: &[Field
             for (i, o) in options.iter().enumerate() {
                 rows.push(vec![InlineKeyboardButton::callback(
                     o.label.clone(),
-                    Cb::Opt(tag, i as u8).encode(),
+                    StepCb::Opt(tag, i as u8).encode(),
                 )]);
             }
         }
@@ -182,21 +182,21 @@ async fn ask_with<F: Form>(ctx: &Ctx, form: &F, data: &FormData, fields: &[Field
                 };
                 rows.push(vec![InlineKeyboardButton::callback(
                     format!("{mark}{}", o.label),
-                    Cb::Opt(tag, i as u8).encode(),
+                    StepCb::Opt(tag, i as u8).encode(),
                 )]);
             }
             if !data.pending.is_empty() {
-                rows.push(one(ctx, "req.files_done", Cb::Done));
+                rows.push(one(ctx, "req.files_done", StepCb::Done));
             }
         }
         Input::YesNo { yes, no } => rows.push(vec![
-            InlineKeyboardButton::callback(yes.clone(), Cb::Opt(tag, 0).encode()),
-            InlineKeyboardButton::callback(no.clone(), Cb::Opt(tag, 1).encode()),
+            InlineKeyboardButton::callback(yes.clone(), StepCb::Opt(tag, 0).encode()),
+            InlineKeyboardButton::callback(no.clone(), StepCb::Opt(tag, 1).encode()),
         ]),
         Input::Entries(_) if !data.pending.is_empty() => {
             let so_far = ctx.tf("conn.stages_so_far", &[("n", &data.pending.len().to_string())]);
             question.push_str(&format!("\n\n{so_far}"));
-            rows.push(one(ctx, "req.files_done", Cb::Done));
+            rows.push(one(ctx, "req.files_done", StepCb::Done));
         }
         Input::Files { max, .. } => {
             let n = data.files.len() as u64;
@@ -204,15 +204,15 @@ async fn ask_with<F: Form>(ctx: &Ctx, form: &F, data: &FormData, fields: &[Field
                 .replace("%{max}", &max.to_string())
                 .replace("%{count}", &plural(ctx.loc, "plural.files", n));
             let first = if n > 0 { "req.files_done" } else { "common.skip" };
-            rows.push(one(ctx, first, Cb::Done));
+            rows.push(one(ctx, first, StepCb::Done));
         }
         _ => {}
     }
     for (text, cb) in &field.extra {
-        rows.push(vec![InlineKeyboardButton::callback(text.clone(), cb.encode())]);
+        rows.push(vec![InlineKeyboardButton::callback(text.clone(), cb.clone())]);
     }
     if field.optional {
-        rows.push(one(ctx, "common.skip", Cb::Skip));
+        rows.push(one(ctx, "common.skip", StepCb::Skip));
     }
     rows.push(ui::nav_row(ctx.loc, back));
     if form.numbered()
@@ -242,14 +242,14 @@ async fn summary<F: Form>(ctx: &Ctx, form: &F, data: &FormData, fields: &[Field]
                 let text = f.button.clone().unwrap_or_else(|| format!("✏️ {label}"));
                 rows.push(vec![InlineKeyboardButton::callback(
                     text,
-                    Cb::FormEdit(i as u8).encode(),
+                    StepCb::FormEdit(i as u8).encode(),
                 )]);
             }
         }
     }
-    rows.push(one(ctx, s.send, Cb::Save));
+    rows.push(one(ctx, s.send, StepCb::Save));
     if let EditStyle::Picker(key) = s.edit {
-        rows.push(one(ctx, key, Cb::FormFix));
+        rows.push(one(ctx, key, StepCb::FormFix));
     }
     rows.push(ui::nav_row(ctx.loc, s.back));
     ctx.say_with(s.text, ui::inline(rows)).await
@@ -264,7 +264,7 @@ async fn picker(ctx: &Ctx, fields: &[Field]) -> Result<()> {
             let label = f.label.as_ref().filter(|_| f.applies)?;
             Some(vec![InlineKeyboardButton::callback(
                 label.clone(),
-                Cb::FormEdit(i as u8).encode(),
+                StepCb::FormEdit(i as u8).encode(),
             )])
         })
         .collect();
@@ -407,7 +407,7 @@ async fn on_file<F: Form>(
             data.files.push(file);
             let n = data.files.len() as u64;
             save_with(ctx, form, &mut data, fields).await?;
-            let kb = ui::inline(vec![one(ctx, "req.files_done", Cb::Done)]);
+            let kb = ui::inline(vec![one(ctx, "req.files_done", StepCb::Done)]);
             let text = ctx.tf("files.added", &[("count", &plural(ctx.loc, "plural.files", n))]);
             ctx.say_with(text, kb).await?;
             Ok(Outcome::Done)
@@ -442,11 +442,11 @@ async fn on_phone<F: Form>(
 }
 
 /// A button while the form is open.
-pub async fn on_callback<F: Form>(ctx: &mut Ctx, form: &F, mut data: FormData, cb: Cb) -> Result<Outcome> {
+pub async fn on_callback<F: Form>(ctx: &mut Ctx, form: &F, mut data: FormData, cb: StepCb) -> Result<Outcome> {
     let fields = form.fields(ctx, &data).await?;
     let step = current(&fields, &data);
     match (cb, step) {
-        (Cb::Back, _) => {
+        (StepCb::Back, _) => {
             if back(&mut data) {
                 go(ctx, form, data).await
             } else {
@@ -454,8 +454,8 @@ pub async fn on_callback<F: Form>(ctx: &mut Ctx, form: &F, mut data: FormData, c
             }
         }
         // An option of another question (an old message) is not an answer to this one.
-        (Cb::Opt(tag, _), Step::Field(f)) if tag != f.tag() => Ok(Outcome::Stale),
-        (Cb::Opt(_, i), Step::Field(f)) => {
+        (StepCb::Opt(tag, _), Step::Field(f)) if tag != f.tag() => Ok(Outcome::Stale),
+        (StepCb::Opt(_, i), Step::Field(f)) => {
             let key = f.key;
             match &f.input {
                 Input::Choice { options, .. } => match options.get(usize::from(i)) {
@@ -484,7 +484,7 @@ pub async fn on_callback<F: Form>(ctx: &mut Ctx, form: &F, mut data: FormData, c
                 _ => Ok(Outcome::Stale),
             }
         }
-        (Cb::Done, Step::Field(f)) => {
+        (StepCb::Done, Step::Field(f)) => {
             let key = f.key;
             let value = match &f.input {
                 // In the options' order, whatever the order of the taps.
@@ -500,22 +500,22 @@ pub async fn on_callback<F: Form>(ctx: &mut Ctx, form: &F, mut data: FormData, c
             };
             answer(ctx, form, data, key, Some(value)).await
         }
-        (Cb::Skip, Step::Field(f)) if f.optional => {
+        (StepCb::Skip, Step::Field(f)) if f.optional => {
             let key = f.key;
             answer(ctx, form, data, key, None).await
         }
-        (Cb::FormFix, Step::Summary) => {
+        (StepCb::FormFix, Step::Summary) => {
             data.picking = true;
             go(ctx, form, data).await
         }
-        (Cb::FormEdit(i), Step::Summary) => {
+        (StepCb::FormEdit(i), Step::Summary) => {
             if edit(&fields, &mut data, usize::from(i)) {
                 go(ctx, form, data).await
             } else {
                 Ok(Outcome::Stale)
             }
         }
-        (Cb::Save, Step::Summary) if !data.picking => submit(ctx, form, data).await,
+        (StepCb::Save, Step::Summary) if !data.picking => submit(ctx, form, data).await,
         _ => Ok(Outcome::Stale),
     }
 }

@@ -6,7 +6,7 @@ use crate::bot::ctx::Ctx;
 use crate::bot::deps::HandlerError;
 use crate::bot::outcome::Outcome;
 use crate::bot::state::State;
-use crate::callback::Cb;
+use crate::callback::Buttons;
 use crate::domain::Login;
 use std::future::Future;
 
@@ -118,7 +118,7 @@ pub struct Field {
     /// The summary's button for changing it, when not «✏️ <label>».
     pub button: Option<String>,
     /// Buttons of the form's own under the question (the form handles them).
-    pub extra: Vec<(String, Cb)>,
+    pub extra: Vec<(String, String)>,
 }
 
 impl Field {
@@ -170,8 +170,8 @@ impl Field {
         self
     }
 
-    pub fn extra(mut self, text: impl Into<String>, cb: Cb) -> Self {
-        self.extra.push((text.into(), cb));
+    pub fn extra(mut self, text: impl Into<String>, cb: impl Buttons) -> Self {
+        self.extra.push((text.into(), cb.encode()));
         self
     }
 }

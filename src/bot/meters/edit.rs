@@ -9,7 +9,7 @@ use crate::bot::form::{self, Field, Form, FormData};
 use crate::bot::outcome::Outcome;
 use crate::bot::state::State;
 use crate::bot::ui::{self, esc};
-use crate::callback::{Cb, MeterField};
+use crate::callback::{MeterField, MetersCb};
 use crate::domain::meters::{parse_date, parse_short_text};
 use crate::store::meters::MeterEdit;
 
@@ -30,9 +30,9 @@ pub async fn menu(ctx: &Ctx, meter_id: i64) -> Result<Outcome> {
     };
     let mut rows: Vec<_> = MeterField::ALL
         .into_iter()
-        .map(|f| ui::row(ctx.loc, &format!("edit.{}", name(f)), Cb::MeterEditField(m.id, f)))
+        .map(|f| ui::row(ctx.loc, &format!("edit.{}", name(f)), MetersCb::MeterEditField(m.id, f)))
         .collect();
-    rows.push(ui::row(ctx.loc, "meters.to_card", Cb::Meter(m.id)));
+    rows.push(ui::row(ctx.loc, "meters.to_card", MetersCb::Meter(m.id)));
     ctx.say_with(ctx.t("edit.q"), ui::inline(rows)).await?;
     Ok(Outcome::Done)
 }
@@ -115,8 +115,8 @@ pub async fn delete_question(ctx: &Ctx, meter_id: i64) -> Result<Outcome> {
         return not_found(ctx).await;
     };
     let kb = ui::inline(vec![
-        ui::row(ctx.loc, "meters.delete_yes", Cb::MeterDeleteYes(m.id)),
-        ui::row(ctx.loc, "meters.to_card", Cb::Meter(m.id)),
+        ui::row(ctx.loc, "meters.delete_yes", MetersCb::MeterDeleteYes(m.id)),
+        ui::row(ctx.loc, "meters.to_card", MetersCb::Meter(m.id)),
     ]);
     ctx.say_with(ctx.tf("meters.delete_q", &[("serial", &esc(&m.serial))]), kb)
         .await?;

@@ -6,7 +6,7 @@ use crate::bot::ctx::Ctx;
 use crate::bot::deps::HandlerError;
 use crate::bot::outcome::Outcome;
 use crate::bot::ui::{self, esc};
-use crate::callback::Cb;
+use crate::callback::MetersCb;
 use crate::domain::meters::Period;
 
 type Result<T> = std::result::Result<T, HandlerError>;
@@ -58,21 +58,21 @@ pub async fn show(ctx: &Ctx, meter_id: i64, page: u8) -> Result<Outcome> {
         nav.push(ui::button(
             ctx.loc,
             "history.older",
-            Cb::History(m.id, (page + 1) as u8),
+            MetersCb::History(m.id, (page + 1) as u8),
         ));
     }
     if page > 0 {
         nav.push(ui::button(
             ctx.loc,
             "history.newer",
-            Cb::History(m.id, (page - 1) as u8),
+            MetersCb::History(m.id, (page - 1) as u8),
         ));
     }
     let mut rows = vec![];
     if !nav.is_empty() {
         rows.push(nav);
     }
-    rows.push(ui::row(ctx.loc, "meters.to_card", Cb::Meter(m.id)));
+    rows.push(ui::row(ctx.loc, "meters.to_card", MetersCb::Meter(m.id)));
     ctx.say_with(text, ui::inline(rows)).await?;
     Ok(Outcome::Done)
 }

@@ -4,7 +4,7 @@ use crate::bot::ctx::Ctx;
 use crate::bot::deps::HandlerError;
 use crate::bot::outcome::Outcome;
 use crate::bot::ui::{self, esc};
-use crate::callback::Cb;
+use crate::callback::{Buttons, MetersCb};
 use crate::domain::items::MeterReview;
 use crate::domain::meters::{self, Verification};
 use crate::store::meters::{LastValue, Meter};
@@ -61,7 +61,7 @@ pub async fn show_list(ctx: &Ctx) -> Result<Outcome> {
     };
     let list = ctx.store().meters_of(user.id).await?;
     if list.is_empty() {
-        let kb = ui::inline(vec![ui::row(ctx.loc, "meters.add", Cb::AddMeter)]);
+        let kb = ui::inline(vec![ui::row(ctx.loc, "meters.add", MetersCb::AddMeter)]);
         ctx.say_with(ctx.t("meters.empty"), kb).await?;
         return Ok(Outcome::Done);
     }
@@ -79,11 +79,11 @@ pub async fn show_list(ctx: &Ctx) -> Result<Outcome> {
         ));
         rows.push(vec![InlineKeyboardButton::callback(
             ui::meter_label(m),
-            Cb::Meter(m.id).encode(),
+            MetersCb::Meter(m.id).encode(),
         )]);
     }
     text.push_str(&format!("\n\n{}", ctx.t("meters.legend")));
-    rows.push(ui::row(ctx.loc, "meters.add", Cb::AddMeter));
+    rows.push(ui::row(ctx.loc, "meters.add", MetersCb::AddMeter));
     ctx.say_with(text, ui::inline(rows)).await?;
     Ok(Outcome::Done)
 }
@@ -131,21 +131,21 @@ pub async fn show_card(ctx: &Ctx, meter_id: i64) -> Result<Outcome> {
     text.push_str(&requests_of(ctx, m.id).await?);
     let (id, loc) = (m.id, ctx.loc);
     let mut rows = vec![
-        ui::row(loc, "meters.send", Cb::Read(id)),
-        ui::row(loc, "meters.history", Cb::History(id, 0)),
-        ui::row(loc, "meters.req_taking", Cb::ReqTaking(id)),
-        ui::row(loc, "meters.req_commission", Cb::ReqCommission(id)),
-        ui::row(loc, "meters.req_replace", Cb::ReqReplace(id)),
-        ui::row(loc, "meters.req_verify", Cb::ReqVerify(id)),
+        ui::row(loc, "meters.send", MetersCb::Read(id)),
+        ui::row(loc, "meters.history", MetersCb::History(id, 0)),
+        ui::row(loc, "meters.req_taking", MetersCb::ReqTaking(id)),
+        ui::row(loc, "meters.req_commission", MetersCb::ReqCommission(id)),
+        ui::row(loc, "meters.req_replace", MetersCb::ReqReplace(id)),
+        ui::row(loc, "meters.req_verify", MetersCb::ReqVerify(id)),
     ];
     if let Some(file) = ctx.store().latest_certificate(id).await? {
-        rows.push(ui::row(loc, "meters.certificate", Cb::MeterFile(file)));
+        rows.push(ui::row(loc, "meters.certificate", MetersCb::MeterFile(file)));
     }
     rows.push(vec![
-        ui::button(loc, "meters.edit", Cb::MeterEdit(id)),
-        ui::button(loc, "meters.delete", Cb::MeterDelete(id)),
+        ui::button(loc, "meters.edit", MetersCb::MeterEdit(id)),
+        ui::button(loc, "meters.delete", MetersCb::MeterDelete(id)),
     ]);
-    rows.push(ui::row(loc, "meters.to_list", Cb::Meters));
+    rows.push(ui::row(loc, "meters.to_list", MetersCb::Meters));
     let kb = ui::inline(rows);
     ctx.say_with(text, kb).await?;
     Ok(Outcome::Done)

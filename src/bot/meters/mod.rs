@@ -11,21 +11,91 @@ mod reading;
 mod request;
 pub mod state;
 
-pub use list::show_list;
-pub use reading::send_readings;
+use list::show_list;
+use reading::send_readings;
 
 use crate::bot::ctx::Ctx;
 use crate::bot::deps::HandlerError;
 use crate::bot::form;
+use crate::bot::menu::{Entry, Service, Shown};
 use crate::bot::outcome::Outcome;
-use crate::callback::Cb;
+use crate::bot::section::{Press, Section, SectionState};
+use crate::callback::{Buttons, MetersCb};
 use crate::domain::items::MeterRequestKind;
+use crate::store::meters::METERS;
 use state::MetersState;
 use teloxide::types::Message;
 
 type Result<T> = std::result::Result<T, HandlerError>;
 
-pub async fn on_message(ctx: &mut Ctx, msg: &Message, state: MetersState) -> Result<Outcome> {
+pub struct Meters;
+
+const SEND_READINGS: Entry = Entry {
+    key: "menu.send_readings",
+    shown: Shown::WithItems(METERS),
+};
+
+impl SectionState for MetersState {
+    const AREA: &'static str = "meters";
+}
+
+impl Section for Meters {
+    type Button = MetersCb;
+    type State = MetersState;
+    const MENU: &'static [Entry] = &[
+        Entry {
+            key: "menu.meters",
+            shown: Shown::Always,
+        },
+        SEND_READINGS,
+    ];
+
+    fn services() -> Vec<Service> {
+        vec![
+            Service {
+                key: "menu.send_readings",
+                data: MetersCb::ChooseMeter.encode(),
+                shown: Shown::WithItems(METERS),
+            },
+            Service {
+                key: "meters.add",
+                data: MetersCb::AddMeter.encode(),
+                shown: Shown::Always,
+            },
+        ]
+    }
+
+    async fn open(ctx: &mut Ctx, entry: &'static Entry) -> Result<Outcome> {
+        if *entry == SEND_READINGS {
+            send_readings(ctx).await
+        } else {
+            show_list(ctx).await
+        }
+    }
+
+    async fn on_message(ctx: &mut Ctx, msg: &Message, state: MetersState) -> Result<Outcome> {
+        on_message(ctx, msg, state).await
+    }
+
+    async fn on_button(ctx: &mut Ctx, press: Press<MetersCb>, state: Option<MetersState>) -> Result<Outcome> {
+        match press {
+            Press::Own(b) => {
+                // A button that opens or starts something leaves what was in progress.
+                if state.is_some() {
+                    ctx.reset().await?;
+                }
+                on_own_button(ctx, b).await
+            }
+            Press::Step(cb) => on_step(ctx, cb, state).await,
+        }
+    }
+
+    async fn prompt(ctx: &Ctx, state: &MetersState) -> Result<Outcome> {
+        prompt(ctx, state).await
+    }
+}
+
+async fn on_message(ctx: &mut Ctx, msg: &Message, state: MetersState) -> Result<Outcome> {
     match state {
         MetersState::Add(data) => form::on_message(ctx, &add::AddMeter, data, msg).await,
         MetersState::Reading(r) => reading::on_message(ctx, msg, r).await,
@@ -40,30 +110,28 @@ pub async fn on_message(ctx: &mut Ctx, msg: &Message, state: MetersState) -> Res
     }
 }
 
-pub async fn on_callback(ctx: &mut Ctx, cb: Cb, state: Option<MetersState>) -> Result<Outcome> {
-    // A button that opens or starts something leaves what was in progress.
-    if !cb.is_step() && state.is_some() {
-        ctx.reset().await?;
+async fn on_own_button(ctx: &mut Ctx, b: MetersCb) -> Result<Outcome> {
+    match b {
+        MetersCb::Meters => show_list(ctx).await,
+        MetersCb::AddMeter => add::begin(ctx).await,
+        MetersCb::ChooseMeter => send_readings(ctx).await,
+        MetersCb::Meter(id) => list::show_card(ctx, id).await,
+        MetersCb::Read(id) => reading::start(ctx, id).await,
+        MetersCb::History(id, page) => history::show(ctx, id, page).await,
+        MetersCb::ReqTaking(id) => request::begin(ctx, id, MeterRequestKind::ReadingTaking).await,
+        MetersCb::ReqCommission(id) => request::begin(ctx, id, MeterRequestKind::Commissioning).await,
+        MetersCb::ReqReplace(id) => request::begin(ctx, id, MeterRequestKind::Replacement).await,
+        MetersCb::ReqVerify(id) => request::begin(ctx, id, MeterRequestKind::Verification).await,
+        MetersCb::MeterFile(id) => list::send_certificate(ctx, id).await,
+        MetersCb::MeterEdit(id) => edit::menu(ctx, id).await,
+        MetersCb::MeterEditField(id, field) => edit::begin(ctx, id, field).await,
+        MetersCb::MeterDelete(id) => edit::delete_question(ctx, id).await,
+        MetersCb::MeterDeleteYes(id) => edit::delete(ctx, id).await,
+        MetersCb::ReadingPhoto(id) => reading::photo_begin(ctx, id).await,
     }
-    match cb {
-        Cb::Meters => return show_list(ctx).await,
-        Cb::AddMeter => return add::begin(ctx).await,
-        Cb::ChooseMeter => return send_readings(ctx).await,
-        Cb::Meter(id) => return list::show_card(ctx, id).await,
-        Cb::Read(id) => return reading::start(ctx, id).await,
-        Cb::History(id, page) => return history::show(ctx, id, page).await,
-        Cb::ReqTaking(id) => return request::begin(ctx, id, MeterRequestKind::ReadingTaking).await,
-        Cb::ReqCommission(id) => return request::begin(ctx, id, MeterRequestKind::Commissioning).await,
-        Cb::ReqReplace(id) => return request::begin(ctx, id, MeterRequestKind::Replacement).await,
-        Cb::ReqVerify(id) => return request::begin(ctx, id, MeterRequestKind::Verification).await,
-        Cb::MeterFile(id) => return list::send_certificate(ctx, id).await,
-        Cb::MeterEdit(id) => return edit::menu(ctx, id).await,
-        Cb::MeterEditField(id, field) => return edit::begin(ctx, id, field).await,
-        Cb::MeterDelete(id) => return edit::delete_question(ctx, id).await,
-        Cb::MeterDeleteYes(id) => return edit::delete(ctx, id).await,
-        Cb::ReadingPhoto(id) => return reading::photo_begin(ctx, id).await,
-        _ => {}
-    }
+}
+
+async fn on_step(ctx: &mut Ctx, cb: crate::callback::StepCb, state: Option<MetersState>) -> Result<Outcome> {
     match state {
         Some(MetersState::Add(data)) => form::on_callback(ctx, &add::AddMeter, data, cb).await,
         Some(MetersState::Reading(r)) => reading::on_callback(ctx, cb, r).await,
@@ -78,7 +146,7 @@ pub async fn on_callback(ctx: &mut Ctx, cb: Cb, state: Option<MetersState>) -> R
     }
 }
 
-pub async fn prompt(ctx: &Ctx, state: &MetersState) -> Result<Outcome> {
+async fn prompt(ctx: &Ctx, state: &MetersState) -> Result<Outcome> {
     match state {
         MetersState::Add(data) => form::ask(ctx, &add::AddMeter, data).await,
         MetersState::Reading(r) => reading::prompt(ctx, r).await,

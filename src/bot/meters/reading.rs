@@ -9,7 +9,7 @@ use crate::bot::deps::HandlerError;
 use crate::bot::outcome::Outcome;
 use crate::bot::texts;
 use crate::bot::ui::{self, esc};
-use crate::callback::Cb;
+use crate::callback::{Buttons, MetersCb, StepCb};
 use crate::domain::meters::{self, Monotonic, Period, Verification, compare, is_abnormal};
 use crate::domain::quantity::Quantity;
 use crate::store::meters::Meter;
@@ -34,7 +34,7 @@ pub async fn send_readings(ctx: &mut Ctx) -> Result<Outcome> {
                 .map(|m| {
                     vec![InlineKeyboardButton::callback(
                         ui::meter_label(m),
-                        Cb::Read(m.id).encode(),
+                        MetersCb::Read(m.id).encode(),
                     )]
                 })
                 .collect();
@@ -61,14 +61,14 @@ pub async fn start(ctx: &Ctx, meter_id: i64) -> Result<Outcome> {
     {
         ctx.reset().await?;
         let kb = ui::inline(vec![
-            ui::row(ctx.loc, "meters.req_verify", Cb::ReqVerify(m.id)),
-            ui::row(ctx.loc, "meters.req_replace", Cb::ReqReplace(m.id)),
+            ui::row(ctx.loc, "meters.req_verify", MetersCb::ReqVerify(m.id)),
+            ui::row(ctx.loc, "meters.req_replace", MetersCb::ReqReplace(m.id)),
             ui::row(
                 ctx.loc,
                 "reading.new_verification_date",
-                Cb::MeterEditField(m.id, crate::callback::MeterField::Verification),
+                MetersCb::MeterEditField(m.id, crate::callback::MeterField::Verification),
             ),
-            ui::row(ctx.loc, "meters.to_card", Cb::Meter(m.id)),
+            ui::row(ctx.loc, "meters.to_card", MetersCb::Meter(m.id)),
         ]);
         let text = ctx.tf(
             "reading.verification_expired",
@@ -115,8 +115,8 @@ async fn ask_with(ctx: &Ctx, m: &Meter, r: &Reading, base: &[Option<Quantity>]) 
     let last = base.get(zone as usize - 1).copied().flatten();
     if let Some(v) = r.pending {
         let kb = ui::inline(vec![
-            ui::row(ctx.loc, "reading.rollover_yes", Cb::Yes),
-            ui::row(ctx.loc, "reading.rollover_no", Cb::No),
+            ui::row(ctx.loc, "reading.rollover_yes", StepCb::Yes),
+            ui::row(ctx.loc, "reading.rollover_no", StepCb::No),
         ]);
         let text = ctx.tf(
             "reading.rollover_q",
@@ -308,8 +308,8 @@ async fn confirm_prompt(ctx: &Ctx, m: &Meter, r: &Reading) -> Result<Outcome> {
 /// The warnings that need a «Подтвердить», and the buttons.
 async fn warn(ctx: &Ctx, checks: &[String]) -> Result<Outcome> {
     let kb = ui::inline(vec![
-        ui::row(ctx.loc, "reading.confirm", Cb::Yes),
-        ui::row(ctx.loc, "reading.retype", Cb::No),
+        ui::row(ctx.loc, "reading.confirm", StepCb::Yes),
+        ui::row(ctx.loc, "reading.retype", StepCb::No),
         ui::nav_row(ctx.loc, false),
     ]);
     let text = format!("{}\n\n{}", checks.join("\n\n"), ctx.t("reading.confirm_q"));
@@ -364,8 +364,8 @@ async fn save(ctx: &Ctx, m: &Meter, r: Reading, base: &[Option<Quantity>]) -> Re
     let reply = ctx.queued(
         text,
         &[
-            &[("reading.add_photo", Cb::ReadingPhoto(m.id))],
-            &[("meters.to_card", Cb::Meter(m.id))],
+            &[("reading.add_photo", MetersCb::ReadingPhoto(m.id))],
+            &[("meters.to_card", MetersCb::Meter(m.id))],
         ],
     );
     let finish = ctx.finish(vec![reply]);
@@ -378,31 +378,31 @@ async fn save(ctx: &Ctx, m: &Meter, r: Reading, base: &[Option<Quantity>]) -> Re
     Ok(Outcome::Done)
 }
 
-pub async fn on_callback(ctx: &Ctx, cb: Cb, mut r: Reading) -> Result<Outcome> {
+pub async fn on_callback(ctx: &Ctx, cb: StepCb, mut r: Reading) -> Result<Outcome> {
     let Some(m) = owned(ctx, r.meter_id).await? else {
         return not_found(ctx).await;
     };
     let base = ctx.store().base_values(m.id, current_period(ctx)).await?;
     match cb {
-        Cb::Yes if r.pending.is_some() => {
+        StepCb::Yes if r.pending.is_some() => {
             r.values.push(r.pending.unwrap_or_default());
             r.rollover.push(true);
             after_value(ctx, &m, r, &base).await
         }
-        Cb::No if r.pending.is_some() => {
+        StepCb::No if r.pending.is_some() => {
             r.pending = None;
             ctx.set(MetersState::Reading(r.clone())).await?;
             ask_with(ctx, &m, &r, &base).await
         }
-        Cb::Yes if r.confirming => save(ctx, &m, r, &base).await,
-        Cb::No if r.confirming => start(ctx, m.id).await,
-        Cb::Back if !r.values.is_empty() && !r.confirming && r.pending.is_none() => {
+        StepCb::Yes if r.confirming => save(ctx, &m, r, &base).await,
+        StepCb::No if r.confirming => start(ctx, m.id).await,
+        StepCb::Back if !r.values.is_empty() && !r.confirming && r.pending.is_none() => {
             r.values.pop();
             r.rollover.pop();
             ctx.set(MetersState::Reading(r.clone())).await?;
             ask_with(ctx, &m, &r, &base).await
         }
-        Cb::Back if !r.confirming && r.pending.is_none() => {
+        StepCb::Back if !r.confirming && r.pending.is_none() => {
             ctx.reset().await?;
             show_card(ctx, m.id).await
         }

@@ -11,7 +11,7 @@ use crate::bot::outcome::Outcome;
 use crate::bot::state::State;
 use crate::bot::texts;
 use crate::bot::ui::{self, esc};
-use crate::callback::{Cb, ReplaceReason, TimeOfDay};
+use crate::callback::{MetersCb, ReplaceReason, TimeOfDay};
 use crate::domain::items::MeterRequestKind;
 use crate::domain::meters::{parse_date, parse_short_text};
 use crate::domain::quantity::Quantity;
@@ -257,7 +257,7 @@ impl Form for RequestForm {
         let key = rate_key(user.id);
         let finish = |_: i64, number: &str| {
             let text = ctx.tf("req.sent", &[("number", &esc(number))]);
-            let mut f = ctx.finish(vec![ctx.queued(text, &[&[("meters.to_card", Cb::Meter(m.id))]])]);
+            let mut f = ctx.finish(vec![ctx.queued(text, &[&[("meters.to_card", MetersCb::Meter(m.id))]])]);
             f.rate_keys.push(key.clone());
             f
         };

@@ -3,7 +3,7 @@
 
 use super::{desk, tell_group};
 use crate::bot::deps::{Deps, HandlerError, HandlerResult};
-use crate::callback::Cb;
+use crate::callback::{Buttons, ConnCb, DeskCb, MetersCb, TicketsCb};
 use crate::desk::{Card, card, notices};
 use crate::domain::items::{ConnStatus, DeskAction, ItemKind, MeterRequestKind, MeterRequestStatus};
 use crate::domain::tickets::TicketStatus;
@@ -28,7 +28,7 @@ async fn group_callback(q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
         tg.answer_callback(&q.id, Some(&i18n::t(&loc, "desk.operators_only")), true);
         return Ok(());
     }
-    let Some(Cb::Desk(kind, id, action)) = q.data.as_deref().and_then(Cb::decode) else {
+    let Some(DeskCb::Act(kind, id, action)) = q.data.as_deref().and_then(DeskCb::decode) else {
         tg.answer_callback(&q.id, None, false);
         return Ok(());
     };
@@ -113,7 +113,7 @@ async fn act(deps: &Deps, c: &Card, item: ItemRef, op: i64, action: DeskAction) 
                 key,
                 &c.number,
                 None,
-                Cb::Meter(meter),
+                MetersCb::Meter(meter),
             )
             .await?;
             deps.store
@@ -128,7 +128,7 @@ async fn act(deps: &Deps, c: &Card, item: ItemRef, op: i64, action: DeskAction) 
                 "desk.push.meter_accepted",
                 &c.number,
                 None,
-                Cb::Meter(item.id),
+                MetersCb::Meter(item.id),
             )
             .await?;
             if !deps.store.accept_meter(item.id, &n, now).await? {
@@ -189,7 +189,7 @@ async fn reopen(deps: &Deps, c: &Card, item: ItemRef) -> HandlerResult {
         "desk.push.connection",
         &c.number,
         Some(&detail),
-        Cb::ConnApp(id),
+        ConnCb::ConnApp(id),
     )
     .await?;
     deps.store
@@ -220,7 +220,7 @@ async fn ticket_status(deps: &Deps, c: &Card, id: i64, status: TicketStatus, pus
         &format!("{push_key}.{}", ticket.kind),
         &c.number,
         None,
-        Cb::Ticket(id),
+        TicketsCb::Ticket(id),
     )
     .await?;
     deps.store

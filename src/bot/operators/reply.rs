@@ -4,7 +4,7 @@
 use super::callback::meter_of;
 use super::{desk, tell_group};
 use crate::bot::deps::{Deps, HandlerError, HandlerResult};
-use crate::callback::Cb;
+use crate::callback::{ConnCb, MetersCb, TicketsCb};
 use crate::desk::deliver::action_label;
 use crate::desk::{Card, card, notices};
 use crate::domain::items::{ConnStatus, DeskAction, ItemKind, MeterRequestStatus};
@@ -234,7 +234,7 @@ impl Reply<'_> {
             "desk.push.answer",
             &self.c.number,
             self.text,
-            Cb::Ticket(id),
+            TicketsCb::Ticket(id),
         )
         .await?;
         if let Some(t) = deps.store.ticket_by_id(id).await?
@@ -305,7 +305,7 @@ impl Reply<'_> {
                 "desk.push.scheduled",
                 &self.c.number,
                 Some(&detail),
-                Cb::Meter(meter),
+                MetersCb::Meter(meter),
             )
             .await?;
             deps.store
@@ -326,7 +326,7 @@ impl Reply<'_> {
             "desk.push.comment",
             &self.c.number,
             self.text,
-            Cb::Meter(meter),
+            MetersCb::Meter(meter),
         )
         .await?;
         deps.store
@@ -362,7 +362,7 @@ impl Reply<'_> {
             "desk.push.verified",
             &self.c.number,
             Some(&detail),
-            Cb::Meter(meter),
+            MetersCb::Meter(meter),
         )
         .await?;
         deps.store
@@ -380,7 +380,7 @@ impl Reply<'_> {
             "desk.push.meter_comment",
             &self.c.number,
             self.text,
-            Cb::Meter(self.item.id),
+            MetersCb::Meter(self.item.id),
         )
         .await?;
         deps.store.tell_about_meter(&n, self.now).await?;
@@ -415,7 +415,7 @@ impl Reply<'_> {
             "desk.push.connection",
             &self.c.number,
             Some(&detail),
-            Cb::ConnApp(id),
+            ConnCb::ConnApp(id),
         )
         .await?;
         deps.store

@@ -4,7 +4,7 @@ use crate::bot::ctx::Ctx;
 use crate::bot::deps::HandlerError;
 use crate::bot::outcome::Outcome;
 use crate::bot::ui::{self, esc};
-use crate::callback::Cb;
+use crate::callback::{Buttons, Cb, ProfileCb};
 use crate::domain::ApplicantKind;
 use crate::domain::items::Reminder;
 use teloxide::types::{InlineKeyboardButton, KeyboardRemove};
@@ -31,12 +31,12 @@ pub async fn show(ctx: &Ctx) -> Result<Outcome> {
     );
     let loc = ctx.loc;
     let kb = ui::inline(vec![
-        ui::row(loc, "profile.edit", Cb::ProfileEdit),
-        ui::row(loc, "profile.password", Cb::ChangePassword),
+        ui::row(loc, "profile.edit", ProfileCb::ProfileEdit),
+        ui::row(loc, "profile.password", ProfileCb::ChangePassword),
         ui::row(loc, "profile.language", Cb::ChooseLanguage),
-        ui::row(loc, "profile.logout", Cb::Logout),
-        ui::row(loc, "profile.reminders", Cb::Reminders),
-        ui::row(loc, "profile.delete", Cb::Delete),
+        ui::row(loc, "profile.logout", ProfileCb::Logout),
+        ui::row(loc, "profile.reminders", ProfileCb::Reminders),
+        ui::row(loc, "profile.delete", ProfileCb::Delete),
     ]);
     ctx.say_with(text, kb).await?;
     Ok(Outcome::Done)
@@ -54,10 +54,10 @@ pub async fn edit_menu(ctx: &Ctx) -> Result<Outcome> {
     };
     let loc = ctx.loc;
     let kb = ui::inline(vec![
-        ui::row(loc, name_key, Cb::EditName),
-        ui::row(loc, "profile.field_phone", Cb::EditPhone),
-        ui::row(loc, "profile.field_email", Cb::EditEmail),
-        ui::row(loc, "common.back", Cb::Profile),
+        ui::row(loc, name_key, ProfileCb::EditName),
+        ui::row(loc, "profile.field_phone", ProfileCb::EditPhone),
+        ui::row(loc, "profile.field_email", ProfileCb::EditEmail),
+        ui::row(loc, "common.back", ProfileCb::Profile),
     ]);
     ctx.say_with(ctx.t("profile.edit_q"), kb).await?;
     Ok(Outcome::Done)
@@ -76,13 +76,13 @@ pub async fn reminders(ctx: &Ctx) -> Result<Outcome> {
     let kb = ui::inline(vec![
         vec![InlineKeyboardButton::callback(
             label("profile.remind_readings", readings),
-            Cb::ToggleReminder(Reminder::Readings).encode(),
+            ProfileCb::ToggleReminder(Reminder::Readings).encode(),
         )],
         vec![InlineKeyboardButton::callback(
             label("profile.remind_verification", verification),
-            Cb::ToggleReminder(Reminder::Verification).encode(),
+            ProfileCb::ToggleReminder(Reminder::Verification).encode(),
         )],
-        ui::row(ctx.loc, "common.back", Cb::Profile),
+        ui::row(ctx.loc, "common.back", ProfileCb::Profile),
     ]);
     ctx.say_with(ctx.t("profile.reminders_q"), kb).await?;
     Ok(Outcome::Done)

@@ -12,8 +12,7 @@ use crate::bot::outcome::Outcome;
 use crate::bot::password::{self, Verdict};
 use crate::bot::state::State;
 use crate::bot::{texts, ui};
-use crate::callback::Cb;
-use crate::domain::menu::Section;
+use crate::callback::ProfileCb;
 use crate::domain::person::mask_email;
 use crate::domain::{Email, Login, Name};
 use crate::store::accounts::Account;
@@ -86,7 +85,7 @@ fn email_changed_letter(ctx: &Ctx, old: &str, new: &str) -> OutboxMessage {
 /// change.
 async fn saved(ctx: &Ctx) -> Result<Outcome> {
     ui::with_menu(ctx, ctx.t("common.saved")).await?;
-    Ok(Outcome::Open(Section::Profile))
+    Ok(Outcome::Open(&super::ENTRY))
 }
 
 impl Form for ProfileEdit {
@@ -133,7 +132,7 @@ impl Form for ProfileEdit {
                         ctx.tf("profile.email_code_q", &[("email", &ui::esc(&masked))]),
                         Box::new(move |t| normalize_code(t).ok_or_else(|| crate::i18n::t(loc, "reset.code_format"))),
                     )
-                    .extra(ctx.t("confirm.resend"), Cb::ResendEmailCode),
+                    .extra(ctx.t("confirm.resend"), ProfileCb::ResendEmailCode),
                 ]
             }
             ProfileForm::Password => vec![
@@ -193,7 +192,7 @@ impl Form for ProfileEdit {
                         // The old address is told.
                         ctx.outbox_written();
                         ctx.say(ctx.t("profile.email_changed")).await?;
-                        Check::Stop(Outcome::Open(Section::Profile))
+                        Check::Stop(Outcome::Open(&super::ENTRY))
                     }
                     check @ CodeCheck::Wrong { .. } => {
                         Check::Again(texts::code_problem(ctx.loc, &check).unwrap_or_default())
@@ -219,7 +218,7 @@ impl Form for ProfileEdit {
             ProfileForm::Password => {
                 password::set_password(ctx, id, data.get("new").unwrap_or_default()).await?;
                 ctx.say(ctx.t("profile.pw_changed")).await?;
-                Ok(Outcome::Open(Section::Profile))
+                Ok(Outcome::Open(&super::ENTRY))
             }
             ProfileForm::Delete => {
                 let notices = password::tell_chats(ctx, id, Some(ctx.chat.0), "auth.deleted_elsewhere").await?;

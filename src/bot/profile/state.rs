@@ -23,8 +23,10 @@ pub enum ProfileState {
     Form { form: ProfileForm, data: FormData },
 }
 
-impl ProfileState {
-    pub fn wants_secret(&self) -> bool {
+impl crate::bot::section::SectionState for ProfileState {
+    const AREA: &'static str = "profile";
+
+    fn wants_secret(&self) -> bool {
         match self {
             ProfileState::Form { data, .. } => data.secret,
         }

@@ -6,7 +6,7 @@ use crate::bot::deps::HandlerError;
 use crate::bot::files;
 use crate::bot::outcome::Outcome;
 use crate::bot::ui::{self, esc};
-use crate::callback::Cb;
+use crate::callback::{Buttons, TicketsCb};
 use crate::domain::items::Author;
 use crate::domain::tickets::TicketSection;
 use crate::store::tickets::Ticket;
@@ -58,7 +58,7 @@ pub async fn show(ctx: &Ctx, ticket_id: i64) -> Result<Outcome> {
             text.push_str(&format!("\n📎 {}", esc(&name)));
             rows.push(vec![InlineKeyboardButton::callback(
                 format!("📎 {name}"),
-                Cb::File(f.id).encode(),
+                TicketsCb::File(f.id).encode(),
             )]);
         }
     }
@@ -69,16 +69,16 @@ pub async fn show(ctx: &Ctx, ticket_id: i64) -> Result<Outcome> {
         text = format!("…\n{}", parts.last().cloned().unwrap_or_default());
     }
     if tk.status.is_open() {
-        rows.push(ui::row(ctx.loc, "ticket.add", Cb::TicketAdd(tk.id)));
-        rows.push(ui::row(ctx.loc, "ticket.close", Cb::TicketClose(tk.id)));
+        rows.push(ui::row(ctx.loc, "ticket.add", TicketsCb::TicketAdd(tk.id)));
+        rows.push(ui::row(ctx.loc, "ticket.close", TicketsCb::TicketClose(tk.id)));
     }
     if tk.status.can_reopen() {
-        rows.push(ui::row(ctx.loc, "ticket.reopen", Cb::TicketReopen(tk.id)));
+        rows.push(ui::row(ctx.loc, "ticket.reopen", TicketsCb::TicketReopen(tk.id)));
     }
     rows.push(ui::row(
         ctx.loc,
         "ticket.to_list",
-        Cb::TicketList(TicketSection::of(tk.kind), 0),
+        TicketsCb::TicketList(TicketSection::of(tk.kind), 0),
     ));
     if tk.unread_for_user {
         ctx.store().mark_ticket_read(tk.id).await?;

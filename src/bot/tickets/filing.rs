@@ -9,7 +9,7 @@ use crate::bot::outcome::Outcome;
 use crate::bot::state::State;
 use crate::bot::texts;
 use crate::bot::ui::{self, esc};
-use crate::callback::Cb;
+use crate::callback::TicketsCb;
 use crate::domain::meters::parse_short_text;
 use crate::domain::tickets::{self, TicketKind};
 use crate::i18n::plural;
@@ -105,13 +105,23 @@ fn doc_type(ctx: &Ctx, data: &FormData) -> Option<String> {
     }
 }
 
+/// «Подать обращение» and the like: the label of filing one of a kind.
+pub fn new_key(kind: TicketKind) -> &'static str {
+    match kind {
+        TicketKind::Appeal => "ticket.new.appeal",
+        TicketKind::Complaint => "ticket.new.complaint",
+        TicketKind::Request => "ticket.new.request",
+        TicketKind::Document => "ticket.new.document",
+    }
+}
+
 impl Form for TicketForm {
     fn state(&self, form: FormData) -> State {
         TicketsState::New { kind: self.kind, form }.into()
     }
 
     fn title(&self, ctx: &Ctx) -> Option<String> {
-        Some(ctx.t(&format!("ticket.new.{}", self.kind)))
+        Some(ctx.t(new_key(self.kind)))
     }
 
     async fn fields(&self, ctx: &Ctx, data: &FormData) -> Result<Vec<Field>> {
@@ -258,7 +268,7 @@ impl Form for TicketForm {
                 &[("number", &esc(number)), ("deadline", &local_deadline)],
             );
             let open = format!("ticket.open_this.{kind}");
-            let mut f = ctx.finish(vec![ctx.queued(text, &[&[(&open, Cb::Ticket(id))]])]);
+            let mut f = ctx.finish(vec![ctx.queued(text, &[&[(&open, TicketsCb::Ticket(id))]])]);
             f.rate_keys.push(key.clone());
             f
         };

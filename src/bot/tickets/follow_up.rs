@@ -78,7 +78,7 @@ pub async fn send(ctx: &Ctx, ticket_id: i64, reopen: bool, message: Compose) -> 
         return Ok(Outcome::Done);
     }
     let done = ctx.t(if reopen { "ticket.reopened" } else { "ticket.added" });
-    let mut finish = ctx.finish(vec![ctx.queued(done, &[])]);
+    let mut finish = ctx.finish(vec![ctx.queued_text(done)]);
     finish.rate_keys.push(key);
     let added = ctx
         .store()

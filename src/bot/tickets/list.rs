@@ -5,25 +5,14 @@ use crate::bot::ctx::Ctx;
 use crate::bot::deps::HandlerError;
 use crate::bot::outcome::Outcome;
 use crate::bot::ui::{self, esc};
-use crate::callback::Cb;
+use crate::callback::{Buttons, ConnCb, TicketsCb};
 use crate::domain::items::Author;
-use crate::domain::menu::Section;
 use crate::domain::tickets::{TicketKind, TicketSection};
 use teloxide::types::InlineKeyboardButton;
 
 type Result<T> = std::result::Result<T, HandlerError>;
 
 const PER_PAGE: i64 = 8;
-
-/// A section of the main menu that lists tickets.
-pub async fn show_section(ctx: &Ctx, section: Section) -> Result<Outcome> {
-    let section = match section {
-        Section::Requests => TicketSection::Requests,
-        Section::Documents => TicketSection::Documents,
-        _ => TicketSection::Appeals,
-    };
-    show(ctx, section, 0).await
-}
 
 pub async fn show(ctx: &Ctx, section: TicketSection, page: u8) -> Result<Outcome> {
     let Some(user) = ctx.user() else {
@@ -55,7 +44,7 @@ pub async fn show(ctx: &Ctx, section: TicketSection, page: u8) -> Result<Outcome
         ));
         rows.push(vec![InlineKeyboardButton::callback(
             format!("{unread}{} · {}", tk.number, tk.topic),
-            Cb::Ticket(tk.id).encode(),
+            TicketsCb::Ticket(tk.id).encode(),
         )]);
         if tk.kind == TicketKind::Document {
             let messages = ctx.store().ticket_messages(tk.id).await?;
@@ -67,7 +56,7 @@ pub async fn show(ctx: &Ctx, section: TicketSection, page: u8) -> Result<Outcome
                     let name = f.name.clone().unwrap_or_else(|| ctx.t("ticket.file"));
                     rows.push(vec![InlineKeyboardButton::callback(
                         format!("📄 {name}"),
-                        Cb::File(f.id).encode(),
+                        TicketsCb::File(f.id).encode(),
                     )]);
                 }
             }
@@ -84,16 +73,24 @@ pub async fn show(ctx: &Ctx, section: TicketSection, page: u8) -> Result<Outcome
             text.push_str(&format!("\n{} — {}", esc(&number), esc(&name)));
             rows.push(vec![InlineKeyboardButton::callback(
                 format!("📄 {name}"),
-                Cb::ConnFile(f.id).encode(),
+                ConnCb::ConnFile(f.id).encode(),
             )]);
         }
     }
     let mut nav = Vec::new();
     if page > 0 {
-        nav.push(ui::button(ctx.loc, "history.newer", Cb::TicketList(section, page - 1)));
+        nav.push(ui::button(
+            ctx.loc,
+            "history.newer",
+            TicketsCb::TicketList(section, page - 1),
+        ));
     }
     if more {
-        nav.push(ui::button(ctx.loc, "history.older", Cb::TicketList(section, page + 1)));
+        nav.push(ui::button(
+            ctx.loc,
+            "history.older",
+            TicketsCb::TicketList(section, page + 1),
+        ));
     }
     if !nav.is_empty() {
         rows.push(nav);

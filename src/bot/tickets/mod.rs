@@ -9,48 +9,127 @@ mod follow_up;
 mod list;
 pub mod state;
 
-pub use list::show_section;
-
 use crate::bot::ctx::Ctx;
 use crate::bot::deps::HandlerError;
 use crate::bot::form;
+use crate::bot::menu::{Entry, Service, Shown};
 use crate::bot::outcome::Outcome;
-use crate::callback::Cb;
+use crate::bot::section::{Press, Section, SectionState};
+use crate::callback::{Buttons, StepCb, TicketsCb};
+use crate::domain::tickets::{TicketKind, TicketSection};
+use crate::store::tickets::{APPEALS, DOCUMENTS, REQUESTS};
 use state::TicketsState;
 use teloxide::types::Message;
 
 type Result<T> = std::result::Result<T, HandlerError>;
 
-pub async fn on_message(ctx: &mut Ctx, msg: &Message, state: TicketsState) -> Result<Outcome> {
-    match state {
-        TicketsState::New { kind, form } => form::on_message(ctx, &filing::TicketForm { kind }, form, msg).await,
-        TicketsState::FollowUp {
-            ticket_id,
-            reopen,
-            message,
-        } => follow_up::on_message(ctx, msg, ticket_id, reopen, message).await,
+pub struct Tickets;
+
+impl SectionState for TicketsState {
+    const AREA: &'static str = "tickets";
+}
+
+/// The menu's entries, one a list.
+const ENTRIES: [(Entry, TicketSection); 3] = [
+    (
+        Entry {
+            key: "menu.tickets",
+            shown: Shown::WithItems(APPEALS),
+        },
+        TicketSection::Appeals,
+    ),
+    (
+        Entry {
+            key: "menu.requests",
+            shown: Shown::WithItems(REQUESTS),
+        },
+        TicketSection::Requests,
+    ),
+    (
+        Entry {
+            key: "menu.documents",
+            shown: Shown::WithItems(DOCUMENTS),
+        },
+        TicketSection::Documents,
+    ),
+];
+
+impl Section for Tickets {
+    type Button = TicketsCb;
+    type State = TicketsState;
+    const MENU: &'static [Entry] = &[ENTRIES[0].0, ENTRIES[1].0, ENTRIES[2].0];
+
+    fn services() -> Vec<Service> {
+        TicketKind::ALL
+            .into_iter()
+            .map(|kind| Service {
+                key: filing::new_key(kind),
+                data: TicketsCb::NewTicket(kind).encode(),
+                shown: Shown::Always,
+            })
+            .collect()
+    }
+
+    async fn open(ctx: &mut Ctx, entry: &'static Entry) -> Result<Outcome> {
+        let section = ENTRIES
+            .iter()
+            .find(|(e, _)| e == entry)
+            .map_or(TicketSection::Appeals, |(_, s)| *s);
+        list::show(ctx, section, 0).await
+    }
+
+    async fn on_message(ctx: &mut Ctx, msg: &Message, state: TicketsState) -> Result<Outcome> {
+        match state {
+            TicketsState::New { kind, form } => form::on_message(ctx, &filing::TicketForm { kind }, form, msg).await,
+            TicketsState::FollowUp {
+                ticket_id,
+                reopen,
+                message,
+            } => follow_up::on_message(ctx, msg, ticket_id, reopen, message).await,
+        }
+    }
+
+    async fn on_button(ctx: &mut Ctx, press: Press<TicketsCb>, state: Option<TicketsState>) -> Result<Outcome> {
+        match press {
+            Press::Own(b) => {
+                // A button that opens or starts something leaves what was in progress (a
+                // file is only sent).
+                if !matches!(b, TicketsCb::File(_)) && state.is_some() {
+                    ctx.reset().await?;
+                }
+                on_own_button(ctx, b).await
+            }
+            Press::Step(cb) => on_step(ctx, cb, state).await,
+        }
+    }
+
+    async fn prompt(ctx: &Ctx, state: &TicketsState) -> Result<Outcome> {
+        match state {
+            TicketsState::New { kind, form } => form::ask(ctx, &filing::TicketForm { kind: *kind }, form).await,
+            TicketsState::FollowUp { reopen, message, .. } => follow_up::prompt(ctx, *reopen, message).await,
+        }
     }
 }
 
-pub async fn on_callback(ctx: &mut Ctx, cb: Cb, state: Option<TicketsState>) -> Result<Outcome> {
-    // A button that opens or starts something leaves what was in progress (a file is only
-    // sent).
-    if !cb.is_step() && !matches!(cb, Cb::File(_)) && state.is_some() {
-        ctx.reset().await?;
+async fn on_own_button(ctx: &mut Ctx, b: TicketsCb) -> Result<Outcome> {
+    match b {
+        TicketsCb::NewTicket(kind) => filing::begin(ctx, kind).await,
+        TicketsCb::TicketList(section, page) => list::show(ctx, section, page).await,
+        TicketsCb::Ticket(id) => card::show(ctx, id).await,
+        TicketsCb::TicketAdd(id) => follow_up::begin(ctx, id, false).await,
+        TicketsCb::TicketReopen(id) => follow_up::begin(ctx, id, true).await,
+        TicketsCb::TicketClose(id) => card::close(ctx, id).await,
+        TicketsCb::File(id) => card::send_file(ctx, id).await,
     }
+}
+
+async fn on_step(ctx: &mut Ctx, cb: StepCb, state: Option<TicketsState>) -> Result<Outcome> {
     match (cb, state) {
-        (Cb::NewTicket(kind), _) => filing::begin(ctx, kind).await,
-        (Cb::TicketList(section, page), _) => list::show(ctx, section, page).await,
-        (Cb::Ticket(id), _) => card::show(ctx, id).await,
-        (Cb::TicketAdd(id), _) => follow_up::begin(ctx, id, false).await,
-        (Cb::TicketReopen(id), _) => follow_up::begin(ctx, id, true).await,
-        (Cb::TicketClose(id), _) => card::close(ctx, id).await,
-        (Cb::File(id), _) => card::send_file(ctx, id).await,
         (cb, Some(TicketsState::New { kind, form })) => {
             form::on_callback(ctx, &filing::TicketForm { kind }, form, cb).await
         }
         (
-            Cb::Save,
+            StepCb::Save,
             Some(TicketsState::FollowUp {
                 ticket_id,
                 reopen,
@@ -58,12 +137,5 @@ pub async fn on_callback(ctx: &mut Ctx, cb: Cb, state: Option<TicketsState>) -> 
             }),
         ) => follow_up::send(ctx, ticket_id, reopen, message).await,
         _ => Ok(Outcome::Stale),
-    }
-}
-
-pub async fn prompt(ctx: &Ctx, state: &TicketsState) -> Result<Outcome> {
-    match state {
-        TicketsState::New { kind, form } => form::ask(ctx, &filing::TicketForm { kind: *kind }, form).await,
-        TicketsState::FollowUp { reopen, message, .. } => follow_up::prompt(ctx, *reopen, message).await,
     }
 }

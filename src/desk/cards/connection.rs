@@ -2,7 +2,7 @@
 
 use super::super::{Card, btn, consumer_line, status_line};
 use super::Render;
-use crate::callback::Cb;
+use crate::callback::{Buttons, DeskCb};
 use crate::domain::items::{ConnStatus, DeskAction, FileOwner};
 use crate::i18n;
 use crate::store::StoreError;
@@ -48,11 +48,11 @@ pub async fn render(c: &Render<'_>, id: i64) -> Result<Option<Card>, StoreError>
         for status in ConnStatus::SET_BY_DESK {
             rows.push(vec![InlineKeyboardButton::callback(
                 i18n::t(loc, &format!("conn.status.{status}")),
-                Cb::Desk(k, app.id, DeskAction::Status(status)).encode(),
+                DeskCb::Act(k, app.id, DeskAction::Status(status)).encode(),
             )]);
         }
     } else {
-        rows.push(btn(loc, "desk.reopen", Cb::Desk(k, app.id, DeskAction::Reopen)));
+        rows.push(btn(loc, "desk.reopen", DeskCb::Act(k, app.id, DeskAction::Reopen)));
     }
     let files = store
         .application_files(app.id)

@@ -2,7 +2,7 @@
 
 use super::super::{Card, btn, consumer_line, status_line};
 use super::Render;
-use crate::callback::Cb;
+use crate::callback::DeskCb;
 use crate::domain::items::{DeskAction, MeterReview};
 use crate::i18n;
 use crate::store::StoreError;
@@ -41,7 +41,7 @@ pub async fn render(c: &Render<'_>, id: i64) -> Result<Option<Card>, StoreError>
     let mut rows = vec![];
     if m.review == MeterReview::Pending {
         rows.push(take(m.id));
-        rows.push(btn(loc, "desk.accept_meter", Cb::Desk(k, m.id, DeskAction::Done)));
+        rows.push(btn(loc, "desk.accept_meter", DeskCb::Act(k, m.id, DeskAction::Done)));
     }
     Ok(Some(Card {
         body,

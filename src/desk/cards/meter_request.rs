@@ -2,7 +2,7 @@
 
 use super::super::{Card, btn, consumer_line, status_line};
 use super::Render;
-use crate::callback::Cb;
+use crate::callback::{Buttons, DeskCb};
 use crate::domain::items::DeskAction;
 use crate::i18n;
 use crate::store::StoreError;
@@ -43,12 +43,15 @@ pub async fn render(c: &Render<'_>, id: i64) -> Result<Option<Card>, StoreError>
     let mut rows = vec![];
     if q.status.is_open() {
         rows.push(take(q.id));
-        rows.push(btn(loc, "desk.schedule", Cb::Desk(k, q.id, DeskAction::Schedule)));
+        rows.push(btn(loc, "desk.schedule", DeskCb::Act(k, q.id, DeskAction::Schedule)));
         rows.push(vec![
-            InlineKeyboardButton::callback(i18n::t(loc, "desk.done"), Cb::Desk(k, q.id, DeskAction::Done).encode()),
+            InlineKeyboardButton::callback(
+                i18n::t(loc, "desk.done"),
+                DeskCb::Act(k, q.id, DeskAction::Done).encode(),
+            ),
             InlineKeyboardButton::callback(
                 i18n::t(loc, "desk.reject"),
-                Cb::Desk(k, q.id, DeskAction::Reject).encode(),
+                DeskCb::Act(k, q.id, DeskAction::Reject).encode(),
             ),
         ]);
     }

@@ -7,7 +7,7 @@ pub mod meter_request;
 pub mod ticket;
 
 use super::btn;
-use crate::callback::Cb;
+use crate::callback::DeskCb;
 use crate::config::Config;
 use crate::domain::items::DeskAction;
 use crate::store::Store;
@@ -31,8 +31,12 @@ impl Render<'_> {
     /// «Взять в работу» while nobody has the item, then «Передать другому».
     pub fn take(&self, id: i64) -> Vec<InlineKeyboardButton> {
         match self.taken_by {
-            None => btn(self.loc, "desk.take", Cb::Desk(self.kind, id, DeskAction::Take)),
-            Some(_) => btn(self.loc, "desk.release", Cb::Desk(self.kind, id, DeskAction::Release)),
+            None => btn(self.loc, "desk.take", DeskCb::Act(self.kind, id, DeskAction::Take)),
+            Some(_) => btn(
+                self.loc,
+                "desk.release",
+                DeskCb::Act(self.kind, id, DeskAction::Release),
+            ),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use super::super::{Card, btn, consumer_line, field_lines, status_line};
 use super::Render;
-use crate::callback::Cb;
+use crate::callback::DeskCb;
 use crate::domain::items::DeskAction;
 use crate::i18n;
 use crate::store::StoreError;
@@ -38,9 +38,9 @@ pub async fn render(c: &Render<'_>, id: i64) -> Result<Option<Card>, StoreError>
     let mut rows = vec![];
     if t.status.is_open() {
         rows.push(take(t.id));
-        rows.push(btn(loc, "desk.close", Cb::Desk(k, t.id, DeskAction::Close)));
+        rows.push(btn(loc, "desk.close", DeskCb::Act(k, t.id, DeskAction::Close)));
     } else {
-        rows.push(btn(loc, "desk.reopen", Cb::Desk(k, t.id, DeskAction::Reopen)));
+        rows.push(btn(loc, "desk.reopen", DeskCb::Act(k, t.id, DeskAction::Reopen)));
     }
     let first_id = messages.first().map(|m| m.id);
     let files = store

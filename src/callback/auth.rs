@@ -1,0 +1,16 @@
+use super::buttons;
+
+buttons! {
+    /// The account's buttons, for a chat that is not signed in.
+    pub enum AuthCb {
+        Register = "reg",
+        Login = "login",
+        /// «Забыли пароль?».
+        Forgot = "forgot",
+        /// «Отправить код ещё раз» for an unconfirmed account.
+        Resend = "resend",
+        RestartRegistration = "reg:restart",
+        /// «Это мой номер»: dispute a login someone else holds.
+        Dispute = "disp",
+    }
+}
