@@ -216,11 +216,13 @@ async fn route_message(ctx: &mut Ctx, msg: &Message) -> HandlerResult {
         && let Some(p) = ctx.state.in_progress()
         && let Some(entry) = msg.text().and_then(|t| ctx.deps.menu.entry_of(t))
     {
-        let draft = sections::by_area(&p.area).is_some_and(|s| s.keeps_draft(&p.at));
-        let notice = if draft {
-            ctx.tf("common.left_draft_saved", &[("section", &ctx.t("menu.connection"))])
-        } else {
-            ctx.t("common.left_unfinished")
+        // A draft is found again under the section's (first) menu entry.
+        let drafts_in = sections::by_area(&p.area)
+            .filter(|s| s.keeps_draft(&p.at))
+            .and_then(|s| s.menu().first());
+        let notice = match drafts_in {
+            Some(e) => ctx.tf("common.left_draft_saved", &[("section", &ctx.t(e.key))]),
+            None => ctx.t("common.left_unfinished"),
         };
         ctx.say(notice).await?;
         return act(ctx, Outcome::Open(entry)).await;

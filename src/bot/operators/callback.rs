@@ -1,12 +1,12 @@
 //! A button on a card: take the item, close a ticket, or choose what the operator's next
 //! reply does (a visit date, a connection status).
 
+use super::kinds::{self, Answer, On};
 use super::{desk, tell_group};
 use crate::bot::deps::{Deps, HandlerError, HandlerResult};
-use crate::callback::{Buttons, ConnCb, DeskCb, MetersCb, TicketsCb};
-use crate::desk::{Card, card, notices};
-use crate::domain::items::{ConnStatus, DeskAction, ItemKind, MeterRequestKind, MeterRequestStatus};
-use crate::domain::tickets::TicketStatus;
+use crate::callback::{Buttons, DeskCb};
+use crate::desk::{Card, card};
+use crate::domain::items::DeskAction;
 use crate::i18n;
 use crate::store::desk::ItemRef;
 use std::sync::Arc;
@@ -58,173 +58,31 @@ async fn group_callback(q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
     Ok(())
 }
 
-/// What the operator who pressed is told.
-enum Answer {
-    /// «Готово».
-    Done,
-    /// What the next reply to the card does (shown, and posted under the card).
-    Next(String),
-    /// Only to the operator who pressed (nothing changed).
-    Only(String),
-}
-
-/// Does what the button says and says what the operator is told.
+/// Does what the button says and says what the operator is told: «Взять в работу» and
+/// «Передать другому» the same for every kind, the rest as the item's kind does it.
 async fn act(deps: &Deps, c: &Card, item: ItemRef, op: i64, action: DeskAction) -> Result<Answer, HandlerError> {
-    let loc = deps.config.default_locale.as_str();
-    let now = deps.clock.now();
-    match (item.kind, action) {
-        (_, DeskAction::Take) => {
+    let on = On {
+        deps,
+        c,
+        item,
+        op,
+        now: deps.clock.now(),
+    };
+    let kind = kinds::of(item.kind);
+    match action {
+        DeskAction::Take => {
             // A second press (or a colleague's) changes nothing and tells the consumer nothing.
             if !deps.store.take_card(item, op).await? {
+                let loc = deps.config.default_locale.as_str();
                 return Ok(Answer::Only(i18n::t(loc, "desk.already_taken")));
             }
-            if item.kind == ItemKind::Ticket {
-                ticket_status(deps, c, item.id, TicketStatus::InProgress, "desk.push.in_progress").await?;
-            }
+            kind.taken(&on).await?;
+            Ok(Answer::Done)
         }
-        (_, DeskAction::Release) => deps.store.release_card(item).await?,
-        (ItemKind::Ticket, DeskAction::Close) => {
-            ticket_status(deps, c, item.id, TicketStatus::Closed, "desk.push.closed").await?
+        DeskAction::Release => {
+            deps.store.release_card(item).await?;
+            Ok(Answer::Done)
         }
-        (_, DeskAction::Reopen) => reopen(deps, c, item).await?,
-        (ItemKind::MeterRequest, DeskAction::Schedule) => {
-            deps.store.set_pending(op, item, action, now).await?;
-            return Ok(Answer::Next(i18n::t(loc, "desk.reply_with_date")));
-        }
-        // A verification is done by its certificate: the operator's reply brings it.
-        (ItemKind::MeterRequest, DeskAction::Done)
-            if deps.store.meter_request_by_id(item.id).await?.map(|r| r.kind)
-                == Some(MeterRequestKind::Verification) =>
-        {
-            deps.store.set_pending(op, item, action, now).await?;
-            return Ok(Answer::Next(i18n::t(loc, "desk.reply_with_certificate")));
-        }
-        (ItemKind::MeterRequest, DeskAction::Done | DeskAction::Reject) => {
-            let (status, key) = if action == DeskAction::Done {
-                (MeterRequestStatus::Done, "desk.push.done")
-            } else {
-                (MeterRequestStatus::Rejected, "desk.push.rejected")
-            };
-            let meter = meter_of(deps, item.id).await?;
-            let n = notices(
-                &deps.store,
-                &deps.config,
-                c.account_id,
-                key,
-                &c.number,
-                None,
-                MetersCb::Meter(meter),
-            )
-            .await?;
-            deps.store
-                .set_meter_request_status(item.id, status, None, None, &n, now)
-                .await?;
-        }
-        (ItemKind::Meter, DeskAction::Done) => {
-            let n = notices(
-                &deps.store,
-                &deps.config,
-                c.account_id,
-                "desk.push.meter_accepted",
-                &c.number,
-                None,
-                MetersCb::Meter(item.id),
-            )
-            .await?;
-            if !deps.store.accept_meter(item.id, &n, now).await? {
-                return Ok(Answer::Only(i18n::t(loc, "desk.meter_accepted_already")));
-            }
-        }
-        (ItemKind::Connection, DeskAction::Status(status)) => {
-            deps.store.set_pending(op, item, action, now).await?;
-            let status = i18n::t(loc, &format!("conn.status.{status}"));
-            return Ok(Answer::Next(i18n::tf(
-                loc,
-                "desk.reply_with_comment",
-                &[("status", &status)],
-            )));
-        }
-        // A button that does not belong to this kind of card: nothing to do.
-        _ => {}
+        _ => kind.act(&on, action).await,
     }
-    Ok(Answer::Done)
-}
-
-/// «Открыть снова» on a closed ticket (in progress again) or a final application (under
-/// review again); the consumer is told.
-async fn reopen(deps: &Deps, c: &Card, item: ItemRef) -> HandlerResult {
-    let id = item.id;
-    // A second press, or one on an old card, finds it open already: nothing to do.
-    match item.kind {
-        ItemKind::Ticket => {
-            let closed = deps.store.ticket_by_id(id).await?.is_some_and(|t| !t.status.is_open());
-            if closed {
-                ticket_status(deps, c, id, TicketStatus::InProgress, "desk.push.in_progress").await?;
-            }
-            return Ok(());
-        }
-        ItemKind::Connection => {
-            let fin = deps
-                .store
-                .application_by_id(id)
-                .await?
-                .is_some_and(|(_, a)| a.status.is_final());
-            if !fin {
-                return Ok(());
-            }
-        }
-        ItemKind::MeterRequest | ItemKind::Meter => return Ok(()),
-    }
-    let loc = deps.config.default_locale.as_str();
-    let status = ConnStatus::UnderReview;
-    let detail = i18n::tf(
-        loc,
-        "desk.push.status",
-        &[("status", &i18n::t(loc, &format!("conn.status.{status}")))],
-    );
-    let n = notices(
-        &deps.store,
-        &deps.config,
-        c.account_id,
-        "desk.push.connection",
-        &c.number,
-        Some(&detail),
-        ConnCb::ConnApp(id),
-    )
-    .await?;
-    deps.store
-        .set_application_status(id, status, None, &[], &n, deps.clock.now())
-        .await?;
-    Ok(())
-}
-
-pub(super) async fn meter_of(deps: &Deps, request_id: i64) -> Result<i64, HandlerError> {
-    Ok(deps
-        .store
-        .meter_request_by_id(request_id)
-        .await?
-        .map(|r| r.meter_id)
-        .unwrap_or_default())
-}
-
-/// A ticket's status set by the desk, with the consumer told in the same transaction (the
-/// push's words agree with the ticket's kind: `push_key.{kind}`).
-async fn ticket_status(deps: &Deps, c: &Card, id: i64, status: TicketStatus, push_key: &str) -> HandlerResult {
-    let Some(ticket) = deps.store.ticket_by_id(id).await? else {
-        return Ok(());
-    };
-    let n = notices(
-        &deps.store,
-        &deps.config,
-        c.account_id,
-        &format!("{push_key}.{}", ticket.kind),
-        &c.number,
-        None,
-        TicketsCb::Ticket(id),
-    )
-    .await?;
-    deps.store
-        .set_ticket_status_by_desk(id, status, &n, deps.clock.now())
-        .await?;
-    Ok(())
 }

@@ -5,6 +5,7 @@
 
 mod callback;
 mod commands;
+mod kinds;
 mod reply;
 
 pub use callback::on_group_callback;

@@ -1,20 +1,15 @@
 //! A reply in the group: the operator's answer to the item the replied-to message belongs to,
 //! with the status they chose before (if that choice is still fresh) and any file attached.
 
-use super::callback::meter_of;
+use super::kinds::{self, On, Reply};
 use super::{desk, tell_group};
 use crate::bot::deps::{Deps, HandlerError, HandlerResult};
-use crate::callback::{ConnCb, MetersCb, TicketsCb};
 use crate::desk::deliver::action_label;
-use crate::desk::{Card, card, notices};
-use crate::domain::items::{ConnStatus, DeskAction, ItemKind, MeterRequestStatus};
+use crate::desk::{Card, card};
 use crate::i18n;
 use crate::store::desk::ItemRef;
 use crate::store::meters::FileRef;
-use crate::store::outbox::OutboxMessage;
 use crate::store::tickets::DeliveredFile;
-use crate::wording;
-use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use teloxide::prelude::*;
 
@@ -128,7 +123,7 @@ async fn answer(deps: &Deps, msg: &Message, item: ItemRef, op: i64) -> HandlerRe
     let Some(c) = card(&deps.store, &deps.config, deps.clock.now(), item).await? else {
         return Ok(());
     };
-    if let Some(refusal) = refusal(deps, &c, item).await? {
+    if let Some(refusal) = refusal(deps, &c, item, op, now).await? {
         return tell_group(deps, msg.chat.id, msg.id, &refusal, Some(item)).await;
     }
     let pending = match deps.store.take_pending(op, item).await? {
@@ -147,19 +142,17 @@ async fn answer(deps: &Deps, msg: &Message, item: ItemRef, op: i64) -> HandlerRe
         })
         .collect();
     let reply = Reply {
-        c: &c,
-        item,
-        op,
+        on: On {
+            deps,
+            c: &c,
+            item,
+            op,
+            now,
+        },
         text: text.as_deref(),
         files: &files,
-        now,
     };
-    let confirmation = match item.kind {
-        ItemKind::Ticket => reply.to_ticket(deps).await?,
-        ItemKind::MeterRequest => reply.to_meter_request(deps, pending).await?,
-        ItemKind::Connection => reply.to_application(deps, pending).await?,
-        ItemKind::Meter => reply.to_meter(deps).await?,
-    };
+    let confirmation = kinds::of(item.kind).reply(&reply, pending).await?;
     tell_group(deps, msg.chat.id, msg.id, &i18n::t(&loc, confirmation), Some(item)).await?;
     desk(deps, msg.chat.id).refresh_card(item).await?;
     deps.outbox_wake.notify_one();
@@ -168,7 +161,13 @@ async fn answer(deps: &Deps, msg: &Message, item: ItemRef, op: i64) -> HandlerRe
 
 /// Why a reply cannot go to the consumer, if it cannot: the consumer deleted the account; the
 /// item is closed or final (a ticket or an application reopens with «Открыть снова»).
-async fn refusal(deps: &Deps, c: &Card, item: ItemRef) -> Result<Option<String>, HandlerError> {
+async fn refusal(
+    deps: &Deps,
+    c: &Card,
+    item: ItemRef,
+    op: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<String>, HandlerError> {
     let loc = deps.config.default_locale.as_str();
     let gone = deps
         .store
@@ -178,249 +177,6 @@ async fn refusal(deps: &Deps, c: &Card, item: ItemRef) -> Result<Option<String>,
     if gone {
         return Ok(Some(i18n::t(loc, "desk.account_gone")));
     }
-    let closed = |status: String| i18n::tf(loc, "desk.closed_item", &[("number", &c.number), ("status", &status)]);
-    Ok(match item.kind {
-        ItemKind::Ticket => deps
-            .store
-            .ticket_by_id(item.id)
-            .await?
-            .filter(|t| !t.status.is_open())
-            .map(|t| closed(i18n::t(loc, &t.status.label_key(t.kind)))),
-        ItemKind::Connection => deps
-            .store
-            .application_by_id(item.id)
-            .await?
-            .map(|(_, a)| a.status)
-            .filter(|s| s.is_final())
-            .map(|s| closed(i18n::t(loc, &format!("conn.status.{s}")))),
-        ItemKind::MeterRequest => deps
-            .store
-            .meter_request_by_id(item.id)
-            .await?
-            .filter(|r| !r.status.is_open())
-            .map(|r| {
-                i18n::tf(
-                    loc,
-                    "desk.final_request",
-                    &[
-                        ("number", &c.number),
-                        ("status", &i18n::t(loc, &format!("req_status.{}", r.status))),
-                    ],
-                )
-            }),
-        ItemKind::Meter => None,
-    })
-}
-
-/// An operator's reply about to be applied to an item.
-struct Reply<'a> {
-    c: &'a Card,
-    item: ItemRef,
-    op: i64,
-    text: Option<&'a str>,
-    files: &'a [DeliveredFile<'a>],
-    now: DateTime<Utc>,
-}
-
-impl Reply<'_> {
-    /// An answer to a ticket: a push to every chat, and a copy by e-mail when asked for.
-    async fn to_ticket(&self, deps: &Deps) -> Result<&'static str, HandlerError> {
-        let loc = deps.config.default_locale.as_str();
-        let id = self.item.id;
-        let mut n = notices(
-            &deps.store,
-            &deps.config,
-            self.c.account_id,
-            "desk.push.answer",
-            &self.c.number,
-            self.text,
-            TicketsCb::Ticket(id),
-        )
-        .await?;
-        if let Some(t) = deps.store.ticket_by_id(id).await?
-            && t.email_copy
-            && let Some(acc) = deps.store.account(t.account_id).await?
-            && let Some(to) = acc.email.clone()
-        {
-            let text = self.text.unwrap_or("");
-            let org = deps.config.org_signature(loc);
-            // By name; and the operator's own greeting is not preceded by a second one.
-            let greeting = if wording::starts_with_greeting(text) {
-                String::new()
-            } else {
-                let name = acc.name.as_deref().map(|n| wording::addressed(acc.kind, n));
-                match name {
-                    Some(name) => i18n::tf(loc, "desk.mail.hello_name", &[("name", &name)]),
-                    None => i18n::t(loc, "desk.mail.hello"),
-                }
-            };
-            let mut body = i18n::tf(
-                loc,
-                "desk.mail.body",
-                &[
-                    ("hello", &greeting),
-                    ("number", &t.number),
-                    ("text", text),
-                    ("org", &org),
-                ],
-            );
-            if !self.files.is_empty() {
-                body.push_str(&format!("\n\n{}", i18n::t(loc, "desk.mail.files")));
-            }
-            n.push(OutboxMessage::Email {
-                to,
-                subject: i18n::tf(loc, "desk.mail.subject", &[("number", &t.number), ("org", &org)]),
-                body,
-                code: false,
-            });
-        }
-        deps.store
-            .add_operator_answer(id, self.op, self.text, self.files, &n, self.now)
-            .await?;
-        Ok("desk.sent")
-    }
-
-    /// A reply on a meter request: the visit date after «Назначить дату», else a comment.
-    async fn to_meter_request(&self, deps: &Deps, pending: Option<DeskAction>) -> Result<&'static str, HandlerError> {
-        let loc = deps.config.default_locale.as_str();
-        let id = self.item.id;
-        let meter = meter_of(deps, id).await?;
-        if pending == Some(DeskAction::Schedule) {
-            let today = deps.config.today(self.now);
-            let Some(date) = self
-                .text
-                .and_then(|t| crate::domain::meters::parse_date(t, today))
-                .filter(|d| *d >= today)
-            else {
-                deps.store
-                    .set_pending(self.op, self.item, DeskAction::Schedule, self.now)
-                    .await?;
-                return Ok("desk.date_bad");
-            };
-            let detail = i18n::tf(loc, "desk.scheduled", &[("date", &date.format("%d.%m.%Y").to_string())]);
-            let n = notices(
-                &deps.store,
-                &deps.config,
-                self.c.account_id,
-                "desk.push.scheduled",
-                &self.c.number,
-                Some(&detail),
-                MetersCb::Meter(meter),
-            )
-            .await?;
-            deps.store
-                .set_meter_request_status(id, MeterRequestStatus::Scheduled, Some(date), None, &n, self.now)
-                .await?;
-            return Ok("desk.sent");
-        }
-        if pending == Some(DeskAction::Done) {
-            return self.verified(deps, meter).await;
-        }
-        let Some(status) = deps.store.meter_request_by_id(id).await?.map(|r| r.status) else {
-            return Ok("desk.no_item");
-        };
-        let n = notices(
-            &deps.store,
-            &deps.config,
-            self.c.account_id,
-            "desk.push.comment",
-            &self.c.number,
-            self.text,
-            MetersCb::Meter(meter),
-        )
-        .await?;
-        deps.store
-            .set_meter_request_status(id, status, None, self.text, &n, self.now)
-            .await?;
-        Ok("desk.sent")
-    }
-
-    /// The reply after «Выполнено» on a verification request: the certificate (a file) with
-    /// the next verification date in its caption closes it; anything less is asked again.
-    async fn verified(&self, deps: &Deps, meter: i64) -> Result<&'static str, HandlerError> {
-        let loc = deps.config.default_locale.as_str();
-        let today = deps.config.today(self.now);
-        let date = self
-            .text
-            .and_then(|t| {
-                t.split_whitespace()
-                    .find_map(|w| crate::domain::meters::parse_date(w, today))
-            })
-            .filter(|d| *d > today);
-        let (Some(date), false) = (date, self.files.is_empty()) else {
-            deps.store
-                .set_pending(self.op, self.item, DeskAction::Done, self.now)
-                .await?;
-            return Ok("desk.certificate_needed");
-        };
-        let shown = date.format("%d.%m.%Y").to_string();
-        let detail = i18n::tf(loc, "desk.verified_detail", &[("date", &shown)]);
-        let n = notices(
-            &deps.store,
-            &deps.config,
-            self.c.account_id,
-            "desk.push.verified",
-            &self.c.number,
-            Some(&detail),
-            MetersCb::Meter(meter),
-        )
-        .await?;
-        deps.store
-            .complete_verification(self.item.id, date, self.files, &n, self.now)
-            .await?;
-        Ok("desk.sent")
-    }
-
-    /// A reply on a new meter's card: the operators' question or remark, to the consumer.
-    async fn to_meter(&self, deps: &Deps) -> Result<&'static str, HandlerError> {
-        let n = notices(
-            &deps.store,
-            &deps.config,
-            self.c.account_id,
-            "desk.push.meter_comment",
-            &self.c.number,
-            self.text,
-            MetersCb::Meter(self.item.id),
-        )
-        .await?;
-        deps.store.tell_about_meter(&n, self.now).await?;
-        Ok("desk.sent")
-    }
-
-    /// A reply on a connection application: the chosen status (documents issued when a file
-    /// comes without one) with the comment and the files.
-    async fn to_application(&self, deps: &Deps, pending: Option<DeskAction>) -> Result<&'static str, HandlerError> {
-        let loc = deps.config.default_locale.as_str();
-        let id = self.item.id;
-        let Some(current) = deps.store.application_by_id(id).await?.map(|(_, a)| a.status) else {
-            return Ok("desk.no_item");
-        };
-        let status = match pending {
-            Some(DeskAction::Status(s)) => s,
-            _ if self.files.is_empty() => current,
-            _ => ConnStatus::DocumentsIssued,
-        };
-        let mut detail = i18n::tf(
-            loc,
-            "desk.push.status",
-            &[("status", &i18n::t(loc, &format!("conn.status.{status}")))],
-        );
-        if let Some(t) = self.text {
-            detail.push_str(&format!("\n{t}"));
-        }
-        let n = notices(
-            &deps.store,
-            &deps.config,
-            self.c.account_id,
-            "desk.push.connection",
-            &self.c.number,
-            Some(&detail),
-            ConnCb::ConnApp(id),
-        )
-        .await?;
-        deps.store
-            .set_application_status(id, status, self.text, self.files, &n, self.now)
-            .await?;
-        Ok("desk.sent")
-    }
+    let on = On { deps, c, item, op, now };
+    kinds::of(item.kind).refusal(&on).await
 }

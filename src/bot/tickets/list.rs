@@ -47,19 +47,7 @@ pub async fn show(ctx: &Ctx, section: TicketSection, page: u8) -> Result<Outcome
             TicketsCb::Ticket(tk.id).encode(),
         )]);
         if tk.kind == TicketKind::Document {
-            let messages = ctx.store().ticket_messages(tk.id).await?;
-            for f in ctx.store().ticket_files(tk.id).await? {
-                let from_operator = messages
-                    .iter()
-                    .any(|m| m.id == f.owner_id && m.author == Author::Operator);
-                if from_operator {
-                    let name = f.name.clone().unwrap_or_else(|| ctx.t("ticket.file"));
-                    rows.push(vec![InlineKeyboardButton::callback(
-                        format!("📄 {name}"),
-                        TicketsCb::File(f.id).encode(),
-                    )]);
-                }
-            }
+            rows.extend(delivered(ctx, tk.id).await?);
         }
     }
     // Documents issued on connection applications are delivered documents too.
@@ -97,4 +85,23 @@ pub async fn show(ctx: &Ctx, section: TicketSection, page: u8) -> Result<Outcome
     }
     ctx.say_with(text, ui::inline(rows)).await?;
     Ok(Outcome::Done)
+}
+
+/// The documents an operator sent on a document request: a button each.
+async fn delivered(ctx: &Ctx, ticket_id: i64) -> Result<Vec<Vec<InlineKeyboardButton>>> {
+    let messages = ctx.store().ticket_messages(ticket_id).await?;
+    let mut rows = Vec::new();
+    for f in ctx.store().ticket_files(ticket_id).await? {
+        let from_operator = messages
+            .iter()
+            .any(|m| m.id == f.owner_id && m.author == Author::Operator);
+        if from_operator {
+            let name = f.name.clone().unwrap_or_else(|| ctx.t("ticket.file"));
+            rows.push(vec![InlineKeyboardButton::callback(
+                format!("📄 {name}"),
+                TicketsCb::File(f.id).encode(),
+            )]);
+        }
+    }
+    Ok(rows)
 }
