@@ -3,7 +3,7 @@
 //! the worst moment, a stop with a long queue.
 
 use crate::e2e::{E2e, register, seed_reminders};
-use crate::helpers::{Client, code_in, ru, snils};
+use crate::helpers::{Client, code_in, ru, snils, step};
 use kabinet::store::sql;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -32,11 +32,11 @@ async fn appeal_summary(c: &mut Client) -> tgmock::BotMessage {
     c.send("Мигает свет");
     let q = c.expect_key("ticket.address_q").await;
     c.press(&q, &ru("common.skip"));
-    let q = c.expect("Приложите фото").await;
+    let q = c.expect_key("ticket.files_q").await;
     c.press(&q, &ru("common.skip"));
-    let q = c.expect("Прислать копию ответа").await;
+    let q = c.expect_key("ticket.email_q").await;
     c.press(&q, &ru("ticket.email_no"));
-    c.expect("Проверьте перед отправкой").await
+    c.expect_key("ticket.summary").await
 }
 
 /// The process dies at `failpoint` while «Отправить» is handled; after a restart there is
@@ -55,7 +55,7 @@ async fn crash_while_filing(failpoint: &str, chat: i64) {
     assert!(!e.wait_exit().await, "the process died at {failpoint}");
     e.set_env("KABINET_FAILPOINT", None);
     e.spawn();
-    c.expect("зарегистрировано").await;
+    c.expect_key("ticket.sent.appeal").await;
     // Everything offered again was handled, everything queued was sent: then count.
     assert!(e.api.wait_updates_confirmed(Duration::from_secs(15)).await);
     let store = kabinet::store::Store::connect(&e.db_url()).await.unwrap();
@@ -160,7 +160,7 @@ async fn twenty_people_register_at_a_human_pace_while_ten_thousand_reminders_go_
             tokio::time::sleep(pace).await;
             let t = Instant::now();
             c.press(&kind, &ru("kind.individual"));
-            c.expect("Шаг 3 из 6").await;
+            c.expect(&step(3, 6)).await;
             latencies.push(t.elapsed());
             for (text, next) in [
                 (snils(100_200_300 + i * 7), "Шаг 4 из 6"),
@@ -246,7 +246,7 @@ async fn the_log_names_no_address_and_no_login() {
     let mut c = e.user(43_001);
     let summary = crate::flows::fill_registration(&mut c, &crate::flows::IVANOV).await;
     c.press(&summary, &ru("reg.ok"));
-    c.expect("Почти готово").await;
+    c.expect_key("reg.sent").await;
     let late = crate::smtp::SmtpServer::start_on(free).await;
     let (_, body) = late.letter().await;
     c.send(&code_in(&body));

@@ -2,7 +2,7 @@
 //! server, SMTP to aiosmtpd, on a SQLite file.
 
 use crate::flows::IVANOV;
-use crate::helpers::{Client, GROUP, Group, code_in, ru};
+use crate::helpers::{Client, GROUP, Group, code_in, ru, step};
 use crate::smtp::SmtpServer;
 use kabinet::store::sql;
 use std::sync::Arc;
@@ -158,7 +158,7 @@ impl E2e {
 pub async fn register(e: &E2e, c: &mut Client) -> String {
     let summary = crate::flows::fill_registration(c, &IVANOV).await;
     c.press(&summary, &ru("reg.ok"));
-    c.expect("Почти готово").await;
+    c.expect_key("reg.sent").await;
     let (_, body) = e.smtp.letter().await;
     body
 }
@@ -179,7 +179,7 @@ async fn sigkill_in_the_middle_of_registration_and_the_step_is_kept() {
     let mut c = e.user(20_101);
     crate::flows::open_registration(&mut c, "kind.individual").await;
     c.send("112-233-445 95");
-    c.expect("Шаг 4 из 6").await;
+    c.expect(&step(4, 6)).await;
     e.kill9().await;
     e.spawn();
     c.send("Иванов Иван Иванович");
@@ -400,13 +400,13 @@ pub async fn file_appeal(c: &mut Client) -> tgmock::BotMessage {
     c.send("Мигает свет");
     let q = c.expect_key("ticket.address_q").await;
     c.press(&q, &ru("common.skip"));
-    let q = c.expect("Приложите фото").await;
+    let q = c.expect_key("ticket.files_q").await;
     c.press(&q, &ru("common.skip"));
-    let q = c.expect("Прислать копию ответа").await;
+    let q = c.expect_key("ticket.email_q").await;
     c.press(&q, &ru("ticket.email_no"));
-    let s = c.expect("Проверьте перед отправкой").await;
+    let s = c.expect_key("ticket.summary").await;
     c.press(&s, &ru("req.send"));
-    c.expect("зарегистрировано").await
+    c.expect_key("ticket.sent.appeal").await
 }
 
 /// Accounts signed in from chats `first..first+n`, each with a meter due for verification in
@@ -513,7 +513,7 @@ async fn smtp_down_at_registration_then_back_and_the_letter_arrives() {
     let mut c = e.user(20_501);
     let summary = crate::flows::fill_registration(&mut c, &IVANOV).await;
     c.press(&summary, &ru("reg.ok"));
-    c.expect("Почти готово").await;
+    c.expect_key("reg.sent").await;
     // The server comes up on that port later; the retries (every second here) deliver.
     let late = SmtpServer::start_on(free).await;
     let (_, body) = late.letter().await;
@@ -530,9 +530,9 @@ async fn a_meter_added_and_a_reading_sent() {
     c.expect_key("menu.title").await;
     crate::flows::add_meter_for_e2e(&mut c).await;
     c.send(&ru("menu.send_readings"));
-    c.expect("Введите показание").await;
+    c.expect_key("reading.q").await;
     c.send("1234,5");
-    c.expect("Показания приняты").await;
+    c.expect_key("reading.accepted").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

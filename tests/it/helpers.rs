@@ -31,6 +31,50 @@ pub fn ru(key: &str) -> String {
     i18n::t("ru", key)
 }
 
+/// Whether `text` holds the Russian text of `key`: every literal piece of its template (the
+/// parts between placeholders), in order.
+pub fn is_text_of(text: &str, key: &str) -> bool {
+    let template = ru(key);
+    let mut rest = text;
+    for piece in template.split("%{").enumerate().map(|(i, p)| {
+        // Every part but the first begins with a placeholder's name and its `}`.
+        if i == 0 {
+            p
+        } else {
+            p.split_once('}').map_or("", |(_, t)| t)
+        }
+    }) {
+        let piece = piece.trim();
+        if piece.is_empty() {
+            continue;
+        }
+        match rest.find(piece) {
+            Some(at) => rest = &rest[at + piece.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// The Russian text of `key` with its placeholders filled, as the bot words it.
+pub fn ru_with(key: &str, args: &[(&str, &str)]) -> String {
+    i18n::tf("ru", key, args)
+}
+
+/// «Шаг N из M.» of a form.
+pub fn step(n: usize, m: usize) -> String {
+    ru_with("common.step", &[("n", &n.to_string()), ("m", &m.to_string())])
+}
+
+/// «Всего: N файл(а/ов)» after a file is added.
+pub fn files_added(n: u64) -> String {
+    let count = i18n::plural("ru", "plural.files", n);
+    let text = ru_with("files.added", &[("count", &count)]);
+    // The part that counts: up to the count's end.
+    let end = text.find(&count).map_or(text.len(), |at| at + count.len());
+    text[..end].to_owned()
+}
+
 /// The part of a localized text before its first placeholder: enough to recognise it.
 pub fn ru_head(key: &str) -> String {
     let s = ru(key);
@@ -404,8 +448,17 @@ impl Client {
         .await
     }
 
+    /// The next message that is the text of `key` (`is_text_of`).
     pub async fn expect_key(&mut self, key: &str) -> BotMessage {
-        self.expect(&ru_head(key)).await
+        let chat = self.id();
+        next(
+            &self.api,
+            &mut self.cursor,
+            chat,
+            &format!("message with the text of «{key}»"),
+            |m, _| is_text_of(&m.text, key),
+        )
+        .await
     }
 
     /// The next message with an inline keyboard.
@@ -478,6 +531,18 @@ impl Group {
             self.chat,
             &format!("group message containing «{needle}»"),
             |m, _| m.text.contains(needle),
+        )
+        .await
+    }
+
+    /// The next message posted or edited in the group that is the text of `key`.
+    pub async fn expect_key(&mut self, key: &str) -> BotMessage {
+        next(
+            &self.api,
+            &mut self.cursor,
+            self.chat,
+            &format!("group message with the text of «{key}»"),
+            |m, _| is_text_of(&m.text, key),
         )
         .await
     }

@@ -152,21 +152,21 @@ async fn no_statement_of_the_reading_flow_menu_lists_or_desk_scans_a_table() {
     c.expect_key("meters.empty").await;
     crate::flows::add_meter_for_e2e(&mut c).await;
     c.send(&ru("menu.send_readings"));
-    c.expect("Введите показание").await;
+    c.expect_key("reading.q").await;
     c.send("1234,5");
-    c.expect("Показания приняты").await;
+    c.expect_key("reading.accepted").await;
     c.send(&ru("menu.meters"));
     let list = c.expect("EL-1001").await;
     c.press_containing(&list, "EL-1001");
-    let card = c.expect("Заводской номер").await;
+    let card = c.expect_key("meters.card").await;
     c.press(&card, &ru("meters.history"));
-    c.expect("История показаний").await;
+    c.expect_key("history.title").await;
     c.send(&ru("menu.tickets"));
     let list = c.expect("О-2026-000001").await;
     c.press_containing(&list, "О-2026-000001");
     c.expect("Заменили провод").await;
     c.send(&ru("menu.profile"));
-    c.expect("Профиль").await;
+    c.expect_key("profile.card").await;
     // The other lists, empty ones too.
     c.send(&ru("menu.requests"));
     c.expect_key("ticket.empty").await;

@@ -73,7 +73,7 @@ async fn confirmation_letter_goes_through_a_real_smtp_server() {
     let mut c = app.user(7001);
     let summary = fill_registration(&mut c, &IVANOV).await;
     c.press(&summary, &ru("reg.ok"));
-    c.expect("Почти готово").await;
+    c.expect_key("reg.sent").await;
     let (to, body) = smtp.letter().await;
     assert_eq!(to, "ivanov@example.ru");
     assert_eq!(app.mail_count(), 0, "nothing went to the folder");
@@ -94,7 +94,7 @@ async fn letter_waits_while_the_smtp_server_is_down_and_goes_when_it_is_back() {
     let mut c = app.user(7101);
     let summary = fill_registration(&mut c, &IVANOV).await;
     c.press(&summary, &ru("reg.ok"));
-    c.expect("Почти готово").await;
+    c.expect_key("reg.sent").await;
 
     // The worker tries, fails and keeps the letter pending with its error.
     let store = app.store().await;

@@ -3,7 +3,7 @@
 //! posting an update twice, the process killed with a password in flight.
 
 use crate::e2e::{E2e, appeal_answered, http_get, sample};
-use crate::helpers::{GROUP, Group, ru, ru_head};
+use crate::helpers::{GROUP, Group, ru, ru_head, step};
 use kabinet::store::sql;
 use std::time::{Duration, Instant};
 use tgmock::{Event, TgUser};
@@ -197,7 +197,7 @@ async fn a_typed_password_never_reaches_the_disk_even_when_killed() {
     let mut c = e.user(31_301);
     crate::flows::open_registration(&mut c, "kind.individual").await;
     c.send("112-233-445 95");
-    c.expect("Шаг 4 из 6").await;
+    c.expect(&step(4, 6)).await;
     c.send("Иванов Иван Иванович");
     c.expect_key("reg.email_q").await;
     c.send("ivanov@example.ru");
@@ -592,7 +592,7 @@ async fn the_desk_says_why_a_reply_did_not_go() {
 async fn register_as(c: &mut crate::helpers::Client, login: &str, email: &str, first: Option<&str>) {
     crate::flows::open_registration(c, "kind.individual").await;
     c.send(login);
-    c.expect("Шаг 4 из 6").await;
+    c.expect(&step(4, 6)).await;
     c.send("Иванов Иван Иванович");
     c.expect_key("reg.email_q").await;
     c.send(email);
@@ -643,9 +643,9 @@ async fn accounts_and_mail_cannot_be_abused() {
     crate::flows::open_registration(&mut prober, "kind.individual").await;
     for i in 0..kabinet::policy::LOGIN_CHECKS_PER_HOUR {
         prober.send(&crate::helpers::snils(600_000_000 + i as u64));
-        let q = prober.expect("Шаг 4 из 6").await;
+        let q = prober.expect(&step(4, 6)).await;
         prober.press(&q, &ru("common.back"));
-        prober.expect("Шаг 3 из 6").await;
+        prober.expect(&step(3, 6)).await;
     }
     prober.send(&crate::helpers::snils(600_000_100));
     prober.expect_key("reg.checks_limit").await;
@@ -683,7 +683,7 @@ async fn albums_big_files_and_old_buttons() {
     c.send("Мигает свет");
     let q = c.expect_key("ticket.address_q").await;
     c.press(&q, &ru("common.skip"));
-    c.expect("Приложите фото").await;
+    c.expect_key("ticket.files_q").await;
     let first = e.api.next_message_id();
     for _ in 1..5 {
         e.api.next_message_id();

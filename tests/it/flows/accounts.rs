@@ -2,7 +2,7 @@
 //! lock an owner out, a disputed login has a way out.
 
 use super::{IVANOV, open_login, register_confirmed};
-use crate::helpers::{Client, GROUP, Group, TestApp, code_in, ru, ru_head, token_in};
+use crate::helpers::{Client, GROUP, Group, TestApp, code_in, ru, ru_head, step, token_in};
 use chrono::Duration;
 use kabinet::store::sql;
 
@@ -134,9 +134,9 @@ async fn deletion_erases_every_identifying_value_from_the_file() {
     super::connection::file_household_application(&mut c, "4510 987654").await;
     super::meters::add_meter(&mut c, &super::meters::FLAT_ELECTRIC).await;
     c.send(&ru("menu.send_readings"));
-    c.expect("Введите показание").await;
+    c.expect_key("reading.q").await;
     c.send("1234,5");
-    c.expect("Показания приняты").await;
+    c.expect_key("reading.accepted").await;
     let before = dump(&app).await;
     let identifying = [
         "11223344595",
@@ -260,7 +260,7 @@ async fn a_password_that_starts_with_a_slash_is_a_password() {
     let mut c = app.user(7301);
     super::open_registration(&mut c, "kind.individual").await;
     c.send(IVANOV.login);
-    c.expect("Шаг 4 из 6").await;
+    c.expect(&step(4, 6)).await;
     c.send(IVANOV.name);
     c.expect_key("reg.email_q").await;
     c.send(IVANOV.email);
@@ -273,7 +273,7 @@ async fn a_password_that_starts_with_a_slash_is_a_password() {
     let summary = c.expect_key("reg.summary").await;
     let mut seen = app.mail_seen();
     c.press(&summary, &ru("reg.ok"));
-    c.expect("Почти готово").await;
+    c.expect_key("reg.sent").await;
     let letter = app.mail_to(IVANOV.email, &mut seen).await;
     c.send(&code_in(&letter));
     c.expect_key("confirm.done").await;
@@ -289,7 +289,7 @@ async fn a_new_code_kills_the_links_of_the_earlier_ones() {
     let summary = super::fill_registration(&mut c, &IVANOV).await;
     let mut seen = app.mail_seen();
     c.press(&summary, &ru("reg.ok"));
-    let sent = c.expect("Почти готово").await;
+    let sent = c.expect_key("reg.sent").await;
     let first = app.mail_to(IVANOV.email, &mut seen).await;
     app.clock.advance(Duration::seconds(61));
     c.press(&sent, &ru("confirm.resend"));
@@ -376,7 +376,7 @@ async fn a_disputed_login_goes_to_the_operators_and_the_back_office_releases_it(
     let summary = owner.expect_buttons().await;
     owner.press(&summary, &ru("req.send"));
     owner.expect_key("dispute.sent").await;
-    let card = group.expect("Спор о логине").await;
+    let card = group.expect_key("dispute.card").await;
     assert!(
         card.text.contains("11223344595") && card.text.contains("real.ivanov@example.ru"),
         "{}",

@@ -1,5 +1,5 @@
 use super::{IVANOV, Person, register_confirmed};
-use crate::helpers::{Client, TestApp, ru, ru_head};
+use crate::helpers::{Client, TestApp, files_added, ru, ru_head, ru_with};
 use kabinet::store::meters::FileRef;
 use kabinet::store::sql;
 use kabinet::store::tickets::DeliveredFile;
@@ -74,9 +74,9 @@ async fn electricity_full_form_with_refusals_edit_and_attachments() {
     answer(&mut c, "stages", "01.03.2020; 01.09.2027; 60").await;
     c.expect_key("conn.err.stage").await;
     c.send("01.03.2027; 01.09.2027; 60");
-    let more = c.expect("Этапов введено: 1").await;
+    let more = c.expect(&ru_with("conn.stages_so_far", &[("n", "1")])).await;
     c.send("01.03.2028; 01.09.2028; 40");
-    let more2 = c.expect("Этапов введено: 2").await;
+    let more2 = c.expect(&ru_with("conn.stages_so_far", &[("n", "2")])).await;
     let _ = more;
     c.press(&more2, &ru("req.files_done"));
     // 120 kW in all: instalments are offered.
@@ -89,16 +89,16 @@ async fn electricity_full_form_with_refusals_edit_and_attachments() {
     answer(&mut c, "passport_date", "01.01.2030").await;
     c.expect_key("conn.err.date_future").await;
     c.send("01.02.2015");
-    c.expect("Приложите документы: план расположения ЭПУ").await;
+    c.expect_key("conn.files_q.electricity").await;
     c.document("plan.pdf", "application/pdf", 100_000);
     c.document(
         "smeta.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         50_000,
     );
-    let added = c.expect("Всего: 2 файла").await;
+    let added = c.expect(&files_added(2)).await;
     c.press(&added, &ru("req.files_done"));
-    let summary = c.expect("Проверьте заявку").await;
+    let summary = c.expect_key("conn.summary").await;
     assert!(
         summary.text.contains("Наименование ЭУ: Мастерская на участке 7"),
         "{}",
@@ -111,7 +111,7 @@ async fn electricity_full_form_with_refusals_edit_and_attachments() {
     c.press(&summary, &format!("✏️ {}", ru("conn.f.supplier")));
     c.expect(&ru_head("conn.q.supplier")).await;
     c.send("ООО «Новый сбыт»");
-    let summary = c.expect("Проверьте заявку").await;
+    let summary = c.expect_key("conn.summary").await;
     assert!(summary.text.contains("ООО «Новый сбыт»"));
     c.press(&summary, &ru("req.send"));
     c.expect("Заявка ТП-Э-2026-000001 отправлена").await;
@@ -134,7 +134,7 @@ async fn electricity_full_form_with_refusals_edit_and_attachments() {
     c.send(&ru("menu.connection"));
     let section = c.expect_key("conn.section").await;
     c.press(&section, &format!("{} (1)", ru("conn.group.electricity")));
-    let list = c.expect("Наименование ЭУ").await;
+    let list = c.expect_key("conn.f.object_name_eu").await;
     c.press(&list, "Мастерская на участке 7");
     let card = c.expect("ТП-Э-2026-000001").await;
     assert!(card.text.contains(&ru("conn.status.submitted")), "{}", card.text);
@@ -180,9 +180,9 @@ pub async fn file_household_application(c: &mut Client, passport: &str) {
     answer(c, "passport_date", "давно").await;
     c.expect_key("common.date_bad_past").await;
     c.send("01.02.2015");
-    let files = c.expect("Приложите документы").await;
+    let files = c.expect_key("conn.files_q.electricity").await;
     c.press(&files, &ru("common.skip"));
-    let summary = c.expect("Проверьте заявку").await;
+    let summary = c.expect_key("conn.summary").await;
     assert!(!summary.text.contains(&ru("conn.f.voltage")));
     c.press(&summary, &ru("req.send"));
     c.expect("ТП-Э-2026-000001").await;
@@ -227,9 +227,9 @@ async fn water_for_a_company_and_heat_needs_a_load() {
     c.send("01.09.2027");
     let q = c.expect(&ru_head("conn.q.earlier_tc")).await;
     c.press(&q, &ru("common.skip"));
-    let files = c.expect("Приложите документы").await;
+    let files = c.expect_key("conn.files_q.water").await;
     c.press(&files, &ru("common.skip"));
-    let summary = c.expect("Проверьте заявку").await;
+    let summary = c.expect_key("conn.summary").await;
     assert!(
         summary.text.contains("Холодное водоснабжение, Водоотведение"),
         "{}",
@@ -251,15 +251,15 @@ async fn water_for_a_company_and_heat_needs_a_load() {
     choose(&mut c, "regime", "daytime").await;
     choose(&mut c, "reliability", "II").await;
     answer(&mut c, "commissioning", "01.09.2027").await;
-    let files = c.expect("Приложите документы").await;
+    let files = c.expect_key("conn.files_q.heat").await;
     c.press(&files, &ru("common.skip"));
-    let summary = c.expect("Проверьте заявку").await;
+    let summary = c.expect_key("conn.summary").await;
     c.press(&summary, &ru("req.send"));
     c.expect_key("conn.err.no_heat_load").await;
-    let summary = c.expect("Проверьте заявку").await;
+    let summary = c.expect_key("conn.summary").await;
     c.press(&summary, &format!("✏️ {}", ru("conn.f.heat_process")));
     c.send("0,35");
-    let summary = c.expect("Проверьте заявку").await;
+    let summary = c.expect_key("conn.summary").await;
     c.press(&summary, &ru("req.send"));
     c.expect("ТП-Т-2026-000001").await;
     assert_eq!(count(&app, "SELECT COUNT(*) FROM connection_applications").await, 2);
@@ -324,9 +324,9 @@ async fn issued_documents_status_history_and_other_users() {
     answer(&mut c, "passport", "4510 123456").await;
     answer(&mut c, "passport_issued_by", "ОВД").await;
     answer(&mut c, "passport_date", "01.02.2015").await;
-    let files = c.expect("Приложите документы").await;
+    let files = c.expect_key("conn.files_q.electricity").await;
     c.press(&files, &ru("common.skip"));
-    let summary = c.expect("Проверьте заявку").await;
+    let summary = c.expect_key("conn.summary").await;
     c.press(&summary, &ru("req.send"));
     // The confirmation says what comes next and opens the application it names.
     let open = c.expect("ТП-Э-2026-000001").await;

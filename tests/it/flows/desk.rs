@@ -62,7 +62,7 @@ async fn appeal_card_answer_push_and_follow_up() {
     // A member of the group who is not an operator: refused, nothing changes.
     let stranger = TgUser::new(555, "Посторонний");
     group.reply(&stranger, &card, "Я отвечу!");
-    group.expect("только операторы").await;
+    group.expect_key("desk.operators_only").await;
     group.press(&stranger, &card, &ru("desk.take"));
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM ticket_messages WHERE author = 'operator'").await,
@@ -73,7 +73,7 @@ async fn appeal_card_answer_push_and_follow_up() {
     let op = TgUser::new(OPERATOR, "Мария");
     group.press(&op, &card, &ru("desk.take"));
     let taken = group.expect("в работу: Мария").await;
-    c.expect("взято в работу").await;
+    c.expect_key("desk.push.in_progress.appeal").await;
     // Once taken, the button hands it over instead; the old card's «Взять в работу» pressed
     // again is answered to the operator alone, and the consumer hears nothing more.
     let labels: Vec<String> = taken.inline_buttons().into_iter().map(|b| b.0).collect();
@@ -153,11 +153,11 @@ async fn a_document_request_answered_with_a_file_is_downloadable() {
     c.press(&hub, &ru("ticket.new.document"));
     let q = c.expect_key("ticket.doc_type_q").await;
     c.press(&q, &ru("doc.contract"));
-    let q = c.expect("За какой период").await;
+    let q = c.expect_key("ticket.period_q").await;
     c.press(&q, &ru("common.skip"));
     let q = c.expect_key("ticket.comment_q").await;
     c.press(&q, &ru("common.skip"));
-    let s = c.expect("Проверьте перед отправкой").await;
+    let s = c.expect_key("ticket.summary").await;
     c.press(&s, &ru("req.send"));
     c.expect("Д-2026-000001").await;
 
@@ -196,7 +196,7 @@ async fn a_meter_request_is_scheduled_and_a_connection_gets_documents() {
     c.press(&tod, &ru("tod.morning"));
     let q = c.expect_key("req.comment_q").await;
     c.press(&q, &ru("common.skip"));
-    let s = c.expect("Желаемая дата").await;
+    let s = c.expect_key("req.f.date").await;
     c.press(&s, &ru("req.send"));
     c.expect("Заявка ПУ-").await;
 
@@ -224,7 +224,7 @@ async fn a_meter_request_is_scheduled_and_a_connection_gets_documents() {
     c.send(&ru("menu.meters"));
     let list = c.expect(&ru("meters.legend")).await;
     c.press(&list, &list.inline_buttons()[0].0.clone());
-    let meter_card = c.expect("Заявки").await;
+    let meter_card = c.expect(&ru("meters.requests")).await;
     assert!(
         meter_card
             .text
@@ -254,7 +254,7 @@ async fn a_meter_request_is_scheduled_and_a_connection_gets_documents() {
     app.start().await;
     let conn_card = group.expect_card(&app, "ТП-Э-2026-000001").await;
     group.press(&op, &conn_card, &ru("conn.status.documents_issued"));
-    let ask = group.expect("Ответьте на карточку").await;
+    let ask = group.expect_key("desk.reply_with_comment").await;
     group.reply_with_document(&op, &ask, "TU.pdf", "Технические условия");
     group.expect(&ru("desk.sent")).await;
     let push = c.expect("ТП-Э-2026-000001").await;
@@ -391,25 +391,25 @@ async fn the_longest_appeal_reaches_the_group_whole_and_a_long_answer_the_consum
     super::tickets::start_ticket(&mut c, "ticket.new.appeal").await;
     let q = c.expect_key("ticket.topic_q").await;
     c.press(&q, &ru("topic.appeal.charges"));
-    c.expect("Опишите вопрос").await;
+    c.expect_key("ticket.text_q").await;
     c.send(&text);
     c.expect_key("ticket.address_q").await;
     c.send(&address);
-    c.expect("Приложите фото").await;
+    c.expect_key("ticket.files_q").await;
     let mut added = None;
     for n in 1..=10 {
         c.document(&format!("скан-{n}.pdf"), "application/pdf", 1000);
-        added = Some(c.expect("Всего:").await);
+        added = Some(c.expect_key("files.added").await);
     }
     c.press(&added.unwrap(), &ru("req.files_done"));
-    let q = c.expect("Прислать копию ответа").await;
+    let q = c.expect_key("ticket.email_q").await;
     c.press(&q, &ru("ticket.email_no"));
     // The summary is long too: its buttons are under its last part.
-    c.expect("Проверьте перед отправкой").await;
+    c.expect_key("ticket.summary").await;
     let s = c.expect_buttons().await;
     let from = app.api.event_count();
     c.press(&s, &ru("req.send"));
-    c.expect("зарегистрировано").await;
+    c.expect_key("ticket.sent.appeal").await;
 
     // The card: as many messages as it needs, the buttons on the last; then the ten files.
     let card = group.expect_card(&app, &ru_head("desk.status")).await;
@@ -450,25 +450,25 @@ async fn a_file_that_fails_is_sent_again_and_nothing_twice() {
     super::tickets::start_ticket(&mut c, "ticket.new.appeal").await;
     let q = c.expect_key("ticket.topic_q").await;
     c.press(&q, &ru("topic.appeal.charges"));
-    c.expect("Опишите вопрос").await;
+    c.expect_key("ticket.text_q").await;
     c.send("Три документа");
     let q = c.expect_key("ticket.address_q").await;
     c.press(&q, &ru("common.skip"));
-    c.expect("Приложите фото").await;
+    c.expect_key("ticket.files_q").await;
     let mut added = None;
     for n in 1..=3 {
         c.document(&format!("док-{n}.pdf"), "application/pdf", 1000);
-        added = Some(c.expect("Всего:").await);
+        added = Some(c.expect_key("files.added").await);
     }
     c.press(&added.unwrap(), &ru("req.files_done"));
-    let q = c.expect("Прислать копию ответа").await;
+    let q = c.expect_key("ticket.email_q").await;
     c.press(&q, &ru("ticket.email_no"));
-    let s = c.expect("Проверьте перед отправкой").await;
+    let s = c.expect_key("ticket.summary").await;
     // The card's second file: the connection is cut before Telegram answers.
     app.api.fail_call("sendDocument", 1, 1, 0);
     let from = app.api.event_count();
     c.press(&s, &ru("req.send"));
-    c.expect("зарегистрировано").await;
+    c.expect_key("ticket.sent.appeal").await;
     group.expect_card(&app, "О-2026-000001").await;
     for _ in 0..3 {
         group.expect_file().await;
@@ -546,7 +546,7 @@ async fn a_reply_to_no_item_is_explained_and_a_status_choice_lapses() {
     app.start().await;
     let card = group.expect_card(&app, "ТП-Э-2026-000001").await;
     group.press(&op, &card, &ru("conn.status.returned"));
-    group.expect("Ответьте на карточку").await;
+    group.expect_key("desk.reply_with_comment").await;
     app.clock.advance(chrono::Duration::minutes(11));
     group.reply(&op, &card, "Уточните мощность");
     group.expect(&ru_head("desk.pending_lapsed")).await;
@@ -594,7 +594,7 @@ async fn a_status_choice_left_without_a_reply_lapses_and_the_group_is_told() {
     c.press(&tod, &ru("tod.morning"));
     let q = c.expect_key("req.comment_q").await;
     c.press(&q, &ru("common.skip"));
-    let s = c.expect("Желаемая дата").await;
+    let s = c.expect_key("req.f.date").await;
     c.press(&s, &ru("req.send"));
     c.expect("Заявка ПУ-").await;
     let card = group.expect_card(&app, "ПУ-2026-000001").await;
@@ -670,11 +670,11 @@ async fn a_lapsed_meter_is_added_and_its_verification_request_closes_with_the_ce
     let sent = c.expect("Заявка ПУ-").await;
     // With the request filed, readings are taken.
     c.press(&sent, &ru("meters.to_card"));
-    let card_u = c.expect("Заводской номер").await;
+    let card_u = c.expect_key("meters.card").await;
     c.press(&card_u, &ru("meters.send"));
-    c.expect("Введите показание").await;
+    c.expect_key("reading.q").await;
     c.send("1100");
-    c.expect("Показания приняты").await;
+    c.expect_key("reading.accepted").await;
 
     // The operator: «Выполнено» waits for the certificate and the next date.
     let card = group.expect_card(&app, "ПУ-2026-000001").await;
@@ -698,7 +698,7 @@ async fn a_lapsed_meter_is_added_and_its_verification_request_closes_with_the_ce
     );
     // The certificate is on the meter's card.
     c.press(&push, &ru("ticket.open"));
-    let card_u = c.expect("Заводской номер").await;
+    let card_u = c.expect_key("meters.card").await;
     assert!(!card_u.text.contains(&ru("meters.verif_expired")), "{}", card_u.text);
     c.press(&card_u, &ru("meters.certificate"));
     let doc = c.expect_document().await;

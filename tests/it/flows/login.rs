@@ -50,7 +50,7 @@ async fn five_wrong_passwords_lock_for_fifteen_minutes() {
     intruder.send("11223344595");
     intruder.expect_key("login.password_q").await;
     intruder.send(IVANOV.password);
-    intruder.expect("заблокирован").await;
+    intruder.expect_key("login.locked").await;
     // After 15 minutes it works.
     app.clock.advance(Duration::minutes(16));
     intruder.send("11223344595");
@@ -114,7 +114,7 @@ async fn password_reset_by_e_mail_code() {
     x.send("64270954807");
     x.expect_key("reset.sent").await;
     x.send("123456");
-    x.expect("Неверный код").await;
+    x.expect_key("confirm.wrong").await;
     assert_eq!(app.mail_count(), before);
 }
 

@@ -23,9 +23,9 @@ async fn a_new_meter_is_checked_and_accepted_by_an_operator() {
     assert!(card_u.text.contains(&ru("meters.under_review")), "{}", card_u.text);
     // Readings are taken meanwhile.
     c.press(&card_u, &ru("meters.send"));
-    c.expect("Введите показание").await;
+    c.expect_key("reading.q").await;
     c.send("1100");
-    c.expect("Показания приняты").await;
+    c.expect_key("reading.accepted").await;
 
     // The operators see it, in the queue too.
     let card = group.expect_card(&app, "EL-1001").await;
@@ -76,6 +76,6 @@ async fn a_new_meter_is_checked_and_accepted_by_an_operator() {
         .unwrap()
         .0;
     c.press(&list, &meter);
-    let card_u = c.expect("Заводской номер").await;
+    let card_u = c.expect_key("meters.card").await;
     assert!(!card_u.text.contains(&ru("meters.under_review")), "{}", card_u.text);
 }

@@ -1,5 +1,5 @@
 use super::{IVANOV, Person, register_confirmed};
-use crate::helpers::{Client, TestApp, ru, ru_head};
+use crate::helpers::{Client, TestApp, files_added, ru, ru_head, ru_with};
 use chrono::Duration;
 use kabinet::domain::meters::Period;
 use kabinet::domain::quantity::Quantity;
@@ -62,13 +62,13 @@ pub async fn add_meter_verified(c: &mut Client, m: &NewMeter<'_>, verification: 
     c.expect_key("add.verification_q").await;
     c.send(verification);
     for v in m.initial {
-        c.expect("показание при установке").await;
+        c.expect_key("add.initial_q").await;
         c.send(v);
     }
-    let summary = c.expect("Проверьте данные прибора").await;
+    let summary = c.expect_key("add.summary").await;
     c.press(&summary, &ru("add.save"));
     c.expect_key("add.saved").await;
-    c.expect("Заводской номер").await
+    c.expect_key("meters.card").await
 }
 
 async fn user_with_meter(app: &TestApp, id: i64, m: &NewMeter<'_>) -> (Client, tgmock::BotMessage) {
@@ -167,9 +167,9 @@ async fn a_meter_of_each_resource_is_added_and_listed() {
     let cap = c.expect(&ru_head("add.capacity_q")).await;
     c.press(&cap, &capacity_button("5+3"));
     c.send("01.01.2030");
-    c.expect("показание при установке").await;
+    c.expect_key("add.initial_q").await;
     c.send("1");
-    let s = c.expect("Проверьте данные прибора").await;
+    let s = c.expect_key("add.summary").await;
     c.press(&s, &ru("add.save"));
     c.expect_key("add.duplicate").await;
     c.expect_key("add.serial_q").await;
@@ -189,13 +189,13 @@ async fn three_zone_reading_in_two_taps_and_the_consumption() {
     let (mut c, _) = user_with_meter(&app, 8101, &m).await;
     // One meter: the menu button goes straight to it.
     c.send(&ru("menu.send_readings"));
-    c.expect("T1 (пик)").await;
+    c.expect_key("zone.three.t1").await;
     c.send("1 150");
-    c.expect("T2 (ночь)").await;
+    c.expect_key("zone.two.t2").await;
     c.send("560,5");
-    c.expect("T3 (полупик)").await;
+    c.expect_key("zone.three.t3").await;
     c.send("230.0");
-    let ok = c.expect("Показания приняты").await;
+    let ok = c.expect_key("reading.accepted").await;
     assert!(ok.text.contains("1150 кВт·ч (расход 150 кВт·ч)"), "{}", ok.text);
     assert!(ok.text.contains("560,5 кВт·ч (расход 60,5 кВт·ч)"));
     assert!(ok.text.contains("230 кВт·ч (расход 30 кВт·ч)"));
@@ -238,12 +238,12 @@ async fn every_refused_reading_has_its_message() {
     ] {
         c.send(input);
         c.expect(&ru_head(key)).await;
-        c.expect("Введите показание").await;
+        c.expect_key("reading.q").await;
     }
     c.sticker();
     c.expect_key("reading.number_expected").await;
     c.send("1100");
-    c.expect("Показания приняты").await;
+    c.expect_key("reading.accepted").await;
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM readings WHERE source = 'user'").await,
         1
@@ -262,11 +262,11 @@ async fn rollover_is_offered_near_the_limit() {
     };
     let (mut c, card) = user_with_meter(&app, 8301, &m).await;
     c.press(&card, &ru("meters.send"));
-    c.expect("Введите показание").await;
+    c.expect_key("reading.q").await;
     c.send("5");
-    let q = c.expect("перешёл через ноль").await;
+    let q = c.expect_key("reading.rollover_q").await;
     c.press(&q, &ru("reading.rollover_yes"));
-    let ok = c.expect("Показания приняты").await;
+    let ok = c.expect_key("reading.accepted").await;
     assert!(ok.text.contains("расход 15 м³"), "{}", ok.text);
     let (rollover,): (bool,) = sql::query_as("SELECT rollover FROM readings WHERE source = 'user'")
         .fetch_one(&app.store().await.pool)
@@ -298,37 +298,37 @@ async fn abnormal_consumption_and_a_second_reading_in_a_period_are_confirmed() {
     let app = TestApp::spawn().await;
     let (mut c, card) = user_with_meter(&app, 8501, &FLAT_ELECTRIC).await;
     c.press(&card, &ru("meters.send"));
-    c.expect("Введите показание").await;
+    c.expect_key("reading.q").await;
     c.send("1100");
     c.expect("расход 100").await;
 
     // Next month: 1000 consumed against an average of 100.
     app.clock.advance(Duration::days(31));
     c.send(&ru("menu.send_readings"));
-    c.expect("Введите показание").await;
+    c.expect_key("reading.q").await;
     c.send("2100");
-    let warn = c.expect("больше чем втрое выше среднего").await;
+    let warn = c.expect_key("reading.anomaly_warn").await;
     assert!(
         warn.text.contains("1000 кВт·ч") && warn.text.contains("(100 кВт·ч)"),
         "{}",
         warn.text
     );
     c.press(&warn, &ru("reading.retype"));
-    c.expect("Введите показание").await;
+    c.expect_key("reading.q").await;
     c.send("1180");
-    c.expect("Показания приняты").await;
+    c.expect_key("reading.accepted").await;
 
     // The same period again: what was sent is shown first; confirmed, it replaces the first,
     // and both stay in the table.
     c.send(&ru("menu.send_readings"));
     let sent = c.expect(&crate::helpers::ru_head("reading.already_sent")).await;
     assert!(sent.text.contains("1180 кВт·ч"), "{}", sent.text);
-    c.expect("Введите показание").await;
+    c.expect_key("reading.q").await;
     c.send("1190");
     let q = c.expect(&crate::helpers::ru_head("reading.replace_warn")).await;
     assert!(q.text.contains("1180 → 1190 кВт·ч"), "old → new: {}", q.text);
     c.press(&q, &ru("reading.confirm"));
-    let ok = c.expect("Показания приняты").await;
+    let ok = c.expect_key("reading.accepted").await;
     assert!(
         ok.text.contains("расход 90"),
         "compared with the previous period: {}",
@@ -363,7 +363,7 @@ async fn history_pages_through_twelve_periods() {
         p = p.next();
     }
     c.press(&card, &ru("meters.history"));
-    let page1 = c.expect("История показаний").await;
+    let page1 = c.expect_key("history.title").await;
     assert!(
         page1.text.contains("02.2026") && page1.text.contains("1140 кВт·ч (+10 кВт·ч)"),
         "{}",
@@ -372,14 +372,17 @@ async fn history_pages_through_twelve_periods() {
     assert!(!page1.text.contains("08.2025"));
     assert!(page1.text.contains("Страница 1 из 2"));
     c.press(&page1, &ru("history.older"));
-    let page2 = c.expect("Страница 2 из 2").await;
+    let page2 = c
+        .expect(&ru_with("history.page", &[("page", "2"), ("pages", "2")]))
+        .await;
     assert!(
         page2.text.contains("03.2025") && !page2.text.contains("02.2025"),
         "12 periods at most: {}",
         page2.text
     );
     c.press(&page2, &ru("history.newer"));
-    c.expect("Страница 1 из 2").await;
+    c.expect(&ru_with("history.page", &[("page", "1"), ("pages", "2")]))
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -399,7 +402,7 @@ async fn the_three_requests_with_attachments() {
     c.press(&tod, &ru("tod.morning"));
     c.expect_key("req.comment_q").await;
     c.send("Домофон 12");
-    let s = c.expect("Желаемая дата").await;
+    let s = c.expect_key("req.f.date").await;
     assert!(s.text.contains("Домофон 12"));
     c.press(&s, &ru("req.send"));
     let sent = c.expect("Заявка ПУ-").await;
@@ -415,13 +418,13 @@ async fn the_three_requests_with_attachments() {
     c.send("ООО «Монтаж»");
     c.expect_key("req.seal_q").await;
     c.send("ПЛ-778899");
-    c.expect("показание при установке").await;
+    c.expect_key("req.readings_q").await;
     c.send("1000");
     c.expect_key("req.date_q").await;
     c.send("послезавтра");
     let tod = c.expect_key("req.tod_q").await;
     c.press(&tod, &ru("tod.evening"));
-    c.expect("Приложите паспорт").await;
+    c.expect_key("req.files_q").await;
     c.send("вот");
     c.expect_key("files.not_a_file").await;
     c.document(
@@ -433,9 +436,9 @@ async fn the_three_requests_with_attachments() {
     c.document("big.pdf", "application/pdf", 30 * 1024 * 1024);
     c.expect(&ru_head("files.too_big")).await;
     c.photo();
-    c.expect("Всего: 1 файл").await;
+    c.expect(&files_added(1)).await;
     c.document("certificate.pdf", "application/pdf", 200_000);
-    let added = c.expect("Всего: 2 файла").await;
+    let added = c.expect(&files_added(2)).await;
     c.press(&added, &ru("req.files_done"));
     let s = c.expect("Номер пломбы: ПЛ-778899").await;
     assert!(s.text.contains("2 файла"));
@@ -473,7 +476,7 @@ async fn the_three_requests_with_attachments() {
     );
     // The card lists them with their status.
     c.press(&sent, &ru("meters.to_card"));
-    let card = c.expect("Заявки").await;
+    let card = c.expect(&ru("meters.requests")).await;
     assert!(
         card.text.contains("замена прибора учёта: подана") && card.text.contains("снятие показаний: подана"),
         "{}",
@@ -579,9 +582,9 @@ async fn adding_a_meter_continues_after_a_restart() {
     let cap = c.expect(&ru_head("add.capacity_q")).await;
     c.press(&cap, &capacity_button("5+3"));
     c.send("01.01.2031");
-    c.expect("показание при установке").await;
+    c.expect_key("add.initial_q").await;
     c.send("3,5");
-    let s = c.expect("Проверьте данные прибора").await;
+    let s = c.expect_key("add.summary").await;
     assert!(s.text.contains("W-777") && s.text.contains("СВ-15"), "{}", s.text);
 }
 
@@ -597,12 +600,12 @@ async fn limits_on_meters_and_requests() {
         c.press(&tod, &ru("tod.day"));
         let q = c.expect_key("req.comment_q").await;
         c.press(&q, &ru("common.skip"));
-        let s = c.expect("Желаемая дата").await;
+        let s = c.expect_key("req.f.date").await;
         c.press(&s, &ru("req.send"));
         c.expect("Заявка ПУ-").await;
     }
     c.press(&card, &ru("meters.req_taking"));
-    c.expect("это предел в сутки").await;
+    c.expect_key("req.too_many").await;
     assert_eq!(count(&app, "SELECT COUNT(*) FROM meter_requests").await, 10);
 
     // Fill up to the meter limit directly, then the dialogue refuses the next one.

@@ -11,7 +11,7 @@ mod restart;
 mod sections;
 pub mod tickets;
 
-use crate::helpers::{Client, TestApp, ru};
+use crate::helpers::{Client, TestApp, ru, step};
 
 pub struct Person<'a> {
     pub kind_key: &'a str,
@@ -47,7 +47,7 @@ pub async fn open_registration(c: &mut Client, kind_key: &str) {
     c.press(&consent, &ru("reg.consent_yes"));
     let kind = c.expect_key("reg.kind_q").await;
     c.press(&kind, &ru(kind_key));
-    c.expect("Шаг 3 из 6").await;
+    c.expect(&step(3, 6)).await;
 }
 
 /// The registration steps from the consent question on; returns the summary.
@@ -56,9 +56,9 @@ pub async fn fill_from_consent(c: &mut Client, p: &Person<'_>) -> tgmock::BotMes
     c.press(&consent, &ru("reg.consent_yes"));
     let kind = c.expect_key("reg.kind_q").await;
     c.press(&kind, &ru(p.kind_key));
-    c.expect("Шаг 3 из 6").await;
+    c.expect(&step(3, 6)).await;
     c.send(p.login);
-    c.expect("Шаг 4 из 6").await;
+    c.expect(&step(4, 6)).await;
     c.send(p.name);
     c.expect_key("reg.email_q").await;
     c.send(p.email);
@@ -76,7 +76,7 @@ pub async fn register_confirmed(app: &TestApp, c: &mut Client, p: &Person<'_>) {
     let summary = fill_registration(c, p).await;
     let mut seen = app.mail_seen();
     c.press(&summary, &ru("reg.ok"));
-    c.expect("Почти готово").await;
+    c.expect_key("reg.sent").await;
     let letter = app.mail_to(p.email, &mut seen).await;
     c.send(&crate::helpers::code_in(&letter));
     c.expect_key("confirm.done").await;

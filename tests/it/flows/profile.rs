@@ -8,7 +8,7 @@ async fn profile_shows_masked_data_and_edits_name_and_phone() {
     let mut c = app.user(5001);
     register_confirmed(&app, &mut c, &IVANOV).await;
     c.send(&ru("menu.profile"));
-    let card = c.expect("Профиль").await;
+    let card = c.expect_key("profile.card").await;
     assert!(card.text.contains("•••••••4595") && card.text.contains("ivanov@example.ru"));
     assert!(card.text.contains(&ru("profile.no_phone")));
 
@@ -41,7 +41,7 @@ async fn e_mail_change_is_confirmed_before_it_replaces_the_old_one() {
     let mut c = app.user(5101);
     register_confirmed(&app, &mut c, &IVANOV).await;
     c.send(&ru("menu.profile"));
-    let card = c.expect("Профиль").await;
+    let card = c.expect_key("profile.card").await;
     c.press(&card, &ru("profile.edit"));
     let edit = c.expect_key("profile.edit_q").await;
     c.press(&edit, &ru("profile.field_email"));
@@ -88,7 +88,7 @@ async fn password_change_needs_the_current_one() {
     let mut c = app.user(5201);
     register_confirmed(&app, &mut c, &IVANOV).await;
     c.send(&ru("menu.profile"));
-    let card = c.expect("Профиль").await;
+    let card = c.expect_key("profile.card").await;
     c.press(&card, &ru("profile.password"));
     c.expect_key("profile.pw_current_q").await;
     let bad = c.send("not my password");
@@ -133,7 +133,7 @@ async fn sign_out_and_account_deletion() {
     let mut c = app.user(5301);
     register_confirmed(&app, &mut c, &IVANOV).await;
     c.send(&ru("menu.profile"));
-    let card = c.expect("Профиль").await;
+    let card = c.expect_key("profile.card").await;
     c.press(&card, &ru("profile.logout"));
     let out = c.expect_key("profile.logged_out").await;
     assert!(out.removes_keyboard());
@@ -148,7 +148,7 @@ async fn sign_out_and_account_deletion() {
     c.send(IVANOV.password);
     c.expect_key("login.done").await;
     c.send(&ru("menu.profile"));
-    let card = c.expect("Профиль").await;
+    let card = c.expect_key("profile.card").await;
     c.press(&card, &ru("profile.delete"));
     c.expect_key("profile.delete_q").await;
     // The password confirms it (a wrong one does not).

@@ -1,5 +1,5 @@
 use super::{IVANOV, Person, fill_from_consent, fill_registration, register_confirmed};
-use crate::helpers::{TestApp, code_in, ru, ru_head, token_in};
+use crate::helpers::{TestApp, code_in, ru, ru_head, step, token_in};
 use chrono::Duration;
 use kabinet::store::sql;
 
@@ -19,7 +19,7 @@ async fn individual_registers_and_confirms_with_the_code() {
     assert!(summary.text.contains("•••••••4595"), "{}", summary.text);
     assert!(!summary.text.contains("11223344595"));
     c.press(&summary, &ru("reg.ok"));
-    let sent = c.expect("Почти готово").await;
+    let sent = c.expect_key("reg.sent").await;
     assert!(sent.text.contains("iv***@example.ru"));
 
     // Until confirmed the menu is not available: anything gets the reminder.
@@ -125,7 +125,7 @@ async fn every_bad_input_gets_its_own_message_and_the_same_question() {
     c.press(&consent, &ru("reg.consent_yes"));
     let kind = c.expect_key("reg.kind_q").await;
     c.press(&kind, &ru("kind.individual"));
-    c.expect("Шаг 3 из 6").await;
+    c.expect(&step(3, 6)).await;
 
     for (input, expected) in [
         ("1122334459", "должно быть 11 цифр, а вы ввели 10"),
@@ -135,18 +135,18 @@ async fn every_bad_input_gets_its_own_message_and_the_same_question() {
     ] {
         c.send(input);
         c.expect(expected).await;
-        c.expect("Шаг 3 из 6").await;
+        c.expect(&step(3, 6)).await;
     }
     // A photo or a sticker instead of text.
     c.photo();
     c.expect_key("common.text_expected").await;
-    c.expect("Шаг 3 из 6").await;
+    c.expect(&step(3, 6)).await;
     c.sticker();
     c.expect_key("common.text_expected").await;
-    c.expect("Шаг 3 из 6").await;
+    c.expect(&step(3, 6)).await;
 
     c.send("112 233 445 95");
-    c.expect("Шаг 4 из 6").await;
+    c.expect(&step(4, 6)).await;
     c.send("Иванов");
     c.expect_key("name.not_full").await;
     c.send("Иванов 1ван");
@@ -200,7 +200,7 @@ async fn back_and_fix_from_the_summary() {
     c.press(&fix, &ru("fix.kind"));
     let kind = c.expect_key("reg.kind_q").await;
     c.press(&kind, &ru("kind.legal"));
-    c.expect("ОГРН организации").await;
+    c.expect_key("reg.login_q.legal").await;
     c.send("1027700132195");
     c.expect_key("reg.name_q.legal").await;
     c.send("ООО «Ромашка»");
@@ -235,7 +235,7 @@ async fn double_press_of_all_correct_creates_one_account() {
     let summary = fill_registration(&mut c, &IVANOV).await;
     c.press(&summary, &ru("reg.ok"));
     c.press(&summary, &ru("reg.ok"));
-    c.expect("Почти готово").await;
+    c.expect_key("reg.sent").await;
     c.expect_key("common.old_button").await;
     c.expect_key("confirm.reminder").await;
     assert_eq!(account_rows(&app).await.len(), 1);
@@ -250,13 +250,13 @@ async fn resend_limits_wrong_codes_and_expiry() {
     let mut c = app.user(3401);
     let summary = fill_registration(&mut c, &IVANOV).await;
     c.press(&summary, &ru("reg.ok"));
-    let sent = c.expect("Почти готово").await;
+    let sent = c.expect_key("reg.sent").await;
     let mut seen = Vec::new();
     let first = app.mail_to("ivanov@example.ru", &mut seen).await;
 
     // Resend within the minute is refused with the wait.
     c.press(&sent, &ru("confirm.resend"));
-    c.expect("Новый код можно запросить через").await;
+    c.expect_key("code.cooldown").await;
 
     // Five wrong codes void the code.
     let wrong = if code_in(&first) == "000000" {
@@ -279,7 +279,7 @@ async fn resend_limits_wrong_codes_and_expiry() {
     for _ in 0..5 {
         app.clock.advance(Duration::seconds(61));
         c.press(&sent, &ru("confirm.resend"));
-        c.expect("Отправили новый код").await;
+        c.expect_key("code.resent").await;
         last = app.mail_to("ivanov@example.ru", &mut seen).await;
     }
     app.clock.advance(Duration::seconds(61));
@@ -294,7 +294,7 @@ async fn resend_limits_wrong_codes_and_expiry() {
     // A day later a new code can be had, and it works.
     app.clock.advance(Duration::hours(24));
     c.press(&sent, &ru("confirm.resend"));
-    c.expect("Отправили новый код").await;
+    c.expect_key("code.resent").await;
     let fresh = app.mail_to("ivanov@example.ru", &mut seen).await;
     c.send(&code_in(&fresh));
     c.expect_key("confirm.done").await;
@@ -306,7 +306,7 @@ async fn deep_link_confirms_once() {
     let mut c = app.user(3501);
     let summary = fill_registration(&mut c, &IVANOV).await;
     c.press(&summary, &ru("reg.ok"));
-    c.expect("Почти готово").await;
+    c.expect_key("reg.sent").await;
     let mut seen = Vec::new();
     let letter = app.mail_to("ivanov@example.ru", &mut seen).await;
     assert!(letter.contains(&format!("https://t.me/{}?start=", tgmock::BOT_USERNAME)));
@@ -329,7 +329,7 @@ async fn login_taken_is_refused_and_abandoned_registration_does_not_block() {
     let mut quitter = app.user(3601);
     let summary = fill_registration(&mut quitter, &IVANOV).await;
     quitter.press(&summary, &ru("reg.ok"));
-    quitter.expect("Почти готово").await;
+    quitter.expect_key("reg.sent").await;
 
     // The real owner registers the same СНИЛС and confirms: allowed.
     let mut owner = app.user(3602);
@@ -354,7 +354,7 @@ async fn login_taken_is_refused_and_abandoned_registration_does_not_block() {
     let mut third = app.user(3603);
     super::open_registration(&mut third, "kind.individual").await;
     third.send("11223344595");
-    let msg = third.expect("уже зарегистрирован").await;
+    let msg = third.expect_key("reg.login_taken").await;
     assert!(msg.inline_buttons().iter().any(|b| b.0 == ru("login.forgot")));
 }
 
@@ -403,7 +403,7 @@ async fn one_chat_cannot_send_endless_registration_letters() {
     let mut summary = fill_registration(&mut c, &IVANOV).await;
     for _ in 0..kabinet::policy::REGISTRATIONS_PER_DAY {
         c.press(&summary, &ru("reg.ok"));
-        let sent = c.expect("Почти готово").await;
+        let sent = c.expect_key("reg.sent").await;
         c.press(&sent, &ru("confirm.restart"));
         summary = fill_from_consent(&mut c, &IVANOV).await;
     }

@@ -54,7 +54,7 @@ async fn reading_reminders_once_per_period_and_only_to_those_who_need_them() {
     .await;
     add_meter(&mut quiet, &FLAT_ELECTRIC).await;
     quiet.send(&ru("menu.profile"));
-    let card = quiet.expect("Профиль").await;
+    let card = quiet.expect_key("profile.card").await;
     quiet.press(&card, &ru("profile.reminders"));
     let settings = quiet.expect_key("profile.reminders_q").await;
     quiet.press(
@@ -73,9 +73,9 @@ async fn reading_reminders_once_per_period_and_only_to_those_who_need_them() {
     app.clock
         .set(chrono::Utc.with_ymd_and_hms(2026, 12, 22, 7, 0, 0).unwrap());
     diligent.send(&ru("menu.send_readings"));
-    diligent.expect("Введите показание").await;
+    diligent.expect_key("reading.q").await;
     diligent.send("1100");
-    diligent.expect("Показания приняты").await;
+    diligent.expect_key("reading.accepted").await;
 
     let store = app.store().await;
     let config = app.config();

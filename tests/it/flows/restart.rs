@@ -1,4 +1,4 @@
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, step};
 use kabinet::store::sql;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -7,7 +7,7 @@ async fn registration_continues_after_a_restart() {
     let mut c = app.user(6001);
     super::open_registration(&mut c, "kind.individual").await;
     c.send("11223344595");
-    c.expect("Шаг 4 из 6").await;
+    c.expect(&step(4, 6)).await;
 
     // Drop the dispatcher and build a new application on the same database file.
     app.stop().await;

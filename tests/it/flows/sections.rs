@@ -142,7 +142,7 @@ async fn back_on_the_first_readings_step_returns_to_the_card_and_zones_read_apar
         "{initial:?}"
     );
     c.press(&card, &ru("meters.send"));
-    let q = c.expect("Введите показание").await;
+    let q = c.expect_key("reading.q").await;
     c.press(&q, &ru("common.back"));
     c.expect("Заводской номер: EL-2002").await;
 }

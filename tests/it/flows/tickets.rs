@@ -1,5 +1,5 @@
 use super::{IVANOV, Person, register_confirmed};
-use crate::helpers::{Client, TestApp, ru, ru_head};
+use crate::helpers::{Client, TestApp, files_added, ru, ru_head};
 use kabinet::store::meters::FileRef;
 use kabinet::store::sql;
 use kabinet::store::tickets::DeliveredFile;
@@ -30,7 +30,7 @@ pub async fn file_appeal_with(c: &mut Client, text: &str, photo: bool, email_cop
     start_ticket(c, "ticket.new.appeal").await;
     let q = c.expect_key("ticket.topic_q").await;
     c.press(&q, &ru("topic.appeal.charges"));
-    c.expect("Опишите вопрос").await;
+    c.expect_key("ticket.text_q").await;
     c.send(text);
     let q = c.expect_key("ticket.address_q").await;
     c.press(&q, &ru("common.skip"));
@@ -40,16 +40,16 @@ pub async fn file_appeal_with(c: &mut Client, text: &str, photo: bool, email_cop
         .await;
     if !q.text.contains("Приложите фото") {
         c.press(&q, &ru("common.skip"));
-        q = c.expect("Приложите фото").await;
+        q = c.expect_key("ticket.files_q").await;
     }
     if photo {
         c.photo();
-        let added = c.expect("Всего: 1 файл").await;
+        let added = c.expect(&files_added(1)).await;
         c.press(&added, &ru("req.files_done"));
     } else {
         c.press(&q, &ru("common.skip"));
     }
-    let q = c.expect("Прислать копию ответа").await;
+    let q = c.expect_key("ticket.email_q").await;
     c.press(
         &q,
         &ru(if email_copy {
@@ -58,10 +58,10 @@ pub async fn file_appeal_with(c: &mut Client, text: &str, photo: bool, email_cop
             "ticket.email_no"
         }),
     );
-    let s = c.expect("Проверьте перед отправкой").await;
+    let s = c.expect_key("ticket.summary").await;
     c.press(&s, &ru("req.send"));
     // One confirmation, with the button that opens what it names.
-    let sent = c.expect("зарегистрировано").await;
+    let sent = c.expect_key("ticket.sent.appeal").await;
     assert_eq!(sent.inline_buttons()[0].0, ru("ticket.open_this.appeal"));
     c.expect_key("menu.title").await;
     sent
@@ -92,7 +92,7 @@ async fn appeal_with_attachments_and_the_section_appears() {
     c.sticker();
     c.expect_key("common.use_buttons").await;
     c.press(&q, &ru("topic.appeal.quality"));
-    c.expect("Опишите вопрос").await;
+    c.expect_key("ticket.text_q").await;
     c.voice();
     c.expect_key("common.text_expected").await;
     c.send(&"я".repeat(4001));
@@ -100,21 +100,21 @@ async fn appeal_with_attachments_and_the_section_appears() {
     c.send("Напряжение скачет по вечерам");
     c.expect_key("ticket.address_q").await;
     c.send("ул. Ленина, 1");
-    c.expect("Приложите фото").await;
+    c.expect_key("ticket.files_q").await;
     c.photo();
-    c.expect("Всего: 1 файл").await;
+    c.expect(&files_added(1)).await;
     c.document(
         "акт.docx",
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         10_000,
     );
-    let added = c.expect("Всего: 2 файла").await;
+    let added = c.expect(&files_added(2)).await;
     c.document("song.mp3", "audio/mpeg", 10_000);
     c.expect_key("files.wrong_type").await;
     c.press(&added, &ru("req.files_done"));
-    let q = c.expect("Прислать копию ответа").await;
+    let q = c.expect_key("ticket.email_q").await;
     c.press(&q, &ru("ticket.email_yes"));
-    let s = c.expect("Проверьте перед отправкой").await;
+    let s = c.expect_key("ticket.summary").await;
     assert!(s.text.contains("Качество поставки") && s.text.contains("ул. Ленина, 1") && s.text.contains("2 файла"));
     c.press(&s, &ru("req.send"));
     let sent = c.expect("Обращение О-2026-000001 зарегистрировано").await;
@@ -163,11 +163,11 @@ async fn complaint_request_and_document_request() {
     c.send("31.12.2099 10:00");
     c.expect_key("ticket.violation_bad").await;
     c.send("вчера 21:15");
-    let q = c.expect("Приложите фото").await;
+    let q = c.expect_key("ticket.files_q").await;
     c.press(&q, &ru("common.skip"));
-    let q = c.expect("Прислать копию ответа").await;
+    let q = c.expect_key("ticket.email_q").await;
     c.press(&q, &ru("ticket.email_no"));
-    let s = c.expect("Время нарушения").await;
+    let s = c.expect_key("ticket.f.violation_at").await;
     assert!(s.text.contains("21:15"));
     c.press(&s, &ru("req.send"));
     c.expect("Жалоба Ж-2026-000001 зарегистрирована").await;
@@ -176,11 +176,11 @@ async fn complaint_request_and_document_request() {
     let q = c.expect_key("ticket.topic_q").await;
     c.press(&q, &ru("topic.request.tariffs"));
     c.send("Какой тариф с 1 января?");
-    let q = c.expect("Приложите фото").await;
+    let q = c.expect_key("ticket.files_q").await;
     c.press(&q, &ru("common.skip"));
-    let q = c.expect("Прислать копию ответа").await;
+    let q = c.expect_key("ticket.email_q").await;
     c.press(&q, &ru("ticket.email_no"));
-    let s = c.expect("Проверьте перед отправкой").await;
+    let s = c.expect_key("ticket.summary").await;
     c.press(&s, &ru("req.send"));
     c.expect("З-2026-000001").await;
 
@@ -195,7 +195,7 @@ async fn complaint_request_and_document_request() {
     c.send("01.2026–06.2026");
     let q = c.expect_key("ticket.comment_q").await;
     c.press(&q, &ru("common.skip"));
-    let s = c.expect("Проверьте перед отправкой").await;
+    let s = c.expect_key("ticket.summary").await;
     assert!(s.text.contains("Паспорт объекта") && s.text.contains("01.2026–06.2026"));
     c.press(&s, &ru("req.send"));
     c.expect("Д-2026-000001").await;
@@ -307,7 +307,7 @@ async fn delivered_documents_download_by_id_or_from_the_stored_copy() {
     c.press(&q, &ru("common.skip"));
     let q = c.expect_key("ticket.comment_q").await;
     c.press(&q, &ru("common.skip"));
-    let s = c.expect("Проверьте перед отправкой").await;
+    let s = c.expect_key("ticket.summary").await;
     c.press(&s, &ru("req.send"));
     c.expect("Д-2026-000001").await;
 
@@ -423,6 +423,6 @@ async fn ten_new_items_a_day() {
         file_appeal(&mut c, &format!("Вопрос {i}")).await;
     }
     start_ticket(&mut c, "ticket.new.appeal").await;
-    c.expect("это предел в сутки").await;
+    c.expect_key("ticket.too_many").await;
     assert_eq!(count(&app, "SELECT COUNT(*) FROM tickets").await, 10);
 }
