@@ -132,21 +132,7 @@ impl Part for DeskAction {
         DeskAction::from_code(s)
     }
     fn samples() -> Vec<Self> {
-        let mut all = vec![
-            DeskAction::Take,
-            DeskAction::Release,
-            DeskAction::Close,
-            DeskAction::Schedule,
-            DeskAction::Done,
-            DeskAction::Reject,
-            DeskAction::Reopen,
-        ];
-        all.extend(
-            crate::domain::items::ConnStatus::ALL
-                .iter()
-                .map(|s| DeskAction::Status(*s)),
-        );
-        all
+        DeskAction::all()
     }
 }
 

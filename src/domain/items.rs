@@ -246,6 +246,21 @@ pub enum DeskAction {
 }
 
 impl DeskAction {
+    /// Every action, each status once.
+    pub fn all() -> Vec<DeskAction> {
+        let mut all = vec![
+            Self::Take,
+            Self::Release,
+            Self::Close,
+            Self::Schedule,
+            Self::Done,
+            Self::Reject,
+            Self::Reopen,
+        ];
+        all.extend(ConnStatus::ALL.iter().map(|s| Self::Status(*s)));
+        all
+    }
+
     /// A short stable code for callback data.
     pub fn code(self) -> String {
         match self {
@@ -333,17 +348,9 @@ mod tests {
         for s in ConnStatus::ALL {
             assert_eq!(ConnStatus::from_str_opt(s.as_str()), Some(*s));
             let a = DeskAction::Status(*s);
-            assert_eq!(DeskAction::from_code(&a.code()), Some(a));
             assert_eq!(DeskAction::from_pending(&a.pending_name()), Some(a));
         }
-        for a in [
-            DeskAction::Take,
-            DeskAction::Release,
-            DeskAction::Close,
-            DeskAction::Schedule,
-            DeskAction::Done,
-            DeskAction::Reject,
-        ] {
+        for a in DeskAction::all() {
             assert_eq!(DeskAction::from_code(&a.code()), Some(a));
         }
         assert_eq!(DeskAction::from_pending("schedule"), Some(DeskAction::Schedule));

@@ -122,16 +122,7 @@ impl Store {
             .bind(a.kind.as_str())
             .execute(&mut tx)
             .await?;
-        let replies = finish::tell_desk_and_commit(
-            tx,
-            DeskTarget::Connection,
-            id,
-            (DeskEvent::New, None),
-            finish.map(|f| f(id, &number)).as_ref(),
-            now,
-        )
-        .await?;
-        Ok(Filed { id, number, replies })
+        finish::file_new(tx, DeskTarget::Connection, (id, number), finish, now).await
     }
 
     pub async fn application_count(&self, account_id: i64) -> Result<Vec<(ConnKind, i64)>> {

@@ -127,3 +127,18 @@ pub(crate) async fn tell_desk_and_commit(
     tx.commit().await?;
     Ok(replies)
 }
+
+/// The end of filing a new item numbered `number`: the desk told it is new, the update's
+/// end (made for the item's id and number) written, committed.
+pub(crate) async fn file_new(
+    tx: sql::Tx,
+    item: crate::domain::items::DeskTarget,
+    (id, number): (i64, String),
+    finish: Option<FinishFor<'_>>,
+    now: DateTime<Utc>,
+) -> Result<Filed> {
+    let end = finish.map(|f| f(id, &number));
+    let event = (crate::domain::items::DeskEvent::New, None);
+    let replies = tell_desk_and_commit(tx, item, id, event, end.as_ref(), now).await?;
+    Ok(Filed { id, number, replies })
+}

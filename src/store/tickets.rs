@@ -151,16 +151,7 @@ impl Store {
         let msg = insert_message(&mut tx, id, Author::User, None, t.text, now).await?;
         insert_attachments(&mut tx, FileOwner::TicketMessage, msg, t.files, now).await?;
         history(&mut tx, id, TicketStatus::New, None, now).await?;
-        let replies = finish::tell_desk_and_commit(
-            tx,
-            DeskTarget::Ticket,
-            id,
-            (DeskEvent::New, None),
-            finish.map(|f| f(id, &number)).as_ref(),
-            now,
-        )
-        .await?;
-        Ok(Filed { id, number, replies })
+        finish::file_new(tx, DeskTarget::Ticket, (id, number), finish, now).await
     }
 
     pub async fn ticket(&self, account_id: i64, ticket_id: i64) -> Result<Option<Ticket>> {

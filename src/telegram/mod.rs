@@ -493,30 +493,26 @@ impl Turn<'_> {
                 let caption = caption.map(str::to_owned);
                 let photo = file.photo;
                 async move {
+                    // The two requests are of two types with the same setters.
+                    macro_rules! with_extras {
+                        ($req:expr) => {{
+                            let mut req = $req;
+                            if let Some(c) = caption {
+                                req = req.caption(c).parse_mode(ParseMode::Html);
+                            }
+                            if let Some(r) = reply {
+                                req = req.reply_parameters(r);
+                            }
+                            if let Some(m) = markup {
+                                req = req.reply_markup(m);
+                            }
+                            req.await
+                        }};
+                    }
                     let sent = if photo {
-                        let mut req = bot.send_photo(chat, input);
-                        if let Some(c) = caption {
-                            req = req.caption(c).parse_mode(ParseMode::Html);
-                        }
-                        if let Some(r) = reply {
-                            req = req.reply_parameters(r);
-                        }
-                        if let Some(m) = markup {
-                            req = req.reply_markup(m);
-                        }
-                        req.await
+                        with_extras!(bot.send_photo(chat, input))
                     } else {
-                        let mut req = bot.send_document(chat, input);
-                        if let Some(c) = caption {
-                            req = req.caption(c).parse_mode(ParseMode::Html);
-                        }
-                        if let Some(r) = reply {
-                            req = req.reply_parameters(r);
-                        }
-                        if let Some(m) = markup {
-                            req = req.reply_markup(m);
-                        }
-                        req.await
+                        with_extras!(bot.send_document(chat, input))
                     };
                     sent.map(|m| m.id)
                 }
