@@ -1,9 +1,14 @@
 //! How stored values read in words, for the consumer's screens and the operators' cards alike
-//! (the bot and the desk both use it; it knows no Telegram).
+//! (the bot and the desk both use it; it knows no Telegram): names of kinds, resources, units
+//! and zones, periods, capacities, dates, a connection application's fields.
+//!
+//! The other text helpers, one job each: `i18n` looks a key up; `bot::input_errors` says
+//! what is wrong with what someone typed; `bot::ui` makes keyboards.
 
+use crate::domain::ApplicantKind;
 use crate::domain::connection::{self as conn, ConnKind};
 use crate::domain::ids::mask_digits;
-use crate::domain::meters::Period;
+use crate::domain::meters::{Period, Resource};
 use crate::i18n::{t, tf};
 use chrono::NaiveDate;
 
@@ -118,6 +123,76 @@ pub fn conn_card_value(loc: &str, field: &conn::Field, value: &str, reveal: bool
         return mask_digits(&digits);
     }
     display(loc, field, value)
+}
+
+pub fn kind_key(kind: ApplicantKind) -> &'static str {
+    match kind {
+        ApplicantKind::Individual => "kind.individual",
+        ApplicantKind::Entrepreneur => "kind.entrepreneur",
+        ApplicantKind::Legal => "kind.legal",
+    }
+}
+
+pub fn kind_label(loc: &str, kind: ApplicantKind) -> String {
+    t(loc, kind_key(kind))
+}
+
+/// The login's name by kind: СНИЛС, ОГРНИП, ОГРН.
+pub fn login_name(loc: &str, kind: ApplicantKind) -> String {
+    t(
+        loc,
+        match kind {
+            ApplicantKind::Individual => "id.name.individual",
+            ApplicantKind::Entrepreneur => "id.name.entrepreneur",
+            ApplicantKind::Legal => "id.name.legal",
+        },
+    )
+}
+
+pub fn resource_key(r: Resource) -> &'static str {
+    match r {
+        Resource::Electricity => "resource.electricity",
+        Resource::ColdWater => "resource.cold_water",
+        Resource::HotWater => "resource.hot_water",
+        Resource::Heat => "resource.heat",
+    }
+}
+
+/// The unit its readings are in: «кВт·ч», «м³», «Гкал».
+pub fn unit(loc: &str, r: Resource) -> String {
+    t(
+        loc,
+        match r {
+            Resource::Electricity => "unit.electricity",
+            Resource::ColdWater => "unit.cold_water",
+            Resource::HotWater => "unit.hot_water",
+            Resource::Heat => "unit.heat",
+        },
+    )
+}
+
+/// «T1 (день)» and so on, by the number of zones; empty for a single-zone meter.
+pub fn zone_label(loc: &str, zones: i64, zone: i64) -> String {
+    let key = match (zones, zone) {
+        (2, 1) => "zone.two.t1",
+        (2, 2) => "zone.two.t2",
+        (3, 1) => "zone.three.t1",
+        (3, 2) => "zone.three.t2",
+        (3, 3) => "zone.three.t3",
+        _ => return String::new(),
+    };
+    t(loc, key)
+}
+
+/// The zone after a word, with its space: « T1 (день)»; empty for a single-zone meter.
+pub fn zone_suffix(loc: &str, zones: i64, zone: i64) -> String {
+    let z = zone_label(loc, zones, zone);
+    if z.is_empty() { z } else { format!(" {z}") }
+}
+
+/// A meter as a button names it: «⚡ EL-1001 · кухня».
+pub fn meter_label(m: &crate::store::meters::Meter) -> String {
+    format!("{} {} · {}", m.resource.icon(), m.serial, m.place)
 }
 
 #[cfg(test)]

@@ -136,7 +136,7 @@ impl Compose {
         if let Some(t) = msg.text() {
             match tickets::parse_text(t) {
                 Ok(t) => self.text = Some(t),
-                Err(e) => ctx.say(super::texts::text_error(ctx.loc, e)).await?,
+                Err(e) => ctx.say(super::input_errors::text_error(ctx.loc, e)).await?,
             }
             return Ok(());
         }

@@ -6,7 +6,7 @@
 //! Sections (`section::Section`, listed in `sections::ALL`): `home` (welcome, menu,
 //! services), `auth` (registration, confirmation, sign-in, password reset, login disputes),
 //! `profile`, `meters`, `tickets`, `connection`. Shared, not sections: `ctx`, `deps`, `menu`,
-//! `outcome`, `state`, `ui`, `texts`, `files`, `password`, `codes`, `form`, `compose`,
+//! `outcome`, `state`, `ui`, `input_errors`, `files`, `password`, `codes`, `form`, `compose`,
 //! `album`.
 
 pub mod album;
@@ -19,6 +19,7 @@ pub mod deps;
 pub mod files;
 pub mod form;
 pub mod home;
+pub mod input_errors;
 pub mod menu;
 pub mod meters;
 pub mod operators;
@@ -29,7 +30,6 @@ pub mod router;
 pub mod section;
 pub mod sections;
 pub mod state;
-pub mod texts;
 pub mod tickets;
 pub mod ui;
 

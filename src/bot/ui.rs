@@ -4,8 +4,6 @@
 use super::ctx::Ctx;
 use super::deps::HandlerResult;
 use crate::callback::{AuthCb, Buttons, Cb, Lang, StepCb};
-use crate::domain::ApplicantKind;
-use crate::domain::meters::Resource;
 use crate::i18n::t;
 use teloxide::types::{ButtonRequest, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, KeyboardMarkup};
 
@@ -79,54 +77,4 @@ pub fn is_cancel(text: &str) -> bool {
     crate::i18n::LOCALES
         .iter()
         .any(|l| t(l, "common.cancel") == text.trim())
-}
-
-pub fn kind_key(kind: ApplicantKind) -> &'static str {
-    match kind {
-        ApplicantKind::Individual => "kind.individual",
-        ApplicantKind::Entrepreneur => "kind.entrepreneur",
-        ApplicantKind::Legal => "kind.legal",
-    }
-}
-
-pub fn kind_label(loc: &str, kind: ApplicantKind) -> String {
-    t(loc, kind_key(kind))
-}
-
-/// The login's name by kind: СНИЛС, ОГРНИП, ОГРН.
-pub fn login_name(loc: &str, kind: ApplicantKind) -> String {
-    crate::desk::login_name(loc, kind)
-}
-
-pub fn resource_key(r: Resource) -> &'static str {
-    match r {
-        Resource::Electricity => "resource.electricity",
-        Resource::ColdWater => "resource.cold_water",
-        Resource::HotWater => "resource.hot_water",
-        Resource::Heat => "resource.heat",
-    }
-}
-
-pub fn unit(loc: &str, r: Resource) -> String {
-    t(loc, &format!("unit.{}", r.as_str()))
-}
-
-/// «T1 (день)» and so on, by the number of zones; empty for a single-zone meter.
-pub fn zone_label(loc: &str, zones: i64, zone: i64) -> String {
-    match zones {
-        2 => t(loc, &format!("zone.two.t{zone}")),
-        3 => t(loc, &format!("zone.three.t{zone}")),
-        _ => String::new(),
-    }
-}
-
-/// The zone after a word, with its space: « T1 (день)»; empty for a single-zone meter.
-pub fn zone_suffix(loc: &str, zones: i64, zone: i64) -> String {
-    let z = zone_label(loc, zones, zone);
-    if z.is_empty() { z } else { format!(" {z}") }
-}
-
-/// A meter as a button names it: «⚡ EL-1001 · кухня».
-pub fn meter_label(m: &crate::store::meters::Meter) -> String {
-    format!("{} {} · {}", m.resource.icon(), m.serial, m.place)
 }

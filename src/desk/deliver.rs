@@ -7,7 +7,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::items::{Author, DeskAction, DeskEvent, FileOwner};
 use crate::i18n;
-use crate::store::desk::{ItemKind, ItemRef};
+use crate::store::operators::{ItemKind, ItemRef};
 use crate::store::tickets::Attachment;
 use crate::store::{Store, StoreError};
 use crate::telegram::{Extras, FileSource, OutFile, Priority, SendError, TEXT_LIMIT, Telegram, Turn, esc, split};
@@ -312,7 +312,7 @@ impl Desk<'_> {
             loc,
             "dispute.card",
             &[
-                ("login_name", &super::login_name(loc, kind)),
+                ("login_name", &crate::wording::login_name(loc, kind)),
                 ("login", &esc(&d.login)),
                 ("name", &esc(&d.name)),
                 ("email", &esc(&d.email)),

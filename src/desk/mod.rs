@@ -9,7 +9,7 @@ pub mod group;
 use crate::callback::Buttons;
 use crate::config::Config;
 use crate::i18n;
-use crate::store::desk::{ItemKind, ItemRef};
+use crate::store::operators::{ItemKind, ItemRef};
 use crate::store::outbox::{Button, OutboxMessage};
 use crate::store::tickets::Attachment;
 use crate::store::{Store, StoreError};
@@ -57,11 +57,6 @@ fn btn(loc: &str, key: &str, cb: impl Buttons) -> Vec<InlineKeyboardButton> {
     vec![InlineKeyboardButton::callback(i18n::t(loc, key), cb.encode())]
 }
 
-/// The name of a login kind (СНИЛС, ОГРНИП, ОГРН).
-pub fn login_name(loc: &str, kind: crate::domain::ApplicantKind) -> String {
-    i18n::t(loc, &format!("id.name.{}", kind.as_str()))
-}
-
 /// A ticket's own fields (address, meter, …) as lines, in the order people think of them.
 pub fn field_lines(loc: &str, fields: &serde_json::Value) -> String {
     let mut out = String::new();
@@ -88,7 +83,7 @@ async fn consumer_line(store: &Store, loc: &str, account_id: i64) -> Result<Stri
             "desk.consumer",
             &[
                 ("name", &esc(a.name.as_deref().unwrap_or("—"))),
-                ("login_name", &login_name(loc, a.kind)),
+                ("login_name", &crate::wording::login_name(loc, a.kind)),
                 ("login", &crate::domain::ids::mask_digits(a.login())),
             ],
         ),

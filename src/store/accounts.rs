@@ -552,3 +552,16 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// The chats an account is signed in from (not those that blocked the bot), with their
+    /// language.
+    pub async fn account_chats(&self, account_id: i64) -> Result<Vec<(i64, Option<String>)>> {
+        Ok(
+            sql::query_as("SELECT chat_id, locale FROM chats WHERE account_id = $1 AND blocked_at IS NULL")
+                .bind(account_id)
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+}

@@ -329,3 +329,17 @@ async fn status_row(
         .await?;
     Ok(())
 }
+
+/// Applications as the operators' desk reaches them: by id, every account's.
+impl Store {
+    pub async fn application_by_id(&self, id: i64) -> Result<Option<(i64, super::connection::Application)>> {
+        let account: Option<(i64,)> = sql::query_as("SELECT account_id FROM connection_applications WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        match account {
+            Some((a,)) => Ok(self.application(a, id).await?.map(|app| (a, app))),
+            None => Ok(None),
+        }
+    }
+}

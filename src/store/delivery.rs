@@ -1,7 +1,7 @@
 //! What Telegram accepted piece by piece (so a retry sends only what is missing) and what it
 //! refused for good.
 
-use super::desk::ItemRef;
+use super::operators::ItemRef;
 use super::sql;
 use super::{Result, Store};
 use chrono::{DateTime, Utc};
@@ -29,7 +29,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         insert_piece(&mut tx, key, chat_id, message_id, now).await?;
         if let Some(item) = item {
-            super::desk::map_message(&mut tx, chat_id, message_id, item).await?;
+            super::operators::map_message(&mut tx, chat_id, message_id, item).await?;
         }
         tx.commit().await?;
         if item.is_some() {

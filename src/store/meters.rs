@@ -1,11 +1,10 @@
 //! Meters, readings, requests on meters and their attachments. Every query that takes a
 //! meter id from a button also takes the caller's account id: a user reaches only their own.
 
-use super::finish::{self, Filed, Finish, FinishFor};
-use super::outbox::{self, OutboxMessage};
+use super::finish::{self, Finish};
 use super::sql;
 use super::{Result, Store, is_unique_violation};
-use crate::domain::items::{DeskEvent, DeskTarget, FileOwner, MeterRequestKind, MeterRequestStatus, ReadingSource};
+use crate::domain::items::{DeskEvent, DeskTarget, FileOwner, ReadingSource};
 use crate::domain::meters::{Capacity, Period, Resource};
 use crate::domain::quantity::Quantity;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -81,18 +80,6 @@ pub struct HistoryRow {
     pub at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct MeterRequest {
-    pub id: i64,
-    pub number: String,
-    pub kind: MeterRequestKind,
-    pub status: MeterRequestStatus,
-    pub preferred_date: NaiveDate,
-    pub scheduled_for: Option<NaiveDate>,
-    pub status_note: Option<String>,
-    pub created_at: DateTime<Utc>,
-}
-
 /// A file a person attached: Telegram's ids and what the bot checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileRef {
@@ -101,17 +88,6 @@ pub struct FileRef {
     pub name: Option<String>,
     pub mime: Option<String>,
     pub size: Option<i64>,
-}
-
-/// A request on a meter as filed.
-#[derive(Clone, Copy)]
-pub struct NewMeterRequest<'a> {
-    pub account_id: i64,
-    pub meter_id: i64,
-    pub kind: MeterRequestKind,
-    pub details: &'a serde_json::Value,
-    pub preferred_date: NaiveDate,
-    pub files: &'a [FileRef],
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -482,60 +458,6 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(r.rows_affected() > 0)
-    }
-
-    /// Files a request on a meter: number, row, attachments and the operators' outbox row in
-    /// one transaction.
-    pub async fn create_meter_request(
-        &self,
-        r: &NewMeterRequest<'_>,
-        now: DateTime<Utc>,
-        finish: Option<FinishFor<'_>>,
-    ) -> Result<Filed> {
-        let NewMeterRequest {
-            account_id,
-            meter_id,
-            kind,
-            details,
-            preferred_date,
-            files,
-        } = *r;
-        let mut tx = self.pool.begin().await?;
-        let number = next_number(&mut tx, "ПУ", chrono::Datelike::year(&now)).await?;
-        let id = sql::query_scalar::<i64>(
-            "INSERT INTO meter_requests (number, meter_id, account_id, kind, details, preferred_date, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        )
-        .bind(&number)
-        .bind(meter_id)
-        .bind(account_id)
-        .bind(kind)
-        .bind(details.to_string())
-        .bind(preferred_date)
-        .bind(now)
-        .fetch_one(&mut tx)
-        .await?;
-        insert_attachments(&mut tx, FileOwner::MeterRequest, id, files, now).await?;
-        let msg = OutboxMessage::Operator {
-            item: DeskTarget::MeterRequest,
-            id,
-            event: DeskEvent::New,
-            about: None,
-        };
-        outbox::enqueue(&mut tx, &msg, now).await?;
-        let replies = finish::write(finish.map(|f| f(id, &number)).as_ref(), &mut tx, now).await?;
-        tx.commit().await?;
-        Ok(Filed { id, number, replies })
-    }
-
-    pub async fn meter_requests(&self, meter_id: i64) -> Result<Vec<MeterRequest>> {
-        Ok(sql::query_as(
-            "SELECT id, number, kind, status, preferred_date, scheduled_for, status_note, created_at
-             FROM meter_requests WHERE meter_id = $1 ORDER BY id DESC LIMIT 10",
-        )
-        .bind(meter_id)
-        .fetch_all(&self.pool)
-        .await?)
     }
 
     pub async fn attachment_count(&self, owner_kind: &str, owner_id: i64) -> Result<i64> {

@@ -2,10 +2,10 @@
 //! chosen by the URL; one copy of the queries for both (`sql`), migrations at start.
 
 pub mod accounts;
+pub mod backoffice;
 pub mod codes;
 pub mod connection;
 pub mod delivery;
-pub mod desk;
 pub mod dialogue;
 pub mod disputes;
 pub mod erasure;
@@ -15,8 +15,10 @@ pub mod health;
 pub mod inbox;
 pub mod limits;
 pub mod menu;
+pub mod meter_requests;
 pub mod meters;
 pub mod moving;
+pub mod operators;
 pub mod outbox;
 pub mod prune;
 pub mod reminders;

@@ -395,3 +395,44 @@ async fn set_status(
         .await?;
     history(conn, ticket_id, status, note, now).await
 }
+
+/// Tickets as the operators' desk reaches them: by id, every account's.
+impl Store {
+    pub async fn ticket_by_id(&self, id: i64) -> Result<Option<super::tickets::Ticket>> {
+        let account: Option<(i64,)> = sql::query_as("SELECT account_id FROM tickets WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        match account {
+            Some((a,)) => self.ticket(a, id).await,
+            None => Ok(None),
+        }
+    }
+    /// A ticket taken into work or closed by the desk, with the person's notices.
+    pub async fn set_ticket_status_by_desk(
+        &self,
+        id: i64,
+        status: crate::domain::tickets::TicketStatus,
+        notices: &[super::outbox::OutboxMessage],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sql::query("UPDATE tickets SET status = $1, updated_at = $2 WHERE id = $3")
+            .bind(status.as_str())
+            .bind(now)
+            .bind(id)
+            .execute(&mut tx)
+            .await?;
+        sql::query("INSERT INTO ticket_status_history (ticket_id, status, at) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(status.as_str())
+            .bind(now)
+            .execute(&mut tx)
+            .await?;
+        for n in notices {
+            super::outbox::enqueue(&mut tx, n, now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

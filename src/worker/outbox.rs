@@ -10,7 +10,7 @@ use crate::desk::deliver::{Desk, DeskError};
 use crate::domain::person::redact;
 use crate::mail::Mailer;
 use crate::store::Store;
-use crate::store::desk::ItemRef;
+use crate::store::operators::ItemRef;
 use crate::store::outbox::{OutboxMessage, OutboxRow};
 use crate::telegram::push::{self, Push, PushError};
 use crate::telegram::{Priority, SendError, Telegram};

@@ -4,8 +4,8 @@
 use crate::bot::codes;
 use crate::bot::ctx::Ctx;
 use crate::bot::deps::{HandlerError, HandlerResult};
+use crate::bot::input_errors;
 use crate::bot::outcome::Outcome;
-use crate::bot::texts;
 use crate::bot::ui::{self, esc};
 use crate::callback::AuthCb;
 use crate::store::accounts::{ConfirmOutcome, TokenOutcome};
@@ -43,7 +43,7 @@ pub async fn on_message(ctx: &mut Ctx, msg: &Message) -> Result<Outcome> {
         ConfirmOutcome::Confirmed { .. } => Ok(Outcome::Home(Some(ctx.t("confirm.done")))),
         ConfirmOutcome::LoginTaken => login_taken(ctx).await,
         ConfirmOutcome::Code(check) => {
-            if let Some(text) = texts::code_problem(ctx.loc, &check) {
+            if let Some(text) = input_errors::code_problem(ctx.loc, &check) {
                 ctx.say_with(text, ui::pending(ctx.loc)).await?;
             }
             Ok(Outcome::Done)

@@ -9,7 +9,7 @@ use crate::bot::deps::HandlerError;
 use crate::bot::form::{self, EditStyle, Field, Form, FormData, Summary};
 use crate::bot::outcome::Outcome;
 use crate::bot::state::State;
-use crate::bot::{texts, ui};
+use crate::bot::{input_errors, ui};
 use crate::domain::person::normalize_phone;
 use crate::domain::{ApplicantKind, Email, Name};
 use crate::policy::{DISPUTE_COMMENT_MAX, DISPUTES_PER_DAY};
@@ -65,7 +65,7 @@ impl Form for DisputeForm {
                 Box::new(move |t| {
                     Name::parse(kind, t)
                         .map(|n| n.as_str().to_owned())
-                        .map_err(|e| texts::name_error(loc, kind, e))
+                        .map_err(|e| input_errors::name_error(loc, kind, e))
                 }),
             ),
             Field::text(
@@ -88,7 +88,7 @@ impl Form for DisputeForm {
                 ctx.t("dispute.comment_q"),
                 Box::new(move |t| match crate::domain::tickets::parse_text(t) {
                     Ok(c) if c.chars().count() <= DISPUTE_COMMENT_MAX => Ok(c),
-                    _ => Err(texts::too_long(loc, DISPUTE_COMMENT_MAX)),
+                    _ => Err(input_errors::too_long(loc, DISPUTE_COMMENT_MAX)),
                 }),
             )
             .optional(),
@@ -99,7 +99,7 @@ impl Form for DisputeForm {
         let text = ctx.tf(
             "dispute.summary",
             &[
-                ("login_name", &ui::login_name(ctx.loc, self.kind)),
+                ("login_name", &crate::wording::login_name(ctx.loc, self.kind)),
                 ("login", &ui::esc(&self.login)),
                 ("name", &form::shown(data, "name")),
                 ("email", &form::shown(data, "email")),

@@ -6,7 +6,7 @@ use crate::bot::ctx::Ctx;
 use crate::bot::deps::HandlerError;
 use crate::bot::outcome::Outcome;
 use crate::bot::password::{self, Verdict};
-use crate::bot::{texts, ui};
+use crate::bot::{input_errors, ui};
 use crate::callback::AuthCb;
 use crate::domain::Login;
 use teloxide::types::{KeyboardRemove, Message};
@@ -67,7 +67,8 @@ pub async fn on_message(ctx: &mut Ctx, msg: &Message, state: AuthState) -> Resul
                 .await
             }
             Err(e) => {
-                ctx.say(texts::id_error(ctx.loc, super::guess_kind(text), e)).await?;
+                ctx.say(input_errors::id_error(ctx.loc, super::guess_kind(text), e))
+                    .await?;
                 prompt(ctx, &state).await
             }
         },

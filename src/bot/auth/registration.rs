@@ -7,9 +7,9 @@ use crate::bot::codes;
 use crate::bot::ctx::Ctx;
 use crate::bot::deps::HandlerError;
 use crate::bot::form::{self, Check, Choice, EditStyle, Field, Form, FormData, Input, Summary};
+use crate::bot::input_errors;
 use crate::bot::outcome::Outcome;
 use crate::bot::state::State;
-use crate::bot::texts;
 use crate::bot::ui::{self, esc};
 use crate::callback::AuthCb;
 use crate::domain::{ApplicantKind, Email, Login, Name, Ogrn, Ogrnip};
@@ -51,7 +51,7 @@ async fn login_taken(ctx: &Ctx, kind: ApplicantKind) -> Result<()> {
         ui::row(ctx.loc, "dispute.its_mine", AuthCb::Dispute),
         ui::nav_row(ctx.loc, true),
     ]);
-    let text = ctx.tf("reg.login_taken", &[("id", &ui::login_name(ctx.loc, kind))]);
+    let text = ctx.tf("reg.login_taken", &[("id", &crate::wording::login_name(ctx.loc, kind))]);
     ctx.say_with(text, kb).await
 }
 
@@ -71,7 +71,7 @@ impl Form for Registration {
         let login_for_password = data.get("login").and_then(|l| Login::parse(kind, l).ok());
         let kinds = ApplicantKind::ALL
             .into_iter()
-            .map(|k| Choice::new(k.as_str(), ui::kind_label(loc, k)))
+            .map(|k| Choice::new(k.as_str(), crate::wording::kind_label(loc, k)))
             .collect();
         let name_key = if kind == ApplicantKind::Legal {
             "reg.name_q.legal"
@@ -184,8 +184,8 @@ impl Form for Registration {
         let text = ctx.tf(
             "reg.summary",
             &[
-                ("kind", &ui::kind_label(loc, kind)),
-                ("login_name", &ui::login_name(loc, kind)),
+                ("kind", &crate::wording::kind_label(loc, kind)),
+                ("login_name", &crate::wording::login_name(loc, kind)),
                 ("login", &login),
                 ("name", &form::shown(data, "name")),
                 ("email", &form::shown(data, "email")),
@@ -269,13 +269,13 @@ impl Form for Registration {
 fn parse_login(loc: &'static str, kind: ApplicantKind, t: &str) -> std::result::Result<String, String> {
     Login::parse(kind, t)
         .map(|l| l.as_str().to_owned())
-        .map_err(|e| texts::id_error(loc, kind, e))
+        .map_err(|e| input_errors::id_error(loc, kind, e))
 }
 
 fn parse_name(loc: &'static str, kind: ApplicantKind, t: &str) -> std::result::Result<String, String> {
     Name::parse(kind, t)
         .map(|n| n.as_str().to_owned())
-        .map_err(|e| texts::name_error(loc, kind, e))
+        .map_err(|e| input_errors::name_error(loc, kind, e))
 }
 
 fn parse_email(loc: &'static str, t: &str) -> std::result::Result<String, String> {

@@ -9,7 +9,7 @@ use crate::bot::ctx::Ctx;
 use crate::bot::deps::HandlerError;
 use crate::bot::outcome::Outcome;
 use crate::bot::password;
-use crate::bot::{texts, ui};
+use crate::bot::{input_errors, ui};
 use crate::domain::{Login, NewPassword};
 use crate::policy::RESETS_PER_CHAT_PER_DAY;
 use crate::store::codes::{CodeCheck, CodeFor, MAX_ATTEMPTS, Purpose, normalize_code};
@@ -62,7 +62,7 @@ pub async fn on_message(ctx: &mut Ctx, msg: &Message, state: AuthState) -> Resul
                     go(ctx, AuthState::ResetPasswordRepeat { account_id, hash }).await
                 }
                 Err(e) => {
-                    ctx.say(texts::password_error(ctx.loc, e)).await?;
+                    ctx.say(input_errors::password_error(ctx.loc, e)).await?;
                     prompt(ctx, &AuthState::ResetPassword { account_id, login }).await
                 }
             }
@@ -81,7 +81,8 @@ pub async fn on_message(ctx: &mut Ctx, msg: &Message, state: AuthState) -> Resul
         _ => match Login::parse_any(text) {
             Ok(login) => send_code(ctx, &login).await,
             Err(e) => {
-                ctx.say(texts::id_error(ctx.loc, super::guess_kind(text), e)).await?;
+                ctx.say(input_errors::id_error(ctx.loc, super::guess_kind(text), e))
+                    .await?;
                 prompt(ctx, &state).await
             }
         },
@@ -160,13 +161,13 @@ async fn code(ctx: &Ctx, text: &str, account_id: Option<i64>, attempts: u8) -> R
             go(ctx, AuthState::ResetPassword { account_id: id, login }).await
         }
         (check @ CodeCheck::Wrong { .. }, _) => {
-            let text = texts::code_problem(ctx.loc, &check).unwrap_or_default();
+            let text = input_errors::code_problem(ctx.loc, &check).unwrap_or_default();
             ctx.say_with(text, ui::nav(ctx.loc, true)).await?;
             Ok(Outcome::Done)
         }
         (check, _) => {
             ctx.set(AuthState::ResetLogin).await?;
-            let text = texts::code_problem(ctx.loc, &check).unwrap_or_default();
+            let text = input_errors::code_problem(ctx.loc, &check).unwrap_or_default();
             ctx.say_with(text, ui::nav(ctx.loc, false)).await?;
             prompt(ctx, &AuthState::ResetLogin).await
         }

@@ -2,7 +2,7 @@
 //! the applicant's lines. For the form and the section alike.
 
 use crate::bot::ctx::Ctx;
-use crate::bot::ui::{self, esc};
+use crate::bot::ui::esc;
 pub use crate::wording::{display, label, question};
 
 /// The applicant as the summary names them (from the profile).
@@ -13,7 +13,7 @@ pub fn applicant_lines(ctx: &Ctx) -> String {
         "conn.applicant",
         &[
             ("name", &esc(u.name.as_deref().unwrap_or_default())),
-            ("login_name", &ui::login_name(ctx.loc, u.kind)),
+            ("login_name", &crate::wording::login_name(ctx.loc, u.kind)),
             ("login", &crate::domain::ids::mask_digits(u.login())),
             ("email", &esc(u.email())),
             ("phone", &esc(u.phone.as_deref().unwrap_or(&no_phone))),

@@ -8,7 +8,7 @@ use super::field::{Check, EditStyle, Field, Form, Input};
 use crate::bot::ctx::Ctx;
 use crate::bot::deps::HandlerError;
 use crate::bot::outcome::Outcome;
-use crate::bot::{files, password, texts, ui};
+use crate::bot::{files, input_errors, password, ui};
 use crate::callback::{Buttons, StepCb};
 use crate::domain::NewPassword;
 use crate::domain::person::normalize_phone;
@@ -362,7 +362,7 @@ pub async fn on_message<F: Form>(ctx: &mut Ctx, form: &F, mut data: FormData, ms
         },
         Input::NewPassword { login } => match NewPassword::parse(text, login.as_ref()) {
             Ok(pw) => Ok(password::hash(pw.expose().to_owned()).await?),
-            Err(e) => Err(texts::password_error(ctx.loc, e)),
+            Err(e) => Err(input_errors::password_error(ctx.loc, e)),
         },
         Input::RepeatPassword { of } => {
             let first = data.get(of).unwrap_or_default().to_owned();

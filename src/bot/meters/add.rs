@@ -6,9 +6,9 @@ use super::state::MetersState;
 use crate::bot::ctx::Ctx;
 use crate::bot::deps::HandlerError;
 use crate::bot::form::{self, Choice, EditStyle, Field, Form, FormData, Input, Summary};
+use crate::bot::input_errors;
 use crate::bot::outcome::Outcome;
 use crate::bot::state::State;
-use crate::bot::texts;
 use crate::bot::ui::{self, esc};
 use crate::domain::meters::{Capacity, Resource, parse_date, parse_serial, parse_short_text};
 use crate::domain::quantity::Quantity;
@@ -86,7 +86,12 @@ impl Form for AddMeter {
         let cap = capacity(data).unwrap_or(r.default_capacity());
         let resources = Resource::ALL
             .into_iter()
-            .map(|r| Choice::new(r.as_str(), format!("{} {}", r.icon(), t(loc, ui::resource_key(r)))))
+            .map(|r| {
+                Choice::new(
+                    r.as_str(),
+                    format!("{} {}", r.icon(), t(loc, crate::wording::resource_key(r))),
+                )
+            })
             .collect();
         let zone_options = (1..=3u8)
             .map(|z| Choice::new(z.to_string(), t(loc, &format!("add.zones.{z}"))))
@@ -137,14 +142,17 @@ impl Form for AddMeter {
             let question = ctx.tf(
                 "add.initial_q",
                 &[
-                    ("zone", &ui::zone_suffix(loc, i64::from(zones), i64::from(zone))),
-                    ("unit", &ui::unit(loc, r)),
+                    (
+                        "zone",
+                        &crate::wording::zone_suffix(loc, i64::from(zones), i64::from(zone)),
+                    ),
+                    ("unit", &crate::wording::unit(loc, r)),
                 ],
             );
             let parse: form::Parser = Box::new(move |t| {
                 cap.parse_value(t)
                     .map(|q| q.0.to_string())
-                    .map_err(|e| texts::quantity_error(loc, e))
+                    .map_err(|e| input_errors::quantity_error(loc, e))
             });
             fields.push(Field::text(key, question, parse).when(zone <= zones));
         }
@@ -158,7 +166,7 @@ impl Form for AddMeter {
         let initial = (1..=z)
             .filter_map(|i| initial(data, i).map(|v| (i, v)))
             .map(|(i, v)| {
-                let label = ui::zone_label(loc, i64::from(z), i64::from(i));
+                let label = crate::wording::zone_label(loc, i64::from(z), i64::from(i));
                 if label.is_empty() {
                     v.display()
                 } else {
@@ -182,7 +190,10 @@ impl Form for AddMeter {
         let text = ctx.tf(
             "add.summary",
             &[
-                ("resource", &format!("{} {}", r.icon(), ctx.t(ui::resource_key(r)))),
+                (
+                    "resource",
+                    &format!("{} {}", r.icon(), ctx.t(crate::wording::resource_key(r))),
+                ),
                 ("serial", &form::shown(data, "serial")),
                 ("model", &form::shown(data, "model")),
                 ("place", &form::shown(data, "place")),

@@ -18,7 +18,7 @@ pub async fn show(ctx: &Ctx, meter_id: i64, page: u8) -> Result<Outcome> {
     let Some(m) = owned(ctx, meter_id).await? else {
         return not_found(ctx).await;
     };
-    let u = ui::unit(ctx.loc, m.resource);
+    let u = crate::wording::unit(ctx.loc, m.resource);
     let mut by_zone = Vec::new();
     for zone in 1..=m.zones {
         by_zone.push(ctx.store().zone_history(&m, zone).await?);
@@ -39,7 +39,7 @@ pub async fn show(ctx: &Ctx, meter_id: i64, page: u8) -> Result<Outcome> {
         text.push_str(&format!("\n\n<b>{label}</b>"));
         for (zi, rows) in by_zone.iter().enumerate() {
             if let Some(h) = rows.iter().find(|h| &h.period == p) {
-                let z = ui::zone_label(ctx.loc, m.zones, zi as i64 + 1);
+                let z = crate::wording::zone_label(ctx.loc, m.zones, zi as i64 + 1);
                 let z = if z.is_empty() { String::new() } else { format!("{z}: ") };
                 let c = h.consumption.map(|c| format!(" (+{c} {u})")).unwrap_or_default();
                 text.push_str(&format!("\n{z}{} {u}{c}", h.value));

@@ -43,7 +43,7 @@ fn last_line(ctx: &Ctx, m: &Meter, last: &[LastValue]) -> String {
     let values = mine
         .iter()
         .map(|l| {
-            let z = ui::zone_label(ctx.loc, m.zones, l.zone);
+            let z = crate::wording::zone_label(ctx.loc, m.zones, l.zone);
             if z.is_empty() {
                 l.value.display()
             } else {
@@ -78,7 +78,7 @@ pub async fn show_list(ctx: &Ctx) -> Result<Outcome> {
             esc(&last_line(ctx, m, &last)),
         ));
         rows.push(vec![InlineKeyboardButton::callback(
-            ui::meter_label(m),
+            crate::wording::meter_label(m),
             MetersCb::Meter(m.id).encode(),
         )]);
     }
@@ -103,7 +103,7 @@ pub async fn show_card(ctx: &Ctx, meter_id: i64) -> Result<Outcome> {
         "meters.card",
         &[
             ("icon", r.icon()),
-            ("resource", &ctx.t(ui::resource_key(r))),
+            ("resource", &ctx.t(crate::wording::resource_key(r))),
             ("serial", &esc(&m.serial)),
             ("model", &esc(m.model.as_deref().unwrap_or("—"))),
             ("place", &esc(&m.place)),
@@ -119,12 +119,12 @@ pub async fn show_card(ctx: &Ctx, meter_id: i64) -> Result<Outcome> {
     }
     text.push_str(&format!("\n\n<b>{}</b>", ctx.t("meters.last_readings")));
     for l in last.iter().filter(|l| l.meter_id == m.id) {
-        let z = ui::zone_label(ctx.loc, m.zones, l.zone);
+        let z = crate::wording::zone_label(ctx.loc, m.zones, l.zone);
         let z = if z.is_empty() { String::new() } else { format!("{z}: ") };
         text.push_str(&format!(
             "\n{z}{} {} ({})",
             l.value,
-            ui::unit(ctx.loc, r),
+            crate::wording::unit(ctx.loc, r),
             l.at.format("%d.%m.%Y")
         ));
     }

@@ -6,8 +6,8 @@ use super::list::{not_found, owned, show_card, show_list};
 use super::state::{MetersState, Reading};
 use crate::bot::ctx::Ctx;
 use crate::bot::deps::HandlerError;
+use crate::bot::input_errors;
 use crate::bot::outcome::Outcome;
-use crate::bot::texts;
 use crate::bot::ui::{self, esc};
 use crate::callback::{Buttons, MetersCb, StepCb};
 use crate::domain::meters::{self, Monotonic, Period, Verification, compare, is_abnormal};
@@ -33,7 +33,7 @@ pub async fn send_readings(ctx: &mut Ctx) -> Result<Outcome> {
                 .iter()
                 .map(|m| {
                     vec![InlineKeyboardButton::callback(
-                        ui::meter_label(m),
+                        crate::wording::meter_label(m),
                         MetersCb::Read(m.id).encode(),
                     )]
                 })
@@ -125,7 +125,7 @@ async fn ask_with(ctx: &Ctx, m: &Meter, r: &Reading, base: &[Option<Quantity>]) 
         ctx.say_with(text, kb).await?;
         return Ok(Outcome::Done);
     }
-    let z = ui::zone_suffix(ctx.loc, m.zones, zone);
+    let z = crate::wording::zone_suffix(ctx.loc, m.zones, zone);
     let last = match last {
         Some(v) => ctx.tf("reading.last", &[("value", &v.display())]),
         None => String::new(),
@@ -135,7 +135,7 @@ async fn ask_with(ctx: &Ctx, m: &Meter, r: &Reading, base: &[Option<Quantity>]) 
         &[
             ("serial", &esc(&m.serial)),
             ("zone", &z),
-            ("unit", &ui::unit(ctx.loc, m.resource)),
+            ("unit", &crate::wording::unit(ctx.loc, m.resource)),
             ("last", &last),
         ],
     );
@@ -159,7 +159,7 @@ pub async fn on_message(ctx: &Ctx, msg: &Message, mut r: Reading) -> Result<Outc
     let value = match m.capacity().parse_value(text) {
         Ok(v) => v,
         Err(e) => {
-            ctx.say(texts::quantity_error(ctx.loc, e)).await?;
+            ctx.say(input_errors::quantity_error(ctx.loc, e)).await?;
             return ask(ctx, &m, &r).await;
         }
     };
@@ -204,7 +204,7 @@ async fn after_value(ctx: &Ctx, m: &Meter, mut r: Reading, base: &[Option<Quanti
 /// consumption more than three times the average.
 async fn checks(ctx: &Ctx, m: &Meter, r: &Reading, base: &[Option<Quantity>]) -> Result<Vec<String>> {
     let period = current_period(ctx);
-    let u = ui::unit(ctx.loc, m.resource);
+    let u = crate::wording::unit(ctx.loc, m.resource);
     let mut replaces = false;
     let mut anomalies = Vec::new();
     for (i, v) in r.values.iter().enumerate() {
@@ -229,7 +229,7 @@ async fn checks(ctx: &Ctx, m: &Meter, r: &Reading, base: &[Option<Quantity>]) ->
             .collect();
         if is_abnormal(consumption, &earlier) {
             let avg = Quantity(earlier.iter().map(|q| q.0).sum::<i64>() / earlier.len() as i64);
-            let z = ui::zone_suffix(ctx.loc, m.zones, i as i64 + 1);
+            let z = crate::wording::zone_suffix(ctx.loc, m.zones, i as i64 + 1);
             anomalies.push(ctx.tf(
                 "reading.anomaly_warn",
                 &[
@@ -248,7 +248,7 @@ async fn checks(ctx: &Ctx, m: &Meter, r: &Reading, base: &[Option<Quantity>]) ->
             .iter()
             .enumerate()
             .map(|(i, new)| {
-                let z = ui::zone_label(ctx.loc, m.zones, i as i64 + 1);
+                let z = crate::wording::zone_label(ctx.loc, m.zones, i as i64 + 1);
                 let z = if z.is_empty() { String::new() } else { format!("{z}: ") };
                 let was = old
                     .get(i)
@@ -273,13 +273,13 @@ async fn checks(ctx: &Ctx, m: &Meter, r: &Reading, base: &[Option<Quantity>]) ->
 
 /// «T1 12400,2 кВт·ч, T2 4500 кВт·ч» (one zone: the value alone).
 fn zone_values(ctx: &Ctx, m: &Meter, values: &[Option<Quantity>]) -> String {
-    let u = ui::unit(ctx.loc, m.resource);
+    let u = crate::wording::unit(ctx.loc, m.resource);
     values
         .iter()
         .enumerate()
         .filter_map(|(i, v)| {
             let v = (*v)?;
-            let z = ui::zone_label(ctx.loc, m.zones, i as i64 + 1);
+            let z = crate::wording::zone_label(ctx.loc, m.zones, i as i64 + 1);
             Some(if z.is_empty() {
                 format!("{v} {u}")
             } else {
@@ -322,10 +322,10 @@ async fn save(ctx: &Ctx, m: &Meter, r: Reading, base: &[Option<Quantity>]) -> Re
     let today = ctx.today();
     let period = window.period_for(today);
     let pairs: Vec<(Quantity, bool)> = r.values.iter().copied().zip(r.rollover.iter().copied()).collect();
-    let u = ui::unit(ctx.loc, m.resource);
+    let u = crate::wording::unit(ctx.loc, m.resource);
     let mut lines = Vec::new();
     for (i, (v, roll)) in pairs.iter().enumerate() {
-        let z = ui::zone_label(ctx.loc, m.zones, i as i64 + 1);
+        let z = crate::wording::zone_label(ctx.loc, m.zones, i as i64 + 1);
         let z = if z.is_empty() { String::new() } else { format!("{z}: ") };
         let c = base
             .get(i)

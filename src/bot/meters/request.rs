@@ -7,17 +7,18 @@ use super::state::MetersState;
 use crate::bot::ctx::Ctx;
 use crate::bot::deps::HandlerError;
 use crate::bot::form::{self, Choice, EditStyle, Field, Form, FormData, Input, Summary};
+use crate::bot::input_errors;
 use crate::bot::outcome::Outcome;
 use crate::bot::state::State;
-use crate::bot::texts;
-use crate::bot::ui::{self, esc};
+use crate::bot::ui::esc;
 use crate::callback::{MetersCb, ReplaceReason, TimeOfDay};
 use crate::domain::items::MeterRequestKind;
 use crate::domain::meters::{parse_date, parse_short_text};
 use crate::domain::quantity::Quantity;
 use crate::i18n::{plural, t};
 use crate::policy::{METER_REQUEST_FILES, METER_REQUESTS_PER_DAY, PHOTO_OR_PDF};
-use crate::store::meters::{Meter, NewMeterRequest};
+use crate::store::meter_requests::NewMeterRequest;
+use crate::store::meters::Meter;
 use chrono::{Duration, NaiveDate};
 
 type Result<T> = std::result::Result<T, HandlerError>;
@@ -97,7 +98,7 @@ fn readings(data: &FormData, zones: i64) -> Vec<Quantity> {
 fn text_of(loc: &'static str, max: usize, problem: &'static str) -> form::Parser {
     Box::new(move |t| {
         parse_short_text(t, max).ok_or_else(|| match problem {
-            "" => texts::too_long(loc, max),
+            "" => input_errors::too_long(loc, max),
             key => crate::i18n::t(loc, key),
         })
     })
@@ -191,7 +192,7 @@ impl Form for RequestForm {
                 .iter()
                 .enumerate()
                 .map(|(i, v)| {
-                    let z = ui::zone_label(loc, m.zones, i as i64 + 1);
+                    let z = crate::wording::zone_label(loc, m.zones, i as i64 + 1);
                     if z.is_empty() { v.display() } else { format!("{z}: {v}") }
                 })
                 .collect::<Vec<_>>()
@@ -299,14 +300,14 @@ fn first_readings(ctx: &Ctx, m: &Meter) -> Vec<Field> {
             let question = ctx.tf(
                 "req.readings_q",
                 &[
-                    ("zone", &ui::zone_suffix(loc, m.zones, zone)),
-                    ("unit", &ui::unit(loc, m.resource)),
+                    ("zone", &crate::wording::zone_suffix(loc, m.zones, zone)),
+                    ("unit", &crate::wording::unit(loc, m.resource)),
                 ],
             );
             let parse: form::Parser = Box::new(move |t| {
                 cap.parse_value(t)
                     .map(|q| q.0.to_string())
-                    .map_err(|e| texts::quantity_error(loc, e))
+                    .map_err(|e| input_errors::quantity_error(loc, e))
             });
             Field::text(key, question, parse).when(zone <= m.zones)
         })

@@ -8,7 +8,7 @@ use crate::callback::{Buttons, DeskCb};
 use crate::desk::{Card, card};
 use crate::domain::items::DeskAction;
 use crate::i18n;
-use crate::store::desk::ItemRef;
+use crate::store::operators::ItemRef;
 use std::sync::Arc;
 use teloxide::prelude::*;
 use teloxide::types::MessageId;

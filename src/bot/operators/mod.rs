@@ -14,7 +14,7 @@ pub use reply::{on_group_edit, on_group_message};
 
 use crate::bot::deps::{Deps, HandlerError, HandlerResult};
 use crate::desk::deliver::{Desk, DeskError};
-use crate::store::desk::ItemRef;
+use crate::store::operators::ItemRef;
 use crate::telegram::{Extras, Priority};
 use std::sync::Arc;
 use teloxide::types::{ChatId, ChatMemberUpdated, Message, MessageId, Update};

@@ -20,8 +20,8 @@ pub async fn show(ctx: &Ctx) -> Result<Outcome> {
     let text = ctx.tf(
         "profile.card",
         &[
-            ("kind", &ui::kind_label(ctx.loc, kind)),
-            ("login_name", &ui::login_name(ctx.loc, kind)),
+            ("kind", &crate::wording::kind_label(ctx.loc, kind)),
+            ("login_name", &crate::wording::login_name(ctx.loc, kind)),
             ("login", &crate::domain::ids::mask_digits(acc.login())),
             ("name", &esc(acc.name.as_deref().unwrap_or_default())),
             ("email", &esc(acc.email())),

@@ -11,7 +11,7 @@ use crate::bot::form::{Check, Field, Form, FormData, Input};
 use crate::bot::outcome::Outcome;
 use crate::bot::password::{self, Verdict};
 use crate::bot::state::State;
-use crate::bot::{texts, ui};
+use crate::bot::{input_errors, ui};
 use crate::callback::ProfileCb;
 use crate::domain::person::mask_email;
 use crate::domain::{Email, Login, Name};
@@ -107,7 +107,7 @@ impl Form for ProfileEdit {
                 Box::new(move |t| {
                     Name::parse(kind, t)
                         .map(|n| n.as_str().to_owned())
-                        .map_err(|e| texts::name_error(loc, kind, e))
+                        .map_err(|e| input_errors::name_error(loc, kind, e))
                 }),
             )],
             ProfileForm::Phone => vec![Field::new("phone", ctx.t("profile.phone_q"), Input::Phone)],
@@ -195,9 +195,9 @@ impl Form for ProfileEdit {
                         Check::Stop(Outcome::Open(&super::ENTRY))
                     }
                     check @ CodeCheck::Wrong { .. } => {
-                        Check::Again(texts::code_problem(ctx.loc, &check).unwrap_or_default())
+                        Check::Again(input_errors::code_problem(ctx.loc, &check).unwrap_or_default())
                     }
-                    check => Check::Stop(Outcome::Home(texts::code_problem(ctx.loc, &check))),
+                    check => Check::Stop(Outcome::Home(input_errors::code_problem(ctx.loc, &check))),
                 })
             }
             _ => Ok(Check::Go),

@@ -5,9 +5,9 @@ use super::state::TicketsState;
 use crate::bot::ctx::Ctx;
 use crate::bot::deps::HandlerError;
 use crate::bot::form::{self, Choice, EditStyle, Field, Form, FormData, Input, Summary};
+use crate::bot::input_errors;
 use crate::bot::outcome::Outcome;
 use crate::bot::state::State;
-use crate::bot::texts;
 use crate::bot::ui::{self, esc};
 use crate::callback::TicketsCb;
 use crate::domain::meters::parse_short_text;
@@ -93,7 +93,7 @@ fn deadline_days(ctx: &Ctx, kind: TicketKind) -> i64 {
 }
 
 fn short(loc: &'static str) -> form::Parser {
-    Box::new(move |t| parse_short_text(t, 1000).ok_or_else(|| texts::too_long(loc, 1000)))
+    Box::new(move |t| parse_short_text(t, 1000).ok_or_else(|| input_errors::too_long(loc, 1000)))
 }
 
 /// The requested document as it is sent: the chosen type's name, or what was typed for
@@ -147,7 +147,7 @@ impl Form for TicketForm {
         let text = Field::text(
             "text",
             ctx.tf("ticket.text_q", &[("max", &tickets::MAX_TEXT.to_string())]),
-            Box::new(move |t| tickets::parse_text(t).map_err(|e| texts::text_error(loc, e))),
+            Box::new(move |t| tickets::parse_text(t).map_err(|e| input_errors::text_error(loc, e))),
         );
         let address = Field::text("address", ctx.t("ticket.address_q"), short(loc)).optional();
         // No meters: the question about one is not asked.
@@ -157,7 +157,7 @@ impl Form for TicketForm {
             ctx.t("ticket.meter_q"),
             meters
                 .iter()
-                .map(|m| Choice::new(m.id.to_string(), ui::meter_label(m)))
+                .map(|m| Choice::new(m.id.to_string(), crate::wording::meter_label(m)))
                 .collect(),
         )
         .optional()

@@ -11,7 +11,7 @@ use crate::callback::DeskCb;
 use crate::config::Config;
 use crate::domain::items::DeskAction;
 use crate::store::Store;
-use crate::store::desk::ItemKind;
+use crate::store::operators::ItemKind;
 use teloxide::types::InlineKeyboardButton;
 
 /// What every renderer needs: the database, the settings, the operators' language, the moment,

@@ -300,7 +300,7 @@ async fn operator_commands_in_a_private_chat() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_to_a_card_being_recorded_waits_for_it() {
-    use kabinet::store::desk::{ItemKind, ItemRef};
+    use kabinet::store::operators::{ItemKind, ItemRef};
     let app = desk_app().await;
     let store = app.store().await;
     let item = ItemRef {

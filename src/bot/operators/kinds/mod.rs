@@ -12,7 +12,7 @@ use crate::bot::deps::{Deps, HandlerError, HandlerResult};
 use crate::desk::Card;
 use crate::domain::items::{DeskAction, ItemKind};
 use crate::i18n;
-use crate::store::desk::ItemRef;
+use crate::store::operators::ItemRef;
 use crate::store::tickets::DeliveredFile;
 use chrono::{DateTime, Utc};
 

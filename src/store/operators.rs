@@ -1,9 +1,12 @@
-//! The operators' desk: operators, the mapping of group messages to items, cards, pending
-//! actions, the queue and the figures of /stats; the back-office export and backup.
+//! What the operators' desk keeps: the operators, which group message belongs to which item,
+//! the cards and who took them, the choices waiting for a reply, the queue and the figures of
+//! /stats. (The items themselves are their own modules'; the cards are made in the `desk` module,
+//! and the operators' side of the bot is `bot::operators`.)
 
 use super::sql;
 use super::{Result, Store};
-use crate::domain::items::{DeskAction, MeterRequestKind, MeterRequestStatus};
+use crate::domain::items::DeskAction;
+use chrono::{DateTime, Utc};
 
 /// A stored pending choice, checked.
 fn pending_action(name: &str) -> Result<DeskAction> {
@@ -12,8 +15,6 @@ fn pending_action(name: &str) -> Result<DeskAction> {
         value: name.to_owned(),
     })
 }
-use crate::domain::meters::Resource;
-use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Operator {
@@ -52,19 +53,6 @@ pub struct Stats {
     pub median_first_answer_secs: Option<i64>,
     pub failed_deliveries: i64,
     pub queued_for_desk: i64,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ExportRow {
-    pub login: Option<String>,
-    pub name: Option<String>,
-    pub serial: String,
-    pub resource: Resource,
-    pub zone: i64,
-    pub value_milli: i64,
-    pub submitted_at: DateTime<Utc>,
-    /// A meter not yet accepted by the operators: its readings are marked.
-    pub review: crate::domain::items::MeterReview,
 }
 
 impl Store {
@@ -335,32 +323,6 @@ impl Store {
             queued_for_desk: queued,
         })
     }
-
-    /// The accepted readings of a billing period, one row per meter and zone, as they are read
-    /// (a region's period is millions of rows: none is held longer than it takes to write it).
-    pub fn export_readings(
-        &self,
-        period: String,
-    ) -> futures::stream::BoxStream<'_, std::result::Result<ExportRow, sqlx::Error>> {
-        sql::query_as(
-            "SELECT a.login, a.name, m.serial, m.resource, r.zone, r.value_milli, r.submitted_at, m.review
-             FROM readings r JOIN meters m ON m.id = r.meter_id JOIN accounts a ON a.id = m.account_id
-             WHERE r.period = $1 AND r.source = 'user' AND r.replaced_at IS NULL
-             ORDER BY a.login, m.serial, r.zone",
-        )
-        .bind(period)
-        .fetch(&self.pool)
-    }
-
-    /// A consistent copy of an SQLite database while it is in use, on a connection of its own: the
-    /// copy of a region's database takes tens of seconds, and the pool's one connection goes on
-    /// serving updates meanwhile (a reader does not block the writer in WAL mode).
-    pub async fn backup(&self, path: &str) -> Result<()> {
-        let mut conn = self.side_connection().await?;
-        sql::query("VACUUM INTO $1").bind(path).execute(&mut conn).await?;
-        sqlx::Connection::close(conn).await?;
-        Ok(())
-    }
 }
 
 /// A bot message in the operators' group belongs to this item: a reply to it answers the item.
@@ -381,135 +343,6 @@ pub(super) async fn map_message<'c>(
     .execute(conn)
     .await?;
     Ok(())
-}
-
-/// A meter request as the desk shows it.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct DeskMeterRequest {
-    pub id: i64,
-    pub number: String,
-    pub kind: MeterRequestKind,
-    pub status: MeterRequestStatus,
-    pub details: String,
-    pub preferred_date: chrono::NaiveDate,
-    pub scheduled_for: Option<chrono::NaiveDate>,
-    pub account_id: i64,
-    pub meter_id: i64,
-    pub serial: String,
-    pub resource: Resource,
-    pub address: String,
-}
-
-impl Store {
-    /// The chats an account is signed in from (not those that blocked the bot), with their
-    /// language.
-    pub async fn account_chats(&self, account_id: i64) -> Result<Vec<(i64, Option<String>)>> {
-        Ok(
-            sql::query_as("SELECT chat_id, locale FROM chats WHERE account_id = $1 AND blocked_at IS NULL")
-                .bind(account_id)
-                .fetch_all(&self.pool)
-                .await?,
-        )
-    }
-
-    pub async fn ticket_by_id(&self, id: i64) -> Result<Option<super::tickets::Ticket>> {
-        let account: Option<(i64,)> = sql::query_as("SELECT account_id FROM tickets WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        match account {
-            Some((a,)) => self.ticket(a, id).await,
-            None => Ok(None),
-        }
-    }
-
-    pub async fn application_by_id(&self, id: i64) -> Result<Option<(i64, super::connection::Application)>> {
-        let account: Option<(i64,)> = sql::query_as("SELECT account_id FROM connection_applications WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        match account {
-            Some((a,)) => Ok(self.application(a, id).await?.map(|app| (a, app))),
-            None => Ok(None),
-        }
-    }
-
-    pub async fn meter_request_by_id(&self, id: i64) -> Result<Option<DeskMeterRequest>> {
-        Ok(sql::query_as(
-            "SELECT q.id, q.number, q.kind, q.status, q.details, q.preferred_date, q.scheduled_for, q.account_id,
-                    q.meter_id, m.serial, m.resource, m.address
-             FROM meter_requests q JOIN meters m ON m.id = q.meter_id WHERE q.id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?)
-    }
-
-    pub async fn meter_request_files(&self, id: i64) -> Result<Vec<super::tickets::Attachment>> {
-        Ok(sql::query_as(
-            "SELECT id, owner_id, file_id, name, mime, NULL AS content FROM attachments
-             WHERE owner_kind = 'meter_request' AND owner_id = $1 ORDER BY id",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    /// The desk's decision on a meter request, with the person's notices, in one transaction.
-    pub async fn set_meter_request_status(
-        &self,
-        id: i64,
-        status: MeterRequestStatus,
-        scheduled_for: Option<chrono::NaiveDate>,
-        note: Option<&str>,
-        notices: &[super::outbox::OutboxMessage],
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        sql::query(
-            "UPDATE meter_requests SET status = $1, scheduled_for = COALESCE($2, scheduled_for),
-                    status_note = COALESCE($3, status_note) WHERE id = $4",
-        )
-        .bind(status)
-        .bind(scheduled_for)
-        .bind(note)
-        .bind(id)
-        .execute(&mut tx)
-        .await?;
-        for n in notices {
-            super::outbox::enqueue(&mut tx, n, now).await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// A ticket taken into work or closed by the desk, with the person's notices.
-    pub async fn set_ticket_status_by_desk(
-        &self,
-        id: i64,
-        status: crate::domain::tickets::TicketStatus,
-        notices: &[super::outbox::OutboxMessage],
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        sql::query("UPDATE tickets SET status = $1, updated_at = $2 WHERE id = $3")
-            .bind(status.as_str())
-            .bind(now)
-            .bind(id)
-            .execute(&mut tx)
-            .await?;
-        sql::query("INSERT INTO ticket_status_history (ticket_id, status, at) VALUES ($1, $2, $3)")
-            .bind(id)
-            .bind(status.as_str())
-            .bind(now)
-            .execute(&mut tx)
-            .await?;
-        for n in notices {
-            super::outbox::enqueue(&mut tx, n, now).await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
 }
 
 impl Store {

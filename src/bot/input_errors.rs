@@ -10,7 +10,7 @@ use crate::i18n::{t, tf};
 use crate::store::codes::CodeCheck;
 
 pub fn id_error(loc: &str, kind: ApplicantKind, e: IdError) -> String {
-    let name = super::ui::login_name(loc, kind);
+    let name = crate::wording::login_name(loc, kind);
     match e {
         IdError::Empty => tf(loc, "id.empty", &[("id", &name)]),
         IdError::NotDigits => tf(loc, "id.not_digits", &[("id", &name)]),
