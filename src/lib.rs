@@ -18,7 +18,7 @@ pub mod leader;
 pub mod listener;
 pub mod mail;
 pub mod metrics;
-pub mod password;
+pub mod hashing;
 pub mod policy;
 pub mod private_file;
 #[cfg(feature = "sandbox")]

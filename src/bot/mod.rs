@@ -11,7 +11,7 @@
 
 pub mod album;
 pub mod auth;
-pub mod codes;
+pub mod code_mail;
 pub mod compose;
 pub mod connection;
 pub mod ctx;

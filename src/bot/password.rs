@@ -186,14 +186,14 @@ pub async fn set_password(ctx: &Ctx, account_id: i64, hash: &str) -> Result<(), 
 }
 
 pub async fn hash(password: String) -> Result<String, HandlerError> {
-    tokio::task::spawn_blocking(move || crate::password::hash(&password))
+    tokio::task::spawn_blocking(move || crate::hashing::hash(&password))
         .await
         .map_err(|e| HandlerError::Hash(e.to_string()))?
         .map_err(HandlerError::Hash)
 }
 
 pub async fn verify(password: String, hash: String) -> Result<bool, HandlerError> {
-    tokio::task::spawn_blocking(move || crate::password::verify(&password, &hash))
+    tokio::task::spawn_blocking(move || crate::hashing::verify(&password, &hash))
         .await
         .map_err(|e| HandlerError::Hash(e.to_string()))
 }

@@ -1,7 +1,7 @@
 //! An account registered from this chat and waiting for its e-mail: the code typed here, the
 //! letter's link (`/start <token>`), «Отправить код ещё раз», «Начать регистрацию заново».
 
-use crate::bot::codes;
+use crate::bot::code_mail;
 use crate::bot::ctx::Ctx;
 use crate::bot::deps::{HandlerError, HandlerResult};
 use crate::bot::input_errors;
@@ -72,8 +72,8 @@ pub async fn resend(ctx: &Ctx) -> Result<Outcome> {
         purpose: Purpose::Register,
         chat_id: ctx.chat.0,
     };
-    let sent = codes::send(ctx, key, acc.email(), acc.name.as_deref().unwrap_or_default()).await?;
-    match codes::refusal(ctx, &sent) {
+    let sent = code_mail::send(ctx, key, acc.email(), acc.name.as_deref().unwrap_or_default()).await?;
+    match code_mail::refusal(ctx, &sent) {
         Some(text) => ctx.say_with(text, ui::pending(ctx.loc)).await?,
         None => {
             let email = crate::domain::person::mask_email(acc.email());

@@ -3,7 +3,7 @@
 //! e-mail code (`confirm`).
 
 use super::state::AuthState;
-use crate::bot::codes;
+use crate::bot::code_mail;
 use crate::bot::ctx::Ctx;
 use crate::bot::deps::HandlerError;
 use crate::bot::form::{self, Check, Choice, EditStyle, Field, Form, FormData, Input, Summary};
@@ -230,12 +230,12 @@ impl Form for Registration {
             ctx.say(ctx.t("reg.too_many")).await?;
             return Ok(Outcome::Done);
         }
-        if !codes::address_allows(ctx, &email).await? {
+        if !code_mail::address_allows(ctx, &email).await? {
             ctx.say(ctx.t("code.address_limit")).await?;
             return Ok(Outcome::Done);
         }
         let issued = Issued::generate(true);
-        let letter = codes::letter(ctx, Purpose::Register, &email, &name, &issued);
+        let letter = code_mail::letter(ctx, Purpose::Register, &email, &name, &issued);
         let new = NewAccount {
             kind,
             login: &login,
@@ -255,7 +255,7 @@ impl Form for Registration {
         );
         let mut finish = ctx.finish(vec![sent]);
         finish.rate_keys.push(key);
-        finish.rate_keys.push(codes::address_key(&email));
+        finish.rate_keys.push(code_mail::address_key(&email));
         let (_, replies) = ctx
             .store()
             .register_pending(ctx.chat.0, &new, &issued, &letter, ctx.now(), Some(&finish))

@@ -4,7 +4,7 @@
 //! the owner's.
 
 use super::state::AuthState;
-use crate::bot::codes;
+use crate::bot::code_mail;
 use crate::bot::ctx::Ctx;
 use crate::bot::deps::HandlerError;
 use crate::bot::outcome::Outcome;
@@ -113,7 +113,7 @@ async fn send_code(ctx: &Ctx, login: &Login) -> Result<Outcome> {
             purpose: Purpose::PasswordReset,
             chat_id: ctx.chat.0,
         };
-        codes::send(ctx, key, acc.email(), acc.name.as_deref().unwrap_or_default()).await?;
+        code_mail::send(ctx, key, acc.email(), acc.name.as_deref().unwrap_or_default()).await?;
     }
     let next = AuthState::ResetCode {
         account_id: account.map(|a| a.id),

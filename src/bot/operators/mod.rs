@@ -3,12 +3,12 @@
 //! through the outbox, in the same transaction as the change. Only operators act; anyone else
 //! gets a refusal and nothing changes. Cards themselves are made and posted by `crate::desk`.
 
-mod callback;
+mod buttons;
 mod commands;
 mod kinds;
 mod reply;
 
-pub use callback::on_group_callback;
+pub use buttons::on_group_callback;
 pub use commands::command;
 pub use reply::{on_group_edit, on_group_message};
 

@@ -4,7 +4,7 @@
 //! last field is answered.
 
 use super::state::{ProfileForm, ProfileState};
-use crate::bot::codes;
+use crate::bot::code_mail;
 use crate::bot::ctx::Ctx;
 use crate::bot::deps::HandlerError;
 use crate::bot::form::{Check, Field, Form, FormData, Input};
@@ -47,8 +47,8 @@ pub async fn resend_email_code(ctx: &Ctx, data: &FormData) -> Result<Outcome> {
         purpose: Purpose::EmailChange,
         chat_id: ctx.chat.0,
     };
-    let sent = codes::send(ctx, key, email, acc.name.as_deref().unwrap_or_default()).await?;
-    match codes::refusal(ctx, &sent) {
+    let sent = code_mail::send(ctx, key, email, acc.name.as_deref().unwrap_or_default()).await?;
+    match code_mail::refusal(ctx, &sent) {
         Some(text) => ctx.say(text).await?,
         None => {
             let text = ctx.tf("code.resent", &[("email", &ui::esc(&mask_email(email)))]);
@@ -174,8 +174,8 @@ impl Form for ProfileEdit {
             (ProfileForm::Email, "email") => {
                 let email = data.get("email").unwrap_or_default().to_owned();
                 let name = self.account.name.clone().unwrap_or_default();
-                let sent = codes::send(ctx, self.code_key(ctx), &email, &name).await?;
-                if let Some(text) = codes::refusal(ctx, &sent) {
+                let sent = code_mail::send(ctx, self.code_key(ctx), &email, &name).await?;
+                if let Some(text) = code_mail::refusal(ctx, &sent) {
                     ctx.say(text).await?;
                 }
                 Ok(Check::Go)

@@ -106,8 +106,8 @@ async fn password_change_needs_the_current_one() {
         .fetch_one(&store.pool)
         .await
         .unwrap();
-    assert!(kabinet::password::verify("second password", &hash));
-    assert!(!kabinet::password::verify(IVANOV.password, &hash));
+    assert!(kabinet::hashing::verify("second password", &hash));
+    assert!(!kabinet::hashing::verify(IVANOV.password, &hash));
 
     // The current-password check keeps the sign-in's lock-out: five wrong in a row lock it.
     let card = c.expect_key("profile.card").await;
