@@ -139,6 +139,23 @@ mod tests {
         );
     }
 
+    /// The keys put together from a closed set's text (`text_enum!` with a prefix) exist in
+    /// every locale, each value's.
+    #[test]
+    fn every_key_of_a_closed_set_exists_in_every_locale() {
+        use crate::domain::items::{ConnStatus, MeterRequestKind, MeterRequestStatus, MeterReview};
+        let (ru, en) = (load("ru", true), load("en", true));
+        let keys: Vec<&str> = (MeterReview::ALL.iter().map(|v| v.key()))
+            .chain(MeterRequestKind::ALL.iter().map(|v| v.key()))
+            .chain(MeterRequestStatus::ALL.iter().map(|v| v.key()))
+            .chain(ConnStatus::ALL.iter().map(|v| v.key()))
+            .collect();
+        assert_eq!(keys.len(), 2 + 4 + 4 + 6);
+        for key in keys {
+            assert!(ru.contains(key) && en.contains(key), "{key}");
+        }
+    }
+
     /// Every key in one locale exists in the other.
     #[test]
     fn locales_have_the_same_keys() {

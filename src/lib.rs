@@ -13,12 +13,12 @@ pub mod domain;
 pub mod door;
 pub mod failpoint;
 pub mod gate;
+pub mod hashing;
 pub mod i18n;
 pub mod leader;
 pub mod listener;
 pub mod mail;
 pub mod metrics;
-pub mod hashing;
 pub mod policy;
 pub mod private_file;
 #[cfg(feature = "sandbox")]

@@ -57,7 +57,23 @@ pub fn capacity(loc: &str, c: crate::domain::meters::Capacity) -> String {
 
 /// A billing period in words: «ноябрь 2026 г.» («за ноябрь 2026 г.»), «November 2026».
 pub fn period(loc: &str, p: Period) -> String {
-    let month = t(loc, &format!("period.month.m{}", p.month));
+    const MONTHS: [&str; 12] = [
+        "period.month.m1",
+        "period.month.m2",
+        "period.month.m3",
+        "period.month.m4",
+        "period.month.m5",
+        "period.month.m6",
+        "period.month.m7",
+        "period.month.m8",
+        "period.month.m9",
+        "period.month.m10",
+        "period.month.m11",
+        "period.month.m12",
+    ];
+    let month = MONTHS
+        .get((p.month as usize).wrapping_sub(1))
+        .map_or_else(String::new, |k| t(loc, k));
     tf(loc, "period.words", &[("month", &month), ("year", &p.year.to_string())])
 }
 
@@ -198,6 +214,36 @@ pub fn meter_label(m: &crate::store::meters::Meter) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The keys a connection application's field lists put together (its label, its
+    /// question, each option's name) exist in every locale.
+    #[test]
+    fn every_field_of_the_connection_forms_has_its_words() {
+        // rust-i18n gives a missing key back as itself.
+        let exists = |loc: &str, key: &str| !crate::i18n::t(loc, key).ends_with(key);
+        assert!(!exists("ru", "conn.f.no_such_field") && exists("ru", "conn.f.object_name_eu"));
+        let mut missing = Vec::new();
+        for kind in ConnKind::ALL {
+            for f in kind.fields() {
+                let mut keys = vec![format!("conn.f.{}", f.key), format!("conn.q.{}", f.key)];
+                if let conn::Input::Choice(options) | conn::Input::Multi(options) = f.input {
+                    keys.extend(
+                        options
+                            .iter()
+                            .map(|o| format!("conn.opt.{}.{}", f.key, o.replace('.', "_"))),
+                    );
+                }
+                for key in keys {
+                    for loc in crate::i18n::LOCALES {
+                        if !exists(loc, &key) {
+                            missing.push(format!("{key} ({loc})"));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "{missing:#?}");
+    }
 
     #[test]
     fn a_period_reads_as_a_month_and_a_year() {

@@ -34,7 +34,7 @@ pub async fn address_allows(ctx: &Ctx, to: &str) -> Result<bool, HandlerError> {
 
 /// The letter with the code (and the deep link, for registration).
 pub fn letter(ctx: &Ctx, purpose: Purpose, to: &str, name: &str, issued: &Issued) -> OutboxMessage {
-    let key = purpose.as_str();
+    let (subject, body) = purpose.letter_keys();
     let link = issued
         .token
         .as_ref()
@@ -50,8 +50,8 @@ pub fn letter(ctx: &Ctx, purpose: Purpose, to: &str, name: &str, issued: &Issued
     ];
     OutboxMessage::Email {
         to: to.to_owned(),
-        subject: tf(ctx.loc, &format!("mail.{key}.subject"), &args),
-        body: tf(ctx.loc, &format!("mail.{key}.body"), &args),
+        subject: tf(ctx.loc, subject, &args),
+        body: tf(ctx.loc, body, &args),
         code: true,
     }
 }

@@ -80,10 +80,16 @@ async fn on_foreign_callback(update: Update, q: CallbackQuery, deps: Arc<Deps>) 
 /// The command menu in both languages (Telegram shows the one matching the client).
 pub async fn register_commands(tg: &crate::telegram::Telegram) -> Result<(), crate::telegram::SendError> {
     for (lang, loc) in [(None, "ru"), (Some("ru"), "ru"), (Some("en"), "en")] {
-        let commands: Vec<BotCommand> = ["start", "menu", "cancel", "help", "language"]
-            .into_iter()
-            .map(|c| BotCommand::new(c, i18n::t(loc, &format!("commands.{c}"))))
-            .collect();
+        let commands: Vec<BotCommand> = [
+            ("start", "commands.start"),
+            ("menu", "commands.menu"),
+            ("cancel", "commands.cancel"),
+            ("help", "commands.help"),
+            ("language", "commands.language"),
+        ]
+        .into_iter()
+        .map(|(c, key)| BotCommand::new(c, i18n::t(loc, key)))
+        .collect();
         tg.set_commands(commands, lang).await?;
     }
     Ok(())

@@ -51,12 +51,12 @@ impl Desk<'_> {
         let Some(card_msg) = self.ensure_card(item).await? else {
             return Ok(());
         };
-        if event == DeskEvent::New {
+        let Some(key) = event.key() else {
             return Ok(());
-        }
+        };
         let loc = self.config.default_locale.as_str();
         let (about, text) = self.event_text(item, event, about).await?;
-        let message = i18n::tf(loc, &format!("desk.event.{event}"), &[("text", &esc(&text))]);
+        let message = i18n::tf(loc, key, &[("text", &esc(&text))]);
         let base = format!("ev:{row}");
         let mut turn = self.tg.turn(self.group, Priority::Bulk).await;
         for (i, part) in split::split(&message, TEXT_LIMIT).iter().enumerate() {
@@ -382,7 +382,7 @@ pub fn action_label(loc: &str, action: DeskAction) -> String {
         DeskAction::Done => i18n::t(loc, "desk.done"),
         DeskAction::Reject => i18n::t(loc, "desk.reject"),
         DeskAction::Reopen => i18n::t(loc, "desk.reopen"),
-        DeskAction::Status(s) => i18n::t(loc, &format!("conn.status.{s}")),
+        DeskAction::Status(s) => i18n::t(loc, s.key()),
     }
 }
 

@@ -21,6 +21,35 @@ pub enum ConnKind {
 crate::domain::stored_as_text!(ConnKind);
 
 impl ConnKind {
+    /// Its name: «Электроснабжение» and the like.
+    pub fn key(self) -> &'static str {
+        self.pick(["conn.kind.electricity", "conn.kind.water", "conn.kind.heat"])
+    }
+
+    /// Its applications' group in the section.
+    pub fn group_key(self) -> &'static str {
+        self.pick(["conn.group.electricity", "conn.group.water", "conn.group.heat"])
+    }
+
+    /// What happens next once one is filed.
+    pub fn next_key(self) -> &'static str {
+        self.pick(["conn.next.electricity", "conn.next.water", "conn.next.heat"])
+    }
+
+    /// The question for its documents.
+    pub fn files_q_key(self) -> &'static str {
+        self.pick(["conn.files_q.electricity", "conn.files_q.water", "conn.files_q.heat"])
+    }
+
+    /// One of three, by kind (in `ALL`'s order).
+    fn pick(self, of: [&'static str; 3]) -> &'static str {
+        match self {
+            Self::Electricity => of[0],
+            Self::Water => of[1],
+            Self::Heat => of[2],
+        }
+    }
+
     pub const ALL: [ConnKind; 3] = [Self::Electricity, Self::Water, Self::Heat];
 
     pub fn as_str(self) -> &'static str {

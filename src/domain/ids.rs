@@ -173,6 +173,15 @@ crate::domain::stored_as_text!(ApplicantKind);
 impl ApplicantKind {
     pub const ALL: [ApplicantKind; 3] = [Self::Individual, Self::Entrepreneur, Self::Legal];
 
+    /// One of three, by kind (in `ALL`'s order): its locale keys.
+    pub fn pick(self, of: [&'static str; 3]) -> &'static str {
+        match self {
+            Self::Individual => of[0],
+            Self::Entrepreneur => of[1],
+            Self::Legal => of[2],
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Individual => "individual",

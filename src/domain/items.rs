@@ -4,8 +4,21 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Declares a closed set stored as text: `ALL`, `as_str` and a checked `from_str_opt`.
+/// Declares a closed set stored as text: `ALL`, `as_str` and a checked `from_str_opt`; with
+/// `Name: "prefix"`, also `key`, its label's locale key `prefix.<text>`.
 macro_rules! text_enum {
+    ($(#[$m:meta])* $name:ident : $prefix:literal { $($(#[$vm:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        text_enum!($(#[$m])* $name { $($(#[$vm])* $variant => $text),+ });
+
+        impl $name {
+            /// The locale key of its label.
+            pub fn key(self) -> &'static str {
+                match self {
+                    $($name::$variant => concat!($prefix, ".", $text)),+
+                }
+            }
+        }
+    };
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -52,7 +65,7 @@ text_enum! {
 text_enum! {
     /// A meter's standing with the utility: added by the consumer and not yet accepted by an
     /// operator (readings are taken meanwhile, marked in the export), or accepted.
-    MeterReview {
+    MeterReview: "review" {
         Pending => "pending",
         Accepted => "accepted",
     }
@@ -117,6 +130,32 @@ text_enum! {
     }
 }
 
+impl DeskEvent {
+    /// The locale key of the line the group is shown for it (none for a new item: its card).
+    pub fn key(self) -> Option<&'static str> {
+        Some(match self {
+            Self::New => return None,
+            Self::FollowUp => "desk.event.follow_up",
+            Self::Reopened => "desk.event.reopened",
+            Self::Closed => "desk.event.closed",
+            Self::Addition => "desk.event.addition",
+            Self::Erased => "desk.event.erased",
+        })
+    }
+}
+
+impl MeterRequestKind {
+    /// The title of its form.
+    pub fn title_key(self) -> &'static str {
+        match self {
+            Self::ReadingTaking => "req.title.reading_taking",
+            Self::Commissioning => "req.title.commissioning",
+            Self::Replacement => "req.title.replacement",
+            Self::Verification => "req.title.verification",
+        }
+    }
+}
+
 impl ItemKind {
     /// One letter, for callback data.
     pub fn code(self) -> &'static str {
@@ -171,7 +210,7 @@ text_enum! {
 }
 
 text_enum! {
-    MeterRequestKind {
+    MeterRequestKind: "req_kind" {
         ReadingTaking => "reading_taking",
         Commissioning => "commissioning",
         Replacement => "replacement",
@@ -181,7 +220,7 @@ text_enum! {
 }
 
 text_enum! {
-    MeterRequestStatus {
+    MeterRequestStatus: "req_status" {
         Submitted => "submitted",
         Scheduled => "scheduled",
         Done => "done",
@@ -197,7 +236,7 @@ impl MeterRequestStatus {
 }
 
 text_enum! {
-    ConnStatus {
+    ConnStatus: "conn.status" {
         Submitted => "submitted",
         UnderReview => "under_review",
         Returned => "returned",

@@ -20,6 +20,46 @@ crate::domain::stored_as_text!(TicketKind);
 impl TicketKind {
     pub const ALL: [TicketKind; 4] = [Self::Appeal, Self::Complaint, Self::Request, Self::Document];
 
+    /// Its name: «Обращение» and the like.
+    pub fn key(self) -> &'static str {
+        self.pick([
+            "ticket.kind.appeal",
+            "ticket.kind.complaint",
+            "ticket.kind.request",
+            "ticket.kind.document",
+        ])
+    }
+
+    /// What the consumer is told once one is filed.
+    pub fn sent_key(self) -> &'static str {
+        self.pick([
+            "ticket.sent.appeal",
+            "ticket.sent.complaint",
+            "ticket.sent.request",
+            "ticket.sent.document",
+        ])
+    }
+
+    /// «Подать обращение» and the like: the label of filing one.
+    pub fn new_key(self) -> &'static str {
+        self.pick([
+            "ticket.new.appeal",
+            "ticket.new.complaint",
+            "ticket.new.request",
+            "ticket.new.document",
+        ])
+    }
+
+    /// One of four, by kind (in `ALL`'s order).
+    fn pick(self, of: [&'static str; 4]) -> &'static str {
+        match self {
+            Self::Appeal => of[0],
+            Self::Complaint => of[1],
+            Self::Request => of[2],
+            Self::Document => of[3],
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Appeal => "appeal",
@@ -59,8 +99,42 @@ crate::domain::stored_as_text!(TicketStatus);
 impl TicketStatus {
     /// The locale key of the status as said of an item of this kind (the word agrees with it:
     /// «новое обращение», «новая жалоба», «новый запрос»).
-    pub fn label_key(self, kind: TicketKind) -> String {
-        format!("ticket.status.{kind}.{self}")
+    /// Its label, in words that agree with the ticket's kind («зарегистрировано»,
+    /// «зарегистрирована»…).
+    pub fn label_key(self, kind: TicketKind) -> &'static str {
+        let by_kind: [&'static str; 4] = match self {
+            Self::New => [
+                "ticket.status.appeal.new",
+                "ticket.status.complaint.new",
+                "ticket.status.request.new",
+                "ticket.status.document.new",
+            ],
+            Self::InProgress => [
+                "ticket.status.appeal.in_progress",
+                "ticket.status.complaint.in_progress",
+                "ticket.status.request.in_progress",
+                "ticket.status.document.in_progress",
+            ],
+            Self::Answered => [
+                "ticket.status.appeal.answered",
+                "ticket.status.complaint.answered",
+                "ticket.status.request.answered",
+                "ticket.status.document.answered",
+            ],
+            Self::Closed => [
+                "ticket.status.appeal.closed",
+                "ticket.status.complaint.closed",
+                "ticket.status.request.closed",
+                "ticket.status.document.closed",
+            ],
+            Self::Reopened => [
+                "ticket.status.appeal.reopened",
+                "ticket.status.complaint.reopened",
+                "ticket.status.request.reopened",
+                "ticket.status.document.reopened",
+            ],
+        };
+        kind.pick(by_kind)
     }
 
     pub const ALL: [TicketStatus; 5] = [

@@ -19,6 +19,15 @@ pub enum Purpose {
 }
 
 impl Purpose {
+    /// The letter with the code: its subject's and its body's locale keys.
+    pub fn letter_keys(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Register => ("mail.register.subject", "mail.register.body"),
+            Self::EmailChange => ("mail.email_change.subject", "mail.email_change.body"),
+            Self::PasswordReset => ("mail.password_reset.subject", "mail.password_reset.body"),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Register => "register",

@@ -5,7 +5,10 @@
 
 use super::sql;
 use super::{Result, Store};
-use crate::domain::items::DeskAction;
+use crate::domain::connection::ConnKind;
+use crate::domain::items::{ConnStatus, DeskAction, MeterRequestKind, MeterRequestStatus, MeterReview};
+use crate::domain::meters::Resource;
+use crate::domain::tickets::{TicketKind, TicketStatus};
 use chrono::{DateTime, Utc};
 
 /// A stored pending choice, checked.
@@ -33,16 +36,72 @@ pub struct ItemRef {
 pub use crate::domain::items::ItemKind;
 
 /// One open item in the queue.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct QueueRow {
-    pub kind: ItemKind,
-    /// The kind within: a ticket's (`appeal`…), a meter request's, a connection's resource.
-    pub sub: String,
+    pub item: Queued,
     pub id: i64,
     pub number: String,
-    pub status: String,
     pub created_at: DateTime<Utc>,
     pub deadline: Option<DateTime<Utc>>,
+}
+
+/// What an open item is, and where it stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queued {
+    Ticket(TicketKind, TicketStatus),
+    MeterRequest(MeterRequestKind, MeterRequestStatus),
+    Connection(ConnKind, ConnStatus),
+    /// A new meter waiting to be accepted.
+    Meter(Resource, MeterReview),
+}
+
+/// The queue's row as the union query gives it: kinds and statuses of four tables as text.
+#[derive(sqlx::FromRow)]
+struct QueueText {
+    kind: ItemKind,
+    sub: String,
+    id: i64,
+    number: String,
+    status: String,
+    created_at: DateTime<Utc>,
+    deadline: Option<DateTime<Utc>>,
+}
+
+impl QueueText {
+    fn typed(self) -> Result<QueueRow> {
+        fn known<T>(what: &'static str, value: &str, parsed: Option<T>) -> Result<T> {
+            parsed.ok_or_else(|| super::StoreError::Unknown {
+                what,
+                value: value.to_owned(),
+            })
+        }
+        let (sub, status) = (self.sub.as_str(), self.status.as_str());
+        let item = match self.kind {
+            ItemKind::Ticket => Queued::Ticket(
+                known("ticket kind", sub, TicketKind::from_str_opt(sub))?,
+                known("ticket status", status, TicketStatus::from_str_opt(status))?,
+            ),
+            ItemKind::MeterRequest => Queued::MeterRequest(
+                known("meter request kind", sub, MeterRequestKind::from_str_opt(sub))?,
+                known("meter request status", status, MeterRequestStatus::from_str_opt(status))?,
+            ),
+            ItemKind::Connection => Queued::Connection(
+                known("connection kind", sub, ConnKind::from_str_opt(sub))?,
+                known("connection status", status, ConnStatus::from_str_opt(status))?,
+            ),
+            ItemKind::Meter => Queued::Meter(
+                known("resource", sub, Resource::from_str_opt(sub))?,
+                known("meter review", status, MeterReview::from_str_opt(status))?,
+            ),
+        };
+        Ok(QueueRow {
+            item,
+            id: self.id,
+            number: self.number,
+            created_at: self.created_at,
+            deadline: self.deadline,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -229,7 +288,7 @@ impl Store {
 
     /// Open items of every kind, oldest first.
     pub async fn queue(&self, limit: i64) -> Result<Vec<QueueRow>> {
-        Ok(sql::query_as(
+        let rows: Vec<QueueText> = sql::query_as(
             "SELECT * FROM (
                 SELECT 'ticket' AS kind, kind AS sub, id, number, status, created_at, deadline FROM tickets
                  WHERE status IN ('new', 'in_progress', 'reopened')
@@ -246,7 +305,8 @@ impl Store {
         )
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        rows.into_iter().map(QueueText::typed).collect()
     }
 
     /// The item with this number, whatever its kind.

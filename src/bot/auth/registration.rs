@@ -98,7 +98,11 @@ impl Form for Registration {
             .label(ctx.t("fix.kind")),
             Field::text(
                 "login",
-                ctx.t(&format!("reg.login_q.{kind}")),
+                ctx.t(kind.pick([
+                    "reg.login_q.individual",
+                    "reg.login_q.entrepreneur",
+                    "reg.login_q.legal",
+                ])),
                 Box::new(move |t| parse_login(loc, kind, t)),
             )
             .label(ctx.t("fix.login")),
@@ -161,7 +165,12 @@ impl Form for Registration {
                     return Ok(Check::Stop(Outcome::Done));
                 }
                 if Login::parse(kind, &login).is_ok_and(|l| is_unusual(kind, &l)) {
-                    ctx.say(ctx.t(&format!("reg.unusual.{kind}"))).await?;
+                    ctx.say(ctx.t(kind.pick([
+                        "reg.unusual.individual",
+                        "reg.unusual.entrepreneur",
+                        "reg.unusual.legal",
+                    ])))
+                    .await?;
                 }
                 data.set("login_kind", kind.as_str());
                 Ok(Check::Go)

@@ -47,7 +47,7 @@ pub async fn prompt(ctx: &Ctx, kind: ConnKind, data: &FormData) -> Result<Outcom
 pub async fn choose_kind(ctx: &Ctx) -> Result<Outcome> {
     let rows = ConnKind::ALL
         .into_iter()
-        .map(|k| ui::row(ctx.loc, &format!("conn.kind.{k}"), ConnCb::ConnKind(k)))
+        .map(|k| ui::row(ctx.loc, k.key(), ConnCb::ConnKind(k)))
         .chain([ui::nav_row(ctx.loc, false)])
         .collect();
     ctx.say_with(ctx.t("conn.choose_kind"), ui::inline(rows)).await?;
@@ -184,7 +184,7 @@ impl Form for ConnForm {
     }
 
     fn title(&self, ctx: &Ctx) -> Option<String> {
-        Some(ctx.t(&format!("conn.kind.{}", self.kind)))
+        Some(ctx.t(self.kind.key()))
     }
 
     /// «Шаг 4 из 17»: a long form, and the count follows the answers (a household up to
@@ -204,7 +204,7 @@ impl Form for ConnForm {
         fields.push(
             Field::new(
                 "files",
-                ctx.t(&format!("conn.files_q.{}", self.kind)),
+                ctx.t(self.kind.files_q_key()),
                 Input::Files {
                     allowed: CONNECTION_TYPES,
                     max: CONNECTION_FILES,
@@ -294,7 +294,7 @@ impl Form for ConnForm {
             ConnKind::Water => &c.connection_note_water,
             ConnKind::Heat => &c.connection_note_heat,
         };
-        let note = note.clone().unwrap_or_else(|| ctx.t(&format!("conn.next.{kind}")));
+        let note = note.clone().unwrap_or_else(|| ctx.t(kind.next_key()));
         let key = rate_key(user.id);
         let finish = |id: i64, number: &str| {
             let text = ctx.tf("conn.sent", &[("number", &esc(number)), ("next", &esc(&note))]);

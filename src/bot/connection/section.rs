@@ -26,7 +26,7 @@ pub async fn show_section(ctx: &Ctx) -> Result<Outcome> {
         .into_iter()
         .map(|k| {
             let n = counts.iter().find(|(kind, _)| *kind == k).map(|(_, n)| *n).unwrap_or(0);
-            let text = format!("{} ({n})", ctx.t(&format!("conn.group.{k}")));
+            let text = format!("{} ({n})", ctx.t(k.group_key()));
             vec![InlineKeyboardButton::callback(text, ConnCb::ConnGroup(k, 0).encode())]
         })
         .chain([ui::row(ctx.loc, "conn.new_again", ConnCb::NewConn)])
@@ -46,7 +46,7 @@ pub async fn show_group(ctx: &Ctx, kind: ConnKind, page: u8) -> Result<Outcome> 
     let column = label(ctx.loc, kind, "object_name");
     let mut text = format!(
         "<b>{}</b>\n{}",
-        ctx.t(&format!("conn.group.{kind}")),
+        ctx.t(kind.group_key()),
         ctx.tf("conn.by_name", &[("column", &column)])
     );
     if apps.is_empty() {
@@ -95,9 +95,9 @@ pub async fn show_card(ctx: &Ctx, id: i64) -> Result<Outcome> {
     let mut text = ctx.tf(
         "conn.card",
         &[
-            ("kind", &ctx.t(&format!("conn.kind.{kind}"))),
+            ("kind", &ctx.t(kind.key())),
             ("number", &esc(&app.number)),
-            ("status", &ctx.t(&format!("conn.status.{}", app.status))),
+            ("status", &ctx.t(app.status.key())),
         ],
     );
     for f in kind.fields() {
@@ -111,11 +111,7 @@ pub async fn show_card(ctx: &Ctx, id: i64) -> Result<Outcome> {
     }
     text.push_str(&format!("\n\n<b>{}</b>", ctx.t("conn.history")));
     for (status, note, at) in ctx.store().application_history(app.id).await? {
-        text.push_str(&format!(
-            "\n{} — {}",
-            ctx.date(at),
-            ctx.t(&format!("conn.status.{status}"))
-        ));
+        text.push_str(&format!("\n{} — {}", ctx.date(at), ctx.t(status.key())));
         if let Some(n) = note {
             text.push_str(&format!(": {}", esc(&n)));
         }

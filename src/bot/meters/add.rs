@@ -93,8 +93,9 @@ impl Form for AddMeter {
                 )
             })
             .collect();
-        let zone_options = (1..=3u8)
-            .map(|z| Choice::new(z.to_string(), t(loc, &format!("add.zones.{z}"))))
+        let zone_options = [(1u8, "add.zones.1"), (2, "add.zones.2"), (3, "add.zones.3")]
+            .into_iter()
+            .map(|(z, key)| Choice::new(z.to_string(), t(loc, key)))
             .collect();
         let capacities = r
             .capacity_choices()

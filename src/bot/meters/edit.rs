@@ -15,12 +15,13 @@ use crate::store::meters::MeterEdit;
 
 type Result<T> = std::result::Result<T, HandlerError>;
 
-fn name(f: MeterField) -> &'static str {
+/// The field's button and its question.
+fn keys(f: MeterField) -> (&'static str, &'static str) {
     match f {
-        MeterField::Model => "model",
-        MeterField::Place => "place",
-        MeterField::Address => "address",
-        MeterField::Verification => "verification",
+        MeterField::Model => ("edit.model", "edit.model_q"),
+        MeterField::Place => ("edit.place", "edit.place_q"),
+        MeterField::Address => ("edit.address", "edit.address_q"),
+        MeterField::Verification => ("edit.verification", "edit.verification_q"),
     }
 }
 
@@ -30,7 +31,7 @@ pub async fn menu(ctx: &Ctx, meter_id: i64) -> Result<Outcome> {
     };
     let mut rows: Vec<_> = MeterField::ALL
         .into_iter()
-        .map(|f| ui::row(ctx.loc, &format!("edit.{}", name(f)), MetersCb::MeterEditField(m.id, f)))
+        .map(|f| ui::row(ctx.loc, keys(f).0, MetersCb::MeterEditField(m.id, f)))
         .collect();
     rows.push(ui::row(ctx.loc, "meters.to_card", MetersCb::Meter(m.id)));
     ctx.say_with(ctx.t("edit.q"), ui::inline(rows)).await?;
@@ -66,7 +67,7 @@ impl Form for EditField {
 
     async fn fields(&self, ctx: &Ctx, _data: &FormData) -> Result<Vec<Field>> {
         let (loc, today) = (ctx.loc, ctx.today());
-        let question = ctx.t(&format!("edit.{}_q", name(self.field)));
+        let question = ctx.t(keys(self.field).1);
         let short = move |max: usize| -> form::Parser {
             Box::new(move |t| parse_short_text(t, max).ok_or_else(|| crate::i18n::t(loc, "add.text_bad")))
         };

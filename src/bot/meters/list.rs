@@ -159,7 +159,7 @@ async fn requests_of(ctx: &Ctx, meter_id: i64) -> Result<String> {
     }
     let mut text = format!("\n\n<b>{}</b>", ctx.t("meters.requests"));
     for q in &requests {
-        let mut status = ctx.t(&format!("req_status.{}", q.status));
+        let mut status = ctx.t(q.status.key());
         if let Some(d) = q.scheduled_for {
             status.push_str(&format!(" {}", d.format("%d.%m.%Y")));
         }
@@ -167,12 +167,7 @@ async fn requests_of(ctx: &Ctx, meter_id: i64) -> Result<String> {
         if let Some(note) = &q.status_note {
             status.push_str(&format!(" ({})", esc(note)));
         }
-        text.push_str(&format!(
-            "\n{} — {}: {}",
-            esc(&q.number),
-            ctx.t(&format!("req_kind.{}", q.kind)),
-            status
-        ));
+        text.push_str(&format!("\n{} — {}: {}", esc(&q.number), ctx.t(q.kind.key()), status));
     }
     Ok(text)
 }

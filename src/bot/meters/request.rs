@@ -115,10 +115,7 @@ impl Form for RequestForm {
     }
 
     fn title(&self, ctx: &Ctx) -> Option<String> {
-        Some(ctx.tf(
-            &format!("req.title.{}", self.kind),
-            &[("serial", &esc(&self.meter.serial))],
-        ))
+        Some(ctx.tf(self.kind.title_key(), &[("serial", &esc(&self.meter.serial))]))
     }
 
     async fn fields(&self, ctx: &Ctx, data: &FormData) -> Result<Vec<Field>> {

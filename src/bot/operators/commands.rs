@@ -3,8 +3,8 @@
 use crate::bot::ctx::Ctx;
 use crate::bot::deps::HandlerError;
 use crate::desk::card_for;
-use crate::domain::items::ItemKind;
 use crate::i18n;
+use crate::store::operators::Queued;
 use crate::telegram::esc;
 use chrono::Duration;
 
@@ -36,21 +36,18 @@ async fn queue(ctx: &Ctx) -> Result<(), HandlerError> {
             ""
         };
         // Its kind and status in words, the status agreeing with the kind.
-        let (kind, status) = match r.kind {
-            ItemKind::Ticket => (
-                format!("ticket.kind.{}", r.sub),
-                format!("ticket.status.{}.{}", r.sub, r.status),
-            ),
-            ItemKind::MeterRequest => (format!("req_kind.{}", r.sub), format!("req_status.{}", r.status)),
-            ItemKind::Connection => (format!("conn.kind.{}", r.sub), format!("conn.status.{}", r.status)),
-            ItemKind::Meter => ("desk.new_meter".to_owned(), format!("review.{}", r.status)),
+        let (kind, status) = match r.item {
+            Queued::Ticket(k, s) => (k.key(), s.label_key(k)),
+            Queued::MeterRequest(k, s) => (k.key(), s.key()),
+            Queued::Connection(k, s) => (k.key(), s.key()),
+            Queued::Meter(_, review) => ("desk.new_meter", review.key()),
         };
         text.push_str(&format!(
             "\n{overdue}{} · {} · {} · {}",
             esc(&r.number),
-            i18n::t(loc, &kind),
+            i18n::t(loc, kind),
             config.local_date(r.created_at),
-            i18n::t(loc, &status)
+            i18n::t(loc, status)
         ));
     }
     ctx.say(text).await?;

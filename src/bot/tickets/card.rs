@@ -32,10 +32,10 @@ pub async fn show(ctx: &Ctx, ticket_id: i64) -> Result<Outcome> {
     let mut text = ctx.tf(
         "ticket.card",
         &[
-            ("kind", &ctx.t(&format!("ticket.kind.{}", tk.kind))),
+            ("kind", &ctx.t(tk.kind.key())),
             ("number", &esc(&tk.number)),
             ("topic", &esc(&tk.topic)),
-            ("status", &ctx.t(&tk.status.label_key(tk.kind))),
+            ("status", &ctx.t(tk.status.label_key(tk.kind))),
             ("created", &ctx.date(tk.created_at)),
             ("deadline", &ctx.date(tk.deadline)),
         ],

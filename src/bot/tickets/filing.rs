@@ -19,14 +19,15 @@ use chrono::Duration;
 
 type Result<T> = std::result::Result<T, HandlerError>;
 
-const DOC_TYPES: [&str; 7] = [
-    "contract",
-    "tc_act",
-    "tech_conditions",
-    "meter_act",
-    "reconciliation",
-    "invoice",
-    "other",
+/// The documents one can ask a copy of: the stored value and its name's key.
+const DOC_TYPES: [(&str, &str); 7] = [
+    ("contract", "doc.contract"),
+    ("tc_act", "doc.tc_act"),
+    ("tech_conditions", "doc.tech_conditions"),
+    ("meter_act", "doc.meter_act"),
+    ("reconciliation", "doc.reconciliation"),
+    ("invoice", "doc.invoice"),
+    ("other", "doc.other"),
 ];
 
 pub struct TicketForm {
@@ -59,16 +60,26 @@ pub async fn begin(ctx: &mut Ctx, kind: TicketKind) -> Result<Outcome> {
 
 /// The topics offered for a kind: from configuration when set there, else the defaults.
 fn topics(ctx: &Ctx, kind: TicketKind) -> Vec<String> {
-    let (configured, group, keys): (&Option<String>, &str, &[&str]) = match kind {
+    let (configured, keys): (&Option<String>, &[&str]) = match kind {
         TicketKind::Request => (
             &ctx.deps.config.request_topics,
-            "request",
-            &["tariffs", "reconciliation", "certificates", "other"],
+            &[
+                "topic.request.tariffs",
+                "topic.request.reconciliation",
+                "topic.request.certificates",
+                "topic.request.other",
+            ],
         ),
         _ => (
             &ctx.deps.config.appeal_topics,
-            "appeal",
-            &["quality", "charges", "meters", "outages", "connection", "other"],
+            &[
+                "topic.appeal.quality",
+                "topic.appeal.charges",
+                "topic.appeal.meters",
+                "topic.appeal.outages",
+                "topic.appeal.connection",
+                "topic.appeal.other",
+            ],
         ),
     };
     match configured {
@@ -78,7 +89,7 @@ fn topics(ctx: &Ctx, kind: TicketKind) -> Vec<String> {
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .collect(),
-        None => keys.iter().map(|k| ctx.t(&format!("topic.{group}.{k}"))).collect(),
+        None => keys.iter().map(|k| ctx.t(k)).collect(),
     }
 }
 
@@ -101,7 +112,7 @@ fn short(loc: &'static str) -> form::Parser {
 fn doc_type(ctx: &Ctx, data: &FormData) -> Option<String> {
     match data.get("doc_type")? {
         "other" => data.get("doc_type_other").map(str::to_owned),
-        d => Some(ctx.t(&format!("doc.{d}"))),
+        d => DOC_TYPES.iter().find(|(v, _)| *v == d).map(|(_, key)| ctx.t(key)),
     }
 }
 
@@ -264,7 +275,7 @@ impl Form for TicketForm {
         let key = rate_key(user.id);
         let finish = |id: i64, number: &str| {
             let text = ctx.tf(
-                &format!("ticket.sent.{kind}"),
+                kind.sent_key(),
                 &[("number", &esc(number)), ("deadline", &local_deadline)],
             );
             let open = format!("ticket.open_this.{kind}");
@@ -309,10 +320,7 @@ fn document_fields(ctx: &Ctx, data: &FormData) -> Vec<Field> {
         Field::choice(
             "doc_type",
             ctx.t("ticket.doc_type_q"),
-            DOC_TYPES
-                .iter()
-                .map(|d| Choice::new(*d, ctx.t(&format!("doc.{d}"))))
-                .collect(),
+            DOC_TYPES.iter().map(|(d, key)| Choice::new(*d, ctx.t(key))).collect(),
         ),
         Field::text("doc_type_other", ctx.t("ticket.doc_type_other_q"), short(loc))
             .when(data.get("doc_type") == Some("other")),

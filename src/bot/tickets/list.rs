@@ -38,9 +38,9 @@ pub async fn show(ctx: &Ctx, section: TicketSection, page: u8) -> Result<Outcome
             "\n\n{unread}<b>{}</b> · {} · {}\n{} — {}",
             esc(&tk.number),
             ctx.date(tk.created_at),
-            ctx.t(&format!("ticket.kind.{}", tk.kind)),
+            ctx.t(tk.kind.key()),
             esc(&tk.topic),
-            ctx.t(&tk.status.label_key(tk.kind)),
+            ctx.t(tk.status.label_key(tk.kind)),
         ));
         rows.push(vec![InlineKeyboardButton::callback(
             format!("{unread}{} · {}", tk.number, tk.topic),

@@ -22,7 +22,7 @@ pub async fn render(c: &Render<'_>, id: i64) -> Result<Option<Card>, StoreError>
     let values: crate::domain::connection::Values = serde_json::from_str(&app.fields).unwrap_or_default();
     let mut body = format!(
         "🏗 <b>{} {}</b>\n{}",
-        i18n::t(loc, &format!("conn.kind.{}", kind.as_str())),
+        i18n::t(loc, kind.key()),
         esc(&app.number),
         consumer_line(store, loc, account_id).await?,
     );
@@ -38,16 +38,13 @@ pub async fn render(c: &Render<'_>, id: i64) -> Result<Option<Card>, StoreError>
         let hint = i18n::tf(loc, "desk.passport_hint", &[("number", &esc(&app.number))]);
         body.push_str(&format!("\n{hint}"));
     }
-    let footer = format!(
-        "{}{taken}",
-        status_line(loc, i18n::t(loc, &format!("conn.status.{}", app.status)))
-    );
+    let footer = format!("{}{taken}", status_line(loc, i18n::t(loc, app.status.key())));
     let mut rows = vec![];
     if !app.status.is_final() {
         rows.push(take(app.id));
         for status in ConnStatus::SET_BY_DESK {
             rows.push(vec![InlineKeyboardButton::callback(
-                i18n::t(loc, &format!("conn.status.{status}")),
+                i18n::t(loc, status.key()),
                 DeskCb::Act(k, app.id, DeskAction::Status(status)).encode(),
             )]);
         }

@@ -26,7 +26,7 @@ pub async fn render(c: &Render<'_>, id: i64) -> Result<Option<Card>, StoreError>
         esc(&m.serial),
         consumer_line(store, loc, m.account_id).await?,
         i18n::t(loc, "desk.resource"),
-        i18n::t(loc, &format!("resource.{}", m.resource.as_str())),
+        i18n::t(loc, crate::wording::resource_key(m.resource)),
         i18n::t(loc, "ticket.f.address"),
         esc(&m.address),
         i18n::t(loc, "desk.place"),
@@ -34,10 +34,7 @@ pub async fn render(c: &Render<'_>, id: i64) -> Result<Option<Card>, StoreError>
         i18n::t(loc, "desk.verification"),
         verification,
     );
-    let footer = format!(
-        "{}{taken}",
-        status_line(loc, i18n::t(loc, &format!("review.{}", m.review)))
-    );
+    let footer = format!("{}{taken}", status_line(loc, i18n::t(loc, m.review.key())));
     let mut rows = vec![];
     if m.review == MeterReview::Pending {
         rows.push(take(m.id));

@@ -3,11 +3,13 @@
 use super::super::{Card, btn, consumer_line, status_line};
 use super::Render;
 use crate::callback::{Buttons, DeskCb};
+use crate::callback::{ReplaceReason, TimeOfDay};
 use crate::domain::items::DeskAction;
 use crate::i18n;
 use crate::store::StoreError;
 use crate::telegram::esc;
 use crate::wording;
+use serde::Deserialize;
 use teloxide::types::InlineKeyboardButton;
 use teloxide::types::InlineKeyboardMarkup;
 
@@ -20,19 +22,19 @@ pub async fn render(c: &Render<'_>, id: i64) -> Result<Option<Card>, StoreError>
     };
     let mut body = format!(
         "🔧 <b>{} {}</b>\n{}\n{}: {} ({})\n{}: {}\n{}: {}",
-        i18n::t(loc, &format!("req_kind.{}", q.kind)),
+        i18n::t(loc, q.kind.key()),
         esc(&q.number),
         consumer_line(store, loc, q.account_id).await?,
         i18n::t(loc, "desk.meter"),
         esc(&q.serial),
-        i18n::t(loc, &format!("resource.{}", q.resource)),
+        i18n::t(loc, crate::wording::resource_key(q.resource)),
         i18n::t(loc, "ticket.f.address"),
         esc(&q.address),
         i18n::t(loc, "req.f.date"),
         q.preferred_date.format("%d.%m.%Y"),
     );
     body.push_str(&request_details(loc, &q.details));
-    let mut footer = status_line(loc, i18n::t(loc, &format!("req_status.{}", q.status)));
+    let mut footer = status_line(loc, i18n::t(loc, q.status.key()));
     if let Some(d) = q.scheduled_for {
         footer.push_str(&format!(
             "\n{}",
@@ -82,8 +84,14 @@ fn request_details(loc: &str, details: &str) -> String {
     ] {
         let value = match (field, &details[field]) {
             (_, serde_json::Value::Null) => continue,
-            ("time_of_day", serde_json::Value::String(v)) => i18n::t(loc, &format!("tod.{v}")),
-            ("reason", serde_json::Value::String(v)) => i18n::t(loc, &format!("reason.{v}")),
+            ("time_of_day", v) => match TimeOfDay::deserialize(v) {
+                Ok(tod) => i18n::t(loc, tod.key()),
+                Err(_) => continue,
+            },
+            ("reason", v) => match ReplaceReason::deserialize(v) {
+                Ok(reason) => i18n::t(loc, reason.key()),
+                Err(_) => continue,
+            },
             ("install_date", serde_json::Value::String(v)) => wording::date_text(v),
             (_, serde_json::Value::String(v)) => v.clone(),
             (_, serde_json::Value::Array(a)) if a.is_empty() => continue,

@@ -20,7 +20,7 @@ pub async fn render(c: &Render<'_>, id: i64) -> Result<Option<Card>, StoreError>
     let first = messages.first().and_then(|m| m.text.clone()).unwrap_or_default();
     let mut body = format!(
         "📨 <b>{} {}</b>\n{}\n{}: {}",
-        i18n::t(loc, &format!("ticket.kind.{}", t.kind)),
+        i18n::t(loc, t.kind.key()),
         esc(&t.number),
         consumer_line(store, loc, t.account_id).await?,
         i18n::t(loc, "ticket.f.topic"),
@@ -32,7 +32,7 @@ pub async fn render(c: &Render<'_>, id: i64) -> Result<Option<Card>, StoreError>
     }
     let footer = format!(
         "{}\n{}{taken}",
-        status_line(loc, i18n::t(loc, &t.status.label_key(t.kind))),
+        status_line(loc, i18n::t(loc, t.status.label_key(t.kind))),
         i18n::tf(loc, "desk.deadline", &[("date", &config.local_date(t.deadline))])
     );
     let mut rows = vec![];

@@ -17,7 +17,7 @@ impl Kind for Connection {
         match action {
             DeskAction::Status(status) => {
                 deps.store.set_pending(on.op, on.item, action, on.now).await?;
-                let status = i18n::t(loc, &format!("conn.status.{status}"));
+                let status = i18n::t(loc, status.key());
                 Ok(Answer::Next(i18n::tf(
                     loc,
                     "desk.reply_with_comment",
@@ -37,7 +37,7 @@ impl Kind for Connection {
         Ok(app
             .map(|(_, a)| a.status)
             .filter(|s| s.is_final())
-            .map(|s| on.closed(&i18n::t(on.loc(), &format!("conn.status.{s}")))))
+            .map(|s| on.closed(&i18n::t(on.loc(), s.key()))))
     }
 
     /// The chosen status with the comment and the files.
@@ -80,11 +80,7 @@ async fn set_status(
     files: &[crate::store::tickets::DeliveredFile<'_>],
 ) -> Result<()> {
     let loc = on.loc();
-    let mut detail = i18n::tf(
-        loc,
-        "desk.push.status",
-        &[("status", &i18n::t(loc, &format!("conn.status.{status}")))],
-    );
+    let mut detail = i18n::tf(loc, "desk.push.status", &[("status", &i18n::t(loc, status.key()))]);
     if let Some(t) = text {
         detail.push_str(&format!("\n{t}"));
     }

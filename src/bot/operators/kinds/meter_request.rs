@@ -59,10 +59,7 @@ impl Kind for MeterRequest {
             i18n::tf(
                 loc,
                 "desk.final_request",
-                &[
-                    ("number", &on.c.number),
-                    ("status", &i18n::t(loc, &format!("req_status.{}", r.status))),
-                ],
+                &[("number", &on.c.number), ("status", &i18n::t(loc, r.status.key()))],
             )
         }))
     }

@@ -43,7 +43,7 @@ impl Kind for Ticket {
         let ticket = on.deps.store.ticket_by_id(on.item.id).await?;
         Ok(ticket
             .filter(|t| !t.status.is_open())
-            .map(|t| on.closed(&i18n::t(on.loc(), &t.status.label_key(t.kind)))))
+            .map(|t| on.closed(&i18n::t(on.loc(), t.status.label_key(t.kind)))))
     }
 
     /// An answer: a push to every chat, and a copy by e-mail when asked for.
