@@ -6,6 +6,7 @@
 //! what is wrong with what someone typed; `bot::ui` makes keyboards.
 
 use crate::domain::ApplicantKind;
+use crate::domain::answers;
 use crate::domain::connection::{self as conn, ConnKind};
 use crate::domain::ids::mask_digits;
 use crate::domain::meters::{Period, Resource};
@@ -96,15 +97,20 @@ pub fn question(loc: &str, kind: ConnKind, key: &str) -> String {
 pub fn display(loc: &str, field: &conn::Field, value: &str) -> String {
     match field.input {
         conn::Input::Choice(_) => t(loc, &format!("conn.opt.{}.{}", field.key, value.replace('.', "_"))),
-        conn::Input::Multi(_) => value
-            .split(',')
+        conn::Input::Multi(_) => answers::options(value)
             .map(|v| t(loc, &format!("conn.opt.{}.{v}", field.key)))
             .collect::<Vec<_>>()
             .join(", "),
-        conn::Input::YesNo => t(loc, if value == "yes" { "conn.yes" } else { "conn.no" }),
+        conn::Input::YesNo => t(
+            loc,
+            if answers::read_yes_no(value) == Some(true) {
+                "conn.yes"
+            } else {
+                "conn.no"
+            },
+        ),
         conn::Input::Date { .. } => date_text(value),
-        conn::Input::Stages => value
-            .split('|')
+        conn::Input::Stages => answers::entries(value)
             .enumerate()
             .map(|(i, s)| {
                 let p: Vec<&str> = s.split(';').collect();
@@ -221,7 +227,7 @@ mod tests {
     fn every_field_of_the_connection_forms_has_its_words() {
         // rust-i18n gives a missing key back as itself.
         let exists = |loc: &str, key: &str| !crate::i18n::t(loc, key).ends_with(key);
-        assert!(!exists("ru", "conn.f.no_such_field") && exists("ru", "conn.f.object_name_eu"));
+        assert!(!exists("ru", concat!("conn.f.", "no_such_field")) && exists("ru", "conn.f.object_name_eu"));
         let mut missing = Vec::new();
         for kind in ConnKind::ALL {
             for f in kind.fields() {

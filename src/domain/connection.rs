@@ -408,7 +408,9 @@ pub fn applies(field: &Field, applicant: ApplicantKind, values: &Values) -> bool
         When::Organisation => applicant != ApplicantKind::Individual,
         When::FullForm => !is_short_form(applicant, values),
         When::InstalmentAllowed => total_kw(values) <= Quantity::from_int(INSTALMENT_KW),
-        When::Service(s) => values.get("services").is_some_and(|v| v.split(',').any(|x| x == s)),
+        When::Service(s) => values
+            .get("services")
+            .is_some_and(|v| super::answers::options(v).any(|x| x == s)),
         When::Existing => values.get("reason").map(String::as_str) != Some("new"),
     }
 }
@@ -416,7 +418,9 @@ pub fn applies(field: &Field, applicant: ApplicantKind, values: &Values) -> bool
 /// An individual asking up to 15 kW for household needs fills the shorter form.
 pub fn is_short_form(applicant: ApplicantKind, values: &Values) -> bool {
     applicant == ApplicantKind::Individual
-        && values.get("household").is_some_and(|v| v == "yes")
+        && values
+            .get("household")
+            .is_some_and(|v| super::answers::read_yes_no(v) == Some(true))
         && total_kw(values) <= Quantity::from_int(SHORT_FORM_KW)
 }
 

@@ -1,5 +1,6 @@
 //! Pure types and rules: no I/O, no Telegram. A value of a type here is valid by construction.
 
+pub mod answers;
 pub mod connection;
 pub mod ids;
 pub mod items;

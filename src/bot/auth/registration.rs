@@ -129,7 +129,7 @@ impl Form for Registration {
     async fn check(&self, ctx: &Ctx, key: &str, data: &mut FormData) -> Result<Check> {
         let kind = kind_of(data);
         match key {
-            "consent" if data.get("consent") == Some("no") => {
+            "consent" if data.yes_no("consent") == Some(false) => {
                 Ok(Check::Stop(Outcome::Home(Some(ctx.t("reg.consent_refused")))))
             }
             "consent" => {

@@ -36,6 +36,11 @@ impl FormData {
         self.values.get(key).map(String::as_str)
     }
 
+    /// A yes-or-no field's answer.
+    pub fn yes_no(&self, key: &str) -> Option<bool> {
+        self.get(key).and_then(crate::domain::answers::read_yes_no)
+    }
+
     pub fn set(&mut self, key: &str, value: impl Into<String>) {
         self.values.insert(key.to_owned(), value.into());
     }

@@ -11,6 +11,7 @@ use crate::bot::outcome::Outcome;
 use crate::bot::{files, input_errors, password, ui};
 use crate::callback::{Buttons, StepCb};
 use crate::domain::NewPassword;
+use crate::domain::answers;
 use crate::domain::person::normalize_phone;
 use crate::i18n::plural;
 use teloxide::types::{InlineKeyboardButton, Message, ReplyMarkup};
@@ -367,7 +368,7 @@ pub async fn on_message<F: Form>(ctx: &mut Ctx, form: &F, mut data: FormData, ms
         Input::RepeatPassword { of } => {
             let first = data.get(of).unwrap_or_default().to_owned();
             if password::verify(text.to_owned(), first).await? {
-                Ok("1".to_owned())
+                Ok(answers::passed().to_owned())
             } else {
                 ctx.say(ctx.t("reg.password_mismatch")).await?;
                 data.unset(of);
@@ -376,7 +377,7 @@ pub async fn on_message<F: Form>(ctx: &mut Ctx, form: &F, mut data: FormData, ms
             }
         }
         Input::Verify => match form.verify(ctx, key, text).await? {
-            Check::Go => Ok("1".to_owned()),
+            Check::Go => Ok(answers::passed().to_owned()),
             Check::Again(problem) => Err(problem),
             Check::Stop(outcome) => return Ok(outcome),
         },
@@ -478,7 +479,7 @@ pub async fn on_callback<F: Form>(ctx: &mut Ctx, form: &F, mut data: FormData, c
                     None => Ok(Outcome::Stale),
                 },
                 Input::YesNo { .. } if i < 2 => {
-                    let v = if i == 0 { "yes" } else { "no" };
+                    let v = answers::yes_no(i == 0);
                     answer(ctx, form, data, key, Some(v.to_owned())).await
                 }
                 _ => Ok(Outcome::Stale),
@@ -488,13 +489,15 @@ pub async fn on_callback<F: Form>(ctx: &mut Ctx, form: &F, mut data: FormData, c
             let key = f.key;
             let value = match &f.input {
                 // In the options' order, whatever the order of the taps.
-                Input::Multi(options) if !data.pending.is_empty() => options
-                    .iter()
-                    .filter(|o| data.pending.contains(&o.key))
-                    .map(|o| o.key.clone())
-                    .collect::<Vec<_>>()
-                    .join(","),
-                Input::Entries(_) if !data.pending.is_empty() => data.pending.join("|"),
+                Input::Multi(options) if !data.pending.is_empty() => answers::join_options(
+                    options
+                        .iter()
+                        .filter(|o| data.pending.contains(&o.key))
+                        .map(|o| o.key.as_str()),
+                ),
+                Input::Entries(_) if !data.pending.is_empty() => {
+                    answers::join_entries(data.pending.iter().map(String::as_str))
+                }
                 Input::Files { .. } => data.files.len().to_string(),
                 _ => return Ok(Outcome::Stale),
             };

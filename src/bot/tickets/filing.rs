@@ -221,7 +221,7 @@ impl Form for TicketForm {
                 ctx.t("ticket.f.files"),
                 plural(ctx.loc, "plural.files", data.files.len() as u64)
             ));
-            let copy = if data.get("email_copy") == Some("yes") {
+            let copy = if data.yes_no("email_copy") == Some(true) {
                 "ticket.email_yes"
             } else {
                 "ticket.email_no"
@@ -268,7 +268,7 @@ impl Form for TicketForm {
             fields: &fields,
             text: data.get("text"),
             files: &data.files,
-            email_copy: data.get("email_copy") == Some("yes"),
+            email_copy: data.yes_no("email_copy") == Some(true),
             deadline,
         };
         let local_deadline = ctx.date(deadline);
