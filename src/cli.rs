@@ -1,5 +1,5 @@
 //! The back-office commands of the binary: operators, the readings export, the backup, an
-//! account's check and the release of a disputed login.
+//! consumer's check and the release of a disputed login.
 
 use crate::domain::meters::Period;
 use crate::domain::quantity::Quantity;
@@ -44,14 +44,14 @@ pub async fn export_readings(store: &Store, period: &str, out: impl Write) -> an
 }
 
 /// `kabinet account show <login>`: what the back office needs to check a dispute.
-pub async fn account_show(store: &Store, login: &str, mut out: impl Write) -> anyhow::Result<()> {
+pub async fn consumer_show(store: &Store, login: &str, mut out: impl Write) -> anyhow::Result<()> {
     let login =
         crate::domain::Login::parse_any(login).map_err(|_| anyhow::anyhow!("not a СНИЛС, ОГРНИП or ОГРН: {login}"))?;
-    let accounts = store.accounts_by_login(login.as_str()).await?;
-    if accounts.is_empty() {
-        writeln!(out, "no account has the login {}", login.as_str())?;
+    let consumers = store.consumers_by_login(login.as_str()).await?;
+    if consumers.is_empty() {
+        writeln!(out, "no consumer has the login {}", login.as_str())?;
     }
-    for a in &accounts {
+    for a in &consumers {
         let chats = store.chats_of(a.id).await?.len();
         use crate::store::{connection::CONNECTION, meters::METERS, tickets};
         let counts = store
@@ -69,7 +69,7 @@ pub async fn account_show(store: &Store, login: &str, mut out: impl Write) -> an
         let [meters, appeals, requests, documents, connection] = counts[..] else {
             unreachable!("one count each")
         };
-        writeln!(out, "account {} · {} · {}", a.id, a.kind, a.status)?;
+        writeln!(out, "consumer {} · {} · {}", a.id, a.kind, a.status)?;
         writeln!(out, "  login: {}", a.login())?;
         writeln!(out, "  name: {}", a.name.as_deref().unwrap_or("—"))?;
         writeln!(out, "  e-mail: {}", a.email())?;
@@ -100,10 +100,10 @@ pub async fn account_show(store: &Store, login: &str, mut out: impl Write) -> an
     Ok(())
 }
 
-/// `kabinet account release <login> --reason "…"`: the account that holds the login loses it
+/// `kabinet account release <login> --reason "…"`: the consumer that holds the login loses it
 /// (and its identity, as on deletion); its chats are signed out and told; the release is
 /// audited.
-pub async fn account_release(
+pub async fn consumer_release(
     store: &Store,
     config: &crate::config::Config,
     login: &str,
@@ -131,7 +131,7 @@ pub async fn account_release(
     let released = store
         .release_login(login.as_str(), reason.trim(), notices, chrono::Utc::now())
         .await?;
-    anyhow::ensure!(released, "no confirmed account holds the login {}", login.as_str());
+    anyhow::ensure!(released, "no confirmed consumer holds the login {}", login.as_str());
     Ok(())
 }
 

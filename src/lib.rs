@@ -1,4 +1,4 @@
-//! Kabinet: a Telegram bot that is the personal account of a utility's consumers.
+//! Kabinet: a Telegram bot that is the personal area of a utility's consumers.
 
 rust_i18n::i18n!("locales", fallback = "ru");
 

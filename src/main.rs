@@ -2,7 +2,7 @@ use clap::{Parser, Subcommand};
 use kabinet::config::Config;
 use std::process::ExitCode;
 
-/// Kabinet: the personal account of a utility's consumers, as a Telegram bot.
+/// Kabinet: the personal area of a utility's consumers, as a Telegram bot.
 ///
 /// Every setting is an environment variable (also read from a .env file in the working
 /// folder) or the matching flag.
@@ -85,10 +85,11 @@ enum Command {
         #[command(subcommand)]
         what: ExportCmd,
     },
-    /// Accounts, for the back office: check who holds a login, release a disputed one.
-    Account {
+    /// Consumers, for the back office: check who holds a login, release a disputed one.
+    #[command(name = "account")]
+    Consumer {
         #[command(subcommand)]
-        action: AccountCmd,
+        action: ConsumerCmd,
     },
     /// The queue of what the bot still has to send (pushes, letters, the desk's cards).
     Outbox {
@@ -120,11 +121,11 @@ enum OperatorCmd {
 }
 
 #[derive(Subcommand)]
-enum AccountCmd {
+enum ConsumerCmd {
     /// Who holds a login (СНИЛС, ОГРНИП or ОГРН), with the disputes about it.
     Show { login: String },
-    /// Free a login that someone else's account holds (after a dispute was checked): that
-    /// account loses its identity as on deletion, its chats are signed out and told.
+    /// Free a login that someone else's consumer holds (after a dispute was checked): that
+    /// consumer loses its identity as on deletion, its chats are signed out and told.
     Release {
         login: String,
         /// Why (kept in the audit trail).
@@ -215,7 +216,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Export {
             what: ExportCmd::Readings { period, out, format },
         } => export_readings(&config, &period, out, &format).await,
-        Command::Account { action } => account(&config, action).await,
+        Command::Consumer { action } => consumer(&config, action).await,
         Command::Outbox {
             action: OutboxCmd::Requeue { channel },
         } => {
@@ -291,12 +292,12 @@ async fn export_readings(
     Ok(())
 }
 
-async fn account(config: &Config, action: AccountCmd) -> anyhow::Result<()> {
+async fn consumer(config: &Config, action: ConsumerCmd) -> anyhow::Result<()> {
     let store = kabinet::store::Store::open(&config.database_url).await?;
     match action {
-        AccountCmd::Show { login } => kabinet::cli::account_show(&store, &login, std::io::stdout().lock()).await?,
-        AccountCmd::Release { login, reason } => {
-            kabinet::cli::account_release(&store, config, &login, &reason).await?;
+        ConsumerCmd::Show { login } => kabinet::cli::consumer_show(&store, &login, std::io::stdout().lock()).await?,
+        ConsumerCmd::Release { login, reason } => {
+            kabinet::cli::consumer_release(&store, config, &login, &reason).await?;
             println!("login released; its chats are signed out and will be told");
         }
     }

@@ -4,7 +4,7 @@
 
 use chrono::Duration;
 
-// ---------------------------------------------------------------- accounts
+// ---------------------------------------------------------------- consumers
 
 /// Registrations submitted from one chat per day (each sends a letter).
 pub const REGISTRATIONS_PER_DAY: i64 = 5;
@@ -12,13 +12,13 @@ pub const REGISTRATIONS_PER_DAY: i64 = 5;
 pub const PASSWORD_FAILURES: i64 = 5;
 /// How long such a lock lasts.
 pub const PASSWORD_LOCK: Duration = Duration::minutes(15);
-/// Wrong passwords from one chat per hour, whatever the login: against trying many accounts.
+/// Wrong passwords from one chat per hour, whatever the login: against trying many consumers.
 pub const CHAT_PASSWORD_FAILURES_PER_HOUR: i64 = 20;
 /// «Забыли пароль?» requests one chat may make in a day, whatever the logins.
 pub const RESETS_PER_CHAT_PER_DAY: i64 = 10;
 /// A new e-mail code at most once a minute…
 pub const CODE_COOLDOWN_SECS: i64 = 60;
-/// …and six a day (the first and five resends) per account, purpose and chat.
+/// …and six a day (the first and five resends) per consumer, purpose and chat.
 pub const CODES_PER_DAY: i64 = 6;
 /// Letters with a code to one address per day, from all chats together: nobody can bury a
 /// mailbox in the utility's letters.
@@ -40,24 +40,24 @@ pub const DISPUTE_COMMENT_MAX: usize = 1000;
 
 // ---------------------------------------------------------------- meters
 
-/// Meters one account may have at once.
+/// Meters one consumer may have at once.
 pub const MAX_ACTIVE_METERS: i64 = 50;
-/// Requests on meters (reading taking, commissioning, replacement) per account per day.
+/// Requests on meters (reading taking, commissioning, replacement) per consumer per day.
 pub const METER_REQUESTS_PER_DAY: i64 = 10;
 /// Files attached to one request on a meter.
 pub const METER_REQUEST_FILES: usize = 10;
 
 // ---------------------------------------------------------------- appeals and applications
 
-/// Appeals, complaints, requests and document requests per account per day.
+/// Appeals, complaints, requests and document requests per consumer per day.
 pub const TICKETS_PER_DAY: i64 = 10;
-/// «Дополнить» and «Не решено» messages per account per day.
+/// «Дополнить» and «Не решено» messages per consumer per day.
 pub const FOLLOW_UPS_PER_DAY: i64 = 30;
 /// Files attached to one ticket message.
 pub const TICKET_FILES: usize = 10;
-/// Connection applications per account per day.
+/// Connection applications per consumer per day.
 pub const CONNECTIONS_PER_DAY: i64 = 5;
-/// «Дополнить заявку» messages per account per day (each goes to the operators' group with
+/// «Дополнить заявку» messages per consumer per day (each goes to the operators' group with
 /// its files).
 pub const CONNECTION_ADDITIONS_PER_DAY: i64 = 30;
 /// Entries one field of a form takes (a connection's stages): the form is not a notebook.

@@ -26,7 +26,7 @@ pub async fn seed(store: &Store, accounts: i64, meters: i64, verification_in_day
     let mut tx = store.pool.begin().await.unwrap();
     for i in 0..accounts {
         let id: i64 = sql::query_scalar(
-            "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at, confirmed_at)
+            "INSERT INTO consumers (kind, login, name, email, password_hash, status, created_at, confirmed_at)
              VALUES ('individual', $1, 'Иванов Иван', 'bench@example.ru', 'x', 'confirmed', $2, $3) RETURNING id",
         )
         .bind(format!("{:011}", 10_000_000_000 + i))
@@ -35,7 +35,7 @@ pub async fn seed(store: &Store, accounts: i64, meters: i64, verification_in_day
         .fetch_one(&mut tx)
         .await
         .unwrap();
-        sql::query("INSERT INTO chats (chat_id, account_id, linked_at) VALUES ($1, $2, $3)")
+        sql::query("INSERT INTO chats (chat_id, consumer_id, linked_at) VALUES ($1, $2, $3)")
             .bind(CHAT_BASE + i)
             .bind(id)
             .bind(now)
@@ -44,7 +44,7 @@ pub async fn seed(store: &Store, accounts: i64, meters: i64, verification_in_day
             .unwrap();
         for k in 0..meters {
             let meter: i64 = sql::query_scalar(
-                "INSERT INTO meters (account_id, resource, serial, place, address, zones, int_digits, frac_digits,
+                "INSERT INTO meters (consumer_id, resource, serial, place, address, zones, int_digits, frac_digits,
                                      next_verification, created_at)
                  VALUES ($1, 'electricity', $2, 'кухня', 'адрес', 1, 6, 1, $3, $4) RETURNING id",
             )
@@ -144,21 +144,21 @@ pub async fn seed_region(store: &Store, accounts: i64, meters: i64) -> Duration 
     let statements = [
         format!(
             "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {accounts} - 1)
-             INSERT INTO accounts (id, kind, login, name, email, password_hash, status, created_at, confirmed_at)
+             INSERT INTO consumers (id, kind, login, name, email, password_hash, status, created_at, confirmed_at)
              SELECT i + 1, 'individual', CAST(10000000000 + i AS TEXT), 'Иванов Иван', 'bench@example.ru',
                     'x', 'confirmed', '{at}', '{at}' FROM n"
         ),
         format!(
-            "INSERT INTO chats (chat_id, account_id, linked_at)
-             SELECT {CHAT_BASE} + id - 1, id, '{at}' FROM accounts ORDER BY id"
+            "INSERT INTO chats (chat_id, consumer_id, linked_at)
+             SELECT {CHAT_BASE} + id - 1, id, '{at}' FROM consumers ORDER BY id"
         ),
         format!(
             "WITH RECURSIVE k(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM k WHERE k < {meters} - 1)
-             INSERT INTO meters (account_id, resource, serial, place, address, zones, int_digits, frac_digits,
+             INSERT INTO meters (consumer_id, resource, serial, place, address, zones, int_digits, frac_digits,
                                  next_verification, created_at)
              SELECT a.id, 'electricity', 'SN-' || (a.id - 1) || '-' || k.k, 'кухня', 'адрес', 1, 6, 1,
                     '{verification}', '{at}'
-             FROM accounts a CROSS JOIN k ORDER BY a.id, k.k"
+             FROM consumers a CROSS JOIN k ORDER BY a.id, k.k"
         ),
         format!(
             "WITH p(k, period, at) AS (VALUES {})
@@ -174,7 +174,7 @@ pub async fn seed_region(store: &Store, accounts: i64, meters: i64) -> Duration 
     }
     if !sqlite {
         // The accounts came with their ids: the identity goes on after them.
-        sql::query("SELECT setval(pg_get_serial_sequence('accounts', 'id'), (SELECT MAX(id) FROM accounts))")
+        sql::query("SELECT setval(pg_get_serial_sequence('consumers', 'id'), (SELECT MAX(id) FROM consumers))")
             .execute(&mut tx)
             .await
             .unwrap();

@@ -167,7 +167,7 @@ pub async fn region(server: &str, accounts: i64, consumers: i64, rate: usize, me
     let db = format!("{}/kabinet_region", server.trim_end_matches('/'));
     let seeded = match Store::connect(&db).await {
         Ok(store) => {
-            let n: Option<(i64,)> = sql::query_as("SELECT COUNT(*) FROM accounts")
+            let n: Option<(i64,)> = sql::query_as("SELECT COUNT(*) FROM consumers")
                 .fetch_optional(&store.pool)
                 .await
                 .ok()

@@ -1,5 +1,5 @@
 //! Sending a one-time code by e-mail, with the limits: a new code at most once a minute and
-//! six a day (the first and five resends) per account, purpose and the chat that asks.
+//! six a day (the first and five resends) per consumer, purpose and the chat that asks.
 
 use super::ctx::Ctx;
 use super::deps::HandlerError;

@@ -6,7 +6,7 @@ use super::state::State;
 use crate::callback::Buttons;
 use crate::i18n;
 use crate::store::StoreError;
-use crate::store::accounts::{Account, AccountStatus, ChatSession};
+use crate::store::consumers::{ChatSession, Consumer, ConsumerStatus};
 use crate::store::finish::{DialogueAfter, Finish};
 use crate::store::outbox::{Button, OutboxMessage};
 use crate::telegram::push::{self, Push};
@@ -78,20 +78,20 @@ impl Ctx {
         self.deps.config.local_date(at)
     }
 
-    /// The account this chat is signed in to and that is confirmed.
-    pub fn user(&self) -> Option<&Account> {
+    /// The consumer this chat is signed in to and that is confirmed.
+    pub fn user(&self) -> Option<&Consumer> {
         self.session
-            .account
+            .consumer
             .as_ref()
-            .filter(|a| a.status == AccountStatus::Confirmed)
+            .filter(|a| a.status == ConsumerStatus::Confirmed)
     }
 
-    /// The account registered from this chat and waiting for its e-mail code.
-    pub fn pending(&self) -> Option<&Account> {
+    /// The consumer registered from this chat and waiting for its e-mail code.
+    pub fn pending(&self) -> Option<&Consumer> {
         self.session
-            .account
+            .consumer
             .as_ref()
-            .filter(|a| a.status == AccountStatus::Pending)
+            .filter(|a| a.status == ConsumerStatus::Pending)
     }
 
     /// A message to this chat (HTML; split into several when too long), handed to the

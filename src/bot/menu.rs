@@ -10,7 +10,7 @@ use teloxide::types::{KeyboardButton, KeyboardMarkup};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shown {
     Always,
-    /// Once the account has at least one item of this count (the portal's rule).
+    /// Once the consumer has at least one item of this count (the portal's rule).
     WithItems(Count),
 }
 
@@ -59,10 +59,10 @@ impl Catalog {
         })
     }
 
-    /// What of `shown` the account sees now: one statement for every count.
+    /// What of `shown` the consumer sees now: one statement for every count.
     async fn visible<'a, T>(
         store: &Store,
-        account_id: i64,
+        consumer_id: i64,
         items: impl Iterator<Item = (&'a Shown, T)>,
     ) -> Result<Vec<T>> {
         let items: Vec<(&Shown, T)> = items.collect();
@@ -74,7 +74,7 @@ impl Catalog {
                 counts.push(*c);
             }
         }
-        let n = store.menu_counts(account_id, &counts).await?;
+        let n = store.menu_counts(consumer_id, &counts).await?;
         Ok(items
             .into_iter()
             .filter(|(s, _)| match s {
@@ -85,14 +85,14 @@ impl Catalog {
             .collect())
     }
 
-    /// The menu's entries the account sees now.
-    pub async fn entries_for(&self, store: &Store, account_id: i64) -> Result<Vec<&'static Entry>> {
-        Self::visible(store, account_id, self.entries.iter().map(|e| (&e.shown, *e))).await
+    /// The menu's entries the consumer sees now.
+    pub async fn entries_for(&self, store: &Store, consumer_id: i64) -> Result<Vec<&'static Entry>> {
+        Self::visible(store, consumer_id, self.entries.iter().map(|e| (&e.shown, *e))).await
     }
 
-    /// The services the account sees now.
-    pub async fn services_for(&self, store: &Store, account_id: i64) -> Result<Vec<&Service>> {
-        Self::visible(store, account_id, self.services.iter().map(|s| (&s.shown, s))).await
+    /// The services the consumer sees now.
+    pub async fn services_for(&self, store: &Store, consumer_id: i64) -> Result<Vec<&Service>> {
+        Self::visible(store, consumer_id, self.services.iter().map(|s| (&s.shown, s))).await
     }
 }
 

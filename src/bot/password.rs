@@ -1,7 +1,7 @@
 //! Passwords: hashing off the async threads, the message with one deleted, and who may act in
-//! an account. The password and its lock-out are counted per login and chat: a
+//! a consumer. The password and its lock-out are counted per login and chat: a
 //! stranger who knows a login and guesses slows only the stranger's own chat, never the owner
-//! signing in from theirs. And what a new password or a deletion does to the account's other
+//! signing in from theirs. And what a new password or a deletion does to the consumer's other
 //! chats: they are signed out and told.
 
 use super::ctx::Ctx;
@@ -11,8 +11,8 @@ use crate::policy::{
     CHAT_PASSWORD_FAILURES_PER_HOUR, LOGIN_FAILURES_FREE, LOGIN_WAIT_MAX, OWNER_TOLD_AFTER, PASSWORD_FAILURES,
     PASSWORD_LOCK,
 };
-use crate::store::accounts::Account;
-use crate::store::accounts::login_key;
+use crate::store::consumers::Consumer;
+use crate::store::consumers::login_key;
 use crate::store::outbox::OutboxMessage;
 use chrono::{DateTime, Duration, Utc};
 use teloxide::types::Message;
@@ -52,12 +52,12 @@ fn login_wait(failures: i64) -> Duration {
     Duration::minutes(1i64 << over.min(20)).min(LOGIN_WAIT_MAX)
 }
 
-/// Checks `typed` as the password of `login` from this chat. `owner` is the account (none: no
-/// such account — the same cost and answer as a wrong password, so logins cannot be probed).
+/// Checks `typed` as the password of `login` from this chat. `owner` is the consumer (none: no
+/// such consumer — the same cost and answer as a wrong password, so logins cannot be probed).
 /// Failures count per login and chat (that chat locked out for a while), per chat (whatever
 /// the logins) and per login from every chat: past a few a day each try waits longer, and the
 /// owner is told in their chats and by e-mail.
-pub async fn check(ctx: &Ctx, login: &str, owner: Option<&Account>, typed: &str) -> Result<Verdict, HandlerError> {
+pub async fn check(ctx: &Ctx, login: &str, owner: Option<&Consumer>, typed: &str) -> Result<Verdict, HandlerError> {
     let now = ctx.now();
     let window = PASSWORD_LOCK;
     let (hour, day) = (Duration::hours(1), Duration::days(1));
@@ -74,7 +74,7 @@ pub async fn check(ctx: &Ctx, login: &str, owner: Option<&Account>, typed: &str)
         return Ok(Verdict::Locked { until });
     }
     let all = login_all_key(login);
-    // A chat signed in to the account itself (re-entering the password to change something)
+    // A chat signed in to the consumer itself (re-entering the password to change something)
     // is never slowed by what strangers tried.
     let own_chat = ctx.user().zip(owner).is_some_and(|(u, o)| u.id == o.id);
     let (everywhere, last_anywhere) = store.rate_recent(&all, now, day).await?;
@@ -116,9 +116,9 @@ pub async fn check(ctx: &Ctx, login: &str, owner: Option<&Account>, typed: &str)
     Ok(Verdict::Wrong)
 }
 
-/// Someone keeps typing wrong passwords for this account: every chat of it and its address
+/// Someone keeps typing wrong passwords for this consumer: every chat of it and its address
 /// are told (nothing the guesser typed is in either).
-async fn tell_owner(ctx: &Ctx, acc: &Account, failures: i64) -> Result<(), HandlerError> {
+async fn tell_owner(ctx: &Ctx, acc: &Consumer, failures: i64) -> Result<(), HandlerError> {
     let mut notices = tell_chats(ctx, acc.id, None, "auth.failed_attempts").await?;
     if let Some(to) = acc.email.clone() {
         let loc = ctx.deps.config.default_locale.as_str();
@@ -143,17 +143,17 @@ pub fn wait_words(ctx: &Ctx, until: DateTime<Utc>) -> String {
     i18n::plural(ctx.loc, "plural.minutes", minutes.max(1) as u64)
 }
 
-/// A message with `key` to every chat of the account but `except`, each in its language.
+/// A message with `key` to every chat of the consumer but `except`, each in its language.
 pub async fn tell_chats(
     ctx: &Ctx,
-    account_id: i64,
+    consumer_id: i64,
     except: Option<i64>,
     key: &str,
 ) -> Result<Vec<OutboxMessage>, HandlerError> {
     let default = &ctx.deps.config.default_locale;
     Ok(ctx
         .store()
-        .chats_of(account_id)
+        .chats_of(consumer_id)
         .await?
         .into_iter()
         .filter(|(chat, _)| Some(*chat) != except)
@@ -171,15 +171,15 @@ pub async fn tell_chats(
         .collect())
 }
 
-/// A new password for the account, from this chat: every other chat is signed out and told,
+/// A new password for the consumer, from this chat: every other chat is signed out and told,
 /// and the login's failures from every chat are forgotten (the owner proved who they are).
-pub async fn set_password(ctx: &Ctx, account_id: i64, hash: &str) -> Result<(), HandlerError> {
-    if let Some(acc) = ctx.store().account(account_id).await? {
+pub async fn set_password(ctx: &Ctx, consumer_id: i64, hash: &str) -> Result<(), HandlerError> {
+    if let Some(acc) = ctx.store().consumer(consumer_id).await? {
         ctx.store().rate_clear(&login_all_key(acc.login())).await?;
     }
-    let notices = tell_chats(ctx, account_id, Some(ctx.chat.0), "auth.password_changed_elsewhere").await?;
+    let notices = tell_chats(ctx, consumer_id, Some(ctx.chat.0), "auth.password_changed_elsewhere").await?;
     ctx.store()
-        .set_password(account_id, hash, ctx.chat.0, &notices, ctx.now())
+        .set_password(consumer_id, hash, ctx.chat.0, &notices, ctx.now())
         .await?;
     ctx.outbox_written();
     Ok(())

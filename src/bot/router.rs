@@ -236,7 +236,7 @@ async fn route_message(ctx: &mut Ctx, msg: &Message) -> HandlerResult {
     let state = ctx.state.clone();
     let section = current(&state);
     if section.is_some_and(|s| s.needs_user()) && ctx.user().is_none() {
-        // Signed out meanwhile (another chat changed the password, the account was deleted).
+        // Signed out meanwhile (another chat changed the password, the consumer was deleted).
         return act(ctx, Outcome::Home(None)).await;
     }
     let outcome = match (state, section) {

@@ -65,7 +65,7 @@ impl SectionState for Stateless {
 pub trait Section: Send + Sync + 'static {
     type Button: Buttons;
     type State: SectionState;
-    /// Only for a signed-in, confirmed account.
+    /// Only for a signed-in, confirmed consumer.
     const NEEDS_USER: bool = true;
     /// Its entries of the main menu, in their order.
     const MENU: &'static [Entry] = &[];

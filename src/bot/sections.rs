@@ -82,6 +82,17 @@ mod tests {
         }
     }
 
+    /// A dialogue stored before the sign-in account was called the consumer's still reads
+    /// (and still wants its password).
+    #[test]
+    fn a_state_stored_with_the_old_names_reads() {
+        let at: serde_json::Value =
+            serde_json::from_str(r#"{"s":"reset_password","account_id":5,"login":"11223344595"}"#).unwrap();
+        assert_eq!(by_area("auth").and_then(|s| s.reads(&at)), Some(true));
+        let stale: serde_json::Value = serde_json::from_str(r#"{"s":"no_such_step"}"#).unwrap();
+        assert_eq!(by_area("auth").and_then(|s| s.reads(&stale)), None);
+    }
+
     #[test]
     fn a_menu_label_opens_its_entry_with_or_without_yo() {
         let c = catalog();

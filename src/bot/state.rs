@@ -96,12 +96,12 @@ mod tests {
         let secret: Vec<State> = vec![
             AuthState::LoginPassword { login: "1".into() }.into(),
             AuthState::ResetPassword {
-                account_id: 1,
+                consumer_id: 1,
                 login: "1".into(),
             }
             .into(),
             AuthState::ResetPasswordRepeat {
-                account_id: 1,
+                consumer_id: 1,
                 hash: "h".into(),
             }
             .into(),

@@ -43,7 +43,7 @@ pub fn language_row() -> Vec<InlineKeyboardButton> {
     ]
 }
 
-/// «Отправить код ещё раз» and «Начать регистрацию заново», under an unconfirmed account's
+/// «Отправить код ещё раз» and «Начать регистрацию заново», under an unconfirmed consumer's
 /// messages.
 pub fn pending(loc: &str) -> InlineKeyboardMarkup {
     inline(vec![

@@ -90,7 +90,7 @@ impl Desk<'_> {
                     match self.tg.delete(chat, message).await {
                         Ok(()) => {}
                         Err(SendError::Refused(e)) => {
-                            tracing::error!(error = %e, "a file about an erased account could not be deleted from the group: make the bot an admin that may delete messages, and delete it by hand")
+                            tracing::error!(error = %e, "a file about an erased consumer could not be deleted from the group: make the bot an admin that may delete messages, and delete it by hand")
                         }
                         Err(e) => return Err(e.into()),
                     }
@@ -101,7 +101,7 @@ impl Desk<'_> {
                 // lets the bot change.
                 Err(SendError::Migrated(_)) => {
                     tracing::error!(
-                        "a message about an erased account is in the operators' group before its move: delete it there by hand"
+                        "a message about an erased consumer is in the operators' group before its move: delete it there by hand"
                     )
                 }
                 Err(e) => return Err(e.into()),

@@ -31,7 +31,7 @@ pub struct Card {
     pub footer: String,
     pub keyboard: InlineKeyboardMarkup,
     pub files: Vec<Attachment>,
-    pub account_id: i64,
+    pub consumer_id: i64,
     pub number: String,
 }
 
@@ -75,8 +75,8 @@ pub fn field_lines(loc: &str, fields: &serde_json::Value) -> String {
     out
 }
 
-async fn consumer_line(store: &Store, loc: &str, account_id: i64) -> Result<String, StoreError> {
-    let acc = store.account(account_id).await?;
+async fn consumer_line(store: &Store, loc: &str, consumer_id: i64) -> Result<String, StoreError> {
+    let acc = store.consumer(consumer_id).await?;
     Ok(match acc {
         Some(a) => i18n::tf(
             loc,
@@ -153,19 +153,19 @@ pub async fn card_for(
     }
 }
 
-/// Notices to every chat of the account, each in its language: «<number>: <news>» and a
+/// Notices to every chat of the consumer, each in its language: «<number>: <news>» and a
 /// button that opens the item. `detail` is text someone wrote (escaped here).
 pub async fn notices(
     store: &Store,
     config: &Config,
-    account_id: i64,
+    consumer_id: i64,
     key: &str,
     number: &str,
     detail: Option<&str>,
     open: impl Buttons,
 ) -> Result<Vec<OutboxMessage>, StoreError> {
     let mut out = Vec::new();
-    for (chat, locale) in store.account_chats(account_id).await? {
+    for (chat, locale) in store.consumer_chats(consumer_id).await? {
         let loc = i18n::pick_locale(locale.as_deref(), None, &config.default_locale);
         let mut text = i18n::tf(loc, key, &[("number", &esc(number))]);
         if let Some(d) = detail.filter(|d| !d.is_empty()) {

@@ -1,4 +1,4 @@
-//! The three logins of the personal account: СНИЛС, ОГРН and ОГРНИП, with their check digits.
+//! The three logins of the personal area: СНИЛС, ОГРН and ОГРНИП, with their check digits.
 //! A value of these types is valid by construction: digits only, right length, right checksum.
 
 use serde::{Deserialize, Serialize};
@@ -203,7 +203,7 @@ impl ApplicantKind {
     }
 }
 
-/// The login of an account: one of the three identifiers, chosen by the applicant kind.
+/// The login of a consumer: one of the three identifiers, chosen by the applicant kind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Login(String);
 

@@ -185,7 +185,7 @@ text_enum! {
         Closed => "closed",
         /// «Дополнить заявку».
         Addition => "addition",
-        /// The consumer's data were erased (the account deleted, the login released): what
+        /// The consumer's data were erased (the consumer deleted, the login released): what
         /// the group was shown of the item is blanked.
         Erased => "erased",
     }

@@ -28,7 +28,7 @@ impl Store {
     ) -> futures::stream::BoxStream<'_, std::result::Result<ExportRow, sqlx::Error>> {
         sql::query_as(
             "SELECT a.login, a.name, m.serial, m.resource, r.zone, r.value_milli, r.submitted_at, m.review
-             FROM readings r JOIN meters m ON m.id = r.meter_id JOIN accounts a ON a.id = m.account_id
+             FROM readings r JOIN meters m ON m.id = r.meter_id JOIN consumers a ON a.id = m.consumer_id
              WHERE r.period = $1 AND r.source = 'user' AND r.replaced_at IS NULL
              ORDER BY a.login, m.serial, r.zone",
         )

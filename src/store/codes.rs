@@ -65,9 +65,9 @@ pub fn hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-/// Salted by the account and purpose so equal codes of two accounts hash differently.
-fn code_hash(account_id: i64, purpose: Purpose, code: &str) -> String {
-    hash(&format!("{account_id}:{}:{code}", purpose.as_str()))
+/// Salted by the consumer and purpose so equal codes of two consumers hash differently.
+fn code_hash(consumer_id: i64, purpose: Purpose, code: &str) -> String {
+    hash(&format!("{consumer_id}:{}:{code}", purpose.as_str()))
 }
 
 /// Keeps only the digits of what the person typed: «123 456» is «123456».
@@ -80,39 +80,39 @@ pub fn normalize_code(input: &str) -> Option<String> {
     (d.len() == 6).then_some(d)
 }
 
-/// Whose code: an account, what for, and the chat that asked for it. Each chat has its own
+/// Whose code: a consumer, what for, and the chat that asked for it. Each chat has its own
 /// codes: a stranger who asks for one voids nothing of the owner's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CodeFor {
-    pub account_id: i64,
+    pub consumer_id: i64,
     pub purpose: Purpose,
     pub chat_id: i64,
 }
 
-/// Stores a new code; the older ones of the same account, purpose and chat are closed and
+/// Stores a new code; the older ones of the same consumer, purpose and chat are closed and
 /// their links die with them.
 pub async fn insert(conn: &mut sql::Tx, key: CodeFor, email: &str, issued: &Issued, now: DateTime<Utc>) -> Result<()> {
     sql::query(
         "UPDATE email_codes SET code_closed_at = COALESCE(code_closed_at, $1),
                 token_expires_at = CASE WHEN token_expires_at > $1 THEN $1 ELSE token_expires_at END
-         WHERE account_id = $2 AND purpose = $3 AND chat_id IS NOT DISTINCT FROM $4
+         WHERE consumer_id = $2 AND purpose = $3 AND chat_id IS NOT DISTINCT FROM $4
            AND (code_closed_at IS NULL OR token_expires_at > $1)",
     )
     .bind(now)
-    .bind(key.account_id)
+    .bind(key.consumer_id)
     .bind(key.purpose.as_str())
     .bind(key.chat_id)
     .execute(&mut *conn)
     .await?;
     sql::query(
-        "INSERT INTO email_codes (account_id, purpose, email, code_hash, code_expires_at,
+        "INSERT INTO email_codes (consumer_id, purpose, email, code_hash, code_expires_at,
                                   token_hash, token_expires_at, created_at, chat_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
-    .bind(key.account_id)
+    .bind(key.consumer_id)
     .bind(key.purpose.as_str())
     .bind(email)
-    .bind(code_hash(key.account_id, key.purpose, &issued.code))
+    .bind(code_hash(key.consumer_id, key.purpose, &issued.code))
     .bind(now + Duration::minutes(CODE_TTL_MIN))
     .bind(issued.token.as_deref().map(hash))
     .bind(issued.token.as_ref().map(|_| now + Duration::hours(TOKEN_TTL_HOURS)))
@@ -143,14 +143,14 @@ pub enum CodeCheck {
 /// Checks a typed code inside the caller's transaction, counting the attempt.
 pub async fn check(conn: &mut sql::Tx, key: CodeFor, typed: &str, now: DateTime<Utc>) -> Result<CodeCheck> {
     let CodeFor {
-        account_id, purpose, ..
+        consumer_id, purpose, ..
     } = key;
     let row: Option<(i64, String, DateTime<Utc>, i64, String)> = sql::query_as(
         "SELECT id, code_hash, code_expires_at, attempts, email FROM email_codes
-         WHERE account_id = $1 AND purpose = $2 AND chat_id IS NOT DISTINCT FROM $3 AND code_closed_at IS NULL
+         WHERE consumer_id = $1 AND purpose = $2 AND chat_id IS NOT DISTINCT FROM $3 AND code_closed_at IS NULL
          ORDER BY id DESC LIMIT 1",
     )
-    .bind(account_id)
+    .bind(consumer_id)
     .bind(purpose.as_str())
     .bind(key.chat_id)
     .fetch_optional(&mut *conn)
@@ -162,7 +162,7 @@ pub async fn check(conn: &mut sql::Tx, key: CodeFor, typed: &str, now: DateTime<
         close(conn, id, now).await?;
         return Ok(CodeCheck::Expired);
     }
-    if code_hash(account_id, purpose, typed) == stored {
+    if code_hash(consumer_id, purpose, typed) == stored {
         // Closed by this statement or by nobody: a code two requests typed at once passes once.
         if !close(conn, id, now).await? {
             return Ok(CodeCheck::NoCode);
@@ -205,13 +205,13 @@ pub struct SentStats {
 }
 
 impl Store {
-    /// Codes sent for this account and purpose to this chat's requests since `since`.
+    /// Codes sent for this consumer and purpose to this chat's requests since `since`.
     pub async fn codes_sent_since(&self, key: CodeFor, since: DateTime<Utc>) -> Result<SentStats> {
         let (count, last): (i64, Option<DateTime<Utc>>) = sql::query_as(
             "SELECT COUNT(*), MAX(created_at) FROM email_codes
-             WHERE account_id = $1 AND purpose = $2 AND chat_id IS NOT DISTINCT FROM $3 AND created_at > $4",
+             WHERE consumer_id = $1 AND purpose = $2 AND chat_id IS NOT DISTINCT FROM $3 AND created_at > $4",
         )
-        .bind(key.account_id)
+        .bind(key.consumer_id)
         .bind(key.purpose.as_str())
         .bind(key.chat_id)
         .bind(since)

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 
 /// Connection applications.
 pub const CONNECTION: super::menu::Count =
-    super::menu::Count("SELECT COUNT(*) FROM connection_applications WHERE account_id = $1");
+    super::menu::Count("SELECT COUNT(*) FROM connection_applications WHERE consumer_id = $1");
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Application {
@@ -45,7 +45,7 @@ struct Labelled {
 const APP_COLUMNS: &str = "id, number, kind, object_name, status, fields, created_at";
 
 pub struct NewApplication<'a> {
-    pub account_id: i64,
+    pub consumer_id: i64,
     pub kind: ConnKind,
     pub object_name: &'a str,
     pub fields: &'a serde_json::Value,
@@ -56,16 +56,16 @@ pub struct NewApplication<'a> {
 impl Store {
     pub async fn save_draft(
         &self,
-        account_id: i64,
+        consumer_id: i64,
         kind: ConnKind,
         form: &serde_json::Value,
         now: DateTime<Utc>,
     ) -> Result<()> {
         sql::query(
-            "INSERT INTO connection_drafts (account_id, kind, form, updated_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (account_id, kind) DO UPDATE SET form = excluded.form, updated_at = excluded.updated_at",
+            "INSERT INTO connection_drafts (consumer_id, kind, form, updated_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (consumer_id, kind) DO UPDATE SET form = excluded.form, updated_at = excluded.updated_at",
         )
-        .bind(account_id)
+        .bind(consumer_id)
         .bind(kind.as_str())
         .bind(form.to_string())
         .bind(now)
@@ -74,19 +74,19 @@ impl Store {
         Ok(())
     }
 
-    pub async fn draft(&self, account_id: i64, kind: ConnKind) -> Result<Option<serde_json::Value>> {
+    pub async fn draft(&self, consumer_id: i64, kind: ConnKind) -> Result<Option<serde_json::Value>> {
         let row: Option<(String,)> =
-            sql::query_as("SELECT form FROM connection_drafts WHERE account_id = $1 AND kind = $2")
-                .bind(account_id)
+            sql::query_as("SELECT form FROM connection_drafts WHERE consumer_id = $1 AND kind = $2")
+                .bind(consumer_id)
                 .bind(kind.as_str())
                 .fetch_optional(&self.pool)
                 .await?;
         Ok(row.and_then(|(j,)| serde_json::from_str(&j).ok()))
     }
 
-    pub async fn delete_draft(&self, account_id: i64, kind: ConnKind) -> Result<()> {
-        sql::query("DELETE FROM connection_drafts WHERE account_id = $1 AND kind = $2")
-            .bind(account_id)
+    pub async fn delete_draft(&self, consumer_id: i64, kind: ConnKind) -> Result<()> {
+        sql::query("DELETE FROM connection_drafts WHERE consumer_id = $1 AND kind = $2")
+            .bind(consumer_id)
             .bind(kind.as_str())
             .execute(&self.pool)
             .await?;
@@ -102,11 +102,11 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let number = next_number(&mut tx, a.kind.prefix(), chrono::Datelike::year(&now)).await?;
         let id = sql::query_scalar::<i64>(
-            "INSERT INTO connection_applications (number, account_id, kind, object_name, fields, applicant, created_at, updated_at)
+            "INSERT INTO connection_applications (number, consumer_id, kind, object_name, fields, applicant, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(&number)
-        .bind(a.account_id)
+        .bind(a.consumer_id)
         .bind(a.kind.as_str())
         .bind(a.object_name)
         .bind(a.fields.to_string())
@@ -117,36 +117,36 @@ impl Store {
         .await?;
         insert_attachments(&mut tx, FileOwner::Connection, id, a.files, now).await?;
         status_row(&mut tx, id, ConnStatus::Submitted, None, now).await?;
-        sql::query("DELETE FROM connection_drafts WHERE account_id = $1 AND kind = $2")
-            .bind(a.account_id)
+        sql::query("DELETE FROM connection_drafts WHERE consumer_id = $1 AND kind = $2")
+            .bind(a.consumer_id)
             .bind(a.kind.as_str())
             .execute(&mut tx)
             .await?;
         finish::file_new(tx, DeskTarget::Connection, (id, number), finish, now).await
     }
 
-    pub async fn application_count(&self, account_id: i64) -> Result<Vec<(ConnKind, i64)>> {
+    pub async fn application_count(&self, consumer_id: i64) -> Result<Vec<(ConnKind, i64)>> {
         Ok(
-            sql::query_as("SELECT kind, COUNT(*) FROM connection_applications WHERE account_id = $1 GROUP BY kind")
-                .bind(account_id)
+            sql::query_as("SELECT kind, COUNT(*) FROM connection_applications WHERE consumer_id = $1 GROUP BY kind")
+                .bind(consumer_id)
                 .fetch_all(&self.pool)
                 .await?,
         )
     }
 
-    /// A page of the account's applications of a kind, by object name; and whether more follow.
+    /// A page of the consumer's applications of a kind, by object name; and whether more follow.
     pub async fn applications_of(
         &self,
-        account_id: i64,
+        consumer_id: i64,
         kind: ConnKind,
         page: i64,
         per_page: i64,
     ) -> Result<(Vec<Application>, bool)> {
         let mut rows: Vec<Application> = sql::query_as(format!(
-            "SELECT {APP_COLUMNS} FROM connection_applications WHERE account_id = $1 AND kind = $2
+            "SELECT {APP_COLUMNS} FROM connection_applications WHERE consumer_id = $1 AND kind = $2
              ORDER BY object_name, id LIMIT $3 OFFSET $4"
         ))
-        .bind(account_id)
+        .bind(consumer_id)
         .bind(kind.as_str())
         .bind(per_page + 1)
         .bind(page * per_page)
@@ -157,12 +157,12 @@ impl Store {
         Ok((rows, more))
     }
 
-    pub async fn application(&self, account_id: i64, id: i64) -> Result<Option<Application>> {
+    pub async fn application(&self, consumer_id: i64, id: i64) -> Result<Option<Application>> {
         Ok(sql::query_as(format!(
-            "SELECT {APP_COLUMNS} FROM connection_applications WHERE id = $1 AND account_id = $2"
+            "SELECT {APP_COLUMNS} FROM connection_applications WHERE id = $1 AND consumer_id = $2"
         ))
         .bind(id)
-        .bind(account_id)
+        .bind(consumer_id)
         .fetch_optional(&self.pool)
         .await?)
     }
@@ -193,20 +193,20 @@ impl Store {
         Ok(rows.into_iter().map(|r| (r.label, r.file)).collect())
     }
 
-    /// A file of one of the account's applications (with its stored bytes), or nothing.
-    pub async fn application_file(&self, account_id: i64, attachment_id: i64) -> Result<Option<Attachment>> {
+    /// A file of one of the consumer's applications (with its stored bytes), or nothing.
+    pub async fn application_file(&self, consumer_id: i64, attachment_id: i64) -> Result<Option<Attachment>> {
         Ok(sql::query_as(
             "SELECT a.id, a.owner_id, a.file_id, a.name, a.mime, a.content FROM attachments a
              WHERE a.id = $1 AND (
                (a.owner_kind IN ('connection', 'connection_issued')
-                AND a.owner_id IN (SELECT id FROM connection_applications WHERE account_id = $2))
+                AND a.owner_id IN (SELECT id FROM connection_applications WHERE consumer_id = $2))
                OR (a.owner_kind = 'connection_addition' AND a.owner_id IN
                    (SELECT d.id FROM connection_additions d JOIN connection_applications c ON c.id = d.application_id
-                    WHERE c.account_id = $3)))",
+                    WHERE c.consumer_id = $3)))",
         )
         .bind(attachment_id)
-        .bind(account_id)
-        .bind(account_id)
+        .bind(consumer_id)
+        .bind(consumer_id)
         .fetch_optional(&self.pool)
         .await?)
     }
@@ -214,7 +214,7 @@ impl Store {
     /// «Дополнить заявку»: allowed until the application is connected or rejected.
     pub async fn add_to_application(
         &self,
-        account_id: i64,
+        consumer_id: i64,
         id: i64,
         text: Option<&str>,
         files: &[FileRef],
@@ -223,10 +223,10 @@ impl Store {
     ) -> Result<Option<Vec<i64>>> {
         let mut tx = self.pool.begin().await?;
         let found: Option<(i32,)> = sql::query_as(
-            "SELECT 1 FROM connection_applications WHERE id = $1 AND account_id = $2 AND status NOT IN ('connected', 'rejected')",
+            "SELECT 1 FROM connection_applications WHERE id = $1 AND consumer_id = $2 AND status NOT IN ('connected', 'rejected')",
         )
         .bind(id)
-        .bind(account_id)
+        .bind(consumer_id)
         .fetch_optional(&mut tx)
         .await?;
         if found.is_none() {
@@ -300,13 +300,13 @@ impl Store {
     }
 
     /// Documents issued on connection applications, for «Документы».
-    pub async fn issued_documents(&self, account_id: i64) -> Result<Vec<(String, Attachment)>> {
+    pub async fn issued_documents(&self, consumer_id: i64) -> Result<Vec<(String, Attachment)>> {
         let rows: Vec<Labelled> = sql::query_as(
             "SELECT c.number AS label, a.id, a.owner_id, a.file_id, a.name, a.mime, NULL AS content FROM attachments a
              JOIN connection_applications c ON c.id = a.owner_id
-             WHERE a.owner_kind = 'connection_issued' AND c.account_id = $1 ORDER BY a.id",
+             WHERE a.owner_kind = 'connection_issued' AND c.consumer_id = $1 ORDER BY a.id",
         )
-        .bind(account_id)
+        .bind(consumer_id)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(|r| (r.label, r.file)).collect())
@@ -330,14 +330,14 @@ async fn status_row(
     Ok(())
 }
 
-/// Applications as the operators' desk reaches them: by id, every account's.
+/// Applications as the operators' desk reaches them: by id, every consumer's.
 impl Store {
     pub async fn application_by_id(&self, id: i64) -> Result<Option<(i64, super::connection::Application)>> {
-        let account: Option<(i64,)> = sql::query_as("SELECT account_id FROM connection_applications WHERE id = $1")
+        let consumer: Option<(i64,)> = sql::query_as("SELECT consumer_id FROM connection_applications WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        match account {
+        match consumer {
             Some((a,)) => Ok(self.application(a, id).await?.map(|app| (a, app))),
             None => Ok(None),
         }

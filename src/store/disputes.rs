@@ -1,4 +1,4 @@
-//! «Это мой номер»: someone says a login that a confirmed account holds is theirs. The dispute
+//! «Это мой номер»: someone says a login that a confirmed consumer holds is theirs. The dispute
 //! goes to the operators' group; the back office checks and may release the login.
 
 use super::finish::{self, Finish};

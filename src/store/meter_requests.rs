@@ -26,7 +26,7 @@ pub struct MeterRequest {
 /// A request on a meter as filed.
 #[derive(Clone, Copy)]
 pub struct NewMeterRequest<'a> {
-    pub account_id: i64,
+    pub consumer_id: i64,
     pub meter_id: i64,
     pub kind: MeterRequestKind,
     pub details: &'a serde_json::Value,
@@ -43,7 +43,7 @@ pub struct DeskMeterRequest {
     pub details: String,
     pub preferred_date: chrono::NaiveDate,
     pub scheduled_for: Option<chrono::NaiveDate>,
-    pub account_id: i64,
+    pub consumer_id: i64,
     pub meter_id: i64,
     pub serial: String,
     pub resource: Resource,
@@ -60,7 +60,7 @@ impl Store {
         finish: Option<FinishFor<'_>>,
     ) -> Result<Filed> {
         let NewMeterRequest {
-            account_id,
+            consumer_id,
             meter_id,
             kind,
             details,
@@ -70,12 +70,12 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let number = next_number(&mut tx, "ПУ", chrono::Datelike::year(&now)).await?;
         let id = sql::query_scalar::<i64>(
-            "INSERT INTO meter_requests (number, meter_id, account_id, kind, details, preferred_date, created_at)
+            "INSERT INTO meter_requests (number, meter_id, consumer_id, kind, details, preferred_date, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(&number)
         .bind(meter_id)
-        .bind(account_id)
+        .bind(consumer_id)
         .bind(kind)
         .bind(details.to_string())
         .bind(preferred_date)
@@ -105,7 +105,7 @@ impl Store {
     }
     pub async fn meter_request_by_id(&self, id: i64) -> Result<Option<DeskMeterRequest>> {
         Ok(sql::query_as(
-            "SELECT q.id, q.number, q.kind, q.status, q.details, q.preferred_date, q.scheduled_for, q.account_id,
+            "SELECT q.id, q.number, q.kind, q.status, q.details, q.preferred_date, q.scheduled_for, q.consumer_id,
                     q.meter_id, m.serial, m.resource, m.address
              FROM meter_requests q JOIN meters m ON m.id = q.meter_id WHERE q.id = $1",
         )

@@ -1,5 +1,5 @@
 //! Meters, readings, requests on meters and their attachments. Every query that takes a
-//! meter id from a button also takes the caller's account id: a user reaches only their own.
+//! meter id from a button also takes the caller's consumer id: a user reaches only their own.
 
 use super::finish::{self, Finish};
 use super::sql;
@@ -12,12 +12,12 @@ use serde::{Deserialize, Serialize};
 
 /// Meters in use.
 pub const METERS: super::menu::Count =
-    super::menu::Count("SELECT COUNT(*) FROM meters WHERE account_id = $1 AND archived_at IS NULL");
+    super::menu::Count("SELECT COUNT(*) FROM meters WHERE consumer_id = $1 AND archived_at IS NULL");
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Meter {
     pub id: i64,
-    pub account_id: i64,
+    pub consumer_id: i64,
     pub resource: Resource,
     pub serial: String,
     pub model: Option<String>,
@@ -40,7 +40,7 @@ impl Meter {
     }
 }
 
-pub(super) const METER_COLUMNS: &str = "id, account_id, resource, serial, model, place, address, zones, int_digits, \
+pub(super) const METER_COLUMNS: &str = "id, consumer_id, resource, serial, model, place, address, zones, int_digits, \
      frac_digits, next_verification, created_at, review";
 
 /// A meter as the user entered it, with its readings at installation (one per zone).
@@ -153,9 +153,9 @@ pub struct ReadingValues {
 }
 
 impl Store {
-    pub async fn active_meter_count(&self, account_id: i64) -> Result<i64> {
-        let (n,): (i64,) = sql::query_as("SELECT COUNT(*) FROM meters WHERE account_id = $1 AND archived_at IS NULL")
-            .bind(account_id)
+    pub async fn active_meter_count(&self, consumer_id: i64) -> Result<i64> {
+        let (n,): (i64,) = sql::query_as("SELECT COUNT(*) FROM meters WHERE consumer_id = $1 AND archived_at IS NULL")
+            .bind(consumer_id)
             .fetch_one(&self.pool)
             .await?;
         Ok(n)
@@ -164,7 +164,7 @@ impl Store {
     /// Saves the meter and its readings at installation together.
     pub async fn add_meter(
         &self,
-        account_id: i64,
+        consumer_id: i64,
         m: &NewMeter,
         period: Period,
         now: DateTime<Utc>,
@@ -183,11 +183,11 @@ impl Store {
         };
         let mut tx = self.pool.begin().await?;
         let inserted = sql::query_scalar::<i64>(
-            "INSERT INTO meters (account_id, resource, serial, model, place, address, zones, int_digits,
+            "INSERT INTO meters (consumer_id, resource, serial, model, place, address, zones, int_digits,
                                  frac_digits, next_verification, created_at, review)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending') RETURNING id",
         )
-        .bind(account_id)
+        .bind(consumer_id)
         .bind(resource.as_str())
         .bind(serial)
         .bind(&m.model)
@@ -231,37 +231,37 @@ impl Store {
         Ok(AddMeter::Added(id))
     }
 
-    pub async fn meters_of(&self, account_id: i64) -> Result<Vec<Meter>> {
+    pub async fn meters_of(&self, consumer_id: i64) -> Result<Vec<Meter>> {
         Ok(sql::query_as(format!(
-            "SELECT {METER_COLUMNS} FROM meters WHERE account_id = $1 AND archived_at IS NULL ORDER BY id"
+            "SELECT {METER_COLUMNS} FROM meters WHERE consumer_id = $1 AND archived_at IS NULL ORDER BY id"
         ))
-        .bind(account_id)
+        .bind(consumer_id)
         .fetch_all(&self.pool)
         .await?)
     }
 
     /// The caller's active meter with this id, or nothing (someone else's id finds nothing).
-    pub async fn meter(&self, account_id: i64, meter_id: i64) -> Result<Option<Meter>> {
+    pub async fn meter(&self, consumer_id: i64, meter_id: i64) -> Result<Option<Meter>> {
         Ok(sql::query_as(format!(
-            "SELECT {METER_COLUMNS} FROM meters WHERE id = $1 AND account_id = $2 AND archived_at IS NULL"
+            "SELECT {METER_COLUMNS} FROM meters WHERE id = $1 AND consumer_id = $2 AND archived_at IS NULL"
         ))
         .bind(meter_id)
-        .bind(account_id)
+        .bind(consumer_id)
         .fetch_optional(&self.pool)
         .await?)
     }
 
-    /// The last accepted value of every zone of the account's active meters.
-    pub async fn last_values(&self, account_id: i64) -> Result<Vec<LastValue>> {
+    /// The last accepted value of every zone of the consumer's active meters.
+    pub async fn last_values(&self, consumer_id: i64) -> Result<Vec<LastValue>> {
         let rows: Vec<(i64, i64, i64, DateTime<Utc>)> = sql::query_as(
             "SELECT meter_id, zone, value_milli, submitted_at FROM (
                 SELECT r.meter_id, r.zone, r.value_milli, r.submitted_at,
                        ROW_NUMBER() OVER (PARTITION BY r.meter_id, r.zone ORDER BY r.submitted_at DESC, r.id DESC) AS rn
                 FROM readings r JOIN meters m ON m.id = r.meter_id
-                WHERE m.account_id = $1 AND m.archived_at IS NULL AND r.replaced_at IS NULL
+                WHERE m.consumer_id = $1 AND m.archived_at IS NULL AND r.replaced_at IS NULL
              ) AS latest WHERE rn = 1 ORDER BY meter_id, zone",
         )
-        .bind(account_id)
+        .bind(consumer_id)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
@@ -402,17 +402,17 @@ impl Store {
         Ok(SavedReading { ids, replies })
     }
 
-    /// Attaches a photo to the latest readings of a meter of this account.
-    pub async fn attach_reading_photo(&self, account_id: i64, meter_id: i64, file_id: &str) -> Result<bool> {
+    /// Attaches a photo to the latest readings of a meter of this consumer.
+    pub async fn attach_reading_photo(&self, consumer_id: i64, meter_id: i64, file_id: &str) -> Result<bool> {
         let r = sql::query(
             "UPDATE readings SET photo_file_id = $1
              WHERE id IN (SELECT r.id FROM readings r JOIN meters m ON m.id = r.meter_id
-                          WHERE r.meter_id = $2 AND m.account_id = $3 AND r.source = 'user' AND r.replaced_at IS NULL
+                          WHERE r.meter_id = $2 AND m.consumer_id = $3 AND r.source = 'user' AND r.replaced_at IS NULL
                             AND r.submitted_at = (SELECT MAX(submitted_at) FROM readings WHERE meter_id = $4 AND source = 'user'))",
         )
         .bind(file_id)
         .bind(meter_id)
-        .bind(account_id)
+        .bind(consumer_id)
         .bind(meter_id)
         .execute(&self.pool)
         .await?;
@@ -420,41 +420,41 @@ impl Store {
     }
 
     /// «Удалить»: the meter leaves the list; its readings and requests stay.
-    pub async fn archive_meter(&self, account_id: i64, meter_id: i64, now: DateTime<Utc>) -> Result<bool> {
+    pub async fn archive_meter(&self, consumer_id: i64, meter_id: i64, now: DateTime<Utc>) -> Result<bool> {
         let r =
-            sql::query("UPDATE meters SET archived_at = $1 WHERE id = $2 AND account_id = $3 AND archived_at IS NULL")
+            sql::query("UPDATE meters SET archived_at = $1 WHERE id = $2 AND consumer_id = $3 AND archived_at IS NULL")
                 .bind(now)
                 .bind(meter_id)
-                .bind(account_id)
+                .bind(consumer_id)
                 .execute(&self.pool)
                 .await?;
         Ok(r.rows_affected() > 0)
     }
 
-    pub async fn update_meter(&self, account_id: i64, meter_id: i64, edit: &MeterEdit) -> Result<bool> {
+    pub async fn update_meter(&self, consumer_id: i64, meter_id: i64, edit: &MeterEdit) -> Result<bool> {
         use sql::Bind;
         let (sql, value): (&'static str, sql::Arg) = match edit {
             MeterEdit::Model(v) => (
-                "UPDATE meters SET model = $1 WHERE id = $2 AND account_id = $3",
+                "UPDATE meters SET model = $1 WHERE id = $2 AND consumer_id = $3",
                 v.arg(),
             ),
             MeterEdit::Place(v) => (
-                "UPDATE meters SET place = $1 WHERE id = $2 AND account_id = $3",
+                "UPDATE meters SET place = $1 WHERE id = $2 AND consumer_id = $3",
                 v.arg(),
             ),
             MeterEdit::Address(v) => (
-                "UPDATE meters SET address = $1 WHERE id = $2 AND account_id = $3",
+                "UPDATE meters SET address = $1 WHERE id = $2 AND consumer_id = $3",
                 v.arg(),
             ),
             MeterEdit::Verification(d) => (
-                "UPDATE meters SET next_verification = $1 WHERE id = $2 AND account_id = $3",
+                "UPDATE meters SET next_verification = $1 WHERE id = $2 AND consumer_id = $3",
                 d.arg(),
             ),
         };
         let r = sql::query(sql)
             .bind(value)
             .bind(meter_id)
-            .bind(account_id)
+            .bind(consumer_id)
             .execute(&self.pool)
             .await?;
         Ok(r.rows_affected() > 0)

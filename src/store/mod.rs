@@ -1,10 +1,10 @@
 //! SQLite (the embedded default: one file, one connection, WAL) or PostgreSQL (a pool),
 //! chosen by the URL; one copy of the queries for both (`sql`), migrations at start.
 
-pub mod accounts;
 pub mod backoffice;
 pub mod codes;
 pub mod connection;
+pub mod consumers;
 pub mod delivery;
 pub mod dialogue;
 pub mod disputes;

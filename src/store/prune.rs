@@ -96,7 +96,7 @@ impl Store {
             .await?,
             dialogues: run("DELETE FROM dialogues WHERE updated_at < $1", now - keep.idle_dialogues).await?,
             unconfirmed: run(
-                "DELETE FROM accounts WHERE status = 'pending' AND created_at < $1",
+                "DELETE FROM consumers WHERE status = 'pending' AND created_at < $1",
                 now - keep.unconfirmed,
             )
             .await?,

@@ -7,24 +7,24 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DueMeter {
-    pub account_id: i64,
+    pub consumer_id: i64,
     pub meter_id: i64,
     pub serial: String,
     pub next_verification: NaiveDate,
 }
 
 impl Store {
-    /// Active meters of confirmed accounts that want the reminder, with no reading for the
+    /// Active meters of confirmed consumers that want the reminder, with no reading for the
     /// period and no reminder sent for it yet.
     pub async fn due_reading_reminders(&self, period: &str) -> Result<Vec<DueMeter>> {
         Ok(sql::query_as(
-            "SELECT m.account_id, m.id AS meter_id, m.serial, m.next_verification
-             FROM meters m JOIN accounts a ON a.id = m.account_id
+            "SELECT m.consumer_id, m.id AS meter_id, m.serial, m.next_verification
+             FROM meters m JOIN consumers a ON a.id = m.consumer_id
              WHERE m.archived_at IS NULL AND a.status = 'confirmed' AND a.remind_readings
                AND NOT EXISTS (SELECT 1 FROM readings r WHERE r.meter_id = m.id AND r.period = $1
                                AND r.source = 'user' AND r.replaced_at IS NULL)
                AND NOT EXISTS (SELECT 1 FROM reminders_sent s WHERE s.kind = 'readings' AND s.meter_id = m.id AND s.period = $1)
-             ORDER BY m.account_id, m.id",
+             ORDER BY m.consumer_id, m.id",
         )
         .bind(period)
         .fetch_all(&self.pool)
@@ -35,13 +35,13 @@ impl Store {
     /// cast to text is `YYYY-MM-DD` on both: sqlx opens PostgreSQL sessions with ISO dates.)
     pub async fn due_verification_reminders(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<DueMeter>> {
         Ok(sql::query_as(
-            "SELECT m.account_id, m.id AS meter_id, m.serial, m.next_verification
-             FROM meters m JOIN accounts a ON a.id = m.account_id
+            "SELECT m.consumer_id, m.id AS meter_id, m.serial, m.next_verification
+             FROM meters m JOIN consumers a ON a.id = m.consumer_id
              WHERE m.archived_at IS NULL AND a.status = 'confirmed' AND a.remind_verification
                AND m.next_verification BETWEEN $1 AND $2
                AND NOT EXISTS (SELECT 1 FROM reminders_sent s WHERE s.kind = 'verification' AND s.meter_id = m.id
                                AND s.period = CAST(m.next_verification AS TEXT))
-             ORDER BY m.account_id, m.id",
+             ORDER BY m.consumer_id, m.id",
         )
         .bind(from)
         .bind(to)
@@ -77,23 +77,23 @@ impl Store {
         Ok(())
     }
 
-    pub async fn reminder_settings(&self, account_id: i64) -> Result<(bool, bool)> {
+    pub async fn reminder_settings(&self, consumer_id: i64) -> Result<(bool, bool)> {
         Ok(
-            sql::query_as("SELECT remind_readings, remind_verification FROM accounts WHERE id = $1")
-                .bind(account_id)
+            sql::query_as("SELECT remind_readings, remind_verification FROM consumers WHERE id = $1")
+                .bind(consumer_id)
                 .fetch_one(&self.pool)
                 .await?,
         )
     }
 
     /// Flips one reminder (0 readings, 1 verification); returns the new setting.
-    pub async fn toggle_reminder(&self, account_id: i64, which: crate::domain::items::Reminder) -> Result<bool> {
+    pub async fn toggle_reminder(&self, consumer_id: i64, which: crate::domain::items::Reminder) -> Result<bool> {
         let sql = if which == crate::domain::items::Reminder::Readings {
-            "UPDATE accounts SET remind_readings = NOT remind_readings WHERE id = $1 RETURNING remind_readings"
+            "UPDATE consumers SET remind_readings = NOT remind_readings WHERE id = $1 RETURNING remind_readings"
         } else {
-            "UPDATE accounts SET remind_verification = NOT remind_verification WHERE id = $1 RETURNING remind_verification"
+            "UPDATE consumers SET remind_verification = NOT remind_verification WHERE id = $1 RETURNING remind_verification"
         };
-        let (v,): (bool,) = sql::query_as(sql).bind(account_id).fetch_one(&self.pool).await?;
+        let (v,): (bool,) = sql::query_as(sql).bind(consumer_id).fetch_one(&self.pool).await?;
         Ok(v)
     }
 }

@@ -1,6 +1,6 @@
 //! Tickets: appeals, complaints, requests and document requests, with their conversation,
 //! status history and files. Queries that take an id from a button also take the caller's
-//! account id.
+//! consumer id.
 
 use super::finish::{self, Filed, Finish, FinishFor};
 use super::meters::{FileRef, insert_attachments, next_number};
@@ -13,17 +13,17 @@ use chrono::{DateTime, Utc};
 
 /// Appeals and complaints.
 pub const APPEALS: super::menu::Count =
-    super::menu::Count("SELECT COUNT(*) FROM tickets WHERE account_id = $1 AND kind IN ('appeal', 'complaint')");
+    super::menu::Count("SELECT COUNT(*) FROM tickets WHERE consumer_id = $1 AND kind IN ('appeal', 'complaint')");
 
 /// Requests.
 pub const REQUESTS: super::menu::Count =
-    super::menu::Count("SELECT COUNT(*) FROM tickets WHERE account_id = $1 AND kind = 'request'");
+    super::menu::Count("SELECT COUNT(*) FROM tickets WHERE consumer_id = $1 AND kind = 'request'");
 
 /// Documents: the copies asked for and those issued on connection applications.
 pub const DOCUMENTS: super::menu::Count = super::menu::Count(
-    "SELECT (SELECT COUNT(*) FROM tickets WHERE account_id = $1 AND kind = 'document')
+    "SELECT (SELECT COUNT(*) FROM tickets WHERE consumer_id = $1 AND kind = 'document')
           + (SELECT COUNT(*) FROM attachments a JOIN connection_applications c ON c.id = a.owner_id
-              WHERE a.owner_kind = 'connection_issued' AND c.account_id = $1)",
+              WHERE a.owner_kind = 'connection_issued' AND c.consumer_id = $1)",
 );
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -31,7 +31,7 @@ pub struct Ticket {
     pub id: i64,
     pub number: String,
     pub kind: TicketKind,
-    pub account_id: i64,
+    pub consumer_id: i64,
     pub status: TicketStatus,
     pub topic: String,
     pub fields: String,
@@ -48,7 +48,7 @@ impl Ticket {
 }
 
 const TICKET_COLUMNS: &str =
-    "id, number, kind, account_id, status, topic, fields, email_copy, deadline, unread_for_user, created_at";
+    "id, number, kind, consumer_id, status, topic, fields, email_copy, deadline, unread_for_user, created_at";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TicketMessage {
@@ -70,7 +70,7 @@ pub struct Attachment {
 
 /// A ticket as the person filed it.
 pub struct NewTicket<'a> {
-    pub account_id: i64,
+    pub consumer_id: i64,
     pub kind: TicketKind,
     pub topic: &'a str,
     pub fields: &'a serde_json::Value,
@@ -134,12 +134,12 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let number = next_number(&mut tx, t.kind.prefix(), chrono::Datelike::year(&now)).await?;
         let id = sql::query_scalar::<i64>(
-            "INSERT INTO tickets (number, kind, account_id, topic, fields, email_copy, deadline, created_at, updated_at)
+            "INSERT INTO tickets (number, kind, consumer_id, topic, fields, email_copy, deadline, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(&number)
         .bind(t.kind.as_str())
-        .bind(t.account_id)
+        .bind(t.consumer_id)
         .bind(t.topic)
         .bind(t.fields.to_string())
         .bind(t.email_copy)
@@ -154,20 +154,20 @@ impl Store {
         finish::file_new(tx, DeskTarget::Ticket, (id, number), finish, now).await
     }
 
-    pub async fn ticket(&self, account_id: i64, ticket_id: i64) -> Result<Option<Ticket>> {
+    pub async fn ticket(&self, consumer_id: i64, ticket_id: i64) -> Result<Option<Ticket>> {
         Ok(sql::query_as(format!(
-            "SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1 AND account_id = $2"
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1 AND consumer_id = $2"
         ))
         .bind(ticket_id)
-        .bind(account_id)
+        .bind(consumer_id)
         .fetch_optional(&self.pool)
         .await?)
     }
 
-    /// A page of the account's tickets of these kinds, newest first, and whether more follow.
+    /// A page of the consumer's tickets of these kinds, newest first, and whether more follow.
     pub async fn tickets_of(
         &self,
-        account_id: i64,
+        consumer_id: i64,
         kinds: &[TicketKind],
         page: i64,
         per_page: i64,
@@ -177,10 +177,10 @@ impl Store {
         let placeholders = placeholders.join(", ");
         let (limit, offset) = (n + 2, n + 3);
         let sql = format!(
-            "SELECT {TICKET_COLUMNS} FROM tickets WHERE account_id = $1 AND kind IN ({placeholders})
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE consumer_id = $1 AND kind IN ({placeholders})
              ORDER BY id DESC LIMIT ${limit} OFFSET ${offset}"
         );
-        let mut q = sql::query_as(sql).bind(account_id);
+        let mut q = sql::query_as(sql).bind(consumer_id);
         for k in kinds {
             q = q.bind(k.as_str());
         }
@@ -211,15 +211,15 @@ impl Store {
         .await?)
     }
 
-    /// A file of one of the account's tickets (with its stored bytes), or nothing.
-    pub async fn ticket_file(&self, account_id: i64, attachment_id: i64) -> Result<Option<Attachment>> {
+    /// A file of one of the consumer's tickets (with its stored bytes), or nothing.
+    pub async fn ticket_file(&self, consumer_id: i64, attachment_id: i64) -> Result<Option<Attachment>> {
         Ok(sql::query_as(
             "SELECT a.id, a.owner_id, a.file_id, a.name, a.mime, a.content FROM attachments a
              JOIN ticket_messages m ON m.id = a.owner_id JOIN tickets t ON t.id = m.ticket_id
-             WHERE a.id = $1 AND a.owner_kind = 'ticket_message' AND t.account_id = $2",
+             WHERE a.id = $1 AND a.owner_kind = 'ticket_message' AND t.consumer_id = $2",
         )
         .bind(attachment_id)
-        .bind(account_id)
+        .bind(consumer_id)
         .fetch_optional(&self.pool)
         .await?)
     }
@@ -236,7 +236,7 @@ impl Store {
     /// the operators are told through the outbox.
     pub async fn add_user_message(
         &self,
-        account_id: i64,
+        consumer_id: i64,
         ticket_id: i64,
         m: &UserMessage<'_>,
         now: DateTime<Utc>,
@@ -245,9 +245,9 @@ impl Store {
         let UserMessage { text, files, reopen } = *m;
         let mut tx = self.pool.begin().await?;
         let found: Option<(TicketStatus,)> =
-            sql::query_as("SELECT status FROM tickets WHERE id = $1 AND account_id = $2")
+            sql::query_as("SELECT status FROM tickets WHERE id = $1 AND consumer_id = $2")
                 .bind(ticket_id)
-                .bind(account_id)
+                .bind(consumer_id)
                 .fetch_optional(&mut tx)
                 .await?;
         let Some((status,)) = found else { return Ok(None) };
@@ -274,16 +274,16 @@ impl Store {
     /// «Вопрос решён».
     pub async fn close_ticket(
         &self,
-        account_id: i64,
+        consumer_id: i64,
         ticket_id: i64,
         now: DateTime<Utc>,
         finish: Option<&Finish>,
     ) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
         let found: Option<(i32,)> =
-            sql::query_as("SELECT 1 FROM tickets WHERE id = $1 AND account_id = $2 AND status <> 'closed'")
+            sql::query_as("SELECT 1 FROM tickets WHERE id = $1 AND consumer_id = $2 AND status <> 'closed'")
                 .bind(ticket_id)
-                .bind(account_id)
+                .bind(consumer_id)
                 .fetch_optional(&mut tx)
                 .await?;
         if found.is_none() {
@@ -396,14 +396,14 @@ async fn set_status(
     history(conn, ticket_id, status, note, now).await
 }
 
-/// Tickets as the operators' desk reaches them: by id, every account's.
+/// Tickets as the operators' desk reaches them: by id, every consumer's.
 impl Store {
     pub async fn ticket_by_id(&self, id: i64) -> Result<Option<super::tickets::Ticket>> {
-        let account: Option<(i64,)> = sql::query_as("SELECT account_id FROM tickets WHERE id = $1")
+        let consumer: Option<(i64,)> = sql::query_as("SELECT consumer_id FROM tickets WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        match account {
+        match consumer {
             Some((a,)) => self.ticket(a, id).await,
             None => Ok(None),
         }

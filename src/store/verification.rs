@@ -70,16 +70,16 @@ impl Store {
         Ok(row.map(|(id,)| id))
     }
 
-    /// A certificate of one of the account's meters (with its bytes), or nothing.
-    pub async fn certificate(&self, account_id: i64, attachment_id: i64) -> Result<Option<Attachment>> {
+    /// A certificate of one of the consumer's meters (with its bytes), or nothing.
+    pub async fn certificate(&self, consumer_id: i64, attachment_id: i64) -> Result<Option<Attachment>> {
         Ok(sql::query_as(
             "SELECT a.id, a.owner_id, a.file_id, a.name, a.mime, a.content FROM attachments a
              JOIN meter_requests q ON q.id = a.owner_id
-             WHERE a.id = $1 AND a.owner_kind = $2 AND q.account_id = $3",
+             WHERE a.id = $1 AND a.owner_kind = $2 AND q.consumer_id = $3",
         )
         .bind(attachment_id)
         .bind(FileOwner::Verification)
-        .bind(account_id)
+        .bind(consumer_id)
         .fetch_optional(&self.pool)
         .await?)
     }

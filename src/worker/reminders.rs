@@ -32,7 +32,7 @@ fn with_button(chat_id: i64, text: String, button: Button) -> OutboxMessage {
 }
 
 /// The readings reminder, from its day to the window's end: one message a chat naming the
-/// account's meters still without this period's reading.
+/// consumer's meters still without this period's reading.
 async fn readings(store: &Store, config: &Config, clock: &Clock) -> crate::store::Result<usize> {
     let now = clock.now();
     let today = config.today(now);
@@ -42,13 +42,13 @@ async fn readings(store: &Store, config: &Config, clock: &Clock) -> crate::store
     }
     let period = window.period_for(today);
     let due = store.due_reading_reminders(&period.key()).await?;
-    let mut by_account: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    let mut by_consumer: BTreeMap<i64, Vec<String>> = BTreeMap::new();
     for d in &due {
-        by_account.entry(d.account_id).or_default().push(d.serial.clone());
+        by_consumer.entry(d.consumer_id).or_default().push(d.serial.clone());
     }
     let mut messages = Vec::new();
-    for (account, serials) in &by_account {
-        for (chat, locale) in store.account_chats(*account).await? {
+    for (consumer, serials) in &by_consumer {
+        for (chat, locale) in store.consumer_chats(*consumer).await? {
             let loc = i18n::pick_locale(locale.as_deref(), None, &config.default_locale);
             let text = i18n::tf(
                 loc,
@@ -84,7 +84,7 @@ async fn verification(store: &Store, config: &Config, clock: &Clock) -> crate::s
         .await?;
     let mut messages = Vec::new();
     for d in &due {
-        for (chat, locale) in store.account_chats(d.account_id).await? {
+        for (chat, locale) in store.consumer_chats(d.consumer_id).await? {
             let loc = i18n::pick_locale(locale.as_deref(), None, &config.default_locale);
             let text = i18n::tf(
                 loc,

@@ -45,7 +45,7 @@ async fn seeded(db: &str) -> Store {
     let store = Store::open(db).await.unwrap();
     let now = chrono::Utc::now();
     sql::query(
-        "INSERT INTO accounts (id, kind, login, name, email, password_hash, status, created_at)
+        "INSERT INTO consumers (id, kind, login, name, email, password_hash, status, created_at)
          VALUES (1, 'individual', '11223344595', 'Иванов Иван', 'a@example.ru', 'x', 'confirmed', $1)",
     )
     .bind(now)
@@ -148,7 +148,7 @@ async fn readings_export_for_the_billing_system() {
     let bad = kabinet(&db, &["export", "readings", "--period", "ноябрь"]);
     assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("YYYY-MM"));
     // A name a spreadsheet would run as a formula comes out as plain text.
-    sql::query("UPDATE accounts SET name = '=HYPERLINK(\"http://evil.example\",\"1\")'")
+    sql::query("UPDATE consumers SET name = '=HYPERLINK(\"http://evil.example\",\"1\")'")
         .execute(&store.pool)
         .await
         .unwrap();
@@ -174,7 +174,7 @@ async fn backup_is_a_database_with_the_same_rows() {
         assert_eq!(mode, 0o600, "a backup is the owner's alone: {mode:o}");
     }
     let restored = Store::connect(&format!("sqlite://{}", copy.display())).await.unwrap();
-    for table in ["accounts", "meters", "readings"] {
+    for table in ["consumers", "meters", "readings"] {
         let q = format!("SELECT COUNT(*) FROM {table}");
         let (a,): (i64,) = sql::query_as(q.clone()).fetch_one(&store.pool).await.unwrap();
         let (b,): (i64,) = sql::query_as(q).fetch_one(&restored.pool).await.unwrap();

@@ -409,7 +409,7 @@ pub async fn file_appeal(c: &mut Client) -> tgmock::BotMessage {
     c.expect_key("ticket.sent.appeal").await
 }
 
-/// Accounts signed in from chats `first..first+n`, each with a meter due for verification in
+/// Consumers signed in from chats `first..first+n`, each with a meter due for verification in
 /// ten days: the verification reminder goes to every one of them when the bot starts.
 pub async fn seed_reminders(e: &E2e, first: i64, n: i64) {
     let store = kabinet::store::Store::open(&e.db_url()).await.unwrap();
@@ -418,7 +418,7 @@ pub async fn seed_reminders(e: &E2e, first: i64, n: i64) {
     let mut tx = store.pool.begin().await.unwrap();
     for i in 0..n {
         let id: i64 = sql::query_scalar(
-            "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at)
+            "INSERT INTO consumers (kind, login, name, email, password_hash, status, created_at)
              VALUES ('individual', $1, 'Иванов Иван', 'r@example.ru', 'x', 'confirmed', $2) RETURNING id",
         )
         .bind(format!("{:011}", 20_000_000_000_i64 + first + i))
@@ -426,7 +426,7 @@ pub async fn seed_reminders(e: &E2e, first: i64, n: i64) {
         .fetch_one(&mut tx)
         .await
         .unwrap();
-        sql::query("INSERT INTO chats (chat_id, account_id, linked_at) VALUES ($1, $2, $3)")
+        sql::query("INSERT INTO chats (chat_id, consumer_id, linked_at) VALUES ($1, $2, $3)")
             .bind(first + i)
             .bind(id)
             .bind(now)
@@ -434,7 +434,7 @@ pub async fn seed_reminders(e: &E2e, first: i64, n: i64) {
             .await
             .unwrap();
         sql::query(
-            "INSERT INTO meters (account_id, resource, serial, place, address, zones, int_digits, frac_digits, next_verification, created_at)
+            "INSERT INTO meters (consumer_id, resource, serial, place, address, zones, int_digits, frac_digits, next_verification, created_at)
              VALUES ($1, 'cold_water', $2, 'кухня', 'адрес', 1, 5, 3, $3, $4)",
         )
         .bind(id)

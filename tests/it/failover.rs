@@ -114,7 +114,7 @@ async fn a_postgres_connection_asked_to_be_encrypted_is() {
     assert!(encrypted);
 }
 
-/// Two saves of one meter's period at the same moment (two chats of one account; on
+/// Two saves of one meter's period at the same moment (two chats of one consumer; on
 /// PostgreSQL two connections of the pool at once) leave one current reading a zone, the
 /// later one, and both are saved: the one refused by `readings_current` replaces the other.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -125,8 +125,8 @@ async fn two_saves_of_one_period_at_once_leave_one_current_reading() {
     let db = crate::db::TestDb::new(dir.path(), "k.db").await;
     let store = kabinet::store::Store::open(&db.url).await.unwrap();
     let now = chrono::Utc::now();
-    let account: i64 = sql::query_scalar(
-        "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at)
+    let consumer: i64 = sql::query_scalar(
+        "INSERT INTO consumers (kind, login, name, email, password_hash, status, created_at)
          VALUES ('individual', '11223344595', 'Иванов Иван', 'i@example.ru', 'x', 'confirmed', $1) RETURNING id",
     )
     .bind(now)
@@ -134,10 +134,10 @@ async fn two_saves_of_one_period_at_once_leave_one_current_reading() {
     .await
     .unwrap();
     let meter: i64 = sql::query_scalar(
-        "INSERT INTO meters (account_id, resource, serial, place, address, zones, int_digits, frac_digits, next_verification, created_at)
+        "INSERT INTO meters (consumer_id, resource, serial, place, address, zones, int_digits, frac_digits, next_verification, created_at)
          VALUES ($1, 'electricity', 'EL-1', 'кухня', 'адрес', 2, 6, 1, '2030-01-01', $2) RETURNING id",
     )
-    .bind(account)
+    .bind(consumer)
     .bind(now)
     .fetch_one(&store.pool)
     .await

@@ -31,7 +31,7 @@ async fn an_sqlite_database_moves_into_postgres_and_the_bot_goes_on_there() {
     };
     let lite = TestDb::sqlite(place.path(), "before.db");
     let mut app = TestApp::spawn_on(&[], Some(lite)).await;
-    // A consumer with an account, a meter with its installation reading, an appeal with a photo.
+    // A consumer with a consumer, a meter with its installation reading, an appeal with a photo.
     let mut c = app.user(9101);
     register_confirmed(&app, &mut c, &IVANOV).await;
     file_appeal_with(&mut c, "Почему счёт вырос?", true, false).await;
@@ -56,7 +56,7 @@ async fn an_sqlite_database_moves_into_postgres_and_the_bot_goes_on_there() {
             .to_owned()
     };
     for table in [
-        "accounts",
+        "consumers",
         "chats",
         "meters",
         "readings",
@@ -70,7 +70,7 @@ async fn an_sqlite_database_moves_into_postgres_and_the_bot_goes_on_there() {
     let source = Store::connect_existing(&app.db_url()).await.unwrap();
     let moved = Store::connect_existing(&target.url).await.unwrap();
     for table in [
-        "accounts",
+        "consumers",
         "meters",
         "readings",
         "tickets",

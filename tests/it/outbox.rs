@@ -373,15 +373,15 @@ async fn pruning_removes_by_age_and_keeps_what_is_in_use() {
             now,
         ),
         (
-            "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at) VALUES ('individual', '1', 'a', 'a@b.ru', 'x', 'pending', $1)",
+            "INSERT INTO consumers (kind, login, name, email, password_hash, status, created_at) VALUES ('individual', '1', 'a', 'a@b.ru', 'x', 'pending', $1)",
             old,
         ),
         (
-            "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at) VALUES ('individual', '2', 'a', 'a@b.ru', 'x', 'pending', $1)",
+            "INSERT INTO consumers (kind, login, name, email, password_hash, status, created_at) VALUES ('individual', '2', 'a', 'a@b.ru', 'x', 'pending', $1)",
             now,
         ),
         (
-            "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at) VALUES ('individual', '3', 'a', 'a@b.ru', 'x', 'confirmed', $1)",
+            "INSERT INTO consumers (kind, login, name, email, password_hash, status, created_at) VALUES ('individual', '3', 'a', 'a@b.ru', 'x', 'confirmed', $1)",
             old,
         ),
         (
@@ -421,9 +421,9 @@ async fn pruning_removes_by_age_and_keeps_what_is_in_use() {
         "pending rows stay"
     );
     assert_eq!(
-        count("SELECT COUNT(*) FROM accounts WHERE status = 'confirmed'").await,
+        count("SELECT COUNT(*) FROM consumers WHERE status = 'confirmed'").await,
         1,
-        "accounts stay"
+        "consumers stay"
     );
     assert_eq!(
         count("SELECT COUNT(*) FROM sent_pieces WHERE key LIKE 'card:%'").await,

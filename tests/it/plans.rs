@@ -300,8 +300,8 @@ async fn reading_values_and_the_menu_counts_in_one_query_each() {
             .unwrap()
             .and_utc()
     };
-    let account: i64 = sql::query_scalar(
-        "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at)
+    let consumer: i64 = sql::query_scalar(
+        "INSERT INTO consumers (kind, login, name, email, password_hash, status, created_at)
          VALUES ('individual', '11223344595', 'Иванов Иван', 'i@example.ru', 'x', 'confirmed', $1) RETURNING id",
     )
     .bind(at(1))
@@ -309,10 +309,10 @@ async fn reading_values_and_the_menu_counts_in_one_query_each() {
     .await
     .unwrap();
     let meter: i64 = sql::query_scalar(
-        "INSERT INTO meters (account_id, resource, serial, place, address, zones, int_digits, frac_digits, next_verification, created_at)
+        "INSERT INTO meters (consumer_id, resource, serial, place, address, zones, int_digits, frac_digits, next_verification, created_at)
          VALUES ($1, 'electricity', 'EL-1', 'кухня', 'адрес', 2, 6, 1, '2030-01-01', $2) RETURNING id",
     )
-    .bind(account)
+    .bind(consumer)
     .bind(at(1))
     .fetch_one(&store.pool)
     .await
@@ -326,26 +326,26 @@ async fn reading_values_and_the_menu_counts_in_one_query_each() {
         tickets::DOCUMENTS,
         CONNECTION,
     ];
-    let empty = store.menu_counts(account, &menu).await.unwrap();
+    let empty = store.menu_counts(consumer, &menu).await.unwrap();
     assert_eq!(empty, vec![1, 0, 0, 0, 0]);
     for (i, kind) in ["appeal", "complaint", "request", "document", "document"]
         .iter()
         .enumerate()
     {
         sql::query(
-            "INSERT INTO tickets (number, kind, account_id, topic, deadline, created_at, updated_at)
+            "INSERT INTO tickets (number, kind, consumer_id, topic, deadline, created_at, updated_at)
              VALUES ($1, $2, $3, 'тема', '2026-12-01', $4, $5)",
         )
         .bind(format!("N-{i}"))
         .bind(kind)
-        .bind(account)
+        .bind(consumer)
         .bind(at(1))
         .bind(at(1))
         .execute(&store.pool)
         .await
         .unwrap();
     }
-    let counts = store.menu_counts(account, &menu).await.unwrap();
+    let counts = store.menu_counts(consumer, &menu).await.unwrap();
     assert_eq!(
         counts,
         vec![1, 2, 1, 2, 0],

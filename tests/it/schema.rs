@@ -174,7 +174,7 @@ async fn pg_schema(store: &Store) -> (BTreeMap<String, Table>, Indexes) {
                 "u" => t.unique.push(list(&def)),
                 "c" => t.checks += 1,
                 "f" => {
-                    // FOREIGN KEY (account_id) REFERENCES accounts(id) ON DELETE CASCADE
+                    // FOREIGN KEY (consumer_id) REFERENCES consumers(id) ON DELETE CASCADE
                     let from = list(&def).join(", ");
                     let rest = def.split("REFERENCES ").nth(1).unwrap();
                     let target = rest.split(')').next().unwrap().replace(' ', "");

@@ -1,5 +1,5 @@
 //! The real lettre SMTP transport delivers the confirmation letter to a real SMTP server on
-//! loopback (aiosmtpd), and the code read from that letter confirms the account.
+//! loopback (aiosmtpd), and the code read from that letter confirms the consumer.
 
 use crate::flows::{IVANOV, fill_registration};
 use crate::helpers::{TestApp, code_in, parse_mail, ru};

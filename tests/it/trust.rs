@@ -450,7 +450,7 @@ async fn each_desk_event_shows_the_addition_it_was_raised_for() {
     assert_eq!(count(&e, GROUP, "Дополнение Б"), 1);
 }
 
-/// A consumer deletes the account: within moments every card and event message about them in
+/// A consumer deletes the consumer: within moments every card and event message about them in
 /// the operators' group says the data were deleted, and the files posted there are gone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn erasure_reaches_the_operators_group() {
@@ -528,7 +528,7 @@ async fn card_with(e: &E2e, id: i64, label: &str) -> tgmock::BotMessage {
 }
 
 /// The desk's edge cases: an anonymous admin's reply, an edited reply, a reply to a closed
-/// ticket (refused until «Открыть снова»), a reply after the consumer deleted the account.
+/// ticket (refused until «Открыть снова»), a reply after the consumer deleted the consumer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_desk_says_why_a_reply_did_not_go() {
     let group_id = GROUP.to_string();
@@ -576,7 +576,7 @@ async fn the_desk_says_why_a_reply_did_not_go() {
     assert_eq!(count(&e, c.id(), "После закрытия"), 0);
     assert_eq!(count(&e, c.id(), "Ответ с опечаткой"), 0, "the edit did not go");
 
-    // The consumer deletes the account: a reply says so instead of «отправлено».
+    // The consumer deletes the consumer: a reply says so instead of «отправлено».
     c.send(&ru("menu.profile"));
     let profile = c.expect_key("profile.card").await;
     c.press(&profile, &ru("profile.delete"));
@@ -584,7 +584,7 @@ async fn the_desk_says_why_a_reply_did_not_go() {
     c.send(crate::flows::IVANOV.password);
     c.expect_key("profile.deleted").await;
     group.reply(&op, &closed, "Вы здесь?");
-    group.expect(&ru_head("desk.account_gone")).await;
+    group.expect(&ru_head("desk.consumer_gone")).await;
 }
 
 /// Registration up to the summary as `c`, for `login`, with e-mail `email`; the password
@@ -608,11 +608,11 @@ async fn register_as(c: &mut crate::helpers::Client, login: &str, email: &str, f
     c.press(&summary, &ru("reg.ok"));
 }
 
-/// Abuse of accounts and mail: the commonest passwords are refused; a chat cannot probe
+/// Abuse of consumers and mail: the commonest passwords are refused; a chat cannot probe
 /// which numbers are registered without end; one address gets a bounded number of letters
 /// whatever the chats asking, and none carries the name that was typed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn accounts_and_mail_cannot_be_abused() {
+async fn consumers_and_mail_cannot_be_abused() {
     let e = E2e::start(&[]).await;
     let victim = "victim@example.ru";
     let limit = kabinet::policy::LETTERS_PER_ADDRESS_PER_DAY;

@@ -1,4 +1,4 @@
-//! An account registered from this chat and waiting for its e-mail: the code typed here, the
+//! A consumer registered from this chat and waiting for its e-mail: the code typed here, the
 //! letter's link (`/start <token>`), «Отправить код ещё раз», «Начать регистрацию заново».
 
 use crate::bot::code_mail;
@@ -8,13 +8,13 @@ use crate::bot::input_errors;
 use crate::bot::outcome::Outcome;
 use crate::bot::ui::{self, esc};
 use crate::callback::AuthCb;
-use crate::store::accounts::{ConfirmOutcome, TokenOutcome};
 use crate::store::codes::{CodeFor, Purpose, normalize_code};
+use crate::store::consumers::{ConfirmOutcome, TokenOutcome};
 use teloxide::types::Message;
 
 type Result<T> = std::result::Result<T, HandlerError>;
 
-/// The home screen of an unconfirmed account: where the code went and what to do.
+/// The home screen of an unconfirmed consumer: where the code went and what to do.
 pub async fn confirm_reminder(ctx: &Ctx) -> HandlerResult {
     let email = ctx
         .pending()
@@ -28,7 +28,7 @@ pub async fn confirm_reminder(ctx: &Ctx) -> HandlerResult {
 }
 
 pub async fn on_message(ctx: &mut Ctx, msg: &Message) -> Result<Outcome> {
-    let Some(account_id) = ctx.pending().map(|a| a.id) else {
+    let Some(consumer_id) = ctx.pending().map(|a| a.id) else {
         return Ok(Outcome::Home(None));
     };
     let Some(code) = msg.text().and_then(normalize_code) else {
@@ -37,7 +37,7 @@ pub async fn on_message(ctx: &mut Ctx, msg: &Message) -> Result<Outcome> {
     };
     match ctx
         .store()
-        .confirm_by_code(account_id, ctx.chat.0, &code, ctx.now())
+        .confirm_by_code(consumer_id, ctx.chat.0, &code, ctx.now())
         .await?
     {
         ConfirmOutcome::Confirmed { .. } => Ok(Outcome::Home(Some(ctx.t("confirm.done")))),
@@ -68,7 +68,7 @@ pub async fn resend(ctx: &Ctx) -> Result<Outcome> {
         return Ok(Outcome::Stale);
     };
     let key = CodeFor {
-        account_id: acc.id,
+        consumer_id: acc.id,
         purpose: Purpose::Register,
         chat_id: ctx.chat.0,
     };

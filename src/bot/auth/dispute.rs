@@ -1,4 +1,4 @@
-//! «Это мой номер»: a login that someone else's confirmed account holds is disputed. The person
+//! «Это мой номер»: a login that someone else's confirmed consumer holds is disputed. The person
 //! leaves their name, e-mail, phone and a comment (a form on the step engine); the operators
 //! get it as a card and, after a check, the back office releases the login
 //! (`kabinet account release`).
@@ -23,7 +23,7 @@ pub struct DisputeForm {
     pub kind: ApplicantKind,
 }
 
-/// «Это мой номер», from the login step of a registration or from an unconfirmed account whose
+/// «Это мой номер», from the login step of a registration or from an unconfirmed consumer whose
 /// login someone confirmed first.
 pub async fn from(ctx: &mut Ctx, state: Option<AuthState>) -> Result<Outcome> {
     let typed = match &state {

@@ -76,13 +76,13 @@ pub async fn on_message(ctx: &mut Ctx, msg: &Message, state: AuthState) -> Resul
 }
 
 async fn check_password(ctx: &mut Ctx, login: &str, typed: &str) -> Result<Outcome> {
-    let account = ctx.store().confirmed_by_login(login).await?;
-    match password::check(ctx, login, account.as_ref(), typed).await? {
-        Verdict::Right => match account {
+    let consumer = ctx.store().confirmed_by_login(login).await?;
+    match password::check(ctx, login, consumer.as_ref(), typed).await? {
+        Verdict::Right => match consumer {
             Some(acc) => super::signed_in(ctx, acc.id).await,
             None => Ok(Outcome::Done),
         },
-        Verdict::Wrong if account.is_none() => {
+        Verdict::Wrong if consumer.is_none() => {
             ctx.say(ctx.t("login.bad")).await?;
             go(ctx, AuthState::LoginId).await
         }

@@ -1,4 +1,4 @@
-//! The account: registration (a form on the step engine), the e-mail confirmation, signing in
+//! The consumer: registration (a form on the step engine), the e-mail confirmation, signing in
 //! from another Telegram account, «Забыли пароль?», and «Это мой номер» when someone else
 //! holds the login. Everything here works for a chat that is not signed in.
 
@@ -22,7 +22,7 @@ use teloxide::types::Message;
 
 type Result<T> = std::result::Result<T, HandlerError>;
 
-/// The account: for a chat that is not signed in.
+/// The consumer: for a chat that is not signed in.
 pub struct Auth;
 
 impl Section for Auth {
@@ -30,8 +30,8 @@ impl Section for Auth {
     type State = AuthState;
     const NEEDS_USER: bool = false;
 
-    /// A message with nothing in progress and no signed-in account: the code of an
-    /// unconfirmed account, or who are you.
+    /// A message with nothing in progress and no signed-in consumer: the code of an
+    /// unconfirmed consumer, or who are you.
     async fn on_idle(ctx: &mut Ctx, msg: &Message) -> Result<Option<Outcome>> {
         if ctx.user().is_some() {
             return Ok(None);
@@ -117,10 +117,10 @@ fn guess_kind(text: &str) -> crate::domain::ApplicantKind {
     }
 }
 
-/// Signed in to `account_id` from this chat (the other chats of the account are told).
-async fn signed_in(ctx: &mut Ctx, account_id: i64) -> Result<Outcome> {
+/// Signed in to `consumer_id` from this chat (the other chats of the consumer are told).
+async fn signed_in(ctx: &mut Ctx, consumer_id: i64) -> Result<Outcome> {
     let notice = ctx.t("login.notice_other");
-    ctx.store().sign_in(ctx.chat.0, account_id, &notice, ctx.now()).await?;
+    ctx.store().sign_in(ctx.chat.0, consumer_id, &notice, ctx.now()).await?;
     ctx.outbox_written();
     Ok(Outcome::Home(Some(ctx.t("login.done"))))
 }

@@ -1,5 +1,5 @@
 //! «Зарегистрироваться»: consent, applicant kind, login, name, e-mail, the password twice, the
-//! summary with «Исправить» — a form on the step engine. Then the account waits for its
+//! summary with «Исправить» — a form on the step engine. Then the consumer waits for its
 //! e-mail code (`confirm`).
 
 use super::state::AuthState;
@@ -14,8 +14,8 @@ use crate::bot::ui::{self, esc};
 use crate::callback::AuthCb;
 use crate::domain::{ApplicantKind, Email, Login, Name, Ogrn, Ogrnip};
 use crate::policy::REGISTRATIONS_PER_DAY;
-use crate::store::accounts::NewAccount;
 use crate::store::codes::{Issued, Purpose};
+use crate::store::consumers::NewConsumer;
 use teloxide::types::KeyboardRemove;
 
 type Result<T> = std::result::Result<T, HandlerError>;
@@ -149,7 +149,7 @@ impl Form for Registration {
             }
             "login" => {
                 let login = data.get("login").unwrap_or_default().to_owned();
-                // «Уже зарегистрирован» tells whether a number has an account: a chat may not
+                // «Уже зарегистрирован» tells whether a number has a consumer: a chat may not
                 // check numbers without end (finding 13).
                 let key = format!("login-check:{}", ctx.chat.0);
                 let hour = chrono::Duration::hours(1);
@@ -208,7 +208,7 @@ impl Form for Registration {
         })
     }
 
-    /// «Всё верно»: the account is created unconfirmed and the letter queued, all at once.
+    /// «Всё верно»: the consumer is created unconfirmed and the letter queued, all at once.
     async fn submit(&self, ctx: &mut Ctx, mut data: FormData) -> Result<Outcome> {
         let kind = kind_of(&data);
         let consent_at = data
@@ -245,7 +245,7 @@ impl Form for Registration {
         }
         let issued = Issued::generate(true);
         let letter = code_mail::letter(ctx, Purpose::Register, &email, &name, &issued);
-        let new = NewAccount {
+        let new = NewConsumer {
             kind,
             login: &login,
             name: &name,

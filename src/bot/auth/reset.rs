@@ -1,5 +1,5 @@
-//! «Забыли пароль?»: a code to the account's e-mail, then a new password twice. The answers
-//! are the same whether the login has an account or not, and whether a letter went now or a
+//! «Забыли пароль?»: a code to the consumer's e-mail, then a new password twice. The answers
+//! are the same whether the login has a consumer or not, and whether a letter went now or a
 //! minute ago; each chat has its own codes and quota, so a stranger asking voids nothing of
 //! the owner's.
 
@@ -52,31 +52,31 @@ pub async fn on_message(ctx: &mut Ctx, msg: &Message, state: AuthState) -> Resul
         return prompt(ctx, &state).await;
     };
     match state {
-        AuthState::ResetCode { account_id, attempts } => code(ctx, text, account_id, attempts).await,
-        AuthState::ResetPassword { account_id, login } => {
+        AuthState::ResetCode { consumer_id, attempts } => code(ctx, text, consumer_id, attempts).await,
+        AuthState::ResetPassword { consumer_id, login } => {
             password::delete_secret(ctx, msg).await;
             let parsed = Login::parse_any(&login).ok();
             match NewPassword::parse(text, parsed.as_ref()) {
                 Ok(pw) => {
                     let hash = password::hash(pw.expose().to_owned()).await?;
-                    go(ctx, AuthState::ResetPasswordRepeat { account_id, hash }).await
+                    go(ctx, AuthState::ResetPasswordRepeat { consumer_id, hash }).await
                 }
                 Err(e) => {
                     ctx.say(input_errors::password_error(ctx.loc, e)).await?;
-                    prompt(ctx, &AuthState::ResetPassword { account_id, login }).await
+                    prompt(ctx, &AuthState::ResetPassword { consumer_id, login }).await
                 }
             }
         }
-        AuthState::ResetPasswordRepeat { account_id, hash } => {
+        AuthState::ResetPasswordRepeat { consumer_id, hash } => {
             password::delete_secret(ctx, msg).await;
             if !password::verify(text.to_owned(), hash.clone()).await? {
                 ctx.say(ctx.t("reg.password_mismatch")).await?;
-                let login = login_of(ctx, account_id).await?;
-                return go(ctx, AuthState::ResetPassword { account_id, login }).await;
+                let login = login_of(ctx, consumer_id).await?;
+                return go(ctx, AuthState::ResetPassword { consumer_id, login }).await;
             }
-            password::set_password(ctx, account_id, &hash).await?;
+            password::set_password(ctx, consumer_id, &hash).await?;
             ctx.say(ctx.t("reset.done")).await?;
-            super::signed_in(ctx, account_id).await
+            super::signed_in(ctx, consumer_id).await
         }
         _ => match Login::parse_any(text) {
             Ok(login) => send_code(ctx, &login).await,
@@ -89,34 +89,34 @@ pub async fn on_message(ctx: &mut Ctx, msg: &Message, state: AuthState) -> Resul
     }
 }
 
-async fn login_of(ctx: &Ctx, account_id: i64) -> Result<String> {
+async fn login_of(ctx: &Ctx, consumer_id: i64) -> Result<String> {
     Ok(ctx
         .store()
-        .account(account_id)
+        .consumer(consumer_id)
         .await?
         .and_then(|a| a.login)
         .unwrap_or_default())
 }
 
-/// A code to the account's e-mail if the login has an account, within the chat's quota.
+/// A code to the consumer's e-mail if the login has a consumer, within the chat's quota.
 async fn send_code(ctx: &Ctx, login: &Login) -> Result<Outcome> {
-    let account = ctx.store().confirmed_by_login(login.as_str()).await?;
+    let consumer = ctx.store().confirmed_by_login(login.as_str()).await?;
     let chat_key = format!("reset:{}", ctx.chat.0);
     let day = Duration::days(1);
     let within_limit = ctx.store().rate_count(&chat_key, ctx.now(), day).await? < RESETS_PER_CHAT_PER_DAY;
     if within_limit {
         ctx.store().rate_add(&chat_key, ctx.now(), day).await?;
     }
-    if let Some(acc) = account.as_ref().filter(|_| within_limit) {
+    if let Some(acc) = consumer.as_ref().filter(|_| within_limit) {
         let key = CodeFor {
-            account_id: acc.id,
+            consumer_id: acc.id,
             purpose: Purpose::PasswordReset,
             chat_id: ctx.chat.0,
         };
         code_mail::send(ctx, key, acc.email(), acc.name.as_deref().unwrap_or_default()).await?;
     }
     let next = AuthState::ResetCode {
-        account_id: account.map(|a| a.id),
+        consumer_id: consumer.map(|a| a.id),
         attempts: 0,
     };
     ctx.set(next.clone()).await?;
@@ -124,25 +124,25 @@ async fn send_code(ctx: &Ctx, login: &Login) -> Result<Outcome> {
     prompt(ctx, &next).await
 }
 
-async fn code(ctx: &Ctx, text: &str, account_id: Option<i64>, attempts: u8) -> Result<Outcome> {
+async fn code(ctx: &Ctx, text: &str, consumer_id: Option<i64>, attempts: u8) -> Result<Outcome> {
     let Some(code) = normalize_code(text) else {
         ctx.say(ctx.t("reset.code_format")).await?;
-        return prompt(ctx, &AuthState::ResetCode { account_id, attempts }).await;
+        return prompt(ctx, &AuthState::ResetCode { consumer_id, attempts }).await;
     };
-    let check = match account_id {
+    let check = match consumer_id {
         Some(id) => {
             let key = CodeFor {
-                account_id: id,
+                consumer_id: id,
                 purpose: Purpose::PasswordReset,
                 chat_id: ctx.chat.0,
             };
             ctx.store().check_code(key, &code, ctx.now()).await?
         }
-        // No such account: the answers a wrong code would get, attempt by attempt.
+        // No such consumer: the answers a wrong code would get, attempt by attempt.
         None => {
             let attempts = i64::from(attempts) + 1;
             ctx.set(AuthState::ResetCode {
-                account_id: None,
+                consumer_id: None,
                 attempts: attempts as u8,
             })
             .await?;
@@ -155,10 +155,10 @@ async fn code(ctx: &Ctx, text: &str, account_id: Option<i64>, attempts: u8) -> R
             }
         }
     };
-    match (check, account_id) {
+    match (check, consumer_id) {
         (CodeCheck::Ok { .. }, Some(id)) => {
             let login = login_of(ctx, id).await?;
-            go(ctx, AuthState::ResetPassword { account_id: id, login }).await
+            go(ctx, AuthState::ResetPassword { consumer_id: id, login }).await
         }
         (check @ CodeCheck::Wrong { .. }, _) => {
             let text = input_errors::code_problem(ctx.loc, &check).unwrap_or_default();

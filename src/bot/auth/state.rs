@@ -1,4 +1,4 @@
-//! What the account section keeps between messages.
+//! What the consumer section keeps between messages.
 
 use crate::bot::form::FormData;
 use crate::domain::ApplicantKind;
@@ -21,17 +21,27 @@ pub enum AuthState {
     LoginPassword { login: String },
     /// «Забыли пароль?»: the login is asked…
     ResetLogin,
-    /// …then the code from the letter (`None`: no such account; the answers mimic a real
+    /// …then the code from the letter (`None`: no such consumer; the answers mimic a real
     /// code's, attempt by attempt, so logins cannot be probed)…
     ResetCode {
-        account_id: Option<i64>,
+        // Stored dialogues from before the sign-in account was called the consumer's.
+        #[serde(alias = "account_id")]
+        consumer_id: Option<i64>,
         #[serde(default)]
         attempts: u8,
     },
     /// …then the new password…
-    ResetPassword { account_id: i64, login: String },
+    ResetPassword {
+        #[serde(alias = "account_id")]
+        consumer_id: i64,
+        login: String,
+    },
     /// …once more.
-    ResetPasswordRepeat { account_id: i64, hash: String },
+    ResetPasswordRepeat {
+        #[serde(alias = "account_id")]
+        consumer_id: i64,
+        hash: String,
+    },
 }
 
 impl crate::bot::section::SectionState for AuthState {

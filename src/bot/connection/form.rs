@@ -87,14 +87,14 @@ pub async fn restart(ctx: &mut Ctx, kind: ConnKind) -> Result<Outcome> {
     start(ctx, kind, FormData::default()).await
 }
 
-fn rate_key(account_id: i64) -> String {
-    format!("conn:{account_id}")
+fn rate_key(consumer_id: i64) -> String {
+    format!("conn:{consumer_id}")
 }
 
-async fn too_many(ctx: &Ctx, account_id: i64) -> Result<bool> {
+async fn too_many(ctx: &Ctx, consumer_id: i64) -> Result<bool> {
     let n = ctx
         .store()
-        .rate_count(&rate_key(account_id), ctx.now(), Duration::days(1))
+        .rate_count(&rate_key(consumer_id), ctx.now(), Duration::days(1))
         .await?;
     Ok(n >= CONNECTIONS_PER_DAY)
 }
@@ -281,7 +281,7 @@ impl Form for ConnForm {
         let fields = serde_json::to_value(&data.values).unwrap_or_default();
         let object_name = data.get("object_name").unwrap_or_default().to_owned();
         let new = NewApplication {
-            account_id: user.id,
+            consumer_id: user.id,
             kind,
             object_name: &object_name,
             fields: &fields,

@@ -47,7 +47,7 @@ pub enum Input {
     NewPassword { login: Option<Login> },
     /// The password of the field `of` once more; a mismatch asks `of` again.
     RepeatPassword { of: &'static str },
-    /// The account's current password: the message is deleted and `Form::verify` checks it;
+    /// The consumer's current password: the message is deleted and `Form::verify` checks it;
     /// only that it was right is stored.
     Verify,
     /// A phone number: the «Отправить мой номер» button (the person's own contact) or typed.

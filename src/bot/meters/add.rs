@@ -139,24 +139,7 @@ impl Form for AddMeter {
                 }),
             ),
         ];
-        for (zone, key) in [(1u8, "initial_1"), (2, "initial_2"), (3, "initial_3")] {
-            let question = ctx.tf(
-                "add.initial_q",
-                &[
-                    (
-                        "zone",
-                        &crate::wording::zone_suffix(loc, i64::from(zones), i64::from(zone)),
-                    ),
-                    ("unit", &crate::wording::unit(loc, r)),
-                ],
-            );
-            let parse: form::Parser = Box::new(move |t| {
-                cap.parse_value(t)
-                    .map(|q| q.0.to_string())
-                    .map_err(|e| input_errors::quantity_error(loc, e))
-            });
-            fields.push(Field::text(key, question, parse).when(zone <= zones));
-        }
+        fields.extend(initial_fields(ctx, r, zones, cap));
         Ok(fields)
     }
 
@@ -246,4 +229,29 @@ impl Form for AddMeter {
             Added::DuplicateSerial => form::ask_again(ctx, self, data, "serial", &ctx.t("add.duplicate")).await,
         }
     }
+}
+
+/// The readings at installation, one a zone the meter has.
+fn initial_fields(ctx: &Ctx, r: Resource, zones: u8, cap: Capacity) -> Vec<Field> {
+    let loc = ctx.loc;
+    let mut fields = Vec::new();
+    for (zone, key) in [(1u8, "initial_1"), (2, "initial_2"), (3, "initial_3")] {
+        let question = ctx.tf(
+            "add.initial_q",
+            &[
+                (
+                    "zone",
+                    &crate::wording::zone_suffix(loc, i64::from(zones), i64::from(zone)),
+                ),
+                ("unit", &crate::wording::unit(loc, r)),
+            ],
+        );
+        let parse: form::Parser = Box::new(move |t| {
+            cap.parse_value(t)
+                .map(|q| q.0.to_string())
+                .map_err(|e| input_errors::quantity_error(loc, e))
+        });
+        fields.push(Field::text(key, question, parse).when(zone <= zones));
+    }
+    fields
 }

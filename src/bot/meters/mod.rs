@@ -1,7 +1,7 @@
 //! «Приборы учета»: the list and a meter's card (`list`), adding a meter (`add`), readings with
 //! their rules (`reading`), the history (`history`), the three requests on a meter
 //! (`request`), and changing or deleting one (`edit`). Every meter id from a button is looked
-//! up together with the caller's account: another user's id finds nothing.
+//! up together with the caller's consumer: another user's id finds nothing.
 
 mod add;
 mod edit;

@@ -33,14 +33,14 @@ pub async fn form_for(ctx: &Ctx, meter_id: i64, kind: MeterRequestKind) -> Resul
     Ok(owned(ctx, meter_id).await?.map(|meter| RequestForm { meter, kind }))
 }
 
-fn rate_key(account_id: i64) -> String {
-    format!("meter-req:{account_id}")
+fn rate_key(consumer_id: i64) -> String {
+    format!("meter-req:{consumer_id}")
 }
 
-async fn too_many(ctx: &Ctx, account_id: i64) -> Result<bool> {
+async fn too_many(ctx: &Ctx, consumer_id: i64) -> Result<bool> {
     let n = ctx
         .store()
-        .rate_count(&rate_key(account_id), ctx.now(), Duration::days(1))
+        .rate_count(&rate_key(consumer_id), ctx.now(), Duration::days(1))
         .await?;
     Ok(n >= METER_REQUESTS_PER_DAY)
 }
@@ -245,7 +245,7 @@ impl Form for RequestForm {
             "reason_text": data.get("reason_text"),
         });
         let request = NewMeterRequest {
-            account_id: user.id,
+            consumer_id: user.id,
             meter_id: m.id,
             kind: self.kind,
             details: &details,

@@ -159,7 +159,7 @@ async fn answer(deps: &Deps, msg: &Message, item: ItemRef, op: i64) -> HandlerRe
     Ok(())
 }
 
-/// Why a reply cannot go to the consumer, if it cannot: the consumer deleted the account; the
+/// Why a reply cannot go to the consumer, if it cannot: the consumer deleted the consumer; the
 /// item is closed or final (a ticket or an application reopens with «Открыть снова»).
 async fn refusal(
     deps: &Deps,
@@ -171,11 +171,11 @@ async fn refusal(
     let loc = deps.config.default_locale.as_str();
     let gone = deps
         .store
-        .account(c.account_id)
+        .consumer(c.consumer_id)
         .await?
-        .is_none_or(|a| a.status == crate::store::accounts::AccountStatus::Deleted);
+        .is_none_or(|a| a.status == crate::store::consumers::ConsumerStatus::Deleted);
     if gone {
-        return Ok(Some(i18n::t(loc, "desk.account_gone")));
+        return Ok(Some(i18n::t(loc, "desk.consumer_gone")));
     }
     let on = On { deps, c, item, op, now };
     kinds::of(item.kind).refusal(&on).await

@@ -15,8 +15,8 @@ use crate::bot::{input_errors, ui};
 use crate::callback::ProfileCb;
 use crate::domain::person::mask_email;
 use crate::domain::{Email, Login, Name};
-use crate::store::accounts::Account;
 use crate::store::codes::{CodeCheck, CodeFor, Purpose, normalize_code};
+use crate::store::consumers::Consumer;
 use crate::store::outbox::OutboxMessage;
 use teloxide::types::KeyboardRemove;
 
@@ -24,13 +24,13 @@ type Result<T> = std::result::Result<T, HandlerError>;
 
 pub struct ProfileEdit {
     pub which: ProfileForm,
-    pub account: Account,
+    pub consumer: Consumer,
 }
 
 impl ProfileEdit {
     fn code_key(&self, ctx: &Ctx) -> CodeFor {
         CodeFor {
-            account_id: self.account.id,
+            consumer_id: self.consumer.id,
             purpose: Purpose::EmailChange,
             chat_id: ctx.chat.0,
         }
@@ -43,7 +43,7 @@ pub async fn resend_email_code(ctx: &Ctx, data: &FormData) -> Result<Outcome> {
         return Ok(Outcome::Stale);
     };
     let key = CodeFor {
-        account_id: acc.id,
+        consumer_id: acc.id,
         purpose: Purpose::EmailChange,
         chat_id: ctx.chat.0,
     };
@@ -99,7 +99,7 @@ impl Form for ProfileEdit {
 
     async fn fields(&self, ctx: &Ctx, data: &FormData) -> Result<Vec<Field>> {
         let loc = ctx.loc;
-        let kind = self.account.kind;
+        let kind = self.consumer.kind;
         Ok(match self.which {
             ProfileForm::Name => vec![Field::text(
                 "name",
@@ -112,7 +112,7 @@ impl Form for ProfileEdit {
             )],
             ProfileForm::Phone => vec![Field::new("phone", ctx.t("profile.phone_q"), Input::Phone)],
             ProfileForm::Email => {
-                let current = self.account.email().to_owned();
+                let current = self.consumer.email().to_owned();
                 let masked = data.get("email").map(mask_email).unwrap_or_default();
                 vec![
                     Field::new("password", ctx.t("profile.email_password_q"), Input::Verify),
@@ -141,7 +141,7 @@ impl Form for ProfileEdit {
                     "new",
                     ctx.t("profile.pw_new_q"),
                     Input::NewPassword {
-                        login: Login::parse_any(self.account.login()).ok(),
+                        login: Login::parse_any(self.consumer.login()).ok(),
                     },
                 ),
                 Field::new(
@@ -156,7 +156,7 @@ impl Form for ProfileEdit {
 
     /// The current password, with the lock-out of the sign-in.
     async fn verify(&self, ctx: &Ctx, _key: &str, typed: &str) -> Result<Check> {
-        let acc = &self.account;
+        let acc = &self.consumer;
         Ok(match password::check(ctx, acc.login(), Some(acc), typed).await? {
             Verdict::Right => Check::Go,
             Verdict::Wrong => Check::Again(ctx.t("profile.pw_wrong")),
@@ -173,7 +173,7 @@ impl Form for ProfileEdit {
             // The new address gets its code as soon as it is typed.
             (ProfileForm::Email, "email") => {
                 let email = data.get("email").unwrap_or_default().to_owned();
-                let name = self.account.name.clone().unwrap_or_default();
+                let name = self.consumer.name.clone().unwrap_or_default();
                 let sent = code_mail::send(ctx, self.code_key(ctx), &email, &name).await?;
                 if let Some(text) = code_mail::refusal(ctx, &sent) {
                     ctx.say(text).await?;
@@ -205,7 +205,7 @@ impl Form for ProfileEdit {
     }
 
     async fn submit(&self, ctx: &mut Ctx, data: FormData) -> Result<Outcome> {
-        let id = self.account.id;
+        let id = self.consumer.id;
         match self.which {
             ProfileForm::Name => {
                 ctx.store().set_name(id, data.get("name").unwrap_or_default()).await?;
@@ -222,7 +222,7 @@ impl Form for ProfileEdit {
             }
             ProfileForm::Delete => {
                 let notices = password::tell_chats(ctx, id, Some(ctx.chat.0), "auth.deleted_elsewhere").await?;
-                ctx.store().delete_account(id, &notices, ctx.now()).await?;
+                ctx.store().delete_consumer(id, &notices, ctx.now()).await?;
                 ctx.outbox_written();
                 ctx.say_with(ctx.t("profile.deleted"), KeyboardRemove::new()).await?;
                 Ok(Outcome::Home(None))

@@ -1,4 +1,4 @@
-//! «Профиль»: the account's data, edits (name, phone, e-mail with a code), the password,
+//! «Профиль»: the consumer's data, edits (name, phone, e-mail with a code), the password,
 //! reminders, sign-out and deletion (withdrawal of consent). The edits are forms on the step
 //! engine (`edit`); the card and its buttons are `card`.
 
@@ -62,9 +62,9 @@ impl Section for Profile {
     }
 }
 
-/// The edit form of `which` for the signed-in account.
+/// The edit form of `which` for the signed-in consumer.
 fn edit_form(ctx: &Ctx, which: ProfileForm) -> Option<ProfileEdit> {
-    ctx.user().cloned().map(|account| ProfileEdit { which, account })
+    ctx.user().cloned().map(|consumer| ProfileEdit { which, consumer })
 }
 
 async fn begin(ctx: &mut Ctx, which: ProfileForm) -> Result<Outcome> {

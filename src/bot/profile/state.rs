@@ -13,7 +13,7 @@ pub enum ProfileForm {
     Email,
     /// The current password, the new one twice.
     Password,
-    /// The password, to withdraw the consent and delete the account.
+    /// The password, to withdraw the consent and delete the consumer.
     Delete,
 }
 

@@ -34,14 +34,14 @@ pub struct TicketForm {
     pub kind: TicketKind,
 }
 
-fn rate_key(account_id: i64) -> String {
-    format!("ticket:{account_id}")
+fn rate_key(consumer_id: i64) -> String {
+    format!("ticket:{consumer_id}")
 }
 
-async fn too_many(ctx: &Ctx, account_id: i64) -> Result<bool> {
+async fn too_many(ctx: &Ctx, consumer_id: i64) -> Result<bool> {
     let n = ctx
         .store()
-        .rate_count(&rate_key(account_id), ctx.now(), Duration::days(1))
+        .rate_count(&rate_key(consumer_id), ctx.now(), Duration::days(1))
         .await?;
     Ok(n >= TICKETS_PER_DAY)
 }
@@ -262,7 +262,7 @@ impl Form for TicketForm {
         });
         let deadline = ctx.now() + Duration::days(deadline_days(ctx, kind));
         let new = NewTicket {
-            account_id: user.id,
+            consumer_id: user.id,
             kind,
             topic: &topic,
             fields: &fields,

@@ -1,7 +1,7 @@
 //! Appeals, complaints, requests and document requests: filing them (`filing`, a form on the
 //! step engine), the lists of the menu sections (`list`), an item's card with its whole
 //! conversation and files (`card`), and follow-ups, closing and reopening (`follow_up`). Every
-//! id from a button is looked up with the caller's account.
+//! id from a button is looked up with the caller's consumer.
 
 mod card;
 mod filing;

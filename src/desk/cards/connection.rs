@@ -15,7 +15,7 @@ use teloxide::types::InlineKeyboardMarkup;
 pub async fn render(c: &Render<'_>, id: i64) -> Result<Option<Card>, StoreError> {
     let (store, loc, k, taken, reveal) = (c.store, c.loc, c.kind, &c.taken, c.reveal);
     let take = |id| c.take(id);
-    let Some((account_id, app)) = store.application_by_id(id).await? else {
+    let Some((consumer_id, app)) = store.application_by_id(id).await? else {
         return Ok(None);
     };
     let kind = app.kind;
@@ -24,7 +24,7 @@ pub async fn render(c: &Render<'_>, id: i64) -> Result<Option<Card>, StoreError>
         "🏗 <b>{} {}</b>\n{}",
         i18n::t(loc, kind.key()),
         esc(&app.number),
-        consumer_line(store, loc, account_id).await?,
+        consumer_line(store, loc, consumer_id).await?,
     );
     // In words, as the consumer's summary reads (no `new`, `yes`, ISO dates).
     for f in kind.fields() {
@@ -63,7 +63,7 @@ pub async fn render(c: &Render<'_>, id: i64) -> Result<Option<Card>, StoreError>
         footer,
         keyboard: InlineKeyboardMarkup::new(rows),
         files,
-        account_id,
+        consumer_id,
         number: app.number,
     }))
 }

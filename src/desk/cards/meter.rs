@@ -24,7 +24,7 @@ pub async fn render(c: &Render<'_>, id: i64) -> Result<Option<Card>, StoreError>
         "🆕 <b>{} {}</b>\n{}\n{}: {}\n{}: {}\n{}: {}\n{}: {}",
         i18n::t(loc, "desk.new_meter"),
         esc(&m.serial),
-        consumer_line(store, loc, m.account_id).await?,
+        consumer_line(store, loc, m.consumer_id).await?,
         i18n::t(loc, "desk.resource"),
         i18n::t(loc, crate::wording::resource_key(m.resource)),
         i18n::t(loc, "ticket.f.address"),
@@ -45,7 +45,7 @@ pub async fn render(c: &Render<'_>, id: i64) -> Result<Option<Card>, StoreError>
         footer,
         keyboard: InlineKeyboardMarkup::new(rows),
         files: Vec::new(),
-        account_id: m.account_id,
+        consumer_id: m.consumer_id,
         number: m.serial,
     }))
 }

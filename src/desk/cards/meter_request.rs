@@ -24,7 +24,7 @@ pub async fn render(c: &Render<'_>, id: i64) -> Result<Option<Card>, StoreError>
         "🔧 <b>{} {}</b>\n{}\n{}: {} ({})\n{}: {}\n{}: {}",
         i18n::t(loc, q.kind.key()),
         esc(&q.number),
-        consumer_line(store, loc, q.account_id).await?,
+        consumer_line(store, loc, q.consumer_id).await?,
         i18n::t(loc, "desk.meter"),
         esc(&q.serial),
         i18n::t(loc, crate::wording::resource_key(q.resource)),
@@ -63,7 +63,7 @@ pub async fn render(c: &Render<'_>, id: i64) -> Result<Option<Card>, StoreError>
         footer,
         keyboard: InlineKeyboardMarkup::new(rows),
         files,
-        account_id: q.account_id,
+        consumer_id: q.consumer_id,
         number: q.number,
     }))
 }

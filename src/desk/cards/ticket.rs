@@ -22,7 +22,7 @@ pub async fn render(c: &Render<'_>, id: i64) -> Result<Option<Card>, StoreError>
         "📨 <b>{} {}</b>\n{}\n{}: {}",
         i18n::t(loc, t.kind.key()),
         esc(&t.number),
-        consumer_line(store, loc, t.account_id).await?,
+        consumer_line(store, loc, t.consumer_id).await?,
         i18n::t(loc, "ticket.f.topic"),
         esc(&t.topic),
     );
@@ -54,7 +54,7 @@ pub async fn render(c: &Render<'_>, id: i64) -> Result<Option<Card>, StoreError>
         footer,
         keyboard: InlineKeyboardMarkup::new(rows),
         files,
-        account_id: t.account_id,
+        consumer_id: t.consumer_id,
         number: t.number,
     }))
 }

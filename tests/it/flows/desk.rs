@@ -235,13 +235,13 @@ async fn a_meter_request_is_scheduled_and_a_connection_gets_documents() {
 
     // A connection application: «Документы выданы» and a reply with the technical conditions.
     let store = app.store().await;
-    let (account,): (i64,) = sql::query_as("SELECT id FROM accounts")
+    let (consumer,): (i64,) = sql::query_as("SELECT id FROM consumers")
         .fetch_one(&store.pool)
         .await
         .unwrap();
     let fields = serde_json::json!({ "object_name": "Дом", "address": "адрес" });
     let new = kabinet::store::connection::NewApplication {
-        account_id: account,
+        consumer_id: consumer,
         kind: kabinet::domain::connection::ConnKind::Electricity,
         object_name: "Дом",
         fields: &fields,
@@ -527,13 +527,13 @@ async fn a_reply_to_no_item_is_explained_and_a_status_choice_lapses() {
     // A status chosen, then the reply comes 11 minutes later: the choice has lapsed, the reply
     // goes as a comment and the operator is told.
     let store = app.store().await;
-    let (account,): (i64,) = sql::query_as("SELECT id FROM accounts")
+    let (consumer,): (i64,) = sql::query_as("SELECT id FROM consumers")
         .fetch_one(&store.pool)
         .await
         .unwrap();
     let fields = serde_json::json!({ "object_name": "Дом", "address": "адрес" });
     let new = kabinet::store::connection::NewApplication {
-        account_id: account,
+        consumer_id: consumer,
         kind: kabinet::domain::connection::ConnKind::Electricity,
         object_name: "Дом",
         fields: &fields,

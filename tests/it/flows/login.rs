@@ -4,7 +4,7 @@ use chrono::Duration;
 use kabinet::store::sql;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn second_telegram_account_signs_in_and_the_first_is_told() {
+async fn second_telegram_consumer_signs_in_and_the_first_is_told() {
     let app = TestApp::spawn().await;
     let mut first = app.user(4001);
     register_confirmed(&app, &mut first, &IVANOV).await;
@@ -20,7 +20,7 @@ async fn second_telegram_account_signs_in_and_the_first_is_told() {
     first.expect_key("login.notice_other").await;
 
     let store = app.store().await;
-    let (linked,): (i64,) = sql::query_as("SELECT COUNT(*) FROM chats WHERE account_id IS NOT NULL")
+    let (linked,): (i64,) = sql::query_as("SELECT COUNT(*) FROM chats WHERE consumer_id IS NOT NULL")
         .fetch_one(&store.pool)
         .await
         .unwrap();

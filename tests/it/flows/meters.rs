@@ -610,7 +610,7 @@ async fn limits_on_meters_and_requests() {
 
     // Fill up to the meter limit directly, then the dialogue refuses the next one.
     let store = app.store().await;
-    let (account_id,): (i64,) = sql::query_as("SELECT id FROM accounts")
+    let (consumer_id,): (i64,) = sql::query_as("SELECT id FROM consumers")
         .fetch_one(&store.pool)
         .await
         .unwrap();
@@ -628,7 +628,7 @@ async fn limits_on_meters_and_requests() {
         };
         store
             .add_meter(
-                account_id,
+                consumer_id,
                 &m,
                 Period { year: 2026, month: 11 },
                 chrono::Utc::now(),

@@ -1,5 +1,5 @@
-mod accounts;
 pub mod connection;
+mod consumers;
 mod desk;
 mod login;
 mod meter_review;

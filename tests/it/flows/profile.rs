@@ -45,7 +45,7 @@ async fn e_mail_change_is_confirmed_before_it_replaces_the_old_one() {
     c.press(&card, &ru("profile.edit"));
     let edit = c.expect_key("profile.edit_q").await;
     c.press(&edit, &ru("profile.field_email"));
-    // The current password first: whoever holds the chat cannot take the account by e-mail.
+    // The current password first: whoever holds the chat cannot take the consumer by e-mail.
     c.expect_key("profile.email_password_q").await;
     let wrong = c.send("not my password");
     c.expect_key("profile.pw_wrong").await;
@@ -59,7 +59,7 @@ async fn e_mail_change_is_confirmed_before_it_replaces_the_old_one() {
     c.expect("Мы отправили код на ne***@example.ru").await;
 
     let store = app.store().await;
-    let (email,): (String,) = sql::query_as("SELECT email FROM accounts")
+    let (email,): (String,) = sql::query_as("SELECT email FROM consumers")
         .fetch_one(&store.pool)
         .await
         .unwrap();
@@ -72,7 +72,7 @@ async fn e_mail_change_is_confirmed_before_it_replaces_the_old_one() {
     app.mail_to("ivanov@example.ru", &mut old_seen).await;
     c.send(&code_in(&letter));
     c.expect_key("profile.email_changed").await;
-    let (email,): (String,) = sql::query_as("SELECT email FROM accounts")
+    let (email,): (String,) = sql::query_as("SELECT email FROM consumers")
         .fetch_one(&store.pool)
         .await
         .unwrap();
@@ -102,7 +102,7 @@ async fn password_change_needs_the_current_one() {
     c.expect_key("profile.pw_changed").await;
 
     let store = app.store().await;
-    let (hash,): (String,) = sql::query_as("SELECT password_hash FROM accounts")
+    let (hash,): (String,) = sql::query_as("SELECT password_hash FROM consumers")
         .fetch_one(&store.pool)
         .await
         .unwrap();
@@ -128,7 +128,7 @@ async fn password_change_needs_the_current_one() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sign_out_and_account_deletion() {
+async fn sign_out_and_consumer_deletion() {
     let app = TestApp::spawn().await;
     let mut c = app.user(5301);
     register_confirmed(&app, &mut c, &IVANOV).await;
@@ -160,7 +160,7 @@ async fn sign_out_and_account_deletion() {
 
     let store = app.store().await;
     let row: (String, Option<String>, Option<String>, Option<String>, Option<String>) =
-        sql::query_as("SELECT status, login, name, email, password_hash FROM accounts")
+        sql::query_as("SELECT status, login, name, email, password_hash FROM consumers")
             .fetch_one(&store.pool)
             .await
             .unwrap();
@@ -170,7 +170,7 @@ async fn sign_out_and_account_deletion() {
         .await
         .unwrap();
     assert_eq!(withdrawn, 1);
-    let (linked,): (i64,) = sql::query_as("SELECT COUNT(*) FROM chats WHERE account_id IS NOT NULL")
+    let (linked,): (i64,) = sql::query_as("SELECT COUNT(*) FROM chats WHERE consumer_id IS NOT NULL")
         .fetch_one(&store.pool)
         .await
         .unwrap();

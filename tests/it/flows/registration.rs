@@ -3,8 +3,8 @@ use crate::helpers::{TestApp, code_in, ru, ru_head, step, token_in};
 use chrono::Duration;
 use kabinet::store::sql;
 
-async fn account_rows(app: &TestApp) -> Vec<(String, String, String, String)> {
-    sql::query_as("SELECT kind, COALESCE(login, ''), status, COALESCE(email, '') FROM accounts ORDER BY id")
+async fn consumer_rows(app: &TestApp) -> Vec<(String, String, String, String)> {
+    sql::query_as("SELECT kind, COALESCE(login, ''), status, COALESCE(email, '') FROM consumers ORDER BY id")
         .fetch_all(&app.store().await.pool)
         .await
         .unwrap()
@@ -42,7 +42,7 @@ async fn individual_registers_and_confirms_with_the_code() {
         "only the fixed sections for a new user"
     );
 
-    let rows = account_rows(&app).await;
+    let rows = consumer_rows(&app).await;
     assert_eq!(
         rows,
         vec![(
@@ -103,7 +103,7 @@ async fn entrepreneur_and_legal_entity_register() {
         let mut c = app.user(2001 + i as i64);
         register_confirmed(&app, &mut c, p).await;
     }
-    let rows = account_rows(&app).await;
+    let rows = consumer_rows(&app).await;
     assert_eq!(rows[0].0, "entrepreneur");
     assert_eq!(rows[0].1, "304500116000157");
     assert_eq!(rows[1].0, "legal");
@@ -170,7 +170,7 @@ async fn every_bad_input_gets_its_own_message_and_the_same_question() {
     c.send("long enough");
     let summary = c.expect_key("reg.summary").await;
     assert!(summary.text.contains("Иванов Иван"));
-    assert!(account_rows(&app).await.is_empty(), "nothing saved before «Всё верно»");
+    assert!(consumer_rows(&app).await.is_empty(), "nothing saved before «Всё верно»");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -225,11 +225,11 @@ async fn refusing_consent_ends_politely_and_saves_nothing() {
     c.press(&consent, &ru("reg.consent_no"));
     c.expect_key("reg.consent_refused").await;
     c.expect_key("start.welcome").await;
-    assert!(account_rows(&app).await.is_empty());
+    assert!(consumer_rows(&app).await.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn double_press_of_all_correct_creates_one_account() {
+async fn double_press_of_all_correct_creates_one_consumer() {
     let app = TestApp::spawn().await;
     let mut c = app.user(3301);
     let summary = fill_registration(&mut c, &IVANOV).await;
@@ -238,7 +238,7 @@ async fn double_press_of_all_correct_creates_one_account() {
     c.expect_key("reg.sent").await;
     c.expect_key("common.old_button").await;
     c.expect_key("confirm.reminder").await;
-    assert_eq!(account_rows(&app).await.len(), 1);
+    assert_eq!(consumer_rows(&app).await.len(), 1);
     let mut seen = Vec::new();
     app.mail_to("ivanov@example.ru", &mut seen).await;
     assert_eq!(app.mail_count(), 1, "one letter");
@@ -363,7 +363,7 @@ async fn english_client_gets_english_and_can_switch() {
     let app = TestApp::spawn().await;
     let mut c = app.english_user(3701);
     c.send("/start");
-    let w = c.expect("Hello! This is the consumer's personal account").await;
+    let w = c.expect("Hello! This is the consumer's personal area").await;
     c.press(&w, "Русский");
     c.expect_key("start.language_set").await;
     c.expect_key("start.welcome").await;
@@ -409,8 +409,8 @@ async fn one_chat_cannot_send_endless_registration_letters() {
     }
     c.press(&summary, &ru("reg.ok"));
     c.expect_key("reg.too_many").await;
-    // Each restart replaced the previous unconfirmed account: none is left behind.
-    assert_eq!(account_rows(&app).await.len(), 0);
+    // Each restart replaced the previous unconfirmed consumer: none is left behind.
+    assert_eq!(consumer_rows(&app).await.len(), 0);
     let (letters,): (i64,) = sql::query_as("SELECT COUNT(*) FROM outbox WHERE channel = 'email'")
         .fetch_one(&app.store().await.pool)
         .await

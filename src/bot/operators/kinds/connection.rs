@@ -87,7 +87,7 @@ async fn set_status(
     let n = notices(
         &on.deps.store,
         &on.deps.config,
-        on.c.account_id,
+        on.c.consumer_id,
         "desk.push.connection",
         &on.c.number,
         Some(&detail),

@@ -18,7 +18,7 @@ impl Kind for Meter {
         let n = notices(
             &deps.store,
             &deps.config,
-            on.c.account_id,
+            on.c.consumer_id,
             "desk.push.meter_accepted",
             &on.c.number,
             None,
@@ -37,7 +37,7 @@ impl Kind for Meter {
         let n = notices(
             &on.deps.store,
             &on.deps.config,
-            on.c.account_id,
+            on.c.consumer_id,
             "desk.push.meter_comment",
             &on.c.number,
             r.text,

@@ -39,7 +39,7 @@ impl Kind for MeterRequest {
         let n = notices(
             &deps.store,
             &deps.config,
-            on.c.account_id,
+            on.c.consumer_id,
             key,
             &on.c.number,
             None,
@@ -82,7 +82,7 @@ impl Kind for MeterRequest {
         let n = notices(
             &deps.store,
             &deps.config,
-            on.c.account_id,
+            on.c.consumer_id,
             "desk.push.comment",
             &on.c.number,
             r.text,
@@ -115,7 +115,7 @@ async fn scheduled(r: &Reply<'_>, meter: i64) -> Result<&'static str> {
     let n = notices(
         &deps.store,
         &deps.config,
-        on.c.account_id,
+        on.c.consumer_id,
         "desk.push.scheduled",
         &on.c.number,
         Some(&detail),
@@ -150,7 +150,7 @@ async fn verified(r: &Reply<'_>, meter: i64) -> Result<&'static str> {
     let n = notices(
         &deps.store,
         &deps.config,
-        on.c.account_id,
+        on.c.consumer_id,
         "desk.push.verified",
         &on.c.number,
         Some(&detail),

@@ -54,7 +54,7 @@ impl Kind for Ticket {
         let mut n = notices(
             &deps.store,
             &deps.config,
-            on.c.account_id,
+            on.c.consumer_id,
             "desk.push.answer",
             &on.c.number,
             r.text,
@@ -78,7 +78,7 @@ async fn email_copy(r: &Reply<'_>) -> Result<Option<OutboxMessage>> {
         return Ok(None);
     };
     let acc = match t.email_copy {
-        true => deps.store.account(t.account_id).await?,
+        true => deps.store.consumer(t.consumer_id).await?,
         false => None,
     };
     let Some((acc, to)) = acc.and_then(|a| a.email.clone().map(|e| (a, e))) else {
@@ -128,7 +128,7 @@ async fn status(on: &On<'_>, status: TicketStatus, push_key: &str) -> HandlerRes
     let n = notices(
         &deps.store,
         &deps.config,
-        on.c.account_id,
+        on.c.consumer_id,
         &format!("{push_key}.{}", ticket.kind),
         &on.c.number,
         None,

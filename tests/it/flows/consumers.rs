@@ -1,4 +1,4 @@
-//! Accounts and personal data: sessions follow the password, deletion erases, strangers cannot
+//! Consumers and personal data: sessions follow the password, deletion erases, strangers cannot
 //! lock an owner out, a disputed login has a way out.
 
 use super::{IVANOV, open_login, register_confirmed};
@@ -6,7 +6,7 @@ use crate::helpers::{Client, GROUP, Group, TestApp, code_in, ru, ru_head, step, 
 use chrono::Duration;
 use kabinet::store::sql;
 
-/// Signs `c` in to IVANOV's account with `password`.
+/// Signs `c` in to IVANOV's consumer with `password`.
 async fn sign_in(c: &mut Client, password: &str) {
     open_login(c).await;
     c.send("112-233-445 95");
@@ -410,7 +410,7 @@ async fn a_disputed_login_goes_to_the_operators_and_the_back_office_releases_it(
     holder.send("/menu");
     holder.expect_key("start.welcome").await;
     let store = app.store().await;
-    let (audit,): (String,) = sql::query_as("SELECT reason FROM account_audit WHERE action = 'release'")
+    let (audit,): (String,) = sql::query_as("SELECT reason FROM consumer_audit WHERE action = 'release'")
         .fetch_one(&store.pool)
         .await
         .unwrap();

@@ -1,4 +1,4 @@
-//! Accounts, the Telegram chats linked to them and their consents.
+//! Consumers, the Telegram chats linked to them and their consents.
 
 use super::codes::{self, CodeCheck, CodeFor, Issued, Purpose};
 use super::outbox::{self, OutboxMessage};
@@ -8,13 +8,13 @@ use crate::domain::ApplicantKind;
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccountStatus {
+pub enum ConsumerStatus {
     Pending,
     Confirmed,
     Deleted,
 }
 
-impl AccountStatus {
+impl ConsumerStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
@@ -30,17 +30,17 @@ impl AccountStatus {
     }
 }
 
-crate::domain::stored_as_text!(AccountStatus);
-sql::bind_text!(AccountStatus);
+crate::domain::stored_as_text!(ConsumerStatus);
+sql::bind_text!(ConsumerStatus);
 
-impl std::fmt::Display for AccountStatus {
+impl std::fmt::Display for ConsumerStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Account {
+pub struct Consumer {
     pub id: i64,
     pub kind: ApplicantKind,
     pub login: Option<String>,
@@ -48,14 +48,14 @@ pub struct Account {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub password_hash: Option<String>,
-    pub status: AccountStatus,
+    pub status: ConsumerStatus,
     pub failed_logins: i64,
     pub locked_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub confirmed_at: Option<DateTime<Utc>>,
 }
 
-impl Account {
+impl Consumer {
     pub fn login(&self) -> &str {
         self.login.as_deref().unwrap_or_default()
     }
@@ -65,18 +65,18 @@ impl Account {
     }
 }
 
-const ACCOUNT_COLUMNS: &str = "id, kind, login, name, email, phone, password_hash, status, \
+const CONSUMER_COLUMNS: &str = "id, kind, login, name, email, phone, password_hash, status, \
      failed_logins, locked_until, created_at, confirmed_at";
 
 /// What the bot knows about a chat at the start of every update.
 #[derive(Debug, Clone, Default)]
 pub struct ChatSession {
     pub locale: Option<String>,
-    pub account: Option<Account>,
+    pub consumer: Option<Consumer>,
 }
 
 /// A registration that the person confirmed in the summary.
-pub struct NewAccount<'a> {
+pub struct NewConsumer<'a> {
     pub kind: ApplicantKind,
     pub login: &'a str,
     pub name: &'a str,
@@ -89,7 +89,7 @@ pub struct NewAccount<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfirmOutcome {
     Confirmed {
-        account_id: i64,
+        consumer_id: i64,
     },
     /// Someone else confirmed the same login first.
     LoginTaken,
@@ -99,7 +99,7 @@ pub enum ConfirmOutcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenOutcome {
     Confirmed {
-        account_id: i64,
+        consumer_id: i64,
         linked_here: bool,
     },
     AlreadyConfirmed,
@@ -108,7 +108,7 @@ pub enum TokenOutcome {
     Invalid,
 }
 
-/// A chat joined with its account (all of the account's columns may be NULL).
+/// A chat joined with its consumer (all of the consumer's columns may be NULL).
 #[derive(sqlx::FromRow)]
 struct SessionRow {
     locale: Option<String>,
@@ -120,7 +120,7 @@ struct SessionRow {
     email: Option<String>,
     phone: Option<String>,
     password_hash: Option<String>,
-    status: Option<AccountStatus>,
+    status: Option<ConsumerStatus>,
     failed_logins: Option<i64>,
     locked_until: Option<DateTime<Utc>>,
     created_at: Option<DateTime<Utc>>,
@@ -131,26 +131,26 @@ struct SessionRow {
 #[derive(sqlx::FromRow)]
 struct TokenRow {
     code_id: i64,
-    account_id: i64,
+    consumer_id: i64,
     expires: Option<DateTime<Utc>>,
     used: Option<DateTime<Utc>>,
     status: String,
 }
 
 impl Store {
-    /// The chat's language and account.
+    /// The chat's language and consumer.
     pub async fn session(&self, chat_id: i64) -> Result<ChatSession> {
         Ok(self.session_and_dialogue(chat_id).await?.0)
     }
 
-    /// The chat's language, account and stored dialogue in one query: it runs on every update.
+    /// The chat's language, consumer and stored dialogue in one query: it runs on every update.
     pub async fn session_and_dialogue(&self, chat_id: i64) -> Result<(ChatSession, Option<String>)> {
         let r: SessionRow = sql::query_as(
             "SELECT c.locale, c.blocked_at, a.id, a.kind, a.login, a.name, a.email, a.phone, a.password_hash,
                     a.status, a.failed_logins, a.locked_until, a.created_at, a.confirmed_at, d.state AS dialogue
              FROM (SELECT CAST($1 AS BIGINT) AS chat_id) k
              LEFT JOIN chats c ON c.chat_id = k.chat_id
-             LEFT JOIN accounts a ON a.id = c.account_id
+             LEFT JOIN consumers a ON a.id = c.consumer_id
              LEFT JOIN dialogues d ON d.chat_id = k.chat_id",
         )
         .bind(chat_id)
@@ -163,8 +163,8 @@ impl Store {
                 .execute(&self.pool)
                 .await?;
         }
-        let account = match (r.id, r.kind, r.status, r.created_at) {
-            (Some(id), Some(kind), Some(status), Some(created_at)) => Some(Account {
+        let consumer = match (r.id, r.kind, r.status, r.created_at) {
+            (Some(id), Some(kind), Some(status), Some(created_at)) => Some(Consumer {
                 id,
                 kind,
                 login: r.login,
@@ -183,24 +183,24 @@ impl Store {
         Ok((
             ChatSession {
                 locale: r.locale,
-                account,
+                consumer,
             },
             r.dialogue,
         ))
     }
 
-    pub async fn account(&self, id: i64) -> Result<Option<Account>> {
+    pub async fn consumer(&self, id: i64) -> Result<Option<Consumer>> {
         Ok(
-            sql::query_as(format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"))
+            sql::query_as(format!("SELECT {CONSUMER_COLUMNS} FROM consumers WHERE id = $1"))
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?,
         )
     }
 
-    pub async fn confirmed_by_login(&self, login: &str) -> Result<Option<Account>> {
+    pub async fn confirmed_by_login(&self, login: &str) -> Result<Option<Consumer>> {
         Ok(sql::query_as(format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE login = $1 AND status = 'confirmed'"
+            "SELECT {CONSUMER_COLUMNS} FROM consumers WHERE login = $1 AND status = 'confirmed'"
         ))
         .bind(login)
         .fetch_optional(&self.pool)
@@ -219,12 +219,12 @@ impl Store {
         Ok(())
     }
 
-    /// Creates the unconfirmed account, its consent, the chat link, the code and the letter,
+    /// Creates the unconfirmed consumer, its consent, the chat link, the code and the letter,
     /// all or nothing. A previous unconfirmed registration from this chat is replaced.
     pub async fn register_pending(
         &self,
         chat_id: i64,
-        new: &NewAccount<'_>,
+        new: &NewConsumer<'_>,
         issued: &Issued,
         letter: &OutboxMessage,
         now: DateTime<Utc>,
@@ -232,14 +232,14 @@ impl Store {
     ) -> Result<(i64, Vec<i64>)> {
         let mut tx = self.pool.begin().await?;
         sql::query(
-            "DELETE FROM accounts WHERE status = 'pending'
-               AND id IN (SELECT account_id FROM chats WHERE chat_id = $1)",
+            "DELETE FROM consumers WHERE status = 'pending'
+               AND id IN (SELECT consumer_id FROM chats WHERE chat_id = $1)",
         )
         .bind(chat_id)
         .execute(&mut tx)
         .await?;
         let id = sql::query_scalar::<i64>(
-            "INSERT INTO accounts (kind, login, name, email, password_hash, status, created_at)
+            "INSERT INTO consumers (kind, login, name, email, password_hash, status, created_at)
              VALUES ($1, $2, $3, $4, $5, 'pending', $6) RETURNING id",
         )
         .bind(new.kind.as_str())
@@ -250,7 +250,7 @@ impl Store {
         .bind(now)
         .fetch_one(&mut tx)
         .await?;
-        sql::query("INSERT INTO consents (account_id, policy_version, given_at) VALUES ($1, $2, $3)")
+        sql::query("INSERT INTO consents (consumer_id, policy_version, given_at) VALUES ($1, $2, $3)")
             .bind(id)
             .bind(new.policy_version)
             .bind(new.consent_at)
@@ -258,7 +258,7 @@ impl Store {
             .await?;
         link(&mut tx, chat_id, id, now).await?;
         let key = CodeFor {
-            account_id: id,
+            consumer_id: id,
             purpose: Purpose::Register,
             chat_id,
         };
@@ -272,8 +272,8 @@ impl Store {
     /// The person gave up an unconfirmed registration: it goes, the chat is free again.
     pub async fn abandon_pending(&self, chat_id: i64) -> Result<()> {
         sql::query(
-            "DELETE FROM accounts WHERE status = 'pending'
-               AND id IN (SELECT account_id FROM chats WHERE chat_id = $1)",
+            "DELETE FROM consumers WHERE status = 'pending'
+               AND id IN (SELECT consumer_id FROM chats WHERE chat_id = $1)",
         )
         .bind(chat_id)
         .execute(&self.pool)
@@ -283,14 +283,14 @@ impl Store {
 
     pub async fn confirm_by_code(
         &self,
-        account_id: i64,
+        consumer_id: i64,
         chat_id: i64,
         typed: &str,
         now: DateTime<Utc>,
     ) -> Result<ConfirmOutcome> {
         let mut tx = self.pool.begin().await?;
         let key = CodeFor {
-            account_id,
+            consumer_id,
             purpose: Purpose::Register,
             chat_id,
         };
@@ -299,10 +299,10 @@ impl Store {
             tx.commit().await?;
             return Ok(ConfirmOutcome::Code(check));
         }
-        match mark_confirmed(&mut tx, account_id, now).await {
+        match mark_confirmed(&mut tx, consumer_id, now).await {
             Ok(()) => {
                 tx.commit().await?;
-                Ok(ConfirmOutcome::Confirmed { account_id })
+                Ok(ConfirmOutcome::Confirmed { consumer_id })
             }
             Err(e) if is_unique_violation(&e) => Ok(ConfirmOutcome::LoginTaken),
             Err(e) => Err(e.into()),
@@ -315,9 +315,9 @@ impl Store {
     pub async fn confirm_by_token(&self, chat_id: i64, token: &str, now: DateTime<Utc>) -> Result<TokenOutcome> {
         let mut tx = self.pool.begin().await?;
         let row: Option<TokenRow> = sql::query_as(
-            "SELECT c.id AS code_id, c.account_id, c.token_expires_at AS expires,
+            "SELECT c.id AS code_id, c.consumer_id, c.token_expires_at AS expires,
                     c.token_used_at AS used, a.status
-             FROM email_codes c JOIN accounts a ON a.id = c.account_id
+             FROM email_codes c JOIN consumers a ON a.id = c.consumer_id
              WHERE c.token_hash = $1 AND c.purpose = 'register'",
         )
         .bind(codes::hash(token))
@@ -325,7 +325,7 @@ impl Store {
         .await?;
         let Some(TokenRow {
             code_id,
-            account_id,
+            consumer_id,
             expires,
             used,
             status,
@@ -347,29 +347,29 @@ impl Store {
         .bind(code_id)
         .execute(&mut tx)
         .await?;
-        match mark_confirmed(&mut tx, account_id, now).await {
+        match mark_confirmed(&mut tx, consumer_id, now).await {
             Ok(()) => {}
             Err(e) if is_unique_violation(&e) => return Ok(TokenOutcome::LoginTaken),
             Err(e) => return Err(e.into()),
         }
-        let linked: Option<(i32,)> = sql::query_as("SELECT 1 FROM chats WHERE chat_id = $1 AND account_id = $2")
+        let linked: Option<(i32,)> = sql::query_as("SELECT 1 FROM chats WHERE chat_id = $1 AND consumer_id = $2")
             .bind(chat_id)
-            .bind(account_id)
+            .bind(consumer_id)
             .fetch_optional(&mut tx)
             .await?;
         tx.commit().await?;
         Ok(TokenOutcome::Confirmed {
-            account_id,
+            consumer_id,
             linked_here: linked.is_some(),
         })
     }
 
-    /// Signs this chat in and tells the account's other chats, in one transaction.
-    pub async fn sign_in(&self, chat_id: i64, account_id: i64, notice: &str, now: DateTime<Utc>) -> Result<()> {
+    /// Signs this chat in and tells the consumer's other chats, in one transaction.
+    pub async fn sign_in(&self, chat_id: i64, consumer_id: i64, notice: &str, now: DateTime<Utc>) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let others: Vec<(i64,)> =
-            sql::query_as("SELECT chat_id FROM chats WHERE account_id = $1 AND chat_id <> $2 AND blocked_at IS NULL")
-                .bind(account_id)
+            sql::query_as("SELECT chat_id FROM chats WHERE consumer_id = $1 AND chat_id <> $2 AND blocked_at IS NULL")
+                .bind(consumer_id)
                 .bind(chat_id)
                 .fetch_all(&mut tx)
                 .await?;
@@ -386,42 +386,42 @@ impl Store {
         }
         // A chat that was in the middle of an unconfirmed registration drops it.
         sql::query(
-            "DELETE FROM accounts WHERE status = 'pending'
-               AND id IN (SELECT account_id FROM chats WHERE chat_id = $1)",
+            "DELETE FROM consumers WHERE status = 'pending'
+               AND id IN (SELECT consumer_id FROM chats WHERE chat_id = $1)",
         )
         .bind(chat_id)
         .execute(&mut tx)
         .await?;
-        link(&mut tx, chat_id, account_id, now).await?;
+        link(&mut tx, chat_id, consumer_id, now).await?;
         tx.commit().await?;
         Ok(())
     }
 
     pub async fn sign_out(&self, chat_id: i64) -> Result<()> {
-        sql::query("UPDATE chats SET account_id = NULL, linked_at = NULL WHERE chat_id = $1")
+        sql::query("UPDATE chats SET consumer_id = NULL, linked_at = NULL WHERE chat_id = $1")
             .bind(chat_id)
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
-    /// A new password: every chat of the account but `keep` is signed out, its dialogue
+    /// A new password: every chat of the consumer but `keep` is signed out, its dialogue
     /// dropped, and told (`notices`, one per chat, in its language) — in one transaction.
     pub async fn set_password(
         &self,
-        account_id: i64,
+        consumer_id: i64,
         hash: &str,
         keep: i64,
         notices: &[OutboxMessage],
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sql::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+        sql::query("UPDATE consumers SET password_hash = $1 WHERE id = $2")
             .bind(hash)
-            .bind(account_id)
+            .bind(consumer_id)
             .execute(&mut tx)
             .await?;
-        sign_out_all(&mut tx, account_id, Some(keep)).await?;
+        sign_out_all(&mut tx, consumer_id, Some(keep)).await?;
         for n in notices {
             outbox::enqueue(&mut tx, n, now).await?;
         }
@@ -429,38 +429,40 @@ impl Store {
         Ok(())
     }
 
-    /// Every account with this login (confirmed, pending), newest first.
-    pub async fn accounts_by_login(&self, login: &str) -> Result<Vec<Account>> {
+    /// Every consumer with this login (confirmed, pending), newest first.
+    pub async fn consumers_by_login(&self, login: &str) -> Result<Vec<Consumer>> {
         Ok(sql::query_as(format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE login = $1 ORDER BY id DESC"
+            "SELECT {CONSUMER_COLUMNS} FROM consumers WHERE login = $1 ORDER BY id DESC"
         ))
         .bind(login)
         .fetch_all(&self.pool)
         .await?)
     }
 
-    /// Every chat of the account that would be told something, with its language (blocked ones
+    /// Every chat of the consumer that would be told something, with its language (blocked ones
     /// too: they are signed out all the same).
-    pub async fn chats_of(&self, account_id: i64) -> Result<Vec<(i64, Option<String>)>> {
-        Ok(sql::query_as("SELECT chat_id, locale FROM chats WHERE account_id = $1")
-            .bind(account_id)
-            .fetch_all(&self.pool)
-            .await?)
+    pub async fn chats_of(&self, consumer_id: i64) -> Result<Vec<(i64, Option<String>)>> {
+        Ok(
+            sql::query_as("SELECT chat_id, locale FROM chats WHERE consumer_id = $1")
+                .bind(consumer_id)
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
-    pub async fn set_name(&self, account_id: i64, name: &str) -> Result<()> {
-        sql::query("UPDATE accounts SET name = $1 WHERE id = $2")
+    pub async fn set_name(&self, consumer_id: i64, name: &str) -> Result<()> {
+        sql::query("UPDATE consumers SET name = $1 WHERE id = $2")
             .bind(name)
-            .bind(account_id)
+            .bind(consumer_id)
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
-    pub async fn set_phone(&self, account_id: i64, phone: &str) -> Result<()> {
-        sql::query("UPDATE accounts SET phone = $1 WHERE id = $2")
+    pub async fn set_phone(&self, consumer_id: i64, phone: &str) -> Result<()> {
+        sql::query("UPDATE consumers SET phone = $1 WHERE id = $2")
             .bind(phone)
-            .bind(account_id)
+            .bind(consumer_id)
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -478,13 +480,13 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let check = codes::check(&mut tx, key, typed, now).await?;
         if let CodeCheck::Ok { email } = &check {
-            let (old,): (Option<String>,) = sql::query_as("SELECT email FROM accounts WHERE id = $1")
-                .bind(key.account_id)
+            let (old,): (Option<String>,) = sql::query_as("SELECT email FROM consumers WHERE id = $1")
+                .bind(key.consumer_id)
                 .fetch_one(&mut tx)
                 .await?;
-            sql::query("UPDATE accounts SET email = $1 WHERE id = $2")
+            sql::query("UPDATE consumers SET email = $1 WHERE id = $2")
                 .bind(email)
-                .bind(key.account_id)
+                .bind(key.consumer_id)
                 .execute(&mut tx)
                 .await?;
             if let Some(old) = old.filter(|o| !o.eq_ignore_ascii_case(email)) {
@@ -496,18 +498,18 @@ impl Store {
     }
 }
 
-/// Signs out every chat of the account (but `keep`) and drops their dialogues.
-async fn sign_out_all(conn: &mut sql::Tx, account_id: i64, keep: Option<i64>) -> Result<()> {
+/// Signs out every chat of the consumer (but `keep`) and drops their dialogues.
+async fn sign_out_all(conn: &mut sql::Tx, consumer_id: i64, keep: Option<i64>) -> Result<()> {
     let keep = keep.unwrap_or(0);
     sql::query(
-        "DELETE FROM dialogues WHERE chat_id IN (SELECT chat_id FROM chats WHERE account_id = $1 AND chat_id <> $2)",
+        "DELETE FROM dialogues WHERE chat_id IN (SELECT chat_id FROM chats WHERE consumer_id = $1 AND chat_id <> $2)",
     )
-    .bind(account_id)
+    .bind(consumer_id)
     .bind(keep)
     .execute(&mut *conn)
     .await?;
-    sql::query("UPDATE chats SET account_id = NULL, linked_at = NULL WHERE account_id = $1 AND chat_id <> $2")
-        .bind(account_id)
+    sql::query("UPDATE chats SET consumer_id = NULL, linked_at = NULL WHERE consumer_id = $1 AND chat_id <> $2")
+        .bind(consumer_id)
         .bind(keep)
         .execute(&mut *conn)
         .await?;
@@ -519,22 +521,22 @@ pub fn login_key(login: &str) -> String {
     codes::hash(&format!("login:{login}"))[..16].to_owned()
 }
 
-async fn mark_confirmed(conn: &mut sql::Tx, account_id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
-    sql::query("UPDATE accounts SET status = 'confirmed', confirmed_at = $1 WHERE id = $2 AND status = 'pending'")
+async fn mark_confirmed(conn: &mut sql::Tx, consumer_id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
+    sql::query("UPDATE consumers SET status = 'confirmed', confirmed_at = $1 WHERE id = $2 AND status = 'pending'")
         .bind(now)
-        .bind(account_id)
+        .bind(consumer_id)
         .execute(conn)
         .await?;
     Ok(())
 }
 
-async fn link(conn: &mut sql::Tx, chat_id: i64, account_id: i64, now: DateTime<Utc>) -> Result<()> {
+async fn link(conn: &mut sql::Tx, chat_id: i64, consumer_id: i64, now: DateTime<Utc>) -> Result<()> {
     sql::query(
-        "INSERT INTO chats (chat_id, account_id, linked_at) VALUES ($1, $2, $3)
-         ON CONFLICT (chat_id) DO UPDATE SET account_id = excluded.account_id, linked_at = excluded.linked_at",
+        "INSERT INTO chats (chat_id, consumer_id, linked_at) VALUES ($1, $2, $3)
+         ON CONFLICT (chat_id) DO UPDATE SET consumer_id = excluded.consumer_id, linked_at = excluded.linked_at",
     )
     .bind(chat_id)
-    .bind(account_id)
+    .bind(consumer_id)
     .bind(now)
     .execute(conn)
     .await?;
@@ -554,12 +556,12 @@ impl Store {
 }
 
 impl Store {
-    /// The chats an account is signed in from (not those that blocked the bot), with their
+    /// The chats a consumer is signed in from (not those that blocked the bot), with their
     /// language.
-    pub async fn account_chats(&self, account_id: i64) -> Result<Vec<(i64, Option<String>)>> {
+    pub async fn consumer_chats(&self, consumer_id: i64) -> Result<Vec<(i64, Option<String>)>> {
         Ok(
-            sql::query_as("SELECT chat_id, locale FROM chats WHERE account_id = $1 AND blocked_at IS NULL")
-                .bind(account_id)
+            sql::query_as("SELECT chat_id, locale FROM chats WHERE consumer_id = $1 AND blocked_at IS NULL")
+                .bind(consumer_id)
                 .fetch_all(&self.pool)
                 .await?,
         )
