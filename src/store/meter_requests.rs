@@ -3,10 +3,9 @@
 
 use super::finish::{self, Filed, FinishFor};
 use super::meters::{FileRef, insert_attachments, next_number};
-use super::outbox::{self, OutboxMessage};
 use super::sql;
 use super::{Result, Store};
-use crate::domain::items::{DeskEvent, DeskTarget, FileOwner, MeterRequestKind, MeterRequestStatus};
+use crate::domain::items::{DeskTarget, FileOwner, MeterRequestKind, MeterRequestStatus};
 use crate::domain::meters::Resource;
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -83,17 +82,9 @@ impl Store {
         .fetch_one(&mut tx)
         .await?;
         insert_attachments(&mut tx, FileOwner::MeterRequest, id, files, now).await?;
-        let msg = OutboxMessage::Operator {
-            item: DeskTarget::MeterRequest,
-            id,
-            event: DeskEvent::New,
-            about: None,
-        };
-        outbox::enqueue(&mut tx, &msg, now).await?;
-        let replies = finish::write(finish.map(|f| f(id, &number)).as_ref(), &mut tx, now).await?;
-        tx.commit().await?;
-        Ok(Filed { id, number, replies })
+        finish::file_new(tx, DeskTarget::MeterRequest, (id, number), finish, now).await
     }
+
     pub async fn meter_requests(&self, meter_id: i64) -> Result<Vec<MeterRequest>> {
         Ok(sql::query_as(
             "SELECT id, number, kind, status, preferred_date, scheduled_for, status_note, created_at
@@ -103,6 +94,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?)
     }
+
     pub async fn meter_request_by_id(&self, id: i64) -> Result<Option<DeskMeterRequest>> {
         Ok(sql::query_as(
             "SELECT q.id, q.number, q.kind, q.status, q.details, q.preferred_date, q.scheduled_for, q.consumer_id,
@@ -113,6 +105,7 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?)
     }
+
     pub async fn meter_request_files(&self, id: i64) -> Result<Vec<super::tickets::Attachment>> {
         Ok(sql::query_as(
             "SELECT id, owner_id, file_id, name, mime, NULL AS content FROM attachments
@@ -122,6 +115,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?)
     }
+
     /// The desk's decision on a meter request, with the person's notices, in one transaction.
     pub async fn set_meter_request_status(
         &self,
