@@ -11,9 +11,12 @@ use crate::domain::connection::ConnKind;
 use crate::domain::items::{ConnStatus, DeskEvent, DeskTarget, FileOwner};
 use chrono::{DateTime, Utc};
 
-/// Connection applications.
-pub const CONNECTION: super::menu::Count =
-    super::menu::Count("SELECT COUNT(*) FROM connection_applications WHERE consumer_id = $1");
+/// Connection applications, and drafts of one (a draft is content: the section is where it
+/// is continued).
+pub const CONNECTION: super::menu::Count = super::menu::Count(
+    "SELECT (SELECT COUNT(*) FROM connection_applications WHERE consumer_id = $1)
+          + (SELECT COUNT(*) FROM connection_drafts WHERE consumer_id = $1)",
+);
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Application {
@@ -82,6 +85,16 @@ impl Store {
                 .fetch_optional(&self.pool)
                 .await?;
         Ok(row.and_then(|(j,)| serde_json::from_str(&j).ok()))
+    }
+
+    /// The kinds the consumer has a draft of.
+    pub async fn draft_kinds(&self, consumer_id: i64) -> Result<Vec<ConnKind>> {
+        Ok(
+            sql::query_scalar("SELECT kind FROM connection_drafts WHERE consumer_id = $1 ORDER BY kind")
+                .bind(consumer_id)
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn delete_draft(&self, consumer_id: i64, kind: ConnKind) -> Result<()> {

@@ -22,13 +22,20 @@ pub async fn show_section(ctx: &Ctx) -> Result<Outcome> {
         return Ok(Outcome::Home(None));
     };
     let counts = ctx.store().application_count(user.id).await?;
-    let rows = ConnKind::ALL
+    // A draft is continued from here (the menu shows the section for it).
+    let drafts = ctx.store().draft_kinds(user.id).await?;
+    let draft_rows = drafts.into_iter().map(|k| {
+        let text = ctx.tf("conn.draft_row", &[("kind", &ctx.t(k.key()))]);
+        vec![InlineKeyboardButton::callback(text, ConnCb::ConnResume(k).encode())]
+    });
+    let rows = draft_rows
+        .collect::<Vec<_>>()
         .into_iter()
-        .map(|k| {
+        .chain(ConnKind::ALL.into_iter().map(|k| {
             let n = counts.iter().find(|(kind, _)| *kind == k).map(|(_, n)| *n).unwrap_or(0);
             let text = format!("{} ({n})", ctx.t(k.group_key()));
             vec![InlineKeyboardButton::callback(text, ConnCb::ConnGroup(k, 0).encode())]
-        })
+        }))
         .chain([ui::row(ctx.loc, "conn.new_again", ConnCb::NewConn)])
         .collect();
     ctx.say_with(ctx.t("conn.section"), ui::inline(rows)).await?;

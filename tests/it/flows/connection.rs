@@ -307,6 +307,44 @@ async fn a_draft_is_resumed_after_a_restart() {
     c2.expect(&ru_head("conn.q.object_name")).await;
 }
 
+/// A draft lives where the bot says it does: leaving a form by a menu button names the
+/// section, the menu shows that section from the draft on (before any application), and the
+/// section offers to continue it, at the step where it was left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_draft_is_found_in_the_section_the_bot_names() {
+    let app = TestApp::spawn().await;
+    let mut c = app.user(11_351);
+    register_confirmed(&app, &mut c, &IVANOV).await;
+    // No application, no draft: no section in the menu.
+    c.send("/menu");
+    let menu = c.expect_key("menu.title").await;
+    assert!(!menu.keyboard_buttons().contains(&ru("menu.connection")));
+    open_form(&mut c, "heat").await;
+    c.send("Котельная");
+    answer(&mut c, "address", "ул. Лесная, 3").await;
+    c.expect(&ru_head("conn.q.cadastral")).await;
+    // A menu button in the middle: the draft is kept and its section named.
+    c.send(&ru("menu.meters"));
+    c.expect(&ru_with(
+        "common.left_draft_saved",
+        &[("section", &ru("menu.connection"))],
+    ))
+    .await;
+    c.send("/menu");
+    let menu = c.expect_key("menu.title").await;
+    assert!(
+        menu.keyboard_buttons().contains(&ru("menu.connection")),
+        "{:?}",
+        menu.keyboard_buttons()
+    );
+    c.send(&ru("menu.connection"));
+    let section = c.expect_key("conn.section").await;
+    let row = ru_with("conn.draft_row", &[("kind", &ru("conn.kind.heat"))]);
+    c.press(&section, &row);
+    c.expect(&ru_head("conn.q.cadastral")).await;
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM connection_applications").await, 0);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issued_documents_status_history_and_other_users() {
     let app = TestApp::spawn().await;
