@@ -12,15 +12,34 @@ pub fn t(locale: &str, key: &str) -> String {
 
 /// The text of `key` with `%{name}` placeholders filled.
 pub fn tf(locale: &str, key: &str, args: &[(&str, &str)]) -> String {
-    let mut s = t(locale, key);
+    fill(&t(locale, key), args)
+}
+
+/// `%{name}` placeholders filled. A value that ends with a full stop before the sentence's own
+/// («за ноябрь 2026 г.» + «.») keeps one: no «г..».
+fn fill(template: &str, args: &[(&str, &str)]) -> String {
+    let mut s = template.to_owned();
     for (name, value) in args {
-        s = s.replace(&format!("%{{{name}}}"), value);
+        let placeholder = format!("%{{{name}}}");
+        if let Some(short) = value.strip_suffix('.') {
+            s = s.replace(&format!("{placeholder}."), &format!("{short}."));
+        }
+        s = s.replace(&placeholder, value);
     }
     s
 }
 
-/// `key.one` / `key.few` / `key.many` by the number, with `%{n}` filled.
+/// `key.one` / `key.few` / `key.many` by the number, with `%{n}` filled; `key.zero`, where
+/// the locale has it, for none («файлов нет», not «0 файлов»).
 pub fn plural(locale: &str, key: &str, n: u64) -> String {
+    if n == 0 {
+        let zero = format!("{key}.zero");
+        let text = t(locale, &zero);
+        // rust-i18n gives a missing key back as itself.
+        if !text.ends_with(&zero) {
+            return text;
+        }
+    }
     let form = plural_form(locale, n);
     tf(locale, &format!("{key}.{}", form.key()), &[("n", &n.to_string())])
 }
@@ -154,6 +173,22 @@ mod tests {
         for key in keys {
             assert!(ru.contains(key) && en.contains(key), "{key}");
         }
+    }
+
+    #[test]
+    fn a_value_ending_a_sentence_keeps_one_full_stop() {
+        let args = [("period", "ноябрь 2026 г.")];
+        assert_eq!(fill("Учтутся за %{period}.", &args), "Учтутся за ноябрь 2026 г.");
+        assert_eq!(fill("За %{period} — готово", &args), "За ноябрь 2026 г. — готово");
+        assert_eq!(fill("%{n}.", &[("n", "5")]), "5.");
+    }
+
+    #[test]
+    fn none_has_its_own_words_where_a_locale_has_them() {
+        assert_eq!(plural("ru", "plural.files", 0), t("ru", "plural.files.zero"));
+        assert_eq!(plural("ru", "plural.files", 2), "2 файла");
+        assert_eq!(plural("ru", "plural.digits", 0), "0 цифр");
+        assert_eq!(plural("en", "plural.files", 0), t("en", "plural.files.zero"));
     }
 
     /// Every key in one locale exists in the other.

@@ -75,6 +75,15 @@ pub fn files_added(n: u64) -> String {
     text[..end].to_owned()
 }
 
+/// «Получено: текст ✓, 1 файл.»: what a follow-up holds so far.
+pub fn got_so_far(text: bool, files: u64) -> String {
+    let files = i18n::plural("ru", "plural.files", files);
+    ru_with(
+        "ticket.follow_got",
+        &[("text", if text { "✓" } else { "—" }), ("files", &files)],
+    )
+}
+
 /// The part of a localized text before its first placeholder: enough to recognise it.
 pub fn ru_head(key: &str) -> String {
     let s = ru(key);

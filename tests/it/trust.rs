@@ -3,7 +3,7 @@
 //! posting an update twice, the process killed with a password in flight.
 
 use crate::e2e::{E2e, appeal_answered, http_get, sample};
-use crate::helpers::{GROUP, Group, ru, ru_head, step};
+use crate::helpers::{GROUP, Group, got_so_far, ru, ru_head, step};
 use kabinet::store::sql;
 use std::time::{Duration, Instant};
 use tgmock::{Event, TgUser};
@@ -464,7 +464,7 @@ async fn erasure_reaches_the_operators_group() {
     c.expect_key("ticket.add_q").await;
     c.send("Иванов, ул. Ленина 1");
     c.photo();
-    let ready = c.expect("файлов: 1 файл").await;
+    let ready = c.expect(&got_so_far(true, 1)).await;
     c.press(&ready, &ru("req.send"));
     c.expect_key("ticket.added").await;
     let mut group = Group::new_for(e.api.clone());

@@ -1,5 +1,5 @@
 use super::{IVANOV, Person, register_confirmed};
-use crate::helpers::{Client, TestApp, files_added, ru, ru_head};
+use crate::helpers::{Client, TestApp, files_added, got_so_far, ru, ru_head};
 use kabinet::store::meters::FileRef;
 use kabinet::store::sql;
 use kabinet::store::tickets::DeliveredFile;
@@ -256,8 +256,10 @@ async fn the_card_shows_the_conversation_and_follow_up_close_reopen_work() {
         "nothing to send yet"
     );
     c.send("Прилагаю квитанцию");
+    // None is said in words, not «файлов: 0 файлов».
+    c.expect(&got_so_far(true, 0)).await;
     c.photo();
-    let ready = c.expect("файлов: 1 файл").await;
+    let ready = c.expect(&got_so_far(true, 1)).await;
     c.press(&ready, &ru("req.send"));
     c.expect_key("ticket.added").await;
     c.expect("Прилагаю квитанцию").await;
@@ -270,7 +272,7 @@ async fn the_card_shows_the_conversation_and_follow_up_close_reopen_work() {
     c.press(&closed, &ru("ticket.reopen"));
     let q = c.expect_key("ticket.reopen_q").await;
     c.photo();
-    let got = c.expect("файлов: 1 файл").await;
+    let got = c.expect(&got_so_far(false, 1)).await;
     c.press(&got, &ru("req.send"));
     c.expect_key("ticket.reopen_needs_text").await;
     c.send("Счёт всё равно неверный");
