@@ -159,6 +159,17 @@ pub fn kind_label(loc: &str, kind: ApplicantKind) -> String {
     t(loc, kind_key(kind))
 }
 
+/// What the name is called by kind: «ФИО» for a person, «Наименование» for a company.
+pub fn name_label(loc: &str, kind: ApplicantKind) -> String {
+    t(
+        loc,
+        match kind {
+            ApplicantKind::Individual | ApplicantKind::Entrepreneur => "name_label.person",
+            ApplicantKind::Legal => "name_label.organisation",
+        },
+    )
+}
+
 /// The login's name by kind: СНИЛС, ОГРНИП, ОГРН.
 pub fn login_name(loc: &str, kind: ApplicantKind) -> String {
     t(

@@ -47,6 +47,7 @@ impl Name {
                 if words < 2 {
                     return Err(NameError::NotFull);
                 }
+                return Ok(Self(capitalised(&collapsed)));
             }
             ApplicantKind::Legal => {
                 if len > Self::ORG_MAX {
@@ -73,6 +74,52 @@ impl Name {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// A person's name as names are written: «петрова анна сергеевна» → «Петрова Анна
+/// Сергеевна», «ИВАНОВ-ПЕТРОВ иван» → «Иванов-Петров Иван». Once any word is written with a
+/// capital of its own («Анна», «Мак-Дональд»), only the words in capitals are changed, and
+/// small words are left as typed («де Ла Фер»).
+fn capitalised(name: &str) -> String {
+    let proper = |w: &str| {
+        let mut letters = w.chars().filter(|c| c.is_alphabetic());
+        letters.next().is_some_and(char::is_uppercase) && letters.any(char::is_lowercase)
+    };
+    let shouting = |w: &str| {
+        let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
+        letters.len() > 1 && letters.iter().all(|c| c.is_uppercase())
+    };
+    let all = !name.split(' ').any(proper);
+    name.split(' ')
+        .map(|w| {
+            if all || shouting(w) {
+                word_capitalised(w)
+            } else {
+                w.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// «иванов-петров» → «Иванов-Петров».
+fn word_capitalised(w: &str) -> String {
+    let mut out = String::with_capacity(w.len());
+    let mut start = true;
+    for c in w.chars() {
+        if c.is_alphabetic() {
+            if start {
+                out.extend(c.to_uppercase());
+            } else {
+                out.extend(c.to_lowercase());
+            }
+            start = false;
+        } else {
+            out.push(c);
+            start = c == '-';
+        }
+    }
+    out
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -250,6 +297,19 @@ pub fn normalize_phone(input: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_persons_name_in_one_case_is_written_as_names_are() {
+        let name = |s| Name::parse(ApplicantKind::Individual, s).unwrap().as_str().to_owned();
+        assert_eq!(name("петрова анна сергеевна"), "Петрова Анна Сергеевна");
+        assert_eq!(name("  ИВАНОВ-ПЕТРОВ   иван "), "Иванов-Петров Иван");
+        assert_eq!(name("ИВАНОВ Иван Иванович"), "Иванов Иван Иванович");
+        assert_eq!(name("ИВАНОВ-ПЕТРОВ ИВАН"), "Иванов-Петров Иван");
+        assert_eq!(name("де Ла Фер Анна"), "де Ла Фер Анна");
+        assert_eq!(name("мамедов эльдар оглы"), "Мамедов Эльдар Оглы");
+        let org = Name::parse(ApplicantKind::Legal, "ооо «ромашка»").unwrap();
+        assert_eq!(org.as_str(), "ооо «ромашка»", "a company's name is left as typed");
+    }
 
     #[test]
     fn redact_masks_addresses_and_long_digit_runs() {

@@ -186,16 +186,15 @@ impl Form for Registration {
     async fn summary(&self, ctx: &Ctx, data: &FormData) -> Result<Summary> {
         let loc = ctx.loc;
         let kind = kind_of(data);
-        let login = data
-            .get("login")
-            .map(crate::domain::ids::mask_digits)
-            .unwrap_or_default();
+        // The person's own number, on their own screen, in full.
+        let login = form::shown(data, "login");
         let text = ctx.tf(
             "reg.summary",
             &[
                 ("kind", &crate::wording::kind_label(loc, kind)),
                 ("login_name", &crate::wording::login_name(loc, kind)),
                 ("login", &login),
+                ("name_label", &crate::wording::name_label(loc, kind)),
                 ("name", &form::shown(data, "name")),
                 ("email", &form::shown(data, "email")),
             ],

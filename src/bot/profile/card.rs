@@ -23,6 +23,7 @@ pub async fn show(ctx: &Ctx) -> Result<Outcome> {
             ("kind", &crate::wording::kind_label(ctx.loc, kind)),
             ("login_name", &crate::wording::login_name(ctx.loc, kind)),
             ("login", &crate::domain::ids::mask_digits(acc.login())),
+            ("name_label", &crate::wording::name_label(ctx.loc, kind)),
             ("name", &esc(acc.name.as_deref().unwrap_or_default())),
             ("email", &esc(acc.email())),
             ("phone", &esc(acc.phone.as_deref().unwrap_or(&no_phone))),

@@ -15,9 +15,16 @@ async fn individual_registers_and_confirms_with_the_code() {
     let app = TestApp::spawn().await;
     let mut c = app.user(1001);
     let summary = fill_registration(&mut c, &IVANOV).await;
-    // The summary masks the login except its last digits.
-    assert!(summary.text.contains("•••••••4595"), "{}", summary.text);
-    assert!(!summary.text.contains("11223344595"));
+    // The person's own СНИЛС, on their own screen before they send it, in full; a private
+    // person's name is «ФИО».
+    assert!(summary.text.contains("11223344595"), "{}", summary.text);
+    assert!(
+        summary
+            .text
+            .contains(&format!("{}: {}", ru("name_label.person"), IVANOV.name)),
+        "{}",
+        summary.text
+    );
     c.press(&summary, &ru("reg.ok"));
     let sent = c.expect_key("reg.sent").await;
     assert!(sent.text.contains("iv***@example.ru"));
