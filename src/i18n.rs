@@ -75,6 +75,10 @@ mod tests {
         assert_eq!(plural("ru", "plural.attempts", 3), "3 попытки");
         assert_eq!(plural("ru", "plural.attempts", 5), "5 попыток");
         assert_eq!(plural("en", "plural.attempts", 1), "1 attempt");
+        // «Осталась 1 попытка», «Осталось 4 попытки»: the verb agrees too.
+        assert_eq!(plural("ru", "plural.attempts_left", 1), "Осталась 1 попытка");
+        assert_eq!(plural("ru", "plural.attempts_left", 4), "Осталось 4 попытки");
+        assert_eq!(plural("ru", "plural.attempts_left", 5), "Осталось 5 попыток");
     }
 
     /// A locale's keys: its leaves, and with `nodes` the maps above them too (a plural's key

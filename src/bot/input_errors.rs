@@ -88,7 +88,7 @@ pub fn code_problem(loc: &str, check: &CodeCheck) -> Option<String> {
             "confirm.wrong",
             &[(
                 "left",
-                &crate::i18n::plural(loc, "plural.attempts", *attempts_left as u64),
+                &crate::i18n::plural(loc, "plural.attempts_left", *attempts_left as u64),
             )],
         ),
         CodeCheck::Exhausted => t(loc, "confirm.exhausted"),

@@ -271,9 +271,17 @@ async fn resend_limits_wrong_codes_and_expiry() {
     } else {
         "000000"
     };
-    for left in ["4 попытки", "3 попытки", "2 попытки", "1 попытка"] {
+    // The count agrees with its verb: «Осталось 4 попытки» … «Осталась 1 попытка» (the
+    // wording is the point here).
+    for (left, words) in [
+        (4, "Осталось 4 попытки"),
+        (3, "Осталось 3 попытки"),
+        (2, "Осталось 2 попытки"),
+        (1, "Осталась 1 попытка"),
+    ] {
         c.send(wrong);
-        c.expect(&format!("Осталось: {left}")).await;
+        let said = c.expect_key("confirm.wrong").await;
+        assert!(said.text.contains(words), "{left}: {}", said.text);
     }
     c.send(wrong);
     c.expect_key("confirm.exhausted").await;
