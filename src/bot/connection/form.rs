@@ -171,9 +171,12 @@ fn field(loc: &'static str, today: NaiveDate, kind: ConnKind, f: &'static conn::
         conn::Input::Stages => Input::Entries(parse),
         _ => Input::Text(parse),
     };
-    let mut out = Field::new(f.key, question(loc, kind, f.key), engine_input)
-        .when(applies)
-        .label(label(loc, kind, f.key));
+    let mut out = Field::new(f.key, question(loc, kind, f.key), engine_input).label(label(loc, kind, f.key));
+    // Whom the form is for is known from the start; what the answers decide is not.
+    match f.when {
+        conn::When::Always | conn::When::Individual | conn::When::Organisation => out.applies = applies,
+        _ => out = out.when(applies),
+    }
     out.optional = f.optional;
     out
 }

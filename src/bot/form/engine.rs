@@ -38,6 +38,10 @@ pub(super) fn current<'a>(fields: &'a [Field], data: &FormData) -> Step<'a> {
 
 /// «Шаг N из M» of a field: among the counted fields that apply.
 pub(super) fn number(fields: &[Field], field: &Field) -> Option<(usize, usize)> {
+    // A total that an answer may change is no total: none rather than one that jumps.
+    if fields.iter().any(|f| f.conditional) {
+        return None;
+    }
     let counted: Vec<&Field> = fields.iter().filter(|f| f.applies && f.counted).collect();
     let n = counted.iter().position(|f| f.key == field.key)?;
     Some((n + 1, counted.len()))

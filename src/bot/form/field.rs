@@ -113,6 +113,9 @@ pub struct Field {
     pub applies: bool,
     /// Counted for «Шаг N из M» (a repeated password is not).
     pub counted: bool,
+    /// Whether it is asked depends on answers: a form with such a field does not know its
+    /// number of steps («Шаг 1 из 17» then «Шаг 2 из 16»), so it shows none.
+    pub conditional: bool,
     /// How the summary names the field; without one it cannot be changed from there.
     pub label: Option<String>,
     /// The summary's button for changing it, when not «✏️ <label>».
@@ -130,6 +133,7 @@ impl Field {
             optional: false,
             applies: true,
             counted: true,
+            conditional: false,
             label: None,
             button: None,
             extra: Vec::new(),
@@ -152,6 +156,7 @@ impl Field {
 
     pub fn when(mut self, applies: bool) -> Self {
         self.applies = applies;
+        self.conditional = true;
         self
     }
 

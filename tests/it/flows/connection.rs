@@ -157,11 +157,8 @@ async fn household_up_to_15_kw_gets_the_short_form() {
 /// A household's electricity application up to 15 kW, the short form, with this passport.
 pub async fn file_household_application(c: &mut Client, passport: &str) {
     let first = open_form(c, "electricity").await;
-    assert!(
-        first.text.contains(&format!("\n\n{}1 ", ru_head("common.step"))),
-        "numbered: {}",
-        first.text
-    );
+    // Which questions follow depends on the answers: no «Шаг N из M» that would jump.
+    assert!(!first.text.contains(&ru_head("common.step")), "{}", first.text);
     c.press(&first, &ru("conn.opt.reason.new"));
     answer(c, "object_name_eu", "Дом").await;
     answer(c, "address", "адрес").await;
@@ -319,7 +316,9 @@ async fn a_draft_is_found_in_the_section_the_bot_names() {
     c.send("/menu");
     let menu = c.expect_key("menu.title").await;
     assert!(!menu.keyboard_buttons().contains(&ru("menu.connection")));
-    open_form(&mut c, "heat").await;
+    let first = open_form(&mut c, "heat").await;
+    // The heat form's questions depend only on who applies: its steps are counted.
+    assert!(first.text.contains(&ru_head("common.step")), "{}", first.text);
     c.send("Котельная");
     answer(&mut c, "address", "ул. Лесная, 3").await;
     c.expect(&ru_head("conn.q.cadastral")).await;
