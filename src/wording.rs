@@ -159,6 +159,20 @@ pub fn kind_label(loc: &str, kind: ApplicantKind) -> String {
     t(loc, kind_key(kind))
 }
 
+/// A date as the examples in a prompt show it, full and short: («13.12.2026», «13.12»).
+pub fn date_examples(d: NaiveDate) -> [(&'static str, String); 2] {
+    [
+        ("full", d.format("%d.%m.%Y").to_string()),
+        ("short", d.format("%d.%m").to_string()),
+    ]
+}
+
+/// «Не понял дату. Введите её как …» with examples a week ahead of `today`.
+pub fn date_bad(loc: &str, today: NaiveDate) -> String {
+    let [(a, full), (b, short)] = date_examples(today + chrono::Duration::days(7));
+    tf(loc, "common.date_bad", &[(a, &full), (b, &short)])
+}
+
 /// What the name is called by kind: «ФИО» for a person, «Наименование» for a company.
 pub fn name_label(loc: &str, kind: ApplicantKind) -> String {
     t(

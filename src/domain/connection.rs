@@ -345,7 +345,13 @@ pub fn parse_value(input: Input, text: &str, today: NaiveDate) -> Result<String,
             Ok(n.to_string())
         }
         Input::Date { future } => {
-            let d = parse_date(t, today).ok_or(FieldError::Date)?;
+            // «28.11» is the nearest 28 November the question allows.
+            let d = if future {
+                parse_date(t, today)
+            } else {
+                super::meters::parse_date_behind(t, today).or_else(|| parse_date(t, today))
+            }
+            .ok_or(FieldError::Date)?;
             if future && d < today {
                 return Err(FieldError::DatePast);
             }

@@ -246,6 +246,22 @@ pub fn verification(next: NaiveDate, today: NaiveDate) -> Verification {
 
 /// A date as people type it: «28.11.2026», «28.11.26», «28.11», «сегодня», «завтра»,
 /// «послезавтра» (and the English words). Not validated against today here.
+/// A date asked about the past (an installation, a passport's issue): «28.11» typed before
+/// the 28th of November means last year's, the nearest one the question allows.
+pub fn parse_date_behind(input: &str, today: NaiveDate) -> Option<NaiveDate> {
+    let d = parse_date(input, today)?;
+    let day_and_month = input
+        .trim()
+        .split(['.', '/', '-', ' '])
+        .filter(|p| !p.is_empty())
+        .count()
+        == 2;
+    if day_and_month && d > today {
+        return NaiveDate::from_ymd_opt(d.year() - 1, d.month(), d.day());
+    }
+    Some(d)
+}
+
 pub fn parse_date(input: &str, today: NaiveDate) -> Option<NaiveDate> {
     let s = input.trim().to_lowercase();
     match s.as_str() {
@@ -300,6 +316,19 @@ impl std::fmt::Display for Resource {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_day_and_month_mean_the_nearest_date_the_question_allows() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day);
+        // Ahead (a visit): the next 28.11 is next year's.
+        assert_eq!(parse_date("28.11", today), d(2027, 11, 28));
+        // Behind (an installation): the last 28.11 is this year's, the last 20.12 last year's.
+        assert_eq!(parse_date_behind("28.11", today), d(2026, 11, 28));
+        assert_eq!(parse_date_behind("20.12", today), d(2025, 12, 20));
+        assert_eq!(parse_date_behind("20.12.2026", today), d(2026, 12, 20));
+        assert_eq!(parse_date_behind("сегодня", today), Some(today));
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

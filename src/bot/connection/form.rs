@@ -111,7 +111,7 @@ async fn start(ctx: &mut Ctx, kind: ConnKind, data: FormData) -> Result<Outcome>
     form::go(ctx, &form_of(ctx, kind), data).await
 }
 
-fn field_problem(loc: &str, input: conn::Input, e: FieldError) -> String {
+fn field_problem(loc: &str, today: NaiveDate, input: conn::Input, e: FieldError) -> String {
     let tf = |key: &str, args: &[(&str, &str)]| crate::i18n::tf(loc, key, args);
     match e {
         FieldError::Empty => t(loc, "common.text_expected"),
@@ -136,7 +136,7 @@ fn field_problem(loc: &str, input: conn::Input, e: FieldError) -> String {
         // «завтра» only where a date ahead is asked.
         FieldError::Date => match input {
             conn::Input::Date { future: false } => t(loc, "common.date_bad_past"),
-            _ => t(loc, "common.date_bad"),
+            _ => crate::wording::date_bad(loc, today),
         },
         FieldError::DatePast => t(loc, "req.date_past"),
         FieldError::DateFuture => t(loc, "conn.err.date_future"),
@@ -157,7 +157,7 @@ fn field(loc: &'static str, today: NaiveDate, kind: ConnKind, f: &'static conn::
     };
     let input = f.input;
     let parse: form::Parser =
-        Box::new(move |text| conn::parse_value(input, text, today).map_err(|e| field_problem(loc, input, e)));
+        Box::new(move |text| conn::parse_value(input, text, today).map_err(|e| field_problem(loc, today, input, e)));
     let engine_input = match f.input {
         conn::Input::Choice(opts) => Input::Choice {
             options: options(opts, true),

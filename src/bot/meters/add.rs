@@ -135,7 +135,7 @@ impl Form for AddMeter {
                     // A lapsed date is taken as it is: the meter is added and marked, and its
                     // readings wait for a new date or a request (never a false future date).
                     Some(d) => Ok(d.format("%Y-%m-%d").to_string()),
-                    None => Err(crate::i18n::t(loc, "common.date_bad")),
+                    None => Err(crate::wording::date_bad(loc, today)),
                 }),
             ),
         ];

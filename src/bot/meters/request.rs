@@ -121,7 +121,9 @@ impl Form for RequestForm {
     async fn fields(&self, ctx: &Ctx, data: &FormData) -> Result<Vec<Field>> {
         use MeterRequestKind::*;
         let (loc, today, m) = (ctx.loc, ctx.today(), &self.meter);
-        let date = Field::text("date", ctx.t("req.date_q"), visit_date(loc, today));
+        let [(a, full), (b, short)] = crate::wording::date_examples(today + Duration::days(7));
+        let question = ctx.tf("req.date_q", &[(a, &full), (b, &short)]);
+        let date = Field::text("date", question, visit_date(loc, today));
         let tod = Field::choice(
             "time_of_day",
             ctx.t("req.tod_q"),
@@ -149,7 +151,11 @@ impl Form for RequestForm {
             ],
             Commissioning => {
                 let mut fields = vec![
-                    Field::text("install_date", ctx.t("req.install_date_q"), install_date(loc, today)),
+                    Field::text(
+                        "install_date",
+                        ctx.tf("req.install_date_q", &[("full", &today.format("%d.%m.%Y").to_string())]),
+                        install_date(loc, today),
+                    ),
                     Field::text("installer", ctx.t("req.installer_q"), text_of(loc, 200, "add.text_bad")),
                     Field::text("seal", ctx.t("req.seal_q"), text_of(loc, 200, "add.text_bad")),
                 ];
@@ -274,14 +280,14 @@ fn visit_date(loc: &'static str, today: chrono::NaiveDate) -> form::Parser {
         Some(d) if d < today => Err(crate::i18n::t(loc, "req.date_past")),
         Some(d) if d > today + Duration::days(90) => Err(crate::i18n::t(loc, "req.date_far")),
         Some(d) => Ok(d.format("%Y-%m-%d").to_string()),
-        None => Err(crate::i18n::t(loc, "common.date_bad")),
+        None => Err(crate::wording::date_bad(loc, today)),
     })
 }
 
 /// The installation's date: not in the future («28.11» typed for a past date means this
 /// year, not next).
 fn install_date(loc: &'static str, today: chrono::NaiveDate) -> form::Parser {
-    Box::new(move |t| match parse_date(t, today) {
+    Box::new(move |t| match crate::domain::meters::parse_date_behind(t, today) {
         Some(d) if d > today => Err(crate::i18n::t(loc, "req.install_future")),
         Some(d) => Ok(d.format("%Y-%m-%d").to_string()),
         None => Err(crate::i18n::t(loc, "common.date_bad_past")),

@@ -190,6 +190,15 @@ async fn a_meter_request_is_scheduled_and_a_connection_gets_documents() {
     register_confirmed(&app, &mut c, &IVANOV).await;
     let card_u = super::meters::add_meter(&mut c, &super::meters::FLAT_ELECTRIC).await;
     c.press(&card_u, &ru("meters.req_taking"));
+    // The examples are a date the question allows, a week from today, not a fixed one.
+    let today = app.config().today(app.clock.now());
+    let ahead = today + chrono::Duration::days(7);
+    let q = c.expect_key("req.date_q").await;
+    assert!(q.text.contains(&ahead.format("%d.%m.%Y").to_string()), "{}", q.text);
+    // Both examples are taken, as is «завтра».
+    c.send(&ahead.format("%d.%m").to_string());
+    let tod = c.expect_key("req.tod_q").await;
+    c.press(&tod, &crate::helpers::ru("common.back"));
     c.expect_key("req.date_q").await;
     c.send("завтра");
     let tod = c.expect_key("req.tod_q").await;
