@@ -210,6 +210,11 @@ async fn ask_with<F: Form>(ctx: &Ctx, form: &F, data: &FormData, fields: &[Field
                 .replace("%{count}", &plural(ctx.loc, "plural.files", n));
             let first = if n > 0 { "req.files_done" } else { "common.skip" };
             rows.push(one(ctx, first, StepCb::Done));
+            // «Готово» is named once it is shown: after the first file.
+            if n > 0 {
+                question.push(' ');
+                question.push_str(&ctx.t("files.done_hint"));
+            }
         }
         _ => {}
     }

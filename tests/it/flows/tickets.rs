@@ -100,7 +100,10 @@ async fn appeal_with_attachments_and_the_section_appears() {
     c.send("Напряжение скачет по вечерам");
     c.expect_key("ticket.address_q").await;
     c.send("ул. Ленина, 1");
-    c.expect_key("ticket.files_q").await;
+    let q = c.expect_key("ticket.files_q").await;
+    // «Готово» is not named before it is shown (after a file); «Пропустить» is.
+    assert!(!q.text.contains(&ru("files.done_hint")), "{}", q.text);
+    assert!(q.inline_buttons().iter().all(|b| b.0 != ru("req.files_done")));
     c.photo();
     c.expect(&files_added(1)).await;
     c.document(
