@@ -110,6 +110,7 @@ pub fn display(loc: &str, field: &conn::Field, value: &str) -> String {
             },
         ),
         conn::Input::Date { .. } => date_text(value),
+        conn::Input::TextOrUnknown { .. } if value == conn::UNKNOWN => t(loc, "conn.unknown"),
         conn::Input::Stages => answers::entries(value)
             .enumerate()
             .map(|(i, s)| {

@@ -88,6 +88,10 @@ pub enum Input {
     Text {
         max: usize,
     },
+    /// A text, or «Не знаю» by a button (kept as `UNKNOWN`).
+    TextOrUnknown {
+        max: usize,
+    },
     Cadastral,
     /// A positive exact decimal with up to 3 fraction digits, at most `max` (whole units).
     Decimal {
@@ -112,6 +116,9 @@ pub enum Input {
     /// One or more stages: «design date; commissioning date; kW» each.
     Stages,
 }
+
+/// What «Не знаю» is kept as.
+pub const UNKNOWN: &str = "unknown";
 
 /// When a field is asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,7 +212,7 @@ static ELECTRICITY: &[Field] = &[
     when("load", Input::Choice(LOADS), When::FullForm),
     when("stages", Input::Stages, When::FullForm),
     when("instalment", Input::YesNo, When::InstalmentAllowed),
-    f("supplier", TEXT),
+    f("supplier", Input::TextOrUnknown { max: 300 }),
     when("reg_date", PAST, When::Organisation),
     when("passport", Input::Passport, When::Individual),
     when("passport_issued_by", TEXT, When::Individual),
@@ -328,7 +335,9 @@ pub fn parse_value(input: Input, text: &str, today: NaiveDate) -> Result<String,
         return Err(FieldError::Empty);
     }
     match input {
-        Input::Text { max } => super::meters::parse_short_text(t, max).ok_or(FieldError::TooLong { max }),
+        Input::Text { max } | Input::TextOrUnknown { max } => {
+            super::meters::parse_short_text(t, max).ok_or(FieldError::TooLong { max })
+        }
         Input::Cadastral => parse_cadastral(t).ok_or(FieldError::Cadastral),
         Input::Decimal { max, allow_zero } => {
             let q = Quantity::parse(t, 9, 3).map_err(|_| FieldError::NotNumber)?;

@@ -169,6 +169,11 @@ fn field(loc: &'static str, today: NaiveDate, kind: ConnKind, f: &'static conn::
             no: t(loc, "conn.no"),
         },
         conn::Input::Stages => Input::Entries(parse),
+        // Typed, or «Не знаю» by its button.
+        conn::Input::TextOrUnknown { .. } => Input::Choice {
+            options: vec![Choice::new(conn::UNKNOWN, t(loc, "conn.unknown"))],
+            typed: Some(parse),
+        },
         _ => Input::Text(parse),
     };
     let mut out = Field::new(f.key, question(loc, kind, f.key), engine_input).label(label(loc, kind, f.key));

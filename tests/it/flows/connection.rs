@@ -113,6 +113,13 @@ async fn electricity_full_form_with_refusals_edit_and_attachments() {
     c.send("ООО «Новый сбыт»");
     let summary = c.expect_key("conn.summary").await;
     assert!(summary.text.contains("ООО «Новый сбыт»"));
+    // The supplier may be unknown to a consumer: «Не знаю» is a button.
+    c.press(&summary, &format!("✏️ {}", ru("conn.f.supplier")));
+    let q = c.expect(&ru_head("conn.q.supplier")).await;
+    c.press(&q, &ru("conn.unknown"));
+    let summary = c.expect_key("conn.summary").await;
+    let line = format!("{}: {}", ru("conn.f.supplier"), ru("conn.unknown"));
+    assert!(summary.text.contains(&line), "{}", summary.text);
     c.press(&summary, &ru("req.send"));
     c.expect("Заявка ТП-Э-2026-000001 отправлена").await;
     let menu = c.expect_key("menu.title").await;
