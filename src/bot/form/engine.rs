@@ -155,6 +155,20 @@ pub async fn ask<F: Form>(ctx: &Ctx, form: &F, data: &FormData) -> Result<Outcom
     Ok(Outcome::Done)
 }
 
+/// A files question with its count so far, and its button: «Пропустить» before the first
+/// file, «Готово» after (and only then named in the question).
+fn files_question(ctx: &Ctx, question: String, max: usize, n: u64) -> (String, Vec<InlineKeyboardButton>) {
+    let mut question = question
+        .replace("%{max}", &max.to_string())
+        .replace("%{count}", &plural(ctx.loc, "plural.files", n));
+    if n > 0 {
+        question.push(' ');
+        question.push_str(&ctx.t("files.done_hint"));
+    }
+    let key = if n > 0 { "req.files_done" } else { "common.skip" };
+    (question, one(ctx, key, StepCb::Done))
+}
+
 fn one(ctx: &Ctx, key: &str, cb: StepCb) -> Vec<InlineKeyboardButton> {
     ui::row(ctx.loc, key, cb)
 }
@@ -204,17 +218,9 @@ async fn ask_with<F: Form>(ctx: &Ctx, form: &F, data: &FormData, fields: &[Field
             rows.push(one(ctx, "req.files_done", StepCb::Done));
         }
         Input::Files { max, .. } => {
-            let n = data.files.len() as u64;
-            question = question
-                .replace("%{max}", &max.to_string())
-                .replace("%{count}", &plural(ctx.loc, "plural.files", n));
-            let first = if n > 0 { "req.files_done" } else { "common.skip" };
-            rows.push(one(ctx, first, StepCb::Done));
-            // «Готово» is named once it is shown: after the first file.
-            if n > 0 {
-                question.push(' ');
-                question.push_str(&ctx.t("files.done_hint"));
-            }
+            let (q, row) = files_question(ctx, question, *max, data.files.len() as u64);
+            question = q;
+            rows.push(row);
         }
         _ => {}
     }
