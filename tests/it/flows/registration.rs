@@ -243,7 +243,9 @@ async fn double_press_of_all_correct_creates_one_consumer() {
     c.press(&summary, &ru("reg.ok"));
     c.press(&summary, &ru("reg.ok"));
     c.expect_key("reg.sent").await;
-    c.expect_key("common.old_button").await;
+    let old = c.expect_key("common.old_button").await;
+    // Nothing in progress: the menu follows, not «Продолжим с текущего шага».
+    assert!(!old.text.contains(&ru("common.stale_button")), "{}", old.text);
     c.expect_key("confirm.reminder").await;
     assert_eq!(consumer_rows(&app).await.len(), 1);
     let mut seen = Vec::new();
@@ -401,11 +403,15 @@ async fn old_buttons_and_unknown_data_get_a_hint() {
     c.send("/start");
     let welcome = c.expect_key("start.welcome").await;
     c.press_data(&welcome, "no-such-button");
-    c.expect_key("common.old_button").await;
+    let old = c.expect_key("common.old_button").await;
+    // Nothing in progress: the menu follows, not «Продолжим с текущего шага».
+    assert!(!old.text.contains(&ru("common.stale_button")), "{}", old.text);
     c.expect_key("start.welcome").await;
     // A profile button from an old message while signed out.
     c.press_data(&welcome, "p:del:y");
-    c.expect_key("common.old_button").await;
+    let old = c.expect_key("common.old_button").await;
+    // Nothing in progress: the menu follows, not «Продолжим с текущего шага».
+    assert!(!old.text.contains(&ru("common.stale_button")), "{}", old.text);
     c.expect_key("start.welcome").await;
     c.send("/nonsense");
     c.expect_key("common.unknown_command").await;
