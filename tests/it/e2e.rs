@@ -19,6 +19,9 @@ pub struct E2e {
     pub smtp_port: u16,
     child: Option<Child>,
     env: Vec<(String, String)>,
+    /// The Bot API calls that show a process taking updates, counted when the last one was
+    /// spawned: a restarted process is started once it makes one of its own.
+    taking_at_spawn: usize,
 }
 
 impl E2e {
@@ -34,7 +37,7 @@ impl E2e {
     pub async fn wait_started(&mut self) {
         let started = tokio::time::Instant::now();
         loop {
-            if !self.api.calls("getUpdates").is_empty() || self.api.webhook_url().is_some() {
+            if self.taking_calls() > self.taking_at_spawn {
                 break;
             }
             if self
@@ -55,6 +58,11 @@ impl E2e {
         }
     }
 
+    /// getUpdates and setWebhook calls so far.
+    fn taking_calls(&self) -> usize {
+        self.api.calls("getUpdates").len() + self.api.calls("setWebhook").len()
+    }
+
     /// Everything but the bot process: for tests that seed the database first.
     pub async fn prepare(env: &[(&str, &str)]) -> Self {
         let smtp = SmtpServer::start().await;
@@ -66,6 +74,7 @@ impl E2e {
             smtp_port: smtp.port,
             smtp,
             child: None,
+            taking_at_spawn: 0,
             env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         }
     }
@@ -81,6 +90,7 @@ impl E2e {
 
     pub fn spawn(&mut self) {
         assert!(self.child.is_none());
+        self.taking_at_spawn = self.taking_calls();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_kabinet"));
         if self.env.iter().any(|(k, _)| k == "LOG_TO_FILE") {
             let log = std::fs::OpenOptions::new()

@@ -303,6 +303,8 @@ async fn the_operators_group_becomes_a_supergroup_and_nothing_is_lost() {
     let (_, clean) = e.sigterm().await;
     assert!(clean);
     e.spawn();
+    // A restart on a loaded machine can outlast a step's wait.
+    e.wait_started().await;
     crate::e2e::file_appeal(&mut c).await;
     group.expect("О-2026-000002").await;
     let to_old = e
