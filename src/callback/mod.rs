@@ -258,10 +258,5 @@ impl Lang {
     }
 }
 
-/// The data of a button, for Telegram.
-pub fn data(b: impl Buttons) -> String {
-    b.encode()
-}
-
 #[cfg(test)]
 mod tests;

@@ -24,13 +24,12 @@ pub async fn show_section(ctx: &Ctx) -> Result<Outcome> {
     let counts = ctx.store().application_count(user.id).await?;
     // A draft is continued from here (the menu shows the section for it).
     let drafts = ctx.store().draft_kinds(user.id).await?;
-    let draft_rows = drafts.into_iter().map(|k| {
-        let text = ctx.tf("conn.draft_row", &[("kind", &ctx.t(k.key()))]);
-        vec![InlineKeyboardButton::callback(text, ConnCb::ConnResume(k).encode())]
-    });
-    let rows = draft_rows
-        .collect::<Vec<_>>()
+    let rows = drafts
         .into_iter()
+        .map(|k| {
+            let text = ctx.tf("conn.draft_row", &[("kind", &ctx.t(k.key()))]);
+            vec![InlineKeyboardButton::callback(text, ConnCb::ConnResume(k).encode())]
+        })
         .chain(ConnKind::ALL.into_iter().map(|k| {
             let n = counts.iter().find(|(kind, _)| *kind == k).map(|(_, n)| *n).unwrap_or(0);
             let text = format!("{} ({n})", ctx.t(k.group_key()));
