@@ -1,7 +1,7 @@
 //! The whole thing as production runs it: the `kabinet` binary as a separate process, the
 //! local Bot API server, SQLite on disk. `cargo bench --bench e2e -- [--accounts 10000]
 //! [--consumers 300] [--concurrency 20] [--rate 200] [--broadcast 10000] [--region 1000000]
-//! [--flood 150]`.
+//! [--flood 150] [--outage 50000 [--paid]]`.
 //!
 //! Measures: updates/s and p50/p95/p99 from the moment an update is offered to the bot's
 //! answer, closed-loop and paced at `--rate`; the same closed-loop load against the idiomatic
@@ -11,13 +11,16 @@
 //! /start against a server that enforces Telegram's limits. With `--region N` only the region:
 //! N accounts, 2 meters each, a year of readings seeded through SQL, then the paced load, peak
 //! RSS, `kabinet export readings` and `kabinet backup` on it. With `--flood N` only a flood of
-//! N messages in one chat and the time another chat's /start waits behind it. With
+//! N messages in one chat and the time another chat's /start waits behind it. With `--outage N`
+//! only an outage told to N consumers, free or `--paid` (see `e2e/outage.rs`). With
 //! `--postgres postgres://user@host:port` the reading flow also runs on PostgreSQL in the same
 //! run; with `--replicas N` as well, only that flow with one process polling and 1..=N
 //! replicas behind a balancer; with `--region` as well, the region on PostgreSQL (see
 //! `e2e/postgres.rs`). Prints a table and merges its figures into target/bench-e2e.json.
 
 mod common;
+#[path = "e2e/outage.rs"]
+mod outage;
 #[path = "e2e/postgres.rs"]
 mod postgres;
 
@@ -549,6 +552,11 @@ fn main() {
     }
     if flood_messages > 0 {
         return rt.block_on(flood_only(flood_messages));
+    }
+    let outage_consumers = arg("--outage", 0) as i64;
+    if outage_consumers > 0 {
+        let paid = std::env::args().any(|a| a == "--paid");
+        return rt.block_on(outage::outage(outage_consumers, paid));
     }
     let peer_bin = build_peer();
     rt.block_on(async move {

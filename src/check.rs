@@ -40,6 +40,7 @@ pub async fn run(config: &Config, send_test_mail: Option<&str>, mut out: impl Wr
     database(config, &mut lines).await;
     mail(config, send_test_mail, &mut lines).await;
     group(config, me.as_ref(), &mut lines).await;
+    payment(config, &mut lines);
     for l in &lines {
         writeln!(out, "{} {}: {}", if l.ok { "✓" } else { "✗" }, l.what, l.detail)?;
     }
@@ -74,6 +75,25 @@ async fn telegram(config: &Config, lines: &mut Vec<Line>) -> Option<(Bot, UserId
             ));
             None
         }
+    }
+}
+
+/// The payment details receipts carry: all or none, the accounts' keys matching the BIC.
+fn payment(config: &Config, lines: &mut Vec<Line>) {
+    const WHAT: &str = "Payment details";
+    let problems = config.payment_problems();
+    if !problems.is_empty() {
+        lines.push(bad(WHAT, problems.join("; ")));
+    } else if let (Some(bic), Some(acc), Some(inn)) = (&config.bank_bic, &config.bank_account, &config.org_inn) {
+        lines.push(good(
+            WHAT,
+            format!("INN {inn}, BIC {bic}, account {acc}: check digits and keys agree"),
+        ));
+    } else {
+        lines.push(good(
+            WHAT,
+            "not set: receipts will have no payment QR code (ORG_INN, ORG_KPP, BANK_*)",
+        ));
     }
 }
 

@@ -80,6 +80,69 @@ pub struct Config {
     #[arg(long, env = "READINGS_LAST_DAY", default_value_t = 25, value_parser = clap::value_parser!(u32).range(1..=28), global = true)]
     pub readings_last_day: u32,
 
+    /// The most a resource plausibly consumes a day, as resource=amount pairs (electricity in
+    /// kWh, water in m³, heat in Gcal): a reading above it (times the days since the last) is
+    /// shown back for a second look, and an export marks it if confirmed. `off`: no ceiling.
+    #[arg(long, env = "CONSUMPTION_CEILING", default_value = crate::domain::consumption::Ceilings::DEFAULT,
+          value_parser = crate::domain::consumption::Ceilings::parse, global = true)]
+    pub consumption_ceiling: crate::domain::consumption::Ceilings,
+
+    /// The utility's INN (10 digits, or 12 for an entrepreneur), for receipts' payment QR code.
+    #[arg(long, env = "ORG_INN", value_parser = parse_inn, global = true)]
+    pub org_inn: Option<String>,
+
+    /// The utility's KPP (9 characters).
+    #[arg(long, env = "ORG_KPP", value_parser = parse_kpp, global = true)]
+    pub org_kpp: Option<String>,
+
+    /// The bank the utility is paid through, as receipts name it.
+    #[arg(long, env = "BANK_NAME", global = true)]
+    pub bank_name: Option<String>,
+
+    /// The bank's BIC (9 digits, 04…).
+    #[arg(long, env = "BANK_BIC", value_parser = parse_bic, global = true)]
+    pub bank_bic: Option<String>,
+
+    /// The utility's settlement account at that bank (20 digits; its key is checked against
+    /// BANK_BIC).
+    #[arg(long, env = "BANK_ACCOUNT", value_parser = parse_twenty_digits("BANK_ACCOUNT"), global = true)]
+    pub bank_account: Option<String>,
+
+    /// The bank's correspondent account (20 digits, 301…; its key is checked against BANK_BIC).
+    #[arg(long, env = "BANK_CORR_ACCOUNT", value_parser = parse_twenty_digits("BANK_CORR_ACCOUNT"), global = true)]
+    pub bank_corr_account: Option<String>,
+
+    /// What proves a personal account is the person's when it is linked: `meter` (a serial of
+    /// one of its meters), `bill` (the last bill's amount), or both.
+    #[arg(long, env = "ACCOUNT_PROOF", default_value = crate::domain::accounts::Proofs::DEFAULT,
+          value_parser = crate::domain::accounts::Proofs::parse, global = true)]
+    pub account_proof: crate::domain::accounts::Proofs,
+
+    /// A link to pay a bill online, with {account}, {sum} (rubles, «1234.56») and {period}
+    /// («2026-11») filled in; shown as «Оплатить онлайн» under a bill.
+    #[arg(long, env = "PAYMENT_LINK", value_parser = parse_payment_link, global = true)]
+    pub payment_link: Option<String>,
+
+    /// Days before a bill's due date to remind a consumer with a debt (who turned the reminder
+    /// on in «Профиль»); 0: no debt reminders.
+    #[arg(long, env = "DEBT_REMINDER_DAYS", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=28), global = true)]
+    pub debt_reminder_days: u32,
+
+    /// The hour (the utility's time) from which consumers are reminded of tomorrow's planned
+    /// outages at their addresses.
+    #[arg(long, env = "OUTAGE_EVENING_HOUR", default_value_t = 18, value_parser = clap::value_parser!(u32).range(0..=23), global = true)]
+    pub outage_evening_hour: u32,
+
+    /// Outage notices and announcements sent with the Bot API's `allow_paid_broadcast`: up to
+    /// 1,000 messages a second instead of 30, paid in Stars from the bot's balance.
+    #[arg(long, env = "PAID_BROADCAST", default_value_t = false, action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new(), global = true)]
+    pub paid_broadcast: bool,
+
+    /// «Частые вопросы»: a Markdown file of `## topic`, `### question` and answers, read again
+    /// whenever it changes (no restart). Unset: no such section.
+    #[arg(long, env = "FAQ_FILE", global = true)]
+    pub faq_file: Option<std::path::PathBuf>,
+
     /// The utility's time zone as hours from UTC (dates of readings and requests).
     #[arg(long, env = "UTC_OFFSET_HOURS", default_value_t = 3, value_parser = clap::value_parser!(i32).range(-12..=14), global = true)]
     pub utc_offset_hours: i32,
@@ -121,6 +184,12 @@ pub struct Config {
     /// and answered. Unset: items wait in the outbox until it is set.
     #[arg(long, env = "OPERATOR_CHAT_ID", allow_hyphen_values = true, global = true)]
     pub operator_chat_id: Option<i64>,
+
+    /// Departments: kinds of items (connection, meter_request, meter, appeal, complaint,
+    /// request, document, dispute, billing, outage) or `topic:<name>` mapped to their own operators'
+    /// groups, `what=group id` separated by «;»; the rest go to OPERATOR_CHAT_ID.
+    #[arg(long, env = "OPERATOR_CHATS", allow_hyphen_values = true, value_parser = parse_routes, global = true)]
+    pub operator_chats: Option<crate::domain::routes::Routes>,
 
     /// Day of the month when the reading reminder goes to those who have not sent readings.
     #[arg(long, env = "READINGS_REMINDER_DAY", default_value_t = 22, value_parser = clap::value_parser!(u32).range(1..=28), global = true)]
@@ -253,6 +322,66 @@ impl Config {
         }
     }
 
+    /// «Полезная информация»: the utility's contacts as configured, by label key.
+    pub fn useful_info(&self) -> [(&'static str, &Option<String>); 6] {
+        [
+            ("info.phone", &self.org_phone),
+            ("info.email", &self.org_email),
+            ("info.address", &self.org_address),
+            ("info.hours", &self.org_hours),
+            ("info.website", &self.org_website),
+            ("info.connection_forms", &self.connection_forms_url),
+        ]
+    }
+
+    /// Something to show under «Полезная информация» (else the service is not offered).
+    pub fn has_useful_info(&self) -> bool {
+        self.useful_info()
+            .iter()
+            .any(|(_, v)| v.as_deref().is_some_and(|v| !v.trim().is_empty()))
+    }
+
+    /// The payment details receipts carry, checked together: none set is fine (receipts then
+    /// have no payment QR code); some set means all, and the accounts' control keys must match
+    /// the BIC. Each problem names its setting.
+    pub fn payment_problems(&self) -> Vec<String> {
+        let set = [
+            ("ORG_INN", &self.org_inn),
+            ("ORG_KPP", &self.org_kpp),
+            ("BANK_NAME", &self.bank_name),
+            ("BANK_BIC", &self.bank_bic),
+            ("BANK_ACCOUNT", &self.bank_account),
+            ("BANK_CORR_ACCOUNT", &self.bank_corr_account),
+        ];
+        let given = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
+        if !set.iter().any(|(_, v)| given(v)) {
+            return Vec::new();
+        }
+        let mut out: Vec<String> = set
+            .iter()
+            .filter(|(_, v)| !given(v))
+            .map(|(name, _)| format!("{name} is not set: receipts need every payment detail or none"))
+            .collect();
+        if self.org_named("ru").is_none() {
+            out.push("ORG_NAME is not set: the payment code and the receipt name the payee by it".into());
+        }
+        if let (Some(bic), Some(acc)) = (&self.bank_bic, &self.bank_account)
+            && !crate::domain::bank::settlement_ok(acc, bic)
+        {
+            out.push(format!(
+                "BANK_ACCOUNT {acc}: its control key does not match BANK_BIC {bic}; check both"
+            ));
+        }
+        if let (Some(bic), Some(acc)) = (&self.bank_bic, &self.bank_corr_account)
+            && !crate::domain::bank::correspondent_ok(acc, bic)
+        {
+            out.push(format!(
+                "BANK_CORR_ACCOUNT {acc}: not the correspondent account of BANK_BIC {bic}; check both"
+            ));
+        }
+        out
+    }
+
     pub fn readings_window(&self) -> crate::domain::meters::Window {
         crate::domain::meters::Window {
             first_day: self.readings_first_day,
@@ -285,6 +414,51 @@ impl Schedule {
     pub fn delay(&self, attempt: i64) -> u64 {
         let i = usize::try_from(attempt.max(1) - 1).unwrap_or(0).min(self.0.len() - 1);
         self.0[i]
+    }
+}
+
+fn parse_inn(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    crate::domain::bank::inn_ok(s)
+        .then(|| s.to_owned())
+        .ok_or_else(|| format!("ORG_INN {s}: not an INN (10 or 12 digits with their check digits)"))
+}
+
+fn parse_routes(s: &str) -> Result<crate::domain::routes::Routes, String> {
+    crate::domain::routes::Routes::parse(s)
+}
+
+fn parse_payment_link(s: &str) -> Result<String, String> {
+    let filled = s
+        .replace("{account}", "1")
+        .replace("{sum}", "1")
+        .replace("{period}", "1");
+    match url::Url::parse(&filled) {
+        Ok(u) if u.scheme() == "https" => Ok(s.to_owned()),
+        _ => Err("PAYMENT_LINK: an https:// address (with {account}, {sum}, {period} where they go)".into()),
+    }
+}
+
+fn parse_kpp(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    crate::domain::bank::kpp_ok(s)
+        .then(|| s.to_owned())
+        .ok_or_else(|| format!("ORG_KPP {s}: not a KPP (9 characters, e.g. 773601001)"))
+}
+
+fn parse_bic(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    crate::domain::bank::bic_ok(s)
+        .then(|| s.to_owned())
+        .ok_or_else(|| format!("BANK_BIC {s}: not a BIC (9 digits starting with 04)"))
+}
+
+fn parse_twenty_digits(name: &'static str) -> impl Fn(&str) -> Result<String, String> + Clone {
+    move |s| {
+        let s = s.trim();
+        (s.len() == 20 && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.to_owned())
+            .ok_or_else(|| format!("{name} {s}: an account number is 20 digits"))
     }
 }
 
@@ -361,56 +535,4 @@ impl std::fmt::Debug for Config {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn schedule_repeats_its_last_step() {
-        let s = parse_schedule("1, 2,5").unwrap();
-        assert_eq!((s.delay(1), s.delay(2), s.delay(3), s.delay(9)), (1, 2, 5, 5));
-        assert!(parse_schedule("a,1").unwrap_err().contains("OUTBOX_RETRY_SECONDS"));
-        assert!(parse_db_url("mysql://x").unwrap_err().contains("DATABASE_URL"));
-        assert!(parse_db_url("postgres://kabinet@db/kabinet").is_ok());
-        assert!(parse_db_url("sqlite://data/k.db").is_ok());
-        assert!(parse_locale("de").unwrap_err().contains("DEFAULT_LOCALE"));
-    }
-
-    #[test]
-    fn an_unset_name_is_not_shown_and_english_texts_take_the_english_one() {
-        let mut c = Config::from_flags(["--telegram-token", "1:T"]).unwrap();
-        c.org_name = None;
-        c.org_name_en = None;
-        assert_eq!(c.org_named("ru"), None);
-        assert_eq!(c.org_signature("ru"), crate::i18n::t("ru", "org.unnamed"));
-        c.org_name = Some("АО «Энерго»".into());
-        assert_eq!(c.org_named("en"), Some("АО «Энерго»"), "the only name there is");
-        c.org_name_en = Some("Energo JSC".into());
-        assert_eq!(c.org_named("en"), Some("Energo JSC"));
-        assert_eq!(c.org_named("ru"), Some("АО «Энерго»"));
-    }
-
-    #[test]
-    fn secrets_stay_out_of_debug_and_a_webhook_secret_follows_telegrams_rule() {
-        let c = Config::from_flags([
-            "--telegram-token",
-            "123:SECRET-TOKEN",
-            "--smtp-url",
-            "smtp://u:PASSWORD@host",
-            "--webhook-secret",
-            "Hook_Secret-1",
-        ])
-        .unwrap();
-        let shown = format!("{c:?}");
-        for secret in ["SECRET-TOKEN", "PASSWORD", "Hook_Secret-1"] {
-            assert!(!shown.contains(secret), "{shown}");
-        }
-        assert!(shown.contains("<hidden>"));
-        for bad in ["", "with space", "ключ", &"a".repeat(257)] {
-            let refused = Config::from_flags(["--webhook-secret", bad])
-                .err()
-                .map(|e| e.to_string());
-            assert!(refused.is_some_and(|e| e.contains("WEBHOOK_SECRET")), "{bad:?}");
-        }
-        assert!(Config::from_flags(["--webhook-secret", &"a".repeat(256)]).is_ok());
-    }
-}
+mod tests;

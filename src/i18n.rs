@@ -30,13 +30,19 @@ fn fill(template: &str, args: &[(&str, &str)]) -> String {
 }
 
 /// `key.one` / `key.few` / `key.many` by the number, with `%{n}` filled; `key.zero`, where
-/// the locale has it, for none («файлов нет», not «0 файлов»).
+/// the locale has it, for none («файлов нет», not «0 файлов»), and `key.single` for exactly
+/// one, in words («не больше одной цифры»).
 pub fn plural(locale: &str, key: &str, n: u64) -> String {
-    if n == 0 {
-        let zero = format!("{key}.zero");
-        let text = t(locale, &zero);
+    let word = match n {
+        0 => Some("zero"),
+        1 => Some("single"),
+        _ => None,
+    };
+    if let Some(word) = word {
+        let k = format!("{key}.{word}");
+        let text = t(locale, &k);
         // rust-i18n gives a missing key back as itself.
-        if !text.ends_with(&zero) {
+        if !text.ends_with(&k) {
             return text;
         }
     }
@@ -79,6 +85,30 @@ mod tests {
         assert_eq!(plural("ru", "plural.attempts_left", 1), "Осталась 1 попытка");
         assert_eq!(plural("ru", "plural.attempts_left", 4), "Осталось 4 попытки");
         assert_eq!(plural("ru", "plural.attempts_left", 5), "Осталось 5 попыток");
+        assert_eq!(plural("ru", "plural.at_most_digits", 1), "одной цифры");
+        assert_eq!(plural("ru", "plural.at_most_digits", 2), "2 цифр");
+        assert_eq!(
+            plural("ru", "plural.attempts", 1),
+            "1 попытка",
+            "no single form: the number"
+        );
+    }
+
+    /// English texts quote in English (“…”), Russian ones in «…».
+    #[test]
+    fn english_texts_use_english_quotes() {
+        let en = include_str!("../locales/en.yml");
+        assert!(!en.contains('«') && !en.contains('»'));
+    }
+
+    /// One abbreviation for the power-receiving installation, explained once, where it first
+    /// comes (the wording is the point).
+    #[test]
+    fn the_installation_has_one_abbreviation_explained_once() {
+        let ru = include_str!("../locales/ru.yml");
+        assert!(!ru.contains(" ЭУ") && !ru.contains("(ЭУ)"), "«ЭУ» is «ЭПУ» everywhere");
+        assert_eq!(ru.matches("энергопринимающее устройство (ЭПУ)").count(), 1);
+        assert_eq!(ru.matches("(ЭПУ)").count(), 1);
     }
 
     /// A locale's keys: its leaves, and with `nodes` the maps above them too (a plural's key

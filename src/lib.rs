@@ -15,12 +15,14 @@ pub mod failpoint;
 pub mod gate;
 pub mod hashing;
 pub mod i18n;
+pub mod import;
 pub mod leader;
 pub mod listener;
 pub mod mail;
 pub mod metrics;
 pub mod policy;
 pub mod private_file;
+pub mod receipt;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod store;
@@ -127,7 +129,7 @@ impl Application {
             let (store, stop) = (self.store.clone(), stop_rx.clone());
             tokio::spawn(async move { store.listen(stop).await })
         };
-        let group = Arc::new(desk::group::DeskGroup::new(self.desk_group_now().await?));
+        let group = Arc::new(self.desk_groups().await?);
         let stop_rx_listener = stop_rx.clone();
         let mut jobs = self.spawn_jobs(&leading, stop_rx, &group, &wake);
         jobs.push(signals);
@@ -310,6 +312,33 @@ impl Application {
 
     /// The operators' group's id now: `OPERATOR_CHAT_ID`, or the supergroup Telegram moved it
     /// to (said at start: the setting should follow).
+    /// The operators' groups: the main one and the departments', each at its id now.
+    async fn desk_groups(&self) -> anyhow::Result<desk::group::DeskGroup> {
+        let routes = self.departments_now().await?;
+        Ok(desk::group::DeskGroup::with_routes(
+            self.desk_group_now().await?,
+            routes,
+        ))
+    }
+
+    /// The departments' groups, each at its id now (one Telegram moved is followed).
+    async fn departments_now(&self) -> anyhow::Result<domain::routes::Routes> {
+        let Some(routes) = self.config.operator_chats.clone() else {
+            return Ok(domain::routes::Routes::default());
+        };
+        if self.config.operator_chat_id.is_none() {
+            anyhow::bail!("OPERATOR_CHATS needs OPERATOR_CHAT_ID: the main group takes what no department does");
+        }
+        let mut moved = Vec::new();
+        for chat in routes.chats() {
+            let now = self.store.chat_now(chat).await?;
+            if now != chat {
+                moved.push((chat, now));
+            }
+        }
+        Ok(routes.moved(&moved))
+    }
+
     async fn desk_group_now(&self) -> anyhow::Result<Option<i64>> {
         let Some(configured) = self.config.operator_chat_id else {
             tracing::warn!("OPERATOR_CHAT_ID is not set: new items wait in the outbox until it is");

@@ -80,6 +80,22 @@ enum Command {
         #[command(subcommand)]
         action: OperatorCmd,
     },
+    /// Files from the billing system: the registry of personal accounts.
+    Import {
+        #[command(subcommand)]
+        what: ImportCmd,
+    },
+    /// Receipts: the payment QR code of an imported bill, to check it scans (a PNG).
+    Receipt {
+        #[command(subcommand)]
+        what: ReceiptCmd,
+    },
+    /// Outages: published, listed, extended, closed; consumers inside the area are told of
+    /// each change (the running bot sends the messages).
+    Outage {
+        #[command(subcommand)]
+        action: OutageCmd,
+    },
     /// Data for the billing system.
     Export {
         #[command(subcommand)]
@@ -147,6 +163,108 @@ enum OutboxCmd {
 }
 
 #[derive(Subcommand)]
+enum ImportCmd {
+    /// The registry of personal accounts and their meters (CSV, one row per meter): added,
+    /// updated, and those gone from it withdrawn; all or nothing. Exit code 1 when a row was
+    /// refused (then nothing is applied unless --allow-partial).
+    Accounts {
+        #[command(flatten)]
+        file: ImportFile,
+    },
+    /// A billing period's bills (CSV, one row per account and service), each checked to the
+    /// kopeck; a bill already there for the period is replaced if it changed. Exit code 1
+    /// when a row was refused (then nothing is applied unless --allow-partial).
+    Charges {
+        /// The month, as YYYY-MM.
+        #[arg(long)]
+        period: String,
+        #[command(flatten)]
+        file: ImportFile,
+    },
+    /// Payments that reached the utility between bills (CSV, one row each); the same payment
+    /// twice is one. Exit code 1 when a row was refused.
+    Payments {
+        #[command(flatten)]
+        file: ImportFile,
+    },
+}
+
+/// The file every `kabinet import` reads, and how.
+#[derive(clap::Args)]
+struct ImportFile {
+    file: std::path::PathBuf,
+    /// utf-8 or windows-1251 (detected when not given).
+    #[arg(long, value_parser = kabinet::import::table::Encoding::parse)]
+    encoding: Option<kabinet::import::table::Encoding>,
+    /// A file of «name in the file = column» lines for headers the importer does not know.
+    #[arg(long, value_name = "FILE")]
+    mapping: Option<std::path::PathBuf>,
+    /// Apply the good rows even when some are refused.
+    #[arg(long)]
+    allow_partial: bool,
+}
+
+#[derive(Subcommand)]
+enum ReceiptCmd {
+    /// The ГОСТ Р 56042-2014 payment QR code of an account's bill: written as a PNG, its text
+    /// printed.
+    Qr {
+        /// The personal account's number.
+        #[arg(long)]
+        account: String,
+        /// The month, as YYYY-MM.
+        #[arg(long)]
+        period: String,
+        /// The PNG to write.
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum OutageCmd {
+    /// Publishes an outage and tells the consumers inside its area.
+    Add {
+        /// electricity, cold_water, hot_water, heat (or «ХВС», «Электроэнергия»…).
+        #[arg(long)]
+        resource: String,
+        /// An emergency outage (default: planned).
+        #[arg(long)]
+        emergency: bool,
+        /// «г. Город», «г. Город, ул. Ленина» or «г. Город, ул. Ленина: 1-15 нечёт, 20, 22а».
+        #[arg(long)]
+        area: String,
+        /// The start, «07.12.2026 10:00» in the utility's time (UTC_OFFSET_HOURS).
+        #[arg(long)]
+        from: String,
+        /// The (expected) end, the same way.
+        #[arg(long)]
+        to: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// A table of outages (CSV, one street a row: settlement, street, houses, start, end,
+    /// reason, optionally resource and kind), published or extended; all or nothing.
+    Import {
+        #[command(flatten)]
+        file: ImportFile,
+        /// The resource of rows that name none.
+        #[arg(long, default_value = "electricity")]
+        resource: String,
+    },
+    /// The outages not closed and not over.
+    List,
+    /// A new expected end; the consumers are told.
+    Extend {
+        number: String,
+        #[arg(long)]
+        to: String,
+    },
+    /// The supply is back; the consumers are told.
+    Close { number: String },
+}
+
+#[derive(Subcommand)]
 enum ExportCmd {
     /// The readings of a billing period, one row per meter and zone.
     Readings {
@@ -198,6 +316,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     let config = cli.config;
     match cli.command.unwrap_or(Command::Run) {
         Command::Run => {
+            // Payment details that do not agree are refused at start, each naming its setting.
+            let problems = config.payment_problems();
+            anyhow::ensure!(problems.is_empty(), "{}", problems.join("\n"));
             let app = kabinet::Application::build(config, Default::default()).await?;
             app.run(kabinet::shutdown_signal()).await
         }
@@ -216,6 +337,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Export {
             what: ExportCmd::Readings { period, out, format },
         } => export_readings(&config, &period, out, &format).await,
+        Command::Import { what } => import(&config, what).await,
+        Command::Outage { action } => outage(&config, action).await,
+        Command::Receipt {
+            what: ReceiptCmd::Qr { account, period, out },
+        } => receipt_qr(&config, &account, &period, &out).await,
         Command::Consumer { action } => consumer(&config, action).await,
         Command::Outbox {
             action: OutboxCmd::Requeue { channel },
@@ -269,6 +395,110 @@ async fn operator(config: &Config, action: OperatorCmd) -> anyhow::Result<()> {
             println!("operator {telegram_user_id} removed");
         }
     }
+    Ok(())
+}
+
+async fn receipt_qr(config: &Config, account: &str, period: &str, out: &std::path::Path) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let period = kabinet::domain::meters::Period::parse_key(period)
+        .context("--period must be a month as YYYY-MM, e.g. 2026-11")?;
+    let number = kabinet::domain::accounts::AccountNumber::parse(account).context("not an account number")?;
+    let store = kabinet::store::Store::open(&config.database_url).await?;
+    let due = store.bill_due(number.as_str(), period).await?.with_context(|| {
+        format!(
+            "no bill of account {} for {}: import charges first",
+            number.as_str(),
+            period.key()
+        )
+    })?;
+    let text = kabinet::receipt::payment_text(config, number.as_str(), period, due).map_err(anyhow::Error::msg)?;
+    let png = kabinet::receipt::qr_png(&text, 6).map_err(anyhow::Error::msg)?;
+    std::fs::write(out, png).with_context(|| format!("writing {}", out.display()))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// `kabinet outage …`: the change made, then the consumers it concerns told.
+async fn outage(config: &Config, action: OutageCmd) -> anyhow::Result<()> {
+    use kabinet::cli::outages as o;
+    let store = kabinet::store::Store::open(&config.database_url).await?;
+    let now = chrono::Utc::now();
+    let said = match action {
+        OutageCmd::Add {
+            resource,
+            emergency,
+            area,
+            from,
+            to,
+            reason,
+        } => {
+            o::add(
+                &store,
+                config,
+                &o::Published {
+                    resource: &resource,
+                    emergency,
+                    area: &area,
+                    from: &from,
+                    to: &to,
+                    reason: &reason,
+                },
+                now,
+            )
+            .await?
+        }
+        OutageCmd::Import { file, resource } => {
+            let (bytes, opts) = import_input(&file)?;
+            o::import(&store, config, &bytes, &opts, &resource, now).await?
+        }
+        OutageCmd::List => o::list(&store, config, now).await?,
+        OutageCmd::Extend { number, to } => o::extend(&store, config, &number, &to, now).await?,
+        OutageCmd::Close { number } => o::close(&store, config, &number, now).await?,
+    };
+    print!("{said}");
+    Ok(())
+}
+
+/// An import's file and its options.
+fn import_input(f: &ImportFile) -> anyhow::Result<(Vec<u8>, kabinet::import::Options)> {
+    use anyhow::Context;
+    let bytes = std::fs::read(&f.file).with_context(|| format!("reading {}", f.file.display()))?;
+    let mapping = match &f.mapping {
+        Some(m) => Some(std::fs::read_to_string(m).with_context(|| format!("reading {}", m.display()))?),
+        None => None,
+    };
+    let opts = kabinet::import::Options {
+        encoding: f.encoding,
+        mapping,
+        allow_partial: f.allow_partial,
+    };
+    Ok((bytes, opts))
+}
+
+/// `kabinet import …`: the file read, imported, the summary printed.
+async fn import(config: &Config, what: ImportCmd) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let (ImportCmd::Accounts { file: f } | ImportCmd::Charges { file: f, .. } | ImportCmd::Payments { file: f }) =
+        &what;
+    let (bytes, opts) = import_input(f)?;
+    let store = kabinet::store::Store::open(&config.database_url).await?;
+    let now = chrono::Utc::now();
+    let summary = match &what {
+        ImportCmd::Accounts { .. } => kabinet::import::accounts(&store, &bytes, &opts, now).await?,
+        ImportCmd::Payments { .. } => kabinet::import::payments(&store, &bytes, &opts, now).await?,
+        ImportCmd::Charges { period, .. } => {
+            let period = kabinet::domain::meters::Period::parse_key(period)
+                .context("--period must be a month as YYYY-MM, e.g. 2026-11")?;
+            kabinet::import::charges(&store, period, &bytes, &opts, now).await?
+        }
+    };
+    print!("{}", summary.report());
+    if matches!(what, ImportCmd::Charges { .. }) && summary.applied.is_some() {
+        // Consumers who linked an account are told of its new bill (the bot sends it).
+        let told = kabinet::worker::bills::new_bills(&store, config, now).await?;
+        println!("new bills: {told} messages queued");
+    }
+    anyhow::ensure!(summary.clean(), "{} rows refused", summary.refused.len());
     Ok(())
 }
 

@@ -180,7 +180,7 @@ impl Metrics {
             let age = o.oldest.map_or(0, |t| (now - t).num_seconds().max(0));
             self.outbox_oldest_seconds.get_or_create(&l).set(age);
         }
-        let counts = store.open_counts(now).await.map_err(|e| e.to_string())?;
+        let counts = store.open_counts(now, None).await.map_err(|e| e.to_string())?;
         self.open_items.clear();
         for kind in crate::domain::items::ItemKind::ALL {
             let n = counts.iter().find(|c| c.0 == kind.as_str()).map_or(0, |c| c.1);

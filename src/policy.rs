@@ -33,6 +33,19 @@ pub const LOGIN_WAIT_MAX: Duration = Duration::hours(12);
 pub const OWNER_TOLD_AFTER: i64 = 5;
 /// Logins checked for «уже зарегистрирован» from one chat per hour while registering.
 pub const LOGIN_CHECKS_PER_HOUR: i64 = 10;
+/// Wrong proofs of a personal account (a meter's serial, a bill's amount) by one consumer
+/// before adding accounts is locked for `PROOF_LOCK`…
+pub const PROOF_FAILURES: i64 = 5;
+pub const PROOF_LOCK: Duration = Duration::minutes(15);
+/// Proofs one consumer may try in a day, right or wrong, never taken back.
+pub const PROOF_TRIES_PER_DAY: i64 = 20;
+/// …and wrong proofs for one account from every consumer in a day, after which it cannot be
+/// added that day (nobody guesses a stranger's account from many registrations).
+pub const ACCOUNT_PROOF_FAILURES_PER_DAY: i64 = 10;
+/// Personal accounts one consumer may have (a landlord's flats included).
+pub const ACCOUNTS_MAX: usize = 30;
+/// Addresses one consumer may subscribe to in «Отключения».
+pub const OUTAGE_SUBSCRIPTIONS_MAX: usize = 5;
 /// Login disputes («Это мой номер») one chat may file a day.
 pub const DISPUTES_PER_DAY: i64 = 3;
 /// The comment of a dispute, in characters.

@@ -13,14 +13,64 @@ use crate::domain::meters::{Period, Resource};
 use crate::i18n::{t, tf};
 use chrono::NaiveDate;
 
-/// How a letter addresses a person: an individual by first name and patronymic («Иван
-/// Иванович» of «Иванов Иван Иванович»), anyone else by the name as registered.
-pub fn addressed(kind: crate::domain::ApplicantKind, name: &str) -> String {
+/// How a letter addresses a person: an individual by first name and patronymic in Russian
+/// («Иван Иванович» of «Иванов Иван Иванович»), by first name and surname in English («Ivan
+/// Ivanov», as «Hello, John Smith!»); anyone else by the name as registered.
+pub fn addressed(loc: &str, kind: crate::domain::ApplicantKind, name: &str) -> String {
     let words: Vec<&str> = name.split_whitespace().collect();
-    if kind == crate::domain::ApplicantKind::Individual && words.len() >= 2 {
-        words[1..].join(" ")
+    match (kind, words.as_slice()) {
+        (crate::domain::ApplicantKind::Individual, [surname, given, ..]) if loc == "en" => format!("{given} {surname}"),
+        (crate::domain::ApplicantKind::Individual, [_, rest @ ..]) if !rest.is_empty() => rest.join(" "),
+        _ => name.trim().to_owned(),
+    }
+}
+
+/// A period question or its error with examples from today: last month in words and in
+/// digits, and the half-year up to it («ноябрь 2026», «11.2026», «июнь–ноябрь 2026»).
+pub fn period_examples(loc: &str, key: &str, today: NaiveDate) -> String {
+    let last = Period::of(today).prev();
+    let first = (0..5).fold(last, |p, _| p.prev());
+    let word = |p: Period| t(loc, &format!("period.month.m{}", p.month));
+    let range = if first.year == last.year {
+        format!("{}–{} {}", word(first), word(last), last.year)
     } else {
-        name.trim().to_owned()
+        format!("{}–{}", first.label(), last.label())
+    };
+    tf(
+        loc,
+        key,
+        &[
+            ("words", &format!("{} {}", word(last), last.year)),
+            ("digits", &last.label()),
+            ("range", &range),
+        ],
+    )
+}
+
+/// A file as its button names it: its own name, else «Фото 2» or «Файл 2» by its place
+/// among the item's files (photos from Telegram have no name).
+pub fn file_label(loc: &str, name: Option<&str>, mime: Option<&str>, place: usize) -> String {
+    match name.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => n.to_owned(),
+        None => {
+            let key = if mime.is_some_and(|m| m.starts_with("image/")) {
+                "ticket.photo_n"
+            } else {
+                "ticket.file_n"
+            };
+            tf(loc, key, &[("n", &place.to_string())])
+        }
+    }
+}
+
+/// A letter's greeting, one rule for every letter: a person by name and patronymic, an
+/// organisation or an entrepreneur by the name as registered, and «Здравствуйте!» without one —
+/// always to an address not confirmed yet, which gets nothing the person typed (review
+/// finding 3). Ends with the blank line before the text.
+pub fn letter_hello(loc: &str, kind: crate::domain::ApplicantKind, name: Option<&str>) -> String {
+    match name.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => tf(loc, "mail.hello_name", &[("name", &addressed(loc, kind, n))]),
+        None => t(loc, "mail.hello"),
     }
 }
 
@@ -78,7 +128,7 @@ pub fn period(loc: &str, p: Period) -> String {
     tf(loc, "period.words", &[("month", &month), ("year", &p.year.to_string())])
 }
 
-/// The label of a field in this form: «Наименование ЭУ» for electricity.
+/// The label of a field in this form: «Наименование ЭПУ» for electricity.
 pub fn label(loc: &str, kind: ConnKind, key: &str) -> String {
     if key == "object_name" && kind == ConnKind::Electricity {
         return t(loc, "conn.f.object_name_eu");
@@ -238,14 +288,72 @@ pub fn zone_suffix(loc: &str, zones: i64, zone: i64) -> String {
     if z.is_empty() { z } else { format!(" {z}") }
 }
 
+/// A ticket's status as people read it, with the desk's reason for closing it if it gave one:
+/// «Закрыто (Вопрос решён)».
+pub fn ticket_status(loc: &str, ticket: &crate::store::tickets::Ticket) -> String {
+    let status = t(loc, ticket.status.label_key(ticket.kind));
+    match ticket.close_reason {
+        Some(r) => tf(
+            loc,
+            "close_reason.status_with",
+            &[("status", &status), ("reason", &t(loc, r.key()))],
+        ),
+        None => status,
+    }
+}
+
 /// A meter as a button names it: «⚡ EL-1001 · кухня».
-pub fn meter_label(m: &crate::store::meters::Meter) -> String {
-    format!("{} {} · {}", m.resource.icon(), m.serial, m.place)
+pub fn meter_label(loc: &str, m: &crate::store::meters::Meter) -> String {
+    format!("{} {} · {}", m.resource.icon(), m.serial, meter_place(loc, m))
+}
+
+/// Where a meter is, as its list shows it: the place the consumer typed, or the personal
+/// account a meter of the registry belongs to («ЛС 100200300»).
+pub fn meter_place(loc: &str, m: &crate::store::meters::Meter) -> String {
+    match (&m.account, m.place.trim().is_empty()) {
+        (Some(number), true) => crate::i18n::tf(loc, "meters.of_account", &[("number", number)]),
+        _ => m.place.clone(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A period's examples come from today, whatever today is.
+    #[test]
+    fn period_examples_are_last_month_and_the_half_year_to_it() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let q = period_examples("ru", "ticket.period_q", d(2026, 12, 6));
+        assert!(q.contains("ноябрь 2026, 11.2026 или июнь–ноябрь 2026"), "{q}");
+        let q = period_examples("ru", "ticket.period_q", d(2027, 2, 10));
+        assert!(q.contains("январь 2027, 01.2027 или 08.2026–01.2027"), "{q}");
+        // And each example reads back as the period it names.
+        for (today, example, want) in [
+            (d(2026, 12, 6), "ноябрь 2026", ((2026, 11), (2026, 11))),
+            (d(2026, 12, 6), "июнь–ноябрь 2026", ((2026, 6), (2026, 11))),
+            (d(2027, 2, 10), "08.2026–01.2027", ((2026, 8), (2027, 1))),
+        ] {
+            assert_eq!(crate::domain::tickets::parse_month_range(example, today), Some(want));
+        }
+    }
+
+    /// One greeting in every letter: name and patronymic for a person, the registered name
+    /// for an organisation, none where no name may go.
+    #[test]
+    fn every_letter_greets_by_one_rule() {
+        use crate::domain::ApplicantKind;
+        let person = letter_hello("ru", ApplicantKind::Individual, Some("Петрова Анна Сергеевна"));
+        assert_eq!(person, "Здравствуйте, Анна Сергеевна!\n\n");
+        let org = letter_hello("ru", ApplicantKind::Legal, Some("ООО «Ромашка»"));
+        assert_eq!(org, "Здравствуйте, ООО «Ромашка»!\n\n");
+        assert_eq!(letter_hello("ru", ApplicantKind::Individual, None), "Здравствуйте!\n\n");
+        assert_eq!(
+            letter_hello("ru", ApplicantKind::Individual, Some("  ")),
+            "Здравствуйте!\n\n"
+        );
+        assert_eq!(letter_hello("en", ApplicantKind::Individual, None), "Hello!\n\n");
+    }
 
     /// The keys a connection application's field lists put together (its label, its
     /// question, each option's name) exist in every locale.
@@ -289,10 +397,15 @@ mod tests {
     fn letters_greet_by_name_once() {
         use crate::domain::ApplicantKind;
         assert_eq!(
-            addressed(ApplicantKind::Individual, "Иванов Иван Иванович"),
+            addressed("ru", ApplicantKind::Individual, "Иванов Иван Иванович"),
             "Иван Иванович"
         );
-        assert_eq!(addressed(ApplicantKind::Legal, "ООО «Ромашка»"), "ООО «Ромашка»");
+        assert_eq!(addressed("en", ApplicantKind::Individual, "Smith John"), "John Smith");
+        assert_eq!(
+            addressed("en", ApplicantKind::Individual, "Иванов Иван Иванович"),
+            "Иван Иванов"
+        );
+        assert_eq!(addressed("ru", ApplicantKind::Legal, "ООО «Ромашка»"), "ООО «Ромашка»");
         assert!(starts_with_greeting("Здравствуйте, Иван Иванович! Тариф вырос."));
         assert!(starts_with_greeting("  Добрый день. Ответ ниже."));
         assert!(!starts_with_greeting("Тариф вырос с 1 июля."));

@@ -32,8 +32,9 @@ pub async fn address_allows(ctx: &Ctx, to: &str) -> Result<bool, HandlerError> {
     Ok(sent < crate::policy::LETTERS_PER_ADDRESS_PER_DAY)
 }
 
-/// The letter with the code (and the deep link, for registration).
-pub fn letter(ctx: &Ctx, purpose: Purpose, to: &str, name: &str, issued: &Issued) -> OutboxMessage {
+/// The letter with the code (and the deep link, for registration); `hello` is its greeting
+/// (`wording::letter_hello`).
+pub fn letter(ctx: &Ctx, purpose: Purpose, to: &str, hello: &str, issued: &Issued) -> OutboxMessage {
     let (subject, body) = purpose.letter_keys();
     let link = issued
         .token
@@ -42,11 +43,15 @@ pub fn letter(ctx: &Ctx, purpose: Purpose, to: &str, name: &str, issued: &Issued
         .unwrap_or_default();
     let org = ctx.deps.config.org_signature(ctx.loc);
     let org = org.as_str();
+    let minutes = crate::i18n::plural(ctx.loc, "plural.minutes_for", crate::store::codes::CODE_TTL_MIN as u64);
+    let hours = crate::i18n::plural(ctx.loc, "plural.hours_for", crate::store::codes::TOKEN_TTL_HOURS as u64);
     let args = [
-        ("name", name),
+        ("hello", hello),
         ("code", issued.code.as_str()),
         ("link", link.as_str()),
         ("org", org),
+        ("code_ttl", minutes.as_str()),
+        ("link_ttl", hours.as_str()),
     ];
     OutboxMessage::Email {
         to: to.to_owned(),
@@ -72,7 +77,7 @@ pub async fn allowed(ctx: &Ctx, key: CodeFor) -> Result<Sent, HandlerError> {
     Ok(Sent::Yes)
 }
 
-pub async fn send(ctx: &Ctx, key: CodeFor, to: &str, name: &str) -> Result<Sent, HandlerError> {
+pub async fn send(ctx: &Ctx, key: CodeFor, to: &str, hello: &str) -> Result<Sent, HandlerError> {
     let verdict = allowed(ctx, key).await?;
     if !matches!(verdict, Sent::Yes) {
         return Ok(verdict);
@@ -81,7 +86,7 @@ pub async fn send(ctx: &Ctx, key: CodeFor, to: &str, name: &str) -> Result<Sent,
         return Ok(Sent::AddressLimit);
     }
     let issued = Issued::generate(key.purpose == Purpose::Register);
-    let mail = letter(ctx, key.purpose, to, name, &issued);
+    let mail = letter(ctx, key.purpose, to, hello, &issued);
     ctx.store().issue_code(key, to, &issued, &mail, ctx.now()).await?;
     ctx.store()
         .rate_add(&address_key(to), ctx.now(), Duration::days(1))

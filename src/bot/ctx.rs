@@ -45,6 +45,8 @@ pub struct Ctx {
     /// With `held`: the dialogue's change a step asked for, written with the mark at the end
     /// of the update (with everything said), not before what follows it.
     pub pending: std::sync::Mutex<Option<DialogueAfter>>,
+    /// The section whose state a step set during this update (where the person went).
+    pub entered: std::sync::Mutex<Option<String>>,
 }
 
 impl Ctx {
@@ -102,6 +104,7 @@ impl Ctx {
     }
 
     fn say_now(&self, text: String, extras: Extras) {
+        let (text, extras) = self.for_reader(text, extras);
         match (&self.album, &self.held) {
             (Some(album), _) => album.push(text, extras),
             (None, Some(held)) => held
@@ -114,9 +117,24 @@ impl Ctx {
                     keyboard: Vec::new(),
                     reply_to: extras.reply_to.map(|m| i64::from(m.0)),
                     markup: extras.markup,
+                    paid: false,
                 })),
             (None, None) => self.tg().queue_send(self.chat, text, extras),
         }
+    }
+
+    /// What is said as its reader reads it: an English client gets item numbers in Latin
+    /// letters, in the text and on the buttons (`domain::numbers`).
+    fn for_reader(&self, text: String, mut extras: Extras) -> (String, Extras) {
+        if self.loc != "en" {
+            return (text, extras);
+        }
+        if let Some(ReplyMarkup::InlineKeyboard(kb)) = extras.markup.as_mut() {
+            for b in kb.inline_keyboard.iter_mut().flatten() {
+                b.text = crate::domain::numbers::latin(&b.text);
+            }
+        }
+        (crate::domain::numbers::latin(&text), extras)
     }
 
     /// At the end of the update: what is held is written with the handled mark and the
@@ -191,6 +209,9 @@ impl Ctx {
     /// question that expects the answer is sent).
     pub async fn set(&self, state: impl Into<State>) -> HandlerResult {
         let state = state.into();
+        if let Some(p) = state.in_progress() {
+            *self.entered.lock().expect("entered") = Some(p.area.clone());
+        }
         let json = state.to_stored();
         self.end(DialogueAfter::Set {
             state: json,
@@ -262,6 +283,7 @@ impl Ctx {
     /// A reply to this chat as a queued message (HTML), with rows of buttons (their locale
     /// keys and what they do).
     pub fn queued<B: Buttons>(&self, text: String, rows: &[&[(&str, B)]]) -> OutboxMessage {
+        let (text, _) = self.for_reader(text, Extras::default());
         OutboxMessage::Telegram {
             chat_id: self.chat.0,
             text,
@@ -279,6 +301,7 @@ impl Ctx {
                 .collect(),
             reply_to: None,
             markup: None,
+            paid: false,
         }
     }
 
@@ -373,6 +396,7 @@ async fn deliver_rows(
             keyboard,
             reply_to,
             markup,
+            ..
         }) = r.message()
         else {
             continue;

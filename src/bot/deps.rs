@@ -39,6 +39,9 @@ pub enum HandlerError {
     Store(#[from] StoreError),
     #[error("password hashing: {0}")]
     Hash(String),
+    /// A document the bot makes (a receipt, a picture) could not be made.
+    #[error("making a file: {0}")]
+    Making(String),
 }
 
 pub type HandlerResult = Result<(), HandlerError>;

@@ -78,6 +78,31 @@ pub fn problem_text(ctx: &Ctx, p: FileProblem) -> String {
 /// Sends a stored file to the chat by its Telegram id; if Telegram refuses the id (another
 /// bot token, an expired id), from the bytes kept with it; else says it is unavailable. Goes
 /// through the chat's lane, after what was said before.
+/// A file the bot made (a receipt, a QR code) to this chat, after what was said before it; a
+/// photo when `photo`, else a document named `name`.
+pub fn send_bytes(ctx: &Ctx, bytes: Vec<u8>, name: String, photo: bool, caption: String) {
+    use crate::telegram::{Extras, FileSource, OutFile, Priority};
+    let tg = ctx.tg().clone();
+    let chat = ctx.chat;
+    // Not sent: the person is told to try again rather than left waiting.
+    let sorry = ctx.t("common.error");
+    ctx.tg().queue(chat, async move {
+        let file = OutFile {
+            source: FileSource::Bytes { bytes, name },
+            photo,
+        };
+        if let Err(e) = tg
+            .send_file(chat, Priority::Reply, &file, Some(&caption), Extras::default())
+            .await
+        {
+            tracing::warn!(error = %e, "a made file was not sent");
+            if let Err(e) = tg.send(chat, Priority::Reply, &sorry, Extras::default()).await {
+                tracing::warn!(error = %e, "nor the apology");
+            }
+        }
+    });
+}
+
 pub async fn send_attachment(ctx: &Ctx, f: crate::store::tickets::Attachment) -> HandlerResult {
     use crate::telegram::{Extras, FileSource, OutFile, Priority, SendError};
     let tg = ctx.tg().clone();

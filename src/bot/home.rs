@@ -82,7 +82,15 @@ pub async fn services(ctx: &Ctx) -> Result<Outcome> {
             rows.push(vec![InlineKeyboardButton::callback(ctx.t(s.key), s.data.clone())]);
         }
     }
-    rows.push(ui::row(ctx.loc, "services.info", HomeCb::UsefulInfo));
+    if super::faq::of(ctx).is_some() {
+        // Beside «Отключения», before the forms.
+        let at = rows.len().min(2);
+        rows.insert(at, ui::row(ctx.loc, "faq.section", crate::callback::FaqCb::Faq));
+    }
+    // Only when the utility configured something to show.
+    if ctx.deps.config.has_useful_info() {
+        rows.push(ui::row(ctx.loc, "services.info", HomeCb::UsefulInfo));
+    }
     rows.push(ui::row(ctx.loc, "common.to_menu", Cb::Menu));
     ctx.say_with(ctx.t("services.title"), ui::inline(rows)).await?;
     Ok(Outcome::Done)
@@ -95,16 +103,8 @@ async fn useful_info(ctx: &Ctx) -> Result<Outcome> {
     if let Some(org) = c.org_named(ctx.loc) {
         text.push_str(&format!("\n{}", esc(org)));
     }
-    let fields = [
-        ("info.phone", &c.org_phone),
-        ("info.email", &c.org_email),
-        ("info.address", &c.org_address),
-        ("info.hours", &c.org_hours),
-        ("info.website", &c.org_website),
-        ("info.connection_forms", &c.connection_forms_url),
-    ];
     let mut any = false;
-    for (key, value) in fields {
+    for (key, value) in c.useful_info() {
         if let Some(v) = value {
             any = true;
             text.push_str(&format!("\n{}: {}", ctx.t(key), esc(v)));

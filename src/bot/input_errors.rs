@@ -56,9 +56,16 @@ pub fn quantity_error(loc: &str, e: QuantityError) -> String {
     match e {
         QuantityError::NotNumber => t(loc, "reading.not_number"),
         QuantityError::Negative => t(loc, "reading.negative"),
-        QuantityError::TooManyIntDigits { max } => tf(loc, "reading.too_many_int", &[("max", &max.to_string())]),
+        QuantityError::TooManyIntDigits { max } => {
+            let max = crate::i18n::plural(loc, "plural.at_most_digits", u64::from(max));
+            tf(loc, "reading.too_many_int", &[("max", &max)])
+        }
         QuantityError::TooManyFracDigits { max: 0 } => t(loc, "reading.no_fraction"),
-        QuantityError::TooManyFracDigits { max } => tf(loc, "reading.too_many_frac", &[("max", &max.to_string())]),
+        // «не больше одной цифры», «не больше двух цифр»: said in words, as people do.
+        QuantityError::TooManyFracDigits { max } => {
+            let max = crate::i18n::plural(loc, "plural.at_most_digits", u64::from(max));
+            tf(loc, "reading.too_many_frac", &[("max", &max)])
+        }
     }
 }
 

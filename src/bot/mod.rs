@@ -9,6 +9,7 @@
 //! `outcome`, `state`, `ui`, `input_errors`, `files`, `password`, `codes`, `form`, `compose`,
 //! `album`.
 
+pub mod accounts;
 pub mod album;
 pub mod auth;
 pub mod code_mail;
@@ -16,6 +17,8 @@ pub mod compose;
 pub mod connection;
 pub mod ctx;
 pub mod deps;
+pub mod drafts;
+pub mod faq;
 pub mod files;
 pub mod form;
 pub mod home;
@@ -23,6 +26,7 @@ pub mod input_errors;
 pub mod menu;
 pub mod meters;
 pub mod operators;
+pub mod outages;
 pub mod outcome;
 pub mod password;
 pub mod profile;

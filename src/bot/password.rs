@@ -123,7 +123,8 @@ async fn tell_owner(ctx: &Ctx, acc: &Consumer, failures: i64) -> Result<(), Hand
     if let Some(to) = acc.email.clone() {
         let loc = ctx.deps.config.default_locale.as_str();
         let org = ctx.deps.config.org_signature(loc);
-        let args = [("count", failures.to_string()), ("org", org)];
+        let hello = crate::wording::letter_hello(loc, acc.kind, acc.name.as_deref());
+        let args = [("count", failures.to_string()), ("org", org), ("hello", hello)];
         let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
         notices.push(OutboxMessage::Email {
             to,
@@ -166,6 +167,7 @@ pub async fn tell_chats(
                 keyboard: Vec::new(),
                 reply_to: None,
                 markup: None,
+                paid: false,
             }
         })
         .collect())

@@ -8,7 +8,7 @@ use super::deps::{Deps, HandlerError, HandlerResult, once};
 use super::outcome::Outcome;
 use super::section::{Plug, Press};
 use super::state::State;
-use super::{operators, sections, ui};
+use super::{drafts, operators, sections, ui};
 use crate::callback::{Buttons, Cb, Lang, StepCb};
 use crate::i18n;
 use std::sync::Arc;
@@ -111,6 +111,7 @@ async fn context(update_id: i64, deps: Arc<Deps>, chat: ChatId, lang: Option<&st
         album: None,
         held: (deps_backend == crate::store::sql::Backend::Postgres).then(Default::default),
         pending: Default::default(),
+        entered: Default::default(),
     })
 }
 
@@ -228,7 +229,10 @@ async fn route_message(ctx: &mut Ctx, msg: &Message) -> HandlerResult {
             .and_then(|s| s.menu().first());
         let notice = match drafts_in {
             Some(e) => ctx.tf("common.left_draft_saved", &[("section", &ctx.t(e.key))]),
-            None => ctx.t("common.left_unfinished"),
+            None => match drafts::keep(ctx, p).await? {
+                Some(kept) => kept,
+                None => ctx.t("common.left_unfinished"),
+            },
         };
         ctx.say(notice).await?;
         return act(ctx, Outcome::Open(entry)).await;
@@ -272,7 +276,18 @@ async fn route_callback(ctx: &mut Ctx, data: &str) -> HandlerResult {
         Some(Cb::Lang(lang)) => return set_language(ctx, lang).await,
         Some(Cb::ChooseLanguage) => return choose_language(ctx).await,
         Some(Cb::Cancel) => return act(ctx, Outcome::Cancelled).await,
-        Some(Cb::Menu) => return act(ctx, Outcome::Home(None)).await,
+        Some(Cb::Menu) => {
+            let kept = drafts::keep_current(ctx).await?;
+            return act(ctx, Outcome::Home(kept)).await;
+        }
+        Some(Cb::DraftResume(place)) => {
+            let outcome = drafts::resume(ctx, place).await?;
+            return act(ctx, outcome).await;
+        }
+        Some(Cb::DraftFresh(place)) => {
+            let outcome = drafts::fresh(ctx, place).await?;
+            return act(ctx, outcome).await;
+        }
         None => {}
     }
     let state = ctx.state.clone();
@@ -289,6 +304,9 @@ async fn route_callback(ctx: &mut Ctx, data: &str) -> HandlerResult {
             (owner, Press::Own(data), state.in_progress().map(|p| &p.at))
         } else {
             if current.is_some() {
+                if let Some(kept) = drafts::keep_current(ctx).await? {
+                    ctx.say(kept).await?;
+                }
                 ctx.reset().await?;
             }
             (owner, Press::Own(data), None)
@@ -312,7 +330,7 @@ async fn command(ctx: &mut Ctx, text: &str) -> Result<Outcome, HandlerError> {
             ctx.reset().await?;
             sections::start_link(ctx, arg.trim()).await
         }
-        "start" | "menu" => Ok(Outcome::Home(None)),
+        "start" | "menu" => Ok(Outcome::Home(drafts::keep_current(ctx).await?)),
         "cancel" => Ok(Outcome::Cancelled),
         "help" => {
             ctx.say(ctx.t("help.text")).await?;
@@ -322,7 +340,7 @@ async fn command(ctx: &mut Ctx, text: &str) -> Result<Outcome, HandlerError> {
             choose_language(ctx).await?;
             Ok(Outcome::Done)
         }
-        "queue" | "item" | "stats" if operators::command(ctx, name, arg).await? => Ok(Outcome::Done),
+        "queue" | "item" | "stats" if is_operator_command(ctx, name, arg).await? => Ok(Outcome::Done),
         _ => {
             ctx.say(ctx.t("common.unknown_command")).await?;
             Ok(Outcome::Reprompt)
@@ -330,13 +348,41 @@ async fn command(ctx: &mut Ctx, text: &str) -> Result<Outcome, HandlerError> {
     }
 }
 
-/// Does what a step asked for next.
-async fn act(ctx: &mut Ctx, mut outcome: Outcome) -> HandlerResult {
+/// An operator's command, answered in the desk's language (the operators' cards are in it
+/// whatever the operator's Telegram speaks).
+async fn is_operator_command(ctx: &mut Ctx, name: &str, arg: &str) -> Result<bool, HandlerError> {
+    let own = ctx.loc;
+    ctx.loc = i18n::pick_locale(Some(&ctx.deps.config.default_locale), None, "ru");
+    let done = operators::command(ctx, name, arg).await;
+    if !matches!(done, Ok(true)) {
+        ctx.loc = own;
+    }
+    done
+}
+
+/// Does what a step asked for next; then, when the person came to a section (opened one of
+/// its entries, or a step started one of its forms), a form kept there is offered back.
+async fn act(ctx: &mut Ctx, outcome: Outcome) -> HandlerResult {
+    let before = ctx.state.in_progress().map(|p| p.area.clone());
+    let opened = follow(ctx, outcome).await?;
+    let entered = ctx.entered.lock().expect("entered").take();
+    let came_to = opened
+        .map(str::to_owned)
+        .or(entered.filter(|a| before.as_ref() != Some(a)));
+    if let Some(area) = came_to {
+        drafts::offer(ctx, &area).await?;
+    }
+    Ok(())
+}
+
+/// The outcomes, one after another: the area of the section opened, if one was.
+async fn follow(ctx: &mut Ctx, mut outcome: Outcome) -> Result<Option<&'static str>, HandlerError> {
+    let mut opened = None;
     // An opened section or a question asked again answers with an outcome of its own; a few
     // rounds at most (none of them asks for another round of the same kind).
     for _ in 0..4 {
         outcome = match outcome {
-            Outcome::Done => return Ok(()),
+            Outcome::Done => return Ok(opened),
             // With nothing in progress there is no step to continue: the menu.
             Outcome::Stale if ctx.stored_state().await? == State::Idle => {
                 ctx.say(ctx.t("common.old_button")).await?;
@@ -372,11 +418,12 @@ async fn act(ctx: &mut Ctx, mut outcome: Outcome) -> HandlerResult {
                 }
                 // What the step changed (a name, an address) shows.
                 ctx.reload_session().await?;
+                opened = sections::by_entry(entry).map(|s| s.area());
                 open(ctx, entry).await?
             }
         };
     }
-    Ok(())
+    Ok(opened)
 }
 
 /// Where a person lands with nothing in progress.

@@ -38,9 +38,23 @@ pub trait SectionState: Serialize + DeserializeOwned + Clone + Send + Sync + 'st
     fn wants_secret(&self) -> bool {
         false
     }
-    /// What is in progress is kept as a draft when the person leaves it.
+    /// What is in progress is kept as a draft by the section itself when the person leaves it
+    /// (connection applications).
     fn keeps_draft(&self) -> bool {
         false
+    }
+    /// Some state of the section may be kept as a draft (`draft`): only then does coming to the
+    /// section look for one (the menu's entries are opened on every press).
+    const KEEPS_FORMS: bool = false;
+    /// A form left half-way for another section is kept by the router (`form_drafts`) and
+    /// offered back, named by this label key («добавление прибора учёта»). None: not kept
+    /// (nothing worth keeping, a password asked, or kept by the section itself).
+    fn draft(&self) -> Option<String> {
+        None
+    }
+    /// The same form from its start: what «Начать заново» sets.
+    fn fresh(&self) -> Option<Self> {
+        None
     }
 }
 
@@ -114,6 +128,12 @@ pub trait Plug: Send + Sync {
     /// Its stored state reads as this version's; with whether it wants a secret.
     fn reads(&self, at: &Value) -> Option<bool>;
     fn keeps_draft(&self, at: &Value) -> bool;
+    /// `SectionState::KEEPS_FORMS`.
+    fn keeps_forms(&self) -> bool;
+    /// `SectionState::draft` of the stored state.
+    fn draft(&self, at: &Value) -> Option<String>;
+    /// `SectionState::fresh` of the stored state, stored.
+    fn fresh(&self, at: &Value) -> Option<Value>;
     fn open<'a>(&'a self, ctx: &'a mut Ctx, entry: &'static Entry) -> Fut<'a, Outcome>;
     fn on_idle<'a>(&'a self, ctx: &'a mut Ctx, msg: &'a Message) -> Fut<'a, Option<Outcome>>;
     fn on_message<'a>(&'a self, ctx: &'a mut Ctx, msg: &'a Message, at: &'a Value) -> Fut<'a, Outcome>;
@@ -161,6 +181,16 @@ impl<S: Section> Plug for Plugged<S> {
     }
     fn keeps_draft(&self, at: &Value) -> bool {
         typed::<S::State>(at).is_some_and(|s| s.keeps_draft())
+    }
+    fn keeps_forms(&self) -> bool {
+        S::State::KEEPS_FORMS
+    }
+    fn draft(&self, at: &Value) -> Option<String> {
+        typed::<S::State>(at).and_then(|s| s.draft())
+    }
+    fn fresh(&self, at: &Value) -> Option<Value> {
+        let fresh = typed::<S::State>(at)?.fresh()?;
+        serde_json::to_value(fresh).ok()
     }
     fn open<'a>(&'a self, ctx: &'a mut Ctx, entry: &'static Entry) -> Fut<'a, Outcome> {
         Box::pin(S::open(ctx, entry))

@@ -7,12 +7,17 @@ use super::deps::{HandlerError, HandlerResult};
 use super::menu::Catalog;
 use super::outcome::Outcome;
 use super::section::{Plug, Plugged};
-use super::{auth, connection, home, meters, profile, tickets};
+use super::{accounts, auth, connection, faq, home, meters, outages, profile, tickets};
 
-pub static ALL: [&dyn Plug; 6] = [
+pub static ALL: [&dyn Plug; 9] = [
     &Plugged::<home::Home>::new(),
     &Plugged::<auth::Auth>::new(),
     &Plugged::<profile::Profile>::new(),
+    &Plugged::<accounts::Accounts>::new(),
+    // «Отключения» and «Частые вопросы» high in «Интерактивные сервисы»: what people look for
+    // before they write.
+    &Plugged::<outages::Outages>::new(),
+    &Plugged::<faq::FaqSection>::new(),
     &Plugged::<meters::Meters>::new(),
     &Plugged::<connection::Connection>::new(),
     &Plugged::<tickets::Tickets>::new(),

@@ -9,19 +9,25 @@
 //! folder: pushes from the workers and cards on the desk carry them too, and a worker may
 //! not reach into `bot`. What the buttons do is the section's.
 
+mod accounts;
 mod auth;
 mod connection;
 mod desk;
+mod faq;
 mod home;
 mod meters;
+mod outages;
 mod profile;
 mod tickets;
 
+pub use accounts::AccountsCb;
 pub use auth::AuthCb;
 pub use connection::ConnCb;
-pub use desk::DeskCb;
+pub use desk::{DeskCb, FormCb};
+pub use faq::FaqCb;
 pub use home::HomeCb;
 pub use meters::{MeterField, MetersCb, ReplaceReason, TimeOfDay};
+pub use outages::OutagesCb;
 pub use profile::ProfileCb;
 pub use tickets::TicketsCb;
 
@@ -76,7 +82,7 @@ macro_rules! small_number {
         }
     )+};
 }
-small_number!(u8, u16);
+small_number!(u8, u16, u32);
 
 /// An enum with a fixed list, carried as its place in the list.
 macro_rules! by_place {
@@ -100,6 +106,7 @@ by_place!(
     TicketSection => TicketSection::ALL,
     Reminder => Reminder::ALL,
     MeterField => MeterField::ALL,
+    crate::domain::meters::Resource => crate::domain::meters::Resource::ALL,
 );
 
 /// An enum carried as a short code of its own.
@@ -219,6 +226,10 @@ buttons! {
         Cancel = "cancel",
         /// «В меню».
         Menu = "menu",
+        /// «Продолжить» a form kept of the section (by its place in `sections::ALL`).
+        DraftResume(section: u8) = "dr",
+        /// «Начать заново»: the kept form dropped, the same form from its start.
+        DraftFresh(section: u8) = "df",
     }
 }
 
@@ -240,6 +251,8 @@ buttons! {
         FormEdit(place: u8) = "e",
         /// «Исправить» on a summary: the list of fields.
         FormFix = "fix",
+        /// The text typed earlier at a button step, as this text step's answer.
+        Kept = "kept",
     }
 }
 

@@ -11,7 +11,8 @@ fn takers(data: &str) -> Vec<&'static str> {
         )+};
     }
     try_all!(
-        Cb, StepCb, DeskCb, HomeCb, AuthCb, ProfileCb, MetersCb, TicketsCb, ConnCb
+        Cb, StepCb, DeskCb, FormCb, HomeCb, AuthCb, ProfileCb, MetersCb, TicketsCb, ConnCb, AccountsCb, OutagesCb,
+        FaqCb
     );
     out
 }
@@ -32,12 +33,16 @@ fn every_button_round_trips_fits_telegram_and_belongs_to_one_set() {
     let n = check_all::<Cb>("Cb")
         + check_all::<StepCb>("StepCb")
         + check_all::<DeskCb>("DeskCb")
+        + check_all::<FormCb>("FormCb")
         + check_all::<HomeCb>("HomeCb")
         + check_all::<AuthCb>("AuthCb")
         + check_all::<ProfileCb>("ProfileCb")
         + check_all::<MetersCb>("MetersCb")
         + check_all::<TicketsCb>("TicketsCb")
-        + check_all::<ConnCb>("ConnCb");
+        + check_all::<ConnCb>("ConnCb")
+        + check_all::<AccountsCb>("AccountsCb")
+        + check_all::<OutagesCb>("OutagesCb")
+        + check_all::<FaqCb>("FaqCb");
     assert!(n > 100, "{n} samples");
 }
 

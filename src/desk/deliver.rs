@@ -235,6 +235,14 @@ impl Desk<'_> {
         about: Option<i64>,
     ) -> Result<(Option<i64>, String), StoreError> {
         match item.kind {
+            ItemKind::Ticket if event == DeskEvent::Rated => Ok((
+                None,
+                self.store
+                    .ticket_by_id(item.id)
+                    .await?
+                    .map(|t| rating_words(&t))
+                    .unwrap_or_default(),
+            )),
             ItemKind::Ticket if event != DeskEvent::Closed => Ok(self
                 .store
                 .ticket_messages(item.id)
@@ -278,7 +286,7 @@ impl Desk<'_> {
             (None, _) => return Ok(vec![]),
         };
         match item.kind {
-            ItemKind::Ticket if event != DeskEvent::Closed => Ok(self
+            ItemKind::Ticket if event != DeskEvent::Closed && event != DeskEvent::Rated => Ok(self
                 .store
                 .ticket_files(item.id)
                 .await?
@@ -344,7 +352,7 @@ impl Desk<'_> {
             .take_expired_pending(self.clock.now() - super::PENDING_TTL)
             .await?;
         for (_, item, action) in &lapsed {
-            let (Some((_, card_msg, _)), Some(c)) = (
+            let (Some((chat, card_msg, _)), Some(c)) = (
                 self.store.card(*item).await?,
                 card(self.store, self.config, self.clock.now(), *item).await?,
             ) else {
@@ -358,14 +366,14 @@ impl Desk<'_> {
             let sent = self
                 .tg
                 .send(
-                    self.group,
+                    ChatId(chat),
                     Priority::Reply,
                     &note,
                     Extras::default().reply_to(MessageId(card_msg as i32)),
                 )
                 .await?;
             for m in sent {
-                self.store.map_desk_message(self.group.0, i64::from(m.0), *item).await?;
+                self.store.map_desk_message(chat, i64::from(m.0), *item).await?;
             }
         }
         Ok(lapsed.len())
@@ -373,6 +381,15 @@ impl Desk<'_> {
 }
 
 /// How a chosen action is named to the operators (a status by its name).
+/// «4 из 5 — Быстро и понятно»: a ticket's rating as the group reads it.
+pub fn rating_words(t: &crate::store::tickets::Ticket) -> String {
+    let Some(r) = t.rating else { return String::new() };
+    match t.rating_comment.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => format!("{r} из 5 — {c}"),
+        None => format!("{r} из 5"),
+    }
+}
+
 pub fn action_label(loc: &str, action: DeskAction) -> String {
     match action {
         DeskAction::Take => i18n::t(loc, "desk.take"),
@@ -382,7 +399,11 @@ pub fn action_label(loc: &str, action: DeskAction) -> String {
         DeskAction::Done => i18n::t(loc, "desk.done"),
         DeskAction::Reject => i18n::t(loc, "desk.reject"),
         DeskAction::Reopen => i18n::t(loc, "desk.reopen"),
+        DeskAction::Move | DeskAction::MoveTo(_) => i18n::t(loc, "desk.move"),
         DeskAction::Status(s) => i18n::t(loc, s.key()),
+        DeskAction::CloseWhy(r) | DeskAction::CloseNow(r) => {
+            i18n::tf(loc, "desk.close_as", &[("reason", &i18n::t(loc, r.key()))])
+        }
     }
 }
 

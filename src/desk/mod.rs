@@ -5,6 +5,7 @@
 mod cards;
 pub mod deliver;
 pub mod group;
+pub mod outage_card;
 
 use crate::callback::Buttons;
 use crate::config::Config;
@@ -61,6 +62,7 @@ fn btn(loc: &str, key: &str, cb: impl Buttons) -> Vec<InlineKeyboardButton> {
 pub fn field_lines(loc: &str, fields: &serde_json::Value) -> String {
     let mut out = String::new();
     for (key, field) in [
+        ("ticket.f.account", "account"),
         ("ticket.f.doc_type", "doc_type"),
         ("ticket.f.period", "period"),
         ("ticket.f.address", "address"),
@@ -113,6 +115,38 @@ fn status_line(loc: &str, status: String) -> String {
     i18n::tf(loc, "desk.status", &[("status", &status)])
 }
 
+/// What an item is for routing, most specific first: a ticket's topic, «billing» for a
+/// question about an account's bill, its kind.
+pub async fn route_keys(
+    store: &Store,
+    target: crate::domain::items::DeskTarget,
+    id: i64,
+) -> Result<Vec<String>, StoreError> {
+    use crate::domain::items::DeskTarget as T;
+    Ok(match target {
+        T::Ticket => match store.ticket_route(id).await? {
+            Some((kind, topic, billing)) => {
+                let mut keys = vec![crate::domain::routes::topic_key(&topic)];
+                if billing {
+                    keys.push("billing".into());
+                }
+                keys.push(kind.as_str().to_owned());
+                keys
+            }
+            None => Vec::new(),
+        },
+        T::MeterRequest => vec!["meter_request".into()],
+        T::Connection => vec!["connection".into()],
+        T::Meter => vec!["meter".into()],
+        T::Dispute => vec!["dispute".into()],
+        T::Outage => vec![
+            crate::domain::routes::topic_key(&crate::i18n::t("ru", "topic.appeal.outages")),
+            "outage".into(),
+            "appeal".into(),
+        ],
+    })
+}
+
 /// The card of an item as the operators see it (the passport number masked) at `now` (a
 /// lapsed verification is marked).
 pub async fn card(
@@ -145,12 +179,23 @@ pub async fn card_for(
         taken_by,
         taken: taken_line(store, loc, taken_by).await?,
     };
-    match item.kind {
+    let mut card = match item.kind {
         ItemKind::Ticket => cards::ticket::render(&c, item.id).await,
         ItemKind::MeterRequest => cards::meter_request::render(&c, item.id).await,
         ItemKind::Connection => cards::connection::render(&c, item.id).await,
         ItemKind::Meter => cards::meter::render(&c, item.id).await,
+    }?;
+    // With departments, any card can go to another one.
+    let departments =
+        config.operator_chat_id.is_some() && config.operator_chats.as_ref().is_some_and(|r| !r.is_empty());
+    if let Some(card) = card.as_mut().filter(|_| departments) {
+        card.keyboard.inline_keyboard.push(btn(
+            loc,
+            "desk.move",
+            crate::callback::DeskCb::Act(item.kind, item.id, crate::domain::items::DeskAction::Move),
+        ));
     }
+    Ok(card)
 }
 
 /// Notices to every chat of the consumer, each in its language: «<number>: <news>» and a
@@ -164,23 +209,72 @@ pub async fn notices(
     detail: Option<&str>,
     open: impl Buttons,
 ) -> Result<Vec<OutboxMessage>, StoreError> {
+    let detail = detail.map(str::to_owned);
+    notices_in(store, config, consumer_id, key, number, |_| detail.clone(), open).await
+}
+
+/// `notices` with a detail in each chat's language (`detail(locale)`, escaped here).
+pub async fn notices_in(
+    store: &Store,
+    config: &Config,
+    consumer_id: i64,
+    key: &str,
+    number: &str,
+    detail: impl Fn(&str) -> Option<String>,
+    open: impl Buttons,
+) -> Result<Vec<OutboxMessage>, StoreError> {
+    rated_notices(store, config, consumer_id, key, number, detail, open, None).await
+}
+
+/// `notices_in`, and with `rate` (a ticket answered or closed) «Оцените ответ» and a button
+/// per mark under each.
+#[allow(clippy::too_many_arguments)]
+pub async fn rated_notices(
+    store: &Store,
+    config: &Config,
+    consumer_id: i64,
+    key: &str,
+    number: &str,
+    detail: impl Fn(&str) -> Option<String>,
+    open: impl Buttons,
+    rate: Option<i64>,
+) -> Result<Vec<OutboxMessage>, StoreError> {
     let mut out = Vec::new();
     for (chat, locale) in store.consumer_chats(consumer_id).await? {
         let loc = i18n::pick_locale(locale.as_deref(), None, &config.default_locale);
         let mut text = i18n::tf(loc, key, &[("number", &esc(number))]);
-        if let Some(d) = detail.filter(|d| !d.is_empty()) {
-            text.push_str(&format!("\n\n{}", esc(d)));
+        if let Some(d) = detail(loc).filter(|d| !d.is_empty()) {
+            text.push_str(&format!("\n\n{}", esc(&d)));
+        }
+        let open_button = Button {
+            text: i18n::t(loc, "ticket.open"),
+            data: open.encode(),
+        };
+        let mut keyboard = Vec::new();
+        if let Some(ticket) = rate {
+            text.push_str(&format!("\n\n{}", i18n::t(loc, "rate.ask")));
+            // Rows replace the one button: «Открыть» goes first among them.
+            keyboard.push(vec![open_button.clone()]);
+            keyboard.push(
+                (1..=5u8)
+                    .map(|m| Button {
+                        text: format!("{m} ⭐"),
+                        data: crate::callback::TicketsCb::Rate(ticket, m).encode(),
+                    })
+                    .collect(),
+            );
+        }
+        if loc == "en" {
+            text = crate::domain::numbers::latin(&text);
         }
         out.push(OutboxMessage::Telegram {
             chat_id: chat,
             text,
-            button: Some(Button {
-                text: i18n::t(loc, "ticket.open"),
-                data: open.encode(),
-            }),
+            button: Some(open_button),
             reply_to: None,
-            keyboard: Vec::new(),
+            keyboard,
             markup: None,
+            paid: false,
         });
     }
     Ok(out)

@@ -79,18 +79,21 @@ text_enum! {
         Connection => "connection",
         Meter => "meter",
         Dispute => "dispute",
+        /// Appeals grouped on an outage's card (the outage's id; `about` the new appeal).
+        Outage => "outage",
     }
 }
 
 impl DeskTarget {
-    /// The desk item it is, if it is one (a dispute is not: it has no card to act on).
+    /// The desk item it is, if it is one (a dispute is not: it has no card to act on; nor an
+    /// outage, whose card gathers appeals).
     pub fn item(self) -> Option<ItemKind> {
         match self {
             Self::Ticket => Some(ItemKind::Ticket),
             Self::MeterRequest => Some(ItemKind::MeterRequest),
             Self::Connection => Some(ItemKind::Connection),
             Self::Meter => Some(ItemKind::Meter),
-            Self::Dispute => None,
+            Self::Dispute | Self::Outage => None,
         }
     }
 }
@@ -127,6 +130,40 @@ text_enum! {
     Reminder {
         Readings => "readings",
         Verification => "verification",
+        /// «Новая квитанция» after an import of charges.
+        Bills => "bills",
+        /// A debt before its due date (off unless turned on).
+        Debt => "debt",
+        /// An outage at one of the consumer's addresses.
+        Outages => "outages",
+        /// The utility's announcements (`/announce`).
+        News => "news",
+    }
+}
+
+impl Reminder {
+    /// Its column in `consumers`.
+    pub fn column(self) -> &'static str {
+        match self {
+            Self::Readings => "remind_readings",
+            Self::Verification => "remind_verification",
+            Self::Bills => "notify_bills",
+            Self::Debt => "remind_debt",
+            Self::Outages => "notify_outages",
+            Self::News => "notify_news",
+        }
+    }
+
+    /// Its label in «Напоминания».
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Self::Readings => "profile.remind_readings",
+            Self::Verification => "profile.remind_verification",
+            Self::Bills => "profile.notify_bills",
+            Self::Debt => "profile.remind_debt",
+            Self::Outages => "profile.notify_outages",
+            Self::News => "profile.notify_news",
+        }
     }
 }
 
@@ -140,6 +177,7 @@ impl DeskEvent {
             Self::Closed => "desk.event.closed",
             Self::Addition => "desk.event.addition",
             Self::Erased => "desk.event.erased",
+            Self::Rated => "desk.event.rated",
         })
     }
 }
@@ -188,6 +226,8 @@ text_enum! {
         /// The consumer's data were erased (the consumer deleted, the login released): what
         /// the group was shown of the item is blanked.
         Erased => "erased",
+        /// The consumer rated the answer (or added a comment to the rating).
+        Rated => "rated",
     }
 }
 
@@ -262,6 +302,17 @@ impl ConnStatus {
     ];
 }
 
+text_enum! {
+    /// Why the desk closed a ticket: chosen after «Закрыть», shown to the consumer in the push.
+    CloseReason: "close_reason" {
+        Answered => "answered",
+        Resolved => "resolved",
+        Duplicate => "duplicate",
+        NotOurs => "not_ours",
+        Withdrawn => "withdrawn",
+    }
+}
+
 /// What an operator's button on a card does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DeskAction {
@@ -269,8 +320,13 @@ pub enum DeskAction {
     Take,
     /// «Передать другому»: the item is nobody's again.
     Release,
-    /// A ticket: «Закрыть».
+    /// A ticket: «Закрыть» (asks why; nothing changes yet).
     Close,
+    /// A ticket: the reason chosen; the reply to the card closes it with the reason and the
+    /// reply as an explanation.
+    CloseWhy(CloseReason),
+    /// A ticket: «Закрыть без пояснения» with the reason chosen.
+    CloseNow(CloseReason),
     /// A meter request: «Назначить дату» (the date comes with the reply).
     Schedule,
     /// A meter request: «Выполнено».
@@ -282,6 +338,11 @@ pub enum DeskAction {
     /// «Открыть снова»: a closed ticket or a final application is worked on again (a reply to
     /// it is refused until then).
     Reopen,
+    /// «Передать в отдел»: asks which department.
+    Move,
+    /// The item's card re-posted in this operators' group (its place among them, the main one
+    /// first); the consumer is not told.
+    MoveTo(u8),
 }
 
 impl DeskAction {
@@ -295,7 +356,12 @@ impl DeskAction {
             Self::Done,
             Self::Reject,
             Self::Reopen,
+            Self::Move,
+            Self::MoveTo(0),
+            Self::MoveTo(u8::MAX),
         ];
+        all.extend(CloseReason::ALL.iter().map(|r| Self::CloseWhy(*r)));
+        all.extend(CloseReason::ALL.iter().map(|r| Self::CloseNow(*r)));
         all.extend(ConnStatus::ALL.iter().map(|s| Self::Status(*s)));
         all
     }
@@ -310,7 +376,11 @@ impl DeskAction {
             Self::Done => "d".into(),
             Self::Reject => "r".into(),
             Self::Reopen => "o".into(),
+            Self::Move => "mv".into(),
+            Self::MoveTo(i) => format!("mv-{i}"),
             Self::Status(s) => format!("st-{}", s.as_str()),
+            Self::CloseWhy(r) => format!("cw-{}", r.as_str()),
+            Self::CloseNow(r) => format!("cn-{}", r.as_str()),
         }
     }
 
@@ -323,7 +393,14 @@ impl DeskAction {
             "d" => Self::Done,
             "r" => Self::Reject,
             "o" => Self::Reopen,
-            other => Self::Status(ConnStatus::from_str_opt(other.strip_prefix("st-")?)?),
+            "mv" => Self::Move,
+            other => match other.split_once('-')? {
+                ("st", s) => Self::Status(ConnStatus::from_str_opt(s)?),
+                ("cw", r) => Self::CloseWhy(CloseReason::from_str_opt(r)?),
+                ("cn", r) => Self::CloseNow(CloseReason::from_str_opt(r)?),
+                ("mv", i) => Self::MoveTo(i.parse().ok()?),
+                _ => return None,
+            },
         })
     }
 
@@ -333,6 +410,7 @@ impl DeskAction {
             Self::Status(s) => s.as_str().to_owned(),
             Self::Schedule => "schedule".into(),
             Self::Done => "done".into(),
+            Self::CloseWhy(r) => format!("close-{}", r.as_str()),
             other => other.code(),
         }
     }
@@ -341,7 +419,10 @@ impl DeskAction {
         match name {
             "schedule" => Some(Self::Schedule),
             "done" => Some(Self::Done),
-            other => ConnStatus::from_str_opt(other).map(Self::Status),
+            other => match other.strip_prefix("close-") {
+                Some(r) => CloseReason::from_str_opt(r).map(Self::CloseWhy),
+                None => ConnStatus::from_str_opt(other).map(Self::Status),
+            },
         }
     }
 }
@@ -392,6 +473,12 @@ mod tests {
         for a in DeskAction::all() {
             assert_eq!(DeskAction::from_code(&a.code()), Some(a));
         }
+        for r in CloseReason::ALL {
+            let a = DeskAction::CloseWhy(*r);
+            assert_eq!(DeskAction::from_pending(&a.pending_name()), Some(a));
+        }
+        assert_eq!(DeskAction::from_code("cw-nonsense"), None);
+        assert_eq!(DeskAction::from_code("xx-answered"), None);
         assert_eq!(DeskAction::from_pending("schedule"), Some(DeskAction::Schedule));
         assert_eq!(DeskAction::from_pending("done"), Some(DeskAction::Done));
         assert_eq!(ItemKind::from_str_opt("tickets"), None);

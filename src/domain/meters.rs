@@ -1,5 +1,5 @@
 //! Metering devices and the rules of their readings: capacity, monotonic values, rollover,
-//! abnormal consumption, billing periods, verification dates.
+//! billing periods, verification dates.
 
 use super::quantity::{Quantity, SCALE};
 use chrono::{Datelike, Duration, NaiveDate};
@@ -148,20 +148,6 @@ pub fn compare(new: Quantity, last: Option<Quantity>, cap: Capacity) -> Monotoni
     }
 }
 
-pub const ANOMALY_FACTOR: i64 = 3;
-
-/// More than three times the average of the earlier periods' consumption (with at least one
-/// earlier period that consumed something).
-pub fn is_abnormal(consumption: Quantity, earlier: &[Quantity]) -> bool {
-    let positive: Vec<i64> = earlier.iter().map(|q| q.0).filter(|v| *v > 0).collect();
-    if positive.is_empty() || earlier.is_empty() {
-        return false;
-    }
-    let sum: i64 = earlier.iter().map(|q| q.0.max(0)).sum();
-    // consumption > 3 × sum / n, in integers
-    consumption.0 * earlier.len() as i64 > ANOMALY_FACTOR * sum
-}
-
 /// A billing period: a month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Period {
@@ -191,6 +177,20 @@ impl Period {
         }
     }
 
+    pub fn prev(self) -> Self {
+        if self.month == 1 {
+            Self {
+                year: self.year - 1,
+                month: 12,
+            }
+        } else {
+            Self {
+                year: self.year,
+                month: self.month - 1,
+            }
+        }
+    }
+
     pub fn key(self) -> String {
         format!("{:04}-{:02}", self.year, self.month)
     }
@@ -203,6 +203,21 @@ impl Period {
 
     pub fn label(self) -> String {
         format!("{:02}.{}", self.month, self.year)
+    }
+
+    /// As a button carries it: 202611.
+    pub fn code(self) -> u32 {
+        self.year.max(0) as u32 * 100 + self.month
+    }
+
+    pub fn from_code(code: u32) -> Option<Self> {
+        let (year, month) = ((code / 100) as i32, code % 100);
+        ((1..=12).contains(&month) && (2000..=2200).contains(&year)).then_some(Self { year, month })
+    }
+
+    /// Its first day.
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or_default()
     }
 }
 
@@ -228,13 +243,19 @@ impl Window {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verification {
+    /// The consumer does not know the date («Не знаю»): readings are taken, the card asks for
+    /// it.
+    Unknown,
     Valid,
     /// Due within 30 days.
     DueSoon,
     Expired,
 }
 
-pub fn verification(next: NaiveDate, today: NaiveDate) -> Verification {
+pub fn verification(next: Option<NaiveDate>, today: NaiveDate) -> Verification {
+    let Some(next) = next else {
+        return Verification::Unknown;
+    };
     if next < today {
         Verification::Expired
     } else if next - today <= Duration::days(30) {
@@ -376,15 +397,6 @@ mod tests {
     }
 
     #[test]
-    fn anomaly_is_three_times_the_average() {
-        let q = Quantity::from_int;
-        assert!(!is_abnormal(q(300), &[q(100), q(100)]));
-        assert!(is_abnormal(q(301), &[q(100), q(100)]));
-        assert!(!is_abnormal(q(1000), &[]), "no history, no judgement");
-        assert!(!is_abnormal(q(1000), &[q(0)]), "nothing consumed before");
-    }
-
-    #[test]
     fn billing_period_by_window() {
         let w = Window {
             first_day: 15,
@@ -401,9 +413,10 @@ mod tests {
     #[test]
     fn verification_states() {
         let today = d(2026, 11, 27);
-        assert_eq!(verification(d(2026, 11, 26), today), Verification::Expired);
-        assert_eq!(verification(d(2026, 12, 20), today), Verification::DueSoon);
-        assert_eq!(verification(d(2027, 6, 1), today), Verification::Valid);
+        assert_eq!(verification(Some(d(2026, 11, 26)), today), Verification::Expired);
+        assert_eq!(verification(Some(d(2026, 12, 20)), today), Verification::DueSoon);
+        assert_eq!(verification(Some(d(2027, 6, 1)), today), Verification::Valid);
+        assert_eq!(verification(None, today), Verification::Unknown);
     }
 
     #[test]

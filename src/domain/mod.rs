@@ -1,13 +1,25 @@
 //! Pure types and rules: no I/O, no Telegram. A value of a type here is valid by construction.
 
+pub mod accounts;
+pub mod address;
 pub mod answers;
+pub mod bank;
+pub mod bills;
 pub mod connection;
+pub mod consumption;
+pub mod faq;
 pub mod ids;
 pub mod items;
 pub mod meters;
+pub mod money;
+pub mod numbers;
+pub mod outages;
+pub mod payment_qr;
 pub mod person;
+pub mod places;
 pub mod plural;
 pub mod quantity;
+pub mod routes;
 pub mod tickets;
 
 pub use ids::{ApplicantKind, IdError, Login, Ogrn, Ogrnip, Snils};

@@ -264,22 +264,98 @@ fn parse_past_date(s: &str, today: NaiveDate) -> Option<NaiveDate> {
     }
 }
 
-/// A month or a range of months: «01.2026», «01.2026–06.2026», «1.2026-6.2026».
-pub fn parse_month_range(input: &str) -> Option<((i32, u32), (i32, u32))> {
-    let s = input.trim().replace(['–', '—'], "-");
-    let month = |p: &str| -> Option<(i32, u32)> {
-        let (m, y) = p.trim().split_once(['.', '/'])?;
-        let (m, y): (u32, i32) = (m.trim().parse().ok()?, y.trim().parse().ok()?);
-        ((1..=12).contains(&m) && (2000..=2100).contains(&y)).then_some((y, m))
+/// A month or a range of months as people write them: «11.2026», «ноябрь 2026», «ноября
+/// 2026 г.», «November 2026», «ноябрь» (the latest November up to `today`), «2025» (the whole
+/// year), and ranges of any of these: «01.2026–06.2026», «январь–июнь 2026» (a side without a
+/// year takes the other's).
+pub fn parse_month_range(input: &str, today: NaiveDate) -> Option<((i32, u32), (i32, u32))> {
+    use chrono::Datelike;
+    let s = input.trim().to_lowercase().replace(['–', '—'], "-");
+    let (a, b) = match s.split_once('-') {
+        Some((a, b)) => (a.to_owned(), Some(b.to_owned())),
+        None => (s.clone(), None),
     };
-    let (from, to) = match s.split_once('-') {
-        Some((a, b)) => (month(a)?, month(b)?),
-        None => {
-            let m = month(&s)?;
-            (m, m)
+    let (a, b) = (month_or_year(&a)?, b.as_deref().map(month_or_year));
+    let latest = |m: u32| {
+        let y = today.year();
+        if m <= today.month() { (y, m) } else { (y - 1, m) }
+    };
+    let (from, to) = match (a, b) {
+        (Part::Year(y), None) => ((y, 1), (y, 12)),
+        (Part::Month(m, Some(y)), None) => ((y, m), (y, m)),
+        (Part::Month(m, None), None) => (latest(m), latest(m)),
+        (Part::Month(m1, y1), Some(Some(Part::Month(m2, y2)))) => {
+            let (y1, y2) = match (y1, y2) {
+                (Some(y1), Some(y2)) => (y1, y2),
+                // «январь–июнь 2026»; «ноябрь–февраль 2026» runs over the new year.
+                (None, Some(y2)) => (if m1 <= m2 { y2 } else { y2 - 1 }, y2),
+                (Some(y1), None) => (y1, if m1 <= m2 { y1 } else { y1 + 1 }),
+                (None, None) => {
+                    let (y2, m2) = latest(m2);
+                    (if m1 <= m2 { y2 } else { y2 - 1 }, y2)
+                }
+            };
+            ((y1, m1), (y2, m2))
         }
+        _ => return None,
     };
-    (from <= to).then_some((from, to))
+    let years = 2000..=2100;
+    (from <= to && years.contains(&from.0) && years.contains(&to.0)).then_some((from, to))
+}
+
+enum Part {
+    Month(u32, Option<i32>),
+    Year(i32),
+}
+
+/// «11.2026», «ноябрь 2026», «ноября 2026 г.», «ноябрь», «2026».
+fn month_or_year(p: &str) -> Option<Part> {
+    let p = p.trim().trim_end_matches('.').trim();
+    let p = ["года", "год", "г"]
+        .iter()
+        .find_map(|g| p.strip_suffix(g))
+        .unwrap_or(p)
+        .trim();
+    if let Some((m, y)) = p.split_once(['.', '/']) {
+        let (m, y): (u32, i32) = (m.trim().parse().ok()?, y.trim().parse().ok()?);
+        return (1..=12).contains(&m).then_some(Part::Month(m, Some(y)));
+    }
+    let mut words = p.split_whitespace();
+    let first = words.next()?;
+    if let Ok(y) = first.parse::<i32>() {
+        return words.next().is_none().then_some(Part::Year(y));
+    }
+    let m = month_word(first)?;
+    match words.next() {
+        None => Some(Part::Month(m, None)),
+        Some(y) => {
+            let y = y.parse().ok()?;
+            words.next().is_none().then_some(Part::Month(m, Some(y)))
+        }
+    }
+}
+
+/// A month's name in Russian (as said: «ноябрь», «ноября», «ноябре», «нояб.») or English.
+fn month_word(w: &str) -> Option<u32> {
+    const NAMES: [&str; 12] = [
+        "январь января январе янв jan january",
+        "февраль февраля феврале фев feb february",
+        "март марта марте мар mar march",
+        "апрель апреля апреле апр apr april",
+        "май мая мае may",
+        "июнь июня июне июн jun june",
+        "июль июля июле июл jul july",
+        "август августа августе авг aug august",
+        "сентябрь сентября сентябре сен сент sep sept september",
+        "октябрь октября октябре окт oct october",
+        "ноябрь ноября ноябре ноя нояб nov november",
+        "декабрь декабря декабре дек dec december",
+    ];
+    let w = w.trim_end_matches('.');
+    NAMES
+        .iter()
+        .position(|forms| forms.split(' ').any(|f| f == w))
+        .map(|i| i as u32 + 1)
 }
 
 impl std::fmt::Display for TicketKind {
@@ -332,11 +408,23 @@ mod tests {
 
     #[test]
     fn month_ranges() {
-        assert_eq!(parse_month_range("01.2026–06.2026"), Some(((2026, 1), (2026, 6))));
-        assert_eq!(parse_month_range("3.2025"), Some(((2025, 3), (2025, 3))));
-        assert_eq!(parse_month_range("06.2026-01.2026"), None);
-        assert_eq!(parse_month_range("13.2026"), None);
-        assert_eq!(parse_month_range("январь"), None);
+        let today = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        let p = |s| parse_month_range(s, today);
+        assert_eq!(p("01.2026–06.2026"), Some(((2026, 1), (2026, 6))));
+        assert_eq!(p("3.2025"), Some(((2025, 3), (2025, 3))));
+        assert_eq!(p("06.2026-01.2026"), None);
+        assert_eq!(p("13.2026"), None);
+        // In words, with or without the year; a month alone is the latest one up to today.
+        assert_eq!(p("ноябрь 2026"), Some(((2026, 11), (2026, 11))));
+        assert_eq!(p("Ноября 2025 г."), Some(((2025, 11), (2025, 11))));
+        assert_eq!(p("ноябрь"), Some(((2026, 11), (2026, 11))));
+        assert_eq!(p("май"), Some(((2026, 5), (2026, 5))));
+        assert_eq!(p("November 2026"), Some(((2026, 11), (2026, 11))));
+        assert_eq!(p("январь–июнь 2026"), Some(((2026, 1), (2026, 6))));
+        assert_eq!(p("ноябрь–февраль 2026"), Some(((2025, 11), (2026, 2))));
+        assert_eq!(p("2025"), Some(((2025, 1), (2025, 12))));
+        assert_eq!(p("марсианский"), None);
+        assert_eq!(p("ма"), None);
     }
 
     #[test]

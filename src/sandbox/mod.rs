@@ -226,6 +226,9 @@ impl Sandbox {
             .add_operator(OPERATOR.id, Some(OPERATOR.name), chrono::Utc::now())
             .await
             .context("cannot make the sandbox's operator")?;
+        samples(app.store())
+            .await
+            .context("cannot import the sample accounts")?;
         let bot_username = app.bot_username().to_owned();
         // The database outlives the page's chats: a sandbox started again must not number
         // updates or messages as ones the bot already handled or stored (cards, prompts).
@@ -339,6 +342,22 @@ fn remove_database(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The billing samples of `samples/billing`, imported at every start (the same files again
+/// change nothing): a newcomer can add account 100200300 (proved with meter ЭЛ-001 or the
+/// amount 2742,81, as the page says) and see its bill, receipt and QR code.
+async fn samples(store: &crate::store::Store) -> anyhow::Result<()> {
+    let opts = crate::import::Options::default();
+    let now = chrono::Utc::now();
+    let accounts = include_bytes!("../../samples/billing/accounts.csv");
+    let charges = include_bytes!("../../samples/billing/charges-2026-11.csv");
+    let payments = include_bytes!("../../samples/billing/payments.csv");
+    crate::import::accounts(store, accounts, &opts, now).await?;
+    let period = crate::domain::meters::Period { year: 2026, month: 11 };
+    crate::import::charges(store, period, charges, &opts, now).await?;
+    crate::import::payments(store, payments, &opts, now).await?;
+    Ok(())
+}
+
 /// The sandbox bot's token: only it may call the sandbox's Bot API server.
 const SANDBOX_TOKEN: &str = "sandbox:TOKEN";
 
@@ -351,6 +370,19 @@ fn sandboxed(config: &mut Config) {
     config.webhook_url = None;
     config.webhook_listen = None;
     config.webhook_secret = None;
+    // Payment details of the samples (valid keys, no real money goes anywhere), so receipts
+    // carry their QR code; a `.env` with its own details keeps them.
+    if config.bank_account.is_none() {
+        config
+            .org_name
+            .get_or_insert_with(|| "АО «Энергосбыт» (песочница)".into());
+        config.org_inn = Some("7707083893".into());
+        config.org_kpp = Some("773601001".into());
+        config.bank_name = Some("ПАО Сбербанк".into());
+        config.bank_bic = Some("044525225".into());
+        config.bank_account = Some("40702810938000000001".into());
+        config.bank_corr_account = Some("30101810400000000225".into());
+    }
 }
 
 #[cfg(test)]

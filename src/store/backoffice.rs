@@ -17,6 +17,10 @@ pub struct ExportRow {
     pub submitted_at: DateTime<Utc>,
     /// A meter not yet accepted by the operators: its readings are marked.
     pub review: crate::domain::items::MeterReview,
+    /// The consumer confirmed a consumption that looked implausible.
+    pub outlier: bool,
+    /// The personal account of the meter (from the registry), if it is one's.
+    pub account: Option<String>,
 }
 
 impl Store {
@@ -27,8 +31,10 @@ impl Store {
         period: String,
     ) -> futures::stream::BoxStream<'_, std::result::Result<ExportRow, sqlx::Error>> {
         sql::query_as(
-            "SELECT a.login, a.name, m.serial, m.resource, r.zone, r.value_milli, r.submitted_at, m.review
+            "SELECT a.login, a.name, m.serial, m.resource, r.zone, r.value_milli, r.submitted_at, m.review, r.outlier,
+                    ac.number AS account
              FROM readings r JOIN meters m ON m.id = r.meter_id JOIN consumers a ON a.id = m.consumer_id
+             LEFT JOIN account_meters am ON am.id = m.account_meter_id LEFT JOIN accounts ac ON ac.id = am.account_id
              WHERE r.period = $1 AND r.source = 'user' AND r.replaced_at IS NULL
              ORDER BY a.login, m.serial, r.zone",
         )

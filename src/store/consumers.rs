@@ -381,6 +381,7 @@ impl Store {
                 reply_to: None,
                 keyboard: Vec::new(),
                 markup: None,
+                paid: false,
             };
             outbox::enqueue(&mut tx, &msg, now).await?;
         }

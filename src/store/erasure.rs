@@ -76,6 +76,49 @@ impl Store {
     }
 }
 
+/// `erase`'s statements on the consumer's rows ($1 the consumer, $2 now).
+const STEPS: &[&str] = &[
+    "DELETE FROM email_codes WHERE consumer_id = $1",
+    // Tickets: texts, fields, files.
+    "DELETE FROM attachments WHERE owner_kind = 'ticket_message' AND owner_id IN
+       (SELECT m.id FROM ticket_messages m JOIN tickets t ON t.id = m.ticket_id WHERE t.consumer_id = $1)",
+    "UPDATE ticket_messages SET text = NULL WHERE ticket_id IN (SELECT id FROM tickets WHERE consumer_id = $1)",
+    "UPDATE ticket_status_history SET note = NULL WHERE ticket_id IN (SELECT id FROM tickets WHERE consumer_id = $1)",
+    "UPDATE tickets SET topic = '', fields = '{}' WHERE consumer_id = $1",
+    // Connection applications: the applicant's copy, the form, additions, notes, files, drafts.
+    "DELETE FROM attachments WHERE (owner_kind IN ('connection', 'connection_issued') AND owner_id IN
+         (SELECT id FROM connection_applications WHERE consumer_id = $1))
+       OR (owner_kind = 'connection_addition' AND owner_id IN
+         (SELECT d.id FROM connection_additions d JOIN connection_applications a ON a.id = d.application_id
+          WHERE a.consumer_id = $1))",
+    "UPDATE connection_additions SET text = NULL WHERE application_id IN
+       (SELECT id FROM connection_applications WHERE consumer_id = $1)",
+    "UPDATE connection_status_history SET note = NULL WHERE application_id IN
+       (SELECT id FROM connection_applications WHERE consumer_id = $1)",
+    "UPDATE connection_applications SET object_name = '', fields = '{}', applicant = '{}' WHERE consumer_id = $1",
+    "DELETE FROM connection_drafts WHERE consumer_id = $1",
+    "DELETE FROM form_drafts WHERE consumer_id = $1",
+    // Its personal accounts unlinked (the registry's accounts are the utility's), what it was told.
+    "DELETE FROM account_links WHERE consumer_id = $1",
+    "DELETE FROM bill_notices WHERE consumer_id = $1",
+    "DELETE FROM outage_subscriptions WHERE consumer_id = $1",
+    "DELETE FROM outage_notices WHERE consumer_id = $1",
+    // Meters: where they are; requests' details and files; photos of readings.
+    "DELETE FROM attachments WHERE owner_kind IN ('meter_request', 'meter_verification') AND owner_id IN
+       (SELECT id FROM meter_requests WHERE consumer_id = $1)",
+    "UPDATE meter_requests SET details = '{}', status_note = NULL WHERE consumer_id = $1",
+    "UPDATE readings SET photo_file_id = NULL WHERE meter_id IN (SELECT id FROM meters WHERE consumer_id = $1)",
+    "UPDATE meters SET address = '', place = '', model = NULL, archived_at = COALESCE(archived_at, $2),
+            archived_by = COALESCE(archived_by, 'consumer')
+     WHERE consumer_id = $1",
+    // Its chats: dialogues dropped, signed out.
+    "DELETE FROM dialogues WHERE chat_id IN (SELECT chat_id FROM chats WHERE consumer_id = $1)",
+    "UPDATE chats SET consumer_id = NULL, linked_at = NULL WHERE consumer_id = $1",
+    "UPDATE consumers SET status = 'deleted', login = NULL, name = NULL, email = NULL, phone = NULL,
+            password_hash = NULL, failed_logins = 0, locked_until = NULL, deleted_at = $2
+     WHERE id = $1",
+];
+
 /// Every identifying value of a consumer, in every table, removed or blanked: the consumer's
 /// login, name, e-mail, phone and password; what its items say (texts, addresses, fields,
 /// passport data, the applicant's copy, names of objects), their files, drafts, meters'
@@ -84,40 +127,6 @@ impl Store {
 /// item numbers, kinds, statuses and their dates, meters (resource, serial, capacity,
 /// verification date) with their readings, consents with their dates.
 async fn erase(conn: &mut sql::Tx, consumer_id: i64, now: DateTime<Utc>) -> Result<()> {
-    const STEPS: &[&str] = &[
-        "DELETE FROM email_codes WHERE consumer_id = $1",
-        // Tickets: texts, fields, files.
-        "DELETE FROM attachments WHERE owner_kind = 'ticket_message' AND owner_id IN
-           (SELECT m.id FROM ticket_messages m JOIN tickets t ON t.id = m.ticket_id WHERE t.consumer_id = $1)",
-        "UPDATE ticket_messages SET text = NULL WHERE ticket_id IN (SELECT id FROM tickets WHERE consumer_id = $1)",
-        "UPDATE ticket_status_history SET note = NULL WHERE ticket_id IN (SELECT id FROM tickets WHERE consumer_id = $1)",
-        "UPDATE tickets SET topic = '', fields = '{}' WHERE consumer_id = $1",
-        // Connection applications: the applicant's copy, the form, additions, notes, files, drafts.
-        "DELETE FROM attachments WHERE (owner_kind IN ('connection', 'connection_issued') AND owner_id IN
-             (SELECT id FROM connection_applications WHERE consumer_id = $1))
-           OR (owner_kind = 'connection_addition' AND owner_id IN
-             (SELECT d.id FROM connection_additions d JOIN connection_applications a ON a.id = d.application_id
-              WHERE a.consumer_id = $1))",
-        "UPDATE connection_additions SET text = NULL WHERE application_id IN
-           (SELECT id FROM connection_applications WHERE consumer_id = $1)",
-        "UPDATE connection_status_history SET note = NULL WHERE application_id IN
-           (SELECT id FROM connection_applications WHERE consumer_id = $1)",
-        "UPDATE connection_applications SET object_name = '', fields = '{}', applicant = '{}' WHERE consumer_id = $1",
-        "DELETE FROM connection_drafts WHERE consumer_id = $1",
-        // Meters: where they are; requests' details and files; photos of readings.
-        "DELETE FROM attachments WHERE owner_kind IN ('meter_request', 'meter_verification') AND owner_id IN
-           (SELECT id FROM meter_requests WHERE consumer_id = $1)",
-        "UPDATE meter_requests SET details = '{}', status_note = NULL WHERE consumer_id = $1",
-        "UPDATE readings SET photo_file_id = NULL WHERE meter_id IN (SELECT id FROM meters WHERE consumer_id = $1)",
-        "UPDATE meters SET address = '', place = '', model = NULL, archived_at = COALESCE(archived_at, $2)
-         WHERE consumer_id = $1",
-        // Its chats: dialogues dropped, signed out.
-        "DELETE FROM dialogues WHERE chat_id IN (SELECT chat_id FROM chats WHERE consumer_id = $1)",
-        "UPDATE chats SET consumer_id = NULL, linked_at = NULL WHERE consumer_id = $1",
-        "UPDATE consumers SET status = 'deleted', login = NULL, name = NULL, email = NULL, phone = NULL,
-                password_hash = NULL, failed_logins = 0, locked_until = NULL, deleted_at = $2
-         WHERE id = $1",
-    ];
     let (login,): (Option<String>,) = sql::query_as("SELECT login FROM consumers WHERE id = $1")
         .bind(consumer_id)
         .fetch_one(&mut *conn)
@@ -183,6 +192,23 @@ async fn forget_in_group(conn: &mut sql::Tx, consumer_id: i64, now: DateTime<Utc
             id,
             event: crate::domain::items::DeskEvent::Erased,
             about: None,
+            to: None,
+        };
+        outbox::enqueue(&mut *conn, &out, now).await?;
+    }
+    // An outage's card listing its appeals is drawn again without what they said.
+    let grouped: Vec<i64> =
+        sql::query_scalar("SELECT DISTINCT outage_id FROM tickets WHERE consumer_id = $1 AND outage_id IS NOT NULL")
+            .bind(consumer_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    for outage in grouped {
+        let out = OutboxMessage::Operator {
+            item: crate::domain::items::DeskTarget::Outage,
+            id: outage,
+            event: crate::domain::items::DeskEvent::New,
+            about: None,
+            to: None,
         };
         outbox::enqueue(&mut *conn, &out, now).await?;
     }

@@ -121,7 +121,13 @@ pub(crate) async fn tell_desk_and_commit(
     finish: Option<&Finish>,
     now: DateTime<Utc>,
 ) -> Result<Vec<i64>> {
-    let out = super::outbox::OutboxMessage::Operator { item, id, event, about };
+    let out = super::outbox::OutboxMessage::Operator {
+        item,
+        id,
+        event,
+        about,
+        to: None,
+    };
     super::outbox::enqueue(&mut tx, &out, now).await?;
     let replies = write(finish, &mut tx, now).await?;
     tx.commit().await?;

@@ -47,6 +47,8 @@ pub struct DeskMeterRequest {
     pub serial: String,
     pub resource: Resource,
     pub address: String,
+    /// The personal account the meter is of (from the registry), if it is one's.
+    pub account: Option<String>,
 }
 
 impl Store {
@@ -98,8 +100,10 @@ impl Store {
     pub async fn meter_request_by_id(&self, id: i64) -> Result<Option<DeskMeterRequest>> {
         Ok(sql::query_as(
             "SELECT q.id, q.number, q.kind, q.status, q.details, q.preferred_date, q.scheduled_for, q.consumer_id,
-                    q.meter_id, m.serial, m.resource, m.address
-             FROM meter_requests q JOIN meters m ON m.id = q.meter_id WHERE q.id = $1",
+                    q.meter_id, m.serial, m.resource, m.address, ac.number AS account
+             FROM meter_requests q JOIN meters m ON m.id = q.meter_id
+             LEFT JOIN account_meters am ON am.id = m.account_meter_id LEFT JOIN accounts ac ON ac.id = am.account_id
+             WHERE q.id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)

@@ -26,9 +26,12 @@ pub struct Meter {
     pub zones: i64,
     pub int_digits: i64,
     pub frac_digits: i64,
-    pub next_verification: NaiveDate,
+    /// None: the consumer does not know it («Не знаю»).
+    pub next_verification: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
     pub review: crate::domain::items::MeterReview,
+    /// The personal account it is a meter of (from the billing's registry).
+    pub account: Option<String>,
 }
 
 impl Meter {
@@ -41,7 +44,13 @@ impl Meter {
 }
 
 pub(super) const METER_COLUMNS: &str = "id, consumer_id, resource, serial, model, place, address, zones, int_digits, \
-     frac_digits, next_verification, created_at, review";
+     frac_digits, CASE WHEN verification_unknown THEN NULL ELSE next_verification END AS next_verification, created_at, review, \
+     (SELECT a.number FROM account_meters am JOIN accounts a ON a.id = am.account_id WHERE am.id = meters.account_meter_id) AS account";
+
+/// What the date column holds for a date the consumer does not know (it is NOT NULL).
+pub(super) fn unknown_date() -> NaiveDate {
+    NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default()
+}
 
 /// A meter as the user entered it, with its readings at installation (one per zone).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -57,6 +66,9 @@ pub struct NewMeter {
     pub zones: Option<u8>,
     pub capacity: Option<Capacity>,
     pub next_verification: Option<NaiveDate>,
+    /// «Не знаю» for the next verification (then `next_verification` is not asked for).
+    #[serde(default)]
+    pub verification_unknown: bool,
     #[serde(default)]
     pub initial: Vec<Quantity>,
 }
@@ -142,12 +154,34 @@ pub struct SavedReading {
     pub replies: Vec<i64>,
 }
 
+/// A zone's value as it is saved: whether it passed zero, and whether the consumer confirmed
+/// a consumption that looked implausible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ZoneValue {
+    pub value: Quantity,
+    pub rollover: bool,
+    pub outlier: bool,
+}
+
+impl From<(Quantity, bool)> for ZoneValue {
+    fn from((value, rollover): (Quantity, bool)) -> Self {
+        Self {
+            value,
+            rollover,
+            outlier: false,
+        }
+    }
+}
+
 /// A meter's values for a new reading of a period, by zone (index 0 is zone 1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadingValues {
     /// The last accepted values the new one is compared with: not the consumer's own readings
     /// of that same period (those it would replace).
     pub base: Vec<Option<Quantity>>,
+    /// When each base value was sent, if the consumer sent it (the days a consumption is over);
+    /// none for the value at installation, whose day is not known.
+    pub base_at: Vec<Option<DateTime<Utc>>>,
     /// What the consumer already sent for the period (empty when nothing was).
     pub sent: Vec<Option<Quantity>>,
 }
@@ -177,15 +211,15 @@ impl Store {
             &m.address,
             m.zones,
             m.capacity,
-            m.next_verification,
+            m.next_verification.or(m.verification_unknown.then(unknown_date)),
         ) else {
             return Err(super::StoreError::Db(sqlx::Error::Protocol("incomplete meter".into())));
         };
         let mut tx = self.pool.begin().await?;
         let inserted = sql::query_scalar::<i64>(
             "INSERT INTO meters (consumer_id, resource, serial, model, place, address, zones, int_digits,
-                                 frac_digits, next_verification, created_at, review)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending') RETURNING id",
+                                 frac_digits, next_verification, verification_unknown, created_at, review)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending') RETURNING id",
         )
         .bind(consumer_id)
         .bind(resource.as_str())
@@ -197,6 +231,7 @@ impl Store {
         .bind(i64::from(cap.int_digits))
         .bind(i64::from(cap.frac_digits))
         .bind(verif)
+        .bind(m.next_verification.is_none() && m.verification_unknown)
         .bind(now)
         .fetch_one(&mut tx)
         .await;
@@ -224,6 +259,7 @@ impl Store {
             id,
             event: DeskEvent::New,
             about: None,
+            to: None,
         };
         super::outbox::enqueue(&mut tx, &card, now).await?;
         finish::write(finish, &mut tx, now).await?;
@@ -278,8 +314,8 @@ impl Store {
     /// A meter's values for a reading of `period`, in one query on the meter's own readings
     /// (the `readings_meter` index, whatever the size of the table).
     pub async fn reading_values(&self, meter_id: i64, period: Period) -> Result<ReadingValues> {
-        let rows: Vec<(i64, i64, bool)> = sql::query_as(
-            "SELECT zone, value_milli, source = 'user' AND period = $1 FROM readings
+        let rows: Vec<(i64, i64, bool, DateTime<Utc>, ReadingSource)> = sql::query_as(
+            "SELECT zone, value_milli, source = 'user' AND period = $1, submitted_at, source FROM readings
              WHERE meter_id = $2 AND replaced_at IS NULL ORDER BY zone, submitted_at DESC, id DESC",
         )
         .bind(period.key())
@@ -288,18 +324,21 @@ impl Store {
         .await?;
         let mut out = ReadingValues {
             base: vec![None; 3],
+            base_at: vec![None; 3],
             sent: Vec::new(),
         };
         // Newest first within a zone: the first of each kind is the one that counts.
-        for (zone, v, this_period) in rows {
+        for (zone, v, this_period, at, source) in rows {
             let i = (zone.clamp(1, 3) - 1) as usize;
             if this_period {
                 if out.sent.len() <= i {
                     out.sent.resize(i + 1, None);
                 }
                 out.sent[i].get_or_insert(Quantity(v));
-            } else {
-                out.base[i].get_or_insert(Quantity(v));
+            } else if out.base[i].is_none() {
+                out.base[i] = Some(Quantity(v));
+                // An installation value may be years older than the day it was entered.
+                out.base_at[i] = (source == ReadingSource::User).then_some(at);
             }
         }
         Ok(out)
@@ -352,10 +391,12 @@ impl Store {
         &self,
         meter_id: i64,
         period: Period,
-        values: &[(Quantity, bool)],
+        values: &[impl Into<ZoneValue> + Copy],
         now: DateTime<Utc>,
         finish: Option<&Finish>,
     ) -> Result<SavedReading> {
+        let values: Vec<ZoneValue> = values.iter().map(|v| (*v).into()).collect();
+        let values = values.as_slice();
         match self.save_reading_once(meter_id, period, values, now, finish).await {
             Err(super::StoreError::Db(e)) if is_unique_violation(&e) => {
                 self.save_reading_once(meter_id, period, values, now, finish).await
@@ -368,7 +409,7 @@ impl Store {
         &self,
         meter_id: i64,
         period: Period,
-        values: &[(Quantity, bool)],
+        values: &[ZoneValue],
         now: DateTime<Utc>,
         finish: Option<&Finish>,
     ) -> Result<SavedReading> {
@@ -382,16 +423,17 @@ impl Store {
         .execute(&mut tx)
         .await?;
         let mut ids = Vec::new();
-        for (i, (v, rollover)) in values.iter().enumerate() {
+        for (i, v) in values.iter().enumerate() {
             let id = sql::query_scalar::<i64>(
-                "INSERT INTO readings (meter_id, zone, value_milli, period, source, rollover, submitted_at)
-                 VALUES ($1, $2, $3, $4, 'user', $5, $6) RETURNING id",
+                "INSERT INTO readings (meter_id, zone, value_milli, period, source, rollover, outlier, submitted_at)
+                 VALUES ($1, $2, $3, $4, 'user', $5, $6, $7) RETURNING id",
             )
             .bind(meter_id)
             .bind(i as i64 + 1)
-            .bind(v.0)
+            .bind(v.value.0)
             .bind(period.key())
-            .bind(*rollover)
+            .bind(v.rollover)
+            .bind(v.outlier)
             .bind(now)
             .fetch_one(&mut tx)
             .await?;
@@ -422,7 +464,7 @@ impl Store {
     /// «Удалить»: the meter leaves the list; its readings and requests stay.
     pub async fn archive_meter(&self, consumer_id: i64, meter_id: i64, now: DateTime<Utc>) -> Result<bool> {
         let r =
-            sql::query("UPDATE meters SET archived_at = $1 WHERE id = $2 AND consumer_id = $3 AND archived_at IS NULL")
+            sql::query("UPDATE meters SET archived_at = $1, archived_by = 'consumer' WHERE id = $2 AND consumer_id = $3 AND archived_at IS NULL")
                 .bind(now)
                 .bind(meter_id)
                 .bind(consumer_id)
@@ -447,7 +489,7 @@ impl Store {
                 v.arg(),
             ),
             MeterEdit::Verification(d) => (
-                "UPDATE meters SET next_verification = $1 WHERE id = $2 AND consumer_id = $3",
+                "UPDATE meters SET next_verification = $1, verification_unknown = FALSE WHERE id = $2 AND consumer_id = $3",
                 d.arg(),
             ),
         };

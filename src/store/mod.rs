@@ -1,26 +1,36 @@
 //! SQLite (the embedded default: one file, one connection, WAL) or PostgreSQL (a pool),
 //! chosen by the URL; one copy of the queries for both (`sql`), migrations at start.
 
+pub mod accounts;
 pub mod backoffice;
+pub mod bills;
 pub mod codes;
 pub mod connection;
 pub mod consumers;
 pub mod delivery;
+pub mod desk_forms;
 pub mod dialogue;
 pub mod disputes;
+pub mod drafts;
 pub mod erasure;
+pub mod faq;
 pub mod finish;
 pub mod groups;
 pub mod health;
 pub mod inbox;
 pub mod limits;
+pub mod links;
 pub mod menu;
 pub mod meter_requests;
 pub mod meters;
 pub mod moving;
+pub mod notices;
 pub mod operators;
+pub mod outage_cards;
+pub mod outages;
 pub mod outbox;
 pub mod prune;
+pub mod ratings;
 pub mod reminders;
 pub mod review;
 pub mod signals;

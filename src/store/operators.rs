@@ -205,6 +205,43 @@ impl Store {
         self.map_desk_message(chat_id, message_id, item).await
     }
 
+    /// The item's card moved to the operators' group `to`: the card forgotten here (its pieces
+    /// too, so it is posted whole there) and queued for that group. False when it has no card
+    /// (moved meanwhile by a colleague's press).
+    pub async fn move_card(&self, item: ItemRef, from: i64, to: i64, now: DateTime<Utc>) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let n = sql::query("DELETE FROM desk_cards WHERE item_kind = $1 AND item_id = $2 AND chat_id = $3")
+            .bind(item.kind.as_str())
+            .bind(item.id)
+            .bind(from)
+            .execute(&mut tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
+        sql::query("DELETE FROM sent_pieces WHERE key LIKE $1")
+            .bind(format!("card:{}:{}:%", item.kind.as_str(), item.id))
+            .execute(&mut tx)
+            .await?;
+        let target = match item.kind {
+            ItemKind::Ticket => crate::domain::items::DeskTarget::Ticket,
+            ItemKind::MeterRequest => crate::domain::items::DeskTarget::MeterRequest,
+            ItemKind::Connection => crate::domain::items::DeskTarget::Connection,
+            ItemKind::Meter => crate::domain::items::DeskTarget::Meter,
+        };
+        let card = super::outbox::OutboxMessage::Operator {
+            item: target,
+            id: item.id,
+            event: crate::domain::items::DeskEvent::New,
+            about: None,
+            to: Some(to),
+        };
+        super::outbox::enqueue(&mut tx, &card, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// (chat, message, taken by) of an item's card.
     pub async fn card(&self, item: ItemRef) -> Result<Option<(i64, i64, Option<i64>)>> {
         Ok(
@@ -286,24 +323,30 @@ impl Store {
             .collect()
     }
 
-    /// Open items of every kind, oldest first.
-    pub async fn queue(&self, limit: i64) -> Result<Vec<QueueRow>> {
-        let rows: Vec<QueueText> = sql::query_as(
+    /// Open items of every kind, oldest first; with `chat`, those whose card is in that
+    /// operators' group.
+    pub async fn queue(&self, limit: i64, chat: Option<i64>) -> Result<Vec<QueueRow>> {
+        let rows: Vec<QueueText> = sql::query_as(format!(
             "SELECT * FROM (
                 SELECT 'ticket' AS kind, kind AS sub, id, number, status, created_at, deadline FROM tickets
-                 WHERE status IN ('new', 'in_progress', 'reopened')
+                 WHERE status IN ('new', 'in_progress', 'reopened') AND {t}
                 UNION ALL
                 SELECT 'meter_request', kind, id, number, status, created_at, NULL FROM meter_requests
-                 WHERE status IN ('submitted', 'scheduled')
+                 WHERE status IN ('submitted', 'scheduled') AND {r}
                 UNION ALL
                 SELECT 'connection', kind, id, number, status, created_at, NULL FROM connection_applications
-                 WHERE status IN ('submitted', 'under_review', 'returned')
+                 WHERE status IN ('submitted', 'under_review', 'returned') AND {c}
                 UNION ALL
                 SELECT 'meter', resource, id, serial, review, created_at, NULL FROM meters
-                 WHERE review = 'pending' AND archived_at IS NULL
+                 WHERE review = 'pending' AND archived_at IS NULL AND {m}
              ) AS open_items ORDER BY created_at LIMIT $1",
-        )
+            t = in_group("ticket", "tickets", "id"),
+            r = in_group("meter_request", "meter_requests", "id"),
+            c = in_group("connection", "connection_applications", "id"),
+            m = in_group("meter", "meters", "id"),
+        ))
         .bind(limit)
+        .bind(chat)
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter().map(QueueText::typed).collect()
@@ -323,47 +366,58 @@ impl Store {
     }
 
     /// Open items by kind, and how many of them are past their deadline: counted by the
-    /// database, whatever their number.
-    pub async fn open_counts(&self, now: DateTime<Utc>) -> Result<Vec<(String, i64, i64)>> {
-        Ok(sql::query_as(
+    /// database, whatever their number; with `chat`, of that operators' group.
+    pub async fn open_counts(&self, now: DateTime<Utc>, chat: Option<i64>) -> Result<Vec<(String, i64, i64)>> {
+        Ok(sql::query_as(format!(
             "SELECT kind, COUNT(*), COUNT(*) FILTER (WHERE deadline IS NOT NULL AND deadline < $1) FROM (
-                SELECT 'ticket' AS kind, deadline FROM tickets WHERE status IN ('new', 'in_progress', 'reopened')
+                SELECT 'ticket' AS kind, deadline FROM tickets
+                 WHERE status IN ('new', 'in_progress', 'reopened') AND {t}
                 UNION ALL
-                SELECT 'meter_request', NULL FROM meter_requests WHERE status IN ('submitted', 'scheduled')
+                SELECT 'meter_request', NULL FROM meter_requests WHERE status IN ('submitted', 'scheduled') AND {r}
                 UNION ALL
                 SELECT 'connection', NULL FROM connection_applications
-                 WHERE status IN ('submitted', 'under_review', 'returned')
+                 WHERE status IN ('submitted', 'under_review', 'returned') AND {c}
                 UNION ALL
-                SELECT 'meter', NULL FROM meters WHERE review = 'pending' AND archived_at IS NULL
+                SELECT 'meter', NULL FROM meters WHERE review = 'pending' AND archived_at IS NULL AND {m}
              ) AS open_items GROUP BY kind",
-        )
+            t = in_group("ticket", "tickets", "id"),
+            r = in_group("meter_request", "meter_requests", "id"),
+            c = in_group("connection", "connection_applications", "id"),
+            m = in_group("meter", "meters", "id"),
+        ))
         .bind(now)
+        .bind(chat)
         .fetch_all(&self.pool)
         .await?)
     }
 
     /// The figures of /stats, counted by the database; the median time to a first answer over
     /// the tickets first answered in the last 90 days.
-    pub async fn stats(&self, now: DateTime<Utc>, day_start: DateTime<Utc>) -> Result<Stats> {
-        let counts = self.open_counts(now).await?;
+    pub async fn stats(&self, now: DateTime<Utc>, day_start: DateTime<Utc>, chat: Option<i64>) -> Result<Stats> {
+        let counts = self.open_counts(now, chat).await?;
         let open = counts.iter().map(|c| c.1).sum();
         let overdue = counts.iter().map(|c| c.2).sum();
-        let (answered_today,): (i64,) = sql::query_as(
-            "SELECT COUNT(DISTINCT ticket_id) FROM ticket_messages WHERE author = 'operator' AND created_at >= $1",
-        )
+        let (answered_today,): (i64,) = sql::query_as(format!(
+            "SELECT COUNT(DISTINCT ticket_id) FROM ticket_messages WHERE author = 'operator' AND created_at >= $1
+               AND {}",
+            in_group("ticket", "ticket_messages", "ticket_id")
+        ))
         .bind(day_start)
+        .bind(chat)
         .fetch_one(&self.pool)
         .await?;
         let since = now - chrono::Duration::days(90);
-        let median: Option<(f64,)> = sql::query_as(self.backend().pick(
-            "SELECT (julianday(first_answer_at) - julianday(created_at)) * 86400.0 AS secs FROM tickets
-             WHERE first_answer_at >= $1 ORDER BY secs
-             LIMIT 1 OFFSET (SELECT COUNT(*) FROM tickets WHERE first_answer_at >= $1) / 2",
-            "SELECT CAST(EXTRACT(EPOCH FROM first_answer_at - created_at) AS DOUBLE PRECISION) AS secs FROM tickets
-             WHERE first_answer_at >= $1 ORDER BY secs
-             LIMIT 1 OFFSET (SELECT COUNT(*) FROM tickets WHERE first_answer_at >= $1) / 2",
+        let t = in_group("ticket", "tickets", "id");
+        let secs = self.backend().pick(
+            "(julianday(first_answer_at) - julianday(created_at)) * 86400.0",
+            "CAST(EXTRACT(EPOCH FROM first_answer_at - created_at) AS DOUBLE PRECISION)",
+        );
+        let median: Option<(f64,)> = sql::query_as(format!(
+            "SELECT {secs} AS secs FROM tickets WHERE first_answer_at >= $1 AND {t} ORDER BY secs
+             LIMIT 1 OFFSET (SELECT COUNT(*) FROM tickets WHERE first_answer_at >= $1 AND {t}) / 2"
         ))
         .bind(since)
+        .bind(chat)
         .fetch_optional(&self.pool)
         .await?;
         let median = median.map(|(s,)| s.round() as i64);
@@ -383,6 +437,16 @@ impl Store {
             queued_for_desk: queued,
         })
     }
+}
+
+/// «the item's card is in the operators' group $2 (or in the group it was before Telegram moved
+/// it), or no group was asked ($2 NULL)», for an
+/// item of `kind` whose id is `table.column` in the query.
+pub(super) fn in_group(kind: &str, table: &str, column: &str) -> String {
+    format!(
+        "(CAST($2 AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM desk_cards dc WHERE dc.item_kind = '{kind}' AND dc.item_id = {table}.{column}
+           AND (dc.chat_id = $2 OR dc.chat_id IN (SELECT from_chat_id FROM chat_migrations WHERE to_chat_id = $2))))"
+    )
 }
 
 /// A bot message in the operators' group belongs to this item: a reply to it answers the item.

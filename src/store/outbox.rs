@@ -36,6 +36,10 @@ pub enum OutboxMessage {
         /// a handler's answer as it was said.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         markup: Option<teloxide::types::ReplyMarkup>,
+        /// A broadcast (outage notices, announcements) sent with `allow_paid_broadcast`
+        /// (`PAID_BROADCAST`): up to 1,000 a second, paid in Stars.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        paid: bool,
     },
     /// A new item or an addition for the operators' desk; waits until the desk takes it.
     Operator {
@@ -47,6 +51,10 @@ pub enum OutboxMessage {
         /// and show the latest.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         about: Option<i64>,
+        /// The operators' group it goes to when an operator moved the item there (else its
+        /// card's group, else its department's).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<i64>,
     },
 }
 
@@ -57,6 +65,33 @@ pub struct Button {
 }
 
 impl OutboxMessage {
+    /// A push to a chat with one button under it (the workers' reminders and notices).
+    pub fn with_button(chat_id: i64, text: String, button: Button) -> Self {
+        Self::Telegram {
+            chat_id,
+            text,
+            button: Some(button),
+            reply_to: None,
+            keyboard: Vec::new(),
+            markup: None,
+            paid: false,
+        }
+    }
+
+    /// A broadcast's message to a chat (an outage notice, an announcement), paid when
+    /// `PAID_BROADCAST` says so.
+    pub fn broadcast(chat_id: i64, text: String, button: Option<Button>, paid: bool) -> Self {
+        Self::Telegram {
+            chat_id,
+            text,
+            button,
+            reply_to: None,
+            keyboard: Vec::new(),
+            markup: None,
+            paid,
+        }
+    }
+
     fn channel(&self) -> &'static str {
         match self {
             Self::Email { .. } => "email",
@@ -80,13 +115,24 @@ impl OutboxRow {
 }
 
 pub async fn enqueue(conn: &mut sql::Tx, msg: &OutboxMessage, now: DateTime<Utc>) -> Result<i64> {
+    insert(conn, msg, now, false).await
+}
+
+/// A broadcast's row (an outage notice, an announcement, a reminder): taken after every other
+/// row that is due, so a broadcast never holds up a card, a push or a code.
+pub async fn enqueue_bulk(conn: &mut sql::Tx, msg: &OutboxMessage, now: DateTime<Utc>) -> Result<i64> {
+    insert(conn, msg, now, true).await
+}
+
+async fn insert(conn: &mut sql::Tx, msg: &OutboxMessage, now: DateTime<Utc>, bulk: bool) -> Result<i64> {
     let id = sql::query_scalar::<i64>(
-        "INSERT INTO outbox (channel, payload, next_attempt_at, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO outbox (channel, payload, next_attempt_at, created_at, bulk) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(msg.channel())
     .bind(serde_json::to_string(msg)?)
     .bind(now)
     .bind(now)
+    .bind(bulk)
     .fetch_one(conn)
     .await?;
     Ok(id)
@@ -240,7 +286,7 @@ impl Store {
                            AND next_attempt_at <= $2";
         if self.backend() == super::sql::Backend::Sqlite {
             return Ok(sql::query_as(format!(
-                "SELECT id, payload, attempts FROM outbox WHERE {DUE} ORDER BY id LIMIT $3"
+                "SELECT id, payload, attempts FROM outbox WHERE {DUE} ORDER BY bulk, id LIMIT $3"
             ))
             .bind(with_desk)
             .bind(now)
@@ -250,7 +296,7 @@ impl Store {
         }
         let mut rows: Vec<OutboxRow> = sql::query_as(format!(
             "UPDATE outbox SET owner = $4, next_attempt_at = $5
-              WHERE id IN (SELECT id FROM outbox WHERE {DUE} ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+              WHERE id IN (SELECT id FROM outbox WHERE {DUE} ORDER BY bulk, id LIMIT $3 FOR UPDATE SKIP LOCKED)
              RETURNING id, payload, attempts"
         ))
         .bind(with_desk)

@@ -49,6 +49,8 @@ pub struct Pruned {
     pub rate_events: u64,
     pub codes: u64,
     pub dialogues: u64,
+    /// Forms left half-way a month ago and never continued.
+    pub drafts: u64,
     pub unconfirmed: u64,
     pub refusals: u64,
     pub disputes: u64,
@@ -62,6 +64,7 @@ impl Pruned {
             + self.rate_events
             + self.codes
             + self.dialogues
+            + self.drafts
             + self.unconfirmed
             + self.refusals
             + self.disputes
@@ -95,6 +98,11 @@ impl Store {
             )
             .await?,
             dialogues: run("DELETE FROM dialogues WHERE updated_at < $1", now - keep.idle_dialogues).await?,
+            drafts: run(
+                "DELETE FROM form_drafts WHERE saved_at < $1",
+                now - super::drafts::DRAFT_KEPT,
+            )
+            .await?,
             unconfirmed: run(
                 "DELETE FROM consumers WHERE status = 'pending' AND created_at < $1",
                 now - keep.unconfirmed,

@@ -71,29 +71,44 @@ impl Store {
             .await?;
         }
         for m in messages {
-            outbox::enqueue(&mut tx, m, now).await?;
+            outbox::enqueue_bulk(&mut tx, m, now).await?;
         }
         tx.commit().await?;
         Ok(())
     }
 
-    pub async fn reminder_settings(&self, consumer_id: i64) -> Result<(bool, bool)> {
-        Ok(
-            sql::query_as("SELECT remind_readings, remind_verification FROM consumers WHERE id = $1")
-                .bind(consumer_id)
-                .fetch_one(&self.pool)
-                .await?,
+    /// Each reminder with whether it is on, in `Reminder::ALL`'s order.
+    pub async fn reminder_settings(&self, consumer_id: i64) -> Result<Vec<(crate::domain::items::Reminder, bool)>> {
+        let (a, b, c, d, e, f): (bool, bool, bool, bool, bool, bool) = sql::query_as(
+            "SELECT remind_readings, remind_verification, notify_bills, remind_debt, notify_outages, notify_news
+             FROM consumers WHERE id = $1",
         )
+        .bind(consumer_id)
+        .fetch_one(&self.pool)
+        .await?;
+        let on = [a, b, c, d, e, f];
+        Ok(crate::domain::items::Reminder::ALL.iter().copied().zip(on).collect())
     }
 
-    /// Flips one reminder (0 readings, 1 verification); returns the new setting.
+    pub async fn set_reminder(&self, consumer_id: i64, which: crate::domain::items::Reminder, on: bool) -> Result<()> {
+        let column = which.column();
+        sql::query(format!("UPDATE consumers SET {column} = $1 WHERE id = $2"))
+            .bind(on)
+            .bind(consumer_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Flips one reminder; returns the new setting.
     pub async fn toggle_reminder(&self, consumer_id: i64, which: crate::domain::items::Reminder) -> Result<bool> {
-        let sql = if which == crate::domain::items::Reminder::Readings {
-            "UPDATE consumers SET remind_readings = NOT remind_readings WHERE id = $1 RETURNING remind_readings"
-        } else {
-            "UPDATE consumers SET remind_verification = NOT remind_verification WHERE id = $1 RETURNING remind_verification"
-        };
-        let (v,): (bool,) = sql::query_as(sql).bind(consumer_id).fetch_one(&self.pool).await?;
+        let column = which.column();
+        let (v,): (bool,) = sql::query_as(format!(
+            "UPDATE consumers SET {column} = NOT {column} WHERE id = $1 RETURNING {column}"
+        ))
+        .bind(consumer_id)
+        .fetch_one(&self.pool)
+        .await?;
         Ok(v)
     }
 }

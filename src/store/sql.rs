@@ -61,9 +61,12 @@ impl Db {
         }
     }
 
+    /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`): one that
+    /// read first and wrote after another process (a back-office import beside the bot) wrote
+    /// would fail with SQLITE_BUSY_SNAPSHOT, which no waiting cures.
     pub async fn begin(&self) -> sqlx::Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }

@@ -39,6 +39,11 @@ pub struct Ticket {
     pub deadline: DateTime<Utc>,
     pub unread_for_user: bool,
     pub created_at: DateTime<Utc>,
+    /// Why the desk closed it (none while open, or when the consumer closed it).
+    pub close_reason: Option<crate::domain::items::CloseReason>,
+    /// The consumer's rating (1 to 5) and comment.
+    pub rating: Option<i64>,
+    pub rating_comment: Option<String>,
 }
 
 impl Ticket {
@@ -47,8 +52,7 @@ impl Ticket {
     }
 }
 
-const TICKET_COLUMNS: &str =
-    "id, number, kind, consumer_id, status, topic, fields, email_copy, deadline, unread_for_user, created_at";
+const TICKET_COLUMNS: &str = "id, number, kind, consumer_id, status, topic, fields, email_copy, deadline, unread_for_user, created_at, close_reason, rating, rating_comment";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TicketMessage {
@@ -78,6 +82,8 @@ pub struct NewTicket<'a> {
     pub files: &'a [FileRef],
     pub email_copy: bool,
     pub deadline: DateTime<Utc>,
+    /// The outage it is grouped with (on the outages' topic, at an address inside it).
+    pub outage_id: Option<i64>,
 }
 
 /// A delivered file: Telegram's id and, when the desk has it, the bytes.
@@ -134,8 +140,8 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let number = next_number(&mut tx, t.kind.prefix(), chrono::Datelike::year(&now)).await?;
         let id = sql::query_scalar::<i64>(
-            "INSERT INTO tickets (number, kind, consumer_id, topic, fields, email_copy, deadline, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            "INSERT INTO tickets (number, kind, consumer_id, topic, fields, email_copy, deadline, created_at, updated_at, outage_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
         .bind(&number)
         .bind(t.kind.as_str())
@@ -146,12 +152,40 @@ impl Store {
         .bind(t.deadline)
         .bind(now)
         .bind(now)
+        .bind(t.outage_id)
         .fetch_one(&mut tx)
         .await?;
         let msg = insert_message(&mut tx, id, Author::User, None, t.text, now).await?;
         insert_attachments(&mut tx, FileOwner::TicketMessage, msg, t.files, now).await?;
         history(&mut tx, id, TicketStatus::New, None, now).await?;
-        finish::file_new(tx, DeskTarget::Ticket, (id, number), finish, now).await
+        match t.outage_id {
+            None => finish::file_new(tx, DeskTarget::Ticket, (id, number), finish, now).await,
+            // Grouped: the outage's card is told of it, with no card of its own.
+            Some(outage) => {
+                let end = finish.map(|f| f(id, &number));
+                let event = (DeskEvent::New, Some(id));
+                let replies =
+                    finish::tell_desk_and_commit(tx, DeskTarget::Outage, outage, event, end.as_ref(), now).await?;
+                Ok(Filed { id, number, replies })
+            }
+        }
+    }
+
+    /// What routes a ticket to a department: its kind, its topic, and whether it is a question
+    /// about an account's bill («Вопрос по начислению»).
+    pub async fn ticket_route(&self, ticket_id: i64) -> Result<Option<(TicketKind, String, bool)>> {
+        let row: Option<(TicketKind, String, String)> =
+            sql::query_as("SELECT kind, topic, fields FROM tickets WHERE id = $1")
+                .bind(ticket_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(kind, topic, fields)| {
+            let billing = serde_json::from_str::<serde_json::Value>(&fields)
+                .ok()
+                .and_then(|f| f.get("bill_question").and_then(serde_json::Value::as_bool))
+                .unwrap_or(false);
+            (kind, topic, billing)
+        }))
     }
 
     pub async fn ticket(&self, consumer_id: i64, ticket_id: i64) -> Result<Option<Ticket>> {
@@ -387,7 +421,8 @@ async fn set_status(
     note: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    sql::query("UPDATE tickets SET status = $1, updated_at = $2 WHERE id = $3")
+    // A reason is the desk's closing's alone: any other change of status clears it.
+    sql::query("UPDATE tickets SET status = $1, updated_at = $2, close_reason = NULL WHERE id = $3")
         .bind(status.as_str())
         .bind(now)
         .bind(ticket_id)
@@ -417,7 +452,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sql::query("UPDATE tickets SET status = $1, updated_at = $2 WHERE id = $3")
+        sql::query("UPDATE tickets SET status = $1, updated_at = $2, close_reason = NULL WHERE id = $3")
             .bind(status.as_str())
             .bind(now)
             .bind(id)
@@ -434,5 +469,50 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// The desk closes a ticket with a reason and, if the operator wrote one, an explanation
+    /// (a message of the ticket, with its files), the consumer told: one transaction. A ticket
+    /// closed already is left as it is (false).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn close_ticket_by_desk(
+        &self,
+        id: i64,
+        operator_id: i64,
+        reason: crate::domain::items::CloseReason,
+        text: Option<&str>,
+        files: &[DeliveredFile<'_>],
+        notices: &[OutboxMessage],
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let closed = TicketStatus::Closed.as_str();
+        let mut tx = self.pool.begin().await?;
+        let changed = sql::query(
+            "UPDATE tickets SET status = $1, close_reason = $2, updated_at = $3, unread_for_user = TRUE
+             WHERE id = $4 AND status <> $5",
+        )
+        .bind(closed)
+        .bind(reason.as_str())
+        .bind(now)
+        .bind(id)
+        .bind(closed)
+        .execute(&mut tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(false);
+        }
+        history(&mut tx, id, TicketStatus::Closed, Some(reason.as_str()), now).await?;
+        if text.is_some() || !files.is_empty() {
+            let msg = insert_message(&mut tx, id, Author::Operator, Some(operator_id), text, now).await?;
+            insert_delivered(&mut tx, FileOwner::TicketMessage, msg, files, now).await?;
+        }
+        for n in notices {
+            outbox::enqueue(&mut tx, n, now).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 }

@@ -43,7 +43,7 @@ impl Store {
             .execute(&mut tx)
             .await?;
         sql::query(
-            "UPDATE meters SET next_verification = $1 WHERE id = (SELECT meter_id FROM meter_requests WHERE id = $2)",
+            "UPDATE meters SET next_verification = $1, verification_unknown = FALSE WHERE id = (SELECT meter_id FROM meter_requests WHERE id = $2)",
         )
         .bind(next)
         .bind(request_id)

@@ -14,7 +14,15 @@ use std::time::{Duration, Instant};
 pub enum Priority {
     Reply,
     Bulk,
+    /// A broadcast sent with `allow_paid_broadcast`: its own overall limit (1,000 a second,
+    /// paid), the chat's as for any other.
+    Paid,
 }
+
+/// The overall rate broadcasts get from our limiter at most (Telegram's 30 with its margin).
+pub const BROADCAST_PER_SEC: f64 = 29.0;
+/// The rate paid broadcasts get (Telegram's 1,000 with a margin).
+pub const PAID_PER_SEC: f64 = 950.0;
 
 /// The limits, per second unless named otherwise.
 #[derive(Debug, Clone, Copy)]
@@ -27,6 +35,8 @@ pub struct Limits {
     pub chat_burst: f64,
     pub group_per_min: f64,
     pub group_burst: f64,
+    /// Paid broadcasts' overall limit (`allow_paid_broadcast`), apart from the free one.
+    pub paid_per_sec: f64,
 }
 
 impl Default for Limits {
@@ -34,8 +44,8 @@ impl Default for Limits {
     /// with a margin: its counting and ours never line up to the millisecond.
     fn default() -> Self {
         Self {
-            overall_per_sec: 29.0,
-            overall_burst: 29.0,
+            overall_per_sec: BROADCAST_PER_SEC,
+            overall_burst: BROADCAST_PER_SEC,
             reply_reserve: 5.0,
             // Under 1/s: our turn and Telegram's count of it are a network trip apart, and a
             // trip that is quicker than the one before must not look like two at once.
@@ -43,6 +53,7 @@ impl Default for Limits {
             chat_burst: 3.0,
             group_per_min: 19.0,
             group_burst: 19.0,
+            paid_per_sec: PAID_PER_SEC,
         }
     }
 }
@@ -58,6 +69,7 @@ impl Limits {
             chat_burst: 1e9,
             group_per_min: 1e9,
             group_burst: 1e9,
+            paid_per_sec: 1e9,
         }
     }
 }
@@ -108,6 +120,7 @@ struct ChatLimit {
 
 struct State {
     overall: Bucket,
+    paid: Bucket,
     chats: HashMap<i64, ChatLimit>,
 }
 
@@ -126,6 +139,8 @@ impl Limiter {
             limits,
             state: Mutex::new(State {
                 overall: Bucket::new(limits.overall_burst, limits.overall_per_sec, now),
+                // A tenth of a second's worth at once: Telegram counts by the second too.
+                paid: Bucket::new((limits.paid_per_sec / 10.0).max(1.0), limits.paid_per_sec, now),
                 chats: HashMap::new(),
             }),
         }
@@ -156,11 +171,12 @@ impl Limiter {
         }
         let fresh = self.chat_bucket(chat, now);
         s.overall.refill(now);
-        let need = match priority {
-            Priority::Reply => 1.0,
-            Priority::Bulk => 1.0 + self.limits.reply_reserve,
+        s.paid.refill(now);
+        let overall_wait = match priority {
+            Priority::Reply => s.overall.wait(1.0),
+            Priority::Bulk => s.overall.wait(1.0 + self.limits.reply_reserve),
+            Priority::Paid => s.paid.wait(1.0),
         };
-        let overall_wait = s.overall.wait(need);
         let c = s.chats.entry(chat).or_insert(fresh);
         c.bucket.refill(now);
         let frozen = c
@@ -173,7 +189,10 @@ impl Limiter {
         }
         c.bucket.tokens -= 1.0;
         c.frozen_until = None;
-        s.overall.tokens -= 1.0;
+        match priority {
+            Priority::Paid => s.paid.tokens -= 1.0,
+            _ => s.overall.tokens -= 1.0,
+        }
         Ok(())
     }
 
@@ -225,6 +244,26 @@ mod tests {
             );
         }
         assert!(l.try_take(400, Priority::Reply).is_err());
+    }
+
+    #[test]
+    fn paid_broadcasts_have_their_own_limit_and_leave_the_free_one() {
+        let l = Limiter::new(Limits::default());
+        let paid = (0..1000)
+            .filter(|c| l.try_take(10_000 + c, Priority::Paid).is_ok())
+            .count();
+        assert!((95..=97).contains(&paid), "a tenth of a second's worth at once: {paid}");
+        // The free bucket is untouched: bulk and replies go as before.
+        let bulk = (0..100)
+            .filter(|c| l.try_take(20_000 + c, Priority::Bulk).is_ok())
+            .count();
+        assert_eq!(bulk, 24);
+        // A chat's own limit holds for paid sends too.
+        for _ in 0..3 {
+            assert!(l.try_take(7, Priority::Reply).is_ok());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(l.try_take(7, Priority::Paid).is_err());
     }
 
     #[test]

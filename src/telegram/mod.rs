@@ -13,7 +13,7 @@ pub mod split;
 
 pub use error::SendError;
 use error::classify;
-pub use limiter::{Limits, Priority};
+pub use limiter::{BROADCAST_PER_SEC, Limits, PAID_PER_SEC, Priority};
 pub use split::{CAPTION_LIMIT, TEXT_LIMIT};
 
 use crate::store::Store;
@@ -346,7 +346,7 @@ impl Telegram {
                     tracing::warn!(chat = chat.0, method, ?retry_after, "429 from Telegram: waiting");
                     waited += retry_after;
                     let give_up = match priority {
-                        Priority::Bulk => retry_after > BULK_WAIT_IN_PLACE,
+                        Priority::Bulk | Priority::Paid => retry_after > BULK_WAIT_IN_PLACE,
                         Priority::Reply => waited > REPLY_MAX_WAIT,
                     };
                     if give_up {
@@ -362,7 +362,7 @@ impl Telegram {
                     c.transient.fetch_add(1, Ordering::Relaxed);
                     let next = match priority {
                         Priority::Reply => retries.next(),
-                        Priority::Bulk => None,
+                        Priority::Bulk | Priority::Paid => None,
                     };
                     let Some(pause) = next else {
                         tracing::warn!(chat = chat.0, method, error = %e, "Telegram send failed");
@@ -390,12 +390,12 @@ impl Telegram {
             match self.inner.limiter.try_take(chat.0, priority) {
                 Ok(()) => return Ok(()),
                 Err(wait) => {
-                    if priority == Priority::Bulk && *stopping.borrow() {
+                    if priority != Priority::Reply && *stopping.borrow() {
                         return Err(SendError::Stopped);
                     }
                     match priority {
                         Priority::Reply => tokio::time::sleep(wait).await,
-                        Priority::Bulk => {
+                        Priority::Bulk | Priority::Paid => {
                             tokio::select! {
                                 _ = tokio::time::sleep(wait) => {}
                                 _ = stopping.changed() => {}
@@ -441,9 +441,13 @@ impl Turn<'_> {
     pub async fn send_text(&mut self, html: &str, extras: Extras) -> Result<MessageId, SendError> {
         let bot = &self.tg.inner.bot;
         let chat = self.chat;
+        let paid = self.priority == Priority::Paid;
         self.tg
             .call(chat, self.priority, true, "sendMessage", || {
                 let mut req = bot.send_message(chat, html.to_owned()).parse_mode(ParseMode::Html);
+                if paid {
+                    req = req.allow_paid_broadcast(true);
+                }
                 if let Some(m) = extras.markup.clone() {
                     req = req.reply_markup(m);
                 }

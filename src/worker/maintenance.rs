@@ -42,6 +42,10 @@ impl Maintenance {
             }
         }
         let now = self.clock.now();
+        // An operator's form left unfinished for a day: its buttons say it is gone.
+        if let Err(e) = self.store.prune_forms(now - chrono::Duration::days(1)).await {
+            tracing::error!(error = %e, "maintenance: pruning forms failed");
+        }
         if last_prune.is_some_and(|at| now - at < PRUNE_EVERY) {
             return false;
         }

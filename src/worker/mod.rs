@@ -2,7 +2,9 @@
 //! scheduled backups.
 
 pub mod backup;
+pub mod bills;
 pub mod checkpoint;
 pub mod maintenance;
+pub mod outages;
 pub mod outbox;
 pub mod reminders;

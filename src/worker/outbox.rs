@@ -92,7 +92,7 @@ impl OutboxWorker {
         about: Option<i64>,
     ) -> crate::store::Result<Attempt> {
         let probe = crate::desk::group::PROBE_EVERY.as_secs();
-        if !self.group.may_try() {
+        if !self.group.may_try(group) {
             return Ok(Attempt::Postpone {
                 after_secs: probe,
                 error: self.group.blocked().unwrap_or_default(),
@@ -109,19 +109,20 @@ impl OutboxWorker {
             group,
         };
         let delivered = match item.item() {
+            None if item == crate::domain::items::DeskTarget::Outage => desk.deliver_outage(id).await,
             None => desk.deliver_dispute(row.id, id).await,
             Some(kind) => desk.deliver(row.id, ItemRef { kind, id }, event, about).await,
         };
         Ok(match delivered {
             Ok(()) => {
-                if self.group.unblock() {
+                if self.group.unblock(group) {
                     self.store.outbox_desk_due_now(self.clock.now()).await?;
                 }
                 Attempt::Done
             }
             Err(DeskError::Send(SendError::Migrated(to))) if to != group.0 => {
                 self.store.record_chat_migration(group.0, to, self.clock.now()).await?;
-                self.group.moved_to(to);
+                self.group.moved(group, to);
                 Attempt::Postpone {
                     after_secs: 0,
                     error: format!("the group became the supergroup {to}"),
@@ -130,7 +131,7 @@ impl OutboxWorker {
             // A message of the group before its move (already followed): nothing to do there.
             Err(DeskError::Send(SendError::Migrated(_))) => Attempt::Done,
             Err(DeskError::Send(e)) if e.not_allowed() => {
-                self.group.block(&e.to_string());
+                self.group.block(group, &e.to_string());
                 Attempt::Postpone {
                     after_secs: probe,
                     error: e.to_string(),
@@ -225,6 +226,37 @@ impl OutboxWorker {
         }
     }
 
+    /// The operators' group a desk row goes to: where an operator moved the item, else where
+    /// its card is, else its department's (the main group for what no department takes).
+    async fn desk_chat(
+        &self,
+        target: crate::domain::items::DeskTarget,
+        id: i64,
+        to: Option<i64>,
+    ) -> crate::store::Result<Option<teloxide::types::ChatId>> {
+        use teloxide::types::ChatId;
+        if let Some(to) = to.map(ChatId).filter(|c| self.group.is(*c)) {
+            return Ok(Some(to));
+        }
+        if let Some(kind) = target.item()
+            && let Some((chat, _, _)) = self.store.card(ItemRef { kind, id }).await?
+            && self.group.is(ChatId(chat))
+        {
+            return Ok(Some(ChatId(chat)));
+        }
+        if target == crate::domain::items::DeskTarget::Outage
+            && let Some((chat, _)) = self.store.outage_card(id).await?
+            && self.group.is(ChatId(chat))
+        {
+            return Ok(Some(ChatId(chat)));
+        }
+        if !self.group.has_departments() {
+            return Ok(self.group.chat());
+        }
+        let keys = crate::desk::route_keys(&self.store, target, id).await?;
+        Ok(self.group.route(&keys))
+    }
+
     /// How long to sleep: until the next row falls due, and at most a few seconds, so rows
     /// another process wrote (the back office's commands) go out soon.
     async fn until_next_due(&self) -> std::time::Duration {
@@ -280,6 +312,38 @@ impl OutboxWorker {
         }
     }
 
+    /// A queued Telegram message: sent piece by piece, a paid broadcast with its own limit.
+    async fn deliver_push(&self, row: i64, m: OutboxMessage) -> Attempt {
+        let OutboxMessage::Telegram {
+            chat_id,
+            text,
+            button,
+            keyboard,
+            reply_to,
+            markup,
+            paid,
+        } = m
+        else {
+            return Attempt::Permanent("not a Telegram message".into());
+        };
+        let p = Push {
+            row,
+            chat_id,
+            text: &text,
+            keyboard: markup.or_else(|| {
+                push::keyboard(button.as_ref(), &keyboard).map(teloxide::types::ReplyMarkup::InlineKeyboard)
+            }),
+            reply_to,
+            fresh: false,
+        };
+        let priority = if paid { Priority::Paid } else { Priority::Bulk };
+        match push::deliver(&self.tg, &self.store, priority, &p).await {
+            Ok(()) => Attempt::Done,
+            Err(PushError::Send(e)) => e.into(),
+            Err(PushError::Store(e)) => store_failure(e),
+        }
+    }
+
     /// Delivers one row and records the outcome; false when the row was left for later
     /// (stopping).
     async fn deliver(&self, row: OutboxRow) -> crate::store::Result<bool> {
@@ -290,31 +354,14 @@ impl OutboxWorker {
                 body,
                 code,
             }) => self.deliver_email(&to, &subject, &body, code).await,
-            Ok(OutboxMessage::Telegram {
-                chat_id,
-                text,
-                button,
-                keyboard,
-                reply_to,
-                markup,
-            }) => {
-                let p = Push {
-                    row: row.id,
-                    chat_id,
-                    text: &text,
-                    keyboard: markup.or_else(|| {
-                        push::keyboard(button.as_ref(), &keyboard).map(teloxide::types::ReplyMarkup::InlineKeyboard)
-                    }),
-                    reply_to,
-                    fresh: false,
-                };
-                match push::deliver(&self.tg, &self.store, Priority::Bulk, &p).await {
-                    Ok(()) => Attempt::Done,
-                    Err(PushError::Send(e)) => e.into(),
-                    Err(PushError::Store(e)) => store_failure(e),
-                }
-            }
-            Ok(OutboxMessage::Operator { item, id, event, about }) => match self.group.chat() {
+            Ok(m @ OutboxMessage::Telegram { .. }) => self.deliver_push(row.id, m).await,
+            Ok(OutboxMessage::Operator {
+                item,
+                id,
+                event,
+                about,
+                to,
+            }) => match self.desk_chat(item, id, to).await? {
                 None => return Ok(true),
                 Some(group) => self.deliver_desk(&row, group, item, id, event, about).await?,
             },

@@ -14,20 +14,29 @@ use tokio::sync::watch;
 
 /// Checks who is due a reminder now and queues the messages; returns how many were queued.
 pub async fn run_once(store: &Store, config: &Config, clock: &Clock) -> crate::store::Result<usize> {
-    let queued = readings(store, config, clock).await? + verification(store, config, clock).await?;
+    // Each kind on its own: one failing does not keep the others from going.
+    let now = clock.now();
+    let runs = [
+        ("readings", readings(store, config, clock).await),
+        ("verification", verification(store, config, clock).await),
+        ("bills", super::bills::run_once(store, config, now).await),
+        ("outages", super::outages::run_once(store, config, now).await),
+    ];
+    let mut queued = 0;
+    let mut failed = None;
+    for (what, run) in runs {
+        match run {
+            Ok(n) => queued += n,
+            Err(e) => {
+                tracing::error!(error = %e, what, "reminders: this kind failed, the others went on");
+                failed = Some(e);
+            }
+        }
+    }
     crate::metrics::get().reminders.inc_by(queued as u64);
-    Ok(queued)
-}
-
-/// A message with one button, to a chat.
-fn with_button(chat_id: i64, text: String, button: Button) -> OutboxMessage {
-    OutboxMessage::Telegram {
-        chat_id,
-        text,
-        button: Some(button),
-        reply_to: None,
-        keyboard: Vec::new(),
-        markup: None,
+    match failed {
+        Some(e) if queued == 0 => Err(e),
+        _ => Ok(queued),
     }
 }
 
@@ -63,7 +72,7 @@ async fn readings(store: &Store, config: &Config, clock: &Clock) -> crate::store
                 text: i18n::t(loc, "menu.send_readings"),
                 data: MetersCb::ChooseMeter.encode(),
             };
-            messages.push(with_button(chat, text, button));
+            messages.push(OutboxMessage::with_button(chat, text, button));
         }
     }
     let sent: Vec<(i64, String)> = due.iter().map(|d| (d.meter_id, period.key())).collect();
@@ -98,7 +107,7 @@ async fn verification(store: &Store, config: &Config, clock: &Clock) -> crate::s
                 text: i18n::t(loc, "meters.to_card"),
                 data: MetersCb::Meter(d.meter_id).encode(),
             };
-            messages.push(with_button(chat, text, button));
+            messages.push(OutboxMessage::with_button(chat, text, button));
         }
     }
     let sent: Vec<(i64, String)> = due

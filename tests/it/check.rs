@@ -32,6 +32,7 @@ fn line<'a>(out: &'a str, what: &str) -> &'a str {
 async fn a_good_configuration_passes_and_each_broken_part_is_named() {
     let api = MockBotApi::start().await;
     api.add_group(GROUP, "Операторы", "member");
+
     let smtp = SmtpServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let test_db = crate::db::TestDb::new(dir.path(), "k.db").await;
@@ -81,6 +82,7 @@ async fn a_good_configuration_passes_and_each_broken_part_is_named() {
         "SMTP",
         "Test letter",
         "Operators' group",
+        "Payment details",
     ] {
         assert!(line(&text, what).starts_with('✓'), "{what}: {text}");
     }
@@ -97,12 +99,50 @@ async fn a_good_configuration_passes_and_each_broken_part_is_named() {
     );
     api.add_group(GROUP, "Операторы", "member");
 
+    // Payment details whose account does not fit the bank: ✗ naming the setting.
+    let mut wrong = good.to_vec();
+    wrong.extend([
+        "--org-inn",
+        "7707083893",
+        "--org-kpp",
+        "773601001",
+        "--bank-name",
+        "ПАО Сбербанк",
+        "--bank-bic",
+        "044525225",
+        "--bank-account",
+        "40702810938000000002",
+        "--bank-corr-account",
+        "30101810400000000225",
+    ]);
+    let (ok, text) = check(&api, &db, &wrong).await;
+    assert!(!ok);
+    assert!(
+        line(&text, "Payment details").starts_with('✗') && text.contains("BANK_ACCOUNT"),
+        "{text}"
+    );
+    // And `run` refuses to start with them, saying which.
+    let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_kabinet"))
+        .args([
+            "--telegram-token",
+            "123:CHECK",
+            "--telegram-api-url",
+            &api.url(),
+            "--database-url",
+            &db,
+        ])
+        .args(&wrong)
+        .arg("run")
+        .env("RUST_LOG", "warn")
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        !run.status.success() && String::from_utf8_lossy(&run.stderr).contains("BANK_ACCOUNT 40702810938000000002")
+    );
+
     // A group the bot is not in, an SMTP port nobody listens on, no group set at all.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let closed = crate::helpers::free_port();
     let dead_smtp = format!("smtp://127.0.0.1:{closed}");
     let (ok, text) = check(&api, &db, &["--smtp-url", &dead_smtp, "--operator-chat-id", "-100999"]).await;
     assert!(!ok);

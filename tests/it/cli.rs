@@ -84,11 +84,14 @@ async fn seeded(db: &str) -> Store {
         .save_reading(2, nov, &[(Quantity(12_345), false)], now, None)
         .await
         .unwrap();
-    // A replaced reading and another month are not exported.
-    store
-        .save_reading(2, nov, &[(Quantity(12_400), false)], now, None)
-        .await
-        .unwrap();
+    // A replaced reading and another month are not exported. The replacing one's consumption
+    // looked implausible and the consumer confirmed it.
+    let confirmed = kabinet::store::meters::ZoneValue {
+        value: Quantity(12_400),
+        rollover: false,
+        outlier: true,
+    };
+    store.save_reading(2, nov, &[confirmed], now, None).await.unwrap();
     store
         .save_reading(
             2,
@@ -143,6 +146,9 @@ async fn readings_export_for_the_billing_system() {
     // A meter not yet accepted is marked.
     let status: Vec<&str> = rows.iter().map(|r| r[7].as_str()).collect();
     assert_eq!(status, ["meter_status", "pending", "pending", "accepted"], "{csv}");
+    // A confirmed implausible consumption is marked for the billing's check.
+    let outlier: Vec<&str> = rows.iter().map(|r| r[8].as_str()).collect();
+    assert_eq!(outlier, ["outlier", "", "", "outlier"], "{csv}");
     // To standard output too; a malformed period is refused with the reason.
     assert!(ok(&kabinet(&db, &["export", "readings", "--period", "2026-12"])).contains("13"));
     let bad = kabinet(&db, &["export", "readings", "--period", "ноябрь"]);

@@ -51,10 +51,13 @@ async fn crash_while_filing(failpoint: &str, chat: i64) {
     e.sigterm().await;
     e.set_env("KABINET_FAILPOINT", Some(failpoint));
     e.spawn();
+    // On a loaded machine a start can outlast a step's wait (a browser test beside it).
+    e.wait_started().await;
     c.press(&summary, &ru("req.send"));
     assert!(!e.wait_exit().await, "the process died at {failpoint}");
     e.set_env("KABINET_FAILPOINT", None);
     e.spawn();
+    e.wait_started().await;
     c.expect_key("ticket.sent.appeal").await;
     // Everything offered again was handled, everything queued was sent: then count.
     assert!(e.api.wait_updates_confirmed(Duration::from_secs(15)).await);
@@ -230,11 +233,7 @@ async fn sigterm_stops_within_ten_seconds_with_a_long_queue_and_nothing_goes_twi
 /// the bot's own code has, through registration, a failed letter, wrong passwords and a reset.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_log_names_no_address_and_no_login() {
-    let free = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let free = crate::helpers::free_port();
     let mut e = E2e::prepare(&[
         ("LOG_TO_FILE", "1"),
         ("RUST_LOG", "debug,hyper=info,reqwest=info,h2=info,sqlx=info"),

@@ -315,10 +315,24 @@ async fn next(
     match found {
         Some((i, Event::Sent(m) | Event::Edited(m))) => {
             *cursor = i + 1;
+            if let Some(twice) = said_twice(&m.text) {
+                panic!("a sentence said twice in one message («{twice}»):\n{}", m.text);
+            }
             m
         }
         _ => panic!("no {what} for chat {chat}; transcript:\n{}", transcript_of(api, chat)),
     }
+}
+
+/// A sentence (of some length: not a field's label or a short answer) that a message says twice:
+/// every message a test looks at is checked.
+pub fn said_twice(text: &str) -> Option<String> {
+    let mut seen = std::collections::HashSet::new();
+    text.split(['\n', '.', '!', '?'])
+        .map(str::trim)
+        .filter(|s| s.chars().count() >= 30)
+        .find(|s| !seen.insert(s.to_lowercase()))
+        .map(str::to_owned)
 }
 
 /// What the bot did in a chat, a line an event, for failure messages.
@@ -624,4 +638,25 @@ pub fn snils(base: u64) -> String {
         .map(|cc| format!("{digits}{cc:02}"))
         .find(|s| kabinet::domain::ids::Snils::parse(s).is_ok())
         .expect("some check number fits")
+}
+
+/// A loopback port for a server a test starts (the bot's webhook or metrics, an SMTP server,
+/// chromedriver) or leaves closed. Taken below Linux's ephemeral range (32768–60999), where
+/// neither outgoing connections nor `bind(…:0)` take ports, so a port let go here is not given
+/// to someone else before its server binds it; each one is handed out once per run.
+pub fn free_port() -> u16 {
+    use std::sync::atomic::AtomicU16;
+    const FIRST: u16 = 20_000;
+    const SPAN: u16 = 12_000;
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    // Two test processes at once (two checkouts on one machine) start far apart.
+    let base = std::process::id() % u32::from(SPAN);
+    for _ in 0..SPAN {
+        let n = u32::from(NEXT.fetch_add(1, Ordering::Relaxed));
+        let port = FIRST + ((base + n) % u32::from(SPAN)) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free loopback port between {FIRST} and {}", FIRST + SPAN);
 }

@@ -18,6 +18,7 @@ async fn queue(app: &TestApp, messages: &[(i64, &str)]) {
             reply_to: None,
             keyboard: Vec::new(),
             markup: None,
+            paid: false,
         };
         enqueue(&mut conn, &m, chrono::Utc::now()).await.unwrap();
     }
@@ -138,6 +139,7 @@ async fn committed_replies_left_unsent_fall_due_at_once() {
         reply_to: None,
         keyboard: Vec::new(),
         markup: None,
+        paid: false,
     };
     let mut tx = store.pool.begin().await.unwrap();
     let unsent = kabinet::store::outbox::enqueue_leased(&mut tx, &m("a"), now, lease)
@@ -432,4 +434,29 @@ async fn pruning_removes_by_age_and_keeps_what_is_in_use() {
     );
     // Pruned again: nothing more.
     assert_eq!(store.prune(now, &Retention::default()).await.unwrap().total(), 0);
+}
+
+/// A broadcast queued first does not hold up what comes after it: a code, a card, a push.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broadcast_goes_after_what_is_due_besides_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = crate::db::TestDb::new(dir.path(), "o.db").await;
+    let store = kabinet::store::Store::open(&db.url).await.unwrap();
+    let now = chrono::Utc::now();
+    let m = |chat: i64| OutboxMessage::broadcast(chat, "весть".into(), None, false);
+    let mut tx = store.pool.begin().await.unwrap();
+    for chat in 0..300 {
+        kabinet::store::outbox::enqueue_bulk(&mut tx, &m(40_000 + chat), now)
+            .await
+            .unwrap();
+    }
+    let urgent = enqueue(&mut tx, &m(41_000), now).await.unwrap();
+    tx.commit().await.unwrap();
+    // The first batch takes it, though 300 broadcast rows were queued before it.
+    let due = store.outbox_due(now, 200, true).await.unwrap();
+    assert_eq!(due.len(), 200);
+    assert!(
+        due.iter().any(|r| r.id == urgent),
+        "the row queued after the broadcast goes in the first batch"
+    );
 }

@@ -3,7 +3,7 @@
 //! with inline and keyboard buttons, the operator answers it from the group pane, and the push
 //! shows up in the consumer's chat. A screenshot of the page is left in `target/sandbox.png`.
 
-use crate::helpers::{code_in, ru};
+use crate::helpers::{code_in, ru, ru_head};
 use fantoccini::error::CmdError;
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -29,11 +29,7 @@ struct Driver {
 
 impl Driver {
     async fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = crate::helpers::free_port();
         let child = std::process::Command::new("chromedriver")
             .arg(format!("--port={port}"))
             .stdout(std::process::Stdio::null())
@@ -50,6 +46,10 @@ impl Driver {
     }
 
     async fn browser(&self) -> Client {
+        self.browser_sized(1500, 950).await
+    }
+
+    async fn browser_sized(&self, width: u32, height: u32) -> Client {
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
@@ -58,8 +58,8 @@ impl Driver {
                 // Headless as root in a closed network: no sandbox, no background requests.
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                          "--disable-quic", "--no-first-run", "--disable-background-networking",
-                         "--disable-component-update", "--disable-sync", "--window-size=1500,950",
-                         "--lang=ru-RU"]
+                         "--disable-component-update", "--disable-sync",
+                         format!("--window-size={width},{height}"), "--lang=ru-RU"]
             }),
         );
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
@@ -192,51 +192,7 @@ async fn a_newcomer_registers_files_an_appeal_and_the_operator_answers_in_the_br
         .await
         .expect("the page follows the sandbox's event stream");
 
-    // Registration, every step through the page.
-    page.type_in("consumer", "/start").await;
-    page.expect("consumer", "Здравствуйте").await;
-    page.press("consumer", &ru("start.register")).await;
-    page.expect("consumer", "Шаг 1 из 6").await;
-    // The policy is a link on the page too.
-    page.c
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("#consumer a[href^='https://example.org/privacy']"))
-        .await
-        .expect("the consent's policy link");
-    page.press("consumer", &ru("reg.consent_yes")).await;
-    page.expect("consumer", "Шаг 2 из 6").await;
-    page.press("consumer", &ru("kind.individual")).await;
-    page.expect("consumer", "Шаг 3 из 6").await;
-    page.type_in("consumer", "112-233-445 95").await;
-    page.expect("consumer", "Шаг 4 из 6").await;
-    page.type_in("consumer", "Петрова Анна Сергеевна").await;
-    page.expect("consumer", "Шаг 5 из 6").await;
-    page.type_in("consumer", "anna@example.ru").await;
-    page.expect("consumer", "Шаг 6 из 6").await;
-    page.type_in("consumer", "correct horse").await;
-    page.expect("consumer", &ru("reg.password_repeat_q")).await;
-    page.type_in("consumer", "correct horse").await;
-    page.expect("consumer", "Проверьте данные").await;
-    // The password messages were deleted by the bot: gone from the page too.
-    let shown = page.c.find(Locator::Css("#consumer .messages")).await.unwrap();
-    assert!(!shown.text().await.unwrap().contains("correct horse"));
-    page.press("consumer", &ru("reg.ok")).await;
-    page.expect("consumer", "Почти готово").await;
-
-    // The code, from the letter in the mailbox pane.
-    let letter = page
-        .c
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::XPath(
-            "//section[@id='mailbox']//article[contains(@class,'letter')][contains(., 'anna@example.ru')]",
-        ))
-        .await
-        .expect("the confirmation letter in the mailbox pane");
-    let code = code_in(&letter.text().await.unwrap());
-    page.type_in("consumer", &code).await;
-    page.expect("consumer", &ru("confirm.done")).await;
+    register_in_page(&page).await;
 
     // The page reads like Telegram: the menu keyboard takes a modest share of the 950-px
     // window, the chat stays at its newest message after the keyboard came, timestamps sit
@@ -295,6 +251,9 @@ async fn a_newcomer_registers_files_an_appeal_and_the_operator_answers_in_the_br
     .await;
     page.type_in("group", "Тариф вырос с 1 июля.").await;
     page.expect("group", &ru("desk.sent")).await;
+    // The confirmation quotes the operator's reply: its whole first line, nothing cut.
+    page.until("(q => q.length > 0 && q.every(e => e.scrollHeight <= e.clientHeight + 1 && e.textContent.includes('Тариф вырос с 1 июля.')))([...document.querySelectorAll('#group .bubble .quote')].slice(-1))")
+        .await;
 
     // The push in the consumer's chat, with its button.
     let push = page.expect("consumer", "Тариф вырос с 1 июля").await;
@@ -348,6 +307,169 @@ async fn a_newcomer_registers_files_an_appeal_and_the_operator_answers_in_the_br
         .unwrap()
         .to_path_buf();
     std::fs::write(target.join("sandbox.png"), png).unwrap();
+
+    page.c.close().await.unwrap();
+    sandbox.stop().await.unwrap();
+}
+
+/// A newcomer registers through the page, every step, with the code read from the mailbox
+/// pane; ends at the menu.
+async fn register_in_page(page: &Page) {
+    // Registration, every step through the page.
+    page.type_in("consumer", "/start").await;
+    page.expect("consumer", "Здравствуйте").await;
+    page.press("consumer", &ru("start.register")).await;
+    page.expect("consumer", "Шаг 1 из 6").await;
+    // The policy is a link on the page too.
+    page.c
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#consumer a[href^='https://example.org/privacy']"))
+        .await
+        .expect("the consent's policy link");
+    page.press("consumer", &ru("reg.consent_yes")).await;
+    page.expect("consumer", "Шаг 2 из 6").await;
+    page.press("consumer", &ru("kind.individual")).await;
+    page.expect("consumer", "Шаг 3 из 6").await;
+    page.type_in("consumer", "112-233-445 95").await;
+    page.expect("consumer", "Шаг 4 из 6").await;
+    page.type_in("consumer", "Петрова Анна Сергеевна").await;
+    page.expect("consumer", "Шаг 5 из 6").await;
+    page.type_in("consumer", "anna@example.ru").await;
+    page.expect("consumer", "Шаг 6 из 6").await;
+    page.type_in("consumer", "correct horse").await;
+    page.expect("consumer", &ru("reg.password_repeat_q")).await;
+    page.type_in("consumer", "correct horse").await;
+    page.expect("consumer", "Проверьте данные").await;
+    // The password messages were deleted by the bot: gone from the page too.
+    let shown = page.c.find(Locator::Css("#consumer .messages")).await.unwrap();
+    assert!(!shown.text().await.unwrap().contains("correct horse"));
+    page.press("consumer", &ru("reg.ok")).await;
+    page.expect("consumer", "Почти готово").await;
+
+    // The code, from the letter in the mailbox pane.
+    let letter = page
+        .c
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath(
+            "//section[@id='mailbox']//article[contains(@class,'letter')][contains(., 'anna@example.ru')]",
+        ))
+        .await
+        .expect("the confirmation letter in the mailbox pane");
+    let code = code_in(&letter.text().await.unwrap());
+    page.type_in("consumer", &code).await;
+    page.expect("consumer", &ru("confirm.done")).await;
+}
+
+/// Every visible label, button and heading shows its whole text (nothing cut off sideways).
+const NO_LABEL_CUT: &str = "[...document.querySelectorAll('button, label, option, select, .pane-head .title, .pane-head .sub, .top span')].filter(e => e.offsetParent !== null).every(e => e.scrollWidth <= e.clientWidth + 1)";
+
+/// The bot's reply keyboard takes at most a third of the consumer's pane.
+const KEYBOARD_THIRD: &str = "(k => !k.hidden && k.getBoundingClientRect().height <= document.querySelector('#consumer').getBoundingClientRect().height / 3 + 1)(document.querySelector('#consumer .keyboard'))";
+
+/// The newest message with buttons, the chat at its bottom: its buttons take at most two fifths
+/// of the chat, and its text fills the rest above them (it is not pushed out of view).
+const NEWEST_TEXT_ABOVE_ITS_BUTTONS: &str = "(m => { const box = m.closest('.messages').getBoundingClientRect(); const kb = m.querySelector('.inline-kb').getBoundingClientRect(); const text = m.querySelector('.bubble').getBoundingClientRect(); return kb.height <= box.height * 0.4 + 1 && kb.bottom <= box.bottom + 1 && text.bottom >= box.top + box.height * 0.4; })([...document.querySelectorAll('#consumer .msg.with-kb')].pop())";
+
+/// A small window (1024×700): the reply keyboard keeps to a third of the chat, no label is cut,
+/// a long summary keeps its text in view above its ✏️ buttons; a form left for another section
+/// is offered back; the page's own labels switch to English.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_small_window_keeps_labels_whole_and_a_form_left_half_way_comes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("sandbox.db").display());
+    let sandbox = sandbox_on(&db, dir.path(), true).await;
+    let driver = Driver::start().await;
+    let page = Page {
+        c: driver.browser_sized(1024, 700).await,
+    };
+    page.c.goto(&sandbox.url()).await.unwrap();
+    page.c
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#status[data-state=live]"))
+        .await
+        .expect("the page follows the sandbox's event stream");
+    register_in_page(&page).await;
+    page.expect("consumer", &ru("menu.title")).await;
+    page.until(KEYBOARD_THIRD).await;
+    page.until(NO_LABEL_CUT).await;
+
+    // A meter half-added, «Профиль» pressed: kept; back in «Приборы учёта», offered back, and
+    // «Продолжить» asks where it stopped.
+    page.key(&ru("menu.meters")).await;
+    page.expect("consumer", &ru("meters.empty")).await;
+    page.press("consumer", &ru("meters.add")).await;
+    page.expect("consumer", &ru("add.resource_q")).await;
+    page.press("consumer", &format!("⚡ {}", ru("resource.electricity")))
+        .await;
+    page.expect("consumer", &ru("add.serial_q")).await;
+    page.type_in("consumer", "EL-5").await;
+    page.expect("consumer", &ru_head("add.model_q")).await;
+    page.key(&ru("menu.profile")).await;
+    page.expect("consumer", &ru_head("draft.kept")).await;
+    page.key(&ru("menu.meters")).await;
+    page.expect("consumer", &ru_head("draft.offer")).await;
+    page.press("consumer", &ru("draft.resume")).await;
+    page.expect("consumer", &ru_head("add.model_q")).await;
+    page.press("consumer", &ru("common.cancel")).await;
+    page.expect("consumer", &ru("common.cancelled")).await;
+
+    // The longest summary there is: an electricity application, each field with its ✏️.
+    page.key(&ru("menu.services")).await;
+    page.press("consumer", &ru("conn.new")).await;
+    page.press("consumer", &ru("conn.kind.electricity")).await;
+    page.expect("consumer", &ru_head("conn.q.reason")).await;
+    page.press("consumer", &ru("conn.opt.reason.new")).await;
+    for (question, answer) in [
+        ("conn.q.object_name_eu", Some("Дом")),
+        ("conn.q.address", Some("г. Город, ул. Садовая, д. 3")),
+        ("conn.q.cadastral", None),
+        ("conn.q.power_new", Some("15")),
+    ] {
+        page.expect("consumer", &ru_head(question)).await;
+        match answer {
+            Some(a) => page.type_in("consumer", a).await,
+            None => page.press("consumer", &ru("common.skip")).await,
+        }
+    }
+    page.expect("consumer", &ru_head("conn.q.household")).await;
+    page.press("consumer", &ru("conn.yes")).await;
+    page.expect("consumer", &ru_head("conn.q.instalment")).await;
+    page.press("consumer", &ru("conn.no")).await;
+    for (question, answer) in [
+        ("conn.q.supplier", "АО «Энергосбыт»"),
+        ("conn.q.passport", "4510 123456"),
+        ("conn.q.passport_issued_by", "ОВД"),
+        ("conn.q.passport_date", "01.02.2015"),
+    ] {
+        page.expect("consumer", &ru_head(question)).await;
+        page.type_in("consumer", answer).await;
+    }
+    page.expect("consumer", &ru_head("conn.files_q.electricity")).await;
+    page.press("consumer", &ru("common.skip")).await;
+    page.expect("consumer", &ru("conn.summary")).await;
+    page.until(AT_BOTTOM_CONSUMER).await;
+    page.until(NEWEST_TEXT_ABOVE_ITS_BUTTONS).await;
+    // Its buttons scroll inside the message (there are more than the chat shows at once).
+    page.until("(k => k.scrollHeight > k.clientHeight)([...document.querySelectorAll('#consumer .msg.with-kb .inline-kb')].pop())")
+        .await;
+    page.until(NO_LABEL_CUT).await;
+
+    // The page's own labels in English, chosen at the top.
+    page.c
+        .execute(
+            "const s = document.querySelector('#page-lang'); s.value = 'en'; s.dispatchEvent(new Event('change'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    page.until("document.querySelector('#mailbox .pane-head .title').textContent === 'Mail'")
+        .await;
+    page.until("document.querySelector('#consumer .pane-head label span').textContent === 'Consumer' && document.documentElement.lang === 'en'")
+        .await;
+    page.until(NO_LABEL_CUT).await;
 
     page.c.close().await.unwrap();
     sandbox.stop().await.unwrap();

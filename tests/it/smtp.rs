@@ -17,11 +17,7 @@ pub struct SmtpServer {
 
 impl SmtpServer {
     pub async fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = crate::helpers::free_port();
         Self::start_on(port).await
     }
 
@@ -84,11 +80,7 @@ async fn confirmation_letter_goes_through_a_real_smtp_server() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn letter_waits_while_the_smtp_server_is_down_and_goes_when_it_is_back() {
     // A port with nothing listening yet.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::helpers::free_port();
     let url = format!("smtp://127.0.0.1:{port}");
     let app = TestApp::spawn_with(&["--smtp-url", &url]).await;
     let mut c = app.user(7101);

@@ -9,11 +9,7 @@ use std::time::{Duration, Instant};
 use tgmock::{Event, TgUser};
 
 fn free_addr() -> String {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::helpers::free_port();
     format!("127.0.0.1:{port}")
 }
 
@@ -567,6 +563,10 @@ async fn the_desk_says_why_a_reply_did_not_go() {
 
     // Closed: a reply is refused with the way to reopen; reopened, it goes.
     group.press(&op, &card, &ru("desk.close"));
+    let why = group.expect_key("desk.close_why").await;
+    group.press(&op, &why, &ru("close_reason.resolved"));
+    let explain = group.expect_key("desk.close_explain").await;
+    group.press(&op, &explain, &ru("desk.close_now"));
     let closed = card_with(&e, card.message_id, &ru("desk.reopen")).await;
     group.reply(&op, &closed, "После закрытия");
     group.expect(&ru_head("desk.closed_item")).await;

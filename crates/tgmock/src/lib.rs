@@ -570,6 +570,11 @@ impl MockBotApi {
         self.shared.faults.lock().unwrap().too_many_requests
     }
 
+    /// Messages the bot sent with `allow_paid_broadcast` (each costs it 0.1 Star).
+    pub fn paid_messages(&self) -> usize {
+        self.shared.faults.lock().unwrap().paid_sent
+    }
+
     /// A message the bot sent, as it is now (after edits); `None` once deleted.
     pub fn message(&self, chat_id: i64, message_id: i64) -> Option<BotMessage> {
         current_message(&self.shared.inner.lock().unwrap(), chat_id, message_id)
@@ -730,6 +735,20 @@ pub(crate) async fn multipart_params(shared: &Shared, req: Request) -> Value {
         let name = field.name().unwrap_or_default().to_owned();
         let file_name = field.file_name().map(str::to_owned);
         let mime = field.content_type().unwrap_or("application/octet-stream").to_owned();
+        // Telegram looks at the file, not at the part's declared type (clients often send
+        // application/octet-stream): a PNG sent as a photo is a picture.
+        let mime = match (
+            mime.as_str(),
+            file_name
+                .as_deref()
+                .and_then(|f| f.rsplit_once('.'))
+                .map(|(_, e)| e.to_ascii_lowercase()),
+        ) {
+            ("application/octet-stream", Some(e)) if e == "png" => "image/png".to_owned(),
+            ("application/octet-stream", Some(e)) if e == "jpg" || e == "jpeg" => "image/jpeg".to_owned(),
+            ("application/octet-stream", Some(e)) if e == "pdf" => "application/pdf".to_owned(),
+            _ => mime,
+        };
         let Ok(bytes) = field.bytes().await else { continue };
         match file_name {
             Some(f) => {

@@ -70,8 +70,12 @@ pub(crate) struct Faults {
     pub blocked: HashSet<i64>,
     pub enforce_limits: bool,
     overall: Bucket,
+    /// What messages sent with `allow_paid_broadcast` share instead of `overall`.
+    paid: Bucket,
     per_chat: HashMap<i64, Bucket>,
     pub too_many_requests: usize,
+    /// Messages accepted with `allow_paid_broadcast`.
+    pub paid_sent: usize,
     /// Webhook updates still to be posted twice, and those that were.
     pub webhook_reposts: usize,
     pub webhook_reposted: usize,
@@ -92,8 +96,10 @@ impl Default for Faults {
             blocked: Default::default(),
             enforce_limits: false,
             overall: Bucket::new(30.0, 30.0, Instant::now()),
+            paid: Bucket::new(1000.0, 1000.0, Instant::now()),
             per_chat: Default::default(),
             too_many_requests: 0,
+            paid_sent: 0,
             webhook_reposts: 0,
             webhook_reposted: 0,
             migrated: Default::default(),
@@ -146,7 +152,7 @@ impl Faults {
 
     /// A fault the test asked for, or a 429 for going over the limits; None lets a sending
     /// call through.
-    pub fn sending(&mut self, chat_id: i64) -> Option<Response> {
+    pub fn sending(&mut self, chat_id: i64, paid: bool) -> Option<Response> {
         if let Some(status) = self.fail_next.pop_front() {
             return Some(error(status, "Internal Server Error"));
         }
@@ -158,23 +164,27 @@ impl Faults {
         }
         if self.enforce_limits {
             let now = Instant::now();
-            // 30 at once and 30/s overall; a burst of 3 and 1/s in a private chat; 20 at once
-            // and 20/min in a group.
+            // 30 at once and 30/s overall (1,000 for paid broadcasts); a burst of 3 and 1/s in
+            // a private chat; 20 at once and 20/min in a group.
             let (cap, rate) = if chat_id < 0 { (20.0, 20.0 / 60.0) } else { (3.0, 1.0) };
-            self.overall.refill(now);
+            let overall = if paid { &mut self.paid } else { &mut self.overall };
+            overall.refill(now);
             let chat = self
                 .per_chat
                 .entry(chat_id)
                 .or_insert_with(|| Bucket::new(cap, rate, now));
             chat.refill(now);
-            let wait = self.overall.wait().max(chat.wait());
+            let wait = overall.wait().max(chat.wait());
             if wait > 0.0 {
                 self.too_many_requests += 1;
                 // Telegram names whole seconds, at least one.
                 return Some(too_many(wait.ceil().max(1.0) as u32));
             }
-            self.overall.tokens -= 1.0;
+            overall.tokens -= 1.0;
             chat.tokens -= 1.0;
+        }
+        if paid {
+            self.paid_sent += 1;
         }
         None
     }

@@ -72,7 +72,13 @@ pub async fn resend(ctx: &Ctx) -> Result<Outcome> {
         purpose: Purpose::Register,
         chat_id: ctx.chat.0,
     };
-    let sent = code_mail::send(ctx, key, acc.email(), acc.name.as_deref().unwrap_or_default()).await?;
+    let sent = code_mail::send(
+        ctx,
+        key,
+        acc.email(),
+        &crate::wording::letter_hello(ctx.loc, acc.kind, None),
+    )
+    .await?;
     match code_mail::refusal(ctx, &sent) {
         Some(text) => ctx.say_with(text, ui::pending(ctx.loc)).await?,
         None => {

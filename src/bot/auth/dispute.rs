@@ -59,9 +59,14 @@ impl Form for DisputeForm {
     async fn fields(&self, ctx: &Ctx, _data: &FormData) -> Result<Vec<Field>> {
         let (loc, kind) = (ctx.loc, self.kind);
         Ok(vec![
+            // As registration asks it: a person's full name, an organisation's name.
             Field::text(
                 "name",
-                ctx.t("dispute.name_q"),
+                ctx.t(if kind == ApplicantKind::Legal {
+                    "reg.name_q.legal"
+                } else {
+                    "reg.name_q.person"
+                }),
                 Box::new(move |t| {
                     Name::parse(kind, t)
                         .map(|n| n.as_str().to_owned())
@@ -100,6 +105,7 @@ impl Form for DisputeForm {
             "dispute.summary",
             &[
                 ("login_name", &crate::wording::login_name(ctx.loc, self.kind)),
+                ("name_label", &crate::wording::name_label(ctx.loc, self.kind)),
                 ("login", &ui::esc(&self.login)),
                 ("name", &form::shown(data, "name")),
                 ("email", &form::shown(data, "email")),

@@ -243,7 +243,9 @@ impl Form for Registration {
             return Ok(Outcome::Done);
         }
         let issued = Issued::generate(true);
-        let letter = code_mail::letter(ctx, Purpose::Register, &email, &name, &issued);
+        // An address not confirmed yet gets nothing the person typed, the name neither.
+        let hello = crate::wording::letter_hello(ctx.loc, kind, None);
+        let letter = code_mail::letter(ctx, Purpose::Register, &email, &hello, &issued);
         let new = NewConsumer {
             kind,
             login: &login,

@@ -113,7 +113,13 @@ async fn send_code(ctx: &Ctx, login: &Login) -> Result<Outcome> {
             purpose: Purpose::PasswordReset,
             chat_id: ctx.chat.0,
         };
-        code_mail::send(ctx, key, acc.email(), acc.name.as_deref().unwrap_or_default()).await?;
+        code_mail::send(
+            ctx,
+            key,
+            acc.email(),
+            &crate::wording::letter_hello(ctx.loc, acc.kind, acc.name.as_deref()),
+        )
+        .await?;
     }
     let next = AuthState::ResetCode {
         consumer_id: consumer.map(|a| a.id),

@@ -123,8 +123,8 @@ pub async fn show_card(ctx: &Ctx, id: i64) -> Result<Outcome> {
         }
     }
     let mut rows = Vec::new();
-    for (owner, f) in ctx.store().application_files(app.id).await? {
-        let name = f.name.clone().unwrap_or_else(|| ctx.t("ticket.file"));
+    for (place, (owner, f)) in ctx.store().application_files(app.id).await?.into_iter().enumerate() {
+        let name = crate::wording::file_label(ctx.loc, f.name.as_deref(), f.mime.as_deref(), place + 1);
         let icon = if owner == FileOwner::ConnectionIssued {
             "📄"
         } else {

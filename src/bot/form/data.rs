@@ -26,6 +26,10 @@ pub struct FormData {
     pub pending: Vec<String>,
     #[serde(default)]
     pub files: Vec<FileRef>,
+    /// Text typed where a button was expected and no option matched it: offered at the next
+    /// step that takes text, so nothing typed is lost.
+    #[serde(default)]
+    pub kept: Option<String>,
     /// The question asked last wants a password (its answer is taken as typed and deleted).
     #[serde(default)]
     pub secret: bool,
@@ -51,11 +55,16 @@ impl FormData {
         self.done.retain(|k| k != key);
     }
 
+    /// Something was answered, chosen, attached or typed: worth keeping as a draft.
+    pub fn started(&self) -> bool {
+        !self.done.is_empty() || !self.pending.is_empty() || !self.files.is_empty() || self.kept.is_some()
+    }
+
     pub fn is_done(&self, key: &str) -> bool {
         self.done.iter().any(|k| k == key)
     }
 
-    pub(super) fn mark_done(&mut self, key: &str) {
+    pub fn mark_done(&mut self, key: &str) {
         if !self.is_done(key) {
             self.done.push(key.to_owned());
         }

@@ -5,6 +5,7 @@
 
 use super::data::FormData;
 use super::field::{Check, EditStyle, Field, Form, Input};
+use super::kept;
 use crate::bot::ctx::Ctx;
 use crate::bot::deps::HandlerError;
 use crate::bot::outcome::Outcome;
@@ -224,6 +225,11 @@ async fn ask_with<F: Form>(ctx: &Ctx, form: &F, data: &FormData, fields: &[Field
         }
         _ => {}
     }
+    if let Some((text, row)) = kept::offer(ctx, field, data) {
+        question.push_str("\n\n");
+        question.push_str(&text);
+        rows.push(row);
+    }
     for (text, cb) in &field.extra {
         rows.push(vec![InlineKeyboardButton::callback(text.clone(), cb.clone())]);
     }
@@ -351,7 +357,18 @@ pub async fn on_message<F: Form>(ctx: &mut Ctx, form: &F, mut data: FormData, ms
     }
     let text = match msg.text() {
         Some(t) if !field.input.by_buttons() => t,
-        _ => {
+        Some(t) => {
+            return match kept::typed_at_buttons(&fields, field, &data, t) {
+                kept::Typed::Answer(v) => answer(ctx, form, data, key, Some(v)).await,
+                kept::Typed::Keep => {
+                    data.kept = Some(t.to_owned());
+                    save_with(ctx, form, &mut data, &fields).await?;
+                    refuse(ctx, form, &data, &fields, ctx.t("form.kept_for_later")).await
+                }
+                kept::Typed::UseButtons => refuse(ctx, form, &data, &fields, ctx.t("common.use_buttons")).await,
+            };
+        }
+        None => {
             let key = if field.input.by_buttons() {
                 "common.use_buttons"
             } else {
@@ -360,6 +377,8 @@ pub async fn on_message<F: Form>(ctx: &mut Ctx, form: &F, mut data: FormData, ms
             return refuse(ctx, form, &data, &fields, ctx.t(key)).await;
         }
     };
+    // Typed anew: what was kept from a button step is not offered any more.
+    data.kept = None;
     if field.input.secret() {
         password::delete_secret(ctx, msg).await;
     }
@@ -457,6 +476,37 @@ async fn on_phone<F: Form>(
     }
 }
 
+/// An option of the question asked: a choice, a tick of several, yes or no.
+async fn on_option<F: Form>(ctx: &mut Ctx, form: &F, mut data: FormData, f: &Field, i: u8) -> Result<Outcome> {
+    let key = f.key;
+    match &f.input {
+        Input::Choice { options, .. } => match options.get(usize::from(i)) {
+            Some(o) => {
+                let value = o.key.clone();
+                answer(ctx, form, data, key, Some(value)).await
+            }
+            None => Ok(Outcome::Stale),
+        },
+        Input::Multi(options) => match options.get(usize::from(i)) {
+            Some(o) => {
+                match data.pending.iter().position(|p| *p == o.key) {
+                    Some(pos) => {
+                        data.pending.remove(pos);
+                    }
+                    None => data.pending.push(o.key.clone()),
+                }
+                go(ctx, form, data).await
+            }
+            None => Ok(Outcome::Stale),
+        },
+        Input::YesNo { .. } if i < 2 => {
+            let v = answers::yes_no(i == 0);
+            answer(ctx, form, data, key, Some(v.to_owned())).await
+        }
+        _ => Ok(Outcome::Stale),
+    }
+}
+
 /// A button while the form is open.
 pub async fn on_callback<F: Form>(ctx: &mut Ctx, form: &F, mut data: FormData, cb: StepCb) -> Result<Outcome> {
     let fields = form.fields(ctx, &data).await?;
@@ -471,35 +521,7 @@ pub async fn on_callback<F: Form>(ctx: &mut Ctx, form: &F, mut data: FormData, c
         }
         // An option of another question (an old message) is not an answer to this one.
         (StepCb::Opt(tag, _), Step::Field(f)) if tag != f.tag() => Ok(Outcome::Stale),
-        (StepCb::Opt(_, i), Step::Field(f)) => {
-            let key = f.key;
-            match &f.input {
-                Input::Choice { options, .. } => match options.get(usize::from(i)) {
-                    Some(o) => {
-                        let value = o.key.clone();
-                        answer(ctx, form, data, key, Some(value)).await
-                    }
-                    None => Ok(Outcome::Stale),
-                },
-                Input::Multi(options) => match options.get(usize::from(i)) {
-                    Some(o) => {
-                        match data.pending.iter().position(|p| *p == o.key) {
-                            Some(pos) => {
-                                data.pending.remove(pos);
-                            }
-                            None => data.pending.push(o.key.clone()),
-                        }
-                        go(ctx, form, data).await
-                    }
-                    None => Ok(Outcome::Stale),
-                },
-                Input::YesNo { .. } if i < 2 => {
-                    let v = answers::yes_no(i == 0);
-                    answer(ctx, form, data, key, Some(v.to_owned())).await
-                }
-                _ => Ok(Outcome::Stale),
-            }
-        }
+        (StepCb::Opt(_, i), Step::Field(f)) => on_option(ctx, form, data, f, i).await,
         (StepCb::Done, Step::Field(f)) => {
             let key = f.key;
             let value = match &f.input {
@@ -522,6 +544,15 @@ pub async fn on_callback<F: Form>(ctx: &mut Ctx, form: &F, mut data: FormData, c
             let key = f.key;
             answer(ctx, form, data, key, None).await
         }
+        (StepCb::Kept, Step::Field(f)) => match kept::read(f, &data) {
+            Some(Ok(v)) => {
+                let key = f.key;
+                data.kept = None;
+                answer(ctx, form, data, key, Some(v)).await
+            }
+            Some(Err(problem)) => refuse(ctx, form, &data, &fields, problem).await,
+            None => Ok(Outcome::Stale),
+        },
         (StepCb::FormFix, Step::Summary) => {
             data.picking = true;
             go(ctx, form, data).await

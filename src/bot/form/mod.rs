@@ -6,6 +6,7 @@
 mod data;
 mod engine;
 mod field;
+mod kept;
 #[cfg(test)]
 mod tests;
 

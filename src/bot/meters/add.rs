@@ -51,6 +51,9 @@ fn initial(data: &FormData, zone: u8) -> Option<Quantity> {
         .map(Quantity)
 }
 
+/// «Не знаю» for the next verification date.
+const UNKNOWN: &str = "unknown";
+
 /// The meter as entered, when everything is there.
 fn new_meter(data: &FormData) -> Option<NewMeter> {
     let z = zones(data);
@@ -64,7 +67,11 @@ fn new_meter(data: &FormData) -> Option<NewMeter> {
         address: Some(data.get("address")?.to_owned()),
         zones: Some(z),
         capacity: Some(capacity(data)?),
-        next_verification: Some(chrono::NaiveDate::parse_from_str(data.get("verification")?, "%Y-%m-%d").ok()?),
+        next_verification: match data.get("verification")? {
+            UNKNOWN => None,
+            d => Some(chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()?),
+        },
+        verification_unknown: data.get("verification") == Some(UNKNOWN),
         initial,
     })
 }
@@ -108,11 +115,16 @@ impl Form for AddMeter {
                 "serial",
                 ctx.t("add.serial_q"),
                 Box::new(move |t| parse_serial(t).ok_or_else(|| crate::i18n::t(loc, "add.serial_bad"))),
-            ),
-            Field::text("model", ctx.t("add.model_q"), short(loc, 100)).optional(),
-            Field::text("place", ctx.t("add.place_q"), short(loc, 100)),
-            Field::text("address", ctx.t("add.address_q"), short(loc, 300)),
-            Field::choice("zones", ctx.t("add.zones_q"), zone_options).when(r.max_zones() > 1),
+            )
+            .label(ctx.t("add.label.serial")),
+            Field::text("model", ctx.t("add.model_q"), short(loc, 100))
+                .optional()
+                .label(ctx.t("add.label.model")),
+            Field::text("place", ctx.t("add.place_q"), short(loc, 100)).label(ctx.t("add.label.place")),
+            Field::text("address", ctx.t("add.address_q"), short(loc, 300)).label(ctx.t("add.label.address")),
+            Field::choice("zones", ctx.t("add.zones_q"), zone_options)
+                .when(r.max_zones() > 1)
+                .label(ctx.t("add.label.zones")),
             Field::new(
                 "capacity",
                 ctx.tf(
@@ -127,17 +139,23 @@ impl Form for AddMeter {
                             .ok_or_else(|| crate::i18n::t(loc, "add.capacity_bad"))
                     })),
                 },
-            ),
-            Field::text(
+            )
+            .label(ctx.t("add.label.capacity")),
+            // A date, or «Не знаю» (not in the passport at hand): the card asks for it later.
+            Field::new(
                 "verification",
                 ctx.t("add.verification_q"),
-                Box::new(move |t| match parse_date(t, today) {
-                    // A lapsed date is taken as it is: the meter is added and marked, and its
-                    // readings wait for a new date or a request (never a false future date).
-                    Some(d) => Ok(d.format("%Y-%m-%d").to_string()),
-                    None => Err(crate::wording::date_bad(loc, today)),
-                }),
-            ),
+                Input::Choice {
+                    options: vec![Choice::new(UNKNOWN, ctx.t("add.verification_unknown"))],
+                    typed: Some(Box::new(move |t| match parse_date(t, today) {
+                        // A lapsed date is taken as it is: the meter is added and marked, and its
+                        // readings wait for a new date or a request (never a false future date).
+                        Some(d) => Ok(d.format("%Y-%m-%d").to_string()),
+                        None => Err(crate::wording::date_bad(loc, today)),
+                    })),
+                },
+            )
+            .label(ctx.t("add.label.verification")),
         ];
         fields.extend(initial_fields(ctx, r, zones, cap));
         Ok(fields)
@@ -160,17 +178,19 @@ impl Form for AddMeter {
             .collect::<Vec<_>>()
             .join(", ");
         let today = ctx.today();
-        let verification = data
-            .get("verification")
-            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-            .map(|d| {
-                let mut v = d.format("%d.%m.%Y").to_string();
-                if d < today {
-                    v.push_str(&format!(" — {}", ctx.t("add.verification_lapsed")));
-                }
-                v
-            })
-            .unwrap_or_default();
+        let verification = match data.get("verification") {
+            Some(UNKNOWN) => ctx.t("meters.verification_unknown"),
+            other => other
+                .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .map(|d| {
+                    let mut v = d.format("%d.%m.%Y").to_string();
+                    if d < today {
+                        v.push_str(&format!(" — {}", ctx.t("add.verification_lapsed")));
+                    }
+                    v
+                })
+                .unwrap_or_default(),
+        };
         let text = ctx.tf(
             "add.summary",
             &[
@@ -196,7 +216,7 @@ impl Form for AddMeter {
         Ok(Summary {
             text,
             send: "add.save",
-            edit: EditStyle::None,
+            edit: EditStyle::Picker("add.fix"),
             back: true,
         })
     }
@@ -251,7 +271,14 @@ fn initial_fields(ctx: &Ctx, r: Resource, zones: u8, cap: Capacity) -> Vec<Field
                 .map(|q| q.0.to_string())
                 .map_err(|e| input_errors::quantity_error(loc, e))
         });
-        fields.push(Field::text(key, question, parse).when(zone <= zones));
+        let label = ctx.tf(
+            "add.label.initial",
+            &[(
+                "zone",
+                &crate::wording::zone_suffix(loc, i64::from(zones), i64::from(zone)),
+            )],
+        );
+        fields.push(Field::text(key, question, parse).when(zone <= zones).label(label));
     }
     fields
 }

@@ -31,7 +31,7 @@ fn verification_mark(ctx: &Ctx, m: &Meter) -> &'static str {
     match meters::verification(m.next_verification, ctx.today()) {
         Verification::Expired => " ⛔",
         Verification::DueSoon => " ⚠️",
-        Verification::Valid => "",
+        Verification::Valid | Verification::Unknown => "",
     }
 }
 
@@ -68,21 +68,26 @@ pub async fn show_list(ctx: &Ctx) -> Result<Outcome> {
     let last = ctx.store().last_values(user.id).await?;
     let mut text = format!("<b>{}</b>\n", ctx.t("menu.meters"));
     let mut rows = Vec::new();
+    let mut marked = false;
     for m in &list {
+        let mark = verification_mark(ctx, m);
+        marked |= !mark.is_empty();
         text.push_str(&format!(
             "\n{} {} · {}{}\n    {}",
             m.resource.icon(),
             esc(&m.serial),
-            esc(&m.place),
-            verification_mark(ctx, m),
+            esc(&crate::wording::meter_place(ctx.loc, m)),
+            mark,
             esc(&last_line(ctx, m, &last)),
         ));
         rows.push(vec![InlineKeyboardButton::callback(
-            crate::wording::meter_label(m),
+            crate::wording::meter_label(ctx.loc, m),
             MetersCb::Meter(m.id).encode(),
         )]);
     }
-    text.push_str(&format!("\n\n{}", ctx.t("meters.legend")));
+    // The marks explained only where one is shown; the choice is said either way.
+    let key = if marked { "meters.legend" } else { "meters.choose" };
+    text.push_str(&format!("\n\n{}", ctx.t(key)));
     rows.push(ui::row(ctx.loc, "meters.add", MetersCb::AddMeter));
     ctx.say_with(text, ui::inline(rows)).await?;
     Ok(Outcome::Done)
@@ -97,7 +102,12 @@ pub async fn show_card(ctx: &Ctx, meter_id: i64) -> Result<Outcome> {
     let verif = match meters::verification(m.next_verification, ctx.today()) {
         Verification::Expired => ctx.t("meters.verif_expired"),
         Verification::DueSoon => ctx.t("meters.verif_soon"),
+        Verification::Unknown => ctx.t("meters.verif_unknown"),
         Verification::Valid => String::new(),
+    };
+    let date = match m.next_verification {
+        Some(d) => d.format("%d.%m.%Y").to_string(),
+        None => ctx.t("meters.verification_unknown"),
     };
     let mut text = ctx.tf(
         "meters.card",
@@ -106,14 +116,17 @@ pub async fn show_card(ctx: &Ctx, meter_id: i64) -> Result<Outcome> {
             ("resource", &ctx.t(crate::wording::resource_key(r))),
             ("serial", &esc(&m.serial)),
             ("model", &esc(m.model.as_deref().unwrap_or("—"))),
-            ("place", &esc(&m.place)),
+            ("place", &esc(if m.place.trim().is_empty() { "—" } else { &m.place })),
             ("address", &esc(&m.address)),
             ("zones", &m.zones.to_string()),
             ("capacity", &crate::wording::capacity(ctx.loc, m.capacity())),
-            ("verification", &m.next_verification.format("%d.%m.%Y").to_string()),
+            ("verification", &date),
             ("verif_note", &verif),
         ],
     );
+    if let Some(number) = &m.account {
+        text.push_str(&ctx.tf("meters.account_line", &[("number", &esc(number))]));
+    }
     if m.review == MeterReview::Pending {
         text.push_str(&ctx.t("meters.under_review"));
     }

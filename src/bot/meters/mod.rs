@@ -37,6 +37,27 @@ const SEND_READINGS: Entry = Entry {
 
 impl SectionState for MetersState {
     const AREA: &'static str = "meters";
+    const KEEPS_FORMS: bool = true;
+
+    fn draft(&self) -> Option<String> {
+        match self {
+            MetersState::Add(f) if f.started() => Some("draft.meter_add".into()),
+            MetersState::Request { form, .. } if form.started() => Some("draft.meter_request".into()),
+            _ => None,
+        }
+    }
+
+    fn fresh(&self) -> Option<Self> {
+        match self {
+            MetersState::Add(_) => Some(MetersState::Add(form::FormData::default())),
+            MetersState::Request { meter_id, kind, .. } => Some(MetersState::Request {
+                meter_id: *meter_id,
+                kind: *kind,
+                form: form::FormData::default(),
+            }),
+            _ => None,
+        }
+    }
 }
 
 impl Section for Meters {

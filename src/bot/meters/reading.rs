@@ -1,5 +1,5 @@
 //! «Передать показания»: a value per zone, checked against the last one (lower is refused,
-//! unless it passed zero), a confirmation for a second reading in the period or an abnormal
+//! unless it passed zero), a confirmation for a second reading in the period or an implausible
 //! consumption, then saved with its reply in one transaction. And the photo of the meter.
 
 use super::list::{not_found, owned, show_card, show_list};
@@ -10,9 +10,10 @@ use crate::bot::input_errors;
 use crate::bot::outcome::Outcome;
 use crate::bot::ui::{self, esc};
 use crate::callback::{Buttons, MetersCb, StepCb};
-use crate::domain::meters::{self, Monotonic, Period, Verification, compare, is_abnormal};
+use crate::domain::consumption::{self, Implausible};
+use crate::domain::meters::{self, Monotonic, Period, Verification, compare};
 use crate::domain::quantity::Quantity;
-use crate::store::meters::Meter;
+use crate::store::meters::{Meter, ReadingValues, ZoneValue};
 use crate::wording;
 use chrono::Datelike;
 use teloxide::types::{InlineKeyboardButton, Message};
@@ -33,7 +34,7 @@ pub async fn send_readings(ctx: &mut Ctx) -> Result<Outcome> {
                 .iter()
                 .map(|m| {
                     vec![InlineKeyboardButton::callback(
-                        crate::wording::meter_label(m),
+                        crate::wording::meter_label(ctx.loc, m),
                         MetersCb::Read(m.id).encode(),
                     )]
                 })
@@ -72,7 +73,12 @@ pub async fn start(ctx: &Ctx, meter_id: i64) -> Result<Outcome> {
         ]);
         let text = ctx.tf(
             "reading.verification_expired",
-            &[("date", &m.next_verification.format("%d.%m.%Y").to_string())],
+            &[(
+                "date",
+                &m.next_verification
+                    .map(|d| d.format("%d.%m.%Y").to_string())
+                    .unwrap_or_default(),
+            )],
         );
         ctx.say_with(text, kb).await?;
         return Ok(Outcome::Done);
@@ -163,112 +169,124 @@ pub async fn on_message(ctx: &Ctx, msg: &Message, mut r: Reading) -> Result<Outc
             return ask(ctx, &m, &r).await;
         }
     };
-    let base = ctx.store().base_values(m.id, current_period(ctx)).await?;
+    let values = ctx.store().reading_values(m.id, current_period(ctx)).await?;
+    let base = &values.base;
     match compare(value, base.get(r.values.len()).copied().flatten(), m.capacity()) {
         Monotonic::Ok { .. } => {
             r.values.push(value);
             r.rollover.push(false);
-            after_value(ctx, &m, r, &base).await
+            after_value(ctx, &m, r, &values).await
         }
         Monotonic::MaybeRollover { .. } => {
             r.pending = Some(value);
             ctx.set(MetersState::Reading(r.clone())).await?;
-            ask_with(ctx, &m, &r, &base).await
+            ask_with(ctx, &m, &r, base).await
         }
         Monotonic::Lower { last } => {
             ctx.say(ctx.tf("reading.lower", &[("last", &last.display())])).await?;
-            ask_with(ctx, &m, &r, &base).await
+            ask_with(ctx, &m, &r, base).await
         }
     }
 }
 
 /// A zone's value was accepted: the next zone, or the checks that need a confirmation, or
-/// save. `base` is what `base_values` gave for this meter and period.
-async fn after_value(ctx: &Ctx, m: &Meter, mut r: Reading, base: &[Option<Quantity>]) -> Result<Outcome> {
+/// save. `values` is what `reading_values` gave for this meter and period.
+async fn after_value(ctx: &Ctx, m: &Meter, mut r: Reading, values: &ReadingValues) -> Result<Outcome> {
+    let base = &values.base;
     r.pending = None;
     r.confirming = false;
     if (r.values.len() as i64) < m.zones {
         ctx.set(MetersState::Reading(r.clone())).await?;
         return ask_with(ctx, m, &r, base).await;
     }
-    let checks = checks(ctx, m, &r, base).await?;
-    if checks.is_empty() {
-        return save(ctx, m, r, base).await;
+    let checks = checks(ctx, m, &r, values).await?;
+    if checks.notes.is_empty() {
+        return save(ctx, m, r, base, &checks.outliers).await;
     }
     r.confirming = true;
     ctx.set(MetersState::Reading(r)).await?;
-    warn(ctx, &checks).await
+    warn(ctx, &checks.notes).await
 }
 
-/// What needs the person's confirmation: a period that already has a reading, and
-/// consumption more than three times the average.
-async fn checks(ctx: &Ctx, m: &Meter, r: &Reading, base: &[Option<Quantity>]) -> Result<Vec<String>> {
+/// What needs the person's second look before a reading is saved, and which zones' consumption
+/// looked implausible (saved marked if confirmed).
+struct Checks {
+    notes: Vec<String>,
+    outliers: Vec<bool>,
+}
+
+/// A period that already has a reading, and a consumption implausible for the resource and the
+/// days since the last reading (`domain::consumption`).
+async fn checks(ctx: &Ctx, m: &Meter, r: &Reading, values: &ReadingValues) -> Result<Checks> {
     let period = current_period(ctx);
     let u = crate::wording::unit(ctx.loc, m.resource);
-    let mut replaces = false;
-    let mut anomalies = Vec::new();
+    let per_day = ctx.deps.config.consumption_ceiling.per_day(m.resource);
+    let mut outliers = vec![false; r.values.len()];
+    let mut notes = Vec::new();
+    if values.sent.iter().any(Option::is_some) {
+        notes.push(replace_note(ctx, m, r, &values.sent));
+    }
     for (i, v) in r.values.iter().enumerate() {
-        let last = base.get(i).copied().flatten();
-        // Zone 1's history also tells whether this period already has a reading (all zones
-        // are saved together); other zones' only matter with a value to compare with.
-        if i > 0 && last.is_none() {
-            continue;
-        }
-        let history = ctx.store().zone_history(m, i as i64 + 1).await?;
-        if i == 0 {
-            replaces = history.iter().any(|h| h.period == period.key());
-        }
-        let Some(last) = last else {
+        let (Some(last), Some(at)) = (values.base[i], values.base_at[i]) else {
             continue;
         };
         let consumption = consumed(m, last, *v, r.rollover.get(i).copied().unwrap_or(false));
-        let earlier: Vec<Quantity> = history
+        let days = (ctx.today() - ctx.deps.config.today(at)).num_days().max(1);
+        let earlier: Vec<Quantity> = ctx
+            .store()
+            .zone_history(m, i as i64 + 1)
+            .await?
             .into_iter()
             .filter(|h| h.period != period.key())
             .filter_map(|h| h.consumption)
             .collect();
-        if is_abnormal(consumption, &earlier) {
-            let avg = Quantity(earlier.iter().map(|q| q.0).sum::<i64>() / earlier.len() as i64);
-            let z = crate::wording::zone_suffix(ctx.loc, m.zones, i as i64 + 1);
-            anomalies.push(ctx.tf(
-                "reading.anomaly_warn",
-                &[
-                    ("zone", &z),
-                    ("consumption", &format!("{consumption} {u}")),
-                    ("average", &format!("{avg} {u}")),
-                ],
-            ));
-        }
-    }
-    let mut out = Vec::new();
-    if replaces {
-        let old = ctx.store().period_values(m.id, period).await?;
-        let lines: Vec<String> = r
-            .values
-            .iter()
-            .enumerate()
-            .map(|(i, new)| {
-                let z = crate::wording::zone_label(ctx.loc, m.zones, i as i64 + 1);
-                let z = if z.is_empty() { String::new() } else { format!("{z}: ") };
-                let was = old
-                    .get(i)
-                    .copied()
-                    .flatten()
-                    .map(|v| v.to_string())
-                    .unwrap_or_else(|| "—".into());
-                format!("{z}{was} → {new} {u}")
-            })
-            .collect();
-        out.push(ctx.tf(
-            "reading.replace_warn",
+        let Some(why) = consumption::check(consumption, days, per_day, &earlier) else {
+            continue;
+        };
+        outliers[i] = true;
+        let (key, name, amount) = match why {
+            Implausible::Ceiling { limit } => ("reading.check_ceiling", "limit", limit),
+            Implausible::Average { usual } => ("reading.check_average", "usual", usual),
+        };
+        notes.push(ctx.tf(
+            key,
             &[
-                ("period", &wording::period(ctx.loc, period)),
-                ("changes", &lines.join("\n")),
+                ("zone", &crate::wording::zone_suffix(ctx.loc, m.zones, i as i64 + 1)),
+                ("consumption", &format!("{consumption} {u}")),
+                ("days", &crate::i18n::plural(ctx.loc, "plural.days", days as u64)),
+                (name, &format!("{amount} {u}")),
             ],
         ));
     }
-    out.extend(anomalies);
-    Ok(out)
+    Ok(Checks { notes, outliers })
+}
+
+/// «За ноябрь показания уже переданы. Новые заменят их: 12400 → 12410 кВт·ч».
+fn replace_note(ctx: &Ctx, m: &Meter, r: &Reading, old: &[Option<Quantity>]) -> String {
+    let u = crate::wording::unit(ctx.loc, m.resource);
+    let lines: Vec<String> = r
+        .values
+        .iter()
+        .enumerate()
+        .map(|(i, new)| {
+            let z = crate::wording::zone_label(ctx.loc, m.zones, i as i64 + 1);
+            let z = if z.is_empty() { String::new() } else { format!("{z}: ") };
+            let was = old
+                .get(i)
+                .copied()
+                .flatten()
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "—".into());
+            format!("{z}{was} → {new} {u}")
+        })
+        .collect();
+    ctx.tf(
+        "reading.replace_warn",
+        &[
+            ("period", &wording::period(ctx.loc, current_period(ctx))),
+            ("changes", &lines.join("\n")),
+        ],
+    )
 }
 
 /// «T1 12400,2 кВт·ч, T2 4500 кВт·ч» (one zone: the value alone).
@@ -300,9 +318,8 @@ fn consumed(m: &Meter, last: Quantity, now: Quantity, rollover: bool) -> Quantit
 }
 
 async fn confirm_prompt(ctx: &Ctx, m: &Meter, r: &Reading) -> Result<Outcome> {
-    let base = ctx.store().base_values(m.id, current_period(ctx)).await?;
-    let checks = checks(ctx, m, r, &base).await?;
-    warn(ctx, &checks).await
+    let values = ctx.store().reading_values(m.id, current_period(ctx)).await?;
+    warn(ctx, &checks(ctx, m, r, &values).await?.notes).await
 }
 
 /// The warnings that need a «Подтвердить», and the buttons.
@@ -317,14 +334,28 @@ async fn warn(ctx: &Ctx, checks: &[String]) -> Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-async fn save(ctx: &Ctx, m: &Meter, r: Reading, base: &[Option<Quantity>]) -> Result<Outcome> {
+async fn save(ctx: &Ctx, m: &Meter, r: Reading, base: &[Option<Quantity>], outliers: &[bool]) -> Result<Outcome> {
     let window = ctx.deps.config.readings_window();
     let today = ctx.today();
     let period = window.period_for(today);
-    let pairs: Vec<(Quantity, bool)> = r.values.iter().copied().zip(r.rollover.iter().copied()).collect();
+    let zones: Vec<ZoneValue> = (r.values.iter().zip(&r.rollover).enumerate())
+        .map(|(i, (v, roll))| ZoneValue {
+            value: *v,
+            rollover: *roll,
+            outlier: outliers.get(i).copied().unwrap_or(false),
+        })
+        .collect();
     let u = crate::wording::unit(ctx.loc, m.resource);
     let mut lines = Vec::new();
-    for (i, (v, roll)) in pairs.iter().enumerate() {
+    for (
+        i,
+        ZoneValue {
+            value: v,
+            rollover: roll,
+            ..
+        },
+    ) in zones.iter().enumerate()
+    {
         let z = crate::wording::zone_label(ctx.loc, m.zones, i as i64 + 1);
         let z = if z.is_empty() { String::new() } else { format!("{z}: ") };
         let c = base
@@ -371,7 +402,7 @@ async fn save(ctx: &Ctx, m: &Meter, r: Reading, base: &[Option<Quantity>]) -> Re
     let finish = ctx.finish(vec![reply]);
     let saved = ctx
         .store()
-        .save_reading(m.id, period, &pairs, ctx.now(), Some(&finish))
+        .save_reading(m.id, period, &zones, ctx.now(), Some(&finish))
         .await?;
     // Saving a reading queues nothing but its confirmation.
     ctx.send_replies(&saved.replies).await?;
@@ -382,25 +413,29 @@ pub async fn on_callback(ctx: &Ctx, cb: StepCb, mut r: Reading) -> Result<Outcom
     let Some(m) = owned(ctx, r.meter_id).await? else {
         return not_found(ctx).await;
     };
-    let base = ctx.store().base_values(m.id, current_period(ctx)).await?;
+    let values = ctx.store().reading_values(m.id, current_period(ctx)).await?;
+    let base = &values.base;
     match cb {
         StepCb::Yes if r.pending.is_some() => {
             r.values.push(r.pending.unwrap_or_default());
             r.rollover.push(true);
-            after_value(ctx, &m, r, &base).await
+            after_value(ctx, &m, r, &values).await
         }
         StepCb::No if r.pending.is_some() => {
             r.pending = None;
             ctx.set(MetersState::Reading(r.clone())).await?;
-            ask_with(ctx, &m, &r, &base).await
+            ask_with(ctx, &m, &r, base).await
         }
-        StepCb::Yes if r.confirming => save(ctx, &m, r, &base).await,
+        StepCb::Yes if r.confirming => {
+            let outliers = checks(ctx, &m, &r, &values).await?.outliers;
+            save(ctx, &m, r, base, &outliers).await
+        }
         StepCb::No if r.confirming => start(ctx, m.id).await,
         StepCb::Back if !r.values.is_empty() && !r.confirming && r.pending.is_none() => {
             r.values.pop();
             r.rollover.pop();
             ctx.set(MetersState::Reading(r.clone())).await?;
-            ask_with(ctx, &m, &r, &base).await
+            ask_with(ctx, &m, &r, base).await
         }
         StepCb::Back if !r.confirming && r.pending.is_none() => {
             ctx.reset().await?;

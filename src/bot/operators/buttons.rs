@@ -2,16 +2,16 @@
 //! reply does (a visit date, a connection status).
 
 use super::kinds::{self, Answer, On};
-use super::{desk, tell_group};
+use super::{department_name, desk, edit_in_group, tell_group, tell_group_with};
 use crate::bot::deps::{Deps, HandlerError, HandlerResult};
-use crate::callback::{Buttons, DeskCb};
+use crate::callback::{Buttons, DeskCb, FormCb};
 use crate::desk::{Card, card};
 use crate::domain::items::DeskAction;
 use crate::i18n;
 use crate::store::operators::ItemRef;
 use std::sync::Arc;
 use teloxide::prelude::*;
-use teloxide::types::MessageId;
+use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
 pub async fn on_group_callback(update: Update, q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
     let d = deps.clone();
@@ -28,6 +28,9 @@ async fn group_callback(q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
         tg.answer_callback(&q.id, Some(&i18n::t(&loc, "desk.operators_only")), true);
         return Ok(());
     }
+    if let Some(cb) = q.data.as_deref().and_then(FormCb::decode) {
+        return super::forms::on_button(&deps, &q, cb).await;
+    }
     let Some(DeskCb::Act(kind, id, action)) = q.data.as_deref().and_then(DeskCb::decode) else {
         tg.answer_callback(&q.id, None, false);
         return Ok(());
@@ -38,7 +41,11 @@ async fn group_callback(q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
         return Ok(());
     };
     let op = q.from.id.0 as i64;
-    let answer = act(&deps, &c, item, op, action).await?;
+    let answer = match action {
+        DeskAction::Move => move_question(&deps, item, group).await?,
+        DeskAction::MoveTo(to) => move_to(&deps, &c, item, to).await?,
+        _ => act(&deps, &c, item, op, action).await?,
+    };
     match &answer {
         Answer::Done => tg.answer_callback(&q.id, Some(&i18n::t(&loc, "desk.ok")), false),
         Answer::Only(text) => {
@@ -51,6 +58,12 @@ async fn group_callback(q: CallbackQuery, deps: Arc<Deps>) -> HandlerResult {
             if let Some((_, card_msg, _)) = deps.store.card(item).await? {
                 tell_group(&deps, group, MessageId(card_msg as i32), text, Some(item)).await?;
             }
+        }
+        Answer::Ask(text, buttons) => {
+            tg.answer_callback(&q.id, None, false);
+            // Under the message pressed: the card, or the question before.
+            let at = q.message.as_ref().map(|m| m.id()).unwrap_or(MessageId(0));
+            tell_group_with(&deps, group, at, text, Some(item), Some(buttons.clone()))?;
         }
     }
     desk(&deps, group).refresh_card(item).await?;
@@ -85,4 +98,53 @@ async fn act(deps: &Deps, c: &Card, item: ItemRef, op: i64, action: DeskAction) 
         }
         _ => kind.act(&on, action).await,
     }
+}
+
+/// «Передать в отдел»: the other operators' groups, each named by what it takes.
+async fn move_question(deps: &Deps, item: ItemRef, here: ChatId) -> Result<Answer, HandlerError> {
+    let loc = deps.config.default_locale.as_str();
+    let rows: Vec<Vec<InlineKeyboardButton>> = deps
+        .group
+        .chats()
+        .into_iter()
+        .enumerate()
+        .filter(|(_, chat)| *chat != here)
+        .map(|(i, chat)| {
+            vec![InlineKeyboardButton::callback(
+                department_name(deps, chat),
+                DeskCb::Act(item.kind, item.id, DeskAction::MoveTo(i as u8)).encode(),
+            )]
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(Answer::Only(i18n::t(loc, "desk.no_departments")));
+    }
+    Ok(Answer::Ask(
+        i18n::t(loc, "desk.move_q"),
+        InlineKeyboardMarkup::new(rows),
+    ))
+}
+
+/// The card re-posted in the chosen group (the consumer is not told); the old one says where
+/// it went and loses its buttons.
+async fn move_to(deps: &Deps, c: &Card, item: ItemRef, to: u8) -> Result<Answer, HandlerError> {
+    let loc = deps.config.default_locale.as_str();
+    let (Some(target), Some((from, message, _))) = (
+        deps.group.chats().get(usize::from(to)).copied(),
+        deps.store.card(item).await?,
+    ) else {
+        return Ok(Answer::Only(i18n::t(loc, "desk.no_departments")));
+    };
+    if target.0 == from {
+        return Ok(Answer::Only(i18n::t(loc, "desk.move_same")));
+    }
+    if !deps.store.move_card(item, from, target.0, deps.clock.now()).await? {
+        return Ok(Answer::Only(i18n::t(loc, "desk.move_same")));
+    }
+    tracing::info!(item = %c.number, from, to = target.0, "a card moved to another operators' group");
+    let moved = i18n::tf(loc, "desk.moved", &[("department", &department_name(deps, target))]);
+    let text = format!("{}\n\n{moved}", c.parts().pop().unwrap_or_default());
+    edit_in_group(deps, ChatId(from), MessageId(message as i32), text, None)?;
+    deps.outbox_wake.notify_one();
+    Ok(Answer::Done)
 }

@@ -5,7 +5,10 @@
 
 mod buttons;
 mod commands;
+mod forms;
+mod incoming;
 mod kinds;
+mod outage_reply;
 mod reply;
 
 pub use buttons::on_group_callback;
@@ -46,12 +49,25 @@ fn desk(deps: &Deps, group: ChatId) -> Desk<'_> {
 /// to it answers the item). Goes through the group's lane: the handler does not wait for the
 /// group's 20 messages a minute.
 async fn tell_group(deps: &Deps, group: ChatId, to: MessageId, text: &str, item: Option<ItemRef>) -> HandlerResult {
+    tell_group_with(deps, group, to, text, item, None)
+}
+
+/// `tell_group` with buttons under the notice.
+fn tell_group_with(
+    deps: &Deps,
+    group: ChatId,
+    to: MessageId,
+    text: &str,
+    item: Option<ItemRef>,
+    buttons: Option<teloxide::types::InlineKeyboardMarkup>,
+) -> HandlerResult {
     let (tg, store, text) = (deps.tg.clone(), deps.store.clone(), text.to_owned());
+    let extras = Extras {
+        markup: buttons.map(Into::into),
+        reply_to: Some(to),
+    };
     deps.tg.queue(group, async move {
-        let sent = match tg
-            .send(group, Priority::Reply, &text, Extras::default().reply_to(to))
-            .await
-        {
+        let sent = match tg.send(group, Priority::Reply, &text, extras).await {
             Ok(sent) => sent,
             Err(e) => {
                 tracing::warn!(error = %e, "a notice to the operators' group was not sent");
@@ -67,6 +83,42 @@ async fn tell_group(deps: &Deps, group: ChatId, to: MessageId, text: &str, item:
         }
     });
     Ok(())
+}
+
+/// The command a group message names, if it is addressed to this bot: «/queue» of
+/// «/queue@kabinet_bot 5» (none for «/queue@another_bot»).
+fn group_command<'a>(deps: &Deps, text: &'a str) -> Option<&'a str> {
+    let head = text.split_whitespace().next()?;
+    let (name, to) = head.split_once('@').unwrap_or((head, ""));
+    (to.is_empty() || to.eq_ignore_ascii_case(&deps.bot_username)).then_some(name)
+}
+
+/// Replaces a bot message in a group (through the group's lane); without `buttons` it loses
+/// those it had.
+fn edit_in_group(
+    deps: &Deps,
+    chat: ChatId,
+    message: MessageId,
+    text: String,
+    buttons: Option<teloxide::types::InlineKeyboardMarkup>,
+) -> HandlerResult {
+    let tg = deps.tg.clone();
+    deps.tg.queue(chat, async move {
+        let markup = buttons.unwrap_or_else(|| teloxide::types::InlineKeyboardMarkup::new(Vec::<Vec<_>>::new()));
+        if let Err(e) = tg.edit(chat, message, &text, Some(markup.into())).await {
+            tracing::warn!(error = %e, "a message in the operators' group was not edited");
+        }
+    });
+    Ok(())
+}
+
+/// An operators' group as operators call it: what its mappings name, or «Основная группа».
+fn department_name(deps: &Deps, chat: ChatId) -> String {
+    let loc = deps.config.default_locale.as_str();
+    match deps.group.takes(chat) {
+        t if t.is_empty() => crate::i18n::t(loc, "desk.main_group"),
+        t => crate::i18n::tf(loc, "desk.department", &[("takes", &t)]),
+    }
 }
 
 /// Telegram tells the bot its own membership changed. In the operators' group: removed or not
@@ -85,7 +137,7 @@ pub async fn on_my_chat_member(update: Update, m: ChatMemberUpdated, deps: Arc<D
             K::Left | K::Banned(_) => false,
         };
         if can_post {
-            deps.group.unblock();
+            deps.group.unblock(m.chat.id);
             deps.store.outbox_desk_due_now(deps.clock.now()).await?;
             deps.outbox_wake.notify_one();
         } else {
@@ -93,7 +145,7 @@ pub async fn on_my_chat_member(update: Update, m: ChatMemberUpdated, deps: Arc<D
                 K::Restricted(_) => "the bot may not write in the group",
                 _ => "the bot was removed from the group",
             };
-            deps.group.block(why);
+            deps.group.block(m.chat.id, why);
         }
         Ok(false)
     })
@@ -112,7 +164,7 @@ pub async fn on_migration(update: Update, msg: Message, deps: Arc<Deps>) -> Hand
         };
         if deps.group.is(from) {
             deps.store.record_chat_migration(from.0, to.0, deps.clock.now()).await?;
-            deps.group.moved_to(to.0);
+            deps.group.moved(from, to.0);
             deps.store.outbox_desk_due_now(deps.clock.now()).await?;
             deps.outbox_wake.notify_one();
         }

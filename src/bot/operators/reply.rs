@@ -1,50 +1,16 @@
 //! A reply in the group: the operator's answer to the item the replied-to message belongs to,
 //! with the status they chose before (if that choice is still fresh) and any file attached.
 
+use super::incoming::{refusal, reply_file};
 use super::kinds::{self, On, Reply};
 use super::{desk, tell_group};
-use crate::bot::deps::{Deps, HandlerError, HandlerResult};
+use crate::bot::deps::{Deps, HandlerResult};
+use crate::desk::card;
 use crate::desk::deliver::action_label;
-use crate::desk::{Card, card};
 use crate::i18n;
-use crate::store::meters::FileRef;
 use crate::store::operators::ItemRef;
-use crate::store::tickets::DeliveredFile;
 use std::sync::Arc;
 use teloxide::prelude::*;
-
-/// What an operator attached to a reply: the file reference and, where it can be fetched,
-/// the bytes (kept so the document survives a change of bot token).
-async fn reply_file(deps: &Deps, msg: &Message) -> Option<(FileRef, Option<Vec<u8>>)> {
-    let (file_id, unique, name, mime, size) = if let Some(d) = msg.document() {
-        (
-            d.file.id.0.clone(),
-            d.file.unique_id.0.clone(),
-            d.file_name.clone(),
-            d.mime_type.as_ref().map(|m| m.to_string()),
-            d.file.size,
-        )
-    } else if let Some(p) = msg.photo().and_then(|p| p.iter().max_by_key(|p| p.width * p.height)) {
-        (
-            p.file.id.0.clone(),
-            p.file.unique_id.0.clone(),
-            None,
-            Some("image/jpeg".to_owned()),
-            p.file.size,
-        )
-    } else {
-        return None;
-    };
-    let content = deps.tg.download(&file_id, crate::policy::MAX_FILE_BYTES).await;
-    let file = FileRef {
-        file_id,
-        file_unique_id: unique,
-        name,
-        mime,
-        size: Some(i64::from(size)),
-    };
-    Some((file, content))
-}
 
 /// A reply in the group: the operator's answer to the item the replied-to message belongs to.
 pub async fn on_group_message(update: Update, msg: Message, deps: Arc<Deps>) -> HandlerResult {
@@ -53,6 +19,12 @@ pub async fn on_group_message(update: Update, msg: Message, deps: Arc<Deps>) -> 
 }
 
 async fn group_message(msg: Message, deps: Arc<Deps>) -> HandlerResult {
+    // The desk's commands: /outage, /outages, /announce, and /queue and /stats of this group.
+    if let Some(text) = msg.text().filter(|t| t.starts_with('/'))
+        && (super::forms::command(&deps, &msg, text).await? || super::commands::in_group(&deps, &msg, text).await?)
+    {
+        return Ok(());
+    }
     let Some(reply_to) = msg.reply_to_message() else {
         return Ok(());
     };
@@ -65,6 +37,25 @@ async fn group_message(msg: Message, deps: Arc<Deps>) -> HandlerResult {
         return Ok(());
     };
     let to_bot = reply_to.from.as_ref().is_some_and(|u| u.is_bot);
+    // A reply to an outage's card answers every appeal grouped on it.
+    if to_bot
+        && let Some(outage) = deps
+            .store
+            .outage_card_at(msg.chat.id.0, i64::from(reply_to.id.0))
+            .await?
+    {
+        let op = from.id.0 as i64;
+        if deps.store.operator(op).await?.is_none() {
+            let loc = deps.config.default_locale.clone();
+            return tell_group(&deps, msg.chat.id, msg.id, &i18n::t(&loc, "desk.operators_only"), None).await;
+        }
+        return super::outage_reply::answer_all(&deps, &msg, outage, op).await;
+    }
+    // The next answer of the operator's form (`/outage`, `/announce`), when it replies to its
+    // question.
+    if to_bot && super::forms::on_reply(&deps, &msg, from.id.0 as i64, reply_to).await? {
+        return Ok(());
+    }
     // A reply to a message the bot posted moments ago may arrive before the outbox worker has
     // recorded which item that message is: wait for it a little rather than drop the answer.
     let fresh = to_bot && (deps.clock.now() - reply_to.date).num_seconds().abs() < 10;
@@ -134,13 +125,7 @@ async fn answer(deps: &Deps, msg: &Message, item: ItemRef, op: i64) -> HandlerRe
         }
         other => other.map(|(action, _)| action),
     };
-    let files: Vec<DeliveredFile> = file
-        .iter()
-        .map(|(f, content)| DeliveredFile {
-            file: f.clone(),
-            content: content.as_deref(),
-        })
-        .collect();
+    let files = super::incoming::delivered(&file);
     let reply = Reply {
         on: On {
             deps,
@@ -157,26 +142,4 @@ async fn answer(deps: &Deps, msg: &Message, item: ItemRef, op: i64) -> HandlerRe
     desk(deps, msg.chat.id).refresh_card(item).await?;
     deps.outbox_wake.notify_one();
     Ok(())
-}
-
-/// Why a reply cannot go to the consumer, if it cannot: the consumer deleted the consumer; the
-/// item is closed or final (a ticket or an application reopens with «Открыть снова»).
-async fn refusal(
-    deps: &Deps,
-    c: &Card,
-    item: ItemRef,
-    op: i64,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Option<String>, HandlerError> {
-    let loc = deps.config.default_locale.as_str();
-    let gone = deps
-        .store
-        .consumer(c.consumer_id)
-        .await?
-        .is_none_or(|a| a.status == crate::store::consumers::ConsumerStatus::Deleted);
-    if gone {
-        return Ok(Some(i18n::t(loc, "desk.consumer_gone")));
-    }
-    let on = On { deps, c, item, op, now };
-    kinds::of(item.kind).refusal(&on).await
 }

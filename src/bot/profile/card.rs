@@ -69,22 +69,22 @@ pub async fn reminders(ctx: &Ctx) -> Result<Outcome> {
     let Some(acc) = ctx.user() else {
         return Ok(Outcome::Stale);
     };
-    let (readings, verification) = ctx.store().reminder_settings(acc.id).await?;
-    let label = |key: &str, on: bool| {
-        let state = ctx.t(if on { "profile.on" } else { "profile.off" });
-        format!("{}: {state}", ctx.t(key))
-    };
-    let kb = ui::inline(vec![
-        vec![InlineKeyboardButton::callback(
-            label("profile.remind_readings", readings),
-            ProfileCb::ToggleReminder(Reminder::Readings).encode(),
-        )],
-        vec![InlineKeyboardButton::callback(
-            label("profile.remind_verification", verification),
-            ProfileCb::ToggleReminder(Reminder::Verification).encode(),
-        )],
-        ui::row(ctx.loc, "common.back", ProfileCb::Profile),
-    ]);
+    let settings = ctx.store().reminder_settings(acc.id).await?;
+    // The debt reminder only where the utility sends them (DEBT_REMINDER_DAYS).
+    let debts = ctx.deps.config.debt_reminder_days > 0;
+    let mut rows: Vec<_> = settings
+        .into_iter()
+        .filter(|(which, _)| debts || *which != Reminder::Debt)
+        .map(|(which, on)| {
+            let state = ctx.t(if on { "profile.on" } else { "profile.off" });
+            vec![InlineKeyboardButton::callback(
+                format!("{}: {state}", ctx.t(which.label_key())),
+                ProfileCb::SetReminder(which, u8::from(!on)).encode(),
+            )]
+        })
+        .collect();
+    rows.push(ui::row(ctx.loc, "common.back", ProfileCb::Profile));
+    let kb = ui::inline(rows);
     ctx.say_with(ctx.t("profile.reminders_q"), kb).await?;
     Ok(Outcome::Done)
 }
@@ -95,6 +95,25 @@ pub async fn toggle_reminder(ctx: &Ctx, which: Reminder) -> Result<Outcome> {
     };
     ctx.store().toggle_reminder(acc.id, which).await?;
     reminders(ctx).await
+}
+
+/// A reminder set as its button said (an old list's button does what its label said).
+pub async fn set_reminder(ctx: &Ctx, which: Reminder, on: bool) -> Result<Outcome> {
+    let Some(acc) = ctx.user() else {
+        return Ok(Outcome::Stale);
+    };
+    ctx.store().set_reminder(acc.id, which, on).await?;
+    reminders(ctx).await
+}
+
+/// «Выйти»: asked once more (a sign-in costs the login, the password and perhaps a code).
+pub async fn logout_q(ctx: &Ctx) -> Result<Outcome> {
+    let kb = ui::inline(vec![
+        ui::row(ctx.loc, "profile.logout_yes", ProfileCb::LogoutConfirmed),
+        ui::row(ctx.loc, "profile.logout_no", ProfileCb::Profile),
+    ]);
+    ctx.say_with(ctx.t("profile.logout_q"), kb).await?;
+    Ok(Outcome::Done)
 }
 
 pub async fn logout(ctx: &mut Ctx) -> Result<Outcome> {

@@ -47,7 +47,7 @@ pub async fn resend_email_code(ctx: &Ctx, data: &FormData) -> Result<Outcome> {
         purpose: Purpose::EmailChange,
         chat_id: ctx.chat.0,
     };
-    let sent = code_mail::send(ctx, key, email, acc.name.as_deref().unwrap_or_default()).await?;
+    let sent = code_mail::send(ctx, key, email, &crate::wording::letter_hello(ctx.loc, acc.kind, None)).await?;
     match code_mail::refusal(ctx, &sent) {
         Some(text) => ctx.say(text).await?,
         None => {
@@ -59,7 +59,7 @@ pub async fn resend_email_code(ctx: &Ctx, data: &FormData) -> Result<Outcome> {
 }
 
 /// To the address being replaced: what changed and what to do if it was not the owner.
-fn email_changed_letter(ctx: &Ctx, old: &str, new: &str) -> OutboxMessage {
+fn email_changed_letter(ctx: &Ctx, hello: &str, old: &str, new: &str) -> OutboxMessage {
     let c = &ctx.deps.config;
     let contacts = [&c.org_phone, &c.org_email]
         .into_iter()
@@ -69,6 +69,7 @@ fn email_changed_letter(ctx: &Ctx, old: &str, new: &str) -> OutboxMessage {
         .join(", ");
     let org = c.org_signature(ctx.loc);
     let args = [
+        ("hello", hello),
         ("org", org.as_str()),
         ("email", &mask_email(new)),
         ("contacts", contacts.as_str()),
@@ -173,8 +174,9 @@ impl Form for ProfileEdit {
             // The new address gets its code as soon as it is typed.
             (ProfileForm::Email, "email") => {
                 let email = data.get("email").unwrap_or_default().to_owned();
-                let name = self.consumer.name.clone().unwrap_or_default();
-                let sent = code_mail::send(ctx, self.code_key(ctx), &email, &name).await?;
+                // The new address is not confirmed yet: no name goes to it.
+                let hello = crate::wording::letter_hello(ctx.loc, self.consumer.kind, None);
+                let sent = code_mail::send(ctx, self.code_key(ctx), &email, &hello).await?;
                 if let Some(text) = code_mail::refusal(ctx, &sent) {
                     ctx.say(text).await?;
                 }
@@ -182,7 +184,9 @@ impl Form for ProfileEdit {
             }
             (ProfileForm::Email, "code") => {
                 let code = data.get("code").unwrap_or_default().to_owned();
-                let to_old = |old: &str, new: &str| email_changed_letter(ctx, old, new);
+                let c = &self.consumer;
+                let hello = crate::wording::letter_hello(ctx.loc, c.kind, c.name.as_deref());
+                let to_old = |old: &str, new: &str| email_changed_letter(ctx, &hello, old, new);
                 let check = ctx
                     .store()
                     .change_email_by_code(self.code_key(ctx), &code, to_old, ctx.now())

@@ -85,7 +85,9 @@ async fn on_own_button(ctx: &mut Ctx, b: ProfileCb, state: Option<ProfileState>)
         (ProfileCb::Delete, _) => begin(ctx, ProfileForm::Delete).await,
         (ProfileCb::Reminders, _) => card::reminders(ctx).await,
         (ProfileCb::ToggleReminder(which), _) => card::toggle_reminder(ctx, which).await,
-        (ProfileCb::Logout, _) => card::logout(ctx).await,
+        (ProfileCb::SetReminder(which, on), _) => card::set_reminder(ctx, which, on == 1).await,
+        (ProfileCb::Logout, _) => card::logout_q(ctx).await,
+        (ProfileCb::LogoutConfirmed, _) => card::logout(ctx).await,
         (
             ProfileCb::ResendEmailCode,
             Some(ProfileState::Form {

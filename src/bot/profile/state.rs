@@ -25,10 +25,31 @@ pub enum ProfileState {
 
 impl crate::bot::section::SectionState for ProfileState {
     const AREA: &'static str = "profile";
+    const KEEPS_FORMS: bool = true;
 
     fn wants_secret(&self) -> bool {
         match self {
             ProfileState::Form { data, .. } => data.secret,
+        }
+    }
+
+    /// A name or a phone half-way; never a form that asks a password.
+    fn draft(&self) -> Option<String> {
+        match self {
+            ProfileState::Form {
+                form: ProfileForm::Name | ProfileForm::Phone,
+                data,
+            } if data.started() => Some("draft.profile".into()),
+            ProfileState::Form { .. } => None,
+        }
+    }
+
+    fn fresh(&self) -> Option<Self> {
+        match self {
+            ProfileState::Form { form, .. } => Some(ProfileState::Form {
+                form: *form,
+                data: FormData::default(),
+            }),
         }
     }
 }

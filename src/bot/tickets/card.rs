@@ -35,7 +35,7 @@ pub async fn show(ctx: &Ctx, ticket_id: i64) -> Result<Outcome> {
             ("kind", &ctx.t(tk.kind.key())),
             ("number", &esc(&tk.number)),
             ("topic", &esc(&tk.topic)),
-            ("status", &ctx.t(tk.status.label_key(tk.kind))),
+            ("status", &crate::wording::ticket_status(ctx.loc, &tk)),
             ("created", &ctx.date(tk.created_at)),
             ("deadline", &ctx.date(tk.deadline)),
         ],
@@ -54,7 +54,8 @@ pub async fn show(ctx: &Ctx, ticket_id: i64) -> Result<Outcome> {
             text.push_str(&format!("\n{}", esc(body)));
         }
         for f in files.iter().filter(|f| f.owner_id == m.id) {
-            let name = f.name.clone().unwrap_or_else(|| ctx.t("ticket.file"));
+            let place = files.iter().position(|x| x.id == f.id).unwrap_or_default() + 1;
+            let name = crate::wording::file_label(ctx.loc, f.name.as_deref(), f.mime.as_deref(), place);
             text.push_str(&format!("\n📎 {}", esc(&name)));
             rows.push(vec![InlineKeyboardButton::callback(
                 format!("📎 {name}"),

@@ -58,6 +58,82 @@ pub async fn begin(ctx: &mut Ctx, kind: TicketKind) -> Result<Outcome> {
     form::go(ctx, &TicketForm { kind }, FormData::default()).await
 }
 
+/// «Вопрос по начислению»: an appeal about one of the caller's accounts' bills, the account and
+/// the period filled in, on the charges' topic when the utility has one.
+pub async fn bill_question(ctx: &mut Ctx, account_id: i64, code: u32) -> Result<Outcome> {
+    let (Some(user), Some(period)) = (ctx.user(), crate::domain::meters::Period::from_code(code)) else {
+        return Ok(Outcome::Stale);
+    };
+    let Some(account) = ctx.store().linked_account(user.id, account_id).await? else {
+        return Ok(Outcome::Stale);
+    };
+    if too_many(ctx, user.id).await? {
+        ctx.say(ctx.tf("ticket.too_many", &[("max", &TICKETS_PER_DAY.to_string())]))
+            .await?;
+        return Ok(Outcome::Done);
+    }
+    let mut data = FormData::default();
+    // The account's address, and no meter asked: the bill is the account's.
+    data.set("address", account.address.clone());
+    data.mark_done("address");
+    data.mark_done("meter");
+    data.set("account", account.number);
+    // Routed to the billing department (`OPERATOR_CHATS` billing=…).
+    data.set("bill_question", "1".to_owned());
+    data.set("period", crate::wording::period(ctx.loc, period));
+    let charges = ctx.t("topic.appeal.charges");
+    let topic = topics(ctx, TicketKind::Appeal).into_iter().find(|t| {
+        let t = t.to_lowercase();
+        *t == charges.to_lowercase() || t.contains("начисл") || t.contains("charge")
+    });
+    if let Some(topic) = topic {
+        data.set("topic", topic);
+        data.mark_done("topic");
+    }
+    form::go(
+        ctx,
+        &TicketForm {
+            kind: TicketKind::Appeal,
+        },
+        data,
+    )
+    .await
+}
+
+/// «Ответ не помог — подать обращение»: counted, and the appeal starts on that topic when the
+/// appeals have one of its name.
+pub async fn after_faq(ctx: &mut Ctx, topic: u8) -> Result<Outcome> {
+    let mut data = FormData::default();
+    if let Some(name) = crate::bot::faq::of(ctx).and_then(|f| f.topics.get(usize::from(topic)).map(|t| t.name.clone()))
+    {
+        ctx.store().record_faq("filed", &name, ctx.now()).await?;
+        let plain = |s: &str| s.trim().to_lowercase().replace('ё', "е");
+        if let Some(t) = topics(ctx, TicketKind::Appeal)
+            .into_iter()
+            .find(|t| plain(t) == plain(&name))
+        {
+            data.set("topic", t);
+            data.mark_done("topic");
+        }
+    }
+    let Some(user) = ctx.user() else {
+        return Ok(Outcome::Home(None));
+    };
+    if too_many(ctx, user.id).await? {
+        ctx.say(ctx.tf("ticket.too_many", &[("max", &TICKETS_PER_DAY.to_string())]))
+            .await?;
+        return Ok(Outcome::Done);
+    }
+    form::go(
+        ctx,
+        &TicketForm {
+            kind: TicketKind::Appeal,
+        },
+        data,
+    )
+    .await
+}
+
 /// The topics offered for a kind: from configuration when set there, else the defaults.
 fn topics(ctx: &Ctx, kind: TicketKind) -> Vec<String> {
     let (configured, keys): (&Option<String>, &[&str]) = match kind {
@@ -168,7 +244,7 @@ impl Form for TicketForm {
             ctx.t("ticket.meter_q"),
             meters
                 .iter()
-                .map(|m| Choice::new(m.id.to_string(), crate::wording::meter_label(m)))
+                .map(|m| Choice::new(m.id.to_string(), crate::wording::meter_label(ctx.loc, m)))
                 .collect(),
         )
         .optional()
@@ -208,6 +284,7 @@ impl Form for TicketForm {
         };
         let value = |k: &str| data.get(k).map(str::to_owned);
         add("ticket.f.topic", value("topic"));
+        add("ticket.f.account", value("account"));
         add("ticket.f.doc_type", doc_type(ctx, data));
         add("ticket.f.period", value("period"));
         add("ticket.f.address", value("address"));
@@ -251,6 +328,11 @@ impl Form for TicketForm {
         let doc = doc_type(ctx, &data);
         let topic = data.get("topic").map(str::to_owned).or(doc.clone()).unwrap_or_default();
         let meter_id: Option<i64> = data.get("meter").and_then(|m| m.parse().ok());
+        // The account the item concerns: the bill's, or the chosen meter's.
+        let meter_account = match meter_id {
+            Some(id) => ctx.store().meter(user.id, id).await?.and_then(|m| m.account),
+            None => None,
+        };
         let fields = serde_json::json!({
             "address": data.get("address"),
             "meter_id": meter_id,
@@ -259,8 +341,12 @@ impl Form for TicketForm {
             "doc_type": doc,
             "period": data.get("period"),
             "comment": data.get("comment"),
+            "account": data.get("account").map(str::to_owned).or(meter_account),
+            "bill_question": data.get("bill_question").is_some(),
         });
         let deadline = ctx.now() + Duration::days(deadline_days(ctx, kind));
+        // On the outages' topic while one is on at its address: grouped on the outage's card.
+        let outage_id = crate::bot::outages::grouping_outage(ctx, kind, &topic, data.get("address")).await?;
         let new = NewTicket {
             consumer_id: user.id,
             kind,
@@ -270,6 +356,7 @@ impl Form for TicketForm {
             files: &data.files,
             email_copy: data.yes_no("email_copy") == Some(true),
             deadline,
+            outage_id,
         };
         let local_deadline = ctx.date(deadline);
         let key = rate_key(user.id);
@@ -300,7 +387,7 @@ async fn meter_label(ctx: &Ctx, data: &FormData) -> Result<Option<String>> {
         .store()
         .meter(user.id, id)
         .await?
-        .map(|m| format!("{} · {}", m.serial, m.place)))
+        .map(|m| format!("{} · {}", m.serial, crate::wording::meter_place(ctx.loc, &m))))
 }
 
 /// A moment the consumer names (a violation's): in the past, to the minute.
@@ -316,6 +403,7 @@ fn moment(loc: &'static str, local_now: chrono::NaiveDateTime) -> form::Parser {
 /// a comment.
 fn document_fields(ctx: &Ctx, data: &FormData) -> Vec<Field> {
     let loc = ctx.loc;
+    let today = ctx.today();
     vec![
         Field::choice(
             "doc_type",
@@ -326,11 +414,11 @@ fn document_fields(ctx: &Ctx, data: &FormData) -> Vec<Field> {
             .when(data.get("doc_type") == Some("other")),
         Field::text(
             "period",
-            ctx.t("ticket.period_q"),
-            Box::new(move |t| match tickets::parse_month_range(t) {
+            crate::wording::period_examples(loc, "ticket.period_q", today),
+            Box::new(move |t| match tickets::parse_month_range(t, today) {
                 Some(((y1, m1), (y2, m2))) if (y1, m1) == (y2, m2) => Ok(format!("{m1:02}.{y1}")),
                 Some(((y1, m1), (y2, m2))) => Ok(format!("{m1:02}.{y1}–{m2:02}.{y2}")),
-                None => Err(crate::i18n::t(loc, "ticket.period_bad")),
+                None => Err(crate::wording::period_examples(loc, "ticket.period_bad", today)),
             }),
         )
         .optional(),

@@ -56,8 +56,8 @@ pub async fn show(ctx: &Ctx, section: TicketSection, page: u8) -> Result<Outcome
         if !issued.is_empty() {
             text.push_str(&format!("\n\n<b>{}</b>", ctx.t("ticket.issued_on_connection")));
         }
-        for (number, f) in issued {
-            let name = f.name.clone().unwrap_or_else(|| ctx.t("ticket.file"));
+        for (place, (number, f)) in issued.into_iter().enumerate() {
+            let name = crate::wording::file_label(ctx.loc, f.name.as_deref(), f.mime.as_deref(), place + 1);
             text.push_str(&format!("\n{} — {}", esc(&number), esc(&name)));
             rows.push(vec![InlineKeyboardButton::callback(
                 format!("📄 {name}"),
@@ -91,12 +91,12 @@ pub async fn show(ctx: &Ctx, section: TicketSection, page: u8) -> Result<Outcome
 async fn delivered(ctx: &Ctx, ticket_id: i64) -> Result<Vec<Vec<InlineKeyboardButton>>> {
     let messages = ctx.store().ticket_messages(ticket_id).await?;
     let mut rows = Vec::new();
-    for f in ctx.store().ticket_files(ticket_id).await? {
+    for (place, f) in ctx.store().ticket_files(ticket_id).await?.into_iter().enumerate() {
         let from_operator = messages
             .iter()
             .any(|m| m.id == f.owner_id && m.author == Author::Operator);
         if from_operator {
-            let name = f.name.clone().unwrap_or_else(|| ctx.t("ticket.file"));
+            let name = crate::wording::file_label(ctx.loc, f.name.as_deref(), f.mime.as_deref(), place + 1);
             rows.push(vec![InlineKeyboardButton::callback(
                 format!("📄 {name}"),
                 TicketsCb::File(f.id).encode(),

@@ -7,6 +7,7 @@ mod card;
 mod filing;
 mod follow_up;
 mod list;
+mod rating;
 pub mod state;
 
 use crate::bot::ctx::Ctx;
@@ -15,6 +16,7 @@ use crate::bot::form;
 use crate::bot::menu::{Entry, Service, Shown};
 use crate::bot::outcome::Outcome;
 use crate::bot::section::{Press, Section, SectionState};
+use crate::bot::ui;
 use crate::callback::{Buttons, StepCb, TicketsCb};
 use crate::domain::tickets::{TicketKind, TicketSection};
 use crate::store::tickets::{APPEALS, DOCUMENTS, REQUESTS};
@@ -27,6 +29,24 @@ pub struct Tickets;
 
 impl SectionState for TicketsState {
     const AREA: &'static str = "tickets";
+    const KEEPS_FORMS: bool = true;
+
+    fn draft(&self) -> Option<String> {
+        match self {
+            TicketsState::New { kind, form } if form.started() => Some(format!("draft.{}", kind.as_str())),
+            _ => None,
+        }
+    }
+
+    fn fresh(&self) -> Option<Self> {
+        match self {
+            TicketsState::New { kind, .. } => Some(TicketsState::New {
+                kind: *kind,
+                form: Default::default(),
+            }),
+            TicketsState::FollowUp { .. } | TicketsState::RateComment { .. } => None,
+        }
+    }
 }
 
 /// The menu's entries, one a list.
@@ -86,6 +106,7 @@ impl Section for Tickets {
                 reopen,
                 message,
             } => follow_up::on_message(ctx, msg, ticket_id, reopen, message).await,
+            TicketsState::RateComment { ticket_id } => rating::comment(ctx, msg, ticket_id).await,
         }
     }
 
@@ -107,19 +128,49 @@ impl Section for Tickets {
         match state {
             TicketsState::New { kind, form } => form::ask(ctx, &filing::TicketForm { kind: *kind }, form).await,
             TicketsState::FollowUp { reopen, message, .. } => follow_up::prompt(ctx, *reopen, message).await,
+            TicketsState::RateComment { ticket_id } => rating::prompt(ctx, *ticket_id).await,
         }
     }
 }
 
 async fn on_own_button(ctx: &mut Ctx, b: TicketsCb) -> Result<Outcome> {
     match b {
-        TicketsCb::NewTicket(kind) => filing::begin(ctx, kind).await,
+        TicketsCb::NewTicket(kind) => {
+            // An appeal or a complaint while an outage is on at one's address: shown it first.
+            let outages = match kind {
+                TicketKind::Appeal | TicketKind::Complaint => crate::bot::outages::on_now(ctx).await?,
+                _ => Vec::new(),
+            };
+            let faq = match kind {
+                TicketKind::Appeal => crate::bot::faq::of(ctx),
+                _ => None,
+            };
+            if let (true, Some(faq)) = (outages.is_empty(), faq) {
+                // The answer may be among the frequent questions.
+                crate::bot::faq::topics(ctx, &faq, "faq.before_appeal").await
+            } else if outages.is_empty() {
+                filing::begin(ctx, kind).await
+            } else {
+                let text = ctx.tf("ticket.outage_first", &[("outages", &outages.join("\n\n"))]);
+                let kb = ui::inline(vec![
+                    ui::row(ctx.loc, "ticket.file_anyway", TicketsCb::NewTicketAnyway(kind)),
+                    ui::row(ctx.loc, "common.to_menu", crate::callback::Cb::Menu),
+                ]);
+                ctx.say_with(text, kb).await?;
+                Ok(Outcome::Done)
+            }
+        }
+        TicketsCb::NewTicketAnyway(kind) => filing::begin(ctx, kind).await,
+        TicketsCb::AppealAfterFaq(topic) => filing::after_faq(ctx, topic).await,
+        TicketsCb::BillQuestion(account, period) => filing::bill_question(ctx, account, period).await,
         TicketsCb::TicketList(section, page) => list::show(ctx, section, page).await,
         TicketsCb::Ticket(id) => card::show(ctx, id).await,
         TicketsCb::TicketAdd(id) => follow_up::begin(ctx, id, false).await,
         TicketsCb::TicketReopen(id) => follow_up::begin(ctx, id, true).await,
         TicketsCb::TicketClose(id) => card::close(ctx, id).await,
         TicketsCb::File(id) => card::send_file(ctx, id).await,
+        TicketsCb::Rate(id, mark) => rating::rate(ctx, id, mark).await,
+        TicketsCb::RateDone(_) => Ok(Outcome::Home(Some(ctx.t("rate.done")))),
     }
 }
 

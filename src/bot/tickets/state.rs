@@ -11,6 +11,8 @@ pub enum TicketsState {
     /// A new appeal, complaint, request or document request: the form of its kind.
     New { kind: TicketKind, form: FormData },
     /// «Дополнить» (or «Не решено» with `reopen`): text and files, then «Отправить».
+    /// A mark given: its optional comment.
+    RateComment { ticket_id: i64 },
     FollowUp {
         ticket_id: i64,
         reopen: bool,

@@ -16,8 +16,11 @@ pub async fn render(c: &Render<'_>, id: i64) -> Result<Option<Card>, StoreError>
     let Some(m) = store.meter_for_desk(id).await? else {
         return Ok(None);
     };
-    let mut verification = m.next_verification.format("%d.%m.%Y").to_string();
-    if m.next_verification < config.today(now) {
+    let mut verification = match m.next_verification {
+        Some(d) => d.format("%d.%m.%Y").to_string(),
+        None => i18n::t(loc, "meters.verification_unknown"),
+    };
+    if m.next_verification.is_some_and(|d| d < config.today(now)) {
         verification.push_str(&format!(" ⛔ {}", i18n::t(loc, "desk.verification_lapsed")));
     }
     let body = format!(

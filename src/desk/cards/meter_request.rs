@@ -33,6 +33,9 @@ pub async fn render(c: &Render<'_>, id: i64) -> Result<Option<Card>, StoreError>
         i18n::t(loc, "req.f.date"),
         q.preferred_date.format("%d.%m.%Y"),
     );
+    if let Some(number) = &q.account {
+        body.push_str(&format!("\n{}: {}", i18n::t(loc, "ticket.f.account"), esc(number)));
+    }
     body.push_str(&request_details(loc, &q.details));
     let mut footer = status_line(loc, i18n::t(loc, q.status.key()));
     if let Some(d) = q.scheduled_for {

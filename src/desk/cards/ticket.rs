@@ -27,12 +27,19 @@ pub async fn render(c: &Render<'_>, id: i64) -> Result<Option<Card>, StoreError>
         esc(&t.topic),
     );
     body.push_str(&field_lines(loc, &t.fields()));
+    if t.rating.is_some() {
+        let words = crate::desk::deliver::rating_words(&t);
+        body.push_str(&format!(
+            "\n{}",
+            i18n::tf(loc, "desk.event.rated", &[("text", &esc(&words))])
+        ));
+    }
     if !first.is_empty() {
         body.push_str(&format!("\n\n{}", esc(&first)));
     }
     let footer = format!(
         "{}\n{}{taken}",
-        status_line(loc, i18n::t(loc, t.status.label_key(t.kind))),
+        status_line(loc, crate::wording::ticket_status(loc, &t)),
         i18n::tf(loc, "desk.deadline", &[("date", &config.local_date(t.deadline))])
     );
     let mut rows = vec![];

@@ -11,6 +11,41 @@ const S = {
   letters: [],
 };
 
+// ---- the page's own words, in the language chosen at the top (the bot speaks for itself)
+const WORDS = {
+  ru: {
+    tagline: 'песочница: настоящий бот без Telegram', connecting: 'подключение…', live: 'на связи', reconnecting: 'переподключение…',
+    consumer_chat: 'Чат потребителя', consumer: 'Потребитель', who: 'Кто пишет', private_chat: 'личный чат с ботом',
+    commands: 'Команды бота', attach_photo: 'Отправить файл или фото', attach: 'Отправить файл', message: 'Сообщение',
+    keyboard: 'Клавиатура бота', send: 'Отправить', group: 'Группа операторов', operators: 'Операторы',
+    no_reply: 'Не отвечать', group_placeholder: 'Ответьте на карточку: ↩ у сообщения', group_message: 'Сообщение в группу',
+    mail: 'Почта', mail_sub: 'письма бота, новые сверху', no_letters: 'Писем пока нет.', accounts_hint: 'Лицевые счета: добавьте счёт 100200300 — подтвердите номером счётчика ЭЛ-001 или суммой 2742,81.', deleted: 'Это сообщение уже удалено.',
+    not_sent: 'Не отправлено: ', no_link: 'Нет связи с песочницей: ', edited: 'изменено ', reply: '↩ Ответить',
+    group_empty: 'Здесь появятся карточки заявок и обращений.', chat_empty: 'Напишите /start, чтобы начать.',
+    operator_chat: ' — личный чат', reply_to: 'Ответ на: ', no_subject: '(без темы)', to: 'Кому: ', writes: 'пишет ',
+  },
+  en: {
+    tagline: 'sandbox: the real bot without Telegram', connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…',
+    consumer_chat: 'Consumer chat', consumer: 'Consumer', who: 'Who writes', private_chat: 'private chat with the bot',
+    commands: 'Bot commands', attach_photo: 'Send a file or a photo', attach: 'Send a file', message: 'Message',
+    keyboard: 'Bot keyboard', send: 'Send', group: 'Operators\' group', operators: 'Operators',
+    no_reply: 'Do not reply', group_placeholder: 'Reply to a card: ↩ under the message', group_message: 'Message to the group',
+    mail: 'Mail', mail_sub: 'the bot\'s letters, newest first', no_letters: 'No letters yet.', accounts_hint: 'Personal accounts: add account 100200300, proved with meter number ЭЛ-001 or the amount 2742.81.', deleted: 'This message was deleted already.',
+    not_sent: 'Not sent: ', no_link: 'No connection to the sandbox: ', edited: 'edited ', reply: '↩ Reply',
+    group_empty: 'Cards of applications and appeals will appear here.', chat_empty: 'Type /start to begin.',
+    operator_chat: ' — private chat', reply_to: 'Reply to: ', no_subject: '(no subject)', to: 'To: ', writes: 'writing: ',
+  },
+};
+let LANG = localStorage.getItem('kabinet-sandbox-lang') || ((navigator.language || '').startsWith('en') ? 'en' : 'ru');
+const T = (key) => (WORDS[LANG] || WORDS.ru)[key] || WORDS.ru[key] || key;
+function translatePage() {
+  document.documentElement.lang = LANG;
+  for (const e of document.querySelectorAll('[data-t]')) e.textContent = T(e.dataset.t);
+  for (const [attr, data] of [['title', 'tTitle'], ['placeholder', 'tPlaceholder'], ['aria-label', 'tAriaLabel']]) {
+    for (const e of document.querySelectorAll(`[data-t-${attr}]`)) e.setAttribute(attr, T(e.dataset[data]));
+  }
+}
+
 const $ = (sel, root = document) => root.querySelector(sel);
 const el = (tag, attrs = {}, ...children) => {
   const e = document.createElement(tag);
@@ -55,7 +90,7 @@ function richText(entry) {
   else box.textContent = entry.text || '';
   return box;
 }
-const hhmm = (ms) => new Date(ms).toLocaleTimeString('ru-RU', { hour: '2-digit', minute: '2-digit' });
+const hhmm = (ms) => new Date(ms).toLocaleTimeString(LANG === 'en' ? 'en-GB' : 'ru-RU', { hour: '2-digit', minute: '2-digit' });
 const firstLine = (t) => (t || '').replace(/<[^>]*>/g, '').split('\n').find((l) => l.trim()) || '';
 
 // ---- server calls
@@ -65,10 +100,10 @@ async function call(path, body, pane) {
     const r = await fetch(path, opts);
     if (!r.ok) {
       const why = (await r.json().catch(() => ({}))).error || r.statusText;
-      note(pane, r.status === 409 ? 'Это сообщение уже удалено.' : 'Не отправлено: ' + why);
+      note(pane, r.status === 409 ? T('deleted') : T('not_sent') + why);
     }
   } catch (e) {
-    note(pane, 'Нет связи с песочницей: ' + e.message);
+    note(pane, T('no_link') + e.message);
   }
 }
 function note(pane, text) {
@@ -80,6 +115,8 @@ const send = (chatId, text, pane, replyTo) => call('/api/send', { chat: chatId, 
 const press = (chatId, messageId, data, pane) => call('/api/press', { chat: chatId, message_id: messageId, data }, pane);
 
 // ---- rendering a chat
+// More rows of buttons than this scroll inside their message (a summary's ✏️ for each field).
+const MANY_ROWS = 8;
 function bubble(item, chatId, pane) {
   const { entry } = item;
   const c = chat(chatId);
@@ -96,10 +133,11 @@ function bubble(item, chatId, pane) {
   }
   if (entry.contact) b.append(el('div', { class: 'text' }, '📞 ' + entry.contact));
   if (entry.text) b.append(richText(entry));
-  b.append(el('span', { class: 'meta' }, (item.edited ? 'изменено ' : '') + hhmm(entry.at)));
+  b.append(el('span', { class: 'meta' }, (item.edited ? T('edited') : '') + hhmm(entry.at)));
   const rows = entry.markup && entry.markup.inline_keyboard;
   // Buttons under a short message keep a readable width.
-  const m = el('div', { class: 'msg' + (item.out ? ' out' : '') + (rows && rows.length ? ' with-kb' : ''), 'data-id': item.id }, b);
+  const many = rows && rows.length > MANY_ROWS;
+  const m = el('div', { class: 'msg' + (item.out ? ' out' : '') + (rows && rows.length ? ' with-kb' : '') + (many ? ' many' : ''), 'data-id': item.id }, b);
   if (rows && rows.length) {
     const kb = el('div', { class: 'inline-kb' });
     for (const row of rows) {
@@ -113,7 +151,7 @@ function bubble(item, chatId, pane) {
     m.append(kb);
   }
   if (chatId < 0 && !item.out) {
-    m.append(el('button', { type: 'button', class: 'reply-action', onclick: () => startReply(item) }, '↩ Ответить'));
+    m.append(el('button', { type: 'button', class: 'reply-action', onclick: () => startReply(item) }, T('reply')));
   }
   return m;
 }
@@ -143,7 +181,7 @@ function renderChat(pane, chatId) {
   if (chat(chatId).scrollNext) pane.dataset.follow = 'yes';
   const keep = following(pane);
   box.replaceChildren(...chat(chatId).items.map((i) => bubble(i, chatId, pane)));
-  if (!box.children.length) box.append(el('p', { class: 'empty' }, chatId < 0 ? 'Здесь появятся карточки заявок и обращений.' : 'Напишите /start, чтобы начать.'));
+  if (!box.children.length) box.append(el('p', { class: 'empty' }, chatId < 0 ? T('group_empty') : T('chat_empty')));
   chat(chatId).scrollNext = false;
   // The keyboard first: it takes height from the messages, and then the scroll is right.
   if (pane.id === 'consumer') renderKeyboard();
@@ -157,7 +195,7 @@ function renderKeyboard() {
   const kbBox = $('.keyboard', pane);
   const toggle = $('.kb-toggle', pane);
   const markup = c.keyboard;
-  $('input[name=text]', pane).placeholder = (markup && markup.input_field_placeholder) || 'Сообщение';
+  $('input[name=text]', pane).placeholder = (markup && markup.input_field_placeholder) || T('message');
   toggle.hidden = !markup;
   kbBox.hidden = !markup || c.kbHidden;
   kbBox.replaceChildren();
@@ -186,7 +224,7 @@ function renderWho() {
   const people = [...S.config.consumers, S.config.operator];
   sel.replaceChildren(...people.map((p) => {
     const unseen = p.id === S.current ? 0 : chat(p.id).unseen;
-    const label = p.id === S.config.operator.id ? p.name + ' — личный чат' : p.name;
+    const label = p.id === S.config.operator.id ? p.name + T('operator_chat') : p.name;
     return el('option', { value: p.id, selected: p.id === S.current }, label + (unseen ? ` (${unseen})` : ''));
   }));
 }
@@ -207,7 +245,7 @@ function showToast(pane, text, alert) {
 function startReply(item) {
   S.replyTo = item.id;
   const bar = $('#group .replying');
-  $('.quote', bar).textContent = 'Ответ на: ' + (firstLine(item.entry.text) || item.entry.file?.name || '…');
+  $('.quote', bar).textContent = T('reply_to') + (firstLine(item.entry.text) || item.entry.file?.name || '…');
   bar.hidden = false;
   $('#group input[name=text]').focus();
 }
@@ -232,8 +270,8 @@ function renderLetters() {
       else body.append(p);
     }
     return el('article', { class: 'letter' },
-      el('div', { class: 'subject' }, l.subject || '(без темы)'),
-      el('div', { class: 'head' }, 'Кому: ' + l.to + ' · ' + hhmm(l.at)),
+      el('div', { class: 'subject' }, l.subject || T('no_subject')),
+      el('div', { class: 'head' }, T('to') + l.to + ' · ' + hhmm(l.at)),
       body);
   }));
 }
@@ -277,8 +315,8 @@ function connect() {
   const status = $('#status');
   const es = new EventSource('/api/events');
   es.addEventListener('entries', (ev) => apply(JSON.parse(ev.data)));
-  es.onopen = () => { status.dataset.state = 'live'; status.textContent = 'на связи'; };
-  es.onerror = () => { status.dataset.state = 'connecting'; status.textContent = 'переподключение…'; };
+  es.onopen = () => { status.dataset.state = 'live'; status.textContent = T('live'); };
+  es.onerror = () => { status.dataset.state = 'connecting'; status.textContent = T('reconnecting'); };
 }
 
 // ---- composers
@@ -322,7 +360,22 @@ async function main() {
   const ids = [...S.config.consumers, S.config.operator].map((p) => p.id);
   S.current = ids.includes(saved) ? saved : S.config.consumers[0].id;
   $('#group-title').textContent = S.config.group.title;
-  $('#operator-name').textContent = 'пишет ' + S.config.operator.name;
+  translatePage();
+  const langSel = $('#page-lang');
+  langSel.value = LANG;
+  langSel.addEventListener('change', () => {
+    LANG = langSel.value;
+    localStorage.setItem('kabinet-sandbox-lang', LANG);
+    translatePage();
+    $('#group-title').textContent = S.config.group.title;
+    $('#operator-name').textContent = T('writes') + S.config.operator.name;
+    const live = $('#status').dataset.state === 'live';
+    $('#status').textContent = T(live ? 'live' : 'reconnecting');
+    renderChat($('#consumer'), S.current);
+    renderChat($('#group'), S.config.group.id);
+    renderWho();
+  });
+  $('#operator-name').textContent = T('writes') + S.config.operator.name;
 
   const consumer = $('#consumer');
   const group = $('#group');

@@ -100,7 +100,7 @@ async fn electricity_full_form_with_refusals_edit_and_attachments() {
     c.press(&added, &ru("req.files_done"));
     let summary = c.expect_key("conn.summary").await;
     assert!(
-        summary.text.contains("Наименование ЭУ: Мастерская на участке 7"),
+        summary.text.contains("Наименование ЭПУ: Мастерская на участке 7"),
         "{}",
         summary.text
     );
@@ -137,7 +137,7 @@ async fn electricity_full_form_with_refusals_edit_and_attachments() {
         1
     );
 
-    // Listed by «Наименование ЭУ»; opened by its name.
+    // Listed by «Наименование ЭПУ»; opened by its name.
     c.send(&ru("menu.connection"));
     let section = c.expect_key("conn.section").await;
     c.press(&section, &format!("{} (1)", ru("conn.group.electricity")));

@@ -365,7 +365,7 @@ async fn a_disputed_login_goes_to_the_operators_and_the_back_office_releases_it(
     let taken = owner.expect(&ru_head("reg.login_taken")).await;
     owner.press(&taken, &ru("dispute.its_mine"));
     owner.expect_key("dispute.intro").await;
-    owner.expect_key("dispute.name_q").await;
+    owner.expect_key("reg.name_q.person").await;
     owner.send("Иванов Иван Иванович");
     owner.expect_key("dispute.email_q").await;
     owner.send("real.ivanov@example.ru");
@@ -374,6 +374,9 @@ async fn a_disputed_login_goes_to_the_operators_and_the_back_office_releases_it(
     owner.expect_key("dispute.comment_q").await;
     owner.send("СНИЛС мой, паспорт покажу");
     let summary = owner.expect_buttons().await;
+    // A person's name is called «ФИО», as in registration.
+    let fio = format!("{}: Иванов Иван Иванович", ru("name_label.person"));
+    assert!(summary.text.contains(&fio), "{}", summary.text);
     owner.press(&summary, &ru("req.send"));
     owner.expect_key("dispute.sent").await;
     let card = group.expect_key("dispute.card").await;

@@ -3,9 +3,9 @@ use crate::helpers::{GROUP, Group, TestApp, ru, ru_head};
 use kabinet::store::sql;
 use tgmock::TgUser;
 
-const OPERATOR: i64 = 900_001;
+pub const OPERATOR: i64 = 900_001;
 
-async fn desk_app() -> TestApp {
+pub async fn desk_app() -> TestApp {
     let app = TestApp::spawn_with(&["--operator-chat-id", &GROUP.to_string()]).await;
     app.store()
         .await
@@ -15,7 +15,7 @@ async fn desk_app() -> TestApp {
     app
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
+pub(super) async fn count(app: &TestApp, sql: &str) -> i64 {
     let (n,): (i64,) = sql::query_as(sql.to_owned())
         .fetch_one(&app.store().await.pool)
         .await
@@ -231,7 +231,7 @@ async fn a_meter_request_is_scheduled_and_a_connection_gets_documents() {
     group.expect(&ru("desk.sent")).await;
     c.expect("Инспектор позвонит накануне").await;
     c.send(&ru("menu.meters"));
-    let list = c.expect(&ru("meters.legend")).await;
+    let list = c.expect(&ru("meters.choose")).await;
     c.press(&list, &list.inline_buttons()[0].0.clone());
     let meter_card = c.expect(&ru("meters.requests")).await;
     assert!(

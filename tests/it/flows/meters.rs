@@ -139,7 +139,9 @@ async fn a_meter_of_each_resource_is_added_and_listed() {
     // The menu now offers «Передать показания».
     assert_eq!(count(&app, "SELECT COUNT(*) FROM meters").await, 4);
     c.send(&ru("menu.meters"));
-    let list = c.expect(&ru("meters.legend")).await;
+    // No meter carries a mark: no legend, only what to do.
+    let list = c.expect(&ru("meters.choose")).await;
+    assert!(!list.text.contains(&ru("meters.legend")), "{}", list.text);
     for (m, value) in meters.iter().zip(["T1 100 / T2 50", "12,345", "7,5", "1,25"]) {
         assert!(
             list.text.contains(m.serial) && list.text.contains(value),
@@ -237,7 +239,14 @@ async fn every_refused_reading_has_its_message() {
         ("999", "reading.lower"),
     ] {
         c.send(input);
-        c.expect(&ru_head(key)).await;
+        let refusal = c.expect(&ru_head(key)).await;
+        // The wording is the point: the limit in words, as people say it.
+        let said = match key {
+            "reading.too_many_int" => "не больше 5 цифр до запятой",
+            "reading.too_many_frac" => "не больше одной цифры.",
+            _ => "",
+        };
+        assert!(refusal.text.contains(said), "{}", refusal.text);
         c.expect_key("reading.q").await;
     }
     c.sticker();
@@ -283,6 +292,10 @@ async fn expired_verification_refuses_and_offers_replacement() {
         .execute(&app.store().await.pool)
         .await
         .unwrap();
+    // A meter carries ⛔: the list explains the marks.
+    c.send(&ru("menu.meters"));
+    let list = c.expect(&ru("meters.legend")).await;
+    assert!(list.text.contains("⛔"), "{}", list.text);
     c.press(&card, &ru("meters.send"));
     let refusal = c.expect("Срок поверки прибора истёк 01.01.2020").await;
     c.press(&refusal, &ru("meters.req_replace"));
@@ -294,7 +307,7 @@ async fn expired_verification_refuses_and_offers_replacement() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn abnormal_consumption_and_a_second_reading_in_a_period_are_confirmed() {
+async fn consumption_three_times_the_usual_and_a_second_reading_in_a_period_are_confirmed() {
     let app = TestApp::spawn().await;
     let (mut c, card) = user_with_meter(&app, 8501, &FLAT_ELECTRIC).await;
     c.press(&card, &ru("meters.send"));
@@ -307,12 +320,13 @@ async fn abnormal_consumption_and_a_second_reading_in_a_period_are_confirmed() {
     c.send(&ru("menu.send_readings"));
     c.expect_key("reading.q").await;
     c.send("2100");
-    let warn = c.expect_key("reading.anomaly_warn").await;
+    let warn = c.expect_key("reading.check_average").await;
     assert!(
-        warn.text.contains("1000 кВт·ч") && warn.text.contains("(100 кВт·ч)"),
+        warn.text.contains("1000 кВт·ч за 31 день") && warn.text.contains("(100 кВт·ч "),
         "{}",
         warn.text
     );
+    assert!(warn.text.ends_with(&ru("reading.confirm_q")), "{}", warn.text);
     c.press(&warn, &ru("reading.retype"));
     c.expect_key("reading.q").await;
     c.send("1180");
@@ -342,6 +356,62 @@ async fn abnormal_consumption_and_a_second_reading_in_a_period_are_confirmed() {
         count(&app, "SELECT COUNT(*) FROM readings WHERE replaced_at IS NOT NULL").await,
         1
     );
+}
+
+/// The case: 99999,9 against 12345,6 a month later is 87654,3 kWh, far above what a
+/// month of electricity can be. Shown back; corrected, nothing implausible is saved; sent again
+/// and confirmed, it is saved marked for the export.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_implausible_consumption_is_shown_back_and_a_confirmed_one_marked() {
+    let app = TestApp::spawn().await;
+    let m = NewMeter {
+        initial: &["12345,6"],
+        ..FLAT_ELECTRIC
+    };
+    let (mut c, card) = user_with_meter(&app, 8502, &m).await;
+    // Against the installation value nothing is judged (its day is not known): a first
+    // reading goes through.
+    c.press(&card, &ru("meters.send"));
+    c.expect_key("reading.q").await;
+    c.send("12345,6");
+    c.expect_key("reading.accepted").await;
+    app.clock.advance(Duration::days(30));
+    c.send(&ru("menu.send_readings"));
+    c.expect_key("reading.q").await;
+    c.send("99999,9");
+    let warn = c.expect_key("reading.check_ceiling").await;
+    assert!(
+        warn.text.contains("87654,3 кВт·ч за 30 дней") && warn.text.contains("6000 кВт·ч"),
+        "the consumption, the days and the ceiling (200 a day): {}",
+        warn.text
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM readings WHERE source = 'user'").await,
+        1,
+        "nothing more is saved before the answer"
+    );
+    c.press(&warn, &ru("reading.retype"));
+    c.expect_key("reading.q").await;
+    c.send("12645,6");
+    c.expect_key("reading.accepted").await;
+    let outliers = "SELECT COUNT(*) FROM readings WHERE source = 'user' AND outlier AND replaced_at IS NULL";
+    assert_eq!(count(&app, outliers).await, 0);
+
+    // A person sure of it confirms: saved, marked.
+    c.send(&ru("menu.send_readings"));
+    c.expect_key("reading.already_sent").await;
+    c.expect_key("reading.q").await;
+    c.send("99999,9");
+    let warn = c.expect_key("reading.check_ceiling").await;
+    assert!(
+        warn.text.contains(&ru_head("reading.replace_warn")),
+        "both notes, one question: {}",
+        warn.text
+    );
+    assert_eq!(warn.text.matches(&ru("reading.confirm_q")).count(), 1, "{}", warn.text);
+    c.press(&warn, &ru("reading.confirm"));
+    c.expect_key("reading.accepted").await;
+    assert_eq!(count(&app, outliers).await, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -638,7 +708,7 @@ async fn limits_on_meters_and_requests() {
             .unwrap();
     }
     c.send(&ru("menu.meters"));
-    let list = c.expect(&ru("meters.legend")).await;
+    let list = c.expect(&ru("meters.choose")).await;
     c.press(&list, &ru("meters.add"));
     c.expect("Можно добавить не больше 50").await;
 }
@@ -646,4 +716,111 @@ async fn limits_on_meters_and_requests() {
 /// The capacity's button as it reads («6 цифр до запятой и 1 после» for «6+1»).
 fn capacity_button(c: &str) -> String {
     kabinet::wording::capacity("ru", kabinet::domain::meters::Capacity::parse(c).unwrap())
+}
+
+/// The meter's summary has «Исправить» like the other forms: a field chosen is asked again,
+/// then the summary comes back with the new value.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_meter_summary_corrects_a_field() {
+    let app = TestApp::spawn().await;
+    let mut c = app.user(8701);
+    register_confirmed(&app, &mut c, &IVANOV).await;
+    c.send(&ru("menu.meters"));
+    let list = c.expect_buttons().await;
+    c.press(&list, &ru("meters.add"));
+    choose_resource(&mut c, "resource.cold_water").await;
+    c.expect_key("add.serial_q").await;
+    c.send("W-5");
+    let model = c.expect_key("add.model_q").await;
+    c.press(&model, &ru("common.skip"));
+    c.expect_key("add.place_q").await;
+    c.send("кухня");
+    c.expect_key("add.address_q").await;
+    c.send("г. Город, ул. Ленина, д. 1, кв. 2");
+    let cap = c.expect(&ru_head("add.capacity_q")).await;
+    c.press(&cap, &capacity_button("5+3"));
+    c.expect_key("add.verification_q").await;
+    c.send("01.06.2035");
+    c.expect_key("add.initial_q").await;
+    c.send("10");
+    let summary = c.expect_key("add.summary").await;
+    c.press(&summary, &ru("add.fix"));
+    let picker = c.expect_key("reg.fix_q").await;
+    c.press(&picker, &ru("add.label.place"));
+    c.expect_key("add.place_q").await;
+    c.send("ванная");
+    let summary = c.expect_key("add.summary").await;
+    assert!(
+        summary.text.contains("ванная") && !summary.text.contains("кухня"),
+        "{}",
+        summary.text
+    );
+    c.press(&summary, &ru("add.save"));
+    c.expect_key("add.saved").await;
+}
+
+/// «Не знаю» for the next verification: the meter is added, its readings are taken, its card
+/// says the date is missing and how to give it; a date entered later clears that.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_next_verification_can_be_unknown() {
+    let app = TestApp::spawn().await;
+    let mut c = app.user(8801);
+    register_confirmed(&app, &mut c, &IVANOV).await;
+    c.send(&ru("menu.meters"));
+    let list = c.expect_buttons().await;
+    c.press(&list, &ru("meters.add"));
+    choose_resource(&mut c, "resource.cold_water").await;
+    c.expect_key("add.serial_q").await;
+    c.send("W-6");
+    let model = c.expect_key("add.model_q").await;
+    c.press(&model, &ru("common.skip"));
+    c.expect_key("add.place_q").await;
+    c.send("кухня");
+    c.expect_key("add.address_q").await;
+    c.send("г. Город, ул. Ленина, д. 1, кв. 2");
+    let cap = c.expect(&ru_head("add.capacity_q")).await;
+    c.press(&cap, &capacity_button("5+3"));
+    let q = c.expect_key("add.verification_q").await;
+    c.press(&q, &ru("add.verification_unknown"));
+    c.expect_key("add.initial_q").await;
+    c.send("10");
+    let summary = c.expect_key("add.summary").await;
+    assert!(
+        summary.text.contains(&ru("meters.verification_unknown")),
+        "{}",
+        summary.text
+    );
+    c.press(&summary, &ru("add.save"));
+    c.expect_key("add.saved").await;
+    let card = c.expect_key("meters.card").await;
+    assert!(card.text.contains(ru("meters.verif_unknown").trim()), "{}", card.text);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM meters WHERE verification_unknown = TRUE").await,
+        1
+    );
+    // Readings are taken meanwhile.
+    c.press(&card, &ru("meters.send"));
+    c.expect_key("reading.q").await;
+    c.send("11");
+    c.expect_key("reading.accepted").await;
+    // The date found later: entered, the card no longer asks.
+    c.send(&ru("menu.meters"));
+    let list = c.expect(&ru("meters.choose")).await;
+    c.press(&list, &list.inline_buttons()[0].0.clone());
+    let card = c.expect_key("meters.card").await;
+    c.press(&card, &ru("meters.edit"));
+    let fields = c.expect_buttons().await;
+    c.press(&fields, &ru("edit.verification"));
+    c.expect_key("edit.verification_q").await;
+    c.send("01.06.2035");
+    let card = c.expect_key("meters.card").await;
+    assert!(
+        card.text.contains("01.06.2035") && !card.text.contains(ru("meters.verif_unknown").trim()),
+        "{}",
+        card.text
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM meters WHERE verification_unknown = TRUE").await,
+        0
+    );
 }

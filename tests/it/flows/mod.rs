@@ -1,6 +1,8 @@
+mod closing;
 pub mod connection;
 mod consumers;
-mod desk;
+pub mod desk;
+mod english;
 mod login;
 mod meter_review;
 pub mod meters;

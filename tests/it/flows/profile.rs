@@ -134,7 +134,12 @@ async fn sign_out_and_consumer_deletion() {
     register_confirmed(&app, &mut c, &IVANOV).await;
     c.send(&ru("menu.profile"));
     let card = c.expect_key("profile.card").await;
+    // «Выйти» asks first: «Нет» goes back to the profile, still signed in.
     c.press(&card, &ru("profile.logout"));
+    let q = c.expect_key("profile.logout_q").await;
+    c.press(&q, &ru("profile.logout_no"));
+    c.expect_key("profile.card").await;
+    c.press(&q, &ru("profile.logout_yes"));
     let out = c.expect_key("profile.logged_out").await;
     assert!(out.removes_keyboard());
     c.expect_key("start.welcome").await;
@@ -192,4 +197,17 @@ async fn useful_information_comes_from_configuration() {
     assert!(info.text.contains("пн–пт 8:00–17:00"));
     c.send(&ru("menu.meters"));
     c.expect_key("meters.empty").await;
+}
+
+/// Nothing configured to show: «Полезная информация» is not offered (no empty page).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn useful_information_is_not_offered_when_nothing_is_configured() {
+    let app = TestApp::spawn().await;
+    let mut c = app.user(5402);
+    register_confirmed(&app, &mut c, &IVANOV).await;
+    c.send(&ru("menu.services"));
+    let hub = c.expect_key("services.title").await;
+    let labels: Vec<String> = hub.inline_buttons().into_iter().map(|b| b.0).collect();
+    assert!(!labels.contains(&ru("services.info")), "{labels:?}");
+    assert!(labels.contains(&ru("ticket.new.appeal")), "{labels:?}");
 }

@@ -45,7 +45,12 @@ async fn individual_registers_and_confirms_with_the_code() {
     let menu = c.expect_key("menu.title").await;
     assert_eq!(
         menu.keyboard_buttons(),
-        vec![ru("menu.services"), ru("menu.profile"), ru("menu.meters")],
+        vec![
+            ru("menu.services"),
+            ru("menu.profile"),
+            ru("menu.accounts"),
+            ru("menu.meters")
+        ],
         "only the fixed sections for a new user"
     );
 

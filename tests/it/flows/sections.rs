@@ -96,7 +96,8 @@ async fn a_main_menu_button_in_a_dialogue_opens_its_section_and_is_never_an_answ
         .unwrap();
     assert!(draft.contains("Баня") && !draft.contains(&ru("menu.meters")), "{draft}");
 
-    // An appeal's text step: «Профиль» opens the profile, the appeal is dropped.
+    // An appeal's text step: «Профиль» opens the profile, the appeal is kept as a draft (not
+    // filed).
     c.send(&ru("menu.services"));
     let hub = c.expect_key("services.title").await;
     c.press(&hub, &ru("ticket.new.appeal"));
@@ -104,7 +105,7 @@ async fn a_main_menu_button_in_a_dialogue_opens_its_section_and_is_never_an_answ
     c.press(&topic, &ru("topic.appeal.other"));
     c.expect(&crate::helpers::ru_head("ticket.text_q")).await;
     c.send(&ru("menu.profile"));
-    c.expect_key("common.left_unfinished").await;
+    c.expect_key("draft.kept").await;
     c.expect(IVANOV.email).await;
     let (n,): (i64,) = sql::query_as("SELECT COUNT(*) FROM tickets")
         .fetch_one(&app.store().await.pool)
@@ -145,4 +146,108 @@ async fn back_on_the_first_readings_step_returns_to_the_card_and_zones_read_apar
     let q = c.expect_key("reading.q").await;
     c.press(&q, &ru("common.back"));
     c.expect("Заводской номер: EL-2002").await;
+}
+
+/// A form left half-way for another section is kept and offered back when the person comes
+/// to its section again: «Продолжить» goes on at the question where they left, «Начать
+/// заново» drops it; a second press finds it gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_left_half_way_is_kept_and_offered_back() {
+    let app = TestApp::spawn().await;
+    let mut c = app.user(12_101);
+    register_confirmed(&app, &mut c, &IVANOV).await;
+    c.send(&ru("menu.meters"));
+    let list = c.expect_key("meters.empty").await;
+    c.press(&list, &ru("meters.add"));
+    let q = c.expect_key("add.resource_q").await;
+    c.press(&q, &q.inline_buttons()[0].0.clone());
+    c.expect_key("add.serial_q").await;
+    c.send("EL-77");
+    c.expect_key("add.model_q").await;
+
+    // A main-menu button: the form is kept and the person told.
+    c.send(&ru("menu.profile"));
+    let kept = c.expect_key("draft.kept").await;
+    assert!(kept.text.contains(&ru("draft.meter_add")), "{}", kept.text);
+    c.expect_key("profile.card").await;
+    let drafts = "SELECT COUNT(*) FROM form_drafts";
+    assert_eq!(count(&app, drafts).await, 1);
+
+    // Back in the section: the list, then the offer.
+    c.send(&ru("menu.meters"));
+    c.expect_key("meters.empty").await;
+    let offer = c.expect_key("draft.offer").await;
+    c.press(&offer, &ru("draft.resume"));
+    c.expect_key("add.model_q").await;
+    assert_eq!(count(&app, drafts).await, 0, "taken out");
+    // The old offer pressed again: nothing to continue, the question goes on.
+    c.press(&offer, &ru("draft.resume"));
+    c.expect_key("draft.gone").await;
+    c.expect_key("add.model_q").await;
+
+    // «В меню» keeps it again; starting the same form offers it; «Начать заново» drops it
+    // and the new form goes on from its first question.
+    c.send("/menu");
+    c.expect_key("draft.kept").await;
+    c.expect_key("menu.title").await;
+    c.send(&ru("menu.meters"));
+    let list = c.expect_key("meters.empty").await;
+    c.expect_key("draft.offer").await;
+    c.press(&list, &ru("meters.add"));
+    c.expect_key("add.resource_q").await;
+    let offer = c.expect_key("draft.offer").await;
+    c.press(&offer, &ru("draft.fresh"));
+    let q = c.expect_key("add.resource_q").await;
+    assert_eq!(count(&app, drafts).await, 0);
+    // «Отмена» keeps nothing.
+    c.press(&q, &q.inline_buttons()[0].0.clone());
+    c.expect_key("add.serial_q").await;
+    c.send("/cancel");
+    c.expect_key("common.cancelled").await;
+    assert_eq!(count(&app, drafts).await, 0);
+}
+
+/// An appeal half-way (the topic chosen, the text typed): kept when another section's button
+/// is pressed; «Подать обращение» again offers it, and «Продолжить» asks where it stopped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_appeal_half_way_is_continued_where_it_stopped() {
+    let app = TestApp::spawn().await;
+    let mut c = app.user(12_102);
+    register_confirmed(&app, &mut c, &IVANOV).await;
+    c.send(&ru("menu.services"));
+    let hub = c.expect_key("services.title").await;
+    c.press(&hub, &ru("ticket.new.appeal"));
+    let q = c.expect_key("ticket.topic_q").await;
+    c.press(&q, &ru("topic.appeal.quality"));
+    c.expect_key("ticket.text_q").await;
+    c.send("Напряжение скачет по вечерам");
+    c.expect_key("ticket.address_q").await;
+    // «Добавить прибор» from the hub, with the appeal open.
+    c.press(&hub, &ru("meters.add"));
+    c.expect_key("draft.kept").await;
+    c.expect_key("add.resource_q").await;
+    c.send("/cancel");
+    c.expect_key("common.cancelled").await;
+
+    c.send(&ru("menu.services"));
+    let hub = c.expect_key("services.title").await;
+    c.press(&hub, &ru("ticket.new.appeal"));
+    c.expect_key("ticket.topic_q").await;
+    let offer = c.expect_key("draft.offer").await;
+    assert!(offer.text.contains(&ru("draft.appeal")), "{}", offer.text);
+    c.press(&offer, &ru("draft.resume"));
+    c.expect_key("ticket.address_q").await;
+    let (state,): (String,) = sql::query_as("SELECT state FROM dialogues")
+        .fetch_one(&app.store().await.pool)
+        .await
+        .unwrap();
+    assert!(state.contains("Напряжение скачет по вечерам"), "{state}");
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    let (n,): (i64,) = sql::query_as(sql.to_owned())
+        .fetch_one(&app.store().await.pool)
+        .await
+        .unwrap();
+    n
 }

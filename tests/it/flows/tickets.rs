@@ -128,6 +128,14 @@ async fn appeal_with_attachments_and_the_section_appears() {
         kb.contains(&ru("menu.tickets")) && !kb.contains(&ru("menu.requests")),
         "{kb:?}"
     );
+    // The files' buttons on the card: the document by its name, the photo (nameless) by its
+    // place.
+    c.press(&sent, &ru("ticket.open_this.appeal"));
+    let card = c.expect("О-2026-000001").await;
+    let labels: Vec<String> = card.inline_buttons().into_iter().map(|b| b.0).collect();
+    let photo = format!("📎 {}", crate::helpers::ru_with("ticket.photo_n", &[("n", "1")]));
+    assert!(labels.contains(&photo), "{labels:?}");
+    assert!(labels.iter().any(|l| l.ends_with(".docx")), "{labels:?}");
 
     assert_eq!(
         count(
@@ -195,7 +203,8 @@ async fn complaint_request_and_document_request() {
     c.expect(&ru_head("ticket.period_q")).await;
     c.send("весной");
     c.expect_key("ticket.period_bad").await;
-    c.send("01.2026–06.2026");
+    // Months in words are understood and kept as digits.
+    c.send("январь–июнь 2026");
     let q = c.expect_key("ticket.comment_q").await;
     c.press(&q, &ru("common.skip"));
     let s = c.expect_key("ticket.summary").await;
@@ -430,4 +439,43 @@ async fn ten_new_items_a_day() {
     start_ticket(&mut c, "ticket.new.appeal").await;
     c.expect_key("ticket.too_many").await;
     assert_eq!(count(&app, "SELECT COUNT(*) FROM tickets").await, 10);
+}
+
+/// Text typed where a button is expected: an option's own label is that option; anything else
+/// is kept and offered at the next step that takes text (the complaint typed at the topic).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_typed_at_a_button_step_is_kept_for_the_text_step() {
+    let app = TestApp::spawn().await;
+    let mut c = app.user(13_301);
+    register_confirmed(&app, &mut c, &IVANOV).await;
+    start_ticket(&mut c, "ticket.new.appeal").await;
+    c.expect_key("ticket.topic_q").await;
+    c.send("Третий день мигает свет в подъезде");
+    c.expect_key("form.kept_for_later").await;
+    let q = c.expect_key("ticket.topic_q").await;
+    c.press(&q, &ru("topic.appeal.quality"));
+    let text_q = c.expect_key("ticket.text_q").await;
+    assert!(
+        text_q.text.contains("«Третий день мигает свет в подъезде»"),
+        "the kept text is offered: {}",
+        text_q.text
+    );
+    c.press(&text_q, &ru("form.kept_use"));
+    c.expect_key("ticket.address_q").await;
+    let (state,): (String,) = sql::query_as("SELECT state FROM dialogues")
+        .fetch_one(&app.store().await.pool)
+        .await
+        .unwrap();
+    assert!(
+        state.contains("Третий день мигает свет") && !state.contains("\"kept\":\""),
+        "the text is the answer, and no longer kept: {state}"
+    );
+
+    // Another ticket: an option's label typed (in any case) is that option.
+    c.send("/cancel");
+    c.expect_key("menu.title").await;
+    start_ticket(&mut c, "ticket.new.appeal").await;
+    c.expect_key("ticket.topic_q").await;
+    c.send(&ru("topic.appeal.charges").to_lowercase());
+    c.expect_key("ticket.text_q").await;
 }

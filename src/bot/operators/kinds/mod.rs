@@ -26,6 +26,8 @@ pub(super) enum Answer {
     Next(String),
     /// Only to the operator who pressed (nothing changed).
     Only(String),
+    /// A question with its buttons, posted under the card (nothing changed yet).
+    Ask(String, teloxide::types::InlineKeyboardMarkup),
 }
 
 /// An operator at an item's card.

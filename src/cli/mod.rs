@@ -1,6 +1,8 @@
 //! The back-office commands of the binary: operators, the readings export, the backup, an
 //! consumer's check and the release of a disputed login.
 
+pub mod outages;
+
 use crate::domain::meters::Period;
 use crate::domain::quantity::Quantity;
 use crate::store::Store;
@@ -23,10 +25,14 @@ pub async fn export_readings(store: &Store, period: &str, out: impl Write) -> an
         "value",
         "submitted_at",
         "meter_status",
+        "outlier",
+        "account",
     ])?;
     let mut n = 0;
     while let Some(r) = rows.try_next().await? {
         n += 1;
+        // Confirmed by the consumer though implausible: for the billing's second look.
+        let outlier = if r.outlier { "outlier" } else { "" };
         w.write_record([
             &cell(r.login.as_deref().unwrap_or_default()),
             &cell(r.name.as_deref().unwrap_or_default()),
@@ -37,6 +43,9 @@ pub async fn export_readings(store: &Store, period: &str, out: impl Write) -> an
             &r.submitted_at.to_rfc3339(),
             // «на проверке»: the operators have not accepted the meter yet.
             r.review.as_str(),
+            outlier,
+            // The personal account the meter is of (billing's registry), when it is.
+            &cell(r.account.as_deref().unwrap_or_default()),
         ])?;
     }
     w.flush()?;
@@ -124,6 +133,7 @@ pub async fn consumer_release(
                     keyboard: Vec::new(),
                     reply_to: None,
                     markup: None,
+                    paid: false,
                 }
             })
             .collect()

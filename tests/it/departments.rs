@@ -1,0 +1,158 @@
+//! Departments (`OPERATOR_CHATS`): each kind of item in its own operators' group, the main
+//! group (`OPERATOR_CHAT_ID`) taking the rest; a card moved to another department; /queue and
+//! /stats of a group show its own work.
+
+use crate::accounts::{add_by_meter, import_samples};
+use crate::flows::desk::OPERATOR;
+use crate::flows::{IVANOV, register_confirmed};
+use crate::helpers::{GROUP, Group, TestApp, ru};
+use tgmock::TgUser;
+
+const CONNECTIONS: i64 = -1_001_000_000_200;
+const BILLING: i64 = -1_001_000_000_300;
+
+fn group_at(app: &TestApp, chat: i64) -> Group {
+    Group {
+        chat,
+        ..Group::new(app)
+    }
+}
+
+/// A command from the operator in a group.
+fn command(app: &TestApp, chat: i64, text: &str) {
+    let id = app.api.next_message_id();
+    let op = TgUser::new(OPERATOR, "Мария");
+    app.api
+        .push_update(op.in_group(chat, id, None, serde_json::json!({ "text": text })));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_kind_reaches_its_department_and_a_card_moves_between_them() {
+    let chats = format!("connection={CONNECTIONS};billing={BILLING}");
+    let app = TestApp::spawn_with(&["--operator-chat-id", &GROUP.to_string(), "--operator-chats", &chats]).await;
+    app.store()
+        .await
+        .add_operator(OPERATOR, Some("Мария"), chrono::Utc::now())
+        .await
+        .unwrap();
+    let (mut main, mut billing, mut connections) =
+        (Group::new(&app), group_at(&app, BILLING), group_at(&app, CONNECTIONS));
+    import_samples(&app).await;
+    let mut c = app.user(9801);
+    register_confirmed(&app, &mut c, &IVANOV).await;
+
+    // A question about a bill: the billing department.
+    let card = add_by_meter(&mut c, "100200300", "ЭЛ-001", "account.name_flat").await;
+    let summary = crate::accounts::bill_question(&mut c, &card, "Почему начислено больше, чем по счётчику?").await;
+    c.press(&summary, &ru("req.send"));
+    c.expect_key("ticket.sent.appeal").await;
+    billing.expect_card(&app, "О-2026-000001").await;
+
+    // An ordinary appeal: no mapping names it, the main group takes it.
+    crate::flows::tickets::file_appeal_with(&mut c, "Когда придёт квитанция?", false, false).await;
+    let appeal = main.expect_card(&app, "О-2026-000002").await;
+    assert!(
+        appeal.inline_buttons().iter().any(|(t, _)| *t == ru("desk.move")),
+        "with departments every card can move: {:?}",
+        appeal.inline_buttons()
+    );
+
+    // A connection application: the connections' group.
+    crate::flows::connection::file_household_application(&mut c, "4510 123456").await;
+    connections.expect_card(&app, "ТП-").await;
+
+    // The appeal moved to billing: re-posted there, the old card says so, the consumer is not
+    // bothered.
+    let heard = app.api.events_for(9801).len();
+    let op = TgUser::new(OPERATOR, "Мария");
+    main.press(&op, &appeal, &ru("desk.move"));
+    let q = main.expect_key("desk.move_q").await;
+    let labels: Vec<String> = q.inline_buttons().into_iter().map(|(t, _)| t).collect();
+    assert_eq!(
+        labels,
+        vec!["Отдел: connection".to_owned(), "Отдел: billing".to_owned()],
+        "the other groups, named by what they take"
+    );
+    main.press(&op, &q, "Отдел: billing");
+    let moved = billing.expect_card(&app, "О-2026-000002").await;
+    assert!(moved.text.contains("Когда придёт квитанция?"), "{}", moved.text);
+    main.expect_key("desk.moved").await;
+    // The old card's button again: the card is not moved twice, the operator is told so.
+    main.press(&op, &appeal, &ru("desk.move"));
+    main.press(&op, &q, "Отдел: billing");
+    let want = ru("desk.move_same");
+    let deadline = tokio::time::Instant::now() + crate::helpers::WAIT;
+    while !app
+        .api
+        .calls("answerCallbackQuery")
+        .iter()
+        .any(|c| c["text"].as_str() == Some(want.as_str()))
+    {
+        assert!(tokio::time::Instant::now() < deadline, "no «{want}»");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // Billing's queue has both appeals now.
+    command(&app, BILLING, "/queue");
+    let q = billing.expect_key("desk.queue_here").await;
+    assert!(
+        q.text.contains("О-2026-000001") && q.text.contains("О-2026-000002"),
+        "{}",
+        q.text
+    );
+    // A reply in billing answers the moved item.
+    billing.reply(&op, &moved, "Квитанция придёт до 5-го числа.");
+    c.expect("Квитанция придёт до 5-го числа.").await;
+    let told = app.api.events_for(9801).len() - heard;
+    assert!(
+        told <= 2,
+        "only the answer (and its rating request) reached the consumer: {told}"
+    );
+
+    // Each group's queue is its own work: the answered appeal has left it.
+    command(&app, BILLING, "/queue");
+    let q = billing.expect_key("desk.queue_here").await;
+    assert!(
+        q.text.contains("О-2026-000001") && !q.text.contains("О-2026-000002"),
+        "{}",
+        q.text
+    );
+    assert!(!q.text.contains("ТП-"), "{}", q.text);
+    command(&app, CONNECTIONS, "/queue@kabinet_test_bot");
+    let q = connections.expect_key("desk.queue_here").await;
+    assert!(q.text.contains("ТП-") && !q.text.contains("О-2026"), "{}", q.text);
+    command(&app, GROUP, "/queue");
+    let q = main.expect_key("desk.queue_here").await;
+    assert!(q.text.contains(&ru("ticket.empty")), "{}", q.text);
+    command(&app, BILLING, "/stats");
+    let s = billing.expect_key("desk.stats").await;
+    assert!(
+        s.text.starts_with("Открыто: 1\n"),
+        "the bill question is open here: {}",
+        s.text
+    );
+    assert!(
+        s.text.contains(&crate::helpers::ru_head("rate.stats")),
+        "the department's ratings: {}",
+        s.text
+    );
+    // Someone who is not an operator.
+    let id = app.api.next_message_id();
+    app.api
+        .push_update(TgUser::new(555, "Гость").in_group(BILLING, id, None, serde_json::json!({ "text": "/queue" })));
+    billing.expect_key("desk.operators_only").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mapping_that_does_not_read_stops_the_start_with_its_setting_named() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kabinet"))
+        .args(["check"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("TELOXIDE_TOKEN", "1:X")
+        .env("OPERATOR_CHATS", "gas=-100")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--operator-chats") && err.contains("gas"), "{err}");
+}
