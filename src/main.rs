@@ -496,9 +496,16 @@ async fn import(config: &Config, what: ImportCmd) -> anyhow::Result<()> {
     if matches!(what, ImportCmd::Charges { .. }) && summary.applied.is_some() {
         // Consumers who linked an account are told of its new bill (the bot sends it).
         let told = kabinet::worker::bills::new_bills(&store, config, now).await?;
-        println!("new bills: {told} messages queued");
+        println!(
+            "new bills: {} queued",
+            kabinet::cli::counted(told, "message", "messages")
+        );
     }
-    anyhow::ensure!(summary.clean(), "{} rows refused", summary.refused.len());
+    anyhow::ensure!(
+        summary.clean(),
+        "{} refused",
+        kabinet::cli::counted(summary.refused.len(), "row", "rows")
+    );
     Ok(())
 }
 

@@ -218,6 +218,28 @@ pub fn date_examples(d: NaiveDate) -> [(&'static str, String); 2] {
     ]
 }
 
+/// A prompt's date examples computed from `today`, so that an example is never one the
+/// question refuses: `%{week}` a week ahead, `%{yesterday}`, `%{soon}` and `%{later}` the first
+/// of the month three and nine months ahead (a design stage, a commissioning), `%{years}` the
+/// first of the month six years ahead (a next verification).
+pub fn dated(text: &str, today: NaiveDate) -> String {
+    use chrono::{Datelike, Months};
+    let first = today.with_day(1).unwrap_or(today);
+    let ahead = |months: u32| first.checked_add_months(Months::new(months)).unwrap_or(first);
+    let show = |d: NaiveDate| d.format("%d.%m.%Y").to_string();
+    let mut out = text.to_owned();
+    for (name, d) in [
+        ("week", today + chrono::Duration::days(7)),
+        ("yesterday", today - chrono::Duration::days(1)),
+        ("soon", ahead(3)),
+        ("later", ahead(9)),
+        ("years", ahead(72)),
+    ] {
+        out = out.replace(&format!("%{{{name}}}"), &show(d));
+    }
+    out
+}
+
 /// «Не понял дату. Введите её как …» with examples a week ahead of `today`.
 pub fn date_bad(loc: &str, today: NaiveDate) -> String {
     let [(a, full), (b, short)] = date_examples(today + chrono::Duration::days(7));
@@ -319,6 +341,18 @@ pub fn meter_place(loc: &str, m: &crate::store::meters::Meter) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A prompt's date examples are computed from today: never in the past, and a stage's
+    /// design date before its commissioning.
+    #[test]
+    fn date_examples_in_prompts_follow_today() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        let q = dated("%{yesterday} | %{week} | %{soon}; %{later} | %{years}", today);
+        assert_eq!(q, "05.12.2026 | 13.12.2026 | 01.03.2027; 01.09.2027 | 01.12.2032");
+        // Any key that carries them: none of the examples is a fixed date any more.
+        let stages = dated(&t("ru", "conn.q.stages"), NaiveDate::from_ymd_opt(2031, 5, 31).unwrap());
+        assert!(stages.contains("01.08.2031; 01.02.2032"), "{stages}");
+    }
 
     /// A period's examples come from today, whatever today is.
     #[test]

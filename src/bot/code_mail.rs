@@ -43,8 +43,7 @@ pub fn letter(ctx: &Ctx, purpose: Purpose, to: &str, hello: &str, issued: &Issue
         .unwrap_or_default();
     let org = ctx.deps.config.org_signature(ctx.loc);
     let org = org.as_str();
-    let minutes = crate::i18n::plural(ctx.loc, "plural.minutes_for", crate::store::codes::CODE_TTL_MIN as u64);
-    let hours = crate::i18n::plural(ctx.loc, "plural.hours_for", crate::store::codes::TOKEN_TTL_HOURS as u64);
+    let (minutes, hours) = (code_ttl(ctx.loc), link_ttl(ctx.loc));
     let args = [
         ("hello", hello),
         ("code", issued.code.as_str()),
@@ -109,4 +108,14 @@ pub fn refusal(ctx: &Ctx, sent: &Sent) -> Option<String> {
         Sent::DailyLimit => Some(ctx.t("code.daily_limit")),
         Sent::AddressLimit => Some(ctx.t("code.address_limit")),
     }
+}
+
+/// How long a code lives, in words («30 минут»): the letter and the chat say the same.
+pub fn code_ttl(loc: &str) -> String {
+    crate::i18n::plural(loc, "plural.minutes_for", crate::store::codes::CODE_TTL_MIN as u64)
+}
+
+/// How long a link in a letter lives, in words («24 часа»).
+pub fn link_ttl(loc: &str) -> String {
+    crate::i18n::plural(loc, "plural.hours_for", crate::store::codes::TOKEN_TTL_HOURS as u64)
 }

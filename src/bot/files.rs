@@ -75,9 +75,6 @@ pub fn problem_text(ctx: &Ctx, p: FileProblem) -> String {
     }
 }
 
-/// Sends a stored file to the chat by its Telegram id; if Telegram refuses the id (another
-/// bot token, an expired id), from the bytes kept with it; else says it is unavailable. Goes
-/// through the chat's lane, after what was said before.
 /// A file the bot made (a receipt, a QR code) to this chat, after what was said before it; a
 /// photo when `photo`, else a document named `name`.
 pub fn send_bytes(ctx: &Ctx, bytes: Vec<u8>, name: String, photo: bool, caption: String) {

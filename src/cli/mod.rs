@@ -145,6 +145,11 @@ pub async fn consumer_release(
     Ok(())
 }
 
+/// «1 message», «4 messages»: a count in the commands' English output.
+pub fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// A text cell a spreadsheet will not run as a formula: one that starts with `=`, `+`, `-`,
 /// `@`, a tab or a carriage return gets a leading apostrophe (as OWASP advises for CSV). An
 /// organisation may legally be named «+HYPERLINK(…)».

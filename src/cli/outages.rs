@@ -29,7 +29,10 @@ fn when(config: &Config, input: &str, flag: &str) -> anyhow::Result<DateTime<Utc
 
 async fn tell(store: &Store, config: &Config, now: DateTime<Utc>) -> anyhow::Result<String> {
     let n = crate::worker::outages::run_once(store, config, now).await?;
-    Ok(format!("consumers told: {n} messages queued\n"))
+    Ok(format!(
+        "consumers told: {} queued\n",
+        super::counted(n, "message", "messages")
+    ))
 }
 
 pub async fn add(store: &Store, config: &Config, p: &Published<'_>, now: DateTime<Utc>) -> anyhow::Result<String> {
@@ -77,7 +80,7 @@ pub async fn import(
     }
     if !summary.clean() {
         print!("{out}");
-        anyhow::bail!("{} rows refused", summary.refused.len());
+        anyhow::bail!("{} refused", super::counted(summary.refused.len(), "row", "rows"));
     }
     Ok(out)
 }

@@ -3,6 +3,7 @@
 //! from its PDF, the payment QR code scanned back, the new-bill push once, the second holder.
 
 use crate::flows::{IVANOV, Person, register_confirmed};
+use crate::helpers::no;
 use crate::helpers::{Client, TestApp, is_text_of, ru};
 use chrono::Duration;
 use kabinet::domain::meters::Period;
@@ -633,7 +634,7 @@ async fn import_link_bill_receipt_readings_export_and_the_next_bill_over_the_bin
     let december = dir.path().join("charges-2026-12.csv");
     std::fs::write(&december, october_as(Period { year: 2026, month: 12 }, "812,40")).unwrap();
     let out = kabinet(&e, &["import", "charges", "--period", "2026-12"], Some(&december));
-    assert!(out.contains("new bills: 1 messages queued"), "{out}");
+    assert!(out.contains("new bills: 1 message queued"), "{out}");
     let push = c.expect_key("bill.new").await;
     assert!(
         push.text.contains("декабрь 2026") && push.text.contains("812,40"),
@@ -686,7 +687,7 @@ async fn a_question_about_a_bill_reaches_the_desk_with_the_account() {
     }
     c.press(&summary, &ru("req.send"));
     c.expect_key("ticket.sent.appeal").await;
-    let card = group.expect_card(&app, "О-2026-000001").await;
+    let card = group.expect_card(&app, &no("О-2026-000001")).await;
     assert!(
         card.text.contains(&format!("{}: 100200300", ru("ticket.f.account"))),
         "{}",
@@ -697,8 +698,8 @@ async fn a_question_about_a_bill_reaches_the_desk_with_the_account() {
         app.api.clone(),
         tgmock::TgUser::new(crate::flows::desk::OPERATOR, "Мария"),
     );
-    op.send("/item О-2026-000001");
-    let item = op.expect("О-2026-000001").await;
+    op.send(&no("/item О-2026-000001"));
+    let item = op.expect(&no("О-2026-000001")).await;
     assert!(item.text.contains("100200300"), "{}", item.text);
 }
 

@@ -2,6 +2,7 @@
 //! server, SMTP to aiosmtpd, on a SQLite file.
 
 use crate::flows::IVANOV;
+use crate::helpers::no;
 use crate::helpers::{Client, GROUP, Group, code_in, ru, step};
 use crate::smtp::SmtpServer;
 use kabinet::store::sql;
@@ -368,7 +369,7 @@ pub async fn appeal_answered(e: &E2e) -> Client {
     let mut c = e.user(20_401);
     appeal_filed(e, &mut c).await;
     let mut group = Group::new_for(e.api.clone());
-    let card = group.expect("О-2026-000001").await;
+    let card = group.expect(&no("О-2026-000001")).await;
     // Answered the moment the card shows: the bot waits for the card to be recorded.
     let op = TgUser::new(900_001, "Мария");
     group.reply(&op, &card, "Заменили провод на вводе.");

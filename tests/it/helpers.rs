@@ -660,3 +660,11 @@ pub fn free_port() -> u16 {
     }
     panic!("no free loopback port between {FIRST} and {}", FIRST + SPAN);
 }
+
+/// An item's number as the bot gives it this year: `no("О-2026-000001")` with the utility's
+/// current year (UTC+3) for 2026, so the tests read the same in any year.
+pub fn no(number: &str) -> String {
+    use chrono::Datelike;
+    let year = (chrono::Utc::now() + chrono::Duration::hours(3)).year();
+    number.replace("-2026-", &format!("-{year}-"))
+}

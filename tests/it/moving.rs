@@ -5,6 +5,7 @@
 use crate::db::TestDb;
 use crate::flows::tickets::file_appeal_with;
 use crate::flows::{IVANOV, add_meter_for_e2e, register_confirmed};
+use crate::helpers::no;
 use crate::helpers::{TestApp, ru};
 use kabinet::store::{Store, sql};
 
@@ -104,9 +105,9 @@ async fn an_sqlite_database_moves_into_postgres_and_the_bot_goes_on_there() {
     app.db = target;
     app.start().await;
     c.send(&ru("menu.tickets"));
-    c.expect("О-2026-000001").await;
+    c.expect(&no("О-2026-000001")).await;
     let sent = file_appeal_with(&mut c, "И ещё вопрос", false, false).await;
-    assert!(sent.text.contains("О-2026-000002"), "{}", sent.text);
+    assert!(sent.text.contains(&no("О-2026-000002")), "{}", sent.text);
     c.send(&ru("menu.meters"));
     c.expect("EL-1001").await;
     let (tickets,): (i64,) = sql::query_as("SELECT COUNT(*) FROM tickets")

@@ -5,6 +5,7 @@
 //! seconds per update.
 
 use crate::e2e::E2e;
+use crate::helpers::no;
 use crate::helpers::{GROUP, Group, ru};
 use kabinet::store::sql;
 use std::collections::BTreeSet;
@@ -162,8 +163,8 @@ async fn no_statement_of_the_reading_flow_menu_lists_or_desk_scans_a_table() {
     c.press(&card, &ru("meters.history"));
     c.expect_key("history.title").await;
     c.send(&ru("menu.tickets"));
-    let list = c.expect("О-2026-000001").await;
-    c.press_containing(&list, "О-2026-000001");
+    let list = c.expect(&no("О-2026-000001")).await;
+    c.press_containing(&list, &no("О-2026-000001"));
     c.expect("Заменили провод").await;
     c.send(&ru("menu.profile"));
     c.expect_key("profile.card").await;
@@ -184,10 +185,10 @@ async fn no_statement_of_the_reading_flow_menu_lists_or_desk_scans_a_table() {
     let mut op = crate::helpers::Client::new(e.api.clone(), TgUser::new(900_001, "Мария"));
     op.send("/queue");
     op.expect("EL-1001").await;
-    op.send("/item О-2026-000001");
+    op.send(&no("/item О-2026-000001"));
     op.expect("Мигает свет").await;
     let mut group = Group::new_for(e.api.clone());
-    group.expect("О-2026-000001").await;
+    group.expect(&no("О-2026-000001")).await;
 
     let log = std::fs::read_to_string(e.log_path()).unwrap();
     let all = statements(&log);

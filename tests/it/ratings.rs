@@ -3,6 +3,7 @@
 
 use crate::flows::desk::{OPERATOR, desk_app};
 use crate::flows::{IVANOV, register_confirmed};
+use crate::helpers::no;
 use crate::helpers::{Client, Group, ru};
 use tgmock::TgUser;
 
@@ -13,7 +14,7 @@ async fn an_answer_is_rated_with_a_comment_and_the_desk_sees_it() {
     let mut c = app.user(9601);
     register_confirmed(&app, &mut c, &IVANOV).await;
     crate::flows::tickets::file_appeal_with(&mut c, "Почему вырос счёт?", false, false).await;
-    let card = group.expect_card(&app, "О-2026-000001").await;
+    let card = group.expect_card(&app, &no("О-2026-000001")).await;
     let op = TgUser::new(OPERATOR, "Мария");
     group.reply(&op, &card, "Тариф вырос с 1 июля.");
     group.expect(&ru("desk.sent")).await;

@@ -3,6 +3,7 @@
 //! with inline and keyboard buttons, the operator answers it from the group pane, and the push
 //! shows up in the consumer's chat. A screenshot of the page is left in `target/sandbox.png`.
 
+use crate::helpers::no;
 use crate::helpers::{code_in, ru, ru_head};
 use fantoccini::error::CmdError;
 use fantoccini::key::Key;
@@ -233,7 +234,7 @@ async fn a_newcomer_registers_files_an_appeal_and_the_operator_answers_in_the_br
     page.expect("consumer", "зарегистрировано").await;
 
     // The operator: the card in the group pane, taken with its button, answered by a reply.
-    page.expect("group", "О-2026-000001").await;
+    page.expect("group", &no("О-2026-000001")).await;
     // The photo went to the group under the card, and the page shows the picture itself.
     page.c
         .wait()
@@ -246,7 +247,7 @@ async fn a_newcomer_registers_files_an_appeal_and_the_operator_answers_in_the_br
     page.press("group", &ru("desk.take")).await;
     page.expect("group", "в работу: Мария").await;
     page.click(
-        "//section[@id='group']//div[contains(@class,'msg')][.//div[contains(@class,'bubble')][contains(., 'О-2026-000001')]]//button[contains(@class,'reply-action')]",
+        &no("//section[@id='group']//div[contains(@class,'msg')][.//div[contains(@class,'bubble')][contains(., 'О-2026-000001')]]//button[contains(@class,'reply-action')]"),
     )
     .await;
     page.type_in("group", "Тариф вырос с 1 июля.").await;
@@ -257,7 +258,7 @@ async fn a_newcomer_registers_files_an_appeal_and_the_operator_answers_in_the_br
 
     // The push in the consumer's chat, with its button.
     let push = page.expect("consumer", "Тариф вырос с 1 июля").await;
-    assert!(push.text().await.unwrap().contains("О-2026-000001"));
+    assert!(push.text().await.unwrap().contains(&no("О-2026-000001")));
     page.press("consumer", &ru("ticket.open")).await;
     page.expect("consumer", "Почему вырос счёт").await;
 

@@ -3,6 +3,7 @@
 //! posting an update twice, the process killed with a password in flight.
 
 use crate::e2e::{E2e, appeal_answered, http_get, sample};
+use crate::helpers::no;
 use crate::helpers::{GROUP, Group, got_so_far, ru, ru_head, step};
 use kabinet::store::sql;
 use std::time::{Duration, Instant};
@@ -119,7 +120,7 @@ async fn a_busy_operators_group_delays_no_consumer() {
     let e = start_limited(&metrics, &[("OPERATOR_CHAT_ID", GROUP.to_string())]).await;
     appeal_answered(&e).await;
     let mut group = Group::new_for(e.api.clone());
-    let card = group.expect("О-2026-000001").await;
+    let card = group.expect(&no("О-2026-000001")).await;
     let op = TgUser::new(900_001, "Мария");
     for i in 0..60 {
         group.reply(&op, &card, &format!("Уточнение {i}"));
@@ -152,7 +153,7 @@ async fn an_update_posted_twice_by_webhook_is_handled_once() {
     .await;
     let mut c = appeal_answered(&e).await;
     let mut group = Group::new_for(e.api.clone());
-    let card = group.expect("О-2026-000001").await;
+    let card = group.expect(&no("О-2026-000001")).await;
     let op = TgUser::new(900_001, "Мария");
     e.api.repost_next(1);
     group.reply(&op, &card, "Повторно присланный ответ");
@@ -285,7 +286,7 @@ async fn the_operators_group_becomes_a_supergroup_and_nothing_is_lost() {
     crate::e2e::appeal_filed(&e, &mut c).await;
     let mut group = crate::helpers::Group::new_for(e.api.clone());
     group.chat = NEW;
-    let card = group.expect("О-2026-000001").await;
+    let card = group.expect(&no("О-2026-000001")).await;
     let op = TgUser::new(900_001, "Мария");
     group.reply(&op, &card, "Ответ из новой группы");
     c.expect("Ответ из новой группы").await;
@@ -302,7 +303,7 @@ async fn the_operators_group_becomes_a_supergroup_and_nothing_is_lost() {
     // A restart on a loaded machine can outlast a step's wait.
     e.wait_started().await;
     crate::e2e::file_appeal(&mut c).await;
-    group.expect("О-2026-000002").await;
+    group.expect(&no("О-2026-000002")).await;
     let to_old = e
         .api
         .calls("sendMessage")
@@ -395,7 +396,7 @@ async fn removed_from_the_group_the_cards_wait_and_go_when_it_is_back() {
 
     e.api.set_bot_in_group(GROUP, "member", &admin);
     let mut group = crate::helpers::Group::new_for(e.api.clone());
-    group.expect("О-2026-000001").await;
+    group.expect(&no("О-2026-000001")).await;
     let (status, body) = http_get(&metrics, "/readyz").await;
     assert_eq!(status, 200, "{body}");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_kabinet"))
@@ -414,7 +415,7 @@ async fn removed_from_the_group_the_cards_wait_and_go_when_it_is_back() {
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("1 rows"));
     // Delivered again (a card already posted is not posted twice: the row just ends done).
     wait_count(&store, "SELECT COUNT(*) FROM outbox WHERE status <> 'done'", 0).await;
-    assert_eq!(count(&e, GROUP, "О-2026-000001"), 1, "the card once");
+    assert_eq!(count(&e, GROUP, &no("О-2026-000001")), 1, "the card once");
 }
 
 /// Two additions to an appeal queued while the group could not be written to: each event in
@@ -441,7 +442,7 @@ async fn each_desk_event_shows_the_addition_it_was_raised_for() {
     }
     e.api.set_bot_in_group(GROUP, "member", &admin);
     let mut group = Group::new_for(e.api.clone());
-    group.expect("О-2026-000001").await;
+    group.expect(&no("О-2026-000001")).await;
     group.expect("Дополнение А").await;
     group.expect("Дополнение Б").await;
     assert_eq!(count(&e, GROUP, "Дополнение А"), 1);
@@ -466,7 +467,7 @@ async fn erasure_reaches_the_operators_group() {
     c.press(&ready, &ru("req.send"));
     c.expect_key("ticket.added").await;
     let mut group = Group::new_for(e.api.clone());
-    group.expect("О-2026-000001").await;
+    group.expect(&no("О-2026-000001")).await;
     group.expect("Ленина").await;
     group.expect_file().await;
 
@@ -533,7 +534,7 @@ async fn the_desk_says_why_a_reply_did_not_go() {
     let e = E2e::start(&[("OPERATOR_CHAT_ID", &group_id)]).await;
     let mut c = appeal_answered(&e).await;
     let mut group = Group::new_for(e.api.clone());
-    let card = group.expect("О-2026-000001").await;
+    let card = group.expect(&no("О-2026-000001")).await;
     let op = TgUser::new(900_001, "Мария");
 
     // As the group: refused, nothing reaches the consumer.
@@ -763,7 +764,7 @@ async fn a_card_posted_before_the_move_does_not_hold_up_its_item() {
     let sent = crate::e2e::appeal_filed(&e, &mut c).await;
     let mut before = Group::new_for(e.api.clone());
     before.chat = OLD;
-    before.expect("О-2026-000001").await;
+    before.expect(&no("О-2026-000001")).await;
     e.api.migrate_group(OLD, NEW);
     c.press(&sent, &ru("ticket.open_this.appeal"));
     let card = c.expect("Мигает свет").await;
@@ -827,7 +828,7 @@ async fn an_operators_file_too_big_to_download_still_reaches_the_consumer() {
     let e = E2e::start(&[("OPERATOR_CHAT_ID", &group_id)]).await;
     let mut c = appeal_answered(&e).await;
     let mut group = Group::new_for(e.api.clone());
-    let card = group.expect("О-2026-000001").await;
+    let card = group.expect(&no("О-2026-000001")).await;
     let op = TgUser::new(900_001, "Мария");
     let id = e.api.next_message_id();
     let content = serde_json::json!({

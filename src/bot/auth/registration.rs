@@ -105,8 +105,10 @@ impl Form for Registration {
                 ])),
                 Box::new(move |t| parse_login(loc, kind, t)),
             )
-            .label(ctx.t("fix.login")),
-            Field::text("name", ctx.t(name_key), Box::new(move |t| parse_name(loc, kind, t))).label(ctx.t("fix.name")),
+            // Named by kind: «СНИЛС» and «ФИО» for a person.
+            .label(crate::wording::login_name(loc, kind)),
+            Field::text("name", ctx.t(name_key), Box::new(move |t| parse_name(loc, kind, t)))
+                .label(crate::wording::name_label(loc, kind)),
             Field::text("email", ctx.t("reg.email_q"), Box::new(move |t| parse_email(loc, t)))
                 .label(ctx.t("fix.email")),
             Field::new(
@@ -257,7 +259,14 @@ impl Form for Registration {
         };
         let masked = crate::domain::person::mask_email(&email);
         let sent = ctx.queued(
-            ctx.tf("reg.sent", &[("email", &esc(&masked))]),
+            ctx.tf(
+                "reg.sent",
+                &[
+                    ("email", &esc(&masked)),
+                    ("code_ttl", &crate::bot::code_mail::code_ttl(ctx.loc)),
+                    ("link_ttl", &crate::bot::code_mail::link_ttl(ctx.loc)),
+                ],
+            ),
             &[
                 &[("confirm.resend", AuthCb::Resend)],
                 &[("confirm.restart", AuthCb::RestartRegistration)],

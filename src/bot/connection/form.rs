@@ -141,7 +141,7 @@ fn field_problem(loc: &str, today: NaiveDate, input: conn::Input, e: FieldError)
         FieldError::DatePast => t(loc, "req.date_past"),
         FieldError::DateFuture => t(loc, "conn.err.date_future"),
         FieldError::Passport => t(loc, "conn.err.passport"),
-        FieldError::Stages => t(loc, "conn.err.stage"),
+        FieldError::Stages => crate::wording::dated(&t(loc, "conn.err.stage"), today),
     }
 }
 
@@ -176,7 +176,8 @@ fn field(loc: &'static str, today: NaiveDate, kind: ConnKind, f: &'static conn::
         },
         _ => Input::Text(parse),
     };
-    let mut out = Field::new(f.key, question(loc, kind, f.key), engine_input).label(label(loc, kind, f.key));
+    let question = crate::wording::dated(&question(loc, kind, f.key), today);
+    let mut out = Field::new(f.key, question, engine_input).label(label(loc, kind, f.key));
     // Whom the form is for is known from the start; what the answers decide is not.
     match f.when {
         conn::When::Always | conn::When::Individual | conn::When::Organisation => out.applies = applies,

@@ -360,12 +360,16 @@ pub async fn on_message<F: Form>(ctx: &mut Ctx, form: &F, mut data: FormData, ms
         Some(t) => {
             return match kept::typed_at_buttons(&fields, field, &data, t) {
                 kept::Typed::Answer(v) => answer(ctx, form, data, key, Some(v)).await,
-                kept::Typed::Keep => {
+                kept::Typed::Keep { said } => {
                     data.kept = Some(t.to_owned());
                     save_with(ctx, form, &mut data, &fields).await?;
-                    refuse(ctx, form, &data, &fields, ctx.t("form.kept_for_later")).await
+                    let mut text = kept::which_buttons(ctx, field);
+                    if said {
+                        text = format!("{text} {}", ctx.t("form.kept_for_later"));
+                    }
+                    refuse(ctx, form, &data, &fields, text).await
                 }
-                kept::Typed::UseButtons => refuse(ctx, form, &data, &fields, ctx.t("common.use_buttons")).await,
+                kept::Typed::UseButtons => refuse(ctx, form, &data, &fields, kept::which_buttons(ctx, field)).await,
             };
         }
         None => {
@@ -447,7 +451,20 @@ async fn on_file<F: Form>(
             ctx.say_with(text, kb).await?;
             Ok(Outcome::Done)
         }
-        Err(p) => refuse(ctx, form, &data, fields, files::problem_text(ctx, p)).await,
+        Err(p) => {
+            // «Готово» is named only once a file is in; a text typed here is kept for later.
+            let mut text = match p {
+                files::FileProblem::NotAFile if data.files.is_empty() => ctx.t("files.not_a_file_skip"),
+                _ => files::problem_text(ctx, p),
+            };
+            if let Some(said) = kept::keep_at_files(fields, &mut data, msg.text()) {
+                save_with(ctx, form, &mut data, fields).await?;
+                if said {
+                    text = format!("{text} {}", ctx.t("form.kept_for_later"));
+                }
+            }
+            refuse(ctx, form, &data, fields, text).await
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! Text typed where a button is expected is never thrown away: an option's own label is that
-//! option; a sentence is kept (`FormData::kept`) and offered, with «Вставить этот текст», at
-//! the next question it answers.
+//! option; anything else is kept (`FormData::kept`) and offered, with «Вставить этот текст», at
+//! the next question it answers, and the person is told which buttons answer this one.
 
 use super::{Field, FormData, Input};
 use crate::bot::ctx::Ctx;
@@ -11,8 +11,11 @@ use teloxide::types::InlineKeyboardButton;
 
 /// How much of the kept text the question shows.
 const KEPT_SHOWN: usize = 120;
-/// Text of at least this many words typed at a button step is kept.
-const KEPT_MIN_WORDS: usize = 3;
+/// Options named in «Ответ здесь — кнопкой: …» at most; a longer list is «кнопкой под сообщением».
+const NAMED_AT_MOST: usize = 4;
+/// A text of this many words is a sentence: the person is told it is kept. A word or two is
+/// kept quietly (it was most likely an attempt at the button) and offered only where it reads.
+const SAID_KEPT_WORDS: usize = 3;
 
 /// The kept text offered under `field`'s question, where it would be taken as the answer.
 pub(super) fn offer(ctx: &Ctx, field: &Field, data: &FormData) -> Option<(String, Vec<InlineKeyboardButton>)> {
@@ -34,14 +37,14 @@ pub(super) fn offer(ctx: &Ctx, field: &Field, data: &FormData) -> Option<(String
 pub(super) enum Typed {
     /// An option's own label: that option's stored value.
     Answer(String),
-    /// A sentence, with a question ahead that takes text: kept for it.
-    Keep,
-    /// A word or two (an attempt at the button), or nothing ahead would take it.
+    /// A question ahead takes text: kept for it; `said`: a sentence, and the person is told.
+    Keep { said: bool },
+    /// Nothing ahead would take it.
     UseButtons,
 }
 
-/// Text where a button is expected: an option's own label is that option; a sentence is kept
-/// for the next step that takes text.
+/// Text where a button is expected: an option's own label is that option; anything else is
+/// kept for the next step that takes text.
 pub(super) fn typed_at_buttons(fields: &[Field], field: &Field, data: &FormData, text: &str) -> Typed {
     let same = |label: &str| label.trim().to_lowercase() == text.trim().to_lowercase();
     let matched = match &field.input {
@@ -55,15 +58,54 @@ pub(super) fn typed_at_buttons(fields: &[Field], field: &Field, data: &FormData,
     if let Some(v) = matched {
         return Typed::Answer(v);
     }
-    // A word or two is an attempt at the button's answer; a sentence is content worth keeping.
-    let content = text.split_whitespace().count() >= KEPT_MIN_WORDS;
-    let any_text_later = fields
-        .iter()
-        .any(|f| f.applies && takes_kept(&f.input) && !data.is_done(f.key));
-    if content && any_text_later {
-        Typed::Keep
+    if !text.trim().is_empty() && text_ahead(fields, data) {
+        Typed::Keep { said: sentence(text) }
     } else {
         Typed::UseButtons
+    }
+}
+
+/// Whether a question still to come takes text (where a kept text may go).
+pub(super) fn text_ahead(fields: &[Field], data: &FormData) -> bool {
+    fields
+        .iter()
+        .any(|f| f.applies && takes_kept(&f.input) && !data.is_done(f.key))
+}
+
+/// Which buttons answer `field`: «Ответ здесь — кнопкой: «Да» или «Нет».» for a short list,
+/// else «Выберите вариант кнопкой под сообщением.»
+pub(super) fn which_buttons(ctx: &Ctx, field: &Field) -> String {
+    let labels: Vec<&str> = match &field.input {
+        Input::Choice { options, .. } => options.iter().map(|o| o.label.as_str()).collect(),
+        Input::YesNo { yes, no } => vec![yes.as_str(), no.as_str()],
+        _ => Vec::new(),
+    };
+    if labels.is_empty() || labels.len() > NAMED_AT_MOST {
+        return ctx.t("common.use_buttons");
+    }
+    let (open, close) = (ctx.t("form.quote_open"), ctx.t("form.quote_close"));
+    let quoted: Vec<String> = labels.iter().map(|l| format!("{open}{}{close}", ui::esc(l))).collect();
+    let buttons = match quoted.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{}{}{last}", rest.join(", "), ctx.t("form.or")),
+        None => String::new(),
+    };
+    ctx.tf("form.use_named", &[("buttons", &buttons)])
+}
+
+fn sentence(text: &str) -> bool {
+    text.split_whitespace().count() >= SAID_KEPT_WORDS
+}
+
+/// Text typed at a files step, kept for a question ahead that takes text: `None` when it was
+/// not, else whether to tell the person (a sentence).
+pub(super) fn keep_at_files(fields: &[Field], data: &mut FormData, text: Option<&str>) -> Option<bool> {
+    match text.map(str::trim) {
+        Some(t) if !t.is_empty() && text_ahead(fields, data) => {
+            data.kept = Some(t.to_owned());
+            Some(sentence(t))
+        }
+        _ => None,
     }
 }
 

@@ -144,7 +144,7 @@ impl Form for AddMeter {
             // A date, or «Не знаю» (not in the passport at hand): the card asks for it later.
             Field::new(
                 "verification",
-                ctx.t("add.verification_q"),
+                crate::wording::dated(&ctx.t("add.verification_q"), today),
                 Input::Choice {
                     options: vec![Choice::new(UNKNOWN, ctx.t("add.verification_unknown"))],
                     typed: Some(Box::new(move |t| match parse_date(t, today) {

@@ -67,7 +67,7 @@ impl Form for EditField {
 
     async fn fields(&self, ctx: &Ctx, _data: &FormData) -> Result<Vec<Field>> {
         let (loc, today) = (ctx.loc, ctx.today());
-        let question = ctx.t(keys(self.field).1);
+        let question = crate::wording::dated(&ctx.t(keys(self.field).1), ctx.today());
         let short = move |max: usize| -> form::Parser {
             Box::new(move |t| parse_short_text(t, max).ok_or_else(|| crate::i18n::t(loc, "add.text_bad")))
         };

@@ -138,7 +138,8 @@ async fn answer(deps: &Deps, msg: &Message, item: ItemRef, op: i64) -> HandlerRe
         files: &files,
     };
     let confirmation = kinds::of(item.kind).reply(&reply, pending).await?;
-    tell_group(deps, msg.chat.id, msg.id, &i18n::t(&loc, confirmation), Some(item)).await?;
+    let confirmation = crate::wording::dated(&i18n::t(&loc, confirmation), deps.config.today(now));
+    tell_group(deps, msg.chat.id, msg.id, &confirmation, Some(item)).await?;
     desk(deps, msg.chat.id).refresh_card(item).await?;
     deps.outbox_wake.notify_one();
     Ok(())

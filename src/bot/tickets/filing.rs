@@ -249,7 +249,11 @@ impl Form for TicketForm {
         )
         .optional()
         .when(has_meters);
-        let violation = Field::text("violation_at", ctx.t("ticket.violation_q"), moment(loc, local_now));
+        let violation = Field::text(
+            "violation_at",
+            crate::wording::dated(&ctx.t("ticket.violation_q"), local_now.date()),
+            moment(loc, local_now),
+        );
         let files = Field::new(
             "files",
             ctx.t("ticket.files_q"),
@@ -395,7 +399,7 @@ fn moment(loc: &'static str, local_now: chrono::NaiveDateTime) -> form::Parser {
     Box::new(move |t| {
         tickets::parse_moment(t, local_now)
             .map(|at| at.format("%d.%m.%Y %H:%M").to_string())
-            .ok_or_else(|| crate::i18n::t(loc, "ticket.violation_bad"))
+            .ok_or_else(|| crate::wording::dated(&crate::i18n::t(loc, "ticket.violation_bad"), local_now.date()))
     })
 }
 

@@ -4,6 +4,7 @@
 
 use super::desk::{OPERATOR, count, desk_app};
 use super::{IVANOV, register_confirmed};
+use crate::helpers::no;
 use crate::helpers::{Group, ru, ru_with};
 use tgmock::TgUser;
 
@@ -16,7 +17,7 @@ async fn closing_asks_why_and_the_consumer_reads_the_reason() {
     let mut c = app.user(12_101);
     register_confirmed(&app, &mut c, &IVANOV).await;
     super::tickets::file_appeal_with(&mut c, "Когда дадут свет?", false, false).await;
-    let card = group.expect_card(&app, "О-2026-000001").await;
+    let card = group.expect_card(&app, &no("О-2026-000001")).await;
     let op = TgUser::new(OPERATOR, "Мария");
 
     // «Закрыть» asks why; nothing is closed yet.
@@ -63,7 +64,7 @@ async fn closing_asks_why_and_the_consumer_reads_the_reason() {
 
     // The old question's button, pressed again: told it is closed, the consumer hears nothing.
     group.press(&op, &explain, &ru("desk.close_now"));
-    let already = ru_with("desk.already_closed", &[("number", "О-2026-000001")]);
+    let already = ru_with("desk.already_closed", &[("number", no("О-2026-000001").as_str())]);
     app.api
         .wait_event(
             0,

@@ -1,8 +1,22 @@
 use super::{IVANOV, Person, register_confirmed};
+use crate::helpers::no;
 use crate::helpers::{Client, TestApp, files_added, ru, ru_head, ru_with};
 use kabinet::store::meters::FileRef;
 use kabinet::store::sql;
 use kabinet::store::tickets::DeliveredFile;
+
+/// The first of the month `months` ahead of today (the utility's, UTC+3), as typed
+/// («01.03.2027»): a date the forms take as a future one whenever the test runs.
+fn ahead(months: u32) -> String {
+    use chrono::Datelike;
+    let today = (chrono::Utc::now() + chrono::Duration::hours(3)).date_naive();
+    let first = today.with_day(1).unwrap();
+    first
+        .checked_add_months(chrono::Months::new(months))
+        .unwrap()
+        .format("%d.%m.%Y")
+        .to_string()
+}
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
     let (n,): (i64,) = sql::query_as(sql.to_owned())
@@ -71,11 +85,11 @@ async fn electricity_full_form_with_refusals_edit_and_attachments() {
     choose(&mut c, "voltage", "0_4").await;
     choose(&mut c, "category", "III").await;
     choose(&mut c, "load", "production").await;
-    answer(&mut c, "stages", "01.03.2020; 01.09.2027; 60").await;
+    answer(&mut c, "stages", &format!("01.03.2020; {}; 60", ahead(9))).await;
     c.expect_key("conn.err.stage").await;
-    c.send("01.03.2027; 01.09.2027; 60");
+    c.send(&format!("{}; {}; 60", ahead(3), ahead(9)));
     let more = c.expect(&ru_with("conn.stages_so_far", &[("n", "1")])).await;
-    c.send("01.03.2028; 01.09.2028; 40");
+    c.send(&format!("{}; {}; 40", ahead(15), ahead(21)));
     let more2 = c.expect(&ru_with("conn.stages_so_far", &[("n", "2")])).await;
     let _ = more;
     c.press(&more2, &ru("req.files_done"));
@@ -86,7 +100,7 @@ async fn electricity_full_form_with_refusals_edit_and_attachments() {
     c.expect_key("conn.err.passport").await;
     c.send("4510 123456");
     answer(&mut c, "passport_issued_by", "ОВД Берёзовского района").await;
-    answer(&mut c, "passport_date", "01.01.2030").await;
+    answer(&mut c, "passport_date", &ahead(12)).await;
     c.expect_key("conn.err.date_future").await;
     c.send("01.02.2015");
     c.expect_key("conn.files_q.electricity").await;
@@ -104,7 +118,11 @@ async fn electricity_full_form_with_refusals_edit_and_attachments() {
         "{}",
         summary.text
     );
-    assert!(summary.text.contains("этап 2: проект 01.03.2028"), "{}", summary.text);
+    assert!(
+        summary.text.contains(&format!("этап 2: проект {}", ahead(15))),
+        "{}",
+        summary.text
+    );
     assert!(summary.text.contains("ivanov@example.ru"), "prefilled from the profile");
 
     // «Изменить» one field from the summary: straight back to the summary.
@@ -121,7 +139,7 @@ async fn electricity_full_form_with_refusals_edit_and_attachments() {
     let line = format!("{}: {}", ru("conn.f.supplier"), ru("conn.unknown"));
     assert!(summary.text.contains(&line), "{}", summary.text);
     c.press(&summary, &ru("req.send"));
-    c.expect("Заявка ТП-Э-2026-000001 отправлена").await;
+    c.expect(&no("Заявка ТП-Э-2026-000001 отправлена")).await;
     let menu = c.expect_key("menu.title").await;
     assert!(
         menu.keyboard_buttons().contains(&ru("menu.connection")),
@@ -143,10 +161,10 @@ async fn electricity_full_form_with_refusals_edit_and_attachments() {
     c.press(&section, &format!("{} (1)", ru("conn.group.electricity")));
     let list = c.expect_key("conn.f.object_name_eu").await;
     c.press(&list, "Мастерская на участке 7");
-    let card = c.expect("ТП-Э-2026-000001").await;
+    let card = c.expect(&no("ТП-Э-2026-000001")).await;
     assert!(card.text.contains(&ru("conn.status.submitted")), "{}", card.text);
     assert!(
-        card.text.contains("этап 1: проект 01.03.2027"),
+        card.text.contains(&format!("этап 1: проект {}", ahead(3))),
         "all fields as submitted: {}",
         card.text
     );
@@ -189,7 +207,7 @@ pub async fn file_household_application(c: &mut Client, passport: &str) {
     let summary = c.expect_key("conn.summary").await;
     assert!(!summary.text.contains(&ru("conn.f.voltage")));
     c.press(&summary, &ru("req.send"));
-    c.expect("ТП-Э-2026-000001").await;
+    c.expect(&no("ТП-Э-2026-000001")).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -228,7 +246,7 @@ async fn water_for_a_company_and_heat_needs_a_load() {
     c.send("2");
     answer(&mut c, "commissioning", "01.01.2020").await;
     c.expect_key("req.date_past").await;
-    c.send("01.09.2027");
+    c.send(&ahead(9));
     let q = c.expect(&ru_head("conn.q.earlier_tc")).await;
     c.press(&q, &ru("common.skip"));
     let files = c.expect_key("conn.files_q.water").await;
@@ -240,7 +258,7 @@ async fn water_for_a_company_and_heat_needs_a_load() {
         summary.text
     );
     c.press(&summary, &ru("req.send"));
-    c.expect("ТП-В-2026-000001").await;
+    c.expect(&no("ТП-В-2026-000001")).await;
 
     let q = open_form(&mut c, "heat").await;
     let _ = q;
@@ -254,7 +272,7 @@ async fn water_for_a_company_and_heat_needs_a_load() {
     answer(&mut c, "coolant_params", "95/70 °C").await;
     choose(&mut c, "regime", "daytime").await;
     choose(&mut c, "reliability", "II").await;
-    answer(&mut c, "commissioning", "01.09.2027").await;
+    answer(&mut c, "commissioning", &ahead(9)).await;
     let files = c.expect_key("conn.files_q.heat").await;
     c.press(&files, &ru("common.skip"));
     let summary = c.expect_key("conn.summary").await;
@@ -265,7 +283,7 @@ async fn water_for_a_company_and_heat_needs_a_load() {
     c.send("0,35");
     let summary = c.expect_key("conn.summary").await;
     c.press(&summary, &ru("req.send"));
-    c.expect("ТП-Т-2026-000001").await;
+    c.expect(&no("ТП-Т-2026-000001")).await;
     assert_eq!(count(&app, "SELECT COUNT(*) FROM connection_applications").await, 2);
 }
 
@@ -373,7 +391,7 @@ async fn issued_documents_status_history_and_other_users() {
     let summary = c.expect_key("conn.summary").await;
     c.press(&summary, &ru("req.send"));
     // The confirmation says what comes next and opens the application it names.
-    let open = c.expect("ТП-Э-2026-000001").await;
+    let open = c.expect(&no("ТП-Э-2026-000001")).await;
     assert_eq!(open.inline_buttons()[0].0, ru("conn.open_this"));
 
     let store = app.store().await;
@@ -404,7 +422,7 @@ async fn issued_documents_status_history_and_other_users() {
         .unwrap();
 
     c.press(&open, &ru("conn.open_this"));
-    let card = c.expect("ТП-Э-2026-000001").await;
+    let card = c.expect(&no("ТП-Э-2026-000001")).await;
     assert!(
         card.text.contains(&ru("conn.status.documents_issued")) && card.text.contains("ТУ и договор"),
         "{}",
@@ -422,7 +440,7 @@ async fn issued_documents_status_history_and_other_users() {
     c.expect_key("conn.added").await;
     // «Документы» lists what was issued.
     c.send(&ru("menu.documents"));
-    c.expect("ТП-Э-2026-000001 — ТУ.pdf").await;
+    c.expect(&no("ТП-Э-2026-000001 — ТУ.pdf")).await;
 
     let mut thief = app.user(11_402);
     register_confirmed(

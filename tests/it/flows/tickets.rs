@@ -1,4 +1,5 @@
 use super::{IVANOV, Person, register_confirmed};
+use crate::helpers::no;
 use crate::helpers::{Client, TestApp, files_added, got_so_far, ru, ru_head};
 use kabinet::store::meters::FileRef;
 use kabinet::store::sql;
@@ -120,7 +121,7 @@ async fn appeal_with_attachments_and_the_section_appears() {
     let s = c.expect_key("ticket.summary").await;
     assert!(s.text.contains("Качество поставки") && s.text.contains("ул. Ленина, 1") && s.text.contains("2 файла"));
     c.press(&s, &ru("req.send"));
-    let sent = c.expect("Обращение О-2026-000001 зарегистрировано").await;
+    let sent = c.expect(&no("Обращение О-2026-000001 зарегистрировано")).await;
     assert!(sent.text.contains("Срок ответа — до"));
     // The section «Обращения и жалобы» is now in the menu, «Запросы» is not.
     let kb = c.expect_key("menu.title").await.keyboard_buttons();
@@ -131,7 +132,7 @@ async fn appeal_with_attachments_and_the_section_appears() {
     // The files' buttons on the card: the document by its name, the photo (nameless) by its
     // place.
     c.press(&sent, &ru("ticket.open_this.appeal"));
-    let card = c.expect("О-2026-000001").await;
+    let card = c.expect(&no("О-2026-000001")).await;
     let labels: Vec<String> = card.inline_buttons().into_iter().map(|b| b.0).collect();
     let photo = format!("📎 {}", crate::helpers::ru_with("ticket.photo_n", &[("n", "1")]));
     assert!(labels.contains(&photo), "{labels:?}");
@@ -181,7 +182,7 @@ async fn complaint_request_and_document_request() {
     let s = c.expect_key("ticket.f.violation_at").await;
     assert!(s.text.contains("21:15"));
     c.press(&s, &ru("req.send"));
-    c.expect("Жалоба Ж-2026-000001 зарегистрирована").await;
+    c.expect(&no("Жалоба Ж-2026-000001 зарегистрирована")).await;
 
     start_ticket(&mut c, "ticket.new.request").await;
     let q = c.expect_key("ticket.topic_q").await;
@@ -193,7 +194,7 @@ async fn complaint_request_and_document_request() {
     c.press(&q, &ru("ticket.email_no"));
     let s = c.expect_key("ticket.summary").await;
     c.press(&s, &ru("req.send"));
-    c.expect("З-2026-000001").await;
+    c.expect(&no("З-2026-000001")).await;
 
     start_ticket(&mut c, "ticket.new.document").await;
     let q = c.expect_key("ticket.doc_type_q").await;
@@ -210,7 +211,7 @@ async fn complaint_request_and_document_request() {
     let s = c.expect_key("ticket.summary").await;
     assert!(s.text.contains("Паспорт объекта") && s.text.contains("01.2026–06.2026"));
     c.press(&s, &ru("req.send"));
-    c.expect("Д-2026-000001").await;
+    c.expect(&no("Д-2026-000001")).await;
     let kb = c.expect_key("menu.title").await.keyboard_buttons();
     for section in ["menu.tickets", "menu.requests", "menu.documents"] {
         assert!(kb.contains(&ru(section)), "{section} in {kb:?}");
@@ -241,7 +242,7 @@ async fn the_card_shows_the_conversation_and_follow_up_close_reopen_work() {
         .unwrap();
 
     c.send(&ru("menu.tickets"));
-    let list = c.expect("О-2026-000001").await;
+    let list = c.expect(&no("О-2026-000001")).await;
     assert!(
         list.text.contains("🔔") && list.text.contains(&ru("ticket.status.appeal.answered")),
         "{}",
@@ -323,7 +324,7 @@ async fn delivered_documents_download_by_id_or_from_the_stored_copy() {
     c.press(&q, &ru("common.skip"));
     let s = c.expect_key("ticket.summary").await;
     c.press(&s, &ru("req.send"));
-    c.expect("Д-2026-000001").await;
+    c.expect(&no("Д-2026-000001")).await;
 
     let store = app.store().await;
     let (ticket_id,): (i64,) = sql::query_as("SELECT id FROM tickets")
@@ -361,7 +362,7 @@ async fn delivered_documents_download_by_id_or_from_the_stored_copy() {
         .unwrap();
 
     c.send(&ru("menu.documents"));
-    let list = c.expect("Д-2026-000001").await;
+    let list = c.expect(&no("Д-2026-000001")).await;
     c.press(&list, "📄 akt-sverki.pdf");
     let doc = c.expect_document().await;
     assert_eq!(doc.document.as_deref(), Some("BQdelivered1"));

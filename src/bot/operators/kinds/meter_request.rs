@@ -28,7 +28,8 @@ impl Kind for MeterRequest {
         };
         if let Some(key) = next {
             deps.store.set_pending(on.op, item, action, on.now).await?;
-            return Ok(Answer::Next(i18n::t(loc, key)));
+            let today = deps.config.today(on.now);
+            return Ok(Answer::Next(crate::wording::dated(&i18n::t(loc, key), today)));
         }
         let (status, key) = if action == DeskAction::Done {
             (MeterRequestStatus::Done, "desk.push.done")
