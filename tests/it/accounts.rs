@@ -879,3 +879,91 @@ async fn a_number_guessed_at_is_refused_for_the_day_without_locking_its_holder()
     app.clock.advance(Duration::hours(25));
     add_by_meter(&mut c, "100200300", "ЭЛ-001", "account.name_flat").await;
 }
+
+/// A meter typed by hand before the account is taken over by it (one meter, marked with the
+/// account), the payments imported since the bill lower the balance to nothing and then to an
+/// overpayment, and «Оплатить онлайн» opens PAYMENT_LINK filled with the account, what is
+/// still owed and the period.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_typed_meter_is_taken_over_payments_lower_the_balance_and_the_payment_link_is_filled() {
+    use crate::flows::meters::{FLAT_ELECTRIC, NewMeter, add_meter};
+    let app = TestApp::spawn_with(&[
+        "--payment-link",
+        "https://pay.example.ru/?ls={account}&sum={sum}&p={period}",
+    ])
+    .await;
+    let store = app.store().await;
+    import_samples(&app).await;
+    let mut c = app.user(9391);
+    register_confirmed(&app, &mut c, &IVANOV).await;
+    add_meter(
+        &mut c,
+        &NewMeter {
+            serial: "ЭЛ-001",
+            ..FLAT_ELECTRIC
+        },
+    )
+    .await;
+    let card = add_by_meter(&mut c, "100200300", "ЭЛ-001", "account.name_flat").await;
+    assert!(card.text.contains("2\u{a0}742,81"), "{}", card.text);
+    c.send(&ru("menu.meters"));
+    let list = c.expect_key("meters.choose").await;
+    assert_eq!(
+        list.text.matches("ЭЛ-001").count(),
+        1,
+        "taken over, not doubled: {}",
+        list.text
+    );
+    assert!(list.text.contains("ЛС 100200300"), "{}", list.text);
+
+    // Payments count from the day after the bill's import (one made before may be in it):
+    // two days on, 1 000,00 paid the day after: 1 742,81 left, and the link asks for that.
+    let day_after = (app.config().today(app.clock.now()) + Duration::days(1))
+        .format("%d.%m.%Y")
+        .to_string();
+    app.clock.advance(Duration::days(2));
+    let pay = |rows: &str| {
+        let csv = format!(
+            "ЛС;Дата оплаты;Сумма;Номер документа\n{}\n",
+            rows.replace("{day}", &day_after)
+        );
+        let (store, now) = (store.clone(), app.clock.now());
+        async move {
+            let s = kabinet::import::payments(&store, csv.as_bytes(), &Options::default(), now)
+                .await
+                .unwrap();
+            assert!(s.clean(), "{}", s.report());
+        }
+    };
+    pay("100200300;{day};1 000,00;ПП-5521").await;
+    c.send(&ru("menu.accounts"));
+    let list = c.expect_key("account.list_title").await;
+    c.press_containing(&list, "100200300");
+    let card = c.expect_key("account.card").await;
+    assert!(card.text.contains("1\u{a0}742,81"), "{}", card.text);
+    c.press(&card, &ru("account.charges"));
+    let bill = c.expect_key("bill.title").await;
+    let markup = bill.reply_markup.as_ref().map(ToString::to_string).unwrap_or_default();
+    assert!(
+        markup.contains("https://pay.example.ru/?ls=100200300&sum=1742.81&p=2026-11"),
+        "{markup}"
+    );
+
+    // The rest paid, then 100,00 more: nothing owed, then an overpayment; nothing to pay online.
+    pay("100200300;{day};1 742,81;ПП-5610").await;
+    c.press(&bill, &ru("account.to_card"));
+    c.expect_key("account.nothing_owed").await;
+    pay("100200300;{day};100,00;ПП-5700").await;
+    c.send(&ru("menu.accounts"));
+    let list = c.expect_key("account.list_title").await;
+    c.press_containing(&list, "100200300");
+    let card = c.expect_key("account.overpaid").await;
+    assert!(card.text.contains("100,00"), "{}", card.text);
+    c.press(&card, &ru("account.charges"));
+    let bill = c.expect_key("bill.title").await;
+    let markup = bill.reply_markup.as_ref().map(ToString::to_string).unwrap_or_default();
+    assert!(
+        !markup.contains("pay.example.ru"),
+        "nothing owed, nothing to pay: {markup}"
+    );
+}
