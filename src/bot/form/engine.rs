@@ -357,21 +357,7 @@ pub async fn on_message<F: Form>(ctx: &mut Ctx, form: &F, mut data: FormData, ms
     }
     let text = match msg.text() {
         Some(t) if !field.input.by_buttons() => t,
-        Some(t) => {
-            return match kept::typed_at_buttons(&fields, field, &data, t) {
-                kept::Typed::Answer(v) => answer(ctx, form, data, key, Some(v)).await,
-                kept::Typed::Keep { said } => {
-                    data.kept = Some(t.to_owned());
-                    save_with(ctx, form, &mut data, &fields).await?;
-                    let mut text = kept::which_buttons(ctx, field);
-                    if said {
-                        text = format!("{text} {}", ctx.t("form.kept_for_later"));
-                    }
-                    refuse(ctx, form, &data, &fields, text).await
-                }
-                kept::Typed::UseButtons => refuse(ctx, form, &data, &fields, kept::which_buttons(ctx, field)).await,
-            };
-        }
+        Some(t) => return at_buttons(ctx, form, data, &fields, field, t).await,
         None => {
             let key = if field.input.by_buttons() {
                 "common.use_buttons"
@@ -427,6 +413,31 @@ pub async fn on_message<F: Form>(ctx: &mut Ctx, form: &F, mut data: FormData, ms
     }
 }
 
+/// Text typed where buttons answer: an option's label is that option; else the buttons are
+/// named and the text is kept for a question ahead that takes text.
+async fn at_buttons<F: Form>(
+    ctx: &mut Ctx,
+    form: &F,
+    mut data: FormData,
+    fields: &[Field],
+    field: &Field,
+    t: &str,
+) -> Result<Outcome> {
+    match kept::typed_at_buttons(fields, field, &data, t) {
+        kept::Typed::Answer(v) => answer(ctx, form, data, field.key, Some(v)).await,
+        kept::Typed::Keep { said } => {
+            data.kept = Some(t.to_owned());
+            save_with(ctx, form, &mut data, fields).await?;
+            let mut text = kept::which_buttons(ctx, field);
+            if said {
+                text = format!("{text} {}", ctx.t("form.kept_for_later"));
+            }
+            refuse(ctx, form, &data, fields, text).await
+        }
+        kept::Typed::UseButtons => refuse(ctx, form, &data, fields, kept::which_buttons(ctx, field)).await,
+    }
+}
+
 /// A file (a photo, a document) where the question takes files: added, up to `max` of the
 /// `allowed` kinds.
 async fn on_file<F: Form>(
@@ -452,16 +463,9 @@ async fn on_file<F: Form>(
             Ok(Outcome::Done)
         }
         Err(p) => {
-            // «Готово» is named only once a file is in; a text typed here is kept for later.
-            let mut text = match p {
-                files::FileProblem::NotAFile if data.files.is_empty() => ctx.t("files.not_a_file_skip"),
-                _ => files::problem_text(ctx, p),
-            };
-            if let Some(said) = kept::keep_at_files(fields, &mut data, msg.text()) {
+            let (text, kept) = kept::not_a_file(ctx, fields, &mut data, msg.text(), p);
+            if kept {
                 save_with(ctx, form, &mut data, fields).await?;
-                if said {
-                    text = format!("{text} {}", ctx.t("form.kept_for_later"));
-                }
             }
             refuse(ctx, form, &data, fields, text).await
         }

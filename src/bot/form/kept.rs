@@ -4,6 +4,7 @@
 
 use super::{Field, FormData, Input};
 use crate::bot::ctx::Ctx;
+use crate::bot::files;
 use crate::bot::ui;
 use crate::callback::StepCb;
 use crate::domain::answers;
@@ -97,15 +98,29 @@ fn sentence(text: &str) -> bool {
     text.split_whitespace().count() >= SAID_KEPT_WORDS
 }
 
-/// Text typed at a files step, kept for a question ahead that takes text: `None` when it was
-/// not, else whether to tell the person (a sentence).
-pub(super) fn keep_at_files(fields: &[Field], data: &mut FormData, text: Option<&str>) -> Option<bool> {
+/// What is said when a files step gets no file it takes: «Готово» is named only once a file
+/// is in («Пропустить» before); a text typed there is kept for a question ahead that takes text
+/// (the person told so when it is a sentence). Whether `data` changed.
+pub(super) fn not_a_file(
+    ctx: &Ctx,
+    fields: &[Field],
+    data: &mut FormData,
+    text: Option<&str>,
+    p: files::FileProblem,
+) -> (String, bool) {
+    let mut said = match p {
+        files::FileProblem::NotAFile if data.files.is_empty() => ctx.t("files.not_a_file_skip"),
+        _ => files::problem_text(ctx, p),
+    };
     match text.map(str::trim) {
         Some(t) if !t.is_empty() && text_ahead(fields, data) => {
             data.kept = Some(t.to_owned());
-            Some(sentence(t))
+            if sentence(t) {
+                said = format!("{said} {}", ctx.t("form.kept_for_later"));
+            }
+            (said, true)
         }
-        _ => None,
+        _ => (said, false),
     }
 }
 
