@@ -191,6 +191,11 @@ pub struct Config {
     #[arg(long, env = "OPERATOR_CHATS", allow_hyphen_values = true, value_parser = parse_routes, global = true)]
     pub operator_chats: Option<crate::domain::routes::Routes>,
 
+    /// In an operators' group that is a forum (topics on), each kind of item in a topic of its
+    /// own, made by the bot (it needs the right to manage topics); elsewhere no change.
+    #[arg(long, env = "OPERATOR_TOPICS", default_value_t = false, action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new(), global = true)]
+    pub operator_topics: bool,
+
     /// Day of the month when the reading reminder goes to those who have not sent readings.
     #[arg(long, env = "READINGS_REMINDER_DAY", default_value_t = 22, value_parser = clap::value_parser!(u32).range(1..=28), global = true)]
     pub readings_reminder_day: u32,

@@ -290,6 +290,7 @@ mod tests {
             reply_to: None,
             parse_mode: None,
             reply_markup: Some(serde_json::json!({ "inline_keyboard": [[{ "text": "A", "callback_data": "a" }]] })),
+            thread: None,
         };
         let text = u.text(1, "привет");
         let mut all = vec![

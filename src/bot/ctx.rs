@@ -175,6 +175,7 @@ impl Ctx {
                             let extras = Extras {
                                 markup,
                                 reply_to: reply_to.map(|r| teloxide::types::MessageId(r as i32)),
+                                thread: None,
                             };
                             self.tg().queue_send(self.chat, text, extras);
                         }

@@ -13,13 +13,7 @@ use crate::store::{Store, StoreError};
 use crate::telegram::{Extras, FileSource, OutFile, Priority, SendError, TEXT_LIMIT, Telegram, Turn, esc, split};
 use teloxide::types::{ChatId, MessageId, ReplyMarkup};
 
-#[derive(Debug, thiserror::Error)]
-pub enum DeskError {
-    #[error(transparent)]
-    Send(#[from] SendError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
+pub use super::DeskError;
 
 pub struct Desk<'a> {
     pub tg: &'a Telegram,
@@ -127,17 +121,26 @@ impl Desk<'_> {
         let last = parts.len() - 1;
         let mut turn = self.tg.turn(self.group, Priority::Bulk).await;
         let mut card_msg = MessageId(0);
+        // The kind's forum topic (OPERATOR_TOPICS), asked for once a piece is to be posted.
+        let mut topic = None;
+        let mut asked = false;
         for (i, part) in parts.iter().enumerate() {
-            let extras = if i == last {
-                Extras {
-                    markup: Some(ReplyMarkup::InlineKeyboard(c.keyboard.clone())),
-                    reply_to: None,
-                }
-            } else {
-                Extras::default()
+            let key = format!("{base}:t{i}");
+            if let Some(m) = self.store.piece(&key).await? {
+                card_msg = MessageId(m as i32);
+                continue;
+            }
+            if !asked {
+                topic = self.topics().of(item).await?;
+                asked = true;
+            }
+            let extras = Extras {
+                markup: (i == last).then(|| ReplyMarkup::InlineKeyboard(c.keyboard.clone())),
+                ..Extras::default()
             };
-            card_msg = self
-                .piece_text(&mut turn, &format!("{base}:t{i}"), part, extras, item)
+            card_msg = self.post(&mut turn, &mut topic, part, extras).await?;
+            self.store
+                .record_piece(&key, self.group.0, i64::from(card_msg.0), Some(item), self.clock.now())
                 .await?;
         }
         if recorded.is_none_or(|(_, m, _)| m != i64::from(card_msg.0)) {
@@ -148,6 +151,36 @@ impl Desk<'_> {
                 .await?;
         }
         Ok(Some(card_msg))
+    }
+
+    /// A post in the group that is not a reply, in `topic` when there is one: a topic an
+    /// operator deleted is forgotten and made again, and the post goes there.
+    pub(super) async fn post(
+        &self,
+        turn: &mut Turn<'_>,
+        topic: &mut Option<super::topics::Topic>,
+        html: &str,
+        mut extras: Extras,
+    ) -> Result<MessageId, DeskError> {
+        extras.thread = topic.as_ref().map(|t| t.thread);
+        match turn.send_text(html, extras.clone()).await {
+            Err(e) if e.thread_gone() => {
+                *topic = self.topics().instead_of(topic.take()).await?;
+                extras.thread = topic.as_ref().map(|t| t.thread);
+                Ok(turn.send_text(html, extras).await?)
+            }
+            sent => Ok(sent?),
+        }
+    }
+
+    pub(super) fn topics(&self) -> super::topics::Topics<'_> {
+        super::topics::Topics {
+            tg: self.tg,
+            store: self.store,
+            config: self.config,
+            clock: self.clock,
+            group: self.group,
+        }
     }
 
     /// One text piece, unless Telegram accepted it before; returns its message.
@@ -330,12 +363,16 @@ impl Desk<'_> {
             ],
         );
         let mut turn = self.tg.turn(self.group, Priority::Bulk).await;
+        let mut topic = None;
         for (i, part) in split::split(&text, TEXT_LIMIT).iter().enumerate() {
             let key = format!("ev:{row}:t{i}");
             if self.store.piece(&key).await?.is_some() {
                 continue;
             }
-            let sent = turn.send_text(part, Extras::default()).await?;
+            if topic.is_none() {
+                topic = self.topics().kind("dispute").await?;
+            }
+            let sent = self.post(&mut turn, &mut topic, part, Extras::default()).await?;
             self.store
                 .record_piece(&key, self.group.0, i64::from(sent.0), None, self.clock.now())
                 .await?;

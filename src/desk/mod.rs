@@ -6,6 +6,7 @@ mod cards;
 pub mod deliver;
 pub mod group;
 pub mod outage_card;
+pub mod topics;
 
 use crate::callback::Buttons;
 use crate::config::Config;
@@ -16,6 +17,15 @@ use crate::store::tickets::Attachment;
 use crate::store::{Store, StoreError};
 use crate::telegram::{TEXT_LIMIT, esc, split};
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
+
+/// Why a desk row was not delivered: Telegram's answer, or the database's.
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    #[error(transparent)]
+    Send(#[from] crate::telegram::SendError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 /// A status button waits this long for the operator's reply; after it, the choice lapses.
 pub const PENDING_TTL: chrono::Duration = chrono::Duration::minutes(10);

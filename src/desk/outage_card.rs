@@ -82,8 +82,9 @@ impl Desk<'_> {
         let message = match self.store.piece(&key).await? {
             Some(m) => m,
             None => {
+                let mut topic = self.topics().kind("outage").await?;
                 let mut turn = self.tg.turn(self.group, Priority::Bulk).await;
-                let sent = turn.send_text(&body, Extras::default()).await?;
+                let sent = self.post(&mut turn, &mut topic, &body, Extras::default()).await?;
                 let m = i64::from(sent.0);
                 self.store
                     .record_piece(&key, self.group.0, m, None, self.clock.now())

@@ -9,6 +9,7 @@ pub mod connection;
 pub mod consumers;
 pub mod delivery;
 pub mod desk_forms;
+pub mod desk_topics;
 pub mod dialogue;
 pub mod disputes;
 pub mod drafts;

@@ -32,6 +32,11 @@ impl SendError {
         matches!(self, Self::Refused(_) | Self::Unreachable(_) | Self::Migrated(_))
     }
 
+    /// A forum topic the message was for is gone (deleted by an operator).
+    pub fn thread_gone(&self) -> bool {
+        matches!(self, Self::Refused(e) if e.contains("message thread not found"))
+    }
+
     /// The bot is not in the chat or may not write there: a group can let it back.
     pub fn not_allowed(&self) -> bool {
         match self {

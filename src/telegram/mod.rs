@@ -28,6 +28,7 @@ use teloxide::payloads::setters::*;
 use teloxide::prelude::*;
 use teloxide::types::{
     BotCommand, CallbackQueryId, ChatId, FileId, InputFile, MessageId, ParseMode, ReplyMarkup, ReplyParameters,
+    ThreadId,
 };
 use tokio::sync::watch;
 
@@ -107,13 +108,15 @@ pub struct OutFile {
 pub struct Extras {
     pub markup: Option<ReplyMarkup>,
     pub reply_to: Option<MessageId>,
+    /// The forum topic to post in (a reply goes to its message's topic without it).
+    pub thread: Option<ThreadId>,
 }
 
 impl Extras {
     pub fn markup(markup: impl Into<ReplyMarkup>) -> Self {
         Self {
             markup: Some(markup.into()),
-            reply_to: None,
+            ..Self::default()
         }
     }
 
@@ -169,6 +172,16 @@ impl Telegram {
             priority,
             _guard: guard,
         }
+    }
+
+    /// `createForumTopic`: a topic named `name` in the forum supergroup `chat`; its thread.
+    pub async fn create_forum_topic(&self, chat: ChatId, name: &str) -> Result<ThreadId, SendError> {
+        let bot = &self.inner.bot;
+        self.call(chat, Priority::Bulk, true, "createForumTopic", || {
+            let req = bot.create_forum_topic(chat, name.to_owned());
+            async move { req.await.map(|t| t.thread_id) }
+        })
+        .await
     }
 
     /// Sends `html` to `chat`, split into as many messages as it needs (the markup on the
@@ -454,6 +467,9 @@ impl Turn<'_> {
                 if let Some(r) = extras.reply_to {
                     req = req.reply_parameters(ReplyParameters::new(r).allow_sending_without_reply());
                 }
+                if let Some(t) = extras.thread {
+                    req = req.message_thread_id(t);
+                }
                 async move { req.await.map(|m| m.id) }
             })
             .await
@@ -467,7 +483,7 @@ impl Turn<'_> {
         for (i, part) in parts.iter().enumerate() {
             let ex = Extras {
                 markup: if i == last { extras.markup.clone() } else { None },
-                reply_to: extras.reply_to,
+                ..extras.clone()
             };
             ids.push(self.send_text(part, ex).await?);
         }
@@ -493,7 +509,7 @@ impl Turn<'_> {
                 let reply = extras
                     .reply_to
                     .map(|r| ReplyParameters::new(r).allow_sending_without_reply());
-                let markup = extras.markup.clone();
+                let (markup, thread) = (extras.markup.clone(), extras.thread);
                 let caption = caption.map(str::to_owned);
                 let photo = file.photo;
                 async move {
@@ -509,6 +525,9 @@ impl Turn<'_> {
                             }
                             if let Some(m) = markup {
                                 req = req.reply_markup(m);
+                            }
+                            if let Some(t) = thread {
+                                req = req.message_thread_id(t);
                             }
                             req.await
                         }};

@@ -55,6 +55,7 @@ pub async fn deliver(tg: &Telegram, store: &Store, priority: Priority, push: &Pu
         let extras = Extras {
             markup,
             reply_to: push.reply_to.map(|r| MessageId(r as i32)),
+            thread: None,
         };
         if !push.fresh {
             store.outbox_sending(push.row, chrono::Utc::now()).await?;

@@ -157,3 +157,76 @@ async fn a_mapping_that_does_not_read_stops_the_start_with_its_setting_named() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--operator-chats") && err.contains("gas"), "{err}");
 }
+
+/// `OPERATOR_TOPICS` in a forum group: each kind's cards in a topic the bot made, one topic a
+/// kind; a reply in the topic answers the consumer and the bot's notice stays in the topic; a
+/// topic an operator deleted is made again by the next card, which is not lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_forum_each_kind_has_its_topic_and_a_deleted_one_is_made_again() {
+    const FORUM: i64 = -1_001_000_000_400;
+    let app = TestApp::spawn_with(&["--operator-chat-id", &FORUM.to_string(), "--operator-topics", "true"]).await;
+    app.api.add_group(FORUM, "Операторы", "administrator");
+    app.api.make_forum(FORUM, true);
+    app.store()
+        .await
+        .add_operator(OPERATOR, Some("Мария"), chrono::Utc::now())
+        .await
+        .unwrap();
+    let mut group = group_at(&app, FORUM);
+    let mut c = app.user(9811);
+    register_confirmed(&app, &mut c, &IVANOV).await;
+    crate::flows::tickets::file_appeal_with(&mut c, "Первое обращение", false, false).await;
+    let first = group.expect_card(&app, &no("О-2026-000001")).await;
+    crate::flows::tickets::file_appeal_with(&mut c, "Второе обращение", false, false).await;
+    let second = group.expect_card(&app, &no("О-2026-000002")).await;
+    crate::flows::connection::file_household_application(&mut c, "4510 123456").await;
+    let connection = group.expect_card(&app, "ТП-").await;
+
+    let topics = app.api.forum_topics(FORUM);
+    let names: Vec<String> = topics.iter().map(|(_, n)| n.clone()).collect();
+    assert_eq!(names, vec![ru("desk.topic.appeal"), ru("desk.topic.connection")]);
+    let (appeals, connections) = (topics[0].0, topics[1].0);
+    assert_eq!((first.thread, second.thread), (Some(appeals), Some(appeals)));
+    assert_eq!(connection.thread, Some(connections));
+    assert_eq!(app.api.calls("createForumTopic").len(), 2, "one topic a kind");
+
+    // A reply in the topic answers the consumer; the bot's notice is in the same topic.
+    let op = TgUser::new(OPERATOR, "Мария");
+    group.reply(&op, &first, "Ответ на первое обращение.");
+    c.expect("Ответ на первое обращение.").await;
+    let sent = group.expect(&ru("desk.sent")).await;
+    assert_eq!(sent.thread, Some(appeals));
+
+    // An operator deletes the appeals' topic: the next appeal makes it again, and goes there.
+    app.api.delete_forum_topic(FORUM, appeals);
+    crate::flows::tickets::file_appeal_with(&mut c, "Третье обращение", false, false).await;
+    let third = group.expect_card(&app, &no("О-2026-000003")).await;
+    let again = app
+        .api
+        .forum_topics(FORUM)
+        .into_iter()
+        .find(|(_, n)| *n == ru("desk.topic.appeal"))
+        .map(|(t, _)| t)
+        .expect("the appeals' topic made again");
+    assert_ne!(again, appeals);
+    assert_eq!(third.thread, Some(again));
+    assert!(third.text.contains("Третье обращение"), "{}", third.text);
+}
+
+/// `OPERATOR_TOPICS` where the group is not a forum: the cards come as without the setting,
+/// and the bot does not ask for a topic with every card.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn topics_in_a_group_that_is_no_forum_change_nothing() {
+    const PLAIN: i64 = -1_001_000_000_500;
+    let app = TestApp::spawn_with(&["--operator-chat-id", &PLAIN.to_string(), "--operator-topics", "true"]).await;
+    app.api.add_group(PLAIN, "Операторы", "administrator");
+    let mut group = group_at(&app, PLAIN);
+    let mut c = app.user(9812);
+    register_confirmed(&app, &mut c, &IVANOV).await;
+    crate::flows::tickets::file_appeal_with(&mut c, "Первое обращение", false, false).await;
+    let first = group.expect_card(&app, &no("О-2026-000001")).await;
+    crate::flows::tickets::file_appeal_with(&mut c, "Второе обращение", false, false).await;
+    let second = group.expect_card(&app, &no("О-2026-000002")).await;
+    assert_eq!((first.thread, second.thread), (None, None));
+    assert_eq!(app.api.calls("createForumTopic").len(), 1, "asked once, not per card");
+}

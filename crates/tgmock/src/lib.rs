@@ -74,6 +74,9 @@ pub struct BotMessage {
     pub parse_mode: Option<String>,
     /// The markup as sent: an inline keyboard, a reply keyboard or a removal.
     pub reply_markup: Option<Value>,
+    /// The forum topic it is in (`message_thread_id`): given, or the topic of the message it
+    /// replies to, as Telegram places a reply.
+    pub thread: Option<i64>,
 }
 
 impl BotMessage {
@@ -159,6 +162,28 @@ pub(crate) struct Inner {
     /// Where webhook posts go in turn instead of the webhook's own host (`balance`).
     pub(crate) backends: Vec<String>,
     pub(crate) next_backend: usize,
+    /// Forum supergroups (topics on): their topics by thread id, and whether the bot may
+    /// create topics there (`can_manage_topics`).
+    pub(crate) forums: std::collections::HashMap<i64, Forum>,
+    /// The topics of people's messages in forums (chat, message → thread).
+    pub(crate) incoming_threads: std::collections::HashMap<(i64, i64), i64>,
+}
+
+impl Inner {
+    /// The forum topic a message (the bot's or a person's) is in.
+    pub(crate) fn thread_of_message(&self, chat: i64, message: i64) -> Option<i64> {
+        self.latest
+            .get(&message)
+            .filter(|m| m.chat_id == chat)
+            .and_then(|m| m.thread)
+            .or_else(|| self.incoming_threads.get(&(chat, message)).copied())
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Forum {
+    pub(crate) topics: std::collections::BTreeMap<i64, String>,
+    pub(crate) bot_manages_topics: bool,
 }
 
 /// How much a long-running server (the sandbox) remembers; tests keep everything.
@@ -290,9 +315,22 @@ impl MockBotApi {
             let id = inner.next_update_id;
             inner.next_update_id += 1;
             update["update_id"] = json!(id);
+            // A reply in a forum topic is in that topic, as Telegram marks it.
+            let (chat, replied) = (
+                update["message"]["chat"]["id"].as_i64(),
+                update["message"]["reply_to_message"]["message_id"].as_i64(),
+            );
+            let thread = chat.zip(replied).and_then(|(c, r)| inner.thread_of_message(c, r));
+            if let Some(thread) = thread {
+                update["message"]["message_thread_id"] = json!(thread);
+                update["message"]["is_topic_message"] = json!(true);
+            }
             let m = &update["message"];
             if let (Some(chat), Some(message)) = (m["chat"]["id"].as_i64(), m["message_id"].as_i64()) {
                 inner.incoming.insert((chat, message));
+                if let Some(thread) = thread {
+                    inner.incoming_threads.insert((chat, message), thread);
+                }
             }
             // The sizes of the files people send: `getFile` refuses what a bot may not download.
             let sent_files = m["document"]
@@ -478,6 +516,37 @@ impl MockBotApi {
             .unwrap()
             .groups
             .insert(chat_id, (title.to_owned(), bot_status.to_owned()));
+    }
+
+    /// The group becomes a forum (topics on). `bot_manages_topics`: the bot is an
+    /// administrator allowed to manage topics, so `createForumTopic` works.
+    pub fn make_forum(&self, chat_id: i64, bot_manages_topics: bool) {
+        self.shared.inner.lock().unwrap().forums.insert(
+            chat_id,
+            Forum {
+                topics: Default::default(),
+                bot_manages_topics,
+            },
+        );
+    }
+
+    /// The forum's topics as (thread id, name), oldest first.
+    pub fn forum_topics(&self, chat_id: i64) -> Vec<(i64, String)> {
+        let inner = self.shared.inner.lock().unwrap();
+        inner.forums.get(&chat_id).map_or_else(Vec::new, |f| {
+            f.topics.iter().map(|(id, name)| (*id, name.clone())).collect()
+        })
+    }
+
+    /// An operator deletes a topic (with its messages, as Telegram does).
+    pub fn delete_forum_topic(&self, chat_id: i64, thread: i64) {
+        let mut inner = self.shared.inner.lock().unwrap();
+        if let Some(f) = inner.forums.get_mut(&chat_id) {
+            f.topics.remove(&thread);
+        }
+        inner
+            .latest
+            .retain(|_, m| !(m.chat_id == chat_id && m.thread == Some(thread)));
     }
 
     /// The group becomes a supergroup with the id `to`, as Telegram does it: every call about
@@ -683,6 +752,10 @@ pub(crate) fn message_json(m: &BotMessage) -> Value {
         "from": bot_user(),
         "text": m.text,
     });
+    if let Some(thread) = m.thread {
+        v["message_thread_id"] = json!(thread);
+        v["is_topic_message"] = json!(true);
+    }
     // Telegram echoes only inline keyboards back.
     if let Some(markup) = m.reply_markup.as_ref().filter(|r| r.get("inline_keyboard").is_some()) {
         v["reply_markup"] = markup.clone();

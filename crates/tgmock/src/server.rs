@@ -143,6 +143,14 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<S
     if sending && let Some(refusal) = shared.faults.lock().unwrap().sending(chat_id, paid) {
         return refusal;
     }
+    let thread = if sending {
+        match thread_of(&shared, chat_id, &params) {
+            Ok(thread) => thread,
+            Err(refusal) => return rules::bad_request(refusal),
+        }
+    } else {
+        None
+    };
     match lower.as_str() {
         "getme" => ok(json!({
             "id": BOT_ID, "is_bot": true, "first_name": "Kabinet", "username": BOT_USERNAME,
@@ -198,6 +206,7 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<S
                 reply_to: reply_to_of(&params),
                 parse_mode: params["parse_mode"].as_str().map(str::to_owned),
                 reply_markup: markup_of(&params),
+                thread,
             };
             let result = message_json(&m);
             record(&shared, Event::Sent(m));
@@ -229,9 +238,10 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<S
                 json!({ "file_id": id, "file_unique_id": format!("u-{id}"), "file_size": size, "file_path": format!("files/{id}") }),
             )
         }
-        "senddocument" | "sendphoto" => send_file(&shared, &lower, chat_id, &params),
-        "copymessage" | "forwardmessage" => copy(&shared, &lower, chat_id, &params),
-        "sendmediagroup" => media_group(&shared, chat_id, &params),
+        "senddocument" | "sendphoto" => send_file(&shared, &lower, chat_id, &params, thread),
+        "copymessage" | "forwardmessage" => copy(&shared, &lower, chat_id, &params, thread),
+        "sendmediagroup" => media_group(&shared, chat_id, &params, thread),
+        "createforumtopic" => create_topic(&shared, chat_id, &params),
         "deletemessage" => {
             let message_id = params["message_id"].as_i64().unwrap_or_default();
             {
@@ -334,7 +344,7 @@ fn edit(shared: &Shared, method: &str, chat_id: i64, params: &Value) -> Response
     ok(result)
 }
 
-fn send_file(shared: &Shared, method: &str, chat_id: i64, params: &Value) -> Response {
+fn send_file(shared: &Shared, method: &str, chat_id: i64, params: &Value, thread: Option<i64>) -> Response {
     let field = if method == "sendphoto" { "photo" } else { "document" };
     let document = match (params.get("_upload"), params.get(field)) {
         (Some(u), _) => u.as_str().unwrap_or_default().to_owned(),
@@ -352,6 +362,7 @@ fn send_file(shared: &Shared, method: &str, chat_id: i64, params: &Value) -> Res
         reply_to: reply_to_of(params),
         parse_mode: params["parse_mode"].as_str().map(str::to_owned),
         reply_markup: markup_of(params),
+        thread,
     };
     let mut result = message_json(&m);
     result["document"] = json!({ "file_id": document, "file_unique_id": format!("u{}", m.message_id), "file_size": 1 });
@@ -360,7 +371,7 @@ fn send_file(shared: &Shared, method: &str, chat_id: i64, params: &Value) -> Res
 }
 
 /// Copies and forwards of a message the bot knows, as a new message in the target chat.
-fn copy(shared: &Shared, method: &str, chat_id: i64, params: &Value) -> Response {
+fn copy(shared: &Shared, method: &str, chat_id: i64, params: &Value, thread: Option<i64>) -> Response {
     let from_chat = params["from_chat_id"].as_i64().unwrap_or_default();
     let from_id = params["message_id"].as_i64().unwrap_or_default();
     let original = current_message(&shared.inner.lock().unwrap(), from_chat, from_id);
@@ -371,6 +382,7 @@ fn copy(shared: &Shared, method: &str, chat_id: i64, params: &Value) -> Response
         chat_id,
         message_id: shared.next_message_id.fetch_add(1, Ordering::SeqCst),
         reply_to: reply_to_of(params),
+        thread,
         ..original
     };
     let result = message_json(&m);
@@ -391,7 +403,7 @@ fn media_of(params: &Value) -> Vec<Value> {
 }
 
 /// An album: each file becomes a message; the answer is the list of them.
-fn media_group(shared: &Shared, chat_id: i64, params: &Value) -> Response {
+fn media_group(shared: &Shared, chat_id: i64, params: &Value, thread: Option<i64>) -> Response {
     let media = media_of(params);
     if !(2..=10).contains(&media.len()) {
         return rules::bad_request("media group must include 2-10 items");
@@ -407,6 +419,7 @@ fn media_group(shared: &Shared, chat_id: i64, params: &Value) -> Response {
             reply_to: reply_to_of(params),
             parse_mode: None,
             reply_markup: None,
+            thread,
         };
         out.push(message_json(&m));
         record(shared, Event::Sent(m));
@@ -528,4 +541,48 @@ fn group_info(shared: &Shared, method: &str, chat_id: i64, params: &Value) -> Re
         other => json!({ "user": user, "status": other }),
     };
     ok(member)
+}
+
+/// The topic a message goes to: `message_thread_id` if given — a topic of the forum, else
+/// Telegram's «message thread not found» —, or the topic of the message it replies to.
+fn thread_of(shared: &Shared, chat_id: i64, params: &Value) -> Result<Option<i64>, &'static str> {
+    let inner = shared.inner.lock().unwrap();
+    let given = match &params["message_thread_id"] {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    };
+    if let Some(thread) = given {
+        let known = inner
+            .forums
+            .get(&chat_id)
+            .is_some_and(|f| f.topics.contains_key(&thread));
+        return if known {
+            Ok(Some(thread))
+        } else {
+            Err("message thread not found")
+        };
+    }
+    Ok(crate::reply_to_of(params).and_then(|r| inner.thread_of_message(chat_id, r)))
+}
+
+/// `createForumTopic`: a new topic of a forum whose topics the bot may manage.
+fn create_topic(shared: &Shared, chat_id: i64, params: &Value) -> Response {
+    let name = params["name"].as_str().unwrap_or_default().to_owned();
+    let mut inner = shared.inner.lock().unwrap();
+    if !inner.groups.contains_key(&chat_id) && !inner.forums.contains_key(&chat_id) {
+        return rules::bad_request("chat not found");
+    }
+    let Some(forum) = inner.forums.get_mut(&chat_id) else {
+        return rules::bad_request("the chat is not a forum");
+    };
+    if !forum.bot_manages_topics {
+        return rules::bad_request("not enough rights to create a topic");
+    }
+    if name.is_empty() || name.chars().count() > 128 {
+        return rules::bad_request("TOPIC_TITLE_EMPTY");
+    }
+    let thread = shared.next_message_id.fetch_add(1, Ordering::SeqCst);
+    forum.topics.insert(thread, name.clone());
+    ok(json!({ "message_thread_id": thread, "name": name, "icon_color": 7_322_096 }))
 }

@@ -65,6 +65,7 @@ fn tell_group_with(
     let extras = Extras {
         markup: buttons.map(Into::into),
         reply_to: Some(to),
+        thread: None,
     };
     deps.tg.queue(group, async move {
         let sent = match tg.send(group, Priority::Reply, &text, extras).await {

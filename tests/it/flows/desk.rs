@@ -532,6 +532,7 @@ async fn a_reply_to_no_item_is_explained_and_a_status_choice_lapses() {
         reply_to: None,
         parse_mode: None,
         reply_markup: None,
+        thread: None,
     };
     app.api.inject_event(tgmock::Event::Sent(note.clone()));
     group.reply(&op, &note, "Это про какую заявку?");

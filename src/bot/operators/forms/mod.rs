@@ -366,6 +366,7 @@ fn post(
     let extras = Extras {
         markup,
         reply_to: Some(to),
+        thread: None,
     };
     on.deps.tg.queue(group, async move {
         match tg.send(group, Priority::Reply, &text, extras).await {
