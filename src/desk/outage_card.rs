@@ -15,8 +15,29 @@ use teloxide::types::{ChatId, MessageId};
 /// The appeals a card lists (the latest), the rest counted.
 const LISTED: usize = 20;
 
-/// The outage card's text.
+/// How much of the area the card shows (an area typed in the group can be long).
+const AREA_SHOWN: usize = 1000;
+
+/// The outage card's text: one message (it is edited as appeals come), so the list is cut to
+/// what fits in Telegram's 4,096 characters, the rest counted.
 pub fn text(config: &Config, o: &Outage, tickets: &[OutageTicket]) -> String {
+    (0..=LISTED.min(tickets.len()))
+        .rev()
+        .map(|listed| text_listing(config, o, tickets, listed))
+        .find(|t| t.chars().count() <= crate::telegram::TEXT_LIMIT)
+        .unwrap_or_default()
+}
+
+/// First `n` chars of `s`, «…» when cut.
+fn cut(s: &str, n: usize) -> String {
+    let mut out: String = s.chars().take(n).collect();
+    if s.chars().count() > n {
+        out.push('…');
+    }
+    out
+}
+
+fn text_listing(config: &Config, o: &Outage, tickets: &[OutageTicket], listed: usize) -> String {
     let loc = config.default_locale.as_str();
     let at = |t| config.local(t).format("%d.%m.%Y %H:%M").to_string();
     let open = tickets.iter().filter(|t| t.waiting()).count();
@@ -26,30 +47,28 @@ pub fn text(config: &Config, o: &Outage, tickets: &[OutageTicket]) -> String {
         &[
             ("number", &o.number),
             ("resource", &i18n::t(loc, crate::wording::resource_key(o.resource))),
-            ("area", &esc(&o.area)),
+            ("area", &esc(&cut(&o.area, AREA_SHOWN))),
             ("from", &at(o.starts_at)),
             ("to", &at(o.ends_at)),
             ("count", &tickets.len().to_string()),
             ("open", &open.to_string()),
         ],
     );
-    for t in tickets.iter().rev().take(LISTED) {
-        let first: String = t.text.chars().take(80).collect();
-        let cut = if t.text.chars().count() > 80 { "…" } else { "" };
+    for t in tickets.iter().rev().take(listed) {
         out.push_str(&format!(
-            "\n• {} · {} — {}{cut}",
+            "\n• {} · {} — {}",
             esc(&t.number),
-            esc(&t.address),
-            esc(&first)
+            esc(&cut(&t.address, 120)),
+            esc(&cut(&t.text, 80))
         ));
     }
-    if tickets.len() > LISTED {
+    if tickets.len() > listed {
         out.push_str(&format!(
             "\n{}",
             i18n::tf(
                 loc,
                 "desk.outage_card_more",
-                &[("n", &(tickets.len() - LISTED).to_string())]
+                &[("n", &(tickets.len() - listed).to_string())]
             )
         ));
     }
@@ -94,5 +113,64 @@ impl Desk<'_> {
         };
         self.store.save_outage_card(outage, self.group.0, message).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::meters::Resource;
+    use crate::domain::outages::Change;
+    use crate::domain::tickets::TicketStatus;
+
+    /// A long typed area and many appeals with long addresses still make one message: the
+    /// list is cut to what fits and the rest counted.
+    #[test]
+    fn the_card_fits_one_message_however_long_the_area_and_the_list() {
+        let config = Config::from_flags(["--telegram-token", "1:T"]).unwrap();
+        let now = chrono::Utc::now();
+        let o = Outage {
+            id: 1,
+            number: "ОТК-2026-000001".into(),
+            resource: Resource::ColdWater,
+            planned: false,
+            area: "г. Город, ул. Длинная: 1-999 нечёт, ".repeat(200),
+            starts_at: now,
+            ends_at: now,
+            reason: String::new(),
+            version: 1,
+            last_change: Change::Published,
+            closed_at: None,
+        };
+        let tickets: Vec<OutageTicket> = (0..60)
+            .map(|i| OutageTicket {
+                id: i,
+                number: format!("О-2026-{i:06}"),
+                status: TicketStatus::New,
+                address: "г. Город, ул. Очень длинного названия улицы, д. 1, корп. 2, кв. 3".repeat(4),
+                text: "Нет воды с утра, когда дадут? ".repeat(10),
+                own_card: false,
+            })
+            .collect();
+        let card = text(&config, &o, &tickets);
+        assert!(
+            card.chars().count() <= crate::telegram::TEXT_LIMIT,
+            "{}",
+            card.chars().count()
+        );
+        assert!(card.contains("О-2026-000059"), "the latest is listed");
+        let template = i18n::t("ru", "desk.outage_card_more");
+        let more = template.split("%{n}").next().unwrap();
+        assert!(card.contains(more), "the rest counted: {card}");
+        // A short one lists them all.
+        let short = text(
+            &config,
+            &Outage {
+                area: "г. Город".into(),
+                ..o
+            },
+            &tickets[..3],
+        );
+        assert!(short.contains("О-2026-000000") && !short.contains(more), "{short}");
     }
 }
