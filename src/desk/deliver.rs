@@ -42,7 +42,7 @@ impl Desk<'_> {
         if event == DeskEvent::Erased {
             return self.erase_shown(item).await;
         }
-        let Some(card_msg) = self.ensure_card(item).await? else {
+        let Some(mut card_msg) = self.ensure_card(item).await? else {
             return Ok(());
         };
         let Some(key) = event.key() else {
@@ -54,14 +54,24 @@ impl Desk<'_> {
         let base = format!("ev:{row}");
         let mut turn = self.tg.turn(self.group, Priority::Bulk).await;
         for (i, part) in split::split(&message, TEXT_LIMIT).iter().enumerate() {
-            self.piece_text(
-                &mut turn,
-                &format!("{base}:t{i}"),
-                part,
-                Extras::default().reply_to(card_msg),
-                item,
-            )
-            .await?;
+            let key = format!("{base}:t{i}");
+            match self
+                .piece_text(&mut turn, &key, part, Extras::default().reply_to(card_msg), item)
+                .await
+            {
+                // The card is gone (deleted, or with its forum topic, where Telegram sends no
+                // reply without its message): posted again, and the event replies to it.
+                Err(DeskError::Send(e)) if e.reply_gone() => {
+                    drop(turn);
+                    card_msg = self.repost_card(item).await?.unwrap_or(card_msg);
+                    turn = self.tg.turn(self.group, Priority::Bulk).await;
+                    self.piece_text(&mut turn, &key, part, Extras::default().reply_to(card_msg), item)
+                        .await?;
+                }
+                sent => {
+                    sent?;
+                }
+            }
         }
         for f in self.event_files(item, event, about).await? {
             self.piece_file(&mut turn, &format!("{base}:f{}", f.id), &f, card_msg, item)
@@ -183,6 +193,20 @@ impl Desk<'_> {
         }
     }
 
+    /// The item's card is gone from the group: forgotten (its pieces too) and posted again
+    /// whole, in its kind's topic.
+    async fn repost_card(&self, item: ItemRef) -> Result<Option<MessageId>, DeskError> {
+        tracing::warn!(
+            kind = item.kind.as_str(),
+            id = item.id,
+            "a card is gone from the operators' group: posted again"
+        );
+        if let Some((chat, _, _)) = self.store.card(item).await? {
+            self.store.move_card(item, chat, chat, self.clock.now()).await?;
+        }
+        self.ensure_card(item).await
+    }
+
     /// One text piece, unless Telegram accepted it before; returns its message.
     async fn piece_text(
         &self,
@@ -255,6 +279,17 @@ impl Desk<'_> {
             // The card lives in the group before its move to a supergroup: that chat is
             // history now and cannot be edited; the card's item goes on in the new group.
             Err(SendError::Migrated(_)) => Ok(()),
+            // Deleted in the group (or with its forum topic): posted again, whole, so the item
+            // keeps a card with its buttons.
+            Err(SendError::Refused(e)) if e.contains("message to edit not found") => {
+                tracing::warn!(
+                    kind = item.kind.as_str(),
+                    id = item.id,
+                    "a card is gone from the operators' group: posted again"
+                );
+                self.store.move_card(item, chat, chat, self.clock.now()).await?;
+                Ok(())
+            }
             other => Ok(other?),
         }
     }

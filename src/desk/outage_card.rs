@@ -101,8 +101,8 @@ impl Desk<'_> {
         let message = match self.store.piece(&key).await? {
             Some(m) => m,
             None => {
-                let mut topic = self.topics().kind("outage").await?;
                 let mut turn = self.tg.turn(self.group, Priority::Bulk).await;
+                let mut topic = self.topics().kind("outage").await?;
                 let sent = self.post(&mut turn, &mut topic, &body, Extras::default()).await?;
                 let m = i64::from(sent.0);
                 self.store

@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::i18n;
 use crate::store::Store;
 use crate::store::operators::ItemRef;
-use crate::telegram::Telegram;
+use crate::telegram::{SendError, Telegram};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -91,8 +91,11 @@ impl Topics<'_> {
         self.kind(kind).await
     }
 
-    /// The kind's topic in the group, created if it has none.
+    /// The kind's topic in the group, created if it has none; none with topics off.
     pub async fn kind(&self, kind: &'static str) -> Result<Option<Topic>, DeskError> {
+        if !self.config.operator_topics {
+            return Ok(None);
+        }
         let chat = self.group.0;
         if let Some(thread) = self.store.desk_topic(chat, kind).await? {
             return Ok(Some(topic(kind, thread)));
@@ -118,11 +121,14 @@ impl Topics<'_> {
                 Ok(Some(topic(kind, kept)))
             }
             // Not a forum, or no right to manage topics: the general topic, as without topics.
-            Err(e) if e.is_permanent() => {
+            Err(e @ SendError::Refused(_)) => {
                 tracing::warn!(chat, error = %e, "OPERATOR_TOPICS: no topic could be made in the operators' group (turn topics on, let the bot manage topics): cards go to its general topic");
                 refused().lock().unwrap().insert(chat, Instant::now());
                 Ok(None)
             }
+            // Removed from the group, or it moved: the send that follows meets the same and is
+            // handled as any card's.
+            Err(e) if e.is_permanent() => Ok(None),
             Err(e) => Err(e.into()),
         }
     }

@@ -37,6 +37,12 @@ impl SendError {
         matches!(self, Self::Refused(e) if e.contains("message thread not found"))
     }
 
+    /// The message a reply was for is gone (and Telegram would not send it without: in a forum
+    /// topic it never does).
+    pub fn reply_gone(&self) -> bool {
+        matches!(self, Self::Refused(e) if e.contains("message to be replied not found"))
+    }
+
     /// The bot is not in the chat or may not write there: a group can let it back.
     pub fn not_allowed(&self) -> bool {
         match self {

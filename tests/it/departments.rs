@@ -177,7 +177,7 @@ async fn in_a_forum_each_kind_has_its_topic_and_a_deleted_one_is_made_again() {
     register_confirmed(&app, &mut c, &IVANOV).await;
     crate::flows::tickets::file_appeal_with(&mut c, "Первое обращение", false, false).await;
     let first = group.expect_card(&app, &no("О-2026-000001")).await;
-    crate::flows::tickets::file_appeal_with(&mut c, "Второе обращение", false, false).await;
+    let sent2 = crate::flows::tickets::file_appeal_with(&mut c, "Второе обращение", false, false).await;
     let second = group.expect_card(&app, &no("О-2026-000002")).await;
     crate::flows::connection::file_household_application(&mut c, "4510 123456").await;
     let connection = group.expect_card(&app, "ТП-").await;
@@ -196,6 +196,30 @@ async fn in_a_forum_each_kind_has_its_topic_and_a_deleted_one_is_made_again() {
     c.expect("Ответ на первое обращение.").await;
     let sent = group.expect(&ru("desk.sent")).await;
     assert_eq!(sent.thread, Some(appeals));
+    // Talk in the topic (a message replying to nothing, which Telegram gives as a reply to the
+    // topic's first message, the bot's): the bot stays silent.
+    let before = app.api.events_for(FORUM).len();
+    let id = app.api.next_message_id();
+    app.api.push_update(op.in_group(
+        FORUM,
+        id,
+        None,
+        serde_json::json!({ "text": "Коллеги, кто возьмёт второе?", "message_thread_id": appeals }),
+    ));
+    command(&app, FORUM, "/queue");
+    let queue = group.expect_key("desk.queue_here").await;
+    let said: Vec<String> = app.api.events_for(FORUM)[before..]
+        .iter()
+        .filter_map(|e| match e {
+            tgmock::Event::Sent(m) => Some(m.text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        said,
+        vec![queue.text.clone()],
+        "nothing said to the talk, only the queue"
+    );
 
     // An operator deletes the appeals' topic: the next appeal makes it again, and goes there.
     app.api.delete_forum_topic(FORUM, appeals);
@@ -211,6 +235,22 @@ async fn in_a_forum_each_kind_has_its_topic_and_a_deleted_one_is_made_again() {
     assert_ne!(again, appeals);
     assert_eq!(third.thread, Some(again));
     assert!(third.text.contains("Третье обращение"), "{}", third.text);
+
+    // The second appeal's card went with the old topic: the consumer's follow-up posts it again
+    // in the new one, and the follow-up replies to it there.
+    c.press(&sent2, &ru("ticket.open_this.appeal"));
+    let card2 = c.expect("Второе обращение").await;
+    c.press(&card2, &ru("ticket.add"));
+    c.expect_key("ticket.add_q").await;
+    c.send("Дополнение ко второму обращению");
+    let ready = c.expect("текст ✓").await;
+    c.press(&ready, &ru("req.send"));
+    c.expect_key("ticket.added").await;
+    let reposted = group.expect_card(&app, &no("О-2026-000002")).await;
+    assert_eq!(reposted.thread, Some(again));
+    assert!(reposted.message_id != second.message_id);
+    let added = group.expect("Дополнение ко второму обращению").await;
+    assert_eq!((added.reply_to, added.thread), (Some(reposted.message_id), Some(again)));
 }
 
 /// `OPERATOR_TOPICS` where the group is not a forum: the cards come as without the setting,

@@ -320,7 +320,22 @@ impl MockBotApi {
                 update["message"]["chat"]["id"].as_i64(),
                 update["message"]["reply_to_message"]["message_id"].as_i64(),
             );
-            let thread = chat.zip(replied).and_then(|(c, r)| inner.thread_of_message(c, r));
+            let mut thread = chat.zip(replied).and_then(|(c, r)| inner.thread_of_message(c, r));
+            // Written in a topic, replying to nothing: Telegram gives it as a reply to the
+            // topic's first message, the service message that made the topic (the bot's: the
+            // server's topics are made by `createForumTopic`).
+            let given = update["message"]["message_thread_id"].as_i64();
+            if let (Some(c), Some(t), None) = (chat, given, replied) {
+                let name = inner.forums.get(&c).and_then(|f| f.topics.get(&t)).cloned();
+                if let Some(name) = name {
+                    update["message"]["reply_to_message"] = json!({
+                        "message_id": t, "date": now_unix(), "chat": chat_json(c), "from": bot_user(),
+                        "message_thread_id": t, "is_topic_message": true,
+                        "forum_topic_created": { "name": name, "icon_color": 7_322_096 }
+                    });
+                    thread = Some(t);
+                }
+            }
             if let Some(thread) = thread {
                 update["message"]["message_thread_id"] = json!(thread);
                 update["message"]["is_topic_message"] = json!(true);
@@ -547,6 +562,16 @@ impl MockBotApi {
         inner
             .latest
             .retain(|_, m| !(m.chat_id == chat_id && m.thread == Some(thread)));
+        let gone: Vec<(i64, i64)> = inner
+            .incoming_threads
+            .iter()
+            .filter(|(k, t)| k.0 == chat_id && **t == thread)
+            .map(|(k, _)| *k)
+            .collect();
+        for k in gone {
+            inner.incoming.remove(&k);
+            inner.incoming_threads.remove(&k);
+        }
     }
 
     /// The group becomes a supergroup with the id `to`, as Telegram does it: every call about

@@ -563,7 +563,20 @@ fn thread_of(shared: &Shared, chat_id: i64, params: &Value) -> Result<Option<i64
             Err("message thread not found")
         };
     }
-    Ok(crate::reply_to_of(params).and_then(|r| inner.thread_of_message(chat_id, r)))
+    let Some(replied) = crate::reply_to_of(params) else {
+        return Ok(None);
+    };
+    // In a forum a reply needs its message (`allow_sending_without_reply` is always false in
+    // topics): one deleted, or gone with its topic, is refused.
+    if let Some(forum) = inner.forums.get(&chat_id) {
+        let exists = forum.topics.contains_key(&replied)
+            || inner.latest.get(&replied).is_some_and(|m| m.chat_id == chat_id)
+            || inner.incoming.contains(&(chat_id, replied));
+        if !exists {
+            return Err("message to be replied not found");
+        }
+    }
+    Ok(inner.thread_of_message(chat_id, replied))
 }
 
 /// `createForumTopic`: a new topic of a forum whose topics the bot may manage.

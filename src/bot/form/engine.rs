@@ -414,7 +414,7 @@ pub async fn on_message<F: Form>(ctx: &mut Ctx, form: &F, mut data: FormData, ms
 }
 
 /// Text typed where buttons answer: an option's label is that option; else the buttons are
-/// named and the text is kept for a question ahead that takes text.
+/// named, and a sentence is kept for a question ahead that takes text.
 async fn at_buttons<F: Form>(
     ctx: &mut Ctx,
     form: &F,
@@ -425,13 +425,10 @@ async fn at_buttons<F: Form>(
 ) -> Result<Outcome> {
     match kept::typed_at_buttons(fields, field, &data, t) {
         kept::Typed::Answer(v) => answer(ctx, form, data, field.key, Some(v)).await,
-        kept::Typed::Keep { said } => {
+        kept::Typed::Keep => {
             data.kept = Some(t.to_owned());
             save_with(ctx, form, &mut data, fields).await?;
-            let mut text = kept::which_buttons(ctx, field);
-            if said {
-                text = format!("{text} {}", ctx.t("form.kept_for_later"));
-            }
+            let text = format!("{} {}", kept::which_buttons(ctx, field), ctx.t("form.kept_for_later"));
             refuse(ctx, form, &data, fields, text).await
         }
         kept::Typed::UseButtons => refuse(ctx, form, &data, fields, kept::which_buttons(ctx, field)).await,

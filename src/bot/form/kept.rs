@@ -1,6 +1,6 @@
 //! Text typed where a button is expected is never thrown away: an option's own label is that
-//! option; anything else is kept (`FormData::kept`) and offered, with «Вставить этот текст», at
-//! the next question it answers, and the person is told which buttons answer this one.
+//! option; a sentence is kept (`FormData::kept`) and offered, with «Вставить этот текст», at the
+//! next question it answers; either way the person is told which buttons answer this one.
 
 use super::{Field, FormData, Input};
 use crate::bot::ctx::Ctx;
@@ -14,9 +14,9 @@ use teloxide::types::InlineKeyboardButton;
 const KEPT_SHOWN: usize = 120;
 /// Options named in «Ответ здесь — кнопкой: …» at most; a longer list is «кнопкой под сообщением».
 const NAMED_AT_MOST: usize = 4;
-/// A text of this many words is a sentence: the person is told it is kept. A word or two is
-/// kept quietly (it was most likely an attempt at the button) and offered only where it reads.
-const SAID_KEPT_WORDS: usize = 3;
+/// A text of this many words is a sentence, content worth keeping; a word or two is an attempt
+/// at the button, answered by naming the buttons.
+const KEPT_MIN_WORDS: usize = 3;
 
 /// The kept text offered under `field`'s question, where it would be taken as the answer.
 pub(super) fn offer(ctx: &Ctx, field: &Field, data: &FormData) -> Option<(String, Vec<InlineKeyboardButton>)> {
@@ -38,14 +38,14 @@ pub(super) fn offer(ctx: &Ctx, field: &Field, data: &FormData) -> Option<(String
 pub(super) enum Typed {
     /// An option's own label: that option's stored value.
     Answer(String),
-    /// A question ahead takes text: kept for it; `said`: a sentence, and the person is told.
-    Keep { said: bool },
-    /// Nothing ahead would take it.
+    /// A sentence, with a question ahead that takes text: kept for it.
+    Keep,
+    /// A word or two (an attempt at the button), or nothing ahead would take it.
     UseButtons,
 }
 
-/// Text where a button is expected: an option's own label is that option; anything else is
-/// kept for the next step that takes text.
+/// Text where a button is expected: an option's own label is that option; a sentence is kept
+/// for the next step that takes text.
 pub(super) fn typed_at_buttons(fields: &[Field], field: &Field, data: &FormData, text: &str) -> Typed {
     let same = |label: &str| label.trim().to_lowercase() == text.trim().to_lowercase();
     let matched = match &field.input {
@@ -59,8 +59,8 @@ pub(super) fn typed_at_buttons(fields: &[Field], field: &Field, data: &FormData,
     if let Some(v) = matched {
         return Typed::Answer(v);
     }
-    if !text.trim().is_empty() && text_ahead(fields, data) {
-        Typed::Keep { said: sentence(text) }
+    if sentence(text) && text_ahead(fields, data) {
+        Typed::Keep
     } else {
         Typed::UseButtons
     }
@@ -95,12 +95,12 @@ pub(super) fn which_buttons(ctx: &Ctx, field: &Field) -> String {
 }
 
 fn sentence(text: &str) -> bool {
-    text.split_whitespace().count() >= SAID_KEPT_WORDS
+    text.split_whitespace().count() >= KEPT_MIN_WORDS
 }
 
 /// What is said when a files step gets no file it takes: «Готово» is named only once a file
-/// is in («Пропустить» before); a text typed there is kept for a question ahead that takes text
-/// (the person told so when it is a sentence). Whether `data` changed.
+/// is in («Пропустить» before); a sentence typed there is kept for a question ahead that takes
+/// text, and the person told so. Whether `data` changed.
 pub(super) fn not_a_file(
     ctx: &Ctx,
     fields: &[Field],
@@ -113,11 +113,9 @@ pub(super) fn not_a_file(
         _ => files::problem_text(ctx, p),
     };
     match text.map(str::trim) {
-        Some(t) if !t.is_empty() && text_ahead(fields, data) => {
+        Some(t) if sentence(t) && text_ahead(fields, data) => {
             data.kept = Some(t.to_owned());
-            if sentence(t) {
-                said = format!("{said} {}", ctx.t("form.kept_for_later"));
-            }
+            said = format!("{said} {}", ctx.t("form.kept_for_later"));
             (said, true)
         }
         _ => (said, false),

@@ -28,6 +28,9 @@ async fn group_message(msg: Message, deps: Arc<Deps>) -> HandlerResult {
     let Some(reply_to) = msg.reply_to_message() else {
         return Ok(());
     };
+    if topic_root(&msg, reply_to) {
+        return Ok(());
+    }
     // An admin writing as the group (or a channel): nobody's name would reach the consumer.
     if msg.sender_chat.is_some() && reply_to.from.as_ref().is_some_and(|u| u.is_bot) {
         let loc = deps.config.default_locale.clone();
@@ -83,6 +86,13 @@ async fn group_message(msg: Message, deps: Arc<Deps>) -> HandlerResult {
     }
 }
 
+/// In a forum topic every message «replies» to the topic's first message (the service
+/// message that made it, the bot's when the bot made the topic): that is no reply to anything,
+/// just talk in the topic.
+fn topic_root(msg: &Message, reply_to: &Message) -> bool {
+    msg.is_topic_message && msg.thread_id.is_some_and(|t| t.0 == reply_to.id)
+}
+
 /// An operator edited a reply to a card: the consumer has the first version and gets no
 /// other; the group is told (the correction goes as a new reply).
 pub async fn on_group_edit(update: Update, msg: Message, deps: Arc<Deps>) -> HandlerResult {
@@ -91,6 +101,9 @@ pub async fn on_group_edit(update: Update, msg: Message, deps: Arc<Deps>) -> Han
         let (Some(reply_to), Some(from)) = (msg.reply_to_message(), msg.from.as_ref()) else {
             return Ok(false);
         };
+        if topic_root(&msg, reply_to) {
+            return Ok(false);
+        }
         let item = deps
             .store
             .desk_item_waiting(msg.chat.id.0, i64::from(reply_to.id.0), std::time::Duration::ZERO)

@@ -133,7 +133,7 @@ async fn every_bad_input_gets_its_own_message_and_the_same_question() {
     // Text where a button is expected.
     c.send("да");
     let told = c.expect_key("form.use_named").await;
-    // The buttons are named; a word is kept quietly (it was an attempt at the button).
+    // The buttons are named; a word is an attempt at the button, not kept.
     assert!(told.text.contains(&ru("reg.consent_yes")), "{}", told.text);
     assert!(!told.text.contains(&ru("form.kept_for_later")), "{}", told.text);
     c.expect_key("reg.consent").await;
