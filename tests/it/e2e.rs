@@ -266,8 +266,9 @@ async fn sigterm_finishes_in_flight_updates_and_loses_none() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_bot_api_answers_are_survived() {
-    // The faults are set before the bot's first poll.
-    let mut e = E2e::prepare(&[]).await;
+    // The faults are set before the bot's first poll. The log is kept: a welcome sent twice
+    // (seen once under a heavy load) is shown with what the process said.
+    let mut e = E2e::prepare(&[("LOG_TO_FILE", "1"), ("RUST_LOG", "info")]).await;
     e.api.garbage_next(2);
     e.spawn();
     let mut c = e.user(20_301);
@@ -280,8 +281,9 @@ async fn malformed_bot_api_answers_are_survived() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropped_connections_to_the_bot_api_are_survived() {
-    // The faults are set before the bot's first poll.
-    let mut e = E2e::prepare(&[]).await;
+    // The faults are set before the bot's first poll. The log is kept: a welcome sent twice
+    // (seen once under a heavy load) is shown with what the process said.
+    let mut e = E2e::prepare(&[("LOG_TO_FILE", "1"), ("RUST_LOG", "info")]).await;
     let polls = e.api.calls("getUpdates").len();
     e.api.drop_next(3);
     e.spawn();
@@ -301,7 +303,13 @@ async fn dropped_connections_to_the_bot_api_are_survived() {
         .iter()
         .filter(|ev| matches!(ev, tgmock::Event::Sent(m) if m.text == welcome.text))
         .count();
-    assert_eq!(welcomes, 1);
+    assert_eq!(
+        welcomes,
+        1,
+        "the calls: {:?}\nthe log:\n{}",
+        e.api.calls("sendMessage"),
+        std::fs::read_to_string(e.log_path()).unwrap_or_default()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
