@@ -102,6 +102,8 @@ async fn an_outage_from_the_group_reaches_its_area_and_is_extended_and_closed() 
     // The district is told off the group's handler, then the group hears how many.
     let told = group.expect_key("outdesk.told").await;
     assert!(told.text.ends_with(": 3."), "{}", told.text);
+    // A reply to the form it follows (in a forum, the same topic).
+    assert_eq!(told.reply_to, Some(preview.message_id));
     alert(&app, "outdesk.gone").await;
     for chat in [9501, 9502, 9503] {
         wait_for(&app, chat, "Плановое отключение", 1).await;

@@ -67,6 +67,9 @@ struct On<'a> {
     form: i64,
     operator: i64,
     loc: &'a str,
+    /// The message this step came with (the command, the operator's answer, the pressed
+    /// form): what follows later (how many were told) replies to it, in its topic.
+    at: MessageId,
 }
 
 impl On<'_> {
@@ -165,6 +168,7 @@ async fn start(deps: &Deps, group: ChatId, operator: i64, loc: &str, form: Form,
         form: id,
         operator,
         loc,
+        at: to,
     };
     show(&on, &form, Via::Reply(to), None).await
 }
@@ -197,6 +201,7 @@ pub async fn on_reply(
         form: row.id,
         operator,
         loc: &loc,
+        at: msg.id,
     };
     let Some(mut form) = read(&row) else {
         deps.store.drop_form(row.id).await?;
@@ -255,6 +260,7 @@ pub async fn on_button(deps: &Deps, q: &CallbackQuery, cb: FormCb) -> HandlerRes
         form: row.id,
         operator,
         loc: &loc,
+        at: pressed,
     };
     let Some(mut form) = read(&row) else {
         deps.store.drop_form(row.id).await?;

@@ -245,15 +245,16 @@ async fn publish(on: &On<'_>, d: &Draft) -> Result<Next, HandlerError> {
         return Ok(Next::Done(on.t("outdesk.gone")));
     };
     tracing::info!(operator = on.operator, outage = %number, "an outage published from the group");
-    tell(deps, on.group);
+    tell(deps, on.group, on.at);
     let done = on.tf("outdesk.published", &[("number", &number)]);
     Ok(Next::Done(format!("{}\n\n{done}", summary(on, d))))
 }
 
 /// Tells the consumers of every untold change, off the group's handler (a district takes a
-/// while to write), then says in the group how many messages were queued. A stop meanwhile
-/// leaves it to the reminders' run, which tells what is untold.
-fn tell(deps: &Deps, group: ChatId) {
+/// while to write), then says in the group how many messages were queued, as a reply to `at`
+/// (so in a forum it stays in the form's topic). A stop meanwhile leaves it to the reminders'
+/// run, which tells what is untold.
+fn tell(deps: &Deps, group: ChatId, at: MessageId) {
     let (store, config, clock) = (deps.store.clone(), deps.config.clone(), deps.clock.clone());
     let (tg, wake) = (deps.tg.clone(), deps.outbox_wake.clone());
     tokio::spawn(async move {
@@ -262,7 +263,7 @@ fn tell(deps: &Deps, group: ChatId) {
                 wake.notify_one();
                 let loc = config.default_locale.as_str();
                 let text = i18n::tf(loc, "outdesk.told", &[("messages", &n.to_string())]);
-                tg.queue_send(group, text, crate::telegram::Extras::default());
+                tg.queue_send(group, text, crate::telegram::Extras::default().reply_to(at));
             }
             Err(e) => tracing::error!(error = %e, "outage notices not queued now: the next reminders' run does it"),
         }
@@ -362,7 +363,7 @@ async fn close(
         return edit_to(deps, group, pressed, say("outdesk.already_closed", 0));
     }
     tracing::info!(operator, outage = %o.number, "an outage closed from the group");
-    tell(deps, group);
+    tell(deps, group, pressed);
     edit_to(deps, group, pressed, say("outdesk.closed", 0))
 }
 
@@ -432,7 +433,7 @@ async fn extend_to(on: &On<'_>, outage: i64, to: DateTime<Utc>) -> Result<Next, 
         Some(false) => Next::Done(say("outdesk.already_closed", 0)),
         Some(true) => {
             tracing::info!(operator = on.operator, outage = %o.number, "an outage extended from the group");
-            tell(on.deps, on.group);
+            tell(on.deps, on.group, on.at);
             Next::Done(say("outdesk.extended", 0))
         }
     })
