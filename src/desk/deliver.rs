@@ -74,7 +74,7 @@ impl Desk<'_> {
             }
         }
         for f in self.event_files(item, event, about).await? {
-            self.piece_file(&mut turn, &format!("{base}:f{}", f.id), &f, card_msg, item)
+            self.piece_file(&mut turn, &format!("{base}:f{}", f.id), &f, card_msg, item, None)
                 .await?;
         }
         drop(turn);
@@ -157,7 +157,7 @@ impl Desk<'_> {
             self.store.save_card(item, self.group.0, i64::from(card_msg.0)).await?;
         }
         for f in &c.files {
-            self.piece_file(&mut turn, &format!("{base}:f{}", f.id), f, card_msg, item)
+            self.piece_file(&mut turn, &format!("{base}:f{}", f.id), f, card_msg, item, None)
                 .await?;
         }
         Ok(Some(card_msg))
@@ -228,13 +228,14 @@ impl Desk<'_> {
 
     /// One file as a reply to the card, unless Telegram accepted it before. A file Telegram
     /// refuses for good (an id it no longer knows) becomes a note, so the rest still go.
-    async fn piece_file(
+    pub(super) async fn piece_file(
         &self,
         turn: &mut Turn<'_>,
         key: &str,
         f: &Attachment,
         card_msg: MessageId,
         item: ItemRef,
+        caption: Option<&str>,
     ) -> Result<(), DeskError> {
         if self.store.piece(key).await?.is_some() {
             return Ok(());
@@ -250,7 +251,7 @@ impl Desk<'_> {
             photo: is_photo(f),
         };
         let extras = Extras::default().reply_to(card_msg);
-        let sent = match turn.send_file(&file, None, extras.clone()).await {
+        let sent = match turn.send_file(&file, caption, extras.clone()).await {
             Ok(m) => m,
             Err(SendError::Refused(reason)) => {
                 tracing::warn!(%reason, "a card's file was refused; posting a note instead");

@@ -7,6 +7,7 @@
 use super::deliver::{Desk, DeskError};
 use crate::config::Config;
 use crate::i18n;
+use crate::store::operators::{ItemKind, ItemRef};
 use crate::store::outage_cards::OutageTicket;
 use crate::store::outages::Outage;
 use crate::telegram::{Extras, Priority, SendError, esc};
@@ -88,7 +89,7 @@ impl Desk<'_> {
         let key = format!("outage-card:{outage}");
         if let Some((chat, message)) = self.store.outage_card(outage).await? {
             match self.tg.edit(ChatId(chat), MessageId(message as i32), &body, None).await {
-                Ok(()) => return Ok(()),
+                Ok(()) => return self.outage_files(outage, MessageId(message as i32)).await,
                 // Deleted in the group, or left in the group before its move: posted anew
                 // where the desk is now, so no appeal goes unseen.
                 Err(SendError::Migrated(_)) => {}
@@ -112,6 +113,33 @@ impl Desk<'_> {
             }
         };
         self.store.save_outage_card(outage, self.group.0, message).await?;
+        self.outage_files(outage, MessageId(message as i32)).await
+    }
+
+    /// The files of the appeals grouped on the card, as replies to it captioned with their
+    /// appeal's number, each once: a reply to one answers that appeal alone.
+    async fn outage_files(&self, outage: i64, card: MessageId) -> Result<(), DeskError> {
+        let mut turn = None;
+        for crate::store::outage_cards::OutageFile {
+            ticket,
+            number,
+            file: f,
+        } in self.store.outage_files(outage).await?
+        {
+            let key = format!("outage-file:{outage}:{}", f.id);
+            if self.store.piece(&key).await?.is_some() {
+                continue;
+            }
+            let turn = match &mut turn {
+                Some(t) => t,
+                None => turn.insert(self.tg.turn(self.group, Priority::Bulk).await),
+            };
+            let item = ItemRef {
+                kind: ItemKind::Ticket,
+                id: ticket,
+            };
+            self.piece_file(turn, &key, &f, card, item, Some(&esc(&number))).await?;
+        }
         Ok(())
     }
 }

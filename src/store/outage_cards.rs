@@ -2,6 +2,7 @@
 //! (`tickets.outage_id`).
 
 use super::sql;
+use super::tickets::Attachment;
 use super::{Result, Store};
 use crate::domain::tickets::TicketStatus;
 
@@ -30,7 +31,33 @@ impl OutageTicket {
     }
 }
 
+/// A file of an appeal grouped on an outage's card.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutageFile {
+    pub ticket: i64,
+    pub number: String,
+    #[sqlx(flatten)]
+    pub file: Attachment,
+}
+
 impl Store {
+    /// The files of the appeals grouped on an outage (those without a card of their own), each
+    /// with its appeal's id and number.
+    pub async fn outage_files(&self, outage: i64) -> Result<Vec<OutageFile>> {
+        Ok(sql::query_as(
+            "SELECT t.id AS ticket, t.number, a.id, a.owner_id, a.file_id, a.name, a.mime, NULL AS content
+               FROM tickets t
+               JOIN ticket_messages m ON m.ticket_id = t.id
+               JOIN attachments a ON a.owner_kind = 'ticket_message' AND a.owner_id = m.id
+              WHERE t.outage_id = $1
+                AND NOT EXISTS (SELECT 1 FROM desk_cards dc WHERE dc.item_kind = 'ticket' AND dc.item_id = t.id)
+              ORDER BY a.id",
+        )
+        .bind(outage)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// The appeals grouped on the outage, in the order filed.
     pub async fn outage_tickets(&self, outage: i64) -> Result<Vec<OutageTicket>> {
         let rows: Vec<(i64, String, TicketStatus, String, Option<String>, bool)> = sql::query_as(

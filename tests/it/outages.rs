@@ -433,6 +433,10 @@ async fn an_address_is_chosen_step_by_step_from_the_registry() {
 /// An appeal on «Отключения и аварии»: through the outage notice when one is shown, with the
 /// address typed when given.
 async fn file_outage_appeal(c: &mut Client, text: &str, address: Option<&str>, shown_first: bool) {
+    file_outage_appeal_with(c, text, address, shown_first, false).await;
+}
+
+async fn file_outage_appeal_with(c: &mut Client, text: &str, address: Option<&str>, shown_first: bool, photo: bool) {
     crate::flows::tickets::start_ticket(c, "ticket.new.appeal").await;
     if shown_first {
         let first = c.expect_key("ticket.outage_first").await;
@@ -456,7 +460,13 @@ async fn file_outage_appeal(c: &mut Client, text: &str, address: Option<&str>, s
         c.press(&q, &ru("common.skip"));
         q = c.expect_key("ticket.files_q").await;
     }
-    c.press(&q, &ru("common.skip"));
+    if photo {
+        c.photo();
+        let added = c.expect(&crate::helpers::files_added(1)).await;
+        c.press(&added, &ru("req.files_done"));
+    } else {
+        c.press(&q, &ru("common.skip"));
+    }
     let q = c.expect_key("ticket.email_q").await;
     c.press(&q, &ru("ticket.email_no"));
     let s = c.expect_key("ticket.summary").await;
@@ -503,13 +513,24 @@ async fn appeals_during_an_outage_share_its_card_and_one_reply_answers_them_all(
         "{}",
         card.text
     );
-    file_outage_appeal(&mut b, "Нет воды с утра", Some("г. Город, ул. Ленина, д. 5"), false).await;
+    file_outage_appeal_with(
+        &mut b,
+        "Нет воды с утра",
+        Some("г. Город, ул. Ленина, д. 5"),
+        false,
+        true,
+    )
+    .await;
     let card = group.expect(&no("О-2026-000002")).await;
     assert!(
         card.text.contains(&no("О-2026-000001")) && card.text.contains("ул. Ленина, д. 5"),
         "{}",
         card.text
     );
+    // Its photo reaches the group too: a reply to the outage's card, named by the appeal.
+    let photo = group.expect(&no("О-2026-000002")).await;
+    assert!(photo.document.is_some(), "{photo:?}");
+    assert_eq!(photo.reply_to, Some(card.message_id));
     // No card of their own.
     let cards: i64 = sql::query_scalar("SELECT COUNT(*) FROM desk_cards")
         .fetch_one(&store.pool)
