@@ -541,13 +541,25 @@ async fn appeals_during_an_outage_share_its_card_and_one_reply_answers_them_all(
     crate::flows::tickets::file_appeal_with(&mut b, "Вопрос по счёту", false, false).await;
     group.expect_card(&app, &no("О-2026-000003")).await;
 
-    // One reply answers both.
+    // A reply to the photo answers that appeal alone; then one reply to the card answers the
+    // rest.
     let op = tgmock::TgUser::new(crate::flows::desk::OPERATOR, "Мария");
+    group.reply(&op, &photo, "По фото видно: порыв у дома 5.");
+    b.expect("По фото видно: порыв у дома 5.").await;
     group.reply(&op, &card, "Подачу восстановят к 18:00.");
     let done = group.expect_key("desk.outage_answered").await;
-    assert!(done.text.contains('2'), "{}", done.text);
+    assert_eq!(
+        done.text,
+        crate::helpers::ru_with("desk.outage_answered", &[("n", "1")]),
+        "only the one still unanswered"
+    );
     a.expect("Подачу восстановят к 18:00.").await;
-    b.expect("Подачу восстановят к 18:00.").await;
+    assert_eq!(
+        sent_with(&app, 9461, "порыв у дома 5"),
+        0,
+        "the photo's answer was b's alone"
+    );
+    assert_eq!(sent_with(&app, 9462, "Подачу восстановят"), 0, "b was answered already");
     let answered: i64 =
         sql::query_scalar("SELECT COUNT(*) FROM tickets WHERE outage_id IS NOT NULL AND status = 'answered'")
             .fetch_one(&store.pool)
