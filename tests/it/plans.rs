@@ -146,6 +146,8 @@ async fn no_statement_of_the_reading_flow_menu_lists_or_desk_scans_a_table() {
         .unwrap();
     assert!(migrated.success());
     e.spawn();
+    // Logging every statement, the process starts slower on a loaded machine.
+    e.wait_started().await;
     // Registration, an appeal, its card in the group, the operator's answer, the push.
     let mut c = crate::e2e::appeal_answered(&e).await;
     // A meter, a reading, the lists.
