@@ -287,13 +287,16 @@ impl Store {
         .await?)
     }
 
-    /// The last accepted value of every zone of the consumer's active meters.
+    /// The last accepted value of every zone of the consumer's active meters (an account
+    /// meter's by any of its holders).
     pub async fn last_values(&self, consumer_id: i64) -> Result<Vec<LastValue>> {
         let rows: Vec<(i64, i64, i64, DateTime<Utc>)> = sql::query_as(
             "SELECT meter_id, zone, value_milli, submitted_at FROM (
-                SELECT r.meter_id, r.zone, r.value_milli, r.submitted_at,
-                       ROW_NUMBER() OVER (PARTITION BY r.meter_id, r.zone ORDER BY r.submitted_at DESC, r.id DESC) AS rn
-                FROM readings r JOIN meters m ON m.id = r.meter_id
+                SELECT m.id AS meter_id, r.zone, r.value_milli, r.submitted_at,
+                       ROW_NUMBER() OVER (PARTITION BY m.id, r.zone ORDER BY r.submitted_at DESC, r.id DESC) AS rn
+                FROM meters m
+                JOIN meters c ON c.id = m.id OR c.account_meter_id = m.account_meter_id
+                JOIN readings r ON r.meter_id = c.id
                 WHERE m.consumer_id = $1 AND m.archived_at IS NULL AND r.replaced_at IS NULL
              ) AS latest WHERE rn = 1 ORDER BY meter_id, zone",
         )
@@ -312,11 +315,16 @@ impl Store {
     }
 
     /// A meter's values for a reading of `period`, in one query on the meter's own readings
-    /// (the `readings_meter` index, whatever the size of the table).
+    /// (the `readings_meter` index, whatever the size of the table). A meter of a personal
+    /// account is one physical meter for every holder of the account: each holder's copy reads
+    /// the readings of all of them (one holder sees what another sent).
     pub async fn reading_values(&self, meter_id: i64, period: Period) -> Result<ReadingValues> {
         let rows: Vec<(i64, i64, bool, DateTime<Utc>, ReadingSource)> = sql::query_as(
             "SELECT zone, value_milli, source = 'user' AND period = $1, submitted_at, source FROM readings
-             WHERE meter_id = $2 AND replaced_at IS NULL ORDER BY zone, submitted_at DESC, id DESC",
+             WHERE meter_id IN (SELECT id FROM meters WHERE id = $2
+                                UNION SELECT c.id FROM meters m JOIN meters c ON c.account_meter_id = m.account_meter_id
+                                WHERE m.id = $2)
+               AND replaced_at IS NULL ORDER BY zone, submitted_at DESC, id DESC",
         )
         .bind(period.key())
         .bind(meter_id)
@@ -358,7 +366,10 @@ impl Store {
     pub async fn zone_history(&self, meter: &Meter, zone: i64) -> Result<Vec<HistoryRow>> {
         let rows: Vec<(String, i64, ReadingSource, bool, DateTime<Utc>)> = sql::query_as(
             "SELECT period, value_milli, source, rollover, submitted_at FROM readings
-             WHERE meter_id = $1 AND zone = $2 AND replaced_at IS NULL ORDER BY submitted_at, id",
+             WHERE meter_id IN (SELECT id FROM meters WHERE id = $1
+                                UNION SELECT c.id FROM meters m JOIN meters c ON c.account_meter_id = m.account_meter_id
+                                WHERE m.id = $1)
+               AND zone = $2 AND replaced_at IS NULL ORDER BY submitted_at, id",
         )
         .bind(meter.id)
         .bind(zone)
@@ -385,7 +396,8 @@ impl Store {
     }
 
     /// Saves one reading per zone for a period; an earlier reading of the same period is
-    /// marked replaced (kept in the history table). A save of the same period committed at
+    /// marked replaced (kept in the history table), another holder's of the same account meter
+    /// too: the billing gets one reading per meter and period. A save of the same period committed at
     /// the same moment (`readings_current` refuses the second) is replaced in a second try.
     pub async fn save_reading(
         &self,
@@ -415,7 +427,11 @@ impl Store {
     ) -> Result<SavedReading> {
         let mut tx = self.pool.begin().await?;
         sql::query(
-            "UPDATE readings SET replaced_at = $1 WHERE meter_id = $2 AND period = $3 AND source = 'user' AND replaced_at IS NULL",
+            "UPDATE readings SET replaced_at = $1
+             WHERE meter_id IN (SELECT id FROM meters WHERE id = $2
+                                UNION SELECT c.id FROM meters m JOIN meters c ON c.account_meter_id = m.account_meter_id
+                                WHERE m.id = $2)
+               AND period = $3 AND source = 'user' AND replaced_at IS NULL",
         )
         .bind(now)
         .bind(meter_id)

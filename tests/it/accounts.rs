@@ -967,3 +967,71 @@ async fn a_typed_meter_is_taken_over_payments_lower_the_balance_and_the_payment_
         "nothing owed, nothing to pay: {markup}"
     );
 }
+
+/// Two holders of one account read one physical meter: the second is shown what the first
+/// sent for the period and replaces it, the billing's export has one row for it (the latest),
+/// and the first holder's list shows the latest value too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_holders_of_an_account_share_its_meters_readings_and_billing_gets_one() {
+    let app = TestApp::spawn().await;
+    import_samples(&app).await;
+    let mut first = app.user(9341);
+    register_confirmed(&app, &mut first, &IVANOV).await;
+    let card = add_by_meter(&mut first, "100200300", "ХВ-001", "account.name_flat").await;
+    first.press(&card, &ru("account.readings"));
+    let which = first.expect_key("meters.which").await;
+    first.press_containing(&which, "ХВ-001");
+    first.expect_key("reading.q").await;
+    first.send("125");
+    first.expect_key("reading.accepted").await;
+
+    let mut second = app.user(9342);
+    let login = crate::helpers::snils(123_456_701);
+    let petrova = Person {
+        login: &login,
+        email: "petrova2@example.ru",
+        ..IVANOV
+    };
+    register_confirmed(&app, &mut second, &petrova).await;
+    let card = add_by_meter(&mut second, "100200300", "ХВ-001", "account.name_flat").await;
+    second.press(&card, &ru("account.readings"));
+    let which = second.expect_key("meters.which").await;
+    second.press_containing(&which, "ХВ-001");
+    let sent = second.expect(&crate::helpers::ru_head("reading.already_sent")).await;
+    assert!(sent.text.contains("125"), "the first holder's reading: {}", sent.text);
+    second.expect_key("reading.q").await;
+    second.send("126");
+    let q = second.expect(&crate::helpers::ru_head("reading.replace_warn")).await;
+    second.press(&q, &ru("reading.confirm"));
+    second.expect_key("reading.accepted").await;
+
+    let store = app.store().await;
+    let period = kabinet::domain::meters::Window {
+        first_day: 15,
+        last_day: 25,
+    }
+    .period_for(app.config().today(app.clock.now()));
+    let mut out = Vec::new();
+    kabinet::cli::export_readings(&store, &period.key(), &mut out)
+        .await
+        .unwrap();
+    let csv = String::from_utf8(out).unwrap();
+    let rows: Vec<&str> = csv.lines().filter(|l| l.contains("ХВ-001")).collect();
+    assert_eq!(rows.len(), 1, "one reading of the meter for the billing: {csv}");
+    assert!(rows[0].contains(&login) && rows[0].contains(",126"), "{csv}");
+    let last = store.last_values(first_consumer(&app, 9341).await).await.unwrap();
+    assert!(
+        last.iter()
+            .any(|v| v.value == kabinet::domain::quantity::Quantity(126_000)),
+        "the first holder sees the latest: {last:?}"
+    );
+}
+
+async fn first_consumer(app: &TestApp, chat: i64) -> i64 {
+    let (id,): (i64,) = kabinet::store::sql::query_as("SELECT consumer_id FROM chats WHERE chat_id = $1")
+        .bind(chat)
+        .fetch_one(&app.store().await.pool)
+        .await
+        .unwrap();
+    id
+}
