@@ -15,7 +15,8 @@ pub struct DueMeter {
 
 impl Store {
     /// Active meters of confirmed consumers that want the reminder, with no reading for the
-    /// period and no reminder sent for it yet.
+    /// period (by any holder of the account, for an account's meter) and no reminder sent for
+    /// it yet.
     pub async fn due_reading_reminders(&self, period: &str) -> Result<Vec<DueMeter>> {
         Ok(sql::query_as(
             "SELECT m.consumer_id, m.id AS meter_id, m.serial, m.next_verification
@@ -23,6 +24,9 @@ impl Store {
              WHERE m.archived_at IS NULL AND a.status = 'confirmed' AND a.remind_readings
                AND NOT EXISTS (SELECT 1 FROM readings r WHERE r.meter_id = m.id AND r.period = $1
                                AND r.source = 'user' AND r.replaced_at IS NULL)
+               AND NOT EXISTS (SELECT 1 FROM meters c JOIN readings r ON r.meter_id = c.id
+                               WHERE m.account_meter_id IS NOT NULL AND c.account_meter_id = m.account_meter_id
+                                 AND r.period = $1 AND r.source = 'user' AND r.replaced_at IS NULL)
                AND NOT EXISTS (SELECT 1 FROM reminders_sent s WHERE s.kind = 'readings' AND s.meter_id = m.id AND s.period = $1)
              ORDER BY m.consumer_id, m.id",
         )

@@ -1019,6 +1019,13 @@ async fn two_holders_of_an_account_share_its_meters_readings_and_billing_gets_on
     let rows: Vec<&str> = csv.lines().filter(|l| l.contains("ХВ-001")).collect();
     assert_eq!(rows.len(), 1, "one reading of the meter for the billing: {csv}");
     assert!(rows[0].contains(&login) && rows[0].contains(",126"), "{csv}");
+    // Nobody is reminded of a meter another holder has sent for.
+    let due = store.due_reading_reminders(&period.key()).await.unwrap();
+    assert!(
+        due.iter().all(|d| d.serial != "ХВ-001"),
+        "{:?}",
+        due.iter().map(|d| &d.serial).collect::<Vec<_>>()
+    );
     let last = store.last_values(first_consumer(&app, 9341).await).await.unwrap();
     assert!(
         last.iter()
