@@ -298,6 +298,7 @@ impl Store {
                 JOIN meters c ON c.id = m.id OR c.account_meter_id = m.account_meter_id
                 JOIN readings r ON r.meter_id = c.id
                 WHERE m.consumer_id = $1 AND m.archived_at IS NULL AND r.replaced_at IS NULL
+                  AND (c.id = m.id OR r.source = 'user')
              ) AS latest WHERE rn = 1 ORDER BY meter_id, zone",
         )
         .bind(consumer_id)
@@ -317,13 +318,14 @@ impl Store {
     /// A meter's values for a reading of `period`, in one query on the meter's own readings
     /// (the `readings_meter` index, whatever the size of the table). A meter of a personal
     /// account is one physical meter for every holder of the account: each holder's copy reads
-    /// the readings of all of them (one holder sees what another sent).
+    /// what the others sent (their people's readings, not their starting values, which may be
+    /// billing's older ones dated when the copy was made).
     pub async fn reading_values(&self, meter_id: i64, period: Period) -> Result<ReadingValues> {
         let rows: Vec<(i64, i64, bool, DateTime<Utc>, ReadingSource)> = sql::query_as(
             "SELECT zone, value_milli, source = 'user' AND period = $1, submitted_at, source FROM readings
-             WHERE meter_id IN (SELECT id FROM meters WHERE id = $2
-                                UNION SELECT c.id FROM meters m JOIN meters c ON c.account_meter_id = m.account_meter_id
-                                WHERE m.id = $2)
+             WHERE (meter_id = $2
+                    OR source = 'user' AND meter_id IN (SELECT c.id FROM meters m JOIN meters c ON c.account_meter_id = m.account_meter_id
+                                                        WHERE m.id = $2 AND c.id <> $2))
                AND replaced_at IS NULL ORDER BY zone, submitted_at DESC, id DESC",
         )
         .bind(period.key())
@@ -366,9 +368,9 @@ impl Store {
     pub async fn zone_history(&self, meter: &Meter, zone: i64) -> Result<Vec<HistoryRow>> {
         let rows: Vec<(String, i64, ReadingSource, bool, DateTime<Utc>)> = sql::query_as(
             "SELECT period, value_milli, source, rollover, submitted_at FROM readings
-             WHERE meter_id IN (SELECT id FROM meters WHERE id = $1
-                                UNION SELECT c.id FROM meters m JOIN meters c ON c.account_meter_id = m.account_meter_id
-                                WHERE m.id = $1)
+             WHERE (meter_id = $1
+                    OR source = 'user' AND meter_id IN (SELECT c.id FROM meters m JOIN meters c ON c.account_meter_id = m.account_meter_id
+                                                        WHERE m.id = $1 AND c.id <> $1))
                AND zone = $2 AND replaced_at IS NULL ORDER BY submitted_at, id",
         )
         .bind(meter.id)
@@ -426,16 +428,26 @@ impl Store {
         finish: Option<&Finish>,
     ) -> Result<SavedReading> {
         let mut tx = self.pool.begin().await?;
+        // Two holders saving at once on PostgreSQL: one waits for the other and then replaces
+        // its reading (SQLite's writes are one at a time already).
+        if self.backend() == sql::Backend::Postgres {
+            sql::query("SELECT id FROM account_meters WHERE id = (SELECT account_meter_id FROM meters WHERE id = $1) FOR UPDATE")
+                .bind(meter_id)
+                .execute(&mut tx)
+                .await?;
+        }
+        // The zones written: another holder's copy with more zones keeps the rest.
         sql::query(
             "UPDATE readings SET replaced_at = $1
              WHERE meter_id IN (SELECT id FROM meters WHERE id = $2
                                 UNION SELECT c.id FROM meters m JOIN meters c ON c.account_meter_id = m.account_meter_id
                                 WHERE m.id = $2)
-               AND period = $3 AND source = 'user' AND replaced_at IS NULL",
+               AND period = $3 AND source = 'user' AND replaced_at IS NULL AND zone <= $4",
         )
         .bind(now)
         .bind(meter_id)
         .bind(period.key())
+        .bind(values.len() as i64)
         .execute(&mut tx)
         .await?;
         let mut ids = Vec::new();

@@ -41,15 +41,15 @@ pub struct OutageFile {
 }
 
 impl Store {
-    /// The files of the appeals grouped on an outage (those without a card of their own), each
-    /// with its appeal's id and number.
+    /// The files the consumers attached to the appeals grouped on an outage (those without a
+    /// card of their own; not the operators' answers), each with its appeal's id and number.
     pub async fn outage_files(&self, outage: i64) -> Result<Vec<OutageFile>> {
         Ok(sql::query_as(
             "SELECT t.id AS ticket, t.number, a.id, a.owner_id, a.file_id, a.name, a.mime, NULL AS content
                FROM tickets t
                JOIN ticket_messages m ON m.ticket_id = t.id
                JOIN attachments a ON a.owner_kind = 'ticket_message' AND a.owner_id = m.id
-              WHERE t.outage_id = $1
+              WHERE t.outage_id = $1 AND m.author = 'user'
                 AND NOT EXISTS (SELECT 1 FROM desk_cards dc WHERE dc.item_kind = 'ticket' AND dc.item_id = t.id)
               ORDER BY a.id",
         )
@@ -122,6 +122,11 @@ impl Store {
             .await?;
         sql::query("DELETE FROM sent_pieces WHERE key = $1")
             .bind(piece)
+            .execute(&mut tx)
+            .await?;
+        // Its appeals' files go again with the new card.
+        sql::query("DELETE FROM sent_pieces WHERE key LIKE $1")
+            .bind(format!("outage-file:{outage}:%"))
             .execute(&mut tx)
             .await?;
         tx.commit().await?;

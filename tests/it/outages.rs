@@ -546,7 +546,8 @@ async fn appeals_during_an_outage_share_its_card_and_one_reply_answers_them_all(
     let op = tgmock::TgUser::new(crate::flows::desk::OPERATOR, "Мария");
     group.reply(&op, &photo, "По фото видно: порыв у дома 5.");
     b.expect("По фото видно: порыв у дома 5.").await;
-    group.reply(&op, &card, "Подачу восстановят к 18:00.");
+    // With a file: it goes with the answer, and is not posted back to the group as an appeal's.
+    group.reply_with_document(&op, &card, "график.pdf", "Подачу восстановят к 18:00.");
     let done = group.expect_key("desk.outage_answered").await;
     assert_eq!(
         done.text,
@@ -560,6 +561,16 @@ async fn appeals_during_an_outage_share_its_card_and_one_reply_answers_them_all(
         "the photo's answer was b's alone"
     );
     assert_eq!(sent_with(&app, 9462, "Подачу восстановят"), 0, "b was answered already");
+    let reposted = app
+        .api
+        .events_for(crate::helpers::GROUP)
+        .iter()
+        .filter(|e| matches!(e, tgmock::Event::Sent(m) if m.document.is_some()))
+        .count();
+    assert_eq!(
+        reposted, 1,
+        "only the consumer's photo was posted, not the operator's answer"
+    );
     let answered: i64 =
         sql::query_scalar("SELECT COUNT(*) FROM tickets WHERE outage_id IS NOT NULL AND status = 'answered'")
             .fetch_one(&store.pool)

@@ -69,7 +69,7 @@ struct On<'a> {
     loc: &'a str,
     /// The message this step came with (the command, the operator's answer, the pressed
     /// form): what follows later (how many were told) replies to it, in its topic.
-    at: MessageId,
+    step_msg: MessageId,
 }
 
 impl On<'_> {
@@ -168,7 +168,7 @@ async fn start(deps: &Deps, group: ChatId, operator: i64, loc: &str, form: Form,
         form: id,
         operator,
         loc,
-        at: to,
+        step_msg: to,
     };
     show(&on, &form, Via::Reply(to), None).await
 }
@@ -201,7 +201,7 @@ pub async fn on_reply(
         form: row.id,
         operator,
         loc: &loc,
-        at: msg.id,
+        step_msg: msg.id,
     };
     let Some(mut form) = read(&row) else {
         deps.store.drop_form(row.id).await?;
@@ -260,7 +260,7 @@ pub async fn on_button(deps: &Deps, q: &CallbackQuery, cb: FormCb) -> HandlerRes
         form: row.id,
         operator,
         loc: &loc,
-        at: pressed,
+        step_msg: pressed,
     };
     let Some(mut form) = read(&row) else {
         deps.store.drop_form(row.id).await?;

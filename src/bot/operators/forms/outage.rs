@@ -245,7 +245,7 @@ async fn publish(on: &On<'_>, d: &Draft) -> Result<Next, HandlerError> {
         return Ok(Next::Done(on.t("outdesk.gone")));
     };
     tracing::info!(operator = on.operator, outage = %number, "an outage published from the group");
-    tell(deps, on.group, on.at);
+    tell(deps, on.group, on.step_msg);
     let done = on.tf("outdesk.published", &[("number", &number)]);
     Ok(Next::Done(format!("{}\n\n{done}", summary(on, d))))
 }
@@ -433,7 +433,7 @@ async fn extend_to(on: &On<'_>, outage: i64, to: DateTime<Utc>) -> Result<Next, 
         Some(false) => Next::Done(say("outdesk.already_closed", 0)),
         Some(true) => {
             tracing::info!(operator = on.operator, outage = %o.number, "an outage extended from the group");
-            tell(on.deps, on.group, on.at);
+            tell(on.deps, on.group, on.step_msg);
             Next::Done(say("outdesk.extended", 0))
         }
     })
