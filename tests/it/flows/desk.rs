@@ -261,9 +261,11 @@ async fn a_meter_request_is_scheduled_and_a_connection_gets_documents() {
         applicant: &serde_json::json!({}),
         files: &[],
     };
-    store.create_application(&new, chrono::Utc::now(), None).await.unwrap();
-    // Written behind the bot's back: a restart delivers what waits in the outbox.
+    // Written while the bot is stopped: the restart delivers what waits in the outbox. (Written
+    // while it runs, its worker may claim the row just before the stop, and on PostgreSQL the
+    // restarted app — the same process, so the same owner — waits out the claim's minute.)
     app.stop().await;
+    store.create_application(&new, chrono::Utc::now(), None).await.unwrap();
     app.start().await;
     let conn_card = group.expect_card(&app, &no("ТП-Э-2026-000001")).await;
     group.press(&op, &conn_card, &ru("conn.status.documents_issued"));
@@ -554,9 +556,11 @@ async fn a_reply_to_no_item_is_explained_and_a_status_choice_lapses() {
         applicant: &serde_json::json!({}),
         files: &[],
     };
-    store.create_application(&new, chrono::Utc::now(), None).await.unwrap();
-    // Written behind the bot's back: a restart delivers what waits in the outbox.
+    // Written while the bot is stopped: the restart delivers what waits in the outbox. (Written
+    // while it runs, its worker may claim the row just before the stop, and on PostgreSQL the
+    // restarted app — the same process, so the same owner — waits out the claim's minute.)
     app.stop().await;
+    store.create_application(&new, chrono::Utc::now(), None).await.unwrap();
     app.start().await;
     let card = group.expect_card(&app, &no("ТП-Э-2026-000001")).await;
     group.press(&op, &card, &ru("conn.status.returned"));
