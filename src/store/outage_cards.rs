@@ -42,7 +42,8 @@ pub struct OutageFile {
 
 impl Store {
     /// The files the consumers attached to the appeals grouped on an outage (those without a
-    /// card of their own; not the operators' answers), each with its appeal's id and number.
+    /// card of their own; not the operators' answers) not yet posted under its card, each with
+    /// its appeal's id and number.
     pub async fn outage_files(&self, outage: i64) -> Result<Vec<OutageFile>> {
         Ok(sql::query_as(
             "SELECT t.id AS ticket, t.number, a.id, a.owner_id, a.file_id, a.name, a.mime, NULL AS content
@@ -51,9 +52,11 @@ impl Store {
                JOIN attachments a ON a.owner_kind = 'ticket_message' AND a.owner_id = m.id
               WHERE t.outage_id = $1 AND m.author = 'user'
                 AND NOT EXISTS (SELECT 1 FROM desk_cards dc WHERE dc.item_kind = 'ticket' AND dc.item_id = t.id)
+                AND NOT EXISTS (SELECT 1 FROM sent_pieces p WHERE p.key = $2 || CAST(a.id AS TEXT))
               ORDER BY a.id",
         )
         .bind(outage)
+        .bind(format!("outage-file:{outage}:"))
         .fetch_all(&self.pool)
         .await?)
     }
