@@ -130,16 +130,7 @@ async fn an_account_is_added_with_a_meter_and_its_meters_take_readings_for_it() 
     c.expect_key("reading.accepted").await;
 
     // The export names the account.
-    let period = kabinet::domain::meters::Window {
-        first_day: 15,
-        last_day: 25,
-    }
-    .period_for(app.config().today(app.clock.now()));
-    let mut out = Vec::new();
-    kabinet::cli::export_readings(&store, &period.key(), &mut out)
-        .await
-        .unwrap();
-    let csv = String::from_utf8(out).unwrap();
+    let csv = export_this_period(&app).await;
     let header = csv.lines().next().unwrap();
     assert!(header.ends_with(",outlier,account"), "{header}");
     let rows: Vec<&str> = csv.lines().filter(|l| l.contains("ЭЛ-001")).collect();
@@ -1006,27 +997,22 @@ async fn two_holders_of_an_account_share_its_meters_readings_and_billing_gets_on
     second.expect_key("reading.accepted").await;
 
     let store = app.store().await;
-    let period = kabinet::domain::meters::Window {
-        first_day: 15,
-        last_day: 25,
-    }
-    .period_for(app.config().today(app.clock.now()));
-    let mut out = Vec::new();
-    kabinet::cli::export_readings(&store, &period.key(), &mut out)
-        .await
-        .unwrap();
-    let csv = String::from_utf8(out).unwrap();
+    let csv = export_this_period(&app).await;
     let rows: Vec<&str> = csv.lines().filter(|l| l.contains("ХВ-001")).collect();
     assert_eq!(rows.len(), 1, "one reading of the meter for the billing: {csv}");
     assert!(rows[0].contains(&login) && rows[0].contains(",126"), "{csv}");
     // Nobody is reminded of a meter another holder has sent for.
+    let period = app
+        .config()
+        .readings_window()
+        .period_for(app.config().today(app.clock.now()));
     let due = store.due_reading_reminders(&period.key()).await.unwrap();
     assert!(
         due.iter().all(|d| d.serial != "ХВ-001"),
         "{:?}",
         due.iter().map(|d| &d.serial).collect::<Vec<_>>()
     );
-    let last = store.last_values(first_consumer(&app, 9341).await).await.unwrap();
+    let last = store.last_values(app.consumer_of(9341).await).await.unwrap();
     assert!(
         last.iter()
             .any(|v| v.value == kabinet::domain::quantity::Quantity(126_000)),
@@ -1034,11 +1020,15 @@ async fn two_holders_of_an_account_share_its_meters_readings_and_billing_gets_on
     );
 }
 
-async fn first_consumer(app: &TestApp, chat: i64) -> i64 {
-    let (id,): (i64,) = kabinet::store::sql::query_as("SELECT consumer_id FROM chats WHERE chat_id = $1")
-        .bind(chat)
-        .fetch_one(&app.store().await.pool)
+/// `kabinet export readings` of the period readings go to now.
+async fn export_this_period(app: &TestApp) -> String {
+    let period = app
+        .config()
+        .readings_window()
+        .period_for(app.config().today(app.clock.now()));
+    let mut out = Vec::new();
+    kabinet::cli::export_readings(&app.store().await, &period.key(), &mut out)
         .await
         .unwrap();
-    id
+    String::from_utf8(out).unwrap()
 }

@@ -36,9 +36,7 @@ async fn frequent_questions_answer_count_and_reload_without_a_restart() {
     register_confirmed(&app, &mut c, &IVANOV).await;
 
     // From «Интерактивные сервисы»: a topic, a question, its answer; it helped.
-    c.send(&ru("menu.services"));
-    let services = c.expect_key("services.title").await;
-    c.press(&services, &ru("faq.section"));
+    c.open_service("faq.section").await;
     let topics = c.expect_key("faq.title").await;
     c.press(&topics, "Начисления и оплата");
     let questions = c.expect_key("faq.pick").await;
@@ -91,9 +89,7 @@ async fn frequent_questions_answer_count_and_reload_without_a_restart() {
         .unwrap()
         .set_modified(later)
         .unwrap();
-    c.send(&ru("menu.services"));
-    let services = c.expect_key("services.title").await;
-    c.press(&services, &ru("faq.section"));
+    c.open_service("faq.section").await;
     let topics = c.expect_key("faq.title").await;
     c.press(&topics, "Начисления и оплата");
     let questions = c.expect_key("faq.pick").await;

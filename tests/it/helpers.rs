@@ -204,6 +204,15 @@ impl TestApp {
         Store::connect(&self.db_url()).await.expect("open store")
     }
 
+    /// The consumer a chat is signed in as.
+    pub async fn consumer_of(&self, chat: i64) -> i64 {
+        sql::query_scalar("SELECT consumer_id FROM chats WHERE chat_id = $1")
+            .bind(chat)
+            .fetch_one(&self.store().await.pool)
+            .await
+            .unwrap()
+    }
+
     pub fn user(&self, id: i64) -> Client {
         Client {
             api: self.api.clone(),
@@ -485,6 +494,14 @@ impl Client {
     }
 
     /// The next message with an inline keyboard.
+    /// «Интерактивные сервисы» → the service whose button is `label_key`; the caller expects
+    /// what it shows.
+    pub async fn open_service(&mut self, label_key: &str) {
+        self.send(&ru("menu.services"));
+        let services = self.expect_key("services.title").await;
+        self.press(&services, &ru(label_key));
+    }
+
     pub async fn expect_buttons(&mut self) -> BotMessage {
         let chat = self.id();
         next(&self.api, &mut self.cursor, chat, "message with buttons", |m, _| {

@@ -43,14 +43,6 @@ pub(crate) async fn seed(app: &TestApp, chat: i64, address: &str, notify: bool) 
     .unwrap();
 }
 
-async fn sub_consumer(app: &TestApp, chat: i64) -> i64 {
-    sql::query_scalar("SELECT consumer_id FROM chats WHERE chat_id = $1")
-        .bind(chat)
-        .fetch_one(&app.store().await.pool)
-        .await
-        .unwrap()
-}
-
 /// What the bot sent to a chat containing `needle`, waiting until `n` of them came.
 pub(crate) async fn wait_for(app: &TestApp, chat: i64, needle: &str, n: usize) {
     let deadline = tokio::time::Instant::now() + WAIT;
@@ -77,9 +69,7 @@ pub(crate) fn sent_with(app: &TestApp, chat: i64, needle: &str) -> usize {
 }
 
 async fn open_section(c: &mut Client) -> tgmock::BotMessage {
-    c.send(&ru("menu.services"));
-    let services = c.expect_key("services.title").await;
-    c.press(&services, &ru("outage.section"));
+    c.open_service("outage.section").await;
     c.expect_key("outage.title").await
 }
 
@@ -90,9 +80,7 @@ async fn an_outage_reaches_exactly_the_consumers_inside_once_per_change() {
     let mut c = app.user(9401);
     register_confirmed(&app, &mut c, &IVANOV).await;
     // No address yet: the section says how to get notices.
-    c.send(&ru("menu.services"));
-    let services = c.expect_key("services.title").await;
-    c.press(&services, &ru("outage.section"));
+    c.open_service("outage.section").await;
     c.expect_key("outage.no_addresses").await;
     // The account's address: г. Город, ул. Ленина, д. 1, кв. 2.
     add_by_meter(&mut c, "100200300", "ХВ-001", "account.name_flat").await;
@@ -211,7 +199,7 @@ async fn an_outage_reaches_exactly_the_consumers_inside_once_per_change() {
     let section = open_section(&mut sub).await;
     sub.press_containing(&section, "✖");
     sub.expect_key("outage.unsubscribed").await;
-    let store_subs = store.subscriptions(sub_consumer(&app, 9407).await).await.unwrap();
+    let store_subs = store.subscriptions(app.consumer_of(9407).await).await.unwrap();
     assert!(store_subs.is_empty());
     // A closed outage cannot be closed again; a wrong time is refused with what to write.
     assert!(outages::close(&store, &config, &number, now).await.is_err());
@@ -377,9 +365,7 @@ async fn an_address_is_chosen_step_by_step_from_the_registry() {
     import_samples(&app).await;
     let mut c = app.user(9451);
     register_confirmed(&app, &mut c, &IVANOV).await;
-    c.send(&ru("menu.services"));
-    let services = c.expect_key("services.title").await;
-    c.press(&services, &ru("outage.section"));
+    c.open_service("outage.section").await;
     let none = c.expect_key("outage.no_addresses").await;
     c.press(&none, &ru("outage.subscribe"));
     // One settlement in the registry: its streets first, in order, and typing still works.

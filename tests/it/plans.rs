@@ -179,9 +179,7 @@ async fn no_statement_of_the_reading_flow_menu_lists_or_desk_scans_a_table() {
     c.expect_key("conn.section").await;
     c.send(&ru("menu.accounts"));
     c.expect_key("account.empty").await;
-    c.send(&ru("menu.services"));
-    let services = c.expect_key("services.title").await;
-    c.press(&services, &ru("outage.section"));
+    c.open_service("outage.section").await;
     c.expect_key("outage.title").await;
     // The operator's desk: the queue and an item.
     let mut op = crate::helpers::Client::new(e.api.clone(), TgUser::new(900_001, "Мария"));
