@@ -218,6 +218,15 @@ pub fn date_examples(d: NaiveDate) -> [(&'static str, String); 2] {
     ]
 }
 
+/// The first `n` characters of a plain text, «…» when it was longer (escape after).
+pub fn cut(s: &str, n: usize) -> String {
+    let mut out: String = s.chars().take(n).collect();
+    if s.chars().count() > n {
+        out.push('…');
+    }
+    out
+}
+
 /// A prompt's date examples computed from `today`, so that an example is never one the
 /// question refuses: `%{week}` a week ahead, `%{yesterday}`, `%{soon}` and `%{later}` the first
 /// of the month three and nine months ahead (a design stage, a commissioning), `%{years}` the

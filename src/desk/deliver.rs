@@ -196,15 +196,21 @@ impl Desk<'_> {
     /// The item's card is gone from the group: forgotten (its pieces too) and posted again
     /// whole, in its kind's topic.
     async fn repost_card(&self, item: ItemRef) -> Result<Option<MessageId>, DeskError> {
+        if let Some((chat, _, _)) = self.store.card(item).await? {
+            self.forget_card(item, chat).await?;
+        }
+        self.ensure_card(item).await
+    }
+
+    /// The card in `chat` is gone: forgotten with its pieces, and queued to be posted again.
+    async fn forget_card(&self, item: ItemRef, chat: i64) -> Result<(), DeskError> {
         tracing::warn!(
             kind = item.kind.as_str(),
             id = item.id,
             "a card is gone from the operators' group: posted again"
         );
-        if let Some((chat, _, _)) = self.store.card(item).await? {
-            self.store.move_card(item, chat, chat, self.clock.now()).await?;
-        }
-        self.ensure_card(item).await
+        self.store.move_card(item, chat, chat, self.clock.now()).await?;
+        Ok(())
     }
 
     /// One text piece, unless Telegram accepted it before; returns its message.
@@ -282,15 +288,7 @@ impl Desk<'_> {
             Err(SendError::Migrated(_)) => Ok(()),
             // Deleted in the group (or with its forum topic): posted again, whole, so the item
             // keeps a card with its buttons.
-            Err(SendError::Refused(e)) if e.contains("message to edit not found") => {
-                tracing::warn!(
-                    kind = item.kind.as_str(),
-                    id = item.id,
-                    "a card is gone from the operators' group: posted again"
-                );
-                self.store.move_card(item, chat, chat, self.clock.now()).await?;
-                Ok(())
-            }
+            Err(e) if e.edit_gone() => self.forget_card(item, chat).await,
             other => Ok(other?),
         }
     }

@@ -25,17 +25,8 @@ pub fn text(config: &Config, o: &Outage, tickets: &[OutageTicket]) -> String {
     (0..=LISTED.min(tickets.len()))
         .rev()
         .map(|listed| text_listing(config, o, tickets, listed))
-        .find(|t| t.chars().count() <= crate::telegram::TEXT_LIMIT)
+        .find(|t| crate::telegram::split::shown_len(t) <= crate::telegram::TEXT_LIMIT)
         .unwrap_or_default()
-}
-
-/// First `n` chars of `s`, «…» when cut.
-fn cut(s: &str, n: usize) -> String {
-    let mut out: String = s.chars().take(n).collect();
-    if s.chars().count() > n {
-        out.push('…');
-    }
-    out
 }
 
 fn text_listing(config: &Config, o: &Outage, tickets: &[OutageTicket], listed: usize) -> String {
@@ -48,7 +39,7 @@ fn text_listing(config: &Config, o: &Outage, tickets: &[OutageTicket], listed: u
         &[
             ("number", &o.number),
             ("resource", &i18n::t(loc, crate::wording::resource_key(o.resource))),
-            ("area", &esc(&cut(&o.area, AREA_SHOWN))),
+            ("area", &esc(&crate::wording::cut(&o.area, AREA_SHOWN))),
             ("from", &at(o.starts_at)),
             ("to", &at(o.ends_at)),
             ("count", &tickets.len().to_string()),
@@ -59,8 +50,8 @@ fn text_listing(config: &Config, o: &Outage, tickets: &[OutageTicket], listed: u
         out.push_str(&format!(
             "\n• {} · {} — {}",
             esc(&t.number),
-            esc(&cut(&t.address, 120)),
-            esc(&cut(&t.text, 80))
+            esc(&crate::wording::cut(&t.address, 120)),
+            esc(&crate::wording::cut(&t.text, 80))
         ));
     }
     if tickets.len() > listed {
@@ -93,7 +84,7 @@ impl Desk<'_> {
                 // Deleted in the group, or left in the group before its move: posted anew
                 // where the desk is now, so no appeal goes unseen.
                 Err(SendError::Migrated(_)) => {}
-                Err(SendError::Refused(e)) if e.contains("not found") => {}
+                Err(e) if e.edit_gone() => {}
                 Err(e) => return Err(e.into()),
             }
             tracing::warn!(outage, "an outage's card is gone from the group: posted again");
@@ -126,10 +117,8 @@ impl Desk<'_> {
             file: f,
         } in self.store.outage_files(outage).await?
         {
+            // The query leaves out what was posted; `piece_file` checks again under the lane.
             let key = format!("outage-file:{outage}:{}", f.id);
-            if self.store.piece(&key).await?.is_some() {
-                continue;
-            }
             let turn = match &mut turn {
                 Some(t) => t,
                 None => turn.insert(self.tg.turn(self.group, Priority::Bulk).await),

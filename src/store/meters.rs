@@ -186,6 +186,20 @@ pub struct ReadingValues {
     pub sent: Vec<Option<Quantity>>,
 }
 
+/// The other holders' copies of the meter whose id is the parameter `$m` (a personal
+/// account's meter is one physical meter, each holder has a copy; a meter typed by hand has
+/// none): a subquery of their ids.
+macro_rules! other_copies {
+    ($m:literal) => {
+        concat!(
+            "SELECT c.id FROM meters m JOIN meters c ON c.account_meter_id = m.account_meter_id WHERE m.id = ",
+            $m,
+            " AND c.id <> ",
+            $m
+        )
+    };
+}
+
 impl Store {
     pub async fn active_meter_count(&self, consumer_id: i64) -> Result<i64> {
         let (n,): (i64,) = sql::query_as("SELECT COUNT(*) FROM meters WHERE consumer_id = $1 AND archived_at IS NULL")
@@ -321,13 +335,12 @@ impl Store {
     /// what the others sent (their people's readings, not their starting values, which may be
     /// billing's older ones dated when the copy was made).
     pub async fn reading_values(&self, meter_id: i64, period: Period) -> Result<ReadingValues> {
-        let rows: Vec<(i64, i64, bool, DateTime<Utc>, ReadingSource)> = sql::query_as(
+        let rows: Vec<(i64, i64, bool, DateTime<Utc>, ReadingSource)> = sql::query_as(concat!(
             "SELECT zone, value_milli, source = 'user' AND period = $1, submitted_at, source FROM readings
-             WHERE (meter_id = $2
-                    OR source = 'user' AND meter_id IN (SELECT c.id FROM meters m JOIN meters c ON c.account_meter_id = m.account_meter_id
-                                                        WHERE m.id = $2 AND c.id <> $2))
-               AND replaced_at IS NULL ORDER BY zone, submitted_at DESC, id DESC",
-        )
+                 WHERE (meter_id = $2 OR source = 'user' AND meter_id IN (",
+            other_copies!("$2"),
+            ")) AND replaced_at IS NULL ORDER BY zone, submitted_at DESC, id DESC"
+        ))
         .bind(period.key())
         .bind(meter_id)
         .fetch_all(&self.pool)
@@ -359,20 +372,14 @@ impl Store {
         Ok(self.reading_values(meter_id, period).await?.base)
     }
 
-    /// See `ReadingValues::sent`.
-    pub async fn period_values(&self, meter_id: i64, period: Period) -> Result<Vec<Option<Quantity>>> {
-        Ok(self.reading_values(meter_id, period).await?.sent)
-    }
-
     /// A zone's accepted readings, newest first, with the consumption of each.
     pub async fn zone_history(&self, meter: &Meter, zone: i64) -> Result<Vec<HistoryRow>> {
-        let rows: Vec<(String, i64, ReadingSource, bool, DateTime<Utc>)> = sql::query_as(
+        let rows: Vec<(String, i64, ReadingSource, bool, DateTime<Utc>)> = sql::query_as(concat!(
             "SELECT period, value_milli, source, rollover, submitted_at FROM readings
-             WHERE (meter_id = $1
-                    OR source = 'user' AND meter_id IN (SELECT c.id FROM meters m JOIN meters c ON c.account_meter_id = m.account_meter_id
-                                                        WHERE m.id = $1 AND c.id <> $1))
-               AND zone = $2 AND replaced_at IS NULL ORDER BY submitted_at, id",
-        )
+                 WHERE (meter_id = $1 OR source = 'user' AND meter_id IN (",
+            other_copies!("$1"),
+            ")) AND zone = $2 AND replaced_at IS NULL ORDER BY submitted_at, id"
+        ))
         .bind(meter.id)
         .bind(zone)
         .fetch_all(&self.pool)
@@ -437,13 +444,12 @@ impl Store {
                 .await?;
         }
         // The zones written: another holder's copy with more zones keeps the rest.
-        sql::query(
+        sql::query(concat!(
             "UPDATE readings SET replaced_at = $1
-             WHERE meter_id IN (SELECT id FROM meters WHERE id = $2
-                                UNION SELECT c.id FROM meters m JOIN meters c ON c.account_meter_id = m.account_meter_id
-                                WHERE m.id = $2)
-               AND period = $3 AND source = 'user' AND replaced_at IS NULL AND zone <= $4",
-        )
+                 WHERE (meter_id = $2 OR meter_id IN (",
+            other_copies!("$2"),
+            ")) AND period = $3 AND source = 'user' AND replaced_at IS NULL AND zone <= $4"
+        ))
         .bind(now)
         .bind(meter_id)
         .bind(period.key())

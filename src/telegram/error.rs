@@ -37,6 +37,11 @@ impl SendError {
         matches!(self, Self::Refused(e) if e.contains("message thread not found"))
     }
 
+    /// The message an edit was for is gone (deleted in the chat, or with its forum topic).
+    pub fn edit_gone(&self) -> bool {
+        matches!(self, Self::Refused(e) if e.contains("message to edit not found"))
+    }
+
     /// The message a reply was for is gone (and Telegram would not send it without: in a forum
     /// topic it never does).
     pub fn reply_gone(&self) -> bool {

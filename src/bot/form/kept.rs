@@ -20,17 +20,12 @@ const KEPT_MIN_WORDS: usize = 3;
 
 /// The kept text offered under `field`'s question, where it would be taken as the answer.
 pub(super) fn offer(ctx: &Ctx, field: &Field, data: &FormData) -> Option<(String, Vec<InlineKeyboardButton>)> {
-    let kept = data.kept.as_deref()?;
-    let fits = match &field.input {
-        Input::Text(p) | Input::Choice { typed: Some(p), .. } => p(kept).is_ok(),
-        _ => false,
-    };
-    if !fits {
+    let Some(Ok(_)) = read(field, data) else {
         return None;
-    }
-    let shown: String = kept.chars().take(KEPT_SHOWN).collect();
-    let more = if kept.chars().count() > KEPT_SHOWN { "…" } else { "" };
-    let text = ctx.tf("form.kept_offer", &[("text", &format!("{}{more}", ui::esc(&shown)))]);
+    };
+    let kept = data.kept.as_deref()?;
+    let shown = ui::esc(&crate::wording::cut(kept, KEPT_SHOWN));
+    let text = ctx.tf("form.kept_offer", &[("text", &shown)]);
     Some((text, ui::row(ctx.loc, "form.kept_use", StepCb::Kept)))
 }
 
