@@ -6,7 +6,7 @@
 
 use crate::domain::routes::Routes;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use teloxide::types::ChatId;
 
@@ -43,6 +43,10 @@ pub struct DeskGroup {
     /// The main group first, then each department's.
     slots: Vec<Slot>,
     routes: Routes,
+    /// How many times a group opened again (the bot let back in, the group moved): the rows
+    /// that waited for it are due at once then, and a row the outbox took before must not
+    /// overtake them (see [`DeskGroup::turn`]).
+    turns: AtomicU64,
 }
 
 impl DeskGroup {
@@ -59,7 +63,11 @@ impl DeskGroup {
                 slots.push(Slot::new(chat));
             }
         }
-        let g = Self { slots, routes };
+        let g = Self {
+            slots,
+            routes,
+            turns: AtomicU64::new(0),
+        };
         g.report();
         g
     }
@@ -110,6 +118,7 @@ impl DeskGroup {
     pub fn moved(&self, from: ChatId, to: i64) {
         let Some(slot) = self.slot(from) else { return };
         let was = slot.id.swap(to, Ordering::Relaxed);
+        self.turns.fetch_add(1, Ordering::SeqCst);
         let main = std::ptr::eq(slot, &self.slots[0]);
         if was != to && main {
             tracing::error!(
@@ -159,6 +168,7 @@ impl DeskGroup {
         let Some(slot) = self.slot(chat) else { return false };
         let was = slot.blocked.lock().expect("desk group lock").take().is_some();
         if was {
+            self.turns.fetch_add(1, Ordering::SeqCst);
             tracing::warn!(
                 chat = chat.0,
                 "the bot can post to the operators' group again: the waiting cards go out"
@@ -185,6 +195,14 @@ impl DeskGroup {
         }
     }
 
+    /// The count of times a group opened again. The outbox reads it before it takes a batch:
+    /// when it changed by the time a row of the batch is tried, the rows that had waited were
+    /// just made due, and the row goes back to be taken with them in their order (an operator
+    /// reads an appeal's additions in the order they were sent).
+    pub fn turn(&self) -> u64 {
+        self.turns.load(Ordering::SeqCst)
+    }
+
     fn report(&self) {
         crate::metrics::get().desk_group(self.chat().is_some(), self.blocked());
     }
@@ -202,9 +220,13 @@ mod tests {
         g.block(main, "Forbidden: bot was kicked from the group chat");
         assert!(g.blocked().is_some());
         assert!(!g.may_try(main), "just tried");
+        let turn = g.turn();
         assert!(g.unblock(main));
+        assert_eq!(g.turn(), turn + 1, "opened again: a new turn");
         assert!(g.may_try(main) && !g.unblock(main));
+        assert_eq!(g.turn(), turn + 1, "unblocking an open group is no turn");
         g.moved(main, -1_000_000_000_005);
+        assert_eq!(g.turn(), turn + 2, "a move is one");
         assert!(g.is(ChatId(-1_000_000_000_005)) && !g.is(main));
         assert!(!DeskGroup::new(None).may_try(main));
     }

@@ -274,6 +274,7 @@ impl OutboxWorker {
             if *stop.borrow() {
                 return Ok(());
             }
+            let turn = self.group.turn();
             let rows = self
                 .store
                 .outbox_due(self.clock.now(), 200, self.group.chat().is_some())
@@ -298,7 +299,7 @@ impl OutboxWorker {
             let results: Vec<crate::store::Result<bool>> = futures::stream::iter(groups)
                 .map(|(_, group)| async move {
                     for row in group {
-                        if *stop.borrow() || !self.deliver(row).await? {
+                        if *stop.borrow() || !self.deliver(row, turn).await? {
                             return Ok(false);
                         }
                     }
@@ -345,9 +346,9 @@ impl OutboxWorker {
         }
     }
 
-    /// Delivers one row and records the outcome; false when the row was left for later
-    /// (stopping).
-    async fn deliver(&self, row: OutboxRow) -> crate::store::Result<bool> {
+    /// Delivers one row (taken at the desk group's `turn`) and records the outcome; false when
+    /// the row was left for later (stopping).
+    async fn deliver(&self, row: OutboxRow, turn: u64) -> crate::store::Result<bool> {
         let outcome = match row.message() {
             Ok(OutboxMessage::Email {
                 to,
@@ -364,6 +365,12 @@ impl OutboxWorker {
                 to,
             }) => match self.desk_chat(item, id, to).await? {
                 None => return Ok(true),
+                // A group opened again since this row was taken: the rows that waited for it
+                // are due now and go first, this one with them in their order.
+                Some(_) if self.group.turn() != turn => Attempt::Postpone {
+                    after_secs: 0,
+                    error: "the operators' group opened again: the rows that waited go first".into(),
+                },
                 Some(group) => self.deliver_desk(&row, group, item, id, event, about).await?,
             },
             Err(e) => Attempt::Permanent(format!("unreadable payload: {e}")),
