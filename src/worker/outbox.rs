@@ -401,7 +401,13 @@ impl OutboxWorker {
                 let wait = i64::try_from(after_secs).unwrap_or(i64::MAX / 1000);
                 self.store
                     .outbox_postpone(row.id, now + Duration::seconds(wait), &error)
-                    .await?
+                    .await?;
+                // The group opened again while this row was being put off (its turn is counted
+                // before the waiting rows are made due): what waited, this row too, goes now,
+                // not a probe's minute later.
+                if wait > 0 && self.group.turn() != turn {
+                    self.store.outbox_desk_due_now(self.clock.now()).await?;
+                }
             }
             Attempt::Retry { .. } if row.attempts + 1 >= self.max_attempts => {
                 self.store.outbox_failed(row.id, now, "too many attempts").await?
