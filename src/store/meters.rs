@@ -478,12 +478,14 @@ impl Store {
         Ok(SavedReading { ids, replies })
     }
 
-    /// Attaches a photo to the latest readings of a meter of this consumer.
+    /// Attaches a photo to this consumer's latest readings of a meter: what they sent, even
+    /// when another holder of the account has sent the period's reading since (the photo is
+    /// theirs, and goes with their data when they are erased).
     pub async fn attach_reading_photo(&self, consumer_id: i64, meter_id: i64, file_id: &str) -> Result<bool> {
         let r = sql::query(
             "UPDATE readings SET photo_file_id = $1
              WHERE id IN (SELECT r.id FROM readings r JOIN meters m ON m.id = r.meter_id
-                          WHERE r.meter_id = $2 AND m.consumer_id = $3 AND r.source = 'user' AND r.replaced_at IS NULL
+                          WHERE r.meter_id = $2 AND m.consumer_id = $3 AND r.source = 'user'
                             AND r.submitted_at = (SELECT MAX(submitted_at) FROM readings WHERE meter_id = $4 AND source = 'user'))",
         )
         .bind(file_id)

@@ -974,7 +974,7 @@ async fn two_holders_of_an_account_share_its_meters_readings_and_billing_gets_on
     first.press_containing(&which, "ХВ-001");
     first.expect_key("reading.q").await;
     first.send("125");
-    first.expect_key("reading.accepted").await;
+    let accepted = first.expect_key("reading.accepted").await;
 
     let mut second = app.user(9342);
     let login = crate::helpers::snils(123_456_701);
@@ -996,7 +996,22 @@ async fn two_holders_of_an_account_share_its_meters_readings_and_billing_gets_on
     second.press(&q, &ru("reading.confirm"));
     second.expect_key("reading.accepted").await;
 
+    // The first holder adds a photo to what they sent, replaced since: it is theirs, kept with
+    // their reading (not «not found»).
+    first.press(&accepted, &ru("reading.add_photo"));
+    first.expect_key("reading.photo_q").await;
+    first.photo();
+    first.expect_key("reading.photo_saved").await;
     let store = app.store().await;
+    let (photos,): (i64,) = kabinet::store::sql::query_as(
+        "SELECT COUNT(*) FROM readings r JOIN meters m ON m.id = r.meter_id
+         WHERE m.consumer_id = $1 AND r.value_milli = 125000 AND r.photo_file_id IS NOT NULL",
+    )
+    .bind(app.consumer_of(9341).await)
+    .fetch_one(&store.pool)
+    .await
+    .unwrap();
+    assert_eq!(photos, 1, "the photo is on the first holder's reading");
     let csv = export_this_period(&app).await;
     let rows: Vec<&str> = csv.lines().filter(|l| l.contains("ХВ-001")).collect();
     assert_eq!(rows.len(), 1, "one reading of the meter for the billing: {csv}");
