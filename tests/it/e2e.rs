@@ -266,9 +266,8 @@ async fn sigterm_finishes_in_flight_updates_and_loses_none() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_bot_api_answers_are_survived() {
-    // The faults are set before the bot's first poll. The log is kept: a welcome sent twice
-    // (seen once under a heavy load) is shown with what the process said.
-    let mut e = E2e::prepare(&[("LOG_TO_FILE", "1"), ("RUST_LOG", "info")]).await;
+    // The faults are set before the bot's first poll.
+    let mut e = E2e::prepare(&[]).await;
     e.api.garbage_next(2);
     e.spawn();
     let mut c = e.user(20_301);
@@ -281,8 +280,8 @@ async fn malformed_bot_api_answers_are_survived() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropped_connections_to_the_bot_api_are_survived() {
-    // The faults are set before the bot's first poll. The log is kept: a welcome sent twice
-    // (seen once under a heavy load) is shown with what the process said.
+    // The faults are set before the bot's first poll. The log is kept, shown if the chat reads
+    // anything but what it should.
     let mut e = E2e::prepare(&[("LOG_TO_FILE", "1"), ("RUST_LOG", "info")]).await;
     let polls = e.api.calls("getUpdates").len();
     e.api.drop_next(3);
@@ -295,19 +294,26 @@ async fn dropped_connections_to_the_bot_api_are_survived() {
         e.api.calls("getUpdates").len() >= polls + 4,
         "it polled again after each cut"
     );
+    // /help with nothing in progress answers with the help and then the welcome again (the
+    // question of the moment): the chat reads exactly these three, the first welcome once.
+    // (Counted once the second welcome is there: counted before, a slow machine passed, a
+    // fast one saw «two welcomes».)
     c.send("/help");
     c.expect(&ru("help.text")).await;
-    let welcomes = e
+    c.expect_key("start.welcome").await;
+    let said: Vec<String> = e
         .api
         .events_for(20_351)
         .iter()
-        .filter(|ev| matches!(ev, tgmock::Event::Sent(m) if m.text == welcome.text))
-        .count();
+        .filter_map(|ev| match ev {
+            tgmock::Event::Sent(m) => Some(m.text.clone()),
+            _ => None,
+        })
+        .collect();
     assert_eq!(
-        welcomes,
-        1,
-        "the calls: {:?}\nthe log:\n{}",
-        e.api.calls("sendMessage"),
+        said,
+        [welcome.text.clone(), ru("help.text"), welcome.text],
+        "the log:\n{}",
         std::fs::read_to_string(e.log_path()).unwrap_or_default()
     );
 }
