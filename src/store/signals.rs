@@ -40,9 +40,25 @@ pub struct Signals {
     pub desk: Notify,
     /// A `signal_soon` to the other processes is on its way, per signal.
     on_the_way: [std::sync::atomic::AtomicBool; 3],
+    /// Operators' groups the bot may post to again, as a process that saw Telegram say so told
+    /// (`Store::group_opened`): the outbox worker, maybe in another process, takes them.
+    opened: std::sync::Mutex<Vec<i64>>,
 }
 
+/// The channel of `Store::group_opened` (its payload the group's id).
+const OPENED: &str = "kabinet_group_opened";
+
 impl Signals {
+    /// The groups said to be open again since the last call.
+    pub fn take_opened(&self) -> Vec<i64> {
+        std::mem::take(&mut *self.opened.lock().expect("signals lock"))
+    }
+
+    fn opened_local(&self, chat: i64) {
+        self.opened.lock().expect("signals lock").push(chat);
+        self.outbox.notify_one();
+    }
+
     fn local(&self, s: Signal) {
         match s {
             Signal::Outbox => self.outbox.notify_one(),
@@ -67,6 +83,22 @@ impl Store {
         self.signals.local(s);
         if self.backend() == Backend::Postgres
             && let Err(e) = sql::query(notify_sql(s)).execute(&self.pool).await
+        {
+            tracing::warn!(error = %e, "could not signal the other processes");
+        }
+    }
+
+    /// The bot may post to the operators' group `chat` again (Telegram told this process): the
+    /// outbox worker, in this process or the leader, stops waiting for it at once instead of at
+    /// its next probe.
+    pub async fn group_opened(&self, chat: i64) {
+        self.signals.opened_local(chat);
+        if self.backend() == Backend::Postgres
+            && let Err(e) = sql::query("SELECT pg_notify($1, $2)")
+                .bind(OPENED)
+                .bind(chat.to_string())
+                .execute(&self.pool)
+                .await
         {
             tracing::warn!(error = %e, "could not signal the other processes");
         }
@@ -99,7 +131,7 @@ impl Store {
     /// signal may have been missed). Nothing to do on SQLite: one process.
     pub async fn listen(&self, mut stop: watch::Receiver<bool>) {
         let sql::Db::Postgres(pool) = &self.pool else { return };
-        let channels = Signal::ALL.map(Signal::channel);
+        let channels = Signal::ALL.map(Signal::channel).into_iter().chain([OPENED]);
         let mut listener: Option<sqlx::postgres::PgListener> = None;
         loop {
             if *stop.borrow() {
@@ -107,7 +139,7 @@ impl Store {
             }
             let Some(l) = listener.as_mut() else {
                 match sqlx::postgres::PgListener::connect_with(pool).await {
-                    Ok(mut l) => match l.listen_all(channels).await {
+                    Ok(mut l) => match l.listen_all(channels.clone()).await {
                         Ok(()) => {
                             listener = Some(l);
                             Signal::ALL.into_iter().for_each(|s| self.signals.local(s));
@@ -124,6 +156,11 @@ impl Store {
             };
             tokio::select! {
                 got = l.try_recv() => match got {
+                    Ok(Some(n)) if n.channel() == OPENED => {
+                        if let Ok(chat) = n.payload().parse() {
+                            self.signals.opened_local(chat);
+                        }
+                    }
                     Ok(Some(n)) => {
                         if let Some(s) = Signal::ALL.into_iter().find(|s| s.channel() == n.channel()) {
                             self.signals.local(s);

@@ -274,6 +274,13 @@ impl OutboxWorker {
             if *stop.borrow() {
                 return Ok(());
             }
+            // A group another process heard is open again (the bot let back in): what waited
+            // for it goes now, not at the next probe.
+            for chat in self.store.signals().take_opened() {
+                if self.group.unblock(teloxide::types::ChatId(chat)) {
+                    self.store.outbox_desk_due_now(self.clock.now()).await?;
+                }
+            }
             let turn = self.group.turn();
             let rows = self
                 .store

@@ -41,13 +41,13 @@ impl Cluster {
             .open(self.dir.path().join(format!("replica{n}.log")))
             .unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_kabinet"));
+        cmd.arg("run").env_clear();
+        // After `env_clear` (set before it, they were cleared: the webhook test polled).
         if let Some(url) = &self.hook_url {
             cmd.env("WEBHOOK_URL", url)
                 .env("WEBHOOK_LISTEN", format!("127.0.0.1:{}", r.port));
         }
         let child = cmd
-            .arg("run")
-            .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("TELOXIDE_TOKEN", "42:REPLICAS")
             .env("TELOXIDE_API_URL", self.api.url())
@@ -181,7 +181,13 @@ async fn consumer(mut p: Person, done: Arc<AtomicUsize>) {
     p.expect(&[&ru_head("menu.title")]).await;
     p.expect(&["Для какого прибора"]).await;
     done.fetch_add(1, Ordering::SeqCst);
-    // An appeal, about one of the meters or not.
+    appeal(&mut p).await;
+    // The operator's answer, pushed.
+    p.expect(&[&format!("Ответ для чата {}", p.chat())]).await;
+}
+
+/// An appeal, about one of the meters or not: «Мигает свет, чат N».
+async fn appeal(p: &mut Person) {
     p.send(&ru("menu.services"));
     let hub = p.expect(&[&ru_head("services.title")]).await;
     p.press(&hub, &ru("ticket.new.appeal"));
@@ -204,8 +210,6 @@ async fn consumer(mut p: Person, done: Arc<AtomicUsize>) {
     let s = p.expect(&["Проверьте перед отправкой"]).await;
     p.press(&s, &ru("req.send"));
     p.expect(&["зарегистрировано"]).await;
-    // The operator's answer, pushed.
-    p.expect(&[&format!("Ответ для чата {}", p.chat())]).await;
 }
 
 /// The chat's inbox and outbox rows, for a failure's message.
@@ -477,4 +481,110 @@ async fn three_replicas(webhook: bool) {
             "two replicas polled at once\n{logs}"
         );
     }
+}
+
+/// The bot let back into the operators' group while the leader (which sends the outbox) knows
+/// the group as closed: the other replica hears it from Telegram, and the card that waited goes
+/// at once — not at the leader's next probe, a minute later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn let_back_into_the_group_the_waiting_card_goes_at_once_whichever_replica_hears_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(db) = crate::db::TestDb::postgres(dir.path()).await else {
+        return;
+    };
+    let store = Store::open(&db.url).await.unwrap();
+    bench_common::seed(&store, 1, 1, 3000).await;
+    let api = Arc::new(MockBotApi::start().await);
+    let admin = TgUser::new(900_099, "Админ");
+    api.add_group(GROUP, "Операторы", "member");
+    let mut replicas: Vec<Replica> = (0..2)
+        .map(|_| Replica {
+            port: bench_common::free_port(),
+            child: None,
+        })
+        .collect();
+    let address = |r: &Replica| format!("127.0.0.1:{}", r.port);
+    api.balance(replicas.iter().map(address).collect());
+    let cluster = Cluster {
+        api: api.clone(),
+        hook_url: Some(format!("http://127.0.0.1:{}/tg", replicas[0].port)),
+        db: db.url.clone(),
+        dir,
+    };
+    for (n, r) in replicas.iter_mut().enumerate() {
+        cluster.spawn(r, n);
+    }
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    let leader = loop {
+        if let Some(l) = cluster.leader() {
+            break l;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no leader\n{}", cluster.logs());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let other = 1 - leader;
+
+    // Removed from the group: the appeal's card waits (the leader tried it once and was told).
+    api.set_bot_in_group(GROUP, "kicked", &admin);
+    let mut p = Person {
+        api: api.clone(),
+        store: store.clone(),
+        user: TgUser::new(CHAT_BASE, "Тест"),
+        cursor: 0,
+        presses: 0,
+    };
+    appeal(&mut p).await;
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let (tried,): (i64,) =
+            sql::query_as("SELECT COUNT(*) FROM outbox WHERE channel = 'operator' AND last_error IS NOT NULL")
+                .fetch_one(&store.pool)
+                .await
+                .unwrap();
+        if tried > 0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the card was never tried\n{}",
+            cluster.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(sent_in(&api, GROUP, "Мигает свет, чат"), 0);
+
+    // Let back in: Telegram tells the other replica.
+    api.balance(vec![address(&replicas[other])]);
+    let back = std::time::Instant::now();
+    api.set_bot_in_group(GROUP, "member", &admin);
+    let card = api
+        .wait_event(
+            0,
+            PATIENCE * 2,
+            |e| matches!(e, Event::Sent(m) if m.chat_id == GROUP && m.text.contains("Мигает свет, чат")),
+        )
+        .await;
+    let took = back.elapsed();
+    assert!(card.is_some(), "no card\n{}", cluster.logs());
+    assert!(
+        took < kabinet::desk::group::PROBE_EVERY / 2,
+        "the card went {took:?} after the bot was back: at the leader's probe, not at once\n{}",
+        cluster.logs()
+    );
+    // It was the other replica that heard it.
+    let pid = replicas[other].child.as_ref().and_then(Child::id).unwrap();
+    let (heard,): (Option<String>,) = sql::query_as(
+        "SELECT owner FROM inbox WHERE chat_id = $1 AND handled_at IS NOT NULL ORDER BY update_id DESC LIMIT 1",
+    )
+    .bind(GROUP)
+    .fetch_one(&store.pool)
+    .await
+    .unwrap();
+    assert!(
+        heard.as_deref().is_some_and(|o| o.contains(&format!(":{pid}:"))),
+        "the group's last update handled by {heard:?}, not the replica {pid}\n{}\n{}",
+        dump(&store, GROUP).await,
+        cluster.logs()
+    );
+    assert_eq!(sent_in(&api, GROUP, "Мигает свет, чат"), 1);
 }

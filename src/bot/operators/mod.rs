@@ -140,6 +140,9 @@ pub async fn on_my_chat_member(update: Update, m: ChatMemberUpdated, deps: Arc<D
         if can_post {
             deps.group.unblock(m.chat.id);
             deps.store.outbox_desk_due_now(deps.clock.now()).await?;
+            // The outbox worker may run in another process (the leader), which knows the group
+            // as blocked until told.
+            deps.store.group_opened(m.chat.id.0).await;
             deps.outbox_wake.notify_one();
         } else {
             let why = match &m.new_chat_member.kind {
