@@ -152,7 +152,7 @@ impl OutboxWorker {
                 error: "MAIL_PER_HOUR reached: the letter waits".into(),
             };
         }
-        let sent = self.mail_slot_used(self.mailer.send(to, subject, body).await);
+        let sent = self.mailer.send(to, subject, body).await;
         crate::metrics::get().email(sent.is_ok());
         match sent {
             Ok(()) => Attempt::Done,
@@ -165,7 +165,8 @@ impl OutboxWorker {
     }
 
     /// A fifth of the hour's letters is kept for letters with a code (people wait for them,
-    /// and they expire in 30 minutes): other letters cannot crowd them out.
+    /// and they expire in 30 minutes): other letters cannot crowd them out. A slot given is
+    /// taken at once (letters go in parallel: two must not both take the last one).
     fn mail_slot(&self, code: bool) -> bool {
         let mut sent = self.mail_sent.lock().expect("mail window lock");
         let hour = std::time::Duration::from_secs(3600);
@@ -174,15 +175,11 @@ impl OutboxWorker {
         }
         let cap = self.config.mail_per_hour as usize;
         let cap = if code { cap } else { cap - cap / 5 };
-        sent.len() < cap
-    }
-
-    fn mail_slot_used<T, E>(&self, result: Result<T, E>) -> Result<T, E> {
-        self.mail_sent
-            .lock()
-            .expect("mail window lock")
-            .push_back(std::time::Instant::now());
-        result
+        let free = sent.len() < cap;
+        if free {
+            sent.push_back(std::time::Instant::now());
+        }
+        free
     }
 
     pub async fn run(&self, mut stop: watch::Receiver<bool>) {

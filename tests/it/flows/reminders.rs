@@ -77,6 +77,10 @@ async fn reading_reminders_once_per_period_and_only_to_those_who_need_them() {
     diligent.send("1100");
     diligent.expect_key("reading.accepted").await;
 
+    // Queued while the bot is stopped (queued while it ran, its worker could take the row just
+    // before the stop, and on PostgreSQL the restarted app — the same process, so the same
+    // owner — would wait out the claim's minute).
+    app.stop().await;
     let store = app.store().await;
     let config = app.config();
     assert_eq!(
@@ -99,7 +103,6 @@ async fn reading_reminders_once_per_period_and_only_to_those_who_need_them() {
     );
 
     // Delivered by the outbox worker (here after a restart, which also must not repeat it).
-    app.stop().await;
     app.start().await;
     let reminder = forgetful.expect("передайте показания за декабрь 2026 г.").await;
     assert!(
