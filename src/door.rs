@@ -161,6 +161,13 @@ impl Door {
         self.state.lock().expect("door lock").updates.contains_key(&update)
     }
 
+    /// Whether an update of `chat` newer than `update` was let in and is not done yet (an
+    /// album's next part still on its way through this process).
+    pub fn holds_after(&self, chat: i64, update: u32) -> bool {
+        let s = self.state.lock().expect("door lock");
+        s.updates.iter().any(|(u, c)| *c == chat && *u > update)
+    }
+
     /// Every update let in and not done yet (their leases are renewed).
     pub fn held(&self) -> Vec<u32> {
         self.state.lock().expect("door lock").updates.keys().copied().collect()
@@ -207,6 +214,10 @@ mod tests {
         assert_eq!(door.admit(7, 9302, false), Verdict::Pass);
         assert!(door.holds(7), "let in: held until done (the inbox sweep leaves it)");
         assert_eq!(door.held(), vec![7]);
+        assert_eq!(door.admit(9, 9302, false), Verdict::Pass);
+        assert!(door.holds_after(9302, 7), "a newer one of the chat is in the works");
+        assert!(!door.holds_after(9302, 9) && !door.holds_after(9303, 7));
+        door.done(9);
         door.done(7);
         assert!(!door.holds(7));
         assert_eq!(door.admit_replay(8, 9302, false), Verdict::Pass);

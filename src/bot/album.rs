@@ -3,6 +3,7 @@
 //! would say after each is held back: only what it says after the last of the album goes
 //! out, once the album has been quiet a moment — one answer to one album.
 
+use crate::door::Door;
 use crate::telegram::{Extras, Telegram};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -12,6 +13,11 @@ use teloxide::types::ChatId;
 /// How long an album must be quiet before its answer goes: Telegram sends its parts within
 /// milliseconds of each other.
 pub const QUIET: Duration = Duration::from_millis(800);
+
+/// How many times an answer waits another [`QUIET`] while a newer update of the chat is still
+/// in the works here (the album's next part, queued behind a slow one): a busy moment does
+/// not split one album's answer in two, and nothing waits for ever.
+const PATIENCE: u32 = 20;
 
 /// What one update of an album would have said.
 pub struct Gathered {
@@ -43,9 +49,10 @@ pub struct Albums {
 type Said = Vec<(String, Extras)>;
 
 impl Albums {
-    /// `g` is what the newest part said: it goes out after [`QUIET`] unless another part of
-    /// the same album comes first (then that one's answer replaces it).
-    pub fn settle(self: &Arc<Self>, tg: &Telegram, chat: ChatId, g: Gathered) {
+    /// `g` is what the newest part (update `update`) said: it goes out after [`QUIET`]
+    /// unless another part of the same album comes first (then that one's answer replaces it);
+    /// while a newer update of the chat is in the works here (`door`), it waits on.
+    pub fn settle(self: &Arc<Self>, tg: &Telegram, door: &Arc<Door>, chat: ChatId, update: u32, g: Gathered) {
         let key = (chat.0, g.group.clone());
         let said = g.said.into_inner().expect("album lock");
         let number = {
@@ -54,9 +61,21 @@ impl Albums {
             *n += 1;
             *n
         };
-        let (albums, tg) = (self.clone(), tg.clone());
+        let (albums, tg, door) = (self.clone(), tg.clone(), door.clone());
         tokio::spawn(async move {
             tokio::time::sleep(QUIET).await;
+            for _ in 0..PATIENCE {
+                let superseded = albums
+                    .latest
+                    .lock()
+                    .expect("albums lock")
+                    .get(&key)
+                    .is_none_or(|(n, _)| *n != number);
+                if superseded || !door.holds_after(chat.0, update) {
+                    break;
+                }
+                tokio::time::sleep(QUIET).await;
+            }
             let earlier = {
                 let mut latest = albums.latest.lock().expect("albums lock");
                 match latest.get_mut(&key) {

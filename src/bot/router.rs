@@ -161,7 +161,10 @@ async fn on_message_inner(update_id: i64, msg: Message, deps: Arc<Deps>) -> Resu
         apologise(&ctx, &e).await;
     }
     if let Some(album) = ctx.album.take() {
-        ctx.deps.albums.settle(ctx.tg(), ctx.chat, album);
+        let update = u32::try_from(update_id).unwrap_or(u32::MAX);
+        ctx.deps
+            .albums
+            .settle(ctx.tg(), &ctx.deps.door, ctx.chat, update, album);
     }
     ctx.say_committed().await?;
     tracing::debug!("message handled");
