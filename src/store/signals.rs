@@ -54,8 +54,14 @@ impl Signals {
         std::mem::take(&mut *self.opened.lock().expect("signals lock"))
     }
 
+    /// Kept once per group until the worker takes it (a process that runs no worker, not
+    /// leading, keeps at most one entry a group).
     fn opened_local(&self, chat: i64) {
-        self.opened.lock().expect("signals lock").push(chat);
+        let mut opened = self.opened.lock().expect("signals lock");
+        if !opened.contains(&chat) {
+            opened.push(chat);
+        }
+        drop(opened);
         self.outbox.notify_one();
     }
 
