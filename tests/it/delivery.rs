@@ -248,21 +248,12 @@ async fn the_log_names_no_address_and_no_login() {
     c.expect_key("reg.sent").await;
     // Once the worker has tried and failed (started before, the first try could succeed).
     let store = kabinet::store::Store::open(&e.db_url()).await.unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let (tried,): (i64,) = sql::query_as("SELECT COUNT(*) FROM outbox WHERE channel = 'email' AND attempts >= 1")
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
-        if tried > 0 {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the worker never tried the letter"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    crate::helpers::wait_count(
+        &store,
+        "SELECT COUNT(*) FROM outbox WHERE channel = 'email' AND attempts >= 1",
+        1,
+    )
+    .await;
     let late = crate::smtp::SmtpServer::start_on(free).await;
     let (_, body) = late.letter().await;
     c.send(&code_in(&body));

@@ -685,3 +685,37 @@ pub fn no(number: &str) -> String {
     let year = (chrono::Utc::now() + chrono::Duration::hours(3)).year();
     number.replace("-2026-", &format!("-{year}-"))
 }
+
+/// Waits until the count `sql` gives is `want`.
+pub async fn wait_count(store: &Store, sql: &'static str, want: i64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (n,): (i64,) = sql::query_as(sql).fetch_one(&store.pool).await.unwrap();
+        if n == want {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{sql}: {n}, not {want}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Message `id` of `chat` as it is once `pred` accepts it (edited meanwhile, maybe): for a
+/// message changed by another way than the next ones in the chat.
+pub async fn message_when(
+    api: &MockBotApi,
+    chat: i64,
+    id: i64,
+    what: &str,
+    pred: impl Fn(&BotMessage) -> bool,
+) -> BotMessage {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(m) = api.message(chat, id)
+            && pred(&m)
+        {
+            return m;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

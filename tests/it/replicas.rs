@@ -545,23 +545,12 @@ async fn let_back_into_the_group_the_waiting_card_goes_at_once_whichever_replica
         presses: 0,
     };
     appeal(&mut p).await;
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        let (tried,): (i64,) =
-            sql::query_as("SELECT COUNT(*) FROM outbox WHERE channel = 'operator' AND last_error IS NOT NULL")
-                .fetch_one(&store.pool)
-                .await
-                .unwrap();
-        if tried > 0 {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the card was never tried\n{}",
-            cluster.logs()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    crate::helpers::wait_count(
+        &store,
+        "SELECT COUNT(*) FROM outbox WHERE channel = 'operator' AND last_error IS NOT NULL",
+        1,
+    )
+    .await;
     assert_eq!(sent_in(&api, GROUP, "Мигает свет, чат"), 0);
 
     // Let back in: Telegram tells the other replica.

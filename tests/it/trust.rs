@@ -3,8 +3,8 @@
 //! posting an update twice, the process killed with a password in flight.
 
 use crate::e2e::{E2e, appeal_answered, http_get, sample};
-use crate::helpers::no;
 use crate::helpers::{GROUP, Group, got_so_far, ru, ru_head, step};
+use crate::helpers::{no, wait_count};
 use kabinet::store::sql;
 use std::time::{Duration, Instant};
 use tgmock::{Event, TgUser};
@@ -19,19 +19,6 @@ async fn wait_listening(addr: &str) {
     while tokio::net::TcpStream::connect(addr).await.is_err() {
         assert!(tokio::time::Instant::now() < deadline, "nothing listens on {addr}");
         tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// Waits until the count `sql` gives is `want`.
-async fn wait_count(store: &kabinet::store::Store, sql: &'static str, want: i64) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let (n,): (i64,) = sql::query_as(sql).fetch_one(&store.pool).await.unwrap();
-        if n == want {
-            return;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{sql}: {n}, not {want}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -514,16 +501,10 @@ async fn erasure_reaches_the_operators_group() {
 
 /// The card `id` in the group once it shows a button labelled `label`.
 async fn card_with(e: &E2e, id: i64, label: &str) -> tgmock::BotMessage {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        if let Some(m) = e.api.message(GROUP, id)
-            && m.inline_buttons().iter().any(|b| b.0 == label)
-        {
-            return m;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "no «{label}» on the card");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    crate::helpers::message_when(&e.api, GROUP, id, &format!("«{label}» on the card"), |m| {
+        m.inline_buttons().iter().any(|b| b.0 == label)
+    })
+    .await
 }
 
 /// The desk's edge cases: an anonymous admin's reply, an edited reply, a reply to a closed

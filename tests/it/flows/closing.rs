@@ -59,16 +59,15 @@ async fn closing_asks_why_and_the_consumer_reads_the_reason() {
     );
     // The card says why and keeps «Открыть снова» (its edit and the notice above go by
     // different ways: read the card itself, not the next message after the notice).
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
-    let closed = loop {
-        if let Some(m) = app.api.message(crate::helpers::GROUP, card.message_id)
-            && m.text.contains(&ru("close_reason.answered"))
-        {
-            break m;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "the card never said why");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    };
+    let reason = ru("close_reason.answered");
+    let closed = crate::helpers::message_when(
+        &app.api,
+        crate::helpers::GROUP,
+        card.message_id,
+        "reason on the card",
+        |m| m.text.contains(&reason),
+    )
+    .await;
     let labels: Vec<String> = closed.inline_buttons().into_iter().map(|b| b.0).collect();
     assert_eq!(labels, [ru("desk.reopen")], "{}", closed.text);
 
